@@ -1,0 +1,106 @@
+// BusinessCalendar: when a team works, in an IANA time zone, and arithmetic on working time.
+//
+// A calendar has weekly working periods (several per day, so lunch breaks are gaps), holidays
+// (dates when nobody works) and make-up working days (调休: a weekend date worked with the hours
+// of a named weekday). All arithmetic is done in the calendar's zone through the system tz
+// database, so it is correct across DST changes; instants in and out are UTC.
+//
+// Durations (`Duration`) come in two kinds:
+//   - business: "30m business", "4h business" count working minutes only;
+//     "2d business" means: from the first working moment at or after the start, the same local
+//     time of day N working days later (moved forward to the next working moment if that time is
+//     not working time on that day).
+//   - calendar: "90m calendar", "4h calendar" are elapsed time; "2d calendar" is the same local
+//     wall-clock time N days later in the calendar's zone (a non-existent local time in a DST gap
+//     moves forward by the gap; an ambiguous one takes the earlier instant).
+// Deadlines computed here are "never early": when in doubt they move later.
+//
+// Thread-safety: immutable after construction; safe to share between threads.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/problem.h"
+#include "engine/result.h"
+#include "engine/time.h"
+
+namespace date {
+class time_zone;
+}
+
+namespace redress {
+
+struct Duration {
+  enum class Kind { kBusiness, kCalendar };
+  enum class Unit { kMinutes, kHours, kDays };
+  Kind kind = Kind::kBusiness;
+  Unit unit = Unit::kMinutes;
+  std::int64_t count = 0;  // 0 .. 100000 minutes-or-hours, 0 .. 3660 days
+
+  bool operator==(const Duration&) const = default;
+};
+
+// Parses "<count><m|h|d> <business|calendar>", e.g. "4h business", "2d calendar", "30m business".
+// Errors carry code BAD_DURATION and say what the accepted form is.
+Result<Duration> parse_duration(std::string_view text);
+std::string format_duration(const Duration& d);  // canonical text, parses back to the same value
+
+// One working period inside a local day, in minutes since local midnight: [start, end).
+struct WorkPeriod {
+  int start_minute = 0;
+  int end_minute = 0;
+  bool operator==(const WorkPeriod&) const = default;
+};
+
+class BusinessCalendar {
+ public:
+  // Parses a calendar definition (see workflows/README.md for the format), reporting every
+  // problem into `problems` with pointers under `pointer` (the calendar's location in its file).
+  // Returns nullopt when any error was reported. Problem codes: UNKNOWN_TIME_ZONE, BAD_TIME,
+  // BAD_PERIOD (end not after start, overlapping periods), BAD_DATE, NO_WORKING_TIME,
+  // UNKNOWN_KEY, MISSING_KEY, BAD_TYPE.
+  static std::optional<BusinessCalendar> parse(const nlohmann::json& definition,
+                                               const std::string& pointer, Problems& problems);
+
+  const std::string& id() const { return id_; }
+  const std::string& time_zone_name() const { return zone_name_; }
+
+  // True when `t` falls inside a working period of a working day.
+  bool is_working_time(Instant t) const;
+
+  // `t` itself when it is working time, otherwise the start of the next working period.
+  Instant next_working_moment(Instant t) const;
+
+  // Working time elapsed in [from, to); zero when to <= from.
+  Millis working_time_between(Instant from, Instant to) const;
+
+  // The instant at which `amount` of working time has elapsed after `start` (the first
+  // working moment at or after start when amount is zero).
+  Instant add_working_time(Instant start, Millis amount) const;
+
+  // start + d, per the rules above.
+  Instant add(Instant start, const Duration& d) const;
+
+ private:
+  BusinessCalendar() = default;
+
+  // Working periods of a local civil day (days since 1970-01-01 in the calendar's zone).
+  const std::vector<WorkPeriod>& periods_on(std::int64_t local_day) const;
+
+  std::string id_;
+  std::string zone_name_;
+  const date::time_zone* zone_ = nullptr;       // owned by the tz database, lives forever
+  std::array<std::vector<WorkPeriod>, 7> week_;  // index 0 = Monday
+  std::set<std::int64_t> holidays_;              // local days
+  std::vector<std::pair<std::int64_t, int>> makeup_days_;  // local day -> weekday index whose hours apply
+};
+
+}  // namespace redress

@@ -1,0 +1,80 @@
+#include "engine/money.h"
+
+#include <cstdio>
+#include <limits>
+
+namespace redress {
+
+bool is_currency_code(const std::string& code) {
+  if (code.size() != 3) return false;
+  for (char c : code) {
+    if (c < 'A' || c > 'Z') return false;
+  }
+  return true;
+}
+
+Result<Money> money_from_json(const nlohmann::json& j, bool allow_negative) {
+  if (!j.is_object()) {
+    return Error{"INVALID_FIELD", "money must be an object {\"amount\": <minor units>, \"currency\": \"CNY\"}", ""};
+  }
+  for (const auto& [key, _] : j.items()) {
+    if (key != "amount" && key != "currency") {
+      return Error{"INVALID_FIELD", "money has unknown key '" + key + "'", "/" + key};
+    }
+  }
+  if (!j.contains("amount")) return Error{"INVALID_FIELD", "money is missing 'amount'", "/amount"};
+  if (!j.contains("currency")) {
+    return Error{"INVALID_FIELD", "money is missing 'currency'", "/currency"};
+  }
+  const auto& amount = j.at("amount");
+  if (!amount.is_number_integer()) {
+    return Error{"INVALID_FIELD",
+                 "money 'amount' must be an integer number of minor units (e.g. 1299 for 12.99)",
+                 "/amount"};
+  }
+  Money m;
+  if (amount.is_number_unsigned()) {
+    const auto u = amount.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return Error{"INVALID_FIELD", "money 'amount' is out of range", "/amount"};
+    }
+    m.amount = static_cast<std::int64_t>(u);
+  } else {
+    m.amount = amount.get<std::int64_t>();
+  }
+  if (m.amount < 0 && !allow_negative) {
+    return Error{"INVALID_FIELD", "money 'amount' must not be negative", "/amount"};
+  }
+  const auto& currency = j.at("currency");
+  if (!currency.is_string() || !is_currency_code(currency.get<std::string>())) {
+    return Error{"INVALID_FIELD", "money 'currency' must be a three-letter ISO 4217 code such as \"CNY\"",
+                 "/currency"};
+  }
+  m.currency = currency.get<std::string>();
+  return m;
+}
+
+nlohmann::json money_to_json(const Money& m) {
+  return nlohmann::json{{"amount", m.amount}, {"currency", m.currency}};
+}
+
+std::optional<Money> checked_add(const Money& a, const Money& b) {
+  if (a.currency != b.currency) return std::nullopt;
+  std::int64_t sum = 0;
+  if (__builtin_add_overflow(a.amount, b.amount, &sum)) return std::nullopt;
+  return Money{sum, a.currency};
+}
+
+std::string format_money(const Money& m) {
+  const bool negative = m.amount < 0;
+  // Avoid overflow of -INT64_MIN by working in unsigned.
+  const std::uint64_t abs = negative ? 0 - static_cast<std::uint64_t>(m.amount)
+                                     : static_cast<std::uint64_t>(m.amount);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s %s%llu.%02llu", m.currency.c_str(), negative ? "-" : "",
+                static_cast<unsigned long long>(abs / 100),
+                static_cast<unsigned long long>(abs % 100));
+  return buf;
+}
+
+}  // namespace redress

@@ -1,0 +1,38 @@
+// Money: an integer amount of minor units (fen, cents) plus an ISO 4217 currency code.
+// Never floating point. Arithmetic is checked: overflow is an error, never a wrap.
+//
+// JSON form: {"amount": 1299, "currency": "CNY"}.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/result.h"
+
+namespace redress {
+
+struct Money {
+  std::int64_t amount = 0;  // minor units
+  std::string currency;     // three upper-case letters
+
+  bool operator==(const Money&) const = default;
+};
+
+// True for three ASCII upper-case letters.
+bool is_currency_code(const std::string& code);
+
+// Parses {"amount": <integer>, "currency": "XXX"}; rejects floats, negative amounts (unless
+// allow_negative), unknown keys and bad currency codes with a precise message.
+Result<Money> money_from_json(const nlohmann::json& j, bool allow_negative = false);
+nlohmann::json money_to_json(const Money& m);
+
+// a + b, or nullopt on currency mismatch or overflow.
+std::optional<Money> checked_add(const Money& a, const Money& b);
+
+// "CNY 12.99" style, for human-readable messages only (never parsed back).
+std::string format_money(const Money& m);
+
+}  // namespace redress
