@@ -90,17 +90,36 @@ class BusinessCalendar {
   Instant add(Instant start, const Duration& d) const;
 
  private:
+  class WorkingIntervals;  // walks working time as UTC intervals, day by day (defined in .cpp)
+
+  // How a local time that does not exist (skipped by a DST change) becomes an instant.
+  enum class GapRule {
+    kGapEnd,      // the instant the gap ends: period boundaries
+    kShiftByGap,  // as if the clock had not changed yet, i.e. later by the gap: "same wall time"
+  };
+
   BusinessCalendar() = default;
 
   // Working periods of a local civil day (days since 1970-01-01 in the calendar's zone).
   const std::vector<WorkPeriod>& periods_on(std::int64_t local_day) const;
 
+  // The local civil day that `t` falls on in the calendar's zone.
+  std::int64_t local_day_of(Instant t) const;
+
+  // The instant of `time_of_day` after local midnight of `local_day`; ambiguous local times
+  // take the earlier instant, non-existent ones follow `gap_rule`.
+  Instant to_instant(std::int64_t local_day, Millis time_of_day, GapRule gap_rule) const;
+
+  Instant add_calendar_days(Instant start, std::int64_t days) const;
+  Instant add_business_days(Instant start, std::int64_t days) const;
+
   std::string id_;
   std::string zone_name_;
-  const date::time_zone* zone_ = nullptr;       // owned by the tz database, lives forever
+  const date::time_zone* zone_ = nullptr;        // owned by the tz database, lives forever
   std::array<std::vector<WorkPeriod>, 7> week_;  // index 0 = Monday
   std::set<std::int64_t> holidays_;              // local days
-  std::vector<std::pair<std::int64_t, int>> makeup_days_;  // local day -> weekday index whose hours apply
+  // Local day -> weekday index whose periods apply; sorted by day for binary search.
+  std::vector<std::pair<std::int64_t, int>> makeup_days_;
 };
 
 }  // namespace redress

@@ -70,6 +70,10 @@ struct ProposalInput {
 struct ProposalOutcome {
   bool approved_now = false;  // within the proposer's authority
   Role required_role = Role::kAgent;  // when not approved_now: the lowest role that may approve
+  // Why, for the approval request and the journal: the limit that was exceeded and by how much
+  // ("agent authority per case is CNY 50.00; this case would total CNY 50.01 — needs team_lead
+  // approval"), or which authority covers it when approved_now.
+  std::string reason;
 };
 
 struct RemedyQuery {
@@ -131,6 +135,15 @@ class CompensationPolicy {
   };
 
   CompensationPolicy() = default;
+
+  // Parse one suggestion rule / remedy, reporting problems; nullopt when any error was reported.
+  static std::optional<SuggestionRule> parse_suggestion(const nlohmann::json& item,
+                                                        const std::string& pointer,
+                                                        const std::string& currency,
+                                                        Problems& problems);
+  static std::optional<RemedyOption> parse_remedy(const nlohmann::json& item,
+                                                  const std::string& pointer,
+                                                  const std::string& currency, Problems& problems);
 
   std::string currency_;
   std::vector<AuthorityLimit> limits_;  // ordered agent .. manager

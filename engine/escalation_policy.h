@@ -112,6 +112,17 @@ class EscalationPolicy {
 
   EscalationPolicy() = default;
 
+  // Fill one rule's trigger / effect from the definition, reporting every problem; `signal_kinds`
+  // are the kinds the policy's "signals" defines.
+  static void parse_trigger(const nlohmann::json& trigger, const std::string& pointer,
+                            const std::vector<std::string>& signal_kinds, Rule& rule,
+                            Problems& problems);
+  static void parse_effect(const nlohmann::json& effect, const std::string& pointer, Rule& rule,
+                           Problems& problems);
+  // The human-readable detail of a match ("SLA 'resolution' breached"); nullopt when the rule
+  // does not match.
+  static std::optional<std::string> match(const Rule& rule, const EscalationSituation& situation);
+
   std::vector<Rule> rules_;
   std::vector<SignalKeywords> signals_;
 };

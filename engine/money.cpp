@@ -15,7 +15,8 @@ bool is_currency_code(const std::string& code) {
 
 Result<Money> money_from_json(const nlohmann::json& j, bool allow_negative) {
   if (!j.is_object()) {
-    return Error{"INVALID_FIELD", "money must be an object {\"amount\": <minor units>, \"currency\": \"CNY\"}", ""};
+    return Error{"INVALID_FIELD",
+                 "money must be an object {\"amount\": <minor units>, \"currency\": \"CNY\"}", ""};
   }
   for (const auto& [key, _] : j.items()) {
     if (key != "amount" && key != "currency") {
@@ -47,7 +48,8 @@ Result<Money> money_from_json(const nlohmann::json& j, bool allow_negative) {
   }
   const auto& currency = j.at("currency");
   if (!currency.is_string() || !is_currency_code(currency.get<std::string>())) {
-    return Error{"INVALID_FIELD", "money 'currency' must be a three-letter ISO 4217 code such as \"CNY\"",
+    return Error{"INVALID_FIELD",
+                 "money 'currency' must be a three-letter ISO 4217 code such as \"CNY\"",
                  "/currency"};
   }
   m.currency = currency.get<std::string>();
@@ -68,8 +70,8 @@ std::optional<Money> checked_add(const Money& a, const Money& b) {
 std::string format_money(const Money& m) {
   const bool negative = m.amount < 0;
   // Avoid overflow of -INT64_MIN by working in unsigned.
-  const std::uint64_t abs = negative ? 0 - static_cast<std::uint64_t>(m.amount)
-                                     : static_cast<std::uint64_t>(m.amount);
+  const std::uint64_t abs =
+      negative ? 0 - static_cast<std::uint64_t>(m.amount) : static_cast<std::uint64_t>(m.amount);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%s %s%llu.%02llu", m.currency.c_str(), negative ? "-" : "",
                 static_cast<unsigned long long>(abs / 100),

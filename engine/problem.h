@@ -19,7 +19,7 @@ struct ValidationProblem {
   std::string code;
   std::string pointer;  // RFC 6901, e.g. "/transitions/3/to"
   std::string message;
-  std::string file;     // the file the problem is in, when known
+  std::string file;  // the file the problem is in, when known
 
   bool operator==(const ValidationProblem&) const = default;
 };
@@ -33,7 +33,9 @@ inline bool has_errors(const Problems& problems) {
   return false;
 }
 
-inline const char* severity_name(Severity s) { return s == Severity::kError ? "error" : "warning"; }
+inline const char* severity_name(Severity s) {
+  return s == Severity::kError ? "error" : "warning";
+}
 
 inline nlohmann::json problem_to_json(const ValidationProblem& p) {
   nlohmann::json j{{"severity", severity_name(p.severity)},

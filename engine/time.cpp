@@ -79,7 +79,7 @@ std::string format_rfc3339(Instant instant) {
   const auto days = date::floor<date::days>(instant);
   const date::year_month_day ymd{days};
   const date::hh_mm_ss<Millis> tod{instant - days};
-  char buf[40];
+  char buf[96];
   const long long ms = tod.subseconds().count();
   if (ms != 0) {
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",

@@ -1,0 +1,17 @@
+// Sub-commands of the `redress` executable. Each returns the process exit code and writes
+// human-readable output to `out` and errors to `err`.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace redress::cli {
+
+// redress validate [--json] FILE...  — exit 0 when valid, 1 when any error, 2 on usage errors.
+int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// redress demo [--workflows DIR] — walks a complaint through all five stages on a fake clock.
+int run_demo(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+}  // namespace redress::cli

@@ -1,0 +1,38 @@
+// redress: command-line entry point.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "api/cli.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: redress <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  validate [--json] FILE...   check workflow and policy definitions; exit 1 on any error\n"
+    "  demo [--workflows DIR]      walk a demo complaint through all five stages (fake clock)\n"
+    "  help                        show this text\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  try {
+    if (command == "validate") return redress::cli::run_validate(args, std::cout, std::cerr);
+    if (command == "demo") return redress::cli::run_demo(args, std::cout, std::cerr);
+  } catch (const std::exception& e) {
+    // Exceptions mean a broken invariant; report it plainly rather than abort silently.
+    std::cerr << "redress: internal error: " << e.what() << "\n";
+    return 70;
+  }
+  std::cerr << "redress: unknown command '" << command << "'\n\n" << kUsage;
+  return 2;
+}

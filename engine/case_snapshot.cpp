@@ -1,0 +1,264 @@
+#include "engine/case_snapshot.h"
+
+#include <algorithm>
+
+#include "engine/case_json.h"
+
+namespace redress {
+
+namespace {
+
+template <typename T, typename Pred>
+T* find_if_ptr(std::vector<T>& v, Pred pred) {
+  const auto it = std::find_if(v.begin(), v.end(), pred);
+  return it == v.end() ? nullptr : &*it;
+}
+
+Error bad_event(const Event& e, const std::string& why) {
+  return Error{"BAD_EVENT",
+               "event " + e.type + " (case version " + std::to_string(e.case_version) + "): " + why,
+               ""};
+}
+
+}  // namespace
+
+const SlaClock* CaseSnapshot::sla(const std::string& name) const {
+  for (const auto& c : slas) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+SlaClock* CaseSnapshot::sla(const std::string& name) {
+  return find_if_ptr(slas, [&](const SlaClock& c) { return c.name == name; });
+}
+const CaseTimer* CaseSnapshot::timer(const std::string& key) const {
+  for (const auto& t : timers) {
+    if (t.key == key) return &t;
+  }
+  return nullptr;
+}
+CompensationRecord* CaseSnapshot::compensation(const std::string& id) {
+  return find_if_ptr(compensations, [&](const CompensationRecord& c) { return c.id == id; });
+}
+ApprovalRecord* CaseSnapshot::approval(const std::string& id) {
+  return find_if_ptr(approvals, [&](const ApprovalRecord& a) { return a.id == id; });
+}
+Promise* CaseSnapshot::promise(const std::string& id) {
+  return find_if_ptr(promises, [&](const Promise& p) { return p.id == id; });
+}
+
+nlohmann::json snapshot_to_json(const CaseSnapshot& snapshot) {
+  return snapshot;
+}
+
+Result<CaseSnapshot> snapshot_from_json(const nlohmann::json& json) {
+  try {
+    return json.get<CaseSnapshot>();
+  } catch (const std::exception& e) {
+    return Error{"BAD_SNAPSHOT", std::string("stored case snapshot is malformed: ") + e.what(), ""};
+  }
+}
+
+nlohmann::json event_to_json(const Event& event) {
+  return event;
+}
+
+Result<Event> event_from_json(const nlohmann::json& json) {
+  try {
+    return json.get<Event>();
+  } catch (const std::exception& e) {
+    return Error{"BAD_EVENT", std::string("stored event is malformed: ") + e.what(), ""};
+  }
+}
+
+Status apply_event(CaseSnapshot& s, const Event& e) {
+  try {
+    const auto& d = e.data;
+    const std::string& t = e.type;
+    if (t == "case.created") {
+      s = d.get<CaseSnapshot>();
+    } else if (t == "case.fields_set") {
+      for (const auto& [key, value] : d.at("fields").items()) {
+        if (value.is_null()) {
+          s.fields.erase(key);
+        } else {
+          s.fields[key] = value;
+        }
+        // A workflow field named "category" is the case's category (queues filter by it).
+        if (key == "category" && value.is_string()) s.category = value.get<std::string>();
+      }
+    } else if (t == "case.transitioned") {
+      s.state = d.at("to").get<std::string>();
+      s.stage = d.at("stage").get<std::string>();
+      s.waiting_on_customer = d.at("waiting_on_customer").get<bool>();
+      if (d.at("final").get<bool>()) s.closed_at = e.at;
+    } else if (t == "case.assigned") {
+      s.assignee = d.at("assignee").get<std::string>();
+      s.team = d.at("team").get<std::string>();
+      s.queue_role = d.at("queue_role").get<std::string>();
+    } else if (t == "case.priority_changed") {
+      s.priority = d.at("to").get<std::string>();
+    } else if (t == "case.escalated" || t == "case.deescalated") {
+      auto record = d.get<EscalationRecord>();
+      s.escalation_level = record.to_level;
+      s.escalations.push_back(std::move(record));
+    } else if (t == "sla.started") {
+      auto clock = d.get<SlaClock>();
+      if (auto* existing = s.sla(clock.name)) {
+        *existing = std::move(clock);
+      } else {
+        s.slas.push_back(std::move(clock));
+      }
+    } else if (t == "sla.paused" || t == "sla.resumed" || t == "sla.met" || t == "sla.warning" ||
+               t == "sla.breached") {
+      auto* clock = s.sla(d.at("clock").get<std::string>());
+      if (!clock) return bad_event(e, "no SLA clock " + d.at("clock").dump());
+      if (t == "sla.paused") {
+        clock->consumed_ms = d.at("consumed_ms").get<std::int64_t>();
+        clock->running_since.reset();
+        clock->status = "paused";
+      } else if (t == "sla.resumed") {
+        clock->running_since = e.at;
+        clock->due = d.at("due").get<Instant>();
+        clock->warn_at = d.at("warn_at").get<Instant>();
+        clock->status = "running";
+      } else if (t == "sla.met") {
+        clock->consumed_ms = d.at("consumed_ms").get<std::int64_t>();
+        clock->running_since.reset();
+        clock->status = "met";
+      } else if (t == "sla.warning") {
+        clock->warned = true;
+      } else {
+        clock->breached = true;
+      }
+    } else if (t == "timer.set") {
+      auto timer = d.get<CaseTimer>();
+      s.timers.erase(std::remove_if(s.timers.begin(), s.timers.end(),
+                                    [&](const CaseTimer& x) { return x.key == timer.key; }),
+                     s.timers.end());
+      s.timers.push_back(std::move(timer));
+    } else if (t == "timer.cancelled" || t == "timer.fired") {
+      const auto key = d.at("key").get<std::string>();
+      const auto before = s.timers.size();
+      s.timers.erase(std::remove_if(s.timers.begin(), s.timers.end(),
+                                    [&](const CaseTimer& x) { return x.key == key; }),
+                     s.timers.end());
+      if (s.timers.size() == before) return bad_event(e, "no pending timer " + key);
+    } else if (t == "promise.recorded") {
+      s.promises.push_back(d.get<Promise>());
+      ++s.next_id;
+    } else if (t == "promise.kept" || t == "promise.breached") {
+      auto* p = s.promise(d.at("id").get<std::string>());
+      if (!p) return bad_event(e, "no promise " + d.at("id").dump());
+      p->status = t == "promise.kept" ? "kept" : "breached";
+    } else if (t == "compensation.proposed") {
+      s.compensations.push_back(d.get<CompensationRecord>());
+      ++s.next_id;
+    } else if (t == "compensation.approved" || t == "compensation.rejected" ||
+               t == "compensation.executed") {
+      auto* c = s.compensation(d.at("id").get<std::string>());
+      if (!c) return bad_event(e, "no compensation " + d.at("id").dump());
+      if (t == "compensation.executed") {
+        c->status = "executed";
+        c->executed_at = e.at;
+        c->reference = d.value("reference", std::string());
+      } else {
+        c->status = t == "compensation.approved" ? "approved" : "rejected";
+        c->decided_by = e.actor_id;
+        c->decided_at = e.at;
+        c->reason = d.value("reason", std::string());
+      }
+    } else if (t == "approval.requested") {
+      s.approvals.push_back(d.get<ApprovalRecord>());
+      ++s.next_id;
+    } else if (t == "approval.decided") {
+      auto* a = s.approval(d.at("id").get<std::string>());
+      if (!a) return bad_event(e, "no approval " + d.at("id").dump());
+      a->status = d.at("approved").get<bool>() ? "approved" : "rejected";
+      a->decided_by = e.actor_id;
+      a->decision_reason = d.value("reason", std::string());
+      a->decided_at = e.at;
+    } else if (t == "message.received") {
+      ++s.customer_messages;
+      for (const auto& signal : d.at("signals")) {
+        const auto kind = signal.at("kind").get<std::string>();
+        if (std::find(s.threat_signals.begin(), s.threat_signals.end(), kind) ==
+            s.threat_signals.end()) {
+          s.threat_signals.push_back(kind);
+        }
+      }
+    } else if (t == "reply.sent") {
+      if (!s.first_response_at) s.first_response_at = e.at;
+    } else if (t == "follow_up.scheduled") {
+      s.follow_up_due = d.at("due").get<Instant>();
+    } else if (t == "comment.added" || t == "follow_up.due" || t == "timer.skipped" ||
+               t == "event.emitted") {
+      // Recorded in the journal only; the snapshot does not change.
+    } else {
+      return bad_event(e, "unknown event type");
+    }
+  } catch (const std::exception& ex) {
+    return bad_event(e, std::string("malformed data: ") + ex.what());
+  }
+  s.version = e.case_version;
+  s.updated_at = e.at;
+  return Status::Ok();
+}
+
+Result<CaseSnapshot> replay(const std::vector<Event>& events) {
+  if (events.empty() || events.front().type != "case.created") {
+    return Error{"BAD_EVENT", "a case journal must start with case.created", ""};
+  }
+  CaseSnapshot s;
+  for (const auto& e : events) {
+    auto st = apply_event(s, e);
+    if (!st.ok()) return st.error();
+  }
+  return s;
+}
+
+Money compensation_total(const CaseSnapshot& snapshot, const std::string& currency,
+                         std::initializer_list<const char*> statuses) {
+  Money total{0, currency};
+  for (const auto& c : snapshot.compensations) {
+    if (c.value.currency != currency) continue;
+    if (std::none_of(statuses.begin(), statuses.end(),
+                     [&](const char* st) { return c.status == st; })) {
+      continue;
+    }
+    // Saturate rather than wrap: an absurd total must still compare as "over every limit".
+    if (__builtin_add_overflow(total.amount, c.value.amount, &total.amount)) {
+      total.amount = INT64_MAX;
+    }
+  }
+  return total;
+}
+
+nlohmann::json condition_view(const CaseSnapshot& s) {
+  const std::string currency = s.order.paid.currency;
+  const auto granted = compensation_total(s, currency, {"approved", "executed"});
+  const auto pending = compensation_total(s, currency, {"pending"});
+  std::int64_t pending_count = 0;
+  for (const auto& a : s.approvals) pending_count += a.status == "pending";
+  nlohmann::json view;
+  view["fields"] = s.fields;
+  view["case"] = {{"severity", s.severity},
+                  {"priority", s.priority},
+                  {"category", s.category},
+                  {"state", s.state},
+                  {"escalation_level", s.escalation_level}};
+  // Unknown values are absent (null), so {"exists": ...} tells "not given" from "given".
+  auto or_null = [](const std::string& v) {
+    return v.empty() ? nlohmann::json() : nlohmann::json(v);
+  };
+  view["case"]["category"] = or_null(s.category);
+  view["customer"] = {{"id", or_null(s.customer.id)},
+                      {"segment", or_null(s.customer.segment)},
+                      {"tier", or_null(s.customer.tier)}};
+  view["order"] = {{"paid", s.order.paid.amount}, {"refunded", s.order.refunded.amount}};
+  view["compensation"] = {
+      {"granted", granted.amount}, {"pending", pending.amount}, {"pending_count", pending_count}};
+  return view;
+}
+
+}  // namespace redress

@@ -1,0 +1,120 @@
+// Commands: what an actor asks the engine to do to a case, and the context it decides in.
+//
+// Each command is validated by the engine against the case's pinned workflow version and the
+// shared policies. `expected_version`, when set, must equal the case's current version (the
+// ETag the client saw) or the command is refused with VERSION_CONFLICT.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/case_snapshot.h"
+#include "engine/money.h"
+#include "engine/time.h"
+
+namespace redress {
+
+struct CreateCase {
+  std::string case_id;  // chosen by the caller (storage allocates it)
+  std::string workflow_id;
+  std::optional<int> workflow_version;  // default: the latest loaded version
+  std::string severity = "normal";
+  std::string category;
+  CustomerInfo customer;
+  OrderInfo order;
+  std::string team;
+  std::string assignee;
+  nlohmann::json fields = nlohmann::json::object();
+};
+
+struct FireTransition {
+  std::string transition;
+  nlohmann::json data = nlohmann::json::object();  // field values the transition requires/accepts
+};
+
+struct UpdateFields {
+  nlohmann::json fields = nlohmann::json::object();
+};
+
+struct AssignCase {
+  std::string assignee;  // empty = unassign (back to the team queue)
+  std::string team;      // empty = keep the current team
+};
+
+struct RecordPromise {
+  Instant due{};
+  std::string text;
+};
+
+struct RecordReply {  // an agent's reply to the customer (meets first response, keeps promises)
+  std::string text;
+};
+
+struct AddComment {  // internal note
+  std::string text;
+};
+
+struct AddCustomerMessage {  // what the customer wrote (checked for threat signals)
+  std::string text;
+};
+
+struct ProposeCompensation {
+  std::string type;  // compensation type name
+  Money value;
+  std::string note;
+};
+
+struct DecideApproval {
+  std::string approval_id;
+  bool approve = false;
+  std::string reason;  // required when rejecting
+};
+
+struct MarkCompensationExecuted {
+  std::string compensation_id;
+  std::string reference;  // refund id, coupon code, tracking number
+};
+
+struct EscalateCase {
+  std::string reason;
+  std::string to_level;  // empty = one level up
+};
+
+struct DeescalateCase {
+  std::string reason;
+  std::string to_level;  // empty = one level down
+};
+
+struct FireTimer {
+  std::string key;
+};
+
+using CommandBody =
+    std::variant<CreateCase, FireTransition, UpdateFields, AssignCase, RecordPromise, RecordReply,
+                 AddComment, AddCustomerMessage, ProposeCompensation, DecideApproval,
+                 MarkCompensationExecuted, EscalateCase, DeescalateCase, FireTimer>;
+
+struct Command {
+  CommandBody body;
+  std::optional<std::int64_t> expected_version;
+};
+
+// What the engine needs to know beyond the case itself; gathered by the caller from storage.
+struct CustomerHistory {
+  std::vector<Instant> other_cases_opened_at;  // this customer's other cases
+  Money compensation_granted_30d;  // granted on the customer's other cases, last 30 days
+};
+
+// Bounds on free text in commands, in code points.
+inline constexpr std::int64_t kMaxMessageLength = 20000;
+inline constexpr std::int64_t kMaxReasonLength = 2000;
+inline constexpr size_t kMaxIdLength = 128;
+
+}  // namespace redress

@@ -1,0 +1,95 @@
+// Decision: the engine's answer to a command — a rejection, or the new snapshot plus effects.
+//
+// Effects are in the order the caller must apply them, all in one transaction: journal appends,
+// timers to set or cancel, webhook events for the outbox, and approval requests (for queues and
+// notifications). The engine performs none of them itself.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/case_snapshot.h"
+
+namespace redress {
+
+// Stable rejection codes; the API maps them to HTTP statuses in one place.
+enum class RejectionCode {
+  kNotAllowedFromState,  // NOT_ALLOWED_FROM_STATE
+  kRoleNotPermitted,     // ROLE_NOT_PERMITTED
+  kMissingField,         // MISSING_FIELD
+  kInvalidField,         // INVALID_FIELD
+  kConditionFailed,      // CONDITION_FAILED
+  kApprovalRequired,     // APPROVAL_REQUIRED
+  kVersionConflict,      // VERSION_CONFLICT
+  kUnknownWorkflow,      // UNKNOWN_WORKFLOW
+  kUnknownTransition,    // UNKNOWN_TRANSITION
+  kNotFound,             // NOT_FOUND (approval, compensation, promise, timer)
+  kCaseClosed,           // CASE_CLOSED
+  kAlreadyExists,        // ALREADY_EXISTS
+  kSelfApproval,         // SELF_APPROVAL
+  kExceedsAuthority,     // EXCEEDS_AUTHORITY
+  kRefundExceedsPaid,    // REFUND_EXCEEDS_PAID
+  kCurrencyMismatch,     // CURRENCY_MISMATCH
+  kInvalidState,         // INVALID_STATE (e.g. approving an approval already decided)
+};
+
+const char* rejection_code_name(RejectionCode code);
+
+struct Rejection {
+  RejectionCode code = RejectionCode::kInvalidField;
+  std::string message;
+  std::string pointer;  // JSON pointer into the command's data, when a field is at fault
+};
+
+struct JournalAppend {
+  Event event;
+};
+struct TimerSet {
+  std::string case_id;
+  std::string key;
+  std::string name;
+  Instant due{};
+};
+struct TimerCancel {
+  std::string case_id;
+  std::string key;
+};
+struct WebhookEmit {
+  std::string type;  // "case.escalated", ...
+  nlohmann::json data;
+};
+struct ApprovalRequest {
+  std::string case_id;
+  std::string approval_id;
+  std::string kind;
+  std::string required_role;
+};
+
+using Effect = std::variant<JournalAppend, TimerSet, TimerCancel, WebhookEmit, ApprovalRequest>;
+
+struct Accepted {
+  CaseSnapshot snapshot;
+  std::vector<Effect> effects;
+};
+
+class Decision {
+ public:
+  Decision(Rejection r) : value_(std::move(r)) {}  // NOLINT: implicit by design
+  Decision(Accepted a) : value_(std::move(a)) {}   // NOLINT: implicit by design
+
+  bool accepted() const { return std::holds_alternative<Accepted>(value_); }
+  const Accepted& result() const { return std::get<Accepted>(value_); }
+  Accepted& result() { return std::get<Accepted>(value_); }
+  const Rejection& rejection() const { return std::get<Rejection>(value_); }
+
+  // The journal events among the effects, in order.
+  std::vector<Event> events() const;
+
+ private:
+  std::variant<Rejection, Accepted> value_;
+};
+
+}  // namespace redress

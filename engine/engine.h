@@ -1,0 +1,45 @@
+// Engine: decide(case, command, actor, now) -> Decision. Pure and deterministic.
+//
+// The engine validates a command against the case's pinned workflow version and the shared
+// policies (SLA, escalation, compensation, calendars) of the catalog it was built with, and
+// returns either a Rejection with a stable code and a precise message, or the new snapshot and
+// the ordered effects the caller must apply atomically. It performs no I/O and reads no clock:
+// `now` and the customer's history come from the caller. Same inputs, same decision.
+//
+// Thread-safety: const methods are safe to call concurrently; the catalog is immutable.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "engine/command.h"
+#include "engine/compensation_policy.h"
+#include "engine/decision.h"
+#include "engine/role.h"
+#include "engine/workflow_catalog.h"
+
+namespace redress {
+
+class Engine {
+ public:
+  explicit Engine(std::shared_ptr<const WorkflowCatalog> catalog);
+
+  // `current` is null only for CreateCase.
+  Decision decide(const CaseSnapshot* current, const Command& command, const Actor& actor,
+                  Instant now, const CustomerHistory& history = {}) const;
+
+  // Transitions `actor` may fire from the case's current state (role and state permitting;
+  // conditions and required fields are checked when fired).
+  std::vector<const TransitionDef*> available_transitions(const CaseSnapshot& snapshot,
+                                                          const Actor& actor) const;
+
+  // The compensation policy's remedy suggestions for the case, cheapest first.
+  std::vector<SuggestedRemedy> suggest_remedies(const CaseSnapshot& snapshot) const;
+
+  const WorkflowCatalog& catalog() const { return *catalog_; }
+
+ private:
+  std::shared_ptr<const WorkflowCatalog> catalog_;
+};
+
+}  // namespace redress

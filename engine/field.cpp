@@ -1,0 +1,255 @@
+#include "engine/field.h"
+
+#include <algorithm>
+
+#include "engine/money.h"
+#include "engine/time.h"
+
+namespace redress {
+
+std::optional<FieldType> parse_field_type(std::string_view name) {
+  if (name == "string") return FieldType::kString;
+  if (name == "text") return FieldType::kText;
+  if (name == "enum") return FieldType::kEnum;
+  if (name == "bool") return FieldType::kBool;
+  if (name == "integer") return FieldType::kInteger;
+  if (name == "money") return FieldType::kMoney;
+  if (name == "datetime") return FieldType::kDatetime;
+  if (name == "reference") return FieldType::kReference;
+  return std::nullopt;
+}
+
+const char* field_type_name(FieldType type) {
+  switch (type) {
+    case FieldType::kString:
+      return "string";
+    case FieldType::kText:
+      return "text";
+    case FieldType::kEnum:
+      return "enum";
+    case FieldType::kBool:
+      return "bool";
+    case FieldType::kInteger:
+      return "integer";
+    case FieldType::kMoney:
+      return "money";
+    case FieldType::kDatetime:
+      return "datetime";
+    case FieldType::kReference:
+      return "reference";
+  }
+  return "unknown";
+}
+
+std::optional<std::int64_t> utf8_length(std::string_view text) {
+  std::int64_t count = 0;
+  size_t i = 0;
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  while (i < text.size()) {
+    const unsigned char c = s[i];
+    size_t extra;
+    std::uint32_t cp;
+    if (c < 0x80) {
+      extra = 0;
+      cp = c;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return std::nullopt;
+    }
+    if (i + extra >= text.size() && extra > 0) return std::nullopt;
+    for (size_t k = 1; k <= extra; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) return std::nullopt;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    // Reject overlong encodings, surrogates and values above U+10FFFF.
+    if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return std::nullopt;
+    }
+    i += extra + 1;
+    ++count;
+  }
+  return count;
+}
+
+std::optional<FieldDef> parse_field_def(const std::string& name, const nlohmann::json& definition,
+                                        const std::string& pointer, JsonReader& reader) {
+  if (!reader.expect_object(definition, pointer, "field " + quote_name(name))) return std::nullopt;
+  reader.check_keys(definition, pointer,
+                    {"type", "title", "values", "max_length", "min", "max", "target", "editable"});
+  const size_t before = reader.problems().size();
+  reader.check_name(name, pointer, "field name");
+  FieldDef field;
+  field.name = name;
+  field.title = reader.optional_string(definition, pointer, "title").value_or("");
+  field.editable = reader.optional_bool(definition, pointer, "editable").value_or(true);
+  const auto type_name = reader.required_string(definition, pointer, "type");
+  if (type_name) {
+    const auto type = parse_field_type(*type_name);
+    if (!type) {
+      reader.error("BAD_FIELD_TYPE", pointer + "/type",
+                   "field " + quote_name(name) + " has unknown type " + quote_name(*type_name) +
+                       "; expected one of: string, text, enum, bool, integer, money, datetime, "
+                       "reference");
+    } else {
+      field.type = *type;
+    }
+  }
+  switch (field.type) {
+    case FieldType::kString:
+      field.max_length = kDefaultStringMax;
+      break;
+    case FieldType::kText:
+      field.max_length = kDefaultTextMax;
+      break;
+    case FieldType::kReference:
+      field.max_length = kDefaultReferenceMax;
+      break;
+    default:
+      break;
+  }
+  if (const auto max_length = reader.optional_integer(definition, pointer, "max_length")) {
+    if (*max_length < 1 || *max_length > 100000) {
+      reader.error("BAD_VALUE", pointer + "/max_length",
+                   "max_length of field " + quote_name(name) + " must be between 1 and 100000");
+    }
+    field.max_length = *max_length;
+  }
+  field.min = reader.optional_integer(definition, pointer, "min");
+  field.max = reader.optional_integer(definition, pointer, "max");
+  if (field.min && field.max && *field.min > *field.max) {
+    reader.error("BAD_VALUE", pointer + "/min",
+                 "field " + quote_name(name) + " has min greater than max");
+  }
+  if (field.type == FieldType::kEnum) {
+    const auto values = reader.optional_string_array(definition, pointer, "values");
+    if (!definition.contains("values")) {
+      reader.error("MISSING_KEY", pointer + "/values",
+                   "enum field " + quote_name(name) + " needs a 'values' list");
+    } else if (values) {
+      if (values->empty()) {
+        reader.error("BAD_VALUE", pointer + "/values",
+                     "enum field " + quote_name(name) + " needs at least one value");
+      }
+      for (size_t i = 0; i < values->size(); ++i) {
+        for (size_t j = 0; j < i; ++j) {
+          if ((*values)[i] == (*values)[j]) {
+            reader.error(
+                "DUPLICATE_NAME", pointer + "/values/" + std::to_string(i),
+                "enum field " + quote_name(name) + " lists " + quote_name((*values)[i]) + " twice");
+          }
+        }
+      }
+      field.values = *values;
+    }
+  } else if (definition.is_object() && definition.contains("values")) {
+    reader.error("BAD_VALUE", pointer + "/values",
+                 "'values' only applies to enum fields; field " + quote_name(name) + " is " +
+                     field_type_name(field.type));
+  }
+  if (field.type == FieldType::kReference) {
+    field.target = reader.optional_string(definition, pointer, "target").value_or("");
+  }
+  // Fail only when this field itself added an error (earlier problems belong to other parts).
+  for (size_t i = before; i < reader.problems().size(); ++i) {
+    if (reader.problems()[i].severity == Severity::kError) return std::nullopt;
+  }
+  return field;
+}
+
+Result<nlohmann::json> canonical_field_value(const FieldDef& field, const nlohmann::json& value) {
+  const std::string pointer = "/" + pointer_token(field.name);
+  auto fail = [&](const std::string& expected) -> Result<nlohmann::json> {
+    return Error{"INVALID_FIELD",
+                 "field " + quote_name(field.name) + " must be " + expected + ", not " +
+                     json_type_name(value),
+                 pointer};
+  };
+  switch (field.type) {
+    case FieldType::kString:
+    case FieldType::kText:
+    case FieldType::kReference: {
+      if (!value.is_string()) return fail("a string");
+      const auto& text = value.get_ref<const std::string&>();
+      const auto length = utf8_length(text);
+      if (!length) {
+        return Error{"INVALID_FIELD", "field " + quote_name(field.name) + " is not valid UTF-8",
+                     pointer};
+      }
+      if (*length > field.max_length) {
+        return Error{"INVALID_FIELD",
+                     "field " + quote_name(field.name) + " is " + std::to_string(*length) +
+                         " characters long; the maximum is " + std::to_string(field.max_length),
+                     pointer};
+      }
+      if (field.type != FieldType::kText && *length == 0) {
+        return Error{"INVALID_FIELD", "field " + quote_name(field.name) + " must not be empty",
+                     pointer};
+      }
+      return value;
+    }
+    case FieldType::kEnum: {
+      if (!value.is_string()) return fail("one of: " + join(field.values));
+      const auto& text = value.get_ref<const std::string&>();
+      if (std::find(field.values.begin(), field.values.end(), text) == field.values.end()) {
+        return Error{"INVALID_FIELD",
+                     "field " + quote_name(field.name) + " has value " + quote_name(text) +
+                         "; expected one of: " + join(field.values),
+                     pointer};
+      }
+      return value;
+    }
+    case FieldType::kBool:
+      if (!value.is_boolean()) return fail("true or false");
+      return value;
+    case FieldType::kInteger: {
+      if (!value.is_number_integer() ||
+          (value.is_number_unsigned() &&
+           value.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))) {
+        return fail("an integer");
+      }
+      const auto n = value.get<std::int64_t>();
+      if ((field.min && n < *field.min) || (field.max && n > *field.max)) {
+        return Error{"INVALID_FIELD",
+                     "field " + quote_name(field.name) + " is " + std::to_string(n) +
+                         "; allowed range is " +
+                         (field.min ? std::to_string(*field.min) : std::string("-inf")) + " to " +
+                         (field.max ? std::to_string(*field.max) : std::string("+inf")),
+                     pointer};
+      }
+      return value;
+    }
+    case FieldType::kMoney: {
+      auto money = money_from_json(value);
+      if (!money.ok()) {
+        return Error{"INVALID_FIELD",
+                     "field " + quote_name(field.name) + ": " + money.error().message,
+                     pointer + money.error().pointer};
+      }
+      return money_to_json(money.value());
+    }
+    case FieldType::kDatetime: {
+      if (!value.is_string()) return fail("an RFC 3339 date-time string");
+      const auto instant = parse_rfc3339(value.get_ref<const std::string&>());
+      if (!instant) {
+        return Error{"INVALID_FIELD",
+                     "field " + quote_name(field.name) + " has " +
+                         quote_name(value.get<std::string>()) +
+                         ", which is not an RFC 3339 date-time such as 2026-11-22T09:30:00+08:00",
+                     pointer};
+      }
+      return nlohmann::json(format_rfc3339(*instant));
+    }
+  }
+  return fail("a valid value");
+}
+
+}  // namespace redress

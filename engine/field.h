@@ -1,0 +1,56 @@
+// Case fields: the typed data a workflow collects (problem summary, category, desired outcome...).
+//
+// A workflow declares its fields once with a type; transitions then name the fields they require
+// or accept, and conditions compare them. Values are validated here, on every write, so a case
+// never holds a value of the wrong type. Canonical stored forms: datetime as UTC RFC 3339 text,
+// money as {"amount", "currency"}, everything else as its JSON value.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/json_reader.h"
+#include "engine/result.h"
+
+namespace redress {
+
+enum class FieldType { kString, kText, kEnum, kBool, kInteger, kMoney, kDatetime, kReference };
+
+std::optional<FieldType> parse_field_type(std::string_view name);
+const char* field_type_name(FieldType type);
+
+struct FieldDef {
+  std::string name;
+  FieldType type = FieldType::kString;
+  std::string title;
+  std::vector<std::string> values;       // kEnum: the allowed values
+  std::int64_t max_length = 0;           // kString/kText/kReference: code points
+  std::optional<std::int64_t> min, max;  // kInteger bounds, inclusive
+  std::string target;                    // kReference: "order", "customer", "case", "user", ...
+  bool editable = true;                  // may be changed by a field update outside transitions
+};
+
+// Default maximum lengths, in Unicode code points.
+inline constexpr std::int64_t kDefaultStringMax = 200;
+inline constexpr std::int64_t kDefaultTextMax = 10000;
+inline constexpr std::int64_t kDefaultReferenceMax = 128;
+
+// Parses one field declaration {"type": ..., ...} named `name`; problems recorded via `reader`.
+std::optional<FieldDef> parse_field_def(const std::string& name, const nlohmann::json& definition,
+                                        const std::string& pointer, JsonReader& reader);
+
+// Validates `value` for `field` and returns its canonical stored form. Error code INVALID_FIELD
+// with a message naming the field and what is expected.
+Result<nlohmann::json> canonical_field_value(const FieldDef& field, const nlohmann::json& value);
+
+// Number of Unicode code points in valid UTF-8, or nullopt when `text` is not valid UTF-8.
+std::optional<std::int64_t> utf8_length(std::string_view text);
+
+}  // namespace redress

@@ -1,0 +1,83 @@
+// JsonReader: walks a JSON definition and records every problem it meets instead of stopping.
+//
+// Definition loaders (workflows, policies) use it so that one pass reports all the problems in a
+// file, each with an RFC 6901 pointer and a precise message. Reading a missing or mistyped member
+// records MISSING_KEY / BAD_TYPE and returns nullopt; `check_keys` records UNKNOWN_KEY for members
+// a definition does not know (so a typo like "trasitions" is not silently ignored).
+//
+// Thread-safety: not thread-safe; one reader per load.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/problem.h"
+
+namespace redress {
+
+class JsonReader {
+ public:
+  explicit JsonReader(Problems& problems) : problems_(problems) {}
+
+  void error(const std::string& code, const std::string& pointer, const std::string& message) {
+    problems_.push_back({Severity::kError, code, pointer, message, {}});
+  }
+  void warning(const std::string& code, const std::string& pointer, const std::string& message) {
+    problems_.push_back({Severity::kWarning, code, pointer, message, {}});
+  }
+
+  // Records UNKNOWN_KEY for every member of `object` not in `allowed`.
+  void check_keys(const nlohmann::json& object, const std::string& pointer,
+                  std::initializer_list<std::string_view> allowed);
+
+  // True when `value` is an object; otherwise records BAD_TYPE ("<what> must be an object").
+  bool expect_object(const nlohmann::json& value, const std::string& pointer,
+                     std::string_view what);
+  bool expect_array(const nlohmann::json& value, const std::string& pointer, std::string_view what);
+
+  // Required / optional typed members. Missing required -> MISSING_KEY; wrong type -> BAD_TYPE.
+  std::optional<std::string> required_string(const nlohmann::json& object,
+                                             const std::string& pointer, const std::string& key);
+  std::optional<std::string> optional_string(const nlohmann::json& object,
+                                             const std::string& pointer, const std::string& key);
+  std::optional<std::int64_t> required_integer(const nlohmann::json& object,
+                                               const std::string& pointer, const std::string& key);
+  std::optional<std::int64_t> optional_integer(const nlohmann::json& object,
+                                               const std::string& pointer, const std::string& key);
+  std::optional<bool> optional_bool(const nlohmann::json& object, const std::string& pointer,
+                                    const std::string& key);
+  // An array of strings; nullopt (with BAD_TYPE) when any element is not a string.
+  std::optional<std::vector<std::string>> optional_string_array(const nlohmann::json& object,
+                                                                const std::string& pointer,
+                                                                const std::string& key);
+
+  // Checks a name against [a-z][a-z0-9_]{0,63}; records BAD_NAME otherwise.
+  bool check_name(const std::string& name, const std::string& pointer, std::string_view what);
+
+  Problems& problems() { return problems_; }
+
+ private:
+  Problems& problems_;
+};
+
+// True for [a-z][a-z0-9_]{0,63}.
+bool is_valid_name(std::string_view name);
+
+// Quotes a string for a message: 'name'.
+inline std::string quote_name(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
+
+// Joins with ", ".
+std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
+
+// JSON type name for messages ("string", "number", "object", ...).
+const char* json_type_name(const nlohmann::json& value);
+
+}  // namespace redress

@@ -1,0 +1,75 @@
+#include "engine/sla_policy.h"
+
+namespace redress {
+
+bool is_severity(const std::string& s) {
+  for (const char* v : kSeverities) {
+    if (s == v) return true;
+  }
+  return false;
+}
+
+std::optional<SlaPolicy> SlaPolicy::parse(const nlohmann::json& definition,
+                                          const std::string& pointer, JsonReader& reader) {
+  const size_t errors_before = reader.problems().size();
+  reader.check_keys(
+      definition, pointer,
+      {"kind", "id", "title", "description", "calendar", "warning_percent", "targets"});
+  SlaPolicy policy;
+  policy.id = reader.required_string(definition, pointer, "id").value_or("");
+  if (!policy.id.empty()) reader.check_name(policy.id, pointer + "/id", "SLA policy id");
+  policy.calendar = reader.required_string(definition, pointer, "calendar").value_or("");
+  if (const auto pct = reader.optional_integer(definition, pointer, "warning_percent")) {
+    if (*pct < 1 || *pct > 99) {
+      reader.error("BAD_VALUE", pointer + "/warning_percent",
+                   "warning_percent must be between 1 and 99, not " + std::to_string(*pct));
+    } else {
+      policy.warning_percent = static_cast<int>(*pct);
+    }
+  }
+  if (!definition.contains("targets")) {
+    reader.error("MISSING_KEY", pointer + "/targets", "missing required key 'targets'");
+  } else if (reader.expect_object(definition["targets"], pointer + "/targets", "'targets'")) {
+    const auto& targets = definition["targets"];
+    for (const auto& [severity, body] : targets.items()) {
+      const std::string p = pointer + "/targets/" + pointer_token(severity);
+      if (!is_severity(severity)) {
+        reader.error("BAD_VALUE", p,
+                     "unknown severity " + quote_name(severity) +
+                         "; expected low, normal, high or critical");
+        continue;
+      }
+      if (!reader.expect_object(body, p, "SLA targets of " + quote_name(severity))) continue;
+      reader.check_keys(body, p, {"first_response", "resolution"});
+      SlaTargets t;
+      bool ok = true;
+      for (const char* clock : {"first_response", "resolution"}) {
+        const auto text = reader.required_string(body, p, clock);
+        if (!text) {
+          ok = false;
+          continue;
+        }
+        auto d = parse_duration(*text);
+        if (!d.ok()) {
+          reader.error("BAD_DURATION", p + "/" + clock, d.error().message);
+          ok = false;
+          continue;
+        }
+        (std::string(clock) == "first_response" ? t.first_response : t.resolution) = d.value();
+      }
+      if (ok) policy.targets[severity] = t;
+    }
+    for (const char* severity : kSeverities) {
+      if (!targets.contains(severity)) {
+        reader.error("MISSING_KEY", pointer + "/targets/" + severity,
+                     std::string("SLA targets for severity '") + severity + "' are missing");
+      }
+    }
+  }
+  for (size_t i = errors_before; i < reader.problems().size(); ++i) {
+    if (reader.problems()[i].severity == Severity::kError) return std::nullopt;
+  }
+  return policy;
+}
+
+}  // namespace redress

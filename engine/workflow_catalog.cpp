@@ -1,0 +1,301 @@
+#include "engine/workflow_catalog.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace redress {
+
+class CatalogBuilder {
+ public:
+  explicit CatalogBuilder(Problems& problems) : problems_(problems) {}
+
+  void add(const DefinitionSource& source) {
+    const size_t before = problems_.size();
+    add_document(source);
+    for (size_t i = before; i < problems_.size(); ++i) problems_[i].file = source.name;
+  }
+
+  void cross_check() {
+    auto check = [&](bool found, const std::string& code, const std::string& file,
+                     const std::string& pointer, const std::string& message) {
+      if (!found) problems_.push_back({Severity::kError, code, pointer, message, file});
+    };
+    std::vector<std::pair<std::string, const WorkflowDefinition*>> all;
+    for (const auto& [key, wf] : catalog_->workflows_)
+      all.emplace_back(workflow_files_[key], wf.get());
+    for (const auto& [file, wf] : broken_workflows_) all.emplace_back(file, &wf);
+    for (const auto& [file, wf] : all) {
+      for (const auto& [cal, pointer] : wf->calendar_references) {
+        check(catalog_->calendars_.count(cal), "UNKNOWN_CALENDAR", file, pointer,
+              "unknown calendar " + quote_name(cal) +
+                  "; calendars defined: " + names(catalog_->calendars_));
+      }
+      check(wf->policies.sla.empty() || catalog_->sla_policies_.count(wf->policies.sla),
+            "UNKNOWN_POLICY", file, "/policies/sla",
+            "unknown SLA policy " + quote_name(wf->policies.sla) +
+                "; defined: " + names(catalog_->sla_policies_));
+      check(wf->policies.escalation.empty() ||
+                catalog_->escalation_policies_.count(wf->policies.escalation),
+            "UNKNOWN_POLICY", file, "/policies/escalation",
+            "unknown escalation policy " + quote_name(wf->policies.escalation) +
+                "; defined: " + names(catalog_->escalation_policies_));
+      check(wf->policies.compensation.empty() ||
+                catalog_->compensation_policies_.count(wf->policies.compensation),
+            "UNKNOWN_POLICY", file, "/policies/compensation",
+            "unknown compensation policy " + quote_name(wf->policies.compensation) +
+                "; defined: " + names(catalog_->compensation_policies_));
+    }
+    for (const auto& [id, sla] : catalog_->sla_policies_) {
+      check(catalog_->calendars_.count(sla.calendar), "UNKNOWN_CALENDAR", sla_files_[id],
+            "/calendar",
+            "SLA policy " + quote_name(id) + " uses unknown calendar " + quote_name(sla.calendar));
+    }
+  }
+
+  std::shared_ptr<WorkflowCatalog> take() { return std::move(catalog_); }
+  WorkflowCatalog& catalog() { return *catalog_; }
+
+ private:
+  template <typename Map>
+  static std::string names(const Map& map) {
+    std::vector<std::string> out;
+    for (const auto& [k, _] : map) out.push_back(k);
+    return out.empty() ? "(none)" : join(out);
+  }
+
+  void error(const std::string& code, const std::string& pointer, const std::string& message) {
+    problems_.push_back({Severity::kError, code, pointer, message, {}});
+  }
+
+  void add_document(const DefinitionSource& source) {
+    if (source.text.size() > kMaxDefinitionBytes) {
+      error("FILE_TOO_LARGE", "",
+            "definition is " + std::to_string(source.text.size()) + " bytes; the limit is " +
+                std::to_string(kMaxDefinitionBytes));
+      return;
+    }
+    nlohmann::json doc;
+    try {
+      doc = nlohmann::json::parse(source.text);
+    } catch (const nlohmann::json::parse_error& e) {
+      // Report the byte offset as line:column, which editors understand.
+      size_t line = 1, column = 1;
+      for (size_t i = 0; i + 1 < e.byte && i < source.text.size(); ++i) {
+        if (source.text[i] == '\n') {
+          ++line;
+          column = 1;
+        } else {
+          ++column;
+        }
+      }
+      error("BAD_JSON", "",
+            "not valid JSON at line " + std::to_string(line) + ", column " +
+                std::to_string(column) + ": " + e.what());
+      return;
+    }
+    JsonReader reader(problems_);
+    if (!reader.expect_object(doc, "", "a definition file")) return;
+    const auto kind = reader.required_string(doc, "", "kind");
+    if (!kind) return;
+    if (*kind == "workflow") {
+      WorkflowDefinition partial;
+      auto wf = WorkflowDefinition::parse(doc, reader, &partial);
+      if (!wf) {
+        broken_workflows_.push_back({source.name, std::move(partial)});
+        return;
+      }
+      const auto key = std::make_pair(wf->id, wf->version);
+      if (catalog_->workflows_.count(key)) {
+        error("DUPLICATE_VERSION", "/version",
+              "workflow " + quote_name(wf->id) + " version " + std::to_string(wf->version) +
+                  " is also defined in " + workflow_files_[key]);
+        return;
+      }
+      workflow_files_[key] = source.name;
+      catalog_->workflows_[key] = std::make_shared<const WorkflowDefinition>(std::move(*wf));
+    } else if (*kind == "calendars") {
+      reader.check_keys(doc, "", {"kind", "title", "description", "calendars"});
+      if (!doc.contains("calendars")) {
+        error("MISSING_KEY", "/calendars", "missing required key 'calendars'");
+        return;
+      }
+      if (!reader.expect_array(doc["calendars"], "/calendars", "'calendars'")) return;
+      for (size_t i = 0; i < doc["calendars"].size(); ++i) {
+        const std::string p = "/calendars/" + std::to_string(i);
+        auto cal = BusinessCalendar::parse(doc["calendars"][i], p, problems_);
+        if (!cal) continue;
+        if (catalog_->calendars_.count(cal->id())) {
+          error("DUPLICATE_NAME", p + "/id",
+                "calendar " + quote_name(cal->id()) + " is defined twice");
+          continue;
+        }
+        catalog_->calendars_.emplace(cal->id(), std::move(*cal));
+      }
+    } else if (*kind == "sla_policy") {
+      auto sla = SlaPolicy::parse(doc, "", reader);
+      if (!sla) return;
+      if (catalog_->sla_policies_.count(sla->id)) {
+        error("DUPLICATE_NAME", "/id", "SLA policy " + quote_name(sla->id) + " is defined twice");
+        return;
+      }
+      sla_files_[sla->id] = source.name;
+      catalog_->sla_policies_.emplace(sla->id, std::move(*sla));
+    } else if (*kind == "escalation_policy" || *kind == "compensation_policy") {
+      const auto id = reader.required_string(doc, "", "id");
+      if (!id) return;
+      if (!reader.check_name(*id, "/id", "policy id")) return;
+      if (*kind == "escalation_policy") {
+        auto policy = EscalationPolicy::parse(doc, "", problems_);
+        if (!policy) return;
+        if (!catalog_->escalation_policies_.emplace(*id, std::move(*policy)).second) {
+          error("DUPLICATE_NAME", "/id",
+                "escalation policy " + quote_name(*id) + " is defined twice");
+        }
+      } else {
+        auto policy = CompensationPolicy::parse(doc, "", problems_);
+        if (!policy) return;
+        if (!catalog_->compensation_policies_.emplace(*id, std::move(*policy)).second) {
+          error("DUPLICATE_NAME", "/id",
+                "compensation policy " + quote_name(*id) + " is defined twice");
+        }
+      }
+    } else {
+      error("UNKNOWN_KIND", "/kind",
+            "unknown kind " + quote_name(*kind) +
+                "; expected workflow, calendars, sla_policy, escalation_policy or "
+                "compensation_policy");
+    }
+  }
+
+  Problems& problems_;
+  std::shared_ptr<WorkflowCatalog> catalog_ = std::make_shared<WorkflowCatalog>();
+  std::map<std::pair<std::string, int>, std::string> workflow_files_;
+  std::map<std::string, std::string> sla_files_;
+  std::vector<std::pair<std::string, WorkflowDefinition>> broken_workflows_;
+};
+
+CatalogLoad WorkflowCatalog::load(const std::vector<DefinitionSource>& sources) {
+  CatalogLoad result;
+  CatalogBuilder builder(result.problems);
+  for (const auto& source : sources) builder.add(source);
+  builder.cross_check();
+  if (!has_errors(result.problems)) result.catalog = builder.take();
+  return result;
+}
+
+CatalogLoad WorkflowCatalog::load_files(const std::vector<std::string>& paths) {
+  std::vector<DefinitionSource> sources;
+  CatalogLoad failed;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) {
+      failed.problems.push_back(
+          {Severity::kError, "FILE_UNREADABLE", "", "cannot read file: " + ec.message(), path});
+      continue;
+    }
+    if (size > kMaxDefinitionBytes) {
+      failed.problems.push_back({Severity::kError, "FILE_TOO_LARGE", "",
+                                 "definition is " + std::to_string(size) + " bytes; the limit is " +
+                                     std::to_string(kMaxDefinitionBytes),
+                                 path});
+      continue;
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in && !in.eof()) {
+      failed.problems.push_back(
+          {Severity::kError, "FILE_UNREADABLE", "", "cannot read file", path});
+      continue;
+    }
+    sources.push_back({path, text.str()});
+  }
+  CatalogLoad result = load(sources);
+  if (!failed.problems.empty()) {
+    result.problems.insert(result.problems.begin(), failed.problems.begin(), failed.problems.end());
+    result.catalog.reset();
+  }
+  return result;
+}
+
+CatalogLoad WorkflowCatalog::load_directory(const std::string& directory) {
+  std::vector<std::string> paths;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".json") {
+      paths.push_back(entry.path().string());
+    }
+  }
+  if (ec) {
+    CatalogLoad result;
+    result.problems.push_back({Severity::kError, "FILE_UNREADABLE", "",
+                               "cannot list directory: " + ec.message(), directory});
+    return result;
+  }
+  std::sort(paths.begin(), paths.end());  // deterministic problem order
+  return load_files(paths);
+}
+
+CatalogLoad WorkflowCatalog::with_newer(const WorkflowCatalog& newer) const {
+  CatalogLoad result;
+  auto merged = std::make_shared<WorkflowCatalog>(newer);
+  for (const auto& [key, wf] : workflows_) {
+    const auto it = merged->workflows_.find(key);
+    if (it == merged->workflows_.end()) {
+      merged->workflows_.emplace(key, wf);
+    } else if (it->second->source != wf->source) {
+      result.problems.push_back(
+          {Severity::kError, "VERSION_CHANGED", "/version",
+           "workflow " + quote_name(key.first) + " version " + std::to_string(key.second) +
+               " is already loaded with different content; give the changed definition a new "
+               "version number",
+           ""});
+    } else {
+      it->second = wf;  // keep the instance running cases already use
+    }
+  }
+  if (!has_errors(result.problems)) result.catalog = merged;
+  return result;
+}
+
+std::shared_ptr<const WorkflowDefinition> WorkflowCatalog::find(const std::string& id,
+                                                                int version) const {
+  const auto it = workflows_.find({id, version});
+  return it == workflows_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const WorkflowDefinition> WorkflowCatalog::latest(const std::string& id) const {
+  std::shared_ptr<const WorkflowDefinition> best;
+  for (const auto& [key, wf] : workflows_) {
+    if (key.first == id && (!best || key.second > best->version)) best = wf;
+  }
+  return best;
+}
+
+std::vector<std::shared_ptr<const WorkflowDefinition>> WorkflowCatalog::workflows() const {
+  std::vector<std::shared_ptr<const WorkflowDefinition>> out;
+  for (const auto& [_, wf] : workflows_) out.push_back(wf);
+  return out;
+}
+
+const BusinessCalendar* WorkflowCatalog::calendar(const std::string& id) const {
+  const auto it = calendars_.find(id);
+  return it == calendars_.end() ? nullptr : &it->second;
+}
+const SlaPolicy* WorkflowCatalog::sla_policy(const std::string& id) const {
+  const auto it = sla_policies_.find(id);
+  return it == sla_policies_.end() ? nullptr : &it->second;
+}
+const EscalationPolicy* WorkflowCatalog::escalation_policy(const std::string& id) const {
+  const auto it = escalation_policies_.find(id);
+  return it == escalation_policies_.end() ? nullptr : &it->second;
+}
+const CompensationPolicy* WorkflowCatalog::compensation_policy(const std::string& id) const {
+  const auto it = compensation_policies_.find(id);
+  return it == compensation_policies_.end() ? nullptr : &it->second;
+}
+
+}  // namespace redress

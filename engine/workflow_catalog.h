@@ -1,0 +1,81 @@
+// WorkflowCatalog: every loaded workflow version and shared policy, validated together.
+//
+// Definition files are JSON objects with a "kind": "workflow", "calendars", "sla_policy",
+// "escalation_policy" or "compensation_policy". Loading parses every file, checks each one and
+// then the references between them (a workflow's calendar and policies must exist), and reports
+// every problem at once, each tagged with its file. A catalog is built only when there is no
+// error: a broken file never half-loads.
+//
+// Versions: a catalog holds every version of a workflow it was given. `with_newer` builds a
+// catalog that keeps all versions of the current one and adds a newly loaded set, refusing a
+// file that changes an already loaded (id, version) — so a case pinned to a version keeps
+// exactly the rules it started with.
+//
+// Thread-safety: immutable once built; share as shared_ptr<const WorkflowCatalog>.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/business_calendar.h"
+#include "engine/compensation_policy.h"
+#include "engine/escalation_policy.h"
+#include "engine/problem.h"
+#include "engine/sla_policy.h"
+#include "engine/workflow_definition.h"
+
+namespace redress {
+
+class WorkflowCatalog;
+
+struct CatalogLoad {
+  std::shared_ptr<const WorkflowCatalog> catalog;  // null when problems has an error
+  Problems problems;                               // errors and warnings, each with its file
+};
+
+// One definition document: a name for messages (usually the file path) and its text.
+struct DefinitionSource {
+  std::string name;
+  std::string text;
+};
+
+inline constexpr size_t kMaxDefinitionBytes = 4 * 1024 * 1024;
+
+class WorkflowCatalog {
+ public:
+  static CatalogLoad load(const std::vector<DefinitionSource>& sources);
+  // Reads each file (at most kMaxDefinitionBytes) then loads them together.
+  static CatalogLoad load_files(const std::vector<std::string>& paths);
+  // Every *.json file in `directory`.
+  static CatalogLoad load_directory(const std::string& directory);
+
+  // This catalog's workflow versions plus `newer`'s workflows and policies (policies are
+  // replaced by newer's). Errors: VERSION_CHANGED when newer redefines a loaded version
+  // differently.
+  CatalogLoad with_newer(const WorkflowCatalog& newer) const;
+
+  std::shared_ptr<const WorkflowDefinition> find(const std::string& id, int version) const;
+  std::shared_ptr<const WorkflowDefinition> latest(const std::string& id) const;
+  std::vector<std::shared_ptr<const WorkflowDefinition>> workflows() const;
+
+  const BusinessCalendar* calendar(const std::string& id) const;
+  const SlaPolicy* sla_policy(const std::string& id) const;
+  const EscalationPolicy* escalation_policy(const std::string& id) const;
+  const CompensationPolicy* compensation_policy(const std::string& id) const;
+
+ private:
+  std::map<std::pair<std::string, int>, std::shared_ptr<const WorkflowDefinition>> workflows_;
+  std::map<std::string, BusinessCalendar> calendars_;
+  std::map<std::string, SlaPolicy> sla_policies_;
+  std::map<std::string, EscalationPolicy> escalation_policies_;
+  std::map<std::string, CompensationPolicy> compensation_policies_;
+  // Raw documents of the policies, for with_newer and the API.
+  friend class CatalogBuilder;
+};
+
+}  // namespace redress

@@ -1,0 +1,141 @@
+// WorkflowDefinition: one version of a case workflow, loaded from JSON in workflows/.
+//
+// A workflow is a state machine over the five stages (confirm, analyse, negotiate, resolve,
+// follow_up, plus closed): typed fields, states with SLA targets and state-scoped timers,
+// transitions with roles, required fields, conditions and actions, and named timers. The format
+// is documented in workflows/README.md. `parse` checks everything that can be checked inside one
+// file and reports every problem at once; references to shared policies and calendars are
+// recorded in `references` and checked by WorkflowCatalog against the other files.
+//
+// Thread-safety: immutable after loading; shared as shared_ptr<const WorkflowDefinition>.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/business_calendar.h"
+#include "engine/condition.h"
+#include "engine/field.h"
+#include "engine/json_reader.h"
+#include "engine/role.h"
+
+namespace redress {
+
+enum class Stage { kConfirm, kAnalyse, kNegotiate, kResolve, kFollowUp, kClosed };
+std::optional<Stage> parse_stage(std::string_view name);
+const char* stage_name(Stage stage);
+
+struct StateDef {
+  std::string name;
+  std::string title;
+  Stage stage = Stage::kConfirm;
+  bool final = false;
+  bool waiting_on_customer = false;  // SLA clocks pause while the case is here
+  bool resolves = false;             // entering it meets the resolution SLA
+  // Stage SLA target by severity ("default" applies to severities not listed). Empty = none.
+  std::map<std::string, Duration> sla;
+  std::vector<std::string> timers;  // started on entry, cancelled on exit
+};
+
+struct Action {
+  enum class Kind {
+    kSet,               // {"set": {"field": f, "value": v}}
+    kAssign,            // {"assign": {"team": t, "role": r}}
+    kStartTimer,        // {"start_timer": name}
+    kCancelTimer,       // {"cancel_timer": name}
+    kRecordPromise,     // {"record_promise": {"due_field": f, "text_field": g}}
+    kEmit,              // {"emit": "case.refund_requested"}
+    kRequestApproval,   // {"request_approval": {"role": r, "on_approved": t, "on_rejected": t2,
+                        // "reason": s}}
+    kEscalate,          // {"escalate": {"to": r, "reason": s}}
+    kScheduleFollowUp,  // {"schedule_follow_up": {"after": d, "window": calendar}}
+    kCompleteSla,       // {"complete_sla": "first_response"}
+  };
+  Kind kind = Kind::kSet;
+  std::string field;                // kSet
+  nlohmann::json value;             // kSet (canonical)
+  std::optional<std::string> team;  // kAssign
+  std::optional<Role> role;     // kAssign: route to this role's queue; kRequestApproval; kEscalate
+  std::string timer;            // kStartTimer, kCancelTimer
+  std::string due_field;        // kRecordPromise
+  std::string text_field;       // kRecordPromise (optional)
+  std::string event;            // kEmit
+  std::string on_approved;      // kRequestApproval
+  std::string on_rejected;      // kRequestApproval (optional)
+  std::string reason;           // kRequestApproval, kEscalate
+  Duration after;               // kScheduleFollowUp
+  std::string window_calendar;  // kScheduleFollowUp (optional): calls only in these hours
+  std::string sla_clock;        // kCompleteSla
+};
+
+struct TransitionDef {
+  std::string name;
+  std::string title;
+  std::vector<std::string> from;  // state names; "*" = any non-final state
+  std::string to;
+  std::vector<Role> roles;
+  std::vector<std::string> requires_fields;  // must be set (in the data or already on the case)
+  std::vector<std::string> accepts_fields;   // may be given
+  std::vector<Condition> conditions;         // all must hold on the case with the data applied
+  std::vector<Action> actions;
+  bool blocked_by_pending_approval = false;  // refuse while an approval is pending
+
+  bool allowed_from(const std::string& state, bool state_is_final) const;
+  bool role_allowed(Role role) const;
+};
+
+struct TimerDef {
+  std::string name;
+  Duration after;
+  std::string calendar;    // empty = the workflow's calendar
+  std::string transition;  // fired as the system actor when the timer is due (optional)
+  std::string emit;        // webhook event emitted when due (optional)
+};
+
+struct CreateSpec {
+  std::vector<Role> roles;
+  std::vector<std::string> requires_fields;
+  std::vector<std::string> accepts_fields;
+};
+
+// Names of shared policies a workflow uses.
+struct PolicyRefs {
+  std::string calendar;
+  std::string sla;
+  std::string escalation;
+  std::string compensation;
+};
+
+struct WorkflowDefinition {
+  std::string id;
+  int version = 0;
+  std::string title;
+  std::string initial_state;
+  PolicyRefs policies;
+  std::vector<FieldDef> fields;
+  CreateSpec create;
+  std::vector<StateDef> states;
+  std::vector<TransitionDef> transitions;
+  std::vector<TimerDef> timers;
+  nlohmann::json source;  // the definition as loaded, for storage and the API
+
+  // Calendar ids referenced anywhere (with the pointer of the reference), for the catalog.
+  std::vector<std::pair<std::string, std::string>> calendar_references;
+
+  const FieldDef* field(const std::string& name) const;
+  const StateDef* state(const std::string& name) const;
+  const TransitionDef* transition(const std::string& name) const;
+  const TimerDef* timer(const std::string& name) const;
+
+  // nullopt when any error was reported; `partial` (optional) receives what could be read
+  // either way, so references of a broken definition can still be checked.
+  static std::optional<WorkflowDefinition> parse(const nlohmann::json& definition,
+                                                 JsonReader& reader,
+                                                 WorkflowDefinition* partial = nullptr);
+};
+
+}  // namespace redress
