@@ -66,7 +66,7 @@ class BusinessCalendar {
   // problem into `problems` with pointers under `pointer` (the calendar's location in its file).
   // Returns nullopt when any error was reported. Problem codes: UNKNOWN_TIME_ZONE, BAD_TIME,
   // BAD_PERIOD (end not after start, overlapping periods), BAD_DATE, NO_WORKING_TIME,
-  // UNKNOWN_KEY, MISSING_KEY, BAD_TYPE.
+  // UNKNOWN_KEY, MISSING_KEY, BAD_TYPE, BAD_NAME (id), BAD_VALUE (unknown hours_of weekday).
   static std::optional<BusinessCalendar> parse(const nlohmann::json& definition,
                                                const std::string& pointer, Problems& problems);
 
