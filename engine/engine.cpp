@@ -800,9 +800,7 @@ class CommandHandler {
     // The approval gets the id after the compensation's.
     c.approval_id = "apr-" + std::to_string(snap.next_id + 1);
     b_.emit("compensation.proposed", c);
-    request_approval("compensation", c.id, required, "", "",
-                     "compensation of " + format_money(c.value) + " exceeds the " +
-                         role_name(b_.actor().role) + "'s authority");
+    request_approval("compensation", c.id, required, "", "", outcome.value().reason);
     EscalationSituation situation;
     situation.trigger = EscalationTrigger::kCompensationAboveAuthority;
     b_.escalate(situation);
