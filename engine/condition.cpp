@@ -114,7 +114,9 @@ std::optional<Condition> parse_node(const nlohmann::json& definition, const std:
                  "in, exists, and, or, not)");
     return std::nullopt;
   }
-  const auto& [key, body] = *definition.items().begin();
+  // Copy the key: items() hands out a temporary proxy whose key() must not outlive it.
+  const std::string key = definition.begin().key();
+  const nlohmann::json& body = definition.begin().value();
   const auto op = parse_op(key);
   const std::string body_pointer = pointer + "/" + pointer_token(key);
   if (!op) {

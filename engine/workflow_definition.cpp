@@ -349,7 +349,9 @@ class WorkflowParser {
                     "schedule_follow_up or complete_sla");
       return std::nullopt;
     }
-    const auto& [key, arg] = *body.items().begin();
+    // Copy the key: items() hands out a temporary proxy whose key() must not outlive it.
+    const std::string key = body.begin().key();
+    const nlohmann::json& arg = body.begin().value();
     const std::string ap = p + "/" + pointer_token(key);
     Action a;
     if (key == "set") {

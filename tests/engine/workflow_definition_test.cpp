@@ -1,0 +1,653 @@
+// Tests for WorkflowDefinition and WorkflowCatalog loading: a small valid workflow built here,
+// then one mutation per validation code (checking code, JSON pointer and file), several problems
+// reported together, no half-loading, the shipped files, file errors and versioning.
+#include "engine/workflow_catalog.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+#ifndef REDRESS_SOURCE_DIR
+#define REDRESS_SOURCE_DIR "."
+#endif
+
+namespace {
+
+using nlohmann::json;
+using redress::CatalogLoad;
+using redress::DefinitionSource;
+using redress::Problems;
+using redress::WorkflowCatalog;
+
+const char* const kWorkflowFile = "mini.json";
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// The shipped shared policies, as definition sources.
+std::vector<DefinitionSource> policy_sources() {
+  std::vector<DefinitionSource> out;
+  for (const char* name : {"calendars.json", "sla.json", "escalation.json", "compensation.json"}) {
+    const std::string path = std::string(REDRESS_SOURCE_DIR) + "/workflows/" + name;
+    out.push_back({name, read_text(path)});
+  }
+  return out;
+}
+
+// A small workflow that exercises most of the format and loads without problems.
+json valid_workflow() {
+  return json::parse(R"({
+    "kind": "workflow", "id": "mini", "version": 1, "title": "Mini",
+    "initial_state": "open",
+    "policies": {"calendar": "cn_office", "sla": "default", "escalation": "default",
+                 "compensation": "default"},
+    "fields": [
+      {"name": "summary", "type": "text", "max_length": 4000},
+      {"name": "category", "type": "enum", "values": ["quality", "delivery"]},
+      {"name": "confirmed", "type": "bool"},
+      {"name": "amount", "type": "money"},
+      {"name": "due", "type": "datetime"},
+      {"name": "note", "type": "string"}
+    ],
+    "create": {"roles": ["agent", "integration"], "requires": ["summary"], "accepts": ["category"]},
+    "states": [
+      {"name": "open", "stage": "confirm", "sla": {"default": "4h business"}, "timers": ["reminder"]},
+      {"name": "working", "stage": "analyse"},
+      {"name": "closed", "stage": "closed", "final": true, "resolves": true}
+    ],
+    "transitions": [
+      {"name": "start", "from": "open", "to": "working", "roles": ["agent"],
+       "requires": ["confirmed"], "accepts": ["note", "due"],
+       "conditions": [{"eq": {"field": "fields.confirmed", "value": true}}],
+       "actions": [{"set": {"field": "note", "value": "started"}},
+                   {"record_promise": {"due_field": "due", "text_field": "note"}}]},
+      {"name": "close", "from": ["working"], "to": "closed", "roles": ["agent", "team_lead"],
+       "actions": [{"cancel_timer": "reminder"}, {"emit": "case.closed"}]},
+      {"name": "auto_close", "from": "*", "to": "closed", "roles": ["system"]}
+    ],
+    "timers": [
+      {"name": "reminder", "after": "1d business", "transition": "auto_close",
+       "emit": "case.reminder_due"}
+    ]
+  })");
+}
+
+CatalogLoad load_workflows(const std::vector<DefinitionSource>& workflows) {
+  auto sources = policy_sources();
+  sources.insert(sources.end(), workflows.begin(), workflows.end());
+  return WorkflowCatalog::load(sources);
+}
+
+CatalogLoad load_workflow(const json& workflow) {
+  return load_workflows({{kWorkflowFile, workflow.dump()}});
+}
+
+std::string describe(const Problems& problems) {
+  std::string out;
+  for (const auto& p : problems) {
+    out += "\n  " + p.code + " " + p.file + "#" + p.pointer + ": " + p.message;
+  }
+  return out.empty() ? " (none)" : out;
+}
+
+bool has_problem(const Problems& problems, const std::string& code, const std::string& pointer,
+                 const std::string& file = kWorkflowFile) {
+  return std::any_of(problems.begin(), problems.end(), [&](const redress::ValidationProblem& p) {
+    return p.code == code && p.pointer == pointer && p.file == file;
+  });
+}
+
+// Loads `workflow`, expects it rejected with `code` at `pointer` in the workflow file.
+void expect_rejected(const json& workflow, const std::string& code, const std::string& pointer) {
+  const auto load = load_workflow(workflow);
+  BOOST_TEST(!load.catalog);
+  BOOST_TEST(has_problem(load.problems, code, pointer),
+             "expected " << code << " at " << pointer << "; got:" << describe(load.problems));
+}
+
+json& at(json& j, const std::string& pointer) {
+  return j[json::json_pointer(pointer)];
+}
+
+void erase(json& j, const std::string& pointer) {
+  const json::json_pointer ptr(pointer);
+  j[ptr.parent_pointer()].erase(ptr.back());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(workflow_definition)
+
+BOOST_AUTO_TEST_CASE(valid_workflow_loads_with_every_part_read) {
+  const auto load = load_workflow(valid_workflow());
+  BOOST_TEST_REQUIRE(load.problems.empty(), describe(load.problems));
+  BOOST_TEST_REQUIRE(load.catalog);
+  const auto wf = load.catalog->find("mini", 1);
+  BOOST_TEST_REQUIRE(wf);
+  BOOST_TEST(wf->title == "Mini");
+  BOOST_TEST(wf->initial_state == "open");
+  BOOST_TEST(wf->policies.calendar == "cn_office");
+  BOOST_TEST(wf->policies.compensation == "default");
+  BOOST_TEST(wf->fields.size() == 6u);
+  BOOST_TEST(wf->field("summary")->max_length == 4000);
+  BOOST_TEST(wf->states.size() == 3u);
+  BOOST_TEST(wf->state("closed")->final);
+  BOOST_TEST(wf->state("closed")->resolves);
+  BOOST_TEST(wf->state("open")->sla.count("default") == 1u);
+  BOOST_TEST(wf->state("open")->timers == std::vector<std::string>{"reminder"});
+  BOOST_TEST((wf->create.roles ==
+              std::vector<redress::Role>{redress::Role::kAgent, redress::Role::kIntegration}));
+  const auto* start = wf->transition("start");
+  BOOST_TEST_REQUIRE(start);
+  BOOST_TEST(start->from == std::vector<std::string>{"open"});
+  BOOST_TEST(start->conditions.size() == 1u);
+  BOOST_TEST_REQUIRE(start->actions.size() == 2u);
+  BOOST_TEST((start->actions[0].kind == redress::Action::Kind::kSet));
+  BOOST_TEST(start->actions[0].value == json("started"));
+  BOOST_TEST((start->actions[1].kind == redress::Action::Kind::kRecordPromise));
+  const auto* auto_close = wf->transition("auto_close");
+  BOOST_TEST(auto_close->allowed_from("working", false));
+  BOOST_TEST(!auto_close->allowed_from("closed", true));
+  BOOST_TEST(auto_close->role_allowed(redress::Role::kSystem));
+  BOOST_TEST(!auto_close->role_allowed(redress::Role::kAgent));
+  const auto* reminder = wf->timer("reminder");
+  BOOST_TEST_REQUIRE(reminder);
+  BOOST_TEST(reminder->transition == "auto_close");
+  BOOST_TEST(reminder->emit == "case.reminder_due");
+  BOOST_TEST(wf->source == valid_workflow());
+}
+
+BOOST_AUTO_TEST_CASE(create_defaults_when_absent) {
+  auto wf = valid_workflow();
+  wf.erase("create");
+  const auto load = load_workflow(wf);
+  BOOST_TEST_REQUIRE(load.catalog, describe(load.problems));
+  const auto& create = load.catalog->find("mini", 1)->create;
+  BOOST_TEST(create.requires_fields.empty());
+  BOOST_TEST((std::find(create.roles.begin(), create.roles.end(), redress::Role::kIntegration) !=
+              create.roles.end()));
+  BOOST_TEST((std::find(create.roles.begin(), create.roles.end(), redress::Role::kSystem) ==
+              create.roles.end()));
+}
+
+BOOST_AUTO_TEST_CASE(missing_key) {
+  auto wf = valid_workflow();
+  erase(wf, "/transitions/0/to");
+  expect_rejected(wf, "MISSING_KEY", "/transitions/0/to");
+  wf = valid_workflow();
+  wf.erase("states");
+  expect_rejected(wf, "MISSING_KEY", "/states");
+  wf = valid_workflow();
+  wf.erase("policies");
+  expect_rejected(wf, "MISSING_KEY", "/policies");
+  wf = valid_workflow();
+  erase(wf, "/policies/sla");
+  expect_rejected(wf, "MISSING_KEY", "/policies/sla");
+  wf = valid_workflow();
+  erase(wf, "/transitions/1/roles");
+  expect_rejected(wf, "MISSING_KEY", "/transitions/1/roles");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_key) {
+  auto wf = valid_workflow();
+  wf["trasitions"] = json::array();
+  expect_rejected(wf, "UNKNOWN_KEY", "/trasitions");
+  wf = valid_workflow();
+  at(wf, "/states/1/colour") = "red";
+  expect_rejected(wf, "UNKNOWN_KEY", "/states/1/colour");
+  wf = valid_workflow();
+  at(wf, "/transitions/0/action") = json::array();
+  expect_rejected(wf, "UNKNOWN_KEY", "/transitions/0/action");
+  wf = valid_workflow();
+  at(wf, "/fields/0/maxlength") = 3;
+  expect_rejected(wf, "UNKNOWN_KEY", "/fields/0/maxlength");
+  // Keys are escaped as JSON pointer tokens (RFC 6901).
+  wf = valid_workflow();
+  wf["states"][1]["a/b~c"] = 1;
+  expect_rejected(wf, "UNKNOWN_KEY", "/states/1/a~1b~0c");
+}
+
+BOOST_AUTO_TEST_CASE(bad_type) {
+  auto wf = valid_workflow();
+  wf["version"] = "1";
+  expect_rejected(wf, "BAD_TYPE", "/version");
+  wf = valid_workflow();
+  wf["states"] = json::object();
+  expect_rejected(wf, "BAD_TYPE", "/states");
+  wf = valid_workflow();
+  at(wf, "/transitions/0/requires") = "confirmed";
+  expect_rejected(wf, "BAD_TYPE", "/transitions/0/requires");
+  wf = valid_workflow();
+  at(wf, "/states/2/final") = "yes";
+  expect_rejected(wf, "BAD_TYPE", "/states/2/final");
+}
+
+BOOST_AUTO_TEST_CASE(bad_name) {
+  auto wf = valid_workflow();
+  wf["fields"].push_back({{"name", "Bad-Name"}, {"type", "string"}});
+  expect_rejected(wf, "BAD_NAME", "/fields/6/name");
+  wf = valid_workflow();
+  wf["id"] = "Mini";
+  expect_rejected(wf, "BAD_NAME", "/id");
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_names) {
+  auto wf = valid_workflow();
+  wf["states"].push_back({{"name", "working"}, {"stage", "analyse"}});
+  expect_rejected(wf, "DUPLICATE_NAME", "/states/3/name");
+  wf = valid_workflow();
+  wf["transitions"].push_back(wf["transitions"][1]);
+  expect_rejected(wf, "DUPLICATE_NAME", "/transitions/3/name");
+  wf = valid_workflow();
+  wf["fields"].push_back({{"name", "note"}, {"type", "text"}});
+  expect_rejected(wf, "DUPLICATE_NAME", "/fields/6/name");
+  wf = valid_workflow();
+  wf["timers"].push_back({{"name", "reminder"}, {"after", "2h business"}, {"emit", "case.x_y"}});
+  expect_rejected(wf, "DUPLICATE_NAME", "/timers/1/name");
+}
+
+BOOST_AUTO_TEST_CASE(missing_initial) {
+  auto wf = valid_workflow();
+  wf.erase("initial_state");
+  expect_rejected(wf, "MISSING_INITIAL", "/initial_state");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_state) {
+  auto wf = valid_workflow();
+  wf["initial_state"] = "nowhere";
+  expect_rejected(wf, "UNKNOWN_STATE", "/initial_state");
+  wf = valid_workflow();
+  at(wf, "/transitions/0/from") = "nowhere";
+  expect_rejected(wf, "UNKNOWN_STATE", "/transitions/0/from");
+  wf = valid_workflow();
+  at(wf, "/transitions/1/from") = json::array({"working", "nowhere"});
+  expect_rejected(wf, "UNKNOWN_STATE", "/transitions/1/from/1");
+  wf = valid_workflow();
+  at(wf, "/transitions/0/to") = "nowhere";
+  expect_rejected(wf, "UNKNOWN_STATE", "/transitions/0/to");
+}
+
+BOOST_AUTO_TEST_CASE(unreachable_state) {
+  auto wf = valid_workflow();
+  // Has a way out (the "*" transition) but no way in.
+  wf["states"].push_back({{"name", "orphan"}, {"stage", "analyse"}});
+  const auto load = load_workflow(wf);
+  BOOST_TEST(!load.catalog);
+  BOOST_TEST_REQUIRE(load.problems.size() == 1u, describe(load.problems));
+  BOOST_TEST(load.problems[0].code == "UNREACHABLE_STATE");
+  BOOST_TEST(load.problems[0].pointer == "/states/3");
+  BOOST_TEST(load.problems[0].file == kWorkflowFile);
+  BOOST_TEST(load.problems[0].message.find("'orphan'") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(dead_end) {
+  auto wf = valid_workflow();
+  at(wf, "/transitions/2/from") = json::array({"working"});
+  wf["states"].push_back({{"name", "stuck"}, {"stage", "analyse"}});
+  wf["transitions"].push_back(
+      {{"name", "park"}, {"from", "working"}, {"to", "stuck"}, {"roles", {"agent"}}});
+  const auto load = load_workflow(wf);
+  BOOST_TEST(!load.catalog);
+  BOOST_TEST_REQUIRE(load.problems.size() == 1u, describe(load.problems));
+  BOOST_TEST(has_problem(load.problems, "DEAD_END", "/states/3"));
+}
+
+BOOST_AUTO_TEST_CASE(final_state_has_exit) {
+  auto wf = valid_workflow();
+  wf["transitions"].push_back(
+      {{"name", "reopen"}, {"from", {"closed"}}, {"to", "working"}, {"roles", {"agent"}}});
+  expect_rejected(wf, "FINAL_STATE_HAS_EXIT", "/transitions/3/from/0");
+}
+
+BOOST_AUTO_TEST_CASE(no_final_state) {
+  auto wf = valid_workflow();
+  at(wf, "/states/2/final") = false;
+  expect_rejected(wf, "NO_FINAL_STATE", "/states");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_stage) {
+  auto wf = valid_workflow();
+  at(wf, "/states/1/stage") = "review";
+  expect_rejected(wf, "UNKNOWN_STAGE", "/states/1/stage");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_role) {
+  auto wf = valid_workflow();
+  at(wf, "/transitions/0/roles") = json::array({"agent", "clerk"});
+  expect_rejected(wf, "UNKNOWN_ROLE", "/transitions/0/roles/1");
+  wf = valid_workflow();
+  at(wf, "/create/roles") = json::array({"robot"});
+  expect_rejected(wf, "UNKNOWN_ROLE", "/create/roles/0");
+  wf = valid_workflow();
+  at(wf, "/transitions/1/actions/0") = json::parse(R"({"escalate": {"to": "ceo", "reason": "x"}})");
+  expect_rejected(wf, "UNKNOWN_ROLE", "/transitions/1/actions/0/escalate/to");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_field) {
+  auto wf = valid_workflow();
+  at(wf, "/transitions/0/requires") = json::array({"confirmed", "colour"});
+  expect_rejected(wf, "UNKNOWN_FIELD", "/transitions/0/requires/1");
+  wf = valid_workflow();
+  at(wf, "/transitions/0/accepts") = json::array({"note", "due", "colour"});
+  expect_rejected(wf, "UNKNOWN_FIELD", "/transitions/0/accepts/2");
+  wf = valid_workflow();
+  at(wf, "/transitions/0/actions/0/set/field") = "colour";
+  expect_rejected(wf, "UNKNOWN_FIELD", "/transitions/0/actions/0/set/field");
+  wf = valid_workflow();
+  at(wf, "/transitions/0/conditions/0/eq/field") = "fields.colour";
+  expect_rejected(wf, "UNKNOWN_FIELD", "/transitions/0/conditions/0/eq/field");
+  wf = valid_workflow();
+  at(wf, "/transitions/0/conditions/0") =
+      json::parse(R"({"eq": {"field": "case.colour", "value": "red"}})");
+  expect_rejected(wf, "UNKNOWN_FIELD", "/transitions/0/conditions/0/eq/field");
+  wf = valid_workflow();
+  at(wf, "/create/requires") = json::array({"summary", "colour"});
+  expect_rejected(wf, "UNKNOWN_FIELD", "/create/requires/1");
+}
+
+BOOST_AUTO_TEST_CASE(bad_field_type) {
+  auto wf = valid_workflow();
+  wf["fields"].push_back({{"name", "extra"}, {"type", "float"}});
+  expect_rejected(wf, "BAD_FIELD_TYPE", "/fields/6/type");
+}
+
+BOOST_AUTO_TEST_CASE(record_promise_needs_datetime) {
+  auto wf = valid_workflow();
+  at(wf, "/transitions/0/actions/1/record_promise/due_field") = "note";
+  expect_rejected(wf, "FIELD_TYPE_MISMATCH", "/transitions/0/actions/1/record_promise/due_field");
+}
+
+BOOST_AUTO_TEST_CASE(condition_type_mismatch) {
+  auto wf = valid_workflow();
+  at(wf, "/transitions/0/conditions/0") =
+      json::parse(R"({"lt": {"field": "fields.note", "value": "m"}})");
+  expect_rejected(wf, "CONDITION_TYPE_MISMATCH", "/transitions/0/conditions/0/lt");
+  wf = valid_workflow();
+  at(wf, "/transitions/0/conditions/0/eq/value") = 1;
+  expect_rejected(wf, "CONDITION_TYPE_MISMATCH", "/transitions/0/conditions/0/eq/value");
+  wf = valid_workflow();
+  at(wf, "/transitions/0/conditions/0") =
+      json::parse(R"({"eq": {"field": "fields.category", "value": "weather"}})");
+  expect_rejected(wf, "CONDITION_TYPE_MISMATCH", "/transitions/0/conditions/0/eq/value");
+  wf = valid_workflow();
+  at(wf, "/transitions/0/conditions/0") =
+      json::parse(R"({"in": {"field": "case.severity", "values": ["high", "urgent"]}})");
+  expect_rejected(wf, "CONDITION_TYPE_MISMATCH", "/transitions/0/conditions/0/in/values/1");
+}
+
+BOOST_AUTO_TEST_CASE(bad_condition) {
+  auto wf = valid_workflow();
+  at(wf, "/transitions/0/conditions/0") = json::parse(
+      R"({"eq": {"field": "fields.confirmed", "value": true},
+          "ne": {"field": "fields.confirmed", "value": false}})");
+  expect_rejected(wf, "BAD_CONDITION", "/transitions/0/conditions/0");
+  wf = valid_workflow();
+  at(wf, "/transitions/0/conditions/0") =
+      json::parse(R"({"like": {"field": "fields.note", "value": "x"}})");
+  expect_rejected(wf, "BAD_CONDITION", "/transitions/0/conditions/0/like");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_calendar) {
+  auto wf = valid_workflow();
+  at(wf, "/policies/calendar") = "mars_office";
+  expect_rejected(wf, "UNKNOWN_CALENDAR", "/policies/calendar");
+  wf = valid_workflow();
+  at(wf, "/timers/0/calendar") = "moon";
+  expect_rejected(wf, "UNKNOWN_CALENDAR", "/timers/0/calendar");
+  wf = valid_workflow();
+  at(wf, "/transitions/1/actions/1") =
+      json::parse(R"({"schedule_follow_up": {"after": "2d business", "window": "night_shift"}})");
+  expect_rejected(wf, "UNKNOWN_CALENDAR", "/transitions/1/actions/1/schedule_follow_up/window");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_policy) {
+  for (const char* kind : {"sla", "escalation", "compensation"}) {
+    auto wf = valid_workflow();
+    wf["policies"][kind] = "gold";
+    expect_rejected(wf, "UNKNOWN_POLICY", std::string("/policies/") + kind);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(bad_duration) {
+  auto wf = valid_workflow();
+  at(wf, "/timers/0/after") = "1 week";
+  expect_rejected(wf, "BAD_DURATION", "/timers/0/after");
+  wf = valid_workflow();
+  at(wf, "/states/0/sla/default") = "soon";
+  expect_rejected(wf, "BAD_DURATION", "/states/0/sla/default");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_timer) {
+  auto wf = valid_workflow();
+  at(wf, "/states/0/timers") = json::array({"reminder", "nap"});
+  expect_rejected(wf, "UNKNOWN_TIMER", "/states/0/timers/1");
+  wf = valid_workflow();
+  at(wf, "/transitions/1/actions/0/cancel_timer") = "nap";
+  expect_rejected(wf, "UNKNOWN_TIMER", "/transitions/1/actions/0/cancel_timer");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_transition) {
+  auto wf = valid_workflow();
+  at(wf, "/timers/0/transition") = "vanish";
+  expect_rejected(wf, "UNKNOWN_TRANSITION", "/timers/0/transition");
+  wf = valid_workflow();
+  at(wf, "/transitions/1/actions/1") =
+      json::parse(R"({"request_approval": {"role": "supervisor", "on_approved": "ghost"}})");
+  expect_rejected(wf, "UNKNOWN_TRANSITION",
+                  "/transitions/1/actions/1/request_approval/on_approved");
+}
+
+BOOST_AUTO_TEST_CASE(timer_cannot_fire_transition_without_system_role) {
+  auto wf = valid_workflow();
+  at(wf, "/timers/0/transition") = "start";
+  expect_rejected(wf, "TIMER_CANNOT_FIRE", "/timers/0/transition");
+}
+
+BOOST_AUTO_TEST_CASE(bad_action) {
+  auto wf = valid_workflow();
+  at(wf, "/transitions/1/actions/1") =
+      json::parse(R"({"emit": "case.closed", "cancel_timer": "reminder"})");
+  expect_rejected(wf, "BAD_ACTION", "/transitions/1/actions/1");
+  wf = valid_workflow();
+  at(wf, "/transitions/1/actions/1") = json::parse(R"({"teleport": "closed"})");
+  expect_rejected(wf, "BAD_ACTION", "/transitions/1/actions/1/teleport");
+  wf = valid_workflow();
+  at(wf, "/transitions/1/actions/1") = json::parse(R"({"assign": {}})");
+  expect_rejected(wf, "BAD_ACTION", "/transitions/1/actions/1/assign");
+}
+
+BOOST_AUTO_TEST_CASE(bad_version) {
+  for (const int v : {0, -3, 1000001}) {
+    auto wf = valid_workflow();
+    wf["version"] = v;
+    expect_rejected(wf, "BAD_VERSION", "/version");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_version_names_both_files) {
+  auto other = valid_workflow();
+  other["title"] = "Mini, edited";
+  const auto load = load_workflows({{"a.json", valid_workflow().dump()}, {"b.json", other.dump()}});
+  BOOST_TEST(!load.catalog);
+  BOOST_TEST_REQUIRE(has_problem(load.problems, "DUPLICATE_VERSION", "/version", "b.json"),
+                     describe(load.problems));
+  const auto it = std::find_if(load.problems.begin(), load.problems.end(),
+                               [](const auto& p) { return p.code == "DUPLICATE_VERSION"; });
+  BOOST_TEST(it->message.find("a.json") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bad_json_reports_line_and_column) {
+  const std::string text = "{\n  \"kind\": \"workflow\",\n  \"id\": oops\n}\n";
+  const auto load = load_workflows({{"broken.json", text}});
+  BOOST_TEST(!load.catalog);
+  BOOST_TEST_REQUIRE(load.problems.size() == 1u, describe(load.problems));
+  BOOST_TEST(load.problems[0].code == "BAD_JSON");
+  BOOST_TEST(load.problems[0].file == "broken.json");
+  BOOST_TEST(load.problems[0].pointer == "");
+  // The 'o' of oops is the ninth character of the third line.
+  BOOST_TEST(load.problems[0].message.find("line 3, column 9") != std::string::npos,
+             load.problems[0].message);
+  const auto first_line = load_workflows({{"comma.json", "{,}"}});
+  BOOST_TEST_REQUIRE(first_line.problems.size() == 1u);
+  BOOST_TEST(first_line.problems[0].message.find("line 1, column 2") != std::string::npos,
+             first_line.problems[0].message);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_kind) {
+  auto wf = valid_workflow();
+  wf["kind"] = "workflo";
+  expect_rejected(wf, "UNKNOWN_KIND", "/kind");
+  wf.erase("kind");
+  expect_rejected(wf, "MISSING_KEY", "/kind");
+}
+
+BOOST_AUTO_TEST_CASE(file_too_large) {
+  const std::string huge(redress::kMaxDefinitionBytes + 1, ' ');
+  const auto load = load_workflows({{"huge.json", huge}});
+  BOOST_TEST(!load.catalog);
+  BOOST_TEST(has_problem(load.problems, "FILE_TOO_LARGE", "", "huge.json"),
+             describe(load.problems));
+  BOOST_TEST(!has_problem(load.problems, "BAD_JSON", "", "huge.json"));
+}
+
+BOOST_AUTO_TEST_CASE(several_problems_reported_together) {
+  auto wf = valid_workflow();
+  wf["version"] = 0;                                    // BAD_VERSION
+  wf["extra"] = 1;                                      // UNKNOWN_KEY
+  at(wf, "/states/1/stage") = "review";                 // UNKNOWN_STAGE
+  at(wf, "/transitions/0/to") = "nowhere";              // UNKNOWN_STATE
+  at(wf, "/timers/0/after") = "soon";                   // BAD_DURATION
+  at(wf, "/policies/sla") = "gold";                     // UNKNOWN_POLICY
+  at(wf, "/transitions/0/roles") = json::array({"x"});  // UNKNOWN_ROLE
+  const auto load = load_workflow(wf);
+  BOOST_TEST(!load.catalog);
+  std::set<std::string> codes;
+  for (const auto& p : load.problems) codes.insert(p.code);
+  BOOST_TEST(codes.size() >= 5u, describe(load.problems));
+  BOOST_TEST(has_problem(load.problems, "BAD_VERSION", "/version"));
+  BOOST_TEST(has_problem(load.problems, "UNKNOWN_KEY", "/extra"));
+  BOOST_TEST(has_problem(load.problems, "UNKNOWN_STAGE", "/states/1/stage"));
+  BOOST_TEST(has_problem(load.problems, "UNKNOWN_STATE", "/transitions/0/to"));
+  BOOST_TEST(has_problem(load.problems, "BAD_DURATION", "/timers/0/after"));
+  BOOST_TEST(has_problem(load.problems, "UNKNOWN_POLICY", "/policies/sla"));
+  BOOST_TEST(has_problem(load.problems, "UNKNOWN_ROLE", "/transitions/0/roles/0"));
+}
+
+BOOST_AUTO_TEST_CASE(broken_file_never_half_loads) {
+  auto good = valid_workflow();
+  auto bad = valid_workflow();
+  bad["id"] = "other";
+  at(bad, "/transitions/0/to") = "nowhere";
+  const auto load = load_workflows({{"good.json", good.dump()}, {"bad.json", bad.dump()}});
+  BOOST_TEST(!load.catalog);
+  BOOST_TEST(!load.problems.empty());
+  for (const auto& p : load.problems) BOOST_TEST(p.file == "bad.json");
+  // A broken workflow's references to other files are still checked.
+  at(bad, "/policies/calendar") = "mars_office";
+  const auto again = load_workflows({{"good.json", good.dump()}, {"bad.json", bad.dump()}});
+  BOOST_TEST(has_problem(again.problems, "UNKNOWN_CALENDAR", "/policies/calendar", "bad.json"),
+             describe(again.problems));
+}
+
+BOOST_AUTO_TEST_CASE(broken_policy_file_blocks_the_catalog) {
+  auto sources = policy_sources();
+  sources[1].text = R"({"kind": "sla_policy", "id": "default", "calendar": "cn_office"})";
+  sources.push_back({kWorkflowFile, valid_workflow().dump()});
+  const auto load = WorkflowCatalog::load(sources);
+  BOOST_TEST(!load.catalog);
+  BOOST_TEST(has_problem(load.problems, "MISSING_KEY", "/targets", "sla.json"),
+             describe(load.problems));
+  // The workflow itself is fine, but the policy it names did not load.
+  for (const auto& p : load.problems) {
+    BOOST_TEST(
+        (p.file == "sla.json" || (p.code == "UNKNOWN_POLICY" && p.pointer == "/policies/sla")),
+        p.file << "#" << p.pointer << " " << p.code);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(shipped_files_load_without_problems) {
+  const auto load = WorkflowCatalog::load_directory(REDRESS_SOURCE_DIR "/workflows");
+  BOOST_TEST_REQUIRE(load.problems.empty(), describe(load.problems));
+  BOOST_TEST_REQUIRE(load.catalog);
+  for (const char* id : {"complaint", "return_exchange", "review_recovery", "out_of_stock"}) {
+    BOOST_TEST(load.catalog->latest(id), id);
+  }
+  BOOST_TEST(load.catalog->calendar("cn_office"));
+  BOOST_TEST(load.catalog->calendar("phone_hours"));
+  BOOST_TEST(load.catalog->sla_policy("default"));
+  BOOST_TEST(load.catalog->escalation_policy("default"));
+  BOOST_TEST(load.catalog->compensation_policy("default"));
+}
+
+BOOST_AUTO_TEST_CASE(load_files_reports_unreadable_path) {
+  const std::string missing = "/nonexistent/redress/missing.json";
+  std::vector<std::string> paths;
+  for (const char* name : {"calendars.json", "sla.json", "escalation.json", "compensation.json"}) {
+    paths.push_back(std::string(REDRESS_SOURCE_DIR) + "/workflows/" + name);
+  }
+  paths.push_back(missing);
+  const auto load = WorkflowCatalog::load_files(paths);
+  BOOST_TEST(!load.catalog);
+  BOOST_TEST(has_problem(load.problems, "FILE_UNREADABLE", "", missing), describe(load.problems));
+}
+
+BOOST_AUTO_TEST_CASE(with_newer_keeps_old_versions_and_refuses_changes) {
+  const auto v1 = load_workflow(valid_workflow());
+  BOOST_TEST_REQUIRE(v1.catalog, describe(v1.problems));
+  auto wf2 = valid_workflow();
+  wf2["version"] = 2;
+  wf2["title"] = "Mini 2";
+  const auto v2 = load_workflow(wf2);
+  BOOST_TEST_REQUIRE(v2.catalog, describe(v2.problems));
+
+  const auto merged = v1.catalog->with_newer(*v2.catalog);
+  BOOST_TEST_REQUIRE(merged.catalog, describe(merged.problems));
+  BOOST_TEST(merged.catalog->find("mini", 1) == v1.catalog->find("mini", 1));
+  BOOST_TEST(merged.catalog->find("mini", 2));
+  BOOST_TEST(merged.catalog->latest("mini")->version == 2);
+  BOOST_TEST(merged.catalog->workflows().size() == 2u);
+
+  // Reloading the identical version keeps the instance running cases already use.
+  const auto same = load_workflow(valid_workflow());
+  const auto merged_same = v1.catalog->with_newer(*same.catalog);
+  BOOST_TEST_REQUIRE(merged_same.catalog);
+  BOOST_TEST(merged_same.catalog->find("mini", 1) == v1.catalog->find("mini", 1));
+
+  auto changed = valid_workflow();
+  changed["title"] = "Mini, silently edited";
+  const auto c = load_workflow(changed);
+  BOOST_TEST_REQUIRE(c.catalog);
+  const auto refused = merged.catalog->with_newer(*c.catalog);
+  BOOST_TEST(!refused.catalog);
+  BOOST_TEST_REQUIRE(refused.problems.size() == 1u, describe(refused.problems));
+  BOOST_TEST(refused.problems[0].code == "VERSION_CHANGED");
+  BOOST_TEST(refused.problems[0].pointer == "/version");
+}
+
+BOOST_AUTO_TEST_CASE(latest_picks_highest_version) {
+  std::vector<DefinitionSource> files;
+  for (const int v : {1, 3, 2}) {
+    auto wf = valid_workflow();
+    wf["version"] = v;
+    files.push_back({"mini_v" + std::to_string(v) + ".json", wf.dump()});
+  }
+  const auto load = load_workflows(files);
+  BOOST_TEST_REQUIRE(load.catalog, describe(load.problems));
+  BOOST_TEST(load.catalog->latest("mini")->version == 3);
+  BOOST_TEST(load.catalog->find("mini", 2)->version == 2);
+  BOOST_TEST(!load.catalog->find("mini", 4));
+  BOOST_TEST(!load.catalog->latest("nothing"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
