@@ -59,7 +59,7 @@ struct AuthorityLimit {
 // What the engine knows when a compensation is proposed.
 struct ProposalInput {
   CompensationType type = CompensationType::kApologyOnly;
-  Money value;                 // cost to the shop (for refunds: the amount refunded)
+  Money value;  // cost to the shop (for refunds: the amount refunded)
   Role proposer_role = Role::kAgent;
   Money order_paid;            // amount paid for the order the case is about
   Money order_refunded;        // already refunded (executed or approved refunds)
@@ -68,7 +68,7 @@ struct ProposalInput {
 };
 
 struct ProposalOutcome {
-  bool approved_now = false;  // within the proposer's authority
+  bool approved_now = false;          // within the proposer's authority
   Role required_role = Role::kAgent;  // when not approved_now: the lowest role that may approve
   // Why, for the approval request and the journal: the limit that was exceeded and by how much
   // ("agent authority per case is CNY 50.00; this case would total CNY 50.01 — needs team_lead

@@ -1,10 +1,12 @@
-// EscalationPolicy: when a case is lifted to a team lead, supervisor or manager, and what that does.
+// EscalationPolicy: when a case is lifted to a team lead, supervisor or manager, and what that
+// does.
 //
 // Rules are data. Each has a trigger and an effect:
 //   triggers  sla_warning / sla_breach (optionally for one SLA clock), promise_breach,
 //             severity_at_creation, customer_segment, customer_tier, repeat_complainant
 //             (N cases in D days), threat_signal (platform dispute, regulator such as 12315,
-//             media exposure, lawyer; keywords in Chinese and English), compensation_above_authority
+//             media exposure, lawyer; keywords in Chinese and English),
+//             compensation_above_authority
 //   effects   raise the escalation level (to a ladder role, or by N steps, never above manager
 //             and never lowering), reassign to a role's queue / a team, raise priority.
 // Every match carries a reason a person can read ("SLA resolution breached", "customer mentioned
@@ -50,10 +52,10 @@ struct ThreatSignal {
 // What just happened to a case; the policy returns the rules it triggers.
 struct EscalationSituation {
   EscalationTrigger trigger = EscalationTrigger::kSlaBreach;
-  std::string sla_clock;   // for SLA triggers: "first_response", "stage", "resolution"
-  std::string severity;    // case severity
-  std::string segment;     // customer segment
-  std::string tier;        // customer membership tier
+  std::string sla_clock;              // for SLA triggers: "first_response", "stage", "resolution"
+  std::string severity;               // case severity
+  std::string segment;                // customer segment
+  std::string tier;                   // customer membership tier
   std::vector<ThreatSignal> signals;  // for kThreatSignal
   // For kRepeatComplainant: when this customer's cases (including this one) were opened.
   std::vector<Instant> customer_cases_opened_at;
@@ -63,11 +65,11 @@ struct EscalationSituation {
 
 struct EscalationOutcome {
   std::string rule_id;
-  int new_level = 0;                      // ladder rank after the escalation (>= current_level)
-  std::optional<Role> reassign_to_role;   // route to this role's queue
-  std::optional<std::string> team;        // route to this team
-  std::optional<std::string> priority;    // raise priority to this ("high", "urgent")
-  std::string reason;                     // human-readable, names the trigger and its detail
+  int new_level = 0;                     // ladder rank after the escalation (>= current_level)
+  std::optional<Role> reassign_to_role;  // route to this role's queue
+  std::optional<std::string> team;       // route to this team
+  std::optional<std::string> priority;   // raise priority to this ("high", "urgent")
+  std::string reason;                    // human-readable, names the trigger and its detail
 };
 
 class EscalationPolicy {
@@ -94,16 +96,16 @@ class EscalationPolicy {
   struct Rule {
     std::string id;
     EscalationTrigger trigger;
-    std::string sla_clock;                    // empty = any clock
-    std::vector<std::string> values;          // severities / segments / tiers / signal kinds
-    int repeat_count = 0;                     // repeat_complainant: N cases ...
-    std::int64_t repeat_window_days = 0;      // ... within D days
+    std::string sla_clock;                // empty = any clock
+    std::vector<std::string> values;      // severities / segments / tiers / signal kinds
+    int repeat_count = 0;                 // repeat_complainant: N cases ...
+    std::int64_t repeat_window_days = 0;  // ... within D days
     std::optional<Role> raise_to;
     int raise_by = 0;
     std::optional<Role> reassign_to_role;
     std::optional<std::string> team;
     std::optional<std::string> priority;
-    std::string reason;                       // optional fixed reason text from the policy
+    std::string reason;  // optional fixed reason text from the policy
   };
   struct SignalKeywords {
     std::string kind;
