@@ -323,6 +323,15 @@ class DecisionBuilder {
       for (const auto& timer : std::vector<CaseTimer>(working_.timers)) cancel_timer(timer.key);
       return;
     }
+    if (from && from->stage == Stage::kFollowUp && to.stage != Stage::kFollowUp) {
+      // The case reopened: the follow-up it was waiting for no longer applies, and the
+      // customer's problem is unresolved again, so the resolution target runs anew.
+      cancel_timer("follow_up");
+      const auto* resolution = working_.sla("resolution");
+      if (resolution && resolution->status == "met") {
+        start_clock("resolution", sla_->targets.at(working_.severity).resolution, "");
+      }
+    }
     if (to.waiting_on_customer) {
       pause_clocks();
     } else {
@@ -834,17 +843,28 @@ class CommandHandler {
       auto* comp = snap.compensation(approval->subject);
       if (!comp) throw std::logic_error("approval without its compensation");
       if (cmd.approve) {
-        // Refunds are re-checked now: another refund may have been granted meanwhile.
+        // Re-check against the approver's own authority and the case as it is now: other
+        // proposals may have been granted since this one was made (two pending proposals must
+        // not add up past the approver's limit), and another refund may have used up the order.
         const auto type = parse_compensation_type(comp->type);
-        if (type && is_refund(*type)) {
-          const auto paid = b_.order_paid();
-          const auto refunded = b_.refunded_so_far();
-          if (refunded.amount > paid.amount - comp->value.amount) {
-            return reject(RejectionCode::kRefundExceedsPaid,
-                          "approving would refund " + format_money(comp->value) + " but only " +
-                              format_money(Money{paid.amount - refunded.amount, paid.currency}) +
-                              " of the order is still refundable");
-          }
+        ProposalInput input;
+        input.type = *type;
+        input.value = comp->value;
+        input.proposer_role = b_.actor().role;
+        input.order_paid = b_.order_paid();
+        input.order_refunded = b_.refunded_so_far();
+        input.case_granted =
+            compensation_total(snap, b_.compensation().currency(), {"approved", "executed"});
+        input.customer_granted_30d = b_.customer_granted_30d();
+        const auto recheck = b_.compensation().evaluate(input);
+        if (!recheck.ok()) {
+          return reject(map_policy_error(recheck.error().code),
+                        "cannot approve " + comp->id + " now: " + recheck.error().message);
+        }
+        if (!recheck.value().approved_now) {
+          return reject(RejectionCode::kExceedsAuthority,
+                        "approving " + comp->id + " would exceed the " +
+                            role_name(b_.actor().role) + "'s authority: " + recheck.value().reason);
         }
       }
       b_.emit("approval.decided",
