@@ -1,5 +1,7 @@
 #include "engine/compensation_policy.h"
 
+#include "engine/policy_parsing.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -36,94 +38,14 @@ constexpr std::array<const char*, 4> kSeverityNames{"low", "normal", "high", "cr
 // One basis point is 1/100 of a percent; 100% is 10000 bp.
 constexpr std::int64_t kWholeOrderBp = 10000;
 
-// Collects problems for one parse and remembers whether this parse reported an error (the
-// caller's list may already hold problems from other files).
-class ProblemLog {
- public:
-  explicit ProblemLog(Problems& problems) : problems_(problems), first_(problems.size()) {}
-
-  void error(std::string code, std::string pointer, std::string message) {
-    problems_.push_back(
-        {Severity::kError, std::move(code), std::move(pointer), std::move(message), {}});
-  }
-
-  bool has_new_errors() const {
-    for (size_t i = first_; i < problems_.size(); ++i) {
-      if (problems_[i].severity == Severity::kError) return true;
-    }
-    return false;
-  }
-
- private:
-  Problems& problems_;
-  size_t first_;
-};
-
-const char* json_type(const json& value) {
-  switch (value.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::object:
-      return "an object";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::boolean:
-      return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return "an integer";
-    case json::value_t::number_float:
-      return "a fractional number";
-    default:
-      return "another kind of value";
-  }
-}
-
-std::string in_quotes(std::string_view s) {
-  return "'" + std::string(s) + "'";
-}
-
-std::string join(std::initializer_list<std::string_view> items) {
-  std::string out;
-  for (const auto item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
-}
-
-void check_keys(const json& object, const std::string& pointer,
-                std::initializer_list<std::string_view> allowed, ProblemLog& log) {
-  for (const auto& [key, _] : object.items()) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      log.error("UNKNOWN_KEY", pointer + "/" + pointer_token(key),
-                "unknown key " + in_quotes(key) + "; expected one of: " + join(allowed));
-    }
-  }
-}
-
-bool expect_type(bool ok, const json& value, const std::string& pointer, const std::string& what,
-                 const char* expected, ProblemLog& log) {
-  if (!ok) {
-    log.error("BAD_TYPE", pointer, what + " must be " + expected + ", not " + json_type(value));
-  }
-  return ok;
-}
-
-// [a-z0-9_]{1,64}: ids and list values that are themselves names (categories, segments).
-bool is_plain_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
-
-template <size_t N>
-bool is_one_of(const std::string& value, const std::array<const char*, N>& names) {
-  return std::any_of(names.begin(), names.end(), [&](const char* n) { return value == n; });
-}
+using policy_parsing::check_keys;
+using policy_parsing::expect_type;
+using policy_parsing::in_quotes;
+using policy_parsing::is_one_of;
+using policy_parsing::is_plain_name;
+using policy_parsing::join;
+using policy_parsing::json_type;
+using policy_parsing::ProblemLog;
 
 // Reads a non-negative whole number of minor units. nullopt (with a problem) otherwise.
 std::optional<std::int64_t> read_limit(const json& value, const std::string& pointer,
