@@ -383,6 +383,21 @@ class DecisionBuilder {
     return total;
   }
 
+  // What the compensation policy needs to judge `value` of `type` granted by the acting role,
+  // against the case and the customer as they are now.
+  ProposalInput proposal_input(CompensationType type, const Money& value) const {
+    ProposalInput input;
+    input.type = type;
+    input.value = value;
+    input.proposer_role = actor_.role;
+    input.order_paid = order_paid();
+    input.order_refunded = refunded_so_far();
+    input.case_granted =
+        compensation_total(working_, compensation_->currency(), {"approved", "executed"});
+    input.customer_granted_30d = customer_granted_30d();
+    return input;
+  }
+
   const CompensationPolicy& compensation() const { return *compensation_; }
   const EscalationPolicy& escalation_policy() const { return *escalation_; }
   const SlaPolicy& sla() const { return *sla_; }
@@ -771,15 +786,7 @@ class CommandHandler {
     }
     if (auto r = check_text(cmd.note, "note", kMaxReasonLength, true, "/note")) return r;
     const auto& snap = b_.working();
-    ProposalInput input;
-    input.type = *type;
-    input.value = cmd.value;
-    input.proposer_role = b_.actor().role;
-    input.order_paid = b_.order_paid();
-    input.order_refunded = b_.refunded_so_far();
-    input.case_granted =
-        compensation_total(snap, b_.compensation().currency(), {"approved", "executed"});
-    input.customer_granted_30d = b_.customer_granted_30d();
+    const ProposalInput input = b_.proposal_input(*type, cmd.value);
     const auto outcome = b_.compensation().evaluate(input);
     if (!outcome.ok()) {
       return reject(map_policy_error(outcome.error().code), outcome.error().message, "/value");
@@ -847,15 +854,7 @@ class CommandHandler {
         // proposals may have been granted since this one was made (two pending proposals must
         // not add up past the approver's limit), and another refund may have used up the order.
         const auto type = parse_compensation_type(comp->type);
-        ProposalInput input;
-        input.type = *type;
-        input.value = comp->value;
-        input.proposer_role = b_.actor().role;
-        input.order_paid = b_.order_paid();
-        input.order_refunded = b_.refunded_so_far();
-        input.case_granted =
-            compensation_total(snap, b_.compensation().currency(), {"approved", "executed"});
-        input.customer_granted_30d = b_.customer_granted_30d();
+        const ProposalInput input = b_.proposal_input(*type, comp->value);
         const auto recheck = b_.compensation().evaluate(input);
         if (!recheck.ok()) {
           return reject(map_policy_error(recheck.error().code),

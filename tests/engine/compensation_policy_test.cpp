@@ -12,6 +12,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "tests/engine/test_support.h"
+
 #ifndef REDRESS_SOURCE_DIR
 #define REDRESS_SOURCE_DIR "."
 #endif
@@ -41,25 +43,9 @@ using redress::ProposalInput;
 using redress::RemedyQuery;
 using redress::Role;
 
-json load_shipped(const std::string& name) {
-  const std::string path = std::string(REDRESS_SOURCE_DIR) + "/workflows/" + name;
-  std::ifstream in(path);
-  BOOST_REQUIRE_MESSAGE(in, "cannot open " << path << " (run from the repo root)");
-  return json::parse(in);
-}
-
-std::string describe(const Problems& problems) {
-  std::string out;
-  for (const auto& p : problems) out += "\n  " + p.code + " at '" + p.pointer + "': " + p.message;
-  return out.empty() ? " (none)" : out;
-}
-
-bool has_problem(const Problems& problems, const std::string& code, const std::string& pointer) {
-  for (const auto& p : problems) {
-    if (p.code == code && p.pointer == pointer) return true;
-  }
-  return false;
-}
+using redress::testing::describe;
+using redress::testing::has_problem;
+using redress::testing::load_shipped;
 
 // The error message of a failed result, for test failure output (never touches a value).
 template <typename T>
