@@ -1,0 +1,808 @@
+#include "storage/case_store.h"
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "engine/case_json.h"
+#include "storage/case_rows.h"
+#include "storage/schema.h"
+
+namespace redress::storage {
+namespace {
+
+// "msg_" + 128 random bits in hex: unique across databases (a restored backup must not reuse a
+// webhook id a receiver has already seen and deduplicated).
+std::string new_webhook_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "msg_";
+  for (int word = 0; word < 2; ++word) {
+    auto bits = rng();
+    for (int i = 0; i < 16; ++i, bits >>= 4) id += kHex[bits & 0xf];
+  }
+  return id;
+}
+
+std::string timer_kind(const std::string& key) {
+  const auto colon = key.find(':');
+  return colon == std::string::npos ? key : key.substr(0, colon);
+}
+
+std::string allocate_case_id(WriteContext& context) {
+  auto s = context.statement(
+      "UPDATE id_sequences SET next_value = next_value + 1 WHERE name = 'case' "
+      "RETURNING next_value - 1");
+  if (!s->step()) throw SqliteError(SQLITE_CORRUPT, "the case id sequence is missing");
+  return "C-" + std::to_string(s->column_int(0));
+}
+
+CustomerHistory gather_history(WriteContext& context, const std::string& customer_id,
+                               const std::string& case_id, const std::string& currency,
+                               Instant now) {
+  CustomerHistory history;
+  if (customer_id.empty()) return history;
+  {
+    // The escalation policy looks at a window of weeks; 200 recent cases is far beyond any rule.
+    auto s = context.statement(
+        "SELECT created_at FROM cases WHERE customer_id = ? AND id <> ? "
+        "ORDER BY created_at DESC LIMIT 200");
+    s->bind(1, customer_id).bind(2, case_id);
+    while (s->step()) history.other_cases_opened_at.push_back(from_millis(s->column_int(0)));
+  }
+  if (!currency.empty()) {
+    auto s = context.statement(
+        "SELECT coalesce(sum(amount), 0) FROM compensations "
+        "WHERE customer_id = ? AND case_id <> ? AND status IN ('approved', 'executed') "
+        "AND decided_at > ? AND currency = ?");
+    s->bind(1, customer_id)
+        .bind(2, case_id)
+        .bind(3, to_millis(now - std::chrono::days(30)))
+        .bind(4, currency);
+    s->step();
+    history.compensation_granted_30d = Money{s->column_int(0), currency};
+  }
+  return history;
+}
+
+void save_case_row(WriteContext& context, const CaseSnapshot& snap) {
+  auto s = context.statement(
+      "INSERT INTO cases (id, workflow_id, workflow_version, version, state, stage, severity, "
+      "priority, category, escalation_level, assignee, team, queue_role, customer_id, order_id, "
+      "sla_due, created_at, updated_at, closed_at, snapshot) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+      "?19, ?20) "
+      "ON CONFLICT (id) DO UPDATE SET version = ?4, state = ?5, stage = ?6, severity = ?7, "
+      "priority = ?8, category = ?9, escalation_level = ?10, assignee = ?11, team = ?12, "
+      "queue_role = ?13, customer_id = ?14, order_id = ?15, sla_due = ?16, updated_at = ?18, "
+      "closed_at = ?19, snapshot = ?20");
+  s->bind(1, snap.id)
+      .bind(2, snap.workflow_id)
+      .bind(3, snap.workflow_version)
+      .bind(4, snap.version)
+      .bind(5, snap.state)
+      .bind(6, snap.stage)
+      .bind(7, snap.severity)
+      .bind(8, snap.priority)
+      .bind(9, snap.category)
+      .bind(10, snap.escalation_level)
+      .bind_or_null(11, snap.assignee)
+      .bind_or_null(12, snap.team)
+      .bind(13, snap.queue_role)
+      .bind_or_null(14, snap.customer.id)
+      .bind_or_null(15, snap.order.id)
+      .bind(16, rows::sla_due(snap))
+      .bind(17, to_millis(snap.created_at))
+      .bind(18, to_millis(snap.updated_at))
+      .bind_or_null(19, snap.closed_at ? std::optional(to_millis(*snap.closed_at)) : std::nullopt)
+      .bind(20, snapshot_to_json(snap).dump());
+  s->run();
+}
+
+std::optional<std::int64_t> millis_or_null(const std::optional<Instant>& t) {
+  return t ? std::optional(to_millis(*t)) : std::nullopt;
+}
+
+// Compensation and approval rows are projections of the snapshot for cross-case queries
+// (approval queues, a customer's 30-day compensation); only changed records are rewritten.
+void project_records(WriteContext& context, const CaseSnapshot* before, const CaseSnapshot& after) {
+  std::map<std::string, nlohmann::json> old_compensations;
+  std::map<std::string, nlohmann::json> old_approvals;
+  if (before) {
+    for (const auto& c : before->compensations) old_compensations[c.id] = c;
+    for (const auto& a : before->approvals) old_approvals[a.id] = a;
+  }
+  for (const auto& c : after.compensations) {
+    auto old = old_compensations.find(c.id);
+    if (old != old_compensations.end() && old->second == nlohmann::json(c)) continue;
+    auto s = context.statement(
+        "INSERT OR REPLACE INTO compensations (case_id, compensation_id, customer_id, type, "
+        "amount, currency, status, proposed_by, required_role, approval_id, decided_by, "
+        "reference, proposed_at, decided_at, executed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s->bind(1, after.id)
+        .bind(2, c.id)
+        .bind_or_null(3, after.customer.id)
+        .bind(4, c.type)
+        .bind(5, c.value.amount)
+        .bind(6, c.value.currency)
+        .bind(7, c.status)
+        .bind(8, c.proposed_by)
+        .bind_or_null(9, c.required_role)
+        .bind_or_null(10, c.approval_id)
+        .bind_or_null(11, c.decided_by)
+        .bind_or_null(12, c.reference)
+        .bind(13, to_millis(c.proposed_at))
+        .bind_or_null(14, millis_or_null(c.decided_at))
+        .bind_or_null(15, millis_or_null(c.executed_at));
+    s->run();
+  }
+  for (const auto& a : after.approvals) {
+    auto old = old_approvals.find(a.id);
+    if (old != old_approvals.end() && old->second == nlohmann::json(a)) continue;
+    auto s = context.statement(
+        "INSERT OR REPLACE INTO approvals (case_id, approval_id, kind, subject, required_role, "
+        "requested_by, team, status, requested_at, decided_at, decided_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s->bind(1, after.id)
+        .bind(2, a.id)
+        .bind(3, a.kind)
+        .bind(4, a.subject)
+        .bind(5, a.required_role)
+        .bind(6, a.requested_by)
+        .bind_or_null(7, after.team)
+        .bind(8, a.status)
+        .bind(9, to_millis(a.requested_at))
+        .bind_or_null(10, millis_or_null(a.decided_at))
+        .bind_or_null(11, a.decided_by);
+    s->run();
+  }
+}
+
+// A FireTimer command first claims its row: gone means another firing consumed it already.
+// Returns a rejection when the timer cannot fire now.
+std::optional<Rejection> claim_timer(WriteContext& context, const std::string& case_id,
+                                     const std::string& key, Instant now) {
+  auto s = context.statement("SELECT due_at FROM timers WHERE case_id = ? AND timer_key = ?");
+  s->bind(1, case_id).bind(2, key);
+  if (!s->step()) {
+    return Rejection{
+        RejectionCode::kNotFound,
+        "case " + case_id + " has no pending timer '" + key + "' (already fired or cancelled)", ""};
+  }
+  const auto due = from_millis(s->column_int(0));
+  if (due > now) {
+    return Rejection{RejectionCode::kInvalidState,
+                     "timer '" + key + "' is not due until " + format_rfc3339(due), ""};
+  }
+  auto del = context.statement("DELETE FROM timers WHERE case_id = ? AND timer_key = ?");
+  del->bind(1, case_id).bind(2, key);
+  del->run();
+  return std::nullopt;
+}
+
+void restore_timer_row(WriteContext& context, const CaseSnapshot& snapshot, const CaseTimer& t,
+                       Instant now) {
+  auto s = context.statement(
+      "INSERT OR REPLACE INTO timers (case_id, timer_key, name, kind, due_at, set_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  s->bind(1, snapshot.id)
+      .bind(2, t.key)
+      .bind(3, t.name)
+      .bind(4, timer_kind(t.key))
+      .bind(5, to_millis(t.due))
+      .bind(6, to_millis(now));
+  s->run();
+}
+
+Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& engine,
+                                          CaseCommand& command) {
+  CommandOutcome outcome;
+  std::string case_id = command.case_id;
+  auto* create = std::get_if<CreateCase>(&command.command.body);
+  if (create) {
+    if (create->case_id.empty()) create->case_id = allocate_case_id(context);
+    case_id = create->case_id;
+  }
+  std::optional<CaseSnapshot> current;
+  {
+    auto s = context.statement("SELECT snapshot FROM cases WHERE id = ?");
+    s->bind(1, case_id);
+    if (s->step()) current = rows::parse_snapshot(s->column_text(0), case_id);
+  }
+
+  const auto* fire = std::get_if<FireTimer>(&command.command.body);
+  if (fire && current) {
+    if (auto refused = claim_timer(context, case_id, fire->key, command.now)) {
+      outcome.rejection = std::move(refused);
+      return outcome;
+    }
+  }
+
+  const std::string customer_id = create    ? create->customer.id
+                                  : current ? current->customer.id
+                                            : std::string();
+  const std::string currency = create    ? create->order.paid.currency
+                               : current ? current->order.paid.currency
+                                         : std::string();
+  const auto history = gather_history(context, customer_id, case_id, currency, command.now);
+  auto decision = engine.decide(current ? &*current : nullptr, command.command, command.actor,
+                                command.now, history);
+  if (!decision.accepted()) {
+    outcome.rejection = decision.rejection();
+    if (fire && current && decision.rejection().code == RejectionCode::kInvalidState) {
+      // The row said due but the case's own timer is later: keep the case's deadline.
+      if (const auto* t = current->timer(fire->key))
+        restore_timer_row(context, *current, *t, command.now);
+    }
+    // Otherwise a claimed row that the case does not know (or cannot fire) stays consumed.
+    return outcome;
+  }
+
+  auto& accepted = decision.result();
+  const CaseSnapshot& snap = accepted.snapshot;
+  save_case_row(context, snap);
+
+  std::int64_t case_seq = 0;
+  if (current) {
+    auto s =
+        context.statement("SELECT coalesce(max(case_seq), 0) FROM case_events WHERE case_id = ?");
+    s->bind(1, case_id);
+    s->step();
+    case_seq = s->column_int(0);
+  }
+  std::int64_t last_seq = 0;
+  for (const auto& effect : accepted.effects) {
+    if (const auto* j = std::get_if<JournalAppend>(&effect)) {
+      const auto& e = j->event;
+      auto s = context.statement(
+          "INSERT INTO case_events (case_id, case_seq, case_version, type, at, actor_id, "
+          "actor_role, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      s->bind(1, case_id)
+          .bind(2, ++case_seq)
+          .bind(3, e.case_version)
+          .bind(4, e.type)
+          .bind(5, to_millis(e.at))
+          .bind(6, e.actor_id)
+          .bind(7, e.actor_role)
+          .bind(8, e.data.dump());
+      s->run();
+      last_seq = sqlite3_last_insert_rowid(context.db().handle());
+      outcome.events.push_back(StoredEvent{last_seq, case_seq, case_id, e});
+    } else if (const auto* t = std::get_if<TimerSet>(&effect)) {
+      restore_timer_row(context, snap, CaseTimer{t->key, t->name, t->due}, command.now);
+    } else if (const auto* c = std::get_if<TimerCancel>(&effect)) {
+      auto s = context.statement("DELETE FROM timers WHERE case_id = ? AND timer_key = ?");
+      s->bind(1, c->case_id).bind(2, c->key);
+      s->run();
+    } else if (const auto* w = std::get_if<WebhookEmit>(&effect)) {
+      const auto webhook_id = new_webhook_id();
+      const nlohmann::json payload{
+          {"type", w->type}, {"timestamp", format_rfc3339(command.now)}, {"data", w->data}};
+      auto s = context.statement(
+          "INSERT INTO outbox (webhook_id, event_type, case_id, journal_seq, payload, created_at) "
+          "VALUES (?, ?, ?, ?, ?, ?)");
+      s->bind(1, webhook_id)
+          .bind(2, w->type)
+          .bind(3, case_id)
+          .bind_or_null(4, last_seq ? std::optional(last_seq) : std::nullopt)
+          .bind(5, payload.dump())
+          .bind(6, to_millis(command.now));
+      s->run();
+      outcome.webhook_ids.push_back(webhook_id);
+    } else if (const auto* a = std::get_if<ApprovalRequest>(&effect)) {
+      outcome.approvals_requested.push_back(*a);
+    }
+  }
+  project_records(context, current ? &*current : nullptr, snap);
+  outcome.snapshot = std::move(accepted.snapshot);
+  return outcome;
+}
+
+void apply_connection_settings(SqliteDb& db, const StoreOptions& options) {
+  const auto mode = db.query_text("PRAGMA journal_mode = WAL");
+  if (mode != "wal") {
+    throw SqliteError(SQLITE_CANTOPEN,
+                      "cannot switch " + db.path() + " to WAL mode (got '" + mode + "')");
+  }
+  db.exec(options.synchronous == Synchronous::kFull ? "PRAGMA synchronous = FULL"
+                                                    : "PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA foreign_keys = ON");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteDb>> open_writer_connection(const StoreOptions& options,
+                                                         MigrationReport* report) {
+  try {
+    OpenOptions open;
+    open.vfs = options.vfs.empty() ? nullptr : options.vfs.c_str();
+    open.busy_timeout_ms = options.busy_timeout_ms;
+    auto db = std::make_unique<SqliteDb>(options.path, open);
+    apply_connection_settings(*db, options);
+    auto migrated = migrate(*db);
+    if (!migrated.ok()) return migrated.error();
+    if (report) *report = migrated.value();
+    db->exec("INSERT OR IGNORE INTO id_sequences (name, next_value) VALUES ('case', 1)");
+    return db;
+  } catch (const SqliteError& e) {
+    return to_error(e);
+  }
+}
+
+// --- the writer ------------------------------------------------------------------------------
+
+class CaseStore::Writer {
+ public:
+  Writer(std::unique_ptr<SqliteDb> db, size_t max_batch, size_t max_queue)
+      : db_(std::move(db)), context_(*db_), max_batch_(max_batch), max_queue_(max_queue) {
+    thread_ = std::thread([this] { loop(); });
+  }
+
+  ~Writer() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    // The connection closes with db_; with WAL the last connection checkpoints on close.
+  }
+
+  void enqueue(std::unique_ptr<PendingWrite> write) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) {
+        write->set_error({"STORAGE_CLOSED", "the store is shutting down; nothing was written", ""});
+      } else if (queue_.size() >= max_queue_) {
+        write->set_error({"STORAGE_OVERLOADED",
+                          "too many writes are waiting (" + std::to_string(max_queue_) +
+                              "); nothing was written, retry shortly",
+                          ""});
+      } else {
+        queue_.push_back(std::move(write));
+        wake_.notify_one();
+        return;
+      }
+    }
+    write->deliver();
+  }
+
+  StoreStats stats() const {
+    std::lock_guard lock(stats_mutex_);
+    return stats_;
+  }
+
+ private:
+  using Batch = std::vector<std::unique_ptr<PendingWrite>>;
+
+  void loop() {
+    for (;;) {
+      Batch batch;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping and drained
+        while (!queue_.empty() && batch.size() < max_batch_) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      if (!run_batch(batch)) {
+        if (batch.size() == 1) {
+          batch.front()->deliver();  // its own error is already set
+          continue;
+        }
+        // SQLite gave up on the whole transaction: run each write alone, so the fault reaches
+        // only the write it belongs to.
+        {
+          std::lock_guard lock(stats_mutex_);
+          ++stats_.batch_retries;
+        }
+        for (auto& write : batch) {
+          Batch single;
+          single.push_back(std::move(write));
+          if (!run_batch(single)) single.front()->deliver();
+        }
+      }
+    }
+  }
+
+  // Runs the writes in one transaction, one savepoint each, and answers them after COMMIT.
+  // Returns false, with nothing committed and nobody answered yet except a single write's own
+  // error result, when the transaction as a whole failed.
+  bool run_batch(Batch& batch) {
+    for (auto& w : batch) w->forget_result();
+    try {
+      Transaction tx(*db_, Transaction::Kind::kImmediate);
+      for (auto& w : batch) run_one(*w);
+      tx.commit();
+    } catch (const SqliteError& e) {
+      if (batch.size() == 1) {
+        batch.front()->set_error(to_error(e));
+        return false;
+      }
+      for (auto& w : batch) w->forget_result();
+      return false;
+    }
+    {
+      std::lock_guard lock(stats_mutex_);
+      ++stats_.transactions;
+      stats_.writes += batch.size();
+      stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, batch.size());
+    }
+    for (auto& w : batch) w->deliver();
+    return true;
+  }
+
+  void run_one(PendingWrite& write) {
+    db_->exec("SAVEPOINT write");
+    try {
+      if (write.run(context_)) {
+        db_->exec("RELEASE write");
+      } else {
+        rollback_savepoint();
+      }
+    } catch (const SqliteError& e) {
+      if (!db_->in_transaction()) throw;  // SQLite rolled back the whole transaction
+      rollback_savepoint();
+      write.set_error(to_error(e));
+    } catch (const std::exception& e) {
+      // A broken invariant inside one write (a corrupt snapshot, an engine bug) must not take
+      // down the writer or the other writes of the batch.
+      if (!db_->in_transaction()) throw SqliteError(SQLITE_ERROR, e.what());
+      rollback_savepoint();
+      write.set_error(
+          {"STORAGE_ERROR", std::string("internal error; nothing was written: ") + e.what(), ""});
+    }
+  }
+
+  void rollback_savepoint() { db_->exec("ROLLBACK TO write; RELEASE write"); }
+
+  std::unique_ptr<SqliteDb> db_;
+  WriteContext context_;
+  const size_t max_batch_;
+  const size_t max_queue_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<PendingWrite>> queue_;
+  bool stopping_ = false;
+  mutable std::mutex stats_mutex_;
+  StoreStats stats_;
+  std::thread thread_;
+};
+
+// --- the readers -----------------------------------------------------------------------------
+
+class CaseStore::ReaderPool {
+ public:
+  struct Reader {
+    explicit Reader(std::unique_ptr<SqliteDb> connection)
+        : db(std::move(connection)), statements(*db) {}
+    std::unique_ptr<SqliteDb> db;
+    StatementCache statements;
+  };
+
+  explicit ReaderPool(const StoreOptions& options) {
+    OpenOptions open;
+    open.read_only = true;
+    open.vfs = options.vfs.empty() ? nullptr : options.vfs.c_str();
+    open.busy_timeout_ms = options.busy_timeout_ms;
+    for (int i = 0; i < std::max(1, options.reader_connections); ++i) {
+      idle_.push_back(std::make_unique<Reader>(std::make_unique<SqliteDb>(options.path, open)));
+    }
+  }
+
+  // Runs `read` on an idle connection; SqliteError becomes a storage error.
+  template <typename T, typename F>
+  Result<T> with(F&& read) {
+    std::unique_ptr<Reader> reader;
+    {
+      std::unique_lock lock(mutex_);
+      available_.wait(lock, [this] { return !idle_.empty(); });
+      reader = std::move(idle_.back());
+      idle_.pop_back();
+    }
+    std::optional<Result<T>> result;
+    try {
+      result.emplace(read(*reader));
+    } catch (const SqliteError& e) {
+      if (reader->db->in_transaction()) {
+        try {
+          reader->db->exec("ROLLBACK");
+        } catch (const SqliteError&) {
+        }
+      }
+      result.emplace(to_error(e));
+    }
+    {
+      std::lock_guard lock(mutex_);
+      idle_.push_back(std::move(reader));
+    }
+    available_.notify_one();
+    return std::move(*result);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Reader>> idle_;
+};
+
+// --- CaseStore -------------------------------------------------------------------------------
+
+CaseStore::CaseStore(StoreOptions options, std::shared_ptr<const Engine> engine)
+    : options_(std::move(options)), engine_(std::move(engine)) {}
+
+CaseStore::~CaseStore() {
+  writer_.reset();  // drains the queue first
+  readers_.reset();
+}
+
+Result<std::unique_ptr<CaseStore>> CaseStore::open(const StoreOptions& options,
+                                                   std::shared_ptr<const Engine> engine) {
+  if (options.path.empty()) return Error{"INVALID_ARGUMENT", "no database path given", ""};
+  if (options.max_batch == 0 || options.max_queue == 0) {
+    return Error{"INVALID_ARGUMENT", "max_batch and max_queue must be at least 1", ""};
+  }
+  auto connection = open_writer_connection(options);
+  if (!connection.ok()) return connection.error();
+  std::unique_ptr<CaseStore> store(new CaseStore(options, std::move(engine)));
+  try {
+    store->readers_ = std::make_unique<ReaderPool>(options);
+  } catch (const SqliteError& e) {
+    return to_error(e);
+  }
+  store->writer_ =
+      std::make_unique<Writer>(std::move(connection).value(), options.max_batch, options.max_queue);
+  return store;
+}
+
+void CaseStore::enqueue(std::unique_ptr<PendingWrite> write) {
+  writer_->enqueue(std::move(write));
+}
+
+std::future<Result<CommandOutcome>> CaseStore::submit(CaseCommand command) {
+  auto shared = std::make_shared<CaseCommand>(std::move(command));
+  const Engine* engine = engine_.get();
+  return write<CommandOutcome>([shared, engine](WriteContext& context) {
+    // Work on a copy: a retried batch must start again from the command as submitted.
+    CaseCommand attempt = *shared;
+    return apply_case_command(context, *engine, attempt);
+  });
+}
+
+StoreStats CaseStore::stats() const {
+  return writer_->stats();
+}
+
+Result<std::optional<CaseSnapshot>> CaseStore::load_case(const std::string& case_id) const {
+  return readers_->with<std::optional<CaseSnapshot>>(
+      [&](ReaderPool::Reader& r) { return rows::load_snapshot(r.statements, case_id); });
+}
+
+Result<std::optional<CaseWithJournal>> CaseStore::load_case_with_journal(
+    const std::string& case_id) const {
+  return readers_->with<std::optional<CaseWithJournal>>(
+      [&](ReaderPool::Reader& r) -> std::optional<CaseWithJournal> {
+        Transaction tx(*r.db, Transaction::Kind::kDeferred);  // one consistent view
+        auto snapshot = rows::load_snapshot(r.statements, case_id);
+        if (!snapshot) return std::nullopt;
+        CaseWithJournal out{std::move(*snapshot), rows::load_journal(r.statements, case_id)};
+        tx.commit();
+        return out;
+      });
+}
+
+Result<std::vector<StoredEvent>> CaseStore::journal_after(std::int64_t after_seq,
+                                                          size_t limit) const {
+  return readers_->with<std::vector<StoredEvent>>([&](ReaderPool::Reader& r) {
+    auto s = r.statements.get(std::string("SELECT ") + rows::kEventColumns +
+                              " FROM case_events WHERE seq > ? ORDER BY seq LIMIT ?");
+    s->bind(1, after_seq).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<StoredEvent> out;
+    while (s->step()) out.push_back(rows::event_from_row(*s));
+    return out;
+  });
+}
+
+Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const {
+  if (q.limit == 0 || q.limit > 1000) {
+    return Error{"INVALID_ARGUMENT", "limit must be between 1 and 1000", "/page_size"};
+  }
+  // Built from fixed fragments only; every value is a bound parameter.
+  std::string sql =
+      "SELECT id, workflow_id, workflow_version, version, state, stage, severity, priority, "
+      "category, escalation_level, assignee, team, customer_id, sla_due, created_at, updated_at, "
+      "closed_at FROM cases WHERE 1";
+  std::vector<std::pair<std::string, std::variant<std::string, std::int64_t>>> where;
+  auto text = [&](const std::string& value, const char* clause) {
+    if (!value.empty()) where.emplace_back(clause, value);
+  };
+  text(q.team, " AND team = ?");
+  text(q.assignee, " AND assignee = ?");
+  text(q.state, " AND state = ?");
+  text(q.stage, " AND stage = ?");
+  text(q.category, " AND category = ?");
+  text(q.severity, " AND severity = ?");
+  text(q.escalation_level, " AND escalation_level = ?");
+  text(q.customer_id, " AND customer_id = ?");
+  for (const auto& [clause, value] : where) sql += clause;
+  if (q.open_only) sql += " AND closed_at IS NULL";
+  if (q.unassigned_only) sql += " AND assignee IS NULL";
+  if (q.sla_due_before) {
+    sql += " AND sla_due < ?";
+    where.emplace_back("", to_millis(*q.sla_due_before));
+  }
+  if (q.after_sla_due) {
+    sql += " AND (sla_due, id) > (?, ?)";
+    where.emplace_back("", *q.after_sla_due);
+    where.emplace_back("", q.after_id);
+  }
+  sql += " ORDER BY sla_due, id LIMIT ?";
+  return readers_->with<std::vector<CaseSummary>>([&](ReaderPool::Reader& r) {
+    auto s = r.statements.get(sql);
+    int index = 1;
+    for (const auto& [clause, value] : where) {
+      if (const auto* t = std::get_if<std::string>(&value)) {
+        s->bind(index++, *t);
+      } else {
+        s->bind(index++, std::get<std::int64_t>(value));
+      }
+    }
+    s->bind(index, static_cast<std::int64_t>(q.limit));
+    std::vector<CaseSummary> out;
+    while (s->step()) {
+      CaseSummary c;
+      c.id = s->column_text(0);
+      c.workflow_id = s->column_text(1);
+      c.workflow_version = static_cast<int>(s->column_int(2));
+      c.version = s->column_int(3);
+      c.state = s->column_text(4);
+      c.stage = s->column_text(5);
+      c.severity = s->column_text(6);
+      c.priority = s->column_text(7);
+      c.category = s->column_text(8);
+      c.escalation_level = s->column_text(9);
+      c.assignee = s->column_text(10);
+      c.team = s->column_text(11);
+      c.customer_id = s->column_text(12);
+      const auto due = s->column_int(13);
+      if (due != kNoSlaDue) c.sla_due = from_millis(due);
+      c.created_at = from_millis(s->column_int(14));
+      c.updated_at = from_millis(s->column_int(15));
+      if (auto closed = s->column_optional_int(16)) c.closed_at = from_millis(*closed);
+      out.push_back(std::move(c));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<PendingApproval>> CaseStore::pending_approvals(const std::string& required_role,
+                                                                  size_t limit) const {
+  return readers_->with<std::vector<PendingApproval>>([&](ReaderPool::Reader& r) {
+    auto s = r.statements.get(
+        "SELECT case_id, approval_id, kind, subject, required_role, requested_by, team, "
+        "requested_at FROM approvals WHERE status = 'pending' AND required_role = ? "
+        "ORDER BY requested_at, case_id LIMIT ?");
+    s->bind(1, required_role).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<PendingApproval> out;
+    while (s->step()) {
+      out.push_back({s->column_text(0), s->column_text(1), s->column_text(2), s->column_text(3),
+                     s->column_text(4), s->column_text(5), s->column_text(6),
+                     from_millis(s->column_int(7))});
+    }
+    return out;
+  });
+}
+
+Result<std::vector<DueTimer>> CaseStore::due_timers(Instant now, size_t limit) const {
+  return readers_->with<std::vector<DueTimer>>([&](ReaderPool::Reader& r) {
+    auto s = r.statements.get(
+        "SELECT case_id, timer_key, name, due_at FROM timers WHERE due_at <= ? "
+        "ORDER BY due_at, case_id, timer_key LIMIT ?");
+    s->bind(1, to_millis(now)).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<DueTimer> out;
+    while (s->step()) {
+      out.push_back(
+          {s->column_text(0), s->column_text(1), s->column_text(2), from_millis(s->column_int(3))});
+    }
+    return out;
+  });
+}
+
+Result<std::vector<OutboxEntry>> CaseStore::outbox_after(std::int64_t after_id,
+                                                         size_t limit) const {
+  return readers_->with<std::vector<OutboxEntry>>([&](ReaderPool::Reader& r) {
+    auto s = r.statements.get(
+        "SELECT id, webhook_id, event_type, coalesce(case_id, ''), payload, created_at "
+        "FROM outbox WHERE id > ? ORDER BY id LIMIT ?");
+    s->bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<OutboxEntry> out;
+    while (s->step()) {
+      out.push_back({s->column_int(0), s->column_text(1), s->column_text(2), s->column_text(3),
+                     s->column_text(4), from_millis(s->column_int(5))});
+    }
+    return out;
+  });
+}
+
+Result<std::int64_t> CaseStore::count_cases() const {
+  return readers_->with<std::int64_t>(
+      [](ReaderPool::Reader& r) { return r.db->query_int("SELECT count(*) FROM cases"); });
+}
+
+Result<size_t> CaseStore::fire_due_timers(Instant now, size_t limit) {
+  auto due = due_timers(now, limit);
+  if (!due.ok()) return due.error();
+  // Submit all, then wait: they share group commits, yet the writer runs them in due order.
+  std::vector<std::future<Result<CommandOutcome>>> pending;
+  pending.reserve(due.value().size());
+  for (const auto& timer : due.value()) {
+    pending.push_back(submit(CaseCommand{timer.case_id, Command{FireTimer{timer.key}, std::nullopt},
+                                         Actor{"system", Role::kSystem, ""}, now}));
+  }
+  size_t fired = 0;
+  std::optional<Error> first_error;
+  for (auto& f : pending) {
+    auto outcome = f.get();
+    if (!outcome.ok()) {
+      if (!first_error) first_error = outcome.error();
+    } else if (outcome.value().accepted()) {
+      ++fired;
+    }
+  }
+  if (first_error) return *first_error;
+  return fired;
+}
+
+Status CaseStore::record_workflow_definitions(const WorkflowCatalog& catalog, Instant now) {
+  std::vector<std::shared_ptr<const WorkflowDefinition>> workflows = catalog.workflows();
+  auto done = write<bool>([workflows, now](WriteContext& context) -> Result<bool> {
+    for (const auto& wf : workflows) {
+      auto existing = context.statement(
+          "SELECT definition FROM workflow_definitions WHERE workflow_id = ? AND version = ?");
+      existing->bind(1, wf->id).bind(2, wf->version);
+      if (existing->step()) {
+        const auto stored = nlohmann::json::parse(existing->column_text(0), nullptr, false);
+        if (stored != wf->source) {
+          return Error{"VERSION_CHANGED",
+                       "workflow '" + wf->id + "' version " + std::to_string(wf->version) +
+                           " differs from the definition cases were started on; give the "
+                           "changed definition a new version number",
+                       ""};
+        }
+        continue;
+      }
+      auto insert = context.statement(
+          "INSERT INTO workflow_definitions (workflow_id, version, definition, installed_at) "
+          "VALUES (?, ?, ?, ?)");
+      insert->bind(1, wf->id)
+          .bind(2, wf->version)
+          .bind(3, wf->source.dump())
+          .bind(4, to_millis(now));
+      insert->run();
+    }
+    return true;
+  });
+  auto result = done.get();
+  if (!result.ok()) return result.error();
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> CaseStore::stored_workflow_definitions() const {
+  return readers_->with<std::vector<std::string>>([](ReaderPool::Reader& r) {
+    auto s = r.statements.get(
+        "SELECT definition FROM workflow_definitions ORDER BY workflow_id, version");
+    std::vector<std::string> out;
+    while (s->step()) out.push_back(s->column_text(0));
+    return out;
+  });
+}
+
+}  // namespace redress::storage

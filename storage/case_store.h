@@ -1,0 +1,248 @@
+// CaseStore: makes the engine's decisions durable in an embedded SQLite database.
+//
+// Writes. One writer thread owns the only read-write connection. Commands from any thread are
+// queued; the writer takes every command waiting (up to `max_batch`), opens ONE transaction and
+// runs each command in its own savepoint: load the snapshot, gather the customer's history,
+// `Engine::decide`, then apply the decision — snapshot row, journal appends, timer rows, outbox
+// rows, compensation and approval rows. A command that fails (engine rejection or a storage
+// error) rolls back to its savepoint and does not disturb the others. After COMMIT returns (with
+// synchronous=FULL: after the WAL is fsynced) every caller in the batch gets its answer: nothing
+// is acknowledged before it is durable. If SQLite aborts the whole transaction (disk full, I/O
+// error), or COMMIT fails, each command of the batch is retried alone so that one fault reaches
+// only the command it belongs to.
+//
+// Concurrency. The writer is the only place a case changes, so commands are totally ordered.
+// A command carrying `expected_version` (the ETag the client saw) that no longer matches is
+// refused with VERSION_CONFLICT and writes nothing.
+//
+// Reads. A pool of read-only connections (WAL mode) serves queries; readers never wait for the
+// writer and always see a committed state.
+//
+// Timers. `due_timers` lists due rows in due order; firing one runs FireTimer through the writer,
+// and the writer consumes the row in the same transaction as the effects, so a timer fires
+// exactly once even across crashes and restarts. A row whose case no longer has that timer is
+// consumed without effect.
+//
+// Errors are values: STORAGE_FULL, STORAGE_IO, STORAGE_BUSY, STORAGE_CORRUPT, STORAGE_READONLY,
+// STORAGE_OVERLOADED (queue full), STORAGE_CLOSED, SCHEMA_TOO_NEW, NOT_A_REDRESS_DATABASE. A
+// storage error means nothing of that command was written; the process keeps running.
+//
+// Thread-safety: every public method may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/command.h"
+#include "engine/decision.h"
+#include "engine/engine.h"
+#include "engine/result.h"
+#include "engine/role.h"
+#include "storage/sqlite.h"
+
+namespace redress::storage {
+
+struct StoreOptions {
+  std::string path;  // the database file; created on first open
+  Synchronous synchronous = Synchronous::kFull;
+  int reader_connections = 4;  // read-only connections for queries
+  size_t max_batch = 512;      // commands per group-commit transaction
+  size_t max_queue = 20000;    // pending writes beyond this fail at once
+  int busy_timeout_ms = 5000;  // wait for another process's lock before BUSY
+  std::string vfs;             // SQLite VFS name; empty: the default
+};
+
+// One command for one case, as the writer runs it.
+struct CaseCommand {
+  std::string case_id;  // ignored for CreateCase (whose own case_id, if empty, is allocated)
+  Command command;
+  Actor actor;
+  Instant now{};
+};
+
+// A journal entry as stored: the global sequence and the case's own sequence.
+struct StoredEvent {
+  std::int64_t seq = 0;       // global journal sequence, increasing across all cases
+  std::int64_t case_seq = 0;  // 1, 2, ... within the case
+  std::string case_id;
+  Event event;
+};
+
+struct CommandOutcome {
+  std::optional<Rejection> rejection;  // set: the engine refused; nothing was written
+  CaseSnapshot snapshot;               // accepted: the new snapshot
+  std::vector<StoredEvent> events;     // accepted: the journal entries written
+  std::vector<ApprovalRequest> approvals_requested;
+  std::vector<std::string> webhook_ids;  // outbox rows written, in order
+
+  bool accepted() const { return !rejection.has_value(); }
+};
+
+// The stored `sla_due` of a case with no running SLA clock.
+inline constexpr std::int64_t kNoSlaDue = std::numeric_limits<std::int64_t>::max();
+
+// What a queue listing shows of a case, without parsing its snapshot.
+struct CaseSummary {
+  std::string id;
+  std::string workflow_id;
+  int workflow_version = 0;
+  std::int64_t version = 0;
+  std::string state;
+  std::string stage;
+  std::string severity;
+  std::string priority;
+  std::string category;
+  std::string escalation_level;
+  std::string assignee;
+  std::string team;
+  std::string customer_id;
+  std::optional<Instant> sla_due;
+  Instant created_at{};
+  Instant updated_at{};
+  std::optional<Instant> closed_at;
+};
+
+// Filters for listing cases; empty strings do not filter. Results are ordered by SLA due
+// (soonest first, cases without a running SLA last) then id; `after_*` continues a page.
+struct CaseQuery {
+  std::string team;
+  std::string assignee;
+  bool unassigned_only = false;  // the team queue: cases nobody holds yet
+  bool open_only = true;
+  std::string state;
+  std::string stage;
+  std::string category;
+  std::string severity;
+  std::string escalation_level;
+  std::string customer_id;
+  std::optional<Instant> sla_due_before;
+  size_t limit = 50;  // 1..1000
+  std::optional<std::int64_t> after_sla_due;
+  std::string after_id;
+};
+
+struct CaseWithJournal {
+  CaseSnapshot snapshot;
+  std::vector<StoredEvent> events;
+};
+
+struct DueTimer {
+  std::string case_id;
+  std::string key;
+  std::string name;
+  Instant due{};
+};
+
+struct PendingApproval {
+  std::string case_id;
+  std::string approval_id;
+  std::string kind;
+  std::string subject;
+  std::string required_role;
+  std::string requested_by;
+  std::string team;
+  Instant requested_at{};
+};
+
+struct OutboxEntry {
+  std::int64_t id = 0;
+  std::string webhook_id;
+  std::string type;
+  std::string case_id;
+  std::string payload;  // the exact JSON body to send
+  Instant created_at{};
+};
+
+struct StoreStats {
+  std::uint64_t transactions = 0;  // group-commit transactions committed
+  std::uint64_t writes = 0;        // writes committed (accepted or refused)
+  std::uint64_t largest_batch = 0;
+  std::uint64_t batch_retries = 0;  // batches re-run one by one after a storage fault
+};
+
+class WriteContext;
+
+class CaseStore {
+ public:
+  // Opens (creating if needed) and migrates the database, then starts the writer.
+  static Result<std::unique_ptr<CaseStore>> open(const StoreOptions& options,
+                                                 std::shared_ptr<const Engine> engine);
+  // Finishes every queued write, then closes the database.
+  ~CaseStore();
+  CaseStore(const CaseStore&) = delete;
+  CaseStore& operator=(const CaseStore&) = delete;
+
+  // Queues a command; the future is ready once its transaction is durable (or it failed).
+  std::future<Result<CommandOutcome>> submit(CaseCommand command);
+  Result<CommandOutcome> execute(CaseCommand command) { return submit(std::move(command)).get(); }
+
+  // Queues any other write, run by the writer in a savepoint of a group-commit transaction.
+  // An error result rolls the savepoint back. `work` may throw SqliteError (rolled back and
+  // reported as a storage error) and must not block.
+  template <typename T>
+  std::future<Result<T>> write(std::function<Result<T>(WriteContext&)> work);
+
+  // --- reads (read-only connections; never wait for the writer) -------------------------------
+  Result<std::optional<CaseSnapshot>> load_case(const std::string& case_id) const;
+  // The snapshot and its journal read in one read transaction (consistent with each other).
+  Result<std::optional<CaseWithJournal>> load_case_with_journal(const std::string& case_id) const;
+  // Journal entries with seq > after_seq across all cases, in order (live-update resume).
+  Result<std::vector<StoredEvent>> journal_after(std::int64_t after_seq, size_t limit) const;
+  Result<std::vector<CaseSummary>> list_cases(const CaseQuery& query) const;
+  Result<std::vector<PendingApproval>> pending_approvals(const std::string& required_role,
+                                                         size_t limit) const;
+  Result<std::vector<DueTimer>> due_timers(Instant now, size_t limit) const;
+  Result<std::vector<OutboxEntry>> outbox_after(std::int64_t after_id, size_t limit) const;
+  Result<std::int64_t> count_cases() const;
+
+  // Fires every timer due at `now`, in due order, each in its own durable write (the timer loop
+  // and start-up recovery call this). Returns how many fired with effect.
+  Result<size_t> fire_due_timers(Instant now, size_t limit = 1000);
+
+  // Stores each workflow version of `catalog` (id, version, definition) so a case's pinned
+  // version survives changes to the files. Error VERSION_CHANGED when a stored version differs.
+  Status record_workflow_definitions(const WorkflowCatalog& catalog, Instant now);
+  Result<std::vector<std::string>> stored_workflow_definitions() const;  // JSON texts
+
+  StoreStats stats() const;
+  const StoreOptions& options() const { return options_; }
+  const Engine& engine() const { return *engine_; }
+
+ private:
+  class Writer;
+  class ReaderPool;
+  struct PendingWrite;
+  template <typename T>
+  struct TypedWrite;
+
+  CaseStore(StoreOptions options, std::shared_ptr<const Engine> engine);
+  void enqueue(std::unique_ptr<PendingWrite> write);
+
+  StoreOptions options_;
+  std::shared_ptr<const Engine> engine_;
+  std::unique_ptr<Writer> writer_;
+  std::unique_ptr<ReaderPool> readers_;
+};
+
+// Opens the connection the writer uses with Redress's settings (WAL, synchronous, foreign keys)
+// and migrates it. Also used by `redress migrate`.
+Result<std::unique_ptr<SqliteDb>> open_writer_connection(const StoreOptions& options,
+                                                         struct MigrationReport* report = nullptr);
+
+// Converts between Instant and the stored integer milliseconds.
+inline std::int64_t to_millis(Instant t) {
+  return t.time_since_epoch().count();
+}
+inline Instant from_millis(std::int64_t ms) {
+  return Instant(Millis(ms));
+}
+
+}  // namespace redress::storage
+
+#include "storage/case_store_impl.h"

@@ -1,0 +1,319 @@
+#include "storage/schema.h"
+
+namespace redress::storage {
+namespace {
+
+// 'RDRS': marks a file as a Redress database so that pointing --db at some other SQLite file is
+// refused instead of silently migrated.
+constexpr std::int64_t kApplicationId = 0x52445253;
+
+// Version 1: everything issue 3 names. Later versions append; a shipped migration never changes.
+constexpr const char* kMigration1 = R"sql(
+CREATE TABLE workflow_definitions (
+  workflow_id   TEXT    NOT NULL,
+  version       INTEGER NOT NULL,
+  definition    TEXT    NOT NULL,            -- the JSON document as loaded
+  installed_at  INTEGER NOT NULL,
+  PRIMARY KEY (workflow_id, version)
+) WITHOUT ROWID;
+
+CREATE TABLE id_sequences (
+  name        TEXT    PRIMARY KEY,
+  next_value  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- The current snapshot of each case (a cache of its journal) plus the columns queues filter on.
+CREATE TABLE cases (
+  id                TEXT    NOT NULL UNIQUE,
+  workflow_id       TEXT    NOT NULL,
+  workflow_version  INTEGER NOT NULL,        -- pinned at creation
+  version           INTEGER NOT NULL,        -- the ETag; +1 per accepted command
+  state             TEXT    NOT NULL,
+  stage             TEXT    NOT NULL,
+  severity          TEXT    NOT NULL,
+  priority          TEXT    NOT NULL,
+  category          TEXT    NOT NULL,
+  escalation_level  TEXT    NOT NULL,
+  assignee          TEXT,                    -- NULL: waiting in the team queue
+  team              TEXT,
+  queue_role        TEXT    NOT NULL,
+  customer_id       TEXT,
+  order_id          TEXT,
+  sla_due           INTEGER NOT NULL,        -- earliest running SLA deadline; max int64 if none
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL,
+  closed_at         INTEGER,
+  snapshot          TEXT    NOT NULL         -- canonical JSON (engine/case_snapshot.h)
+);
+CREATE INDEX cases_open_by_assignee ON cases (assignee, sla_due, id) WHERE closed_at IS NULL;
+CREATE INDEX cases_open_by_team     ON cases (team, sla_due, id) WHERE closed_at IS NULL;
+CREATE INDEX cases_queue_unassigned ON cases (team, sla_due, id)
+  WHERE closed_at IS NULL AND assignee IS NULL;
+CREATE INDEX cases_by_customer      ON cases (customer_id, created_at);
+CREATE INDEX cases_by_state         ON cases (state, category, updated_at);
+CREATE INDEX cases_by_category      ON cases (category, created_at);
+CREATE INDEX cases_open_escalated   ON cases (escalation_level, sla_due)
+  WHERE closed_at IS NULL AND escalation_level <> 'agent';
+
+-- The journal: append-only, per-case sequence plus the global sequence (seq).
+CREATE TABLE case_events (
+  seq           INTEGER PRIMARY KEY,
+  case_id       TEXT    NOT NULL,
+  case_seq      INTEGER NOT NULL,
+  case_version  INTEGER NOT NULL,
+  type          TEXT    NOT NULL,
+  at            INTEGER NOT NULL,
+  actor_id      TEXT    NOT NULL,
+  actor_role    TEXT    NOT NULL,
+  data          TEXT    NOT NULL,
+  UNIQUE (case_id, case_seq)
+);
+CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
+  BEGIN SELECT RAISE(ABORT, 'the case journal is append-only'); END;
+CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events
+  BEGIN SELECT RAISE(ABORT, 'the case journal is append-only'); END;
+
+-- Pending timers, mirroring each case snapshot's `timers`. A row is consumed in the same
+-- transaction as the effects of firing it.
+CREATE TABLE timers (
+  case_id    TEXT    NOT NULL,
+  timer_key  TEXT    NOT NULL,
+  name       TEXT    NOT NULL,
+  kind       TEXT    NOT NULL,               -- sla, promise, timer, ... (the key's prefix)
+  due_at     INTEGER NOT NULL,
+  payload    TEXT    NOT NULL DEFAULT '{}',
+  set_at     INTEGER NOT NULL,
+  PRIMARY KEY (case_id, timer_key)
+) WITHOUT ROWID;
+CREATE INDEX timers_by_due ON timers (due_at, case_id, timer_key);
+
+-- Transactional outbox of webhook events; the sender (issue 4) fans them out to subscriptions.
+CREATE TABLE outbox (
+  id           INTEGER PRIMARY KEY,
+  webhook_id   TEXT    NOT NULL UNIQUE,        -- stable across retries
+  event_type   TEXT    NOT NULL,
+  case_id      TEXT,
+  journal_seq  INTEGER,                        -- last journal entry of the emitting decision
+  payload      TEXT    NOT NULL,               -- {"type","timestamp","data"} exactly as sent
+  created_at   INTEGER NOT NULL
+);
+
+CREATE TABLE compensations (
+  case_id          TEXT    NOT NULL,
+  compensation_id  TEXT    NOT NULL,
+  customer_id      TEXT,
+  type             TEXT    NOT NULL,
+  amount           INTEGER NOT NULL,           -- minor units
+  currency         TEXT    NOT NULL,
+  status           TEXT    NOT NULL,           -- pending, approved, rejected, executed
+  proposed_by      TEXT    NOT NULL,
+  required_role    TEXT,
+  approval_id      TEXT,
+  decided_by       TEXT,
+  reference        TEXT,
+  proposed_at      INTEGER NOT NULL,
+  decided_at       INTEGER,
+  executed_at      INTEGER,
+  PRIMARY KEY (case_id, compensation_id)
+) WITHOUT ROWID;
+CREATE INDEX compensations_granted_by_customer ON compensations (customer_id, decided_at)
+  WHERE status IN ('approved', 'executed');
+CREATE INDEX compensations_by_status ON compensations (status, proposed_at);
+
+CREATE TABLE approvals (
+  case_id        TEXT    NOT NULL,
+  approval_id    TEXT    NOT NULL,
+  kind           TEXT    NOT NULL,             -- compensation, transition
+  subject        TEXT    NOT NULL,
+  required_role  TEXT    NOT NULL,
+  requested_by   TEXT    NOT NULL,
+  team           TEXT,
+  status         TEXT    NOT NULL,             -- pending, approved, rejected
+  requested_at   INTEGER NOT NULL,
+  decided_at     INTEGER,
+  decided_by     TEXT,
+  PRIMARY KEY (case_id, approval_id)
+) WITHOUT ROWID;
+CREATE INDEX approvals_pending ON approvals (required_role, requested_at, case_id)
+  WHERE status = 'pending';
+
+CREATE TABLE customers (
+  id            TEXT    PRIMARY KEY,
+  display_name  TEXT    NOT NULL DEFAULT '',
+  segment       TEXT    NOT NULL DEFAULT '',   -- RFM segment
+  tier          TEXT    NOT NULL DEFAULT '',   -- membership level
+  tags          TEXT    NOT NULL DEFAULT '[]',
+  contacts      TEXT    NOT NULL DEFAULT '{}',
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE orders (
+  id               TEXT    NOT NULL UNIQUE,
+  customer_id      TEXT,
+  paid_amount      INTEGER NOT NULL,
+  currency         TEXT    NOT NULL,
+  refunded_amount  INTEGER NOT NULL DEFAULT 0,
+  placed_at        INTEGER,
+  details          TEXT    NOT NULL DEFAULT '{}',
+  updated_at       INTEGER NOT NULL
+);
+CREATE INDEX orders_by_customer ON orders (customer_id, placed_at);
+
+CREATE TABLE teams (
+  id          TEXT    PRIMARY KEY,
+  name        TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE users (
+  id            TEXT    PRIMARY KEY,
+  display_name  TEXT    NOT NULL,
+  role          TEXT    NOT NULL,
+  team_id       TEXT    REFERENCES teams (id),
+  active        INTEGER NOT NULL DEFAULT 1,
+  created_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX users_by_team ON users (team_id);
+
+-- Bearer tokens: only a SHA-256 hash is kept; the token itself is shown once and never stored.
+CREATE TABLE api_tokens (
+  id            TEXT    PRIMARY KEY,
+  token_hash    BLOB    NOT NULL UNIQUE,
+  user_id       TEXT    REFERENCES users (id),
+  role          TEXT    NOT NULL,
+  label         TEXT    NOT NULL DEFAULT '',
+  created_at    INTEGER NOT NULL,
+  expires_at    INTEGER,
+  revoked_at    INTEGER,
+  last_used_at  INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE idempotency_keys (
+  actor_id             TEXT    NOT NULL,
+  idempotency_key      TEXT    NOT NULL,
+  request_fingerprint  TEXT    NOT NULL,       -- hash of method, path and body
+  state                TEXT    NOT NULL,       -- in_progress, completed
+  response_status      INTEGER,
+  response_headers     TEXT,
+  response_body        BLOB,
+  created_at           INTEGER NOT NULL,
+  expires_at           INTEGER NOT NULL,
+  PRIMARY KEY (actor_id, idempotency_key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at);
+
+-- Webhook secrets are kept in clear because signing needs them (HMAC); tokens are not.
+CREATE TABLE webhook_subscriptions (
+  id                          TEXT    PRIMARY KEY,
+  url                         TEXT    NOT NULL,
+  event_types                 TEXT    NOT NULL,   -- JSON array; ["*"] for every type
+  secret                      TEXT    NOT NULL,
+  previous_secret             TEXT,                -- still signed with during rotation
+  previous_secret_expires_at  INTEGER,
+  enabled                     INTEGER NOT NULL DEFAULT 1,
+  disabled_reason             TEXT,
+  created_at                  INTEGER NOT NULL,
+  updated_at                  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE webhook_deliveries (
+  id               INTEGER PRIMARY KEY,
+  subscription_id  TEXT    NOT NULL REFERENCES webhook_subscriptions (id),
+  outbox_id        INTEGER NOT NULL REFERENCES outbox (id),
+  status           TEXT    NOT NULL,          -- pending, succeeded, dead
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER,
+  last_status_code INTEGER,
+  last_latency_ms  INTEGER,
+  last_error       TEXT,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  UNIQUE (subscription_id, outbox_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
+  WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_by_subscription ON webhook_deliveries (subscription_id, id);
+
+CREATE TABLE webhook_attempts (
+  delivery_id  INTEGER NOT NULL REFERENCES webhook_deliveries (id),
+  attempt      INTEGER NOT NULL,
+  started_at   INTEGER NOT NULL,
+  status_code  INTEGER,
+  latency_ms   INTEGER,
+  error        TEXT,
+  PRIMARY KEY (delivery_id, attempt)
+) WITHOUT ROWID;
+)sql";
+
+const std::vector<Migration> kMigrations = {
+    {1,
+     "cases, journal, timers, outbox, compensations, approvals, customers, orders, users, "
+     "teams, tokens, idempotency keys, webhooks",
+     kMigration1},
+};
+
+bool has_user_tables(SqliteDb& db) {
+  return db.query_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table'") > 0;
+}
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  return kMigrations;
+}
+
+int latest_schema_version() {
+  return kMigrations.back().version;
+}
+
+int schema_version(SqliteDb& db) {
+  return static_cast<int>(db.query_int("PRAGMA user_version"));
+}
+
+Result<MigrationReport> migrate(SqliteDb& db) {
+  try {
+    // The write lock first: two processes starting together must not both migrate.
+    Transaction tx(db, Transaction::Kind::kImmediate);
+    MigrationReport report;
+    report.from_version = schema_version(db);
+    const auto application_id = db.query_int("PRAGMA application_id");
+    if (application_id != 0 && application_id != kApplicationId) {
+      return Error{"NOT_A_REDRESS_DATABASE",
+                   db.path() + " is an SQLite database of another application (application_id " +
+                       std::to_string(application_id) + "); refusing to touch it",
+                   ""};
+    }
+    if (report.from_version == 0 && application_id == 0 && has_user_tables(db)) {
+      return Error{"NOT_A_REDRESS_DATABASE",
+                   db.path() +
+                       " already holds tables but is not a Redress database; refusing "
+                       "to touch it",
+                   ""};
+    }
+    if (report.from_version > latest_schema_version()) {
+      return Error{"SCHEMA_TOO_NEW",
+                   db.path() + " has schema version " + std::to_string(report.from_version) +
+                       ", newer than this build of Redress understands (" +
+                       std::to_string(latest_schema_version()) +
+                       "); run the newer Redress, or restore a backup made by this version",
+                   ""};
+    }
+    for (const auto& m : kMigrations) {
+      if (m.version <= report.from_version) continue;
+      db.exec(m.sql);
+      report.applied.push_back(std::to_string(m.version) + ": " + m.description);
+    }
+    report.to_version = latest_schema_version();
+    if (!report.applied.empty()) {
+      db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+      db.exec("PRAGMA user_version = " + std::to_string(report.to_version));
+    }
+    tx.commit();
+    return report;
+  } catch (const SqliteError& e) {
+    return to_error(e);
+  }
+}
+
+}  // namespace redress::storage

@@ -1,0 +1,121 @@
+// Helpers shared by the storage suites: a real temporary directory per test, the shipped
+// workflows' engine, and command builders for the complaint workflow.
+#pragma once
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include <boost/test/unit_test.hpp>
+
+#include "engine/engine.h"
+#include "storage/case_store.h"
+
+#ifndef REDRESS_SOURCE_DIR
+#define REDRESS_SOURCE_DIR "."
+#endif
+
+namespace redress {
+// Printable values for BOOST_TEST failure messages.
+inline std::ostream& boost_test_print_type(std::ostream& out, RejectionCode code) {
+  return out << rejection_code_name(code);
+}
+}  // namespace redress
+
+namespace std::chrono {
+inline std::ostream& boost_test_print_type(std::ostream& out, const redress::Instant& t) {
+  return out << redress::format_rfc3339(t);
+}
+}  // namespace std::chrono
+
+namespace redress::testing {
+
+// A fresh directory under $TMPDIR, removed with everything in it when the test ends.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "redress-test-XXXXXX").string();
+    BOOST_REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::shared_ptr<const Engine> shipped_engine() {
+  static const auto engine = [] {
+    auto load = WorkflowCatalog::load_directory(std::string(REDRESS_SOURCE_DIR) + "/workflows");
+    BOOST_REQUIRE_MESSAGE(load.catalog, "the shipped workflows must load");
+    return std::make_shared<const Engine>(load.catalog);
+  }();
+  return engine;
+}
+
+inline Instant monday_morning() {  // Monday 2026-11-23 09:00 in Shanghai
+  return *parse_rfc3339("2026-11-23T09:00:00+08:00");
+}
+
+inline Actor agent(const std::string& id = "agent.li") {
+  return Actor{id, Role::kAgent, "after_sales"};
+}
+inline Actor team_lead() {
+  return Actor{"lead.wang", Role::kTeamLead, "after_sales"};
+}
+inline Actor system_actor() {
+  return Actor{"system", Role::kSystem, ""};
+}
+
+inline storage::CaseCommand create_complaint(Instant now, const std::string& customer = "cust-1",
+                                             const std::string& case_id = "") {
+  CreateCase create;
+  create.case_id = case_id;
+  create.workflow_id = "complaint";
+  create.customer = {customer, "regular", "silver"};
+  create.order = {"TB-1", Money{29900, "CNY"}, Money{0, "CNY"}};
+  create.team = "after_sales";
+  create.assignee = "agent.li";
+  create.fields = {{"summary", "袖口开线 (cuff seam split)"}, {"category", "quality"}};
+  return {"", Command{create, std::nullopt}, agent(), now};
+}
+
+inline storage::CaseCommand comment(const std::string& case_id, Instant now,
+                                    std::optional<std::int64_t> expected_version = std::nullopt,
+                                    const std::string& text = "checked the chat record") {
+  return {case_id, Command{AddComment{text}, expected_version}, agent(), now};
+}
+
+inline storage::StoreOptions options_for(const TempDir& dir,
+                                         const std::string& name = "redress.db") {
+  storage::StoreOptions options;
+  options.path = dir.file(name);
+  return options;
+}
+
+inline std::unique_ptr<storage::CaseStore> open_store(const storage::StoreOptions& options) {
+  auto store = storage::CaseStore::open(options, shipped_engine());
+  BOOST_REQUIRE_MESSAGE(store.ok(), (store.ok() ? "" : store.error().message));
+  return std::move(store).value();
+}
+
+// Executes a command and requires that it was stored and accepted.
+inline storage::CommandOutcome accept(storage::CaseStore& store, storage::CaseCommand command) {
+  auto outcome = store.execute(std::move(command));
+  BOOST_REQUIRE_MESSAGE(outcome.ok(), (outcome.ok() ? "" : outcome.error().message));
+  BOOST_REQUIRE_MESSAGE(outcome.value().accepted(),
+                        (outcome.value().rejection ? outcome.value().rejection->message : ""));
+  return std::move(outcome).value();
+}
+
+}  // namespace redress::testing
