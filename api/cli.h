@@ -14,4 +14,13 @@ int run_validate(const std::vector<std::string>& args, std::ostream& out, std::o
 // redress demo [--workflows DIR] — walks a complaint through all five stages on a fake clock.
 int run_demo(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+// redress migrate [--db PATH] [--dry-run] — bring the database to this build's schema.
+int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// redress verify [--db PATH] — replay every journal, compare with snapshots, integrity check.
+int run_verify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// redress backup [--db PATH] FILE — consistent online copy of a live database.
+int run_backup(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
 }  // namespace redress::cli

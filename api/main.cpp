@@ -13,6 +13,13 @@ constexpr const char* kUsage =
     "commands:\n"
     "  validate [--json] FILE...   check workflow and policy definitions; exit 1 on any error\n"
     "  demo [--workflows DIR]      walk a demo complaint through all five stages (fake clock)\n"
+    "  migrate [--db PATH] [--dry-run]\n"
+    "                              create the database or bring it to this build's schema\n"
+    "  verify [--db PATH]          replay every case's journal against its snapshot and run\n"
+    "                              the integrity check; exit 1 on any mismatch\n"
+    "  backup [--db PATH] FILE     consistent copy of a live database\n"
+    "\n"
+    "The database defaults to data/redress.db.\n"
     "  help                        show this text\n";
 
 }  // namespace
@@ -28,6 +35,9 @@ int main(int argc, char** argv) {
   try {
     if (command == "validate") return redress::cli::run_validate(args, std::cout, std::cerr);
     if (command == "demo") return redress::cli::run_demo(args, std::cout, std::cerr);
+    if (command == "migrate") return redress::cli::run_migrate(args, std::cout, std::cerr);
+    if (command == "verify") return redress::cli::run_verify(args, std::cout, std::cerr);
+    if (command == "backup") return redress::cli::run_backup(args, std::cout, std::cerr);
   } catch (const std::exception& e) {
     // Exceptions mean a broken invariant; report it plainly rather than abort silently.
     std::cerr << "redress: internal error: " << e.what() << "\n";

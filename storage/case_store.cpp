@@ -324,6 +324,7 @@ Result<std::unique_ptr<SqliteDb>> open_writer_connection(const StoreOptions& opt
     open.vfs = options.vfs.empty() ? nullptr : options.vfs.c_str();
     open.busy_timeout_ms = options.busy_timeout_ms;
     auto db = std::make_unique<SqliteDb>(options.path, open);
+    if (auto identity = check_database_identity(*db); !identity.ok()) return identity.error();
     apply_connection_settings(*db, options);
     auto migrated = migrate(*db);
     if (!migrated.ok()) return migrated.error();

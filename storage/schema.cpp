@@ -259,6 +259,28 @@ bool has_user_tables(SqliteDb& db) {
 
 }  // namespace
 
+Status check_database_identity(SqliteDb& db) {
+  try {
+    const auto application_id = db.query_int("PRAGMA application_id");
+    if (application_id != 0 && application_id != kApplicationId) {
+      return Error{"NOT_A_REDRESS_DATABASE",
+                   db.path() + " is an SQLite database of another application (application_id " +
+                       std::to_string(application_id) + "); refusing to touch it",
+                   ""};
+    }
+    if (schema_version(db) == 0 && application_id == 0 && has_user_tables(db)) {
+      return Error{"NOT_A_REDRESS_DATABASE",
+                   db.path() +
+                       " already holds tables but is not a Redress database; refusing "
+                       "to touch it",
+                   ""};
+    }
+    return Status::Ok();
+  } catch (const SqliteError& e) {
+    return to_error(e);
+  }
+}
+
 const std::vector<Migration>& migrations() {
   return kMigrations;
 }
@@ -272,39 +294,30 @@ int schema_version(SqliteDb& db) {
 }
 
 Result<MigrationReport> migrate(SqliteDb& db) {
+  return migrate(db, kMigrations);
+}
+
+Result<MigrationReport> migrate(SqliteDb& db, const std::vector<Migration>& list) {
+  const int latest = list.empty() ? 0 : list.back().version;
   try {
     // The write lock first: two processes starting together must not both migrate.
     Transaction tx(db, Transaction::Kind::kImmediate);
     MigrationReport report;
     report.from_version = schema_version(db);
-    const auto application_id = db.query_int("PRAGMA application_id");
-    if (application_id != 0 && application_id != kApplicationId) {
-      return Error{"NOT_A_REDRESS_DATABASE",
-                   db.path() + " is an SQLite database of another application (application_id " +
-                       std::to_string(application_id) + "); refusing to touch it",
-                   ""};
-    }
-    if (report.from_version == 0 && application_id == 0 && has_user_tables(db)) {
-      return Error{"NOT_A_REDRESS_DATABASE",
-                   db.path() +
-                       " already holds tables but is not a Redress database; refusing "
-                       "to touch it",
-                   ""};
-    }
-    if (report.from_version > latest_schema_version()) {
+    if (auto identity = check_database_identity(db); !identity.ok()) return identity.error();
+    if (report.from_version > latest) {
       return Error{"SCHEMA_TOO_NEW",
                    db.path() + " has schema version " + std::to_string(report.from_version) +
-                       ", newer than this build of Redress understands (" +
-                       std::to_string(latest_schema_version()) +
+                       ", newer than this build of Redress understands (" + std::to_string(latest) +
                        "); run the newer Redress, or restore a backup made by this version",
                    ""};
     }
-    for (const auto& m : kMigrations) {
+    for (const auto& m : list) {
       if (m.version <= report.from_version) continue;
       db.exec(m.sql);
       report.applied.push_back(std::to_string(m.version) + ": " + m.description);
     }
-    report.to_version = latest_schema_version();
+    report.to_version = latest;
     if (!report.applied.empty()) {
       db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
       db.exec("PRAGMA user_version = " + std::to_string(report.to_version));

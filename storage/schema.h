@@ -37,6 +37,11 @@ struct MigrationReport {
 
 // Brings `db` to the latest version. Errors: SCHEMA_TOO_NEW, or a storage error (nothing applied).
 Result<MigrationReport> migrate(SqliteDb& db);
+// The same with another list of migrations (tests: a failing migration must change nothing).
+Result<MigrationReport> migrate(SqliteDb& db, const std::vector<Migration>& list);
+
+// NOT_A_REDRESS_DATABASE for a file of another application (checked before anything is changed).
+Status check_database_identity(SqliteDb& db);
 
 // The database's schema version without changing anything.
 int schema_version(SqliteDb& db);

@@ -1,0 +1,157 @@
+#include "storage/verify.h"
+
+#include <map>
+
+#include "engine/case_snapshot.h"
+#include "storage/case_rows.h"
+#include "storage/schema.h"
+#include "storage/sqlite.h"
+
+namespace redress::storage {
+namespace {
+
+class Verifier {
+ public:
+  Verifier(SqliteDb& db, const VerifyProgress& progress)
+      : db_(db), statements_(db), progress_(progress) {}
+
+  VerifyReport run() {
+    check_integrity();
+    const int version = schema_version(db_);
+    if (version != latest_schema_version()) {
+      add("", "SCHEMA_VERSION",
+          "schema version " + std::to_string(version) + ", this build writes " +
+              std::to_string(latest_schema_version()) + "; run `redress migrate`");
+      return std::move(report_);  // the checks below assume the current layout
+    }
+    Transaction snapshot_view(db_, Transaction::Kind::kDeferred);
+    const auto total = db_.query_int("SELECT count(*) FROM cases");
+    auto cases = statements_.get(
+        "SELECT id, version, state, stage, sla_due, snapshot FROM cases ORDER BY rowid");
+    while (cases->step()) {
+      check_case(cases->column_text(0), cases->column_int(1), cases->column_text(2),
+                 cases->column_text(3), cases->column_int(4), cases->column_text(5));
+      ++report_.cases;
+      if (progress_ && (report_.cases % 5000 == 0 || report_.cases == total)) {
+        progress_(report_.cases, total);
+      }
+    }
+    check_orphans("case_events", "ORPHAN_EVENTS", "journal entries");
+    check_orphans("timers", "ORPHAN_TIMERS", "timer rows");
+    snapshot_view.commit();
+    return std::move(report_);
+  }
+
+ private:
+  void add(const std::string& case_id, const std::string& code, const std::string& message) {
+    ++report_.problems_total;
+    if (report_.problems.size() < kMaxReportedProblems) {
+      report_.problems.push_back({case_id, code, message});
+    }
+  }
+
+  void check_integrity() {
+    Statement s(db_, "PRAGMA integrity_check");
+    while (s.step()) {
+      const auto line = s.column_text(0);
+      if (line != "ok") add("", "INTEGRITY", line);
+    }
+  }
+
+  void check_case(const std::string& id, std::int64_t version, const std::string& state,
+                  const std::string& stage, std::int64_t sla_due, const std::string& stored_text) {
+    std::vector<StoredEvent> journal;
+    try {
+      journal = rows::load_journal(statements_, id);
+    } catch (const SqliteError& e) {
+      add(id, "REPLAY_FAILED", e.what());
+      return;
+    }
+    report_.events += static_cast<std::int64_t>(journal.size());
+    std::vector<Event> events;
+    events.reserve(journal.size());
+    for (size_t i = 0; i < journal.size(); ++i) {
+      if (journal[i].case_seq != static_cast<std::int64_t>(i + 1)) {
+        add(id, "JOURNAL_GAP",
+            "journal entry " + std::to_string(i + 1) + " is numbered " +
+                std::to_string(journal[i].case_seq));
+        return;
+      }
+      events.push_back(std::move(journal[i].event));
+    }
+    const auto stored = nlohmann::json::parse(stored_text, nullptr, false);
+    if (stored.is_discarded()) {
+      add(id, "REPLAY_MISMATCH", "the stored snapshot is not JSON");
+      return;
+    }
+    auto replayed = replay(events);
+    if (!replayed.ok()) {
+      add(id, "REPLAY_FAILED", replayed.error().message);
+      return;
+    }
+    const auto& snapshot = replayed.value();
+    const auto replayed_json = snapshot_to_json(snapshot);
+    if (replayed_json != stored) {
+      const auto diff = nlohmann::json::diff(stored, replayed_json);
+      std::string where = diff.empty() ? "" : diff.front().value("path", "");
+      add(id, "REPLAY_MISMATCH",
+          "replaying " + std::to_string(events.size()) +
+              " journal entries does not reproduce the stored snapshot; first difference at '" +
+              where + "' (" + std::to_string(diff.size()) + " differences)");
+      return;
+    }
+    if (snapshot.version != version || snapshot.state != state || snapshot.stage != stage ||
+        rows::sla_due(snapshot) != sla_due) {
+      add(id, "COLUMN_MISMATCH",
+          "the indexed columns (version " + std::to_string(version) + ", state " + state +
+              ") disagree with the snapshot (version " + std::to_string(snapshot.version) +
+              ", state " + snapshot.state + ")");
+    }
+    std::map<std::string, std::int64_t> expected;
+    for (const auto& t : snapshot.timers) expected[t.key] = to_millis(t.due);
+    std::map<std::string, std::int64_t> actual;
+    auto timers = statements_.get("SELECT timer_key, due_at FROM timers WHERE case_id = ?");
+    timers->bind(1, id);
+    while (timers->step()) actual[timers->column_text(0)] = timers->column_int(1);
+    if (expected != actual) {
+      add(id, "TIMER_MISMATCH",
+          "the case has " + std::to_string(expected.size()) + " pending timers but " +
+              std::to_string(actual.size()) + " timer rows (or their due times differ)");
+    }
+  }
+
+  void check_orphans(const std::string& table, const std::string& code, const std::string& what) {
+    Statement s(db_, "SELECT case_id, count(*) FROM " + table +
+                         " WHERE case_id NOT IN (SELECT id FROM cases) GROUP BY case_id LIMIT 100");
+    while (s.step()) {
+      add(s.column_text(0), code,
+          std::to_string(s.column_int(1)) + " " + what + " belong to a case that does not exist");
+    }
+  }
+
+  SqliteDb& db_;
+  StatementCache statements_;
+  const VerifyProgress& progress_;
+  VerifyReport report_;
+};
+
+}  // namespace
+
+Result<VerifyReport> verify_database(const std::string& path, const VerifyProgress& progress,
+                                     const std::string& vfs) {
+  try {
+    OpenOptions options;
+    options.read_only = true;
+    options.vfs = vfs.empty() ? nullptr : vfs.c_str();
+    SqliteDb db(path, options);
+    if (db.query_int("SELECT count(*) FROM sqlite_schema WHERE name = 'cases'") == 0) {
+      return Error{"NOT_A_REDRESS_DATABASE", path + " holds no Redress cases table", ""};
+    }
+    Verifier verifier(db, progress);
+    return verifier.run();
+  } catch (const SqliteError& e) {
+    return to_error(e);
+  }
+}
+
+}  // namespace redress::storage

@@ -1,0 +1,48 @@
+// Verification of a database: the journal is the truth, snapshots are a cache of it.
+//
+// `verify_database` checks, in one read transaction (so it can run against a live database):
+//   - PRAGMA integrity_check (every line it reports);
+//   - the schema version is the one this build writes;
+//   - for every case: its journal is numbered 1..n without gaps, replaying it through the engine's
+//     `replay` reproduces the stored snapshot exactly, and the indexed columns (version, state,
+//     stage, SLA due) and the timer rows agree with that snapshot;
+//   - no journal entry or timer row belongs to a case that does not exist.
+// Each finding is reported with its case and a stable code; nothing is changed.
+//
+// Thread-safety: uses its own connection; safe alongside a running CaseStore.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/result.h"
+
+namespace redress::storage {
+
+struct VerifyProblem {
+  std::string case_id;  // empty for database-wide problems
+  std::string code;     // INTEGRITY, SCHEMA_VERSION, JOURNAL_GAP, REPLAY_FAILED, REPLAY_MISMATCH,
+                        // COLUMN_MISMATCH, TIMER_MISMATCH, ORPHAN_EVENTS, ORPHAN_TIMERS
+  std::string message;
+};
+
+struct VerifyReport {
+  std::int64_t cases = 0;
+  std::int64_t events = 0;
+  std::vector<VerifyProblem> problems;  // at most kMaxReportedProblems
+  std::int64_t problems_total = 0;      // including those not listed
+  bool ok() const { return problems_total == 0; }
+};
+
+inline constexpr size_t kMaxReportedProblems = 1000;
+
+// Called every few thousand cases with (cases checked, total cases).
+using VerifyProgress = std::function<void(std::int64_t done, std::int64_t total)>;
+
+// Errors: only when the database cannot be read at all (STORAGE_CANTOPEN, STORAGE_CORRUPT, ...).
+Result<VerifyReport> verify_database(const std::string& path, const VerifyProgress& progress = {},
+                                     const std::string& vfs = "");
+
+}  // namespace redress::storage

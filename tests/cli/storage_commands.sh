@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# redress migrate / verify / backup as operators run them: exit codes and messages.
+# usage: storage_commands.sh PATH/TO/redress
+set -euo pipefail
+redress=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_exit() {  # expect_exit CODE command...
+  local want=$1; shift
+  set +e; "$@" >out.txt 2>err.txt; local got=$?; set -e
+  [[ $got -eq $want ]] || { cat out.txt err.txt >&2; fail "'$*' exited $got, expected $want"; }
+}
+
+expect_exit 0 "$redress" migrate --dry-run
+grep -q "would apply 1" out.txt || fail "dry run lists the pending migration"
+[[ ! -e data/redress.db ]] || fail "dry run created the database"
+
+expect_exit 0 "$redress" migrate
+grep -q "migrated from version 0" out.txt || fail "migrate reports what it applied"
+expect_exit 0 "$redress" migrate
+grep -q "up to date" out.txt || fail "second migrate is a no-op"
+
+expect_exit 0 "$redress" verify
+grep -q "integrity check ok" out.txt || fail "verify reports success"
+
+expect_exit 0 "$redress" backup copy.db
+expect_exit 1 "$redress" backup copy.db
+grep -q "DESTINATION_EXISTS" err.txt || fail "backup refuses to overwrite"
+expect_exit 0 "$redress" verify --db copy.db
+expect_exit 2 "$redress" backup
+expect_exit 2 "$redress" verify --frobnicate
+
+expect_exit 1 "$redress" verify --db missing.db
+grep -q "STORAGE_CANTOPEN" err.txt || fail "verify names a missing file"
+echo "not a database, only text, long enough to look like something ........" > junk.db
+expect_exit 1 "$redress" migrate --db junk.db
+grep -q "STORAGE_CORRUPT" err.txt || fail "migrate names a file that is not a database"
+
+sqlite3 data/redress.db "PRAGMA user_version = 999"
+expect_exit 1 "$redress" migrate
+grep -q "SCHEMA_TOO_NEW" err.txt || fail "a newer schema is refused"
+expect_exit 1 "$redress" verify
+grep -q "SCHEMA_VERSION" out.txt || fail "verify reports the schema version"
+echo "storage commands: ok"
