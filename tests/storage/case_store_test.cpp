@@ -61,12 +61,7 @@ BOOST_AUTO_TEST_CASE(the_stored_journal_replays_to_the_stored_snapshot) {
   now += std::chrono::minutes(10);
   accept(*store,
          {id, Command{RecordReply{"非常抱歉，我们马上为您核实。"}, std::nullopt}, agent(), now});
-  accept(*store,
-         {id,
-          Command{FireTransition{"confirm_problem",
-                                 {{"desired_outcome", "refund"}, {"customer_confirmed", true}}},
-                  std::nullopt},
-          agent(), now});
+  accept(*store, confirm(id, now));
   accept(*store,
          {id, Command{ProposeCompensation{"coupon", Money{1000, "CNY"}, "sorry"}, std::nullopt},
           agent(), now});
@@ -345,12 +340,7 @@ BOOST_AUTO_TEST_CASE(pending_approvals_are_listed_for_the_required_role) {
   auto store = open_store(options_for(dir));
   auto now = monday_morning();
   const auto id = accept(*store, create_complaint(now)).snapshot.id;
-  accept(*store,
-         {id,
-          Command{FireTransition{"confirm_problem",
-                                 {{"desired_outcome", "refund"}, {"customer_confirmed", true}}},
-                  std::nullopt},
-          agent(), now});
+  accept(*store, confirm(id, now));
   accept(*store, {id,
                   Command{FireTransition{"complete_analysis",
                                          {{"cause", "seam"}, {"fault_party", "supplier"}}},

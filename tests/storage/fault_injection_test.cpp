@@ -118,16 +118,7 @@ BOOST_AUTO_TEST_CASE(an_io_error_at_any_write_of_a_transition_leaves_nothing_beh
   FaultyStore f;
   const auto id = accept(*f.store, create_complaint(monday_morning())).snapshot.id;
   const int failures = fail_each_write_until_success(
-      f,
-      [&] {
-        return CaseCommand{
-            id,
-            Command{FireTransition{"confirm_problem",
-                                   {{"desired_outcome", "refund"}, {"customer_confirmed", true}}},
-                    std::nullopt},
-            agent(), monday_morning()};
-      },
-      SQLITE_IOERR_WRITE, "STORAGE_IO");
+      f, [&] { return confirm(id, monday_morning()); }, SQLITE_IOERR_WRITE, "STORAGE_IO");
   BOOST_TEST(failures >= 1);
   BOOST_TEST(f.store->load_case(id).value()->state == "analysing");
 }

@@ -9,14 +9,6 @@ using namespace redress::testing;
 
 namespace {
 
-CaseCommand confirm(const std::string& id) {
-  return {id,
-          Command{FireTransition{"confirm_problem",
-                                 {{"desired_outcome", "coupon"}, {"customer_confirmed", true}}},
-                  std::nullopt},
-          agent(), monday_morning()};
-}
-
 CaseCommand propose_coupon(const std::string& id, std::int64_t amount) {
   return {id, Command{ProposeCompensation{"coupon", Money{amount, "CNY"}, "sorry"}, std::nullopt},
           agent(), monday_morning()};
@@ -77,7 +69,7 @@ BOOST_AUTO_TEST_CASE(compensation_on_the_customers_other_cases_counts_against_th
   std::vector<std::string> cases;
   for (int i = 0; i < 3; ++i) {
     cases.push_back(accept(*store, create_complaint(monday_morning(), "cust-repeat")).snapshot.id);
-    accept(*store, confirm(cases.back()));
+    accept(*store, confirm(cases.back(), monday_morning()));
   }
   BOOST_TEST(accept(*store, propose_coupon(cases[0], 4000)).approvals_requested.empty());
   BOOST_TEST(accept(*store, propose_coupon(cases[1], 4000)).approvals_requested.empty());
@@ -86,7 +78,7 @@ BOOST_AUTO_TEST_CASE(compensation_on_the_customers_other_cases_counts_against_th
 
   // Another customer is not affected.
   const auto other = accept(*store, create_complaint(monday_morning(), "cust-new")).snapshot.id;
-  accept(*store, confirm(other));
+  accept(*store, confirm(other, monday_morning()));
   BOOST_TEST(accept(*store, propose_coupon(other, 4000)).approvals_requested.empty());
 }
 

@@ -97,6 +97,15 @@ inline storage::CaseCommand comment(const std::string& case_id, Instant now,
   return {case_id, Command{AddComment{text}, expected_version}, agent(), now};
 }
 
+// confirm_problem with the fields the complaint workflow requires (confirming -> analysing).
+inline storage::CaseCommand confirm(const std::string& case_id, Instant now) {
+  return {case_id,
+          Command{FireTransition{"confirm_problem",
+                                 {{"desired_outcome", "refund"}, {"customer_confirmed", true}}},
+                  std::nullopt},
+          agent(), now};
+}
+
 inline storage::StoreOptions options_for(const TempDir& dir,
                                          const std::string& name = "redress.db") {
   storage::StoreOptions options;
