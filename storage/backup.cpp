@@ -4,7 +4,9 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "storage/sqlite.h"
@@ -21,6 +23,13 @@ bool sync_path(const std::string& path) {
   return ok;
 }
 
+void remove_partial(const std::string& partial) {
+  std::error_code ignored;
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+    std::filesystem::remove(partial + suffix, ignored);
+  }
+}
+
 }  // namespace
 
 Result<BackupReport> backup_database(const std::string& source_path,
@@ -35,7 +44,7 @@ Result<BackupReport> backup_database(const std::string& source_path,
     return Error{"STORAGE_CANTOPEN", "no database at " + source_path, ""};
   }
   const std::string partial = destination_path + ".partial";
-  fs::remove(partial, ec);  // a leftover of an interrupted backup
+  remove_partial(partial);  // a leftover of an interrupted backup
   BackupReport report;
   try {
     {

@@ -14,6 +14,106 @@ std::int64_t sla_due(const CaseSnapshot& snapshot) {
   return due;
 }
 
+CaseColumns case_columns(const CaseSnapshot& snap) {
+  CaseColumns c;
+  c.id = snap.id;
+  c.workflow_id = snap.workflow_id;
+  c.workflow_version = snap.workflow_version;
+  c.version = snap.version;
+  c.state = snap.state;
+  c.stage = snap.stage;
+  c.severity = snap.severity;
+  c.priority = snap.priority;
+  c.category = snap.category;
+  c.escalation_level = snap.escalation_level;
+  c.assignee = snap.assignee;
+  c.team = snap.team;
+  c.queue_role = snap.queue_role;
+  c.customer_id = snap.customer.id;
+  c.order_id = snap.order.id;
+  c.sla_due = sla_due(snap);
+  c.created_at = to_millis(snap.created_at);
+  c.updated_at = to_millis(snap.updated_at);
+  if (snap.closed_at) c.closed_at = to_millis(*snap.closed_at);
+  return c;
+}
+
+CaseColumns case_columns_from_row(const Statement& row, int first) {
+  CaseColumns c;
+  int i = first;
+  c.id = row.column_text(i++);
+  c.workflow_id = row.column_text(i++);
+  c.workflow_version = row.column_int(i++);
+  c.version = row.column_int(i++);
+  c.state = row.column_text(i++);
+  c.stage = row.column_text(i++);
+  c.severity = row.column_text(i++);
+  c.priority = row.column_text(i++);
+  c.category = row.column_text(i++);
+  c.escalation_level = row.column_text(i++);
+  c.assignee = row.column_text(i++);
+  c.team = row.column_text(i++);
+  c.queue_role = row.column_text(i++);
+  c.customer_id = row.column_text(i++);
+  c.order_id = row.column_text(i++);
+  c.sla_due = row.column_int(i++);
+  c.created_at = row.column_int(i++);
+  c.updated_at = row.column_int(i++);
+  c.closed_at = row.column_optional_int(i++);
+  return c;
+}
+
+void bind_case_columns(Statement& s, const CaseColumns& c, int first) {
+  s.bind(first + 0, c.id);
+  s.bind(first + 1, c.workflow_id);
+  s.bind(first + 2, c.workflow_version);
+  s.bind(first + 3, c.version);
+  s.bind(first + 4, c.state);
+  s.bind(first + 5, c.stage);
+  s.bind(first + 6, c.severity);
+  s.bind(first + 7, c.priority);
+  s.bind(first + 8, c.category);
+  s.bind(first + 9, c.escalation_level);
+  s.bind_or_null(first + 10, c.assignee);
+  s.bind_or_null(first + 11, c.team);
+  s.bind(first + 12, c.queue_role);
+  s.bind_or_null(first + 13, c.customer_id);
+  s.bind_or_null(first + 14, c.order_id);
+  s.bind(first + 15, c.sla_due);
+  s.bind(first + 16, c.created_at);
+  s.bind(first + 17, c.updated_at);
+  s.bind_or_null(first + 18, c.closed_at);
+}
+
+std::string differing_columns(const CaseColumns& a, const CaseColumns& b) {
+  std::string out;
+  auto check = [&](bool same, const char* name) {
+    if (same) return;
+    if (!out.empty()) out += ", ";
+    out += name;
+  };
+  check(a.id == b.id, "id");
+  check(a.workflow_id == b.workflow_id, "workflow_id");
+  check(a.workflow_version == b.workflow_version, "workflow_version");
+  check(a.version == b.version, "version");
+  check(a.state == b.state, "state");
+  check(a.stage == b.stage, "stage");
+  check(a.severity == b.severity, "severity");
+  check(a.priority == b.priority, "priority");
+  check(a.category == b.category, "category");
+  check(a.escalation_level == b.escalation_level, "escalation_level");
+  check(a.assignee == b.assignee, "assignee");
+  check(a.team == b.team, "team");
+  check(a.queue_role == b.queue_role, "queue_role");
+  check(a.customer_id == b.customer_id, "customer_id");
+  check(a.order_id == b.order_id, "order_id");
+  check(a.sla_due == b.sla_due, "sla_due");
+  check(a.created_at == b.created_at, "created_at");
+  check(a.updated_at == b.updated_at, "updated_at");
+  check(a.closed_at == b.closed_at, "closed_at");
+  return out;
+}
+
 CaseSnapshot parse_snapshot(const std::string& text, const std::string& case_id) {
   auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) {

@@ -15,6 +15,47 @@ namespace redress::storage::rows {
 // The earliest deadline among the case's running SLA clocks, or kNoSlaDue.
 std::int64_t sla_due(const CaseSnapshot& snapshot);
 
+// The `cases` columns other than the snapshot itself: what queues filter and sort on. Derived
+// from the snapshot in one place, so the writer and `verify` cannot disagree about them.
+// Empty text is stored as NULL.
+struct CaseColumns {
+  std::string id;
+  std::string workflow_id;
+  std::int64_t workflow_version = 0;
+  std::int64_t version = 0;
+  std::string state;
+  std::string stage;
+  std::string severity;
+  std::string priority;
+  std::string category;
+  std::string escalation_level;
+  std::string assignee;
+  std::string team;
+  std::string queue_role;
+  std::string customer_id;
+  std::string order_id;
+  std::int64_t sla_due = kNoSlaDue;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+  std::optional<std::int64_t> closed_at;
+
+  bool operator==(const CaseColumns&) const = default;
+};
+
+inline constexpr const char* kCaseColumnList =
+    "id, workflow_id, workflow_version, version, state, stage, severity, priority, category, "
+    "escalation_level, assignee, team, queue_role, customer_id, order_id, sla_due, created_at, "
+    "updated_at, closed_at";
+inline constexpr int kCaseColumnCount = 19;
+
+CaseColumns case_columns(const CaseSnapshot& snapshot);
+// Reads kCaseColumnList starting at column `first` of `row`.
+CaseColumns case_columns_from_row(const Statement& row, int first = 0);
+// Binds kCaseColumnList to parameters first..first+18 of `statement`.
+void bind_case_columns(Statement& statement, const CaseColumns& columns, int first = 1);
+// The names of the columns that differ, comma-separated (for verify's messages).
+std::string differing_columns(const CaseColumns& a, const CaseColumns& b);
+
 CaseSnapshot parse_snapshot(const std::string& text, const std::string& case_id);
 
 std::optional<CaseSnapshot> load_snapshot(StatementCache& statements, const std::string& case_id);

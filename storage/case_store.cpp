@@ -34,12 +34,21 @@ std::string timer_kind(const std::string& key) {
   return colon == std::string::npos ? key : key.substr(0, colon);
 }
 
+// The next free "C-<n>". A caller may have chosen such an id itself; those are skipped.
 std::string allocate_case_id(WriteContext& context) {
-  auto s = context.statement(
-      "UPDATE id_sequences SET next_value = next_value + 1 WHERE name = 'case' "
-      "RETURNING next_value - 1");
-  if (!s->step()) throw SqliteError(SQLITE_CORRUPT, "the case id sequence is missing");
-  return "C-" + std::to_string(s->column_int(0));
+  for (;;) {
+    std::string id;
+    {
+      auto s = context.statement(
+          "UPDATE id_sequences SET next_value = next_value + 1 WHERE name = 'case' "
+          "RETURNING next_value - 1");
+      if (!s->step()) throw SqliteError(SQLITE_CORRUPT, "the case id sequence is missing");
+      id = "C-" + std::to_string(s->column_int(0));
+    }
+    auto taken = context.statement("SELECT 1 FROM cases WHERE id = ?");
+    taken->bind(1, id);
+    if (!taken->step()) return id;
+  }
 }
 
 CustomerHistory gather_history(WriteContext& context, const std::string& customer_id,
@@ -72,35 +81,15 @@ CustomerHistory gather_history(WriteContext& context, const std::string& custome
 
 void save_case_row(WriteContext& context, const CaseSnapshot& snap) {
   auto s = context.statement(
-      "INSERT INTO cases (id, workflow_id, workflow_version, version, state, stage, severity, "
-      "priority, category, escalation_level, assignee, team, queue_role, customer_id, order_id, "
-      "sla_due, created_at, updated_at, closed_at, snapshot) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-      "?19, ?20) "
+      std::string("INSERT INTO cases (") + rows::kCaseColumnList +
+      ", snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+      "?17, ?18, ?19, ?20) "
       "ON CONFLICT (id) DO UPDATE SET version = ?4, state = ?5, stage = ?6, severity = ?7, "
       "priority = ?8, category = ?9, escalation_level = ?10, assignee = ?11, team = ?12, "
       "queue_role = ?13, customer_id = ?14, order_id = ?15, sla_due = ?16, updated_at = ?18, "
       "closed_at = ?19, snapshot = ?20");
-  s->bind(1, snap.id)
-      .bind(2, snap.workflow_id)
-      .bind(3, snap.workflow_version)
-      .bind(4, snap.version)
-      .bind(5, snap.state)
-      .bind(6, snap.stage)
-      .bind(7, snap.severity)
-      .bind(8, snap.priority)
-      .bind(9, snap.category)
-      .bind(10, snap.escalation_level)
-      .bind_or_null(11, snap.assignee)
-      .bind_or_null(12, snap.team)
-      .bind(13, snap.queue_role)
-      .bind_or_null(14, snap.customer.id)
-      .bind_or_null(15, snap.order.id)
-      .bind(16, rows::sla_due(snap))
-      .bind(17, to_millis(snap.created_at))
-      .bind(18, to_millis(snap.updated_at))
-      .bind_or_null(19, snap.closed_at ? std::optional(to_millis(*snap.closed_at)) : std::nullopt)
-      .bind(20, snapshot_to_json(snap).dump());
+  rows::bind_case_columns(*s, rows::case_columns(snap));
+  s->bind(rows::kCaseColumnCount + 1, snapshot_to_json(snap).dump());
   s->run();
 }
 
@@ -164,10 +153,10 @@ void project_records(WriteContext& context, const CaseSnapshot* before, const Ca
   }
 }
 
-// A FireTimer command first claims its row: gone means another firing consumed it already.
-// Returns a rejection when the timer cannot fire now.
-std::optional<Rejection> claim_timer(WriteContext& context, const std::string& case_id,
-                                     const std::string& key, Instant now) {
+// A FireTimer command first looks at its row: gone means another firing consumed it already; a
+// row not yet due must not fire. Returns a rejection in either case.
+std::optional<Rejection> check_timer_row(WriteContext& context, const std::string& case_id,
+                                         const std::string& key, Instant now) {
   auto s = context.statement("SELECT due_at FROM timers WHERE case_id = ? AND timer_key = ?");
   s->bind(1, case_id).bind(2, key);
   if (!s->step()) {
@@ -180,24 +169,61 @@ std::optional<Rejection> claim_timer(WriteContext& context, const std::string& c
     return Rejection{RejectionCode::kInvalidState,
                      "timer '" + key + "' is not due until " + format_rfc3339(due), ""};
   }
-  auto del = context.statement("DELETE FROM timers WHERE case_id = ? AND timer_key = ?");
-  del->bind(1, case_id).bind(2, key);
-  del->run();
   return std::nullopt;
 }
 
-void restore_timer_row(WriteContext& context, const CaseSnapshot& snapshot, const CaseTimer& t,
-                       Instant now) {
+void delete_timer_row(WriteContext& context, const std::string& case_id, const std::string& key) {
+  auto s = context.statement("DELETE FROM timers WHERE case_id = ? AND timer_key = ?");
+  s->bind(1, case_id).bind(2, key);
+  s->run();
+}
+
+void upsert_timer_row(WriteContext& context, const std::string& case_id, const CaseTimer& t,
+                      Instant now) {
   auto s = context.statement(
-      "INSERT OR REPLACE INTO timers (case_id, timer_key, name, kind, due_at, set_at) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
-  s->bind(1, snapshot.id)
+      "INSERT OR REPLACE INTO timers (case_id, timer_key, name, kind, due_at, fire_at, set_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  s->bind(1, case_id)
       .bind(2, t.key)
       .bind(3, t.name)
       .bind(4, timer_kind(t.key))
       .bind(5, to_millis(t.due))
-      .bind(6, to_millis(now));
+      .bind(6, to_millis(t.due))
+      .bind(7, to_millis(now));
   s->run();
+}
+
+// The engine would not fire a due timer (its workflow version is not loaded, say): keep the row,
+// record why, and try again later so it cannot block the timers due after it.
+void postpone_timer_row(WriteContext& context, const std::string& case_id, const std::string& key,
+                        Instant now, const std::string& why) {
+  auto s = context.statement(
+      "UPDATE timers SET attempts = attempts + 1, last_error = ?, "
+      "fire_at = ? + (60000 << min(attempts, 6)) WHERE case_id = ? AND timer_key = ?");
+  s->bind(1, why).bind(2, to_millis(now)).bind(3, case_id).bind(4, key);
+  s->run();
+}
+
+// What happens to a due timer row when the engine refused to fire it.
+void settle_refused_timer(WriteContext& context, const CaseSnapshot& current,
+                          const std::string& key, const Rejection& rejection, Instant now) {
+  switch (rejection.code) {
+    case RejectionCode::kNotFound:
+      // The case holds no such timer: the row is stale and can never fire.
+      delete_timer_row(context, current.id, key);
+      return;
+    case RejectionCode::kInvalidState:
+      // The row said due but the case's own deadline is later: the case is right.
+      if (const auto* t = current.timer(key)) {
+        upsert_timer_row(context, current.id, *t, now);
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  postpone_timer_row(context, current.id, key, now,
+                     std::string(rejection_code_name(rejection.code)) + ": " + rejection.message);
 }
 
 Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& engine,
@@ -218,9 +244,9 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
 
   const auto* fire = std::get_if<FireTimer>(&command.command.body);
   if (fire && current) {
-    if (auto refused = claim_timer(context, case_id, fire->key, command.now)) {
+    if (auto refused = check_timer_row(context, case_id, fire->key, command.now)) {
       outcome.rejection = std::move(refused);
-      return outcome;
+      return outcome;  // nothing was changed
     }
   }
 
@@ -231,18 +257,29 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
                                : current ? current->order.paid.currency
                                          : std::string();
   const auto history = gather_history(context, customer_id, case_id, currency, command.now);
-  auto decision = engine.decide(current ? &*current : nullptr, command.command, command.actor,
-                                command.now, history);
+  std::optional<Decision> decided;
+  try {
+    decided.emplace(engine.decide(current ? &*current : nullptr, command.command, command.actor,
+                                  command.now, history));
+  } catch (const std::exception& e) {
+    if (!(fire && current)) throw;
+    // An engine bug on one timer must not wedge the timer queue: back the row off, report it.
+    decided.emplace(Rejection{RejectionCode::kInvalidState,
+                              std::string("internal error while firing: ") + e.what(), ""});
+  }
+  auto& decision = *decided;
   if (!decision.accepted()) {
     outcome.rejection = decision.rejection();
-    if (fire && current && decision.rejection().code == RejectionCode::kInvalidState) {
-      // The row said due but the case's own timer is later: keep the case's deadline.
-      if (const auto* t = current->timer(fire->key))
-        restore_timer_row(context, *current, *t, command.now);
+    if (fire && current) {
+      settle_refused_timer(context, *current, fire->key, decision.rejection(), command.now);
+    } else if (fire) {
+      delete_timer_row(context, case_id, fire->key);  // a row without its case can never fire
+    } else {
+      context.discard_changes();  // e.g. an allocated case id
     }
-    // Otherwise a claimed row that the case does not know (or cannot fire) stays consumed.
     return outcome;
   }
+  if (fire && current) delete_timer_row(context, case_id, fire->key);  // consumed with its effects
 
   auto& accepted = decision.result();
   const CaseSnapshot& snap = accepted.snapshot;
@@ -275,7 +312,7 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
       last_seq = sqlite3_last_insert_rowid(context.db().handle());
       outcome.events.push_back(StoredEvent{last_seq, case_seq, case_id, e});
     } else if (const auto* t = std::get_if<TimerSet>(&effect)) {
-      restore_timer_row(context, snap, CaseTimer{t->key, t->name, t->due}, command.now);
+      upsert_timer_row(context, case_id, CaseTimer{t->key, t->name, t->due}, command.now);
     } else if (const auto* c = std::get_if<TimerCancel>(&effect)) {
       auto s = context.statement("DELETE FROM timers WHERE case_id = ? AND timer_key = ?");
       s->bind(1, c->case_id).bind(2, c->key);
@@ -324,7 +361,9 @@ Result<std::unique_ptr<SqliteDb>> open_writer_connection(const StoreOptions& opt
     open.vfs = options.vfs.empty() ? nullptr : options.vfs.c_str();
     open.busy_timeout_ms = options.busy_timeout_ms;
     auto db = std::make_unique<SqliteDb>(options.path, open);
-    if (auto identity = check_database_identity(*db); !identity.ok()) return identity.error();
+    if (auto identity = check_database_identity(*db, latest_schema_version()); !identity.ok()) {
+      return identity.error();
+    }
     apply_connection_settings(*db, options);
     auto migrated = migrate(*db);
     if (!migrated.ok()) return migrated.error();
@@ -415,15 +454,27 @@ class CaseStore::Writer {
   }
 
   // Runs the writes in one transaction, one savepoint each, and answers them after COMMIT.
-  // Returns false, with nothing committed and nobody answered yet except a single write's own
-  // error result, when the transaction as a whole failed.
+  // Returns false — nothing committed, nobody answered — when the transaction as a whole failed
+  // after work had started; the caller then retries the writes one by one. A failure to BEGIN
+  // (another process holds the lock for longer than busy_timeout) answers the whole batch at
+  // once: retrying each write would make every one of them wait out the timeout again.
   bool run_batch(Batch& batch) {
     for (auto& w : batch) w->forget_result();
+    std::optional<Transaction> tx;
     try {
-      Transaction tx(*db_, Transaction::Kind::kImmediate);
-      for (auto& w : batch) run_one(*w);
-      tx.commit();
+      tx.emplace(*db_, Transaction::Kind::kImmediate);
     } catch (const SqliteError& e) {
+      for (auto& w : batch) {
+        w->set_error(to_error(e));
+        w->deliver();
+      }
+      return true;
+    }
+    try {
+      for (auto& w : batch) run_one(*w);
+      tx->commit();
+    } catch (const SqliteError& e) {
+      tx.reset();  // rolls back whatever SQLite did not
       if (batch.size() == 1) {
         batch.front()->set_error(to_error(e));
         return false;
@@ -444,9 +495,11 @@ class CaseStore::Writer {
   void run_one(PendingWrite& write) {
     db_->exec("SAVEPOINT write");
     try {
-      if (write.run(context_)) {
+      const bool ok = write.run(context_);
+      if (ok && !context_.take_discard()) {
         db_->exec("RELEASE write");
       } else {
+        context_.take_discard();
         rollback_savepoint();
       }
     } catch (const SqliteError& e) {
@@ -499,37 +552,52 @@ class CaseStore::ReaderPool {
     }
   }
 
-  // Runs `read` on an idle connection; SqliteError becomes a storage error.
+  // Runs `read` on an idle connection. SqliteError becomes a storage error; any other exception
+  // (a broken invariant) an internal error. The connection always goes back to the pool.
   template <typename T, typename F>
   Result<T> with(F&& read) {
-    std::unique_ptr<Reader> reader;
-    {
-      std::unique_lock lock(mutex_);
-      available_.wait(lock, [this] { return !idle_.empty(); });
-      reader = std::move(idle_.back());
-      idle_.pop_back();
-    }
-    std::optional<Result<T>> result;
+    Lease lease(*this);
     try {
-      result.emplace(read(*reader));
+      return Result<T>(read(*lease.reader));
     } catch (const SqliteError& e) {
-      if (reader->db->in_transaction()) {
-        try {
-          reader->db->exec("ROLLBACK");
-        } catch (const SqliteError&) {
-        }
-      }
-      result.emplace(to_error(e));
+      lease.end_transaction();
+      return to_error(e);
+    } catch (const std::exception& e) {
+      lease.end_transaction();
+      return Error{"STORAGE_ERROR", std::string("internal error while reading: ") + e.what(), ""};
     }
-    {
-      std::lock_guard lock(mutex_);
-      idle_.push_back(std::move(reader));
-    }
-    available_.notify_one();
-    return std::move(*result);
   }
 
  private:
+  // Borrows an idle connection for one read and returns it, whatever happens.
+  struct Lease {
+    explicit Lease(ReaderPool& p) : pool(p) {
+      std::unique_lock lock(pool.mutex_);
+      pool.available_.wait(lock, [this] { return !pool.idle_.empty(); });
+      reader = std::move(pool.idle_.back());
+      pool.idle_.pop_back();
+    }
+    ~Lease() {
+      {
+        std::lock_guard lock(pool.mutex_);
+        pool.idle_.push_back(std::move(reader));
+      }
+      pool.available_.notify_one();
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    void end_transaction() {
+      if (!reader->db->in_transaction()) return;
+      try {
+        reader->db->exec("ROLLBACK");
+      } catch (const SqliteError&) {
+        // The read transaction ends when the connection is next used or closed.
+      }
+    }
+    ReaderPool& pool;
+    std::unique_ptr<Reader> reader;
+  };
+
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<Reader>> idle_;
@@ -541,8 +609,10 @@ CaseStore::CaseStore(StoreOptions options, std::shared_ptr<const Engine> engine)
     : options_(std::move(options)), engine_(std::move(engine)) {}
 
 CaseStore::~CaseStore() {
-  writer_.reset();  // drains the queue first
+  // Readers close first so that the writer is the last connection: closing it checkpoints the
+  // WAL into the database file and removes it. The writer drains its queue before closing.
   readers_.reset();
+  writer_.reset();
 }
 
 Result<std::unique_ptr<CaseStore>> CaseStore::open(const StoreOptions& options,
@@ -616,14 +686,15 @@ Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const
   if (q.limit == 0 || q.limit > 1000) {
     return Error{"INVALID_ARGUMENT", "limit must be between 1 and 1000", "/page_size"};
   }
-  // Built from fixed fragments only; every value is a bound parameter.
-  std::string sql =
-      "SELECT id, workflow_id, workflow_version, version, state, stage, severity, priority, "
-      "category, escalation_level, assignee, team, customer_id, sla_due, created_at, updated_at, "
-      "closed_at FROM cases WHERE 1";
-  std::vector<std::pair<std::string, std::variant<std::string, std::int64_t>>> where;
+  // Built from fixed fragments only; every value is a bound parameter. The literal conditions
+  // (closed_at IS NULL, assignee IS NULL, escalation_level <> 'agent') are spelled exactly as in
+  // the partial indexes so that SQLite can use them.
+  std::string sql = std::string("SELECT ") + rows::kCaseColumnList + " FROM cases WHERE 1";
+  std::vector<std::variant<std::string, std::int64_t>> values;
   auto text = [&](const std::string& value, const char* clause) {
-    if (!value.empty()) where.emplace_back(clause, value);
+    if (value.empty()) return;
+    sql += clause;
+    values.emplace_back(value);
   };
   text(q.team, " AND team = ?");
   text(q.assignee, " AND assignee = ?");
@@ -633,52 +704,53 @@ Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const
   text(q.severity, " AND severity = ?");
   text(q.escalation_level, " AND escalation_level = ?");
   text(q.customer_id, " AND customer_id = ?");
-  for (const auto& [clause, value] : where) sql += clause;
-  if (q.open_only) sql += " AND closed_at IS NULL";
+  if (q.open_only || q.escalated_only) sql += " AND closed_at IS NULL";
   if (q.unassigned_only) sql += " AND assignee IS NULL";
+  if (q.escalated_only) sql += " AND escalation_level <> 'agent'";
   if (q.sla_due_before) {
     sql += " AND sla_due < ?";
-    where.emplace_back("", to_millis(*q.sla_due_before));
+    values.emplace_back(to_millis(*q.sla_due_before));
   }
-  if (q.after_sla_due) {
+  if (q.after) {
     sql += " AND (sla_due, id) > (?, ?)";
-    where.emplace_back("", *q.after_sla_due);
-    where.emplace_back("", q.after_id);
+    values.emplace_back(q.after->sla_due);
+    values.emplace_back(q.after->id);
   }
   sql += " ORDER BY sla_due, id LIMIT ?";
+  values.emplace_back(static_cast<std::int64_t>(q.limit));
   return readers_->with<std::vector<CaseSummary>>([&](ReaderPool::Reader& r) {
     auto s = r.statements.get(sql);
     int index = 1;
-    for (const auto& [clause, value] : where) {
+    for (const auto& value : values) {
       if (const auto* t = std::get_if<std::string>(&value)) {
         s->bind(index++, *t);
       } else {
         s->bind(index++, std::get<std::int64_t>(value));
       }
     }
-    s->bind(index, static_cast<std::int64_t>(q.limit));
     std::vector<CaseSummary> out;
     while (s->step()) {
-      CaseSummary c;
-      c.id = s->column_text(0);
-      c.workflow_id = s->column_text(1);
-      c.workflow_version = static_cast<int>(s->column_int(2));
-      c.version = s->column_int(3);
-      c.state = s->column_text(4);
-      c.stage = s->column_text(5);
-      c.severity = s->column_text(6);
-      c.priority = s->column_text(7);
-      c.category = s->column_text(8);
-      c.escalation_level = s->column_text(9);
-      c.assignee = s->column_text(10);
-      c.team = s->column_text(11);
-      c.customer_id = s->column_text(12);
-      const auto due = s->column_int(13);
-      if (due != kNoSlaDue) c.sla_due = from_millis(due);
-      c.created_at = from_millis(s->column_int(14));
-      c.updated_at = from_millis(s->column_int(15));
-      if (auto closed = s->column_optional_int(16)) c.closed_at = from_millis(*closed);
-      out.push_back(std::move(c));
+      const auto c = rows::case_columns_from_row(*s);
+      CaseSummary summary;
+      summary.id = c.id;
+      summary.workflow_id = c.workflow_id;
+      summary.workflow_version = static_cast<int>(c.workflow_version);
+      summary.version = c.version;
+      summary.state = c.state;
+      summary.stage = c.stage;
+      summary.severity = c.severity;
+      summary.priority = c.priority;
+      summary.category = c.category;
+      summary.escalation_level = c.escalation_level;
+      summary.assignee = c.assignee;
+      summary.team = c.team;
+      summary.customer_id = c.customer_id;
+      if (c.sla_due != kNoSlaDue) summary.sla_due = from_millis(c.sla_due);
+      summary.created_at = from_millis(c.created_at);
+      summary.updated_at = from_millis(c.updated_at);
+      if (c.closed_at) summary.closed_at = from_millis(*c.closed_at);
+      summary.cursor = CaseCursor{c.sla_due, c.id};
+      out.push_back(std::move(summary));
     }
     return out;
   });
@@ -705,13 +777,14 @@ Result<std::vector<PendingApproval>> CaseStore::pending_approvals(const std::str
 Result<std::vector<DueTimer>> CaseStore::due_timers(Instant now, size_t limit) const {
   return readers_->with<std::vector<DueTimer>>([&](ReaderPool::Reader& r) {
     auto s = r.statements.get(
-        "SELECT case_id, timer_key, name, due_at FROM timers WHERE due_at <= ? "
-        "ORDER BY due_at, case_id, timer_key LIMIT ?");
+        "SELECT case_id, timer_key, name, due_at, attempts, coalesce(last_error, '') FROM timers "
+        "WHERE fire_at <= ? ORDER BY fire_at, case_id, timer_key LIMIT ?");
     s->bind(1, to_millis(now)).bind(2, static_cast<std::int64_t>(limit));
     std::vector<DueTimer> out;
     while (s->step()) {
-      out.push_back(
-          {s->column_text(0), s->column_text(1), s->column_text(2), from_millis(s->column_int(3))});
+      out.push_back({s->column_text(0), s->column_text(1), s->column_text(2),
+                     from_millis(s->column_int(3)), static_cast<int>(s->column_int(4)),
+                     s->column_text(5)});
     }
     return out;
   });

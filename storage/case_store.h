@@ -87,6 +87,13 @@ struct CommandOutcome {
 // The stored `sla_due` of a case with no running SLA clock.
 inline constexpr std::int64_t kNoSlaDue = std::numeric_limits<std::int64_t>::max();
 
+// Where a listing page ends: the sort key of its last row. Listings are ordered by
+// (SLA due, id), cases without a running SLA last.
+struct CaseCursor {
+  std::int64_t sla_due = kNoSlaDue;  // stored milliseconds, kNoSlaDue included
+  std::string id;
+};
+
 // What a queue listing shows of a case, without parsing its snapshot.
 struct CaseSummary {
   std::string id;
@@ -106,10 +113,11 @@ struct CaseSummary {
   Instant created_at{};
   Instant updated_at{};
   std::optional<Instant> closed_at;
+  CaseCursor cursor;  // pass as CaseQuery::after to continue after this case
 };
 
 // Filters for listing cases; empty strings do not filter. Results are ordered by SLA due
-// (soonest first, cases without a running SLA last) then id; `after_*` continues a page.
+// (soonest first, cases without a running SLA last) then id; `after` continues a page.
 struct CaseQuery {
   std::string team;
   std::string assignee;
@@ -120,11 +128,11 @@ struct CaseQuery {
   std::string category;
   std::string severity;
   std::string escalation_level;
+  bool escalated_only = false;  // open cases above the agent level (the supervisors' view)
   std::string customer_id;
   std::optional<Instant> sla_due_before;
   size_t limit = 50;  // 1..1000
-  std::optional<std::int64_t> after_sla_due;
-  std::string after_id;
+  std::optional<CaseCursor> after;
 };
 
 struct CaseWithJournal {
@@ -137,6 +145,8 @@ struct DueTimer {
   std::string key;
   std::string name;
   Instant due{};
+  int attempts = 0;        // earlier firings that could not be applied (see fire_due_timers)
+  std::string last_error;  // why the last attempt could not be applied
 };
 
 struct PendingApproval {
@@ -202,7 +212,9 @@ class CaseStore {
   Result<std::int64_t> count_cases() const;
 
   // Fires every timer due at `now`, in due order, each in its own durable write (the timer loop
-  // and start-up recovery call this). Returns how many fired with effect.
+  // and start-up recovery call this). Returns how many fired with effect. A timer the engine
+  // cannot fire now (its workflow version is not loaded, say) stays pending and is retried with
+  // backoff (1 min doubling to 1 h), so it never blocks the timers behind it.
   Result<size_t> fire_due_timers(Instant now, size_t limit = 1000);
 
   // Stores each workflow version of `catalog` (id, version, definition) so a case's pinned

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace redress::storage {
 
@@ -15,8 +16,15 @@ class WriteContext {
   // A cached statement for `sql` (compared by text), reset when the lease ends.
   StatementCache::Lease statement(const std::string& sql) { return statements_.get(sql); }
 
+  // Keeps the write's result but rolls back what it changed (e.g. an engine rejection after the
+  // case id sequence advanced).
+  void discard_changes() { discard_ = true; }
+  // For the writer: whether the write asked to discard, resetting the flag.
+  bool take_discard() { return std::exchange(discard_, false); }
+
  private:
   StatementCache statements_;
+  bool discard_ = false;
 };
 
 struct CaseStore::PendingWrite {

@@ -76,16 +76,19 @@ CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events
 -- Pending timers, mirroring each case snapshot's `timers`. A row is consumed in the same
 -- transaction as the effects of firing it.
 CREATE TABLE timers (
-  case_id    TEXT    NOT NULL,
-  timer_key  TEXT    NOT NULL,
-  name       TEXT    NOT NULL,
-  kind       TEXT    NOT NULL,               -- sla, promise, timer, ... (the key's prefix)
-  due_at     INTEGER NOT NULL,
-  payload    TEXT    NOT NULL DEFAULT '{}',
-  set_at     INTEGER NOT NULL,
+  case_id     TEXT    NOT NULL,
+  timer_key   TEXT    NOT NULL,
+  name        TEXT    NOT NULL,
+  kind        TEXT    NOT NULL,              -- sla, promise, timer, ... (the key's prefix)
+  due_at      INTEGER NOT NULL,              -- the deadline, as the case holds it
+  fire_at     INTEGER NOT NULL,              -- when to try: due_at, later after failed attempts
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  last_error  TEXT,
+  payload     TEXT    NOT NULL DEFAULT '{}',
+  set_at      INTEGER NOT NULL,
   PRIMARY KEY (case_id, timer_key)
 ) WITHOUT ROWID;
-CREATE INDEX timers_by_due ON timers (due_at, case_id, timer_key);
+CREATE INDEX timers_by_fire_at ON timers (fire_at, case_id, timer_key);
 
 -- Transactional outbox of webhook events; the sender (issue 4) fans them out to subscriptions.
 CREATE TABLE outbox (
@@ -259,20 +262,25 @@ bool has_user_tables(SqliteDb& db) {
 
 }  // namespace
 
-Status check_database_identity(SqliteDb& db) {
+Status check_database_identity(SqliteDb& db, int latest_version) {
   try {
     const auto application_id = db.query_int("PRAGMA application_id");
-    if (application_id != 0 && application_id != kApplicationId) {
+    const int version = schema_version(db);
+    // A file is ours when it carries our application id, or when it is still empty.
+    if (application_id != kApplicationId &&
+        (application_id != 0 || version != 0 || has_user_tables(db))) {
       return Error{"NOT_A_REDRESS_DATABASE",
-                   db.path() + " is an SQLite database of another application (application_id " +
-                       std::to_string(application_id) + "); refusing to touch it",
+                   db.path() + " is not a Redress database (application_id " +
+                       std::to_string(application_id) + ", schema version " +
+                       std::to_string(version) + "); refusing to touch it",
                    ""};
     }
-    if (schema_version(db) == 0 && application_id == 0 && has_user_tables(db)) {
-      return Error{"NOT_A_REDRESS_DATABASE",
-                   db.path() +
-                       " already holds tables but is not a Redress database; refusing "
-                       "to touch it",
+    if (version > latest_version) {
+      return Error{"SCHEMA_TOO_NEW",
+                   db.path() + " has schema version " + std::to_string(version) +
+                       ", newer than this build of Redress understands (" +
+                       std::to_string(latest_version) +
+                       "); run the newer Redress, or restore a backup made by this version",
                    ""};
     }
     return Status::Ok();
@@ -304,13 +312,8 @@ Result<MigrationReport> migrate(SqliteDb& db, const std::vector<Migration>& list
     Transaction tx(db, Transaction::Kind::kImmediate);
     MigrationReport report;
     report.from_version = schema_version(db);
-    if (auto identity = check_database_identity(db); !identity.ok()) return identity.error();
-    if (report.from_version > latest) {
-      return Error{"SCHEMA_TOO_NEW",
-                   db.path() + " has schema version " + std::to_string(report.from_version) +
-                       ", newer than this build of Redress understands (" + std::to_string(latest) +
-                       "); run the newer Redress, or restore a backup made by this version",
-                   ""};
+    if (auto identity = check_database_identity(db, latest); !identity.ok()) {
+      return identity.error();
     }
     for (const auto& m : list) {
       if (m.version <= report.from_version) continue;

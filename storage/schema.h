@@ -40,8 +40,9 @@ Result<MigrationReport> migrate(SqliteDb& db);
 // The same with another list of migrations (tests: a failing migration must change nothing).
 Result<MigrationReport> migrate(SqliteDb& db, const std::vector<Migration>& list);
 
-// NOT_A_REDRESS_DATABASE for a file of another application (checked before anything is changed).
-Status check_database_identity(SqliteDb& db);
+// Checked before anything is changed: NOT_A_REDRESS_DATABASE for a file of another
+// application, SCHEMA_TOO_NEW for one above `latest_version`.
+Status check_database_identity(SqliteDb& db, int latest_version);
 
 // The database's schema version without changing anything.
 int schema_version(SqliteDb& db);

@@ -11,6 +11,14 @@ Error to_error(int sqlite_code, const std::string& message) {
       return {"STORAGE_FULL",
               "the disk holding the database is full; nothing was written (" + message + ")", ""};
     case SQLITE_IOERR:
+      if (sqlite_code == SQLITE_IOERR_FSYNC || sqlite_code == SQLITE_IOERR_DIR_FSYNC) {
+        // After a failed fsync the data may or may not be on disk; say so instead of guessing.
+        return {"STORAGE_IO",
+                "the disk failed to confirm a write (fsync); the write was not acknowledged and "
+                "may not have been stored — check the disk (" +
+                    message + ")",
+                ""};
+      }
       return {"STORAGE_IO", "disk I/O error; nothing was written (" + message + ")", ""};
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -21,7 +29,8 @@ Error to_error(int sqlite_code, const std::string& message) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       return {"STORAGE_CORRUPT",
-              "the database file is corrupt or not a Redress database; restore it from a backup (" +
+              "the database file or one of its rows is damaged; run `redress verify` to see what "
+              "is affected (" +
                   message + ")",
               ""};
     case SQLITE_READONLY:

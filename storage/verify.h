@@ -24,7 +24,8 @@ namespace redress::storage {
 struct VerifyProblem {
   std::string case_id;  // empty for database-wide problems
   std::string code;     // INTEGRITY, SCHEMA_VERSION, JOURNAL_GAP, REPLAY_FAILED, REPLAY_MISMATCH,
-                        // COLUMN_MISMATCH, TIMER_MISMATCH, ORPHAN_EVENTS, ORPHAN_TIMERS
+                        // COLUMN_MISMATCH, TIMER_MISMATCH, PROJECTION_MISMATCH,
+                        // ORPHAN_EVENTS, ORPHAN_TIMERS
   std::string message;
 };
 
@@ -41,7 +42,8 @@ inline constexpr size_t kMaxReportedProblems = 1000;
 // Called every few thousand cases with (cases checked, total cases).
 using VerifyProgress = std::function<void(std::int64_t done, std::int64_t total)>;
 
-// Errors: only when the database cannot be read at all (STORAGE_CANTOPEN, STORAGE_CORRUPT, ...).
+// Errors: when the database cannot be read (STORAGE_CANTOPEN, STORAGE_IO, STORAGE_BUSY, a file
+// that is not a database, ...); damage found inside a readable database is a finding instead.
 Result<VerifyReport> verify_database(const std::string& path, const VerifyProgress& progress = {},
                                      const std::string& vfs = "");
 

@@ -159,8 +159,7 @@ BOOST_AUTO_TEST_CASE(team_queue_lists_open_cases_by_sla_due_with_paging) {
       listed.push_back(c.id);
     }
     if (page.value().size() < q.limit) break;
-    q.after_sla_due = to_millis(*page.value().back().sla_due);
-    q.after_id = page.value().back().id;
+    q.after = page.value().back().cursor;
   }
   BOOST_TEST(listed == ids, boost::test_tools::per_element());
 
@@ -174,6 +173,84 @@ BOOST_AUTO_TEST_CASE(team_queue_lists_open_cases_by_sla_due_with_paging) {
   CaseQuery bad;
   bad.limit = 0;
   BOOST_TEST(store->list_cases(bad).error().code == "INVALID_ARGUMENT");
+}
+
+BOOST_AUTO_TEST_CASE(paging_visits_every_case_once_across_ties_and_cases_without_sla) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  // Six cases opened at the same instant share their SLA deadlines (ties broken by id); two are
+  // then cancelled, which stops their clocks (no SLA due: listed last).
+  std::set<std::string> all;
+  for (int i = 0; i < 6; ++i) {
+    all.insert(
+        accept(*store, create_complaint(monday_morning(), "c" + std::to_string(i))).snapshot.id);
+  }
+  for (const char* id : {"C-2", "C-5"}) {
+    accept(*store,
+           {id, Command{FireTransition{"cancel", {{"cancel_reason", "duplicate"}}}, std::nullopt},
+            team_lead(), monday_morning()});
+  }
+  CaseQuery q;
+  q.open_only = false;
+  q.limit = 4;
+  std::vector<std::string> listed;
+  for (int page = 0; page < 10; ++page) {
+    auto rows = store->list_cases(q);
+    BOOST_REQUIRE(rows.ok());
+    for (const auto& c : rows.value()) listed.push_back(c.id);
+    if (rows.value().size() < q.limit) break;
+    q.after = rows.value().back().cursor;
+  }
+  BOOST_REQUIRE(listed.size() == 6u);
+  BOOST_TEST(std::set<std::string>(listed.begin(), listed.end()) == all);
+  const std::vector<std::string> expected = {"C-1", "C-3", "C-4", "C-6", "C-2", "C-5"};
+  BOOST_TEST(listed == expected, boost::test_tools::per_element());
+  CaseQuery open;
+  open.team = "after_sales";
+  BOOST_TEST(store->list_cases(open).value().size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(escalated_cases_are_listed_for_supervisors) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  accept(*store, create_complaint(monday_morning(), "calm"));
+  auto critical = create_complaint(monday_morning(), "angry");
+  std::get<CreateCase>(critical.command.body).severity = "critical";
+  const auto escalated = accept(*store, critical).snapshot;
+  BOOST_REQUIRE(escalated.escalation_level != "agent");
+  CaseQuery q;
+  q.escalated_only = true;
+  const auto rows = store->list_cases(q).value();
+  BOOST_REQUIRE(rows.size() == 1u);
+  BOOST_TEST(rows.front().id == escalated.id);
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_creation_does_not_use_up_an_id_and_taken_ids_are_skipped) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  auto bad = create_complaint(monday_morning());
+  std::get<CreateCase>(bad.command.body).severity = "apocalyptic";
+  auto refused = store->execute(bad);
+  BOOST_REQUIRE(refused.ok());
+  BOOST_TEST(refused.value().rejection->code == RejectionCode::kInvalidField);
+  BOOST_TEST(store->count_cases().value() == 0);
+  BOOST_TEST(accept(*store, create_complaint(monday_morning())).snapshot.id == "C-1");
+  // A caller chose "C-2" itself: the sequence steps over it.
+  BOOST_TEST(accept(*store, create_complaint(monday_morning(), "x", "C-2")).snapshot.id == "C-2");
+  BOOST_TEST(accept(*store, create_complaint(monday_morning())).snapshot.id == "C-3");
+}
+
+BOOST_AUTO_TEST_CASE(the_writer_commits_with_the_configured_durability) {
+  TempDir dir;
+  auto full = open_writer_connection(options_for(dir, "full.db"));
+  BOOST_REQUIRE(full.ok());
+  BOOST_TEST(full.value()->query_int("PRAGMA synchronous") == 2);  // FULL
+  BOOST_TEST(full.value()->query_text("PRAGMA journal_mode") == "wal");
+  auto options = options_for(dir, "normal.db");
+  options.synchronous = Synchronous::kNormal;
+  auto normal = open_writer_connection(options);
+  BOOST_REQUIRE(normal.ok());
+  BOOST_TEST(normal.value()->query_int("PRAGMA synchronous") == 1);  // NORMAL
 }
 
 BOOST_AUTO_TEST_CASE(a_due_timer_fires_exactly_once_and_overdue_ones_fire_in_due_order) {
@@ -295,8 +372,11 @@ BOOST_AUTO_TEST_CASE(concurrent_commands_share_group_commits) {
   auto store = open_store(options_for(dir));
   constexpr int kCases = 64;
   std::vector<std::future<Result<CommandOutcome>>> pending;
-  for (int i = 0; i < kCases; ++i) {
-    pending.push_back(store->submit(create_complaint(monday_morning(), "c" + std::to_string(i))));
+  {
+    WriterGate gate(*store);  // the commands queue up behind it
+    for (int i = 0; i < kCases; ++i) {
+      pending.push_back(store->submit(create_complaint(monday_morning(), "c" + std::to_string(i))));
+    }
   }
   std::set<std::string> ids;
   for (auto& f : pending) {
@@ -307,10 +387,10 @@ BOOST_AUTO_TEST_CASE(concurrent_commands_share_group_commits) {
   }
   BOOST_TEST(ids.size() == static_cast<size_t>(kCases));
   const auto stats = store->stats();
-  BOOST_TEST(stats.writes == static_cast<std::uint64_t>(kCases));
-  // Submitted together, they cannot all have needed their own transaction.
-  BOOST_TEST(stats.transactions < static_cast<std::uint64_t>(kCases));
-  BOOST_TEST(stats.largest_batch > 1u);
+  // One transaction for the gate, one for all the commands queued behind it.
+  BOOST_TEST(stats.transactions == 2u);
+  BOOST_TEST(stats.writes == static_cast<std::uint64_t>(kCases + 1));
+  BOOST_TEST(stats.largest_batch == static_cast<std::uint64_t>(kCases));
 }
 
 BOOST_AUTO_TEST_CASE(workflow_versions_are_recorded_and_a_changed_version_is_refused) {

@@ -120,9 +120,7 @@ BOOST_AUTO_TEST_CASE(every_acknowledged_command_survives_sigkill) {
     store.reset();
     auto report = verify_database(db);
     BOOST_REQUIRE(report.ok());
-    BOOST_TEST_REQUIRE(report.value().ok(), "round " << round << ": "
-                                                     << report.value().problems.front().code << " "
-                                                     << report.value().problems.front().message);
+    BOOST_TEST_REQUIRE(report.value().ok(), "round " << round << ": " << describe(report.value()));
   }
   BOOST_TEST_MESSAGE(kRounds << " kills, " << total_acks << " acknowledged commands, "
                              << acknowledged.size() << " cases, all present");

@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(a_database_from_a_newer_version_is_refused_untouched) {
   TempDir dir;
   const auto path = dir.file("a.db");
   {
-    SqliteDb db(path, OpenOptions{});
+    SqliteDb db(path, OpenOptions{});  // rollback-journal mode, unlike anything Redress leaves
     BOOST_REQUIRE(migrate(db).ok());
     db.exec("PRAGMA user_version = " + std::to_string(latest_schema_version() + 1));
   }
@@ -73,6 +73,23 @@ BOOST_AUTO_TEST_CASE(a_database_from_a_newer_version_is_refused_untouched) {
   BOOST_TEST(store.error().message.find("newer than this build") != std::string::npos);
   SqliteDb db(path, OpenOptions{});
   BOOST_TEST(schema_version(db) == latest_schema_version() + 1);
+  BOOST_TEST(db.query_text("PRAGMA journal_mode") == "delete");  // not switched to WAL
+}
+
+BOOST_AUTO_TEST_CASE(a_foreign_file_with_a_schema_version_is_refused_untouched) {
+  TempDir dir;
+  const auto path = dir.file("other.db");
+  for (int version : {1, 99}) {
+    {
+      SqliteDb db(path, OpenOptions{});
+      db.exec("PRAGMA user_version = " + std::to_string(version));
+    }
+    auto store = CaseStore::open(options_for(dir, "other.db"), shipped_engine());
+    BOOST_REQUIRE(!store.ok());
+    BOOST_TEST(store.error().code == "NOT_A_REDRESS_DATABASE");
+    SqliteDb db(path, OpenOptions{});
+    BOOST_TEST(db.query_text("PRAGMA journal_mode") == "delete");
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_foreign_sqlite_file_is_refused_untouched) {

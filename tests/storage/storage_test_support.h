@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "engine/engine.h"
 #include "storage/case_store.h"
+#include "storage/verify.h"
 
 #ifndef REDRESS_SOURCE_DIR
 #define REDRESS_SOURCE_DIR "."
@@ -117,6 +119,45 @@ inline std::unique_ptr<storage::CaseStore> open_store(const storage::StoreOption
   auto store = storage::CaseStore::open(options, shipped_engine());
   BOOST_REQUIRE_MESSAGE(store.ok(), (store.ok() ? "" : store.error().message));
   return std::move(store).value();
+}
+
+// Holds the store's writer inside a write of its own until released, so that commands submitted
+// meanwhile queue up and are taken as ONE batch — deterministic group commit in tests. The
+// holding write changes nothing, so it performs no disk write.
+class WriterGate {
+ public:
+  explicit WriterGate(storage::CaseStore& store) {
+    auto entered = entered_.get_future();
+    done_ = store.write<bool>([this](storage::WriteContext&) -> Result<bool> {
+      entered_.set_value();
+      release_.get_future().wait();
+      return true;
+    });
+    entered.wait();
+  }
+  ~WriterGate() { release(); }
+  WriterGate(const WriterGate&) = delete;
+  WriterGate& operator=(const WriterGate&) = delete;
+  void release() {
+    if (released_) return;
+    released_ = true;
+    release_.set_value();
+    BOOST_TEST(done_.get().ok());
+  }
+
+ private:
+  std::promise<void> entered_;
+  std::promise<void> release_;
+  std::future<Result<bool>> done_;
+  bool released_ = false;
+};
+
+// The first problem verify found, for failure messages ("" when there is none). Boost.Test
+// builds a check's message even when the check passes, so it must be safe on a clean report.
+inline std::string describe(const storage::VerifyReport& report) {
+  if (report.problems.empty()) return "";
+  const auto& p = report.problems.front();
+  return p.case_id + " " + p.code + ": " + p.message;
 }
 
 // Executes a command and requires that it was stored and accepted.

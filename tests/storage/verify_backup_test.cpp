@@ -71,7 +71,12 @@ BOOST_AUTO_TEST_CASE(verify_reports_each_kind_of_drift_with_its_case) {
         "UPDATE cases SET snapshot = json_set(snapshot, '$.severity', 'critical') "
         "WHERE id = 'C-1'");
     // An index column that disagrees with the snapshot.
-    db.exec("UPDATE cases SET state = 'closed' WHERE id = 'C-2'");
+    db.exec("UPDATE cases SET state = 'closed', assignee = NULL WHERE id = 'C-2'");
+    // A compensation row the case never had.
+    db.exec(
+        "INSERT INTO compensations (case_id, compensation_id, type, amount, currency, "
+        "status, proposed_by, proposed_at) "
+        "VALUES ('C-2', 'cmp-9', 'coupon', 500, 'CNY', 'approved', 'agent.li', 0)");
     // A lost timer row.
     db.exec(
         "DELETE FROM timers WHERE case_id = 'C-3' AND timer_key = "
@@ -83,9 +88,12 @@ BOOST_AUTO_TEST_CASE(verify_reports_each_kind_of_drift_with_its_case) {
   BOOST_TEST(has_code(report.value(), "REPLAY_MISMATCH", "C-1"));
   BOOST_TEST(has_code(report.value(), "COLUMN_MISMATCH", "C-2"));
   BOOST_TEST(has_code(report.value(), "TIMER_MISMATCH", "C-3"));
-  BOOST_TEST(report.value().problems_total == 3);
+  BOOST_TEST(has_code(report.value(), "PROJECTION_MISMATCH", "C-2"));
+  BOOST_TEST(report.value().problems_total == 4);
   for (const auto& p : report.value().problems) {
     if (p.code == "REPLAY_MISMATCH") BOOST_TEST(p.message.find("/severity") != std::string::npos);
+    if (p.code == "COLUMN_MISMATCH")
+      BOOST_TEST(p.message.find("state, assignee") != std::string::npos);
   }
 }
 
