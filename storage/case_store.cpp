@@ -350,6 +350,11 @@ void apply_connection_settings(SqliteDb& db, const StoreOptions& options) {
   db.exec(options.synchronous == Synchronous::kFull ? "PRAGMA synchronous = FULL"
                                                     : "PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = ON");
+  // Negative cache_size is in KiB.
+  db.exec("PRAGMA cache_size = -" + std::to_string(options.writer_cache_mib * 1024));
+  // A larger checkpoint interval writes hot pages (index roots, the journal's tail) back to the
+  // database file once per interval instead of once per few batches.
+  db.exec("PRAGMA wal_autocheckpoint = " + std::to_string(options.wal_autocheckpoint_pages));
 }
 
 }  // namespace
@@ -548,7 +553,9 @@ class CaseStore::ReaderPool {
     open.vfs = options.vfs.empty() ? nullptr : options.vfs.c_str();
     open.busy_timeout_ms = options.busy_timeout_ms;
     for (int i = 0; i < std::max(1, options.reader_connections); ++i) {
-      idle_.push_back(std::make_unique<Reader>(std::make_unique<SqliteDb>(options.path, open)));
+      auto db = std::make_unique<SqliteDb>(options.path, open);
+      db->exec("PRAGMA cache_size = -" + std::to_string(options.reader_cache_mib * 1024));
+      idle_.push_back(std::make_unique<Reader>(std::move(db)));
     }
   }
 

@@ -55,7 +55,11 @@ struct StoreOptions {
   size_t max_batch = 512;      // commands per group-commit transaction
   size_t max_queue = 20000;    // pending writes beyond this fail at once
   int busy_timeout_ms = 5000;  // wait for another process's lock before BUSY
-  std::string vfs;             // SQLite VFS name; empty: the default
+  int writer_cache_mib = 64;   // SQLite page cache of the writer connection
+  int reader_cache_mib = 16;   // page cache of each reader connection
+  // Checkpoint the WAL into the database when it exceeds this many pages (~40 MiB).
+  int wal_autocheckpoint_pages = 10000;
+  std::string vfs;  // SQLite VFS name; empty: the default
 };
 
 // One command for one case, as the writer runs it.

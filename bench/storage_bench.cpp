@@ -1,0 +1,902 @@
+// redress_storage_bench: how fast the storage layer makes complaint commands durable, and how
+// fast it answers the two hot reads (a case with its journal, a team queue) on a large database.
+//
+// One run, on one machine, prints:
+//   1. the disk's ceiling: raw SQLite single-row durable commits (WAL, synchronous=FULL, one
+//      prepared INSERT of one small row per transaction, fresh file next to --db);
+//   2. durable complaint transitions through CaseStore::execute with 1, 8 and 64 concurrent
+//      writers (each on its own case, alternating request_customer_info and
+//      customer_provided_info), each as a ratio to (1), plus CaseStore::stats();
+//   3. on a database of --cases cases (populated once through CaseStore::submit, kept between
+//      runs): p50/p99 latency of load_case_with_journal and of list_cases for a team queue and
+//      for the unassigned team queue;
+//   4. the process's peak resident memory (getrusage ru_maxrss);
+// then a summary table with each figure, its target and PASS/MISS. docs/benchmarks.md has the
+// figures measured and how to read them.
+//
+// Exit status: 0 when the benchmark ran (targets missed or not), 1 on a usage error, 2 when the
+// benchmark itself failed (a store error, a rejected command, a missing case).
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <iostream>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/engine.h"
+#include "engine/workflow_catalog.h"
+#include "storage/case_store.h"
+
+#ifndef REDRESS_SOURCE_DIR
+#define REDRESS_SOURCE_DIR "."
+#endif
+
+namespace {
+
+using redress::Actor;
+using redress::Command;
+using redress::CreateCase;
+using redress::FireTransition;
+using redress::Instant;
+using redress::Millis;
+using redress::Role;
+using redress::storage::CaseCommand;
+using redress::storage::CaseQuery;
+using redress::storage::CaseStore;
+using redress::storage::CommandOutcome;
+using redress::storage::StoreOptions;
+using redress::storage::StoreStats;
+using redress::storage::Synchronous;
+using Clock = std::chrono::steady_clock;
+
+// --- options ---------------------------------------------------------------------------------
+
+struct Options {
+  std::string db;  // empty: the mode's default
+  std::int64_t cases = 1'000'000;
+  double seconds = 3.0;  // per rate measurement
+  size_t queries = 2000;
+  size_t warmup = 200;
+  size_t inflight = 2000;  // population: submissions in flight at once (all threads)
+  int populate_threads = 2;
+  std::string workflows = std::string(REDRESS_SOURCE_DIR) + "/workflows";
+  bool quick = false;
+};
+
+void usage(std::ostream& out) {
+  out << "usage: redress_storage_bench [--quick] [--db PATH] [--cases N] [--seconds S]\n"
+         "                             [--queries N] [--inflight N] [--threads N]\n"
+         "                             [--workflows DIR]\n"
+         "  --db PATH       populated database, kept between runs (default\n"
+         "                  bench-data/storage-bench.db, with --quick\n"
+         "                  bench-data/storage-bench-quick.db); population is skipped when it\n"
+         "                  already holds at least N cases\n"
+         "  --cases N       cases in the populated database (default 1000000; --quick 20000)\n"
+         "  --seconds S     duration of each commit-rate measurement (default 3; --quick 1)\n"
+         "  --queries N     measured queries per read latency figure (default 2000)\n"
+         "  --inflight N    population: submissions in flight at once (default 2000)\n"
+         "  --threads N     population: submitting threads (default 2)\n"
+         "  --workflows DIR the shipped workflow definitions (default: the source tree's)\n"
+         "  --quick         smoke-test sizes: 20000 cases, 1 s per rate (well under a minute)\n";
+}
+
+std::optional<Options> parse_options(int argc, char** argv) {
+  Options o;
+  std::optional<std::int64_t> cases;
+  std::optional<double> seconds;
+  auto number = [](const std::string& flag, const char* text) -> double {
+    char* end = nullptr;
+    const double v = std::strtod(text, &end);
+    if (end == text || *end != '\0' || !(v > 0)) {
+      throw std::invalid_argument(flag + " needs a positive number, not '" + text + "'");
+    }
+    return v;
+  };
+  try {
+    for (int i = 1; i < argc; ++i) {
+      const std::string arg = argv[i];
+      auto value = [&]() -> const char* {
+        if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
+        return argv[++i];
+      };
+      if (arg == "--quick") {
+        o.quick = true;
+      } else if (arg == "--db") {
+        o.db = value();
+      } else if (arg == "--cases") {
+        cases = static_cast<std::int64_t>(number(arg, value()));
+      } else if (arg == "--seconds") {
+        seconds = number(arg, value());
+      } else if (arg == "--queries") {
+        o.queries = static_cast<size_t>(number(arg, value()));
+      } else if (arg == "--inflight") {
+        o.inflight = static_cast<size_t>(number(arg, value()));
+      } else if (arg == "--threads") {
+        o.populate_threads = static_cast<int>(number(arg, value()));
+      } else if (arg == "--workflows") {
+        o.workflows = value();
+      } else if (arg == "--help" || arg == "-h") {
+        usage(std::cout);
+        std::exit(0);
+      } else {
+        throw std::invalid_argument("unknown option " + arg);
+      }
+    }
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "redress_storage_bench: " << e.what() << "\n";
+    usage(std::cerr);
+    return std::nullopt;
+  }
+  if (o.quick) {
+    o.cases = 20'000;
+    o.seconds = 1.0;
+  }
+  if (cases) o.cases = *cases;
+  if (seconds) o.seconds = *seconds;
+  if (o.db.empty()) {
+    o.db = o.quick ? "bench-data/storage-bench-quick.db" : "bench-data/storage-bench.db";
+  }
+  if (o.populate_threads < 1) o.populate_threads = 1;
+  if (o.inflight < static_cast<size_t>(o.populate_threads)) {
+    o.inflight = static_cast<size_t>(o.populate_threads);
+  }
+  return o;
+}
+
+// --- small helpers ---------------------------------------------------------------------------
+
+[[noreturn]] void fail(const std::string& what) {
+  std::cout << std::flush;
+  std::cerr << "redress_storage_bench: FAILED: " << what << "\n";
+  std::exit(2);
+}
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+Instant wall_now() {
+  return std::chrono::floor<Millis>(std::chrono::system_clock::now());
+}
+
+std::string fixed(double v, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
+  return buffer;
+}
+
+std::string with_commas(double v) {
+  auto digits = std::to_string(static_cast<long long>(std::llround(v)));
+  std::string out;
+  const size_t lead = digits.size() % 3 == 0 ? 3 : digits.size() % 3;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (i - lead) % 3 == 0 && i >= lead) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// Nearest-rank percentile of microsecond samples.
+double percentile(std::vector<double> samples, double p) {
+  if (samples.empty()) return 0;
+  std::sort(samples.begin(), samples.end());
+  auto rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(samples.size())));
+  rank = std::clamp<size_t>(rank, 1, samples.size());
+  return samples[rank - 1];
+}
+
+// SplitMix64: a case's attributes are a pure function of its index, so a run that tops up an
+// interrupted population continues the same distribution.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next() { return mix(state_++); }
+  std::uint64_t below(std::uint64_t n) { return next() % n; }
+
+ private:
+  std::uint64_t state_;
+};
+
+std::string padded(const char* prefix, std::uint64_t n, int width) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%s%0*llu", prefix, width,
+                static_cast<unsigned long long>(n));
+  return buffer;
+}
+
+void remove_database_files(const std::string& path) {
+  std::error_code ignored;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::filesystem::remove(path + suffix, ignored);
+  }
+}
+
+std::unique_ptr<CaseStore> open_store(const StoreOptions& options,
+                                      std::shared_ptr<const redress::Engine> engine) {
+  auto store = CaseStore::open(options, std::move(engine));
+  if (!store.ok()) {
+    fail("cannot open " + options.path + ": " + store.error().code + ": " + store.error().message);
+  }
+  return std::move(store).value();
+}
+
+std::string describe(const redress::Result<CommandOutcome>& r) {
+  if (!r.ok()) return r.error().code + ": " + r.error().message;
+  if (r.value().rejection) {
+    return std::string(redress::rejection_code_name(r.value().rejection->code)) + ": " +
+           r.value().rejection->message;
+  }
+  return "accepted";
+}
+
+StoreStats minus(const StoreStats& a, const StoreStats& b) {
+  return {a.transactions - b.transactions, a.writes - b.writes, a.largest_batch,
+          a.batch_retries - b.batch_retries};
+}
+
+// --- 1. the disk's ceiling -------------------------------------------------------------------
+
+struct RawResult {
+  std::uint64_t commits = 0;
+  double seconds = 0;
+  double rate() const { return static_cast<double>(commits) / seconds; }
+};
+
+void raw_check(sqlite3* db, int rc, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    fail(std::string("raw SQLite: ") + what + ": " + sqlite3_errmsg(db));
+  }
+}
+
+RawResult raw_commit_rate(const std::string& path, double seconds) {
+  remove_database_files(path);
+  sqlite3* db = nullptr;
+  raw_check(db,
+            sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+            "open");
+  raw_check(db,
+            sqlite3_exec(db,
+                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                         "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)",
+                         nullptr, nullptr, nullptr),
+            "setup");
+  // The store's own shape: BEGIN IMMEDIATE, the write, COMMIT — each a prepared statement.
+  sqlite3_stmt* begin = nullptr;
+  sqlite3_stmt* insert = nullptr;
+  sqlite3_stmt* commit = nullptr;
+  raw_check(db, sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, nullptr), "prepare");
+  raw_check(db, sqlite3_prepare_v2(db, "INSERT INTO t (v) VALUES (?)", -1, &insert, nullptr),
+            "prepare");
+  raw_check(db, sqlite3_prepare_v2(db, "COMMIT", -1, &commit, nullptr), "prepare");
+  RawResult r;
+  const auto start = Clock::now();
+  const auto until = start + std::chrono::duration<double>(seconds);
+  while (Clock::now() < until) {
+    const std::string row = "row-" + std::to_string(r.commits);
+    raw_check(db, sqlite3_step(begin), "BEGIN");
+    sqlite3_reset(begin);
+    sqlite3_bind_text(insert, 1, row.data(), static_cast<int>(row.size()), SQLITE_TRANSIENT);
+    raw_check(db, sqlite3_step(insert), "INSERT");
+    sqlite3_reset(insert);
+    raw_check(db, sqlite3_step(commit), "COMMIT");
+    sqlite3_reset(commit);
+    ++r.commits;
+  }
+  r.seconds = seconds_since(start);
+  sqlite3_finalize(begin);
+  sqlite3_finalize(insert);
+  sqlite3_finalize(commit);
+  sqlite3_close(db);
+  remove_database_files(path);
+  return r;
+}
+
+// --- 2. concurrent writers -------------------------------------------------------------------
+
+const Actor kAfterSalesAgent{"agent.bench", Role::kAgent, "after_sales"};
+
+CaseCommand complaint_for_writer(int n) {
+  CreateCase create;
+  create.workflow_id = "complaint";
+  create.category = "quality";
+  create.customer = {"bench-cust-" + std::to_string(n), "regular", "silver"};
+  create.order = {"TB-W" + std::to_string(n), redress::Money{29900, "CNY"},
+                  redress::Money{0, "CNY"}};
+  create.team = "after_sales";
+  create.assignee = "agent.bench";
+  create.fields = {{"summary", "cuff seam split after one wash"}, {"category", "quality"}};
+  return {"", Command{create, std::nullopt}, kAfterSalesAgent, wall_now()};
+}
+
+struct WriterRun {
+  int writers = 0;
+  std::uint64_t commands = 0;
+  std::uint64_t journal_entries = 0;
+  double seconds = 0;
+  std::vector<double> latencies_us;
+  StoreStats stats;  // this run's transactions and writes; largest_batch is the running maximum
+  double rate() const { return static_cast<double>(commands) / seconds; }
+};
+
+WriterRun run_writers(CaseStore& store, const std::vector<std::string>& case_ids, double seconds) {
+  WriterRun run;
+  run.writers = static_cast<int>(case_ids.size());
+  std::atomic<bool> stop{false};
+  std::latch ready(static_cast<std::ptrdiff_t>(case_ids.size()) + 1);
+  std::mutex merge;
+  std::string failure;
+  const auto before = store.stats();
+  std::vector<std::thread> threads;
+  for (const auto& case_id : case_ids) {
+    threads.emplace_back([&, case_id] {
+      std::vector<double> latencies;
+      latencies.reserve(4096);
+      std::uint64_t commands = 0;
+      std::uint64_t entries = 0;
+      bool awaiting = false;  // every case starts in `confirming`
+      std::string problem;
+      ready.arrive_and_wait();
+      while (!stop.load(std::memory_order_relaxed)) {
+        FireTransition fire;
+        if (awaiting) {
+          fire.transition = "customer_provided_info";
+        } else {
+          fire.transition = "request_customer_info";
+          fire.data = {{"waiting_reason", "please send a photo of the damaged seam"}};
+        }
+        const auto t0 = Clock::now();
+        auto result = store.execute(
+            CaseCommand{case_id, Command{fire, std::nullopt}, kAfterSalesAgent, wall_now()});
+        latencies.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+        if (!result.ok() || !result.value().accepted()) {
+          problem = case_id + " " + fire.transition + ": " + describe(result);
+          break;
+        }
+        ++commands;
+        entries += result.value().events.size();
+        awaiting = !awaiting;
+      }
+      std::lock_guard lock(merge);
+      run.commands += commands;
+      run.journal_entries += entries;
+      run.latencies_us.insert(run.latencies_us.end(), latencies.begin(), latencies.end());
+      if (!problem.empty() && failure.empty()) failure = problem;
+      if (!problem.empty()) stop = true;
+    });
+  }
+  ready.arrive_and_wait();
+  const auto start = Clock::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  run.seconds = seconds_since(start);
+  if (!failure.empty()) fail("writer benchmark: " + failure);
+  run.stats = minus(store.stats(), before);
+  return run;
+}
+
+// --- 3. population ---------------------------------------------------------------------------
+
+constexpr int kTeams = 50;
+constexpr int kAgentsPerTeam = 10;  // 500 assignees
+constexpr std::uint64_t kCustomers = 300'000;
+constexpr std::uint64_t kSeed = 0x5245'4452'4553'5321ULL;
+
+const char* const kCategories[] = {
+    "wrong_item",     "damaged",          "quality",    "late_delivery", "missing_item",
+    "refund_dispute", "service_attitude", "bad_review", "out_of_stock",  "other"};
+
+std::string team_name(std::uint64_t t) {
+  return padded("team-", t, 2);
+}
+std::string agent_name(std::uint64_t a) {
+  return padded("agent-", a, 3);
+}
+
+// What happens to a case after it is opened.
+enum class Fate { kStaysOpen, kConfirmed, kWithdrawn };
+
+struct CaseSpec {
+  CaseCommand create;
+  Fate fate = Fate::kStaysOpen;
+  Actor actor;
+  Instant later{};  // when the follow-up command runs
+};
+
+// Case `i` of `n`: ~50 teams, 500 agents, 30% unassigned, skewed severities, ten categories,
+// 300k customers, created over the 90 days before `end` in index order (as a real intake is).
+CaseSpec spec_for(std::int64_t i, std::int64_t n, Instant end) {
+  Rng rng(mix(kSeed ^ static_cast<std::uint64_t>(i)));
+  CaseSpec spec;
+  const auto team = rng.below(kTeams);
+  const bool assigned = rng.below(100) >= 30;
+  const auto agent = team * kAgentsPerTeam + rng.below(kAgentsPerTeam);
+  const auto sev = rng.below(100);
+  const auto category = kCategories[rng.below(std::size(kCategories))];
+  const auto customer = rng.below(kCustomers);
+  const auto seg = rng.below(100);
+  const auto tier = rng.below(100);
+
+  const auto span = std::chrono::duration_cast<Millis>(std::chrono::days(90));
+  const auto step = span.count() / std::max<std::int64_t>(n, 1);
+  const Instant created =
+      end - span + Millis(step * i) + Millis(static_cast<std::int64_t>(rng.below(60'000)));
+
+  CreateCase create;
+  create.workflow_id = "complaint";
+  create.severity = sev < 10 ? "low" : sev < 80 ? "normal" : sev < 95 ? "high" : "critical";
+  create.category = category;
+  // Customer ids are spread over the id space; the 300k are a pure function of `customer`.
+  create.customer.id = padded("cust-", customer, 6);
+  create.customer.segment = seg < 25   ? "new"
+                            : seg < 70 ? "regular"
+                            : seg < 80 ? "at_risk"
+                            : seg < 85 ? "lost"
+                            : seg < 95 ? "vip"
+                                       : "champions";
+  create.customer.tier = tier < 35 ? "" : tier < 70 ? "silver" : tier < 95 ? "gold" : "diamond";
+  create.order.id = "TB-" + std::to_string(100'000'000 + i);
+  create.order.paid = redress::Money{static_cast<std::int64_t>(1'000 + rng.below(200'000)), "CNY"};
+  create.order.refunded = redress::Money{0, "CNY"};
+  create.team = team_name(team);
+  create.assignee = assigned ? agent_name(agent) : "";
+  create.fields = {{"summary", std::string("Customer reports a ") + category +
+                                   " problem with order " + create.order.id},
+                   {"category", category}};
+
+  spec.actor = Actor{assigned ? agent_name(agent) : "agent.intake", Role::kAgent, create.team};
+  spec.create = CaseCommand{"", Command{std::move(create), std::nullopt}, spec.actor, created};
+  const auto fate = rng.below(100);
+  spec.fate = fate < 20 ? Fate::kConfirmed : fate < 30 ? Fate::kWithdrawn : Fate::kStaysOpen;
+  spec.later = created + Millis(static_cast<std::int64_t>(30 * 60'000 + rng.below(90 * 60'000)));
+  return spec;
+}
+
+CaseCommand follow_up_command(const CaseSpec& spec, const std::string& case_id) {
+  FireTransition fire;
+  if (spec.fate == Fate::kConfirmed) {
+    fire.transition = "confirm_problem";
+    fire.data = {{"desired_outcome", "a replacement or a partial refund"},
+                 {"customer_confirmed", true}};
+  } else {
+    fire.transition = "withdraw";
+    fire.data = {{"cancel_reason", "the customer solved it with the courier"}};
+  }
+  return CaseCommand{case_id, Command{std::move(fire), std::nullopt}, spec.actor, spec.later};
+}
+
+struct PopulationResult {
+  std::int64_t created = 0;
+  std::int64_t confirmed = 0;
+  std::int64_t withdrawn = 0;
+  double seconds = 0;
+  StoreStats stats;
+};
+
+PopulationResult populate(const Options& options, std::shared_ptr<const redress::Engine> engine,
+                          std::int64_t from, std::int64_t to) {
+  StoreOptions store_options;
+  store_options.path = options.db;
+  // Population only: commits survive a process crash but not a power loss. The figures of
+  // part 2 and the reads of part 3 use the store's default, synchronous=FULL.
+  store_options.synchronous = Synchronous::kNormal;
+  auto store = open_store(store_options, std::move(engine));
+
+  const Instant end = wall_now();
+  std::atomic<std::int64_t> next{from};
+  std::atomic<std::int64_t> created{0};
+  std::atomic<std::int64_t> confirmed{0};
+  std::atomic<std::int64_t> withdrawn{0};
+  std::atomic<bool> failed{false};
+  std::mutex failure_mutex;
+  std::string failure;
+  const size_t window =
+      std::max<size_t>(1, options.inflight / static_cast<size_t>(options.populate_threads));
+
+  struct InFlight {
+    std::future<redress::Result<CommandOutcome>> future;
+    std::int64_t index = 0;
+    bool follow_up = false;
+  };
+
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < options.populate_threads; ++t) {
+    threads.emplace_back([&] {
+      std::deque<InFlight> flight;  // bounded: at most `window` futures alive per thread
+      for (;;) {
+        while (flight.size() < window && !failed) {
+          const auto i = next.fetch_add(1);
+          if (i >= to) break;
+          auto spec = spec_for(i, to, end);
+          flight.push_back({store->submit(std::move(spec.create)), i, false});
+        }
+        if (flight.empty()) break;
+        auto item = std::move(flight.front());
+        flight.pop_front();
+        auto result = item.future.get();
+        if (!result.ok() || !result.value().accepted()) {
+          std::lock_guard lock(failure_mutex);
+          if (failure.empty()) {
+            failure = "case index " + std::to_string(item.index) +
+                      (item.follow_up ? " follow-up: " : " create: ") + describe(result);
+          }
+          failed = true;
+          continue;
+        }
+        if (item.follow_up) {
+          const auto spec = spec_for(item.index, to, end);
+          (spec.fate == Fate::kConfirmed ? confirmed : withdrawn).fetch_add(1);
+          continue;
+        }
+        created.fetch_add(1);
+        const auto spec = spec_for(item.index, to, end);
+        if (spec.fate != Fate::kStaysOpen && !failed) {
+          flight.push_back({store->submit(follow_up_command(spec, result.value().snapshot.id)),
+                            item.index, true});
+        }
+      }
+    });
+  }
+
+  // Progress, so that a long population shows it is alive.
+  std::thread progress([&] {
+    auto last_print = Clock::now();
+    while (next.load() < to + options.populate_threads && !failed) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      if (Clock::now() - last_print >= std::chrono::seconds(30)) {
+        last_print = Clock::now();
+        const auto done = created.load();
+        const auto elapsed = seconds_since(start);
+        std::cout << "    ... " << with_commas(static_cast<double>(from + done)) << " / "
+                  << with_commas(static_cast<double>(to)) << " cases, "
+                  << with_commas(static_cast<double>(done) / elapsed) << " cases/s, "
+                  << fixed(elapsed, 0) << " s, peak RSS " << fixed(peak_rss_mb(), 0) << " MB"
+                  << std::endl;
+      }
+    }
+  });
+  for (auto& t : threads) t.join();
+  next = to + options.populate_threads;
+  progress.join();
+  PopulationResult r;
+  r.seconds = seconds_since(start);
+  r.created = created;
+  r.confirmed = confirmed;
+  r.withdrawn = withdrawn;
+  r.stats = store->stats();
+  if (failed) fail("population: " + failure);
+  store.reset();  // drains and checkpoints
+  return r;
+}
+
+// --- 3. read latencies -----------------------------------------------------------------------
+
+struct Latency {
+  std::vector<double> samples_us;
+  std::uint64_t rows = 0;  // rows (cases or journal entries) returned, for context
+  double p50() const { return percentile(samples_us, 50) / 1000.0; }
+  double p99() const { return percentile(samples_us, 99) / 1000.0; }
+  double max() const {
+    return samples_us.empty() ? 0 : *std::max_element(samples_us.begin(), samples_us.end()) / 1e3;
+  }
+  double mean_rows() const {
+    return samples_us.empty() ? 0
+                              : static_cast<double>(rows) / static_cast<double>(samples_us.size());
+  }
+};
+
+template <typename Query>
+Latency measure(size_t warmup, size_t count, Query&& query) {
+  Latency l;
+  for (size_t i = 0; i < warmup; ++i) query(i, nullptr);
+  l.samples_us.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    std::uint64_t rows = 0;
+    const auto t0 = Clock::now();
+    query(warmup + i, &rows);
+    l.samples_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    l.rows += rows;
+  }
+  return l;
+}
+
+// --- the report --------------------------------------------------------------------------------
+
+struct Row {
+  std::string figure;
+  std::string value;
+  std::string target;
+  std::string verdict;  // PASS, MISS or empty (no target)
+};
+
+void print_table(const std::vector<Row>& rows) {
+  size_t w0 = 6, w1 = 5, w2 = 6;
+  for (const auto& r : rows) {
+    w0 = std::max(w0, r.figure.size());
+    w1 = std::max(w1, r.value.size());
+    w2 = std::max(w2, r.target.size());
+  }
+  auto line = [&](const std::string& a, const std::string& b, const std::string& c,
+                  const std::string& d) {
+    std::cout << "  " << a << std::string(w0 - a.size() + 2, ' ') << std::string(w1 - b.size(), ' ')
+              << b << "  " << c << std::string(w2 - c.size() + 2, ' ') << d << "\n";
+  };
+  line("figure", "value", "target", "result");
+  line(std::string(w0, '-'), std::string(w1, '-'), std::string(w2, '-'), "------");
+  for (const auto& r : rows) line(r.figure, r.value, r.target, r.verdict);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto parsed = parse_options(argc, argv);
+  if (!parsed) return 1;
+  const Options options = *parsed;
+  const auto program_start = Clock::now();
+
+  auto load = redress::WorkflowCatalog::load_directory(options.workflows);
+  if (!load.catalog) fail("the workflows in " + options.workflows + " do not load");
+  const auto engine = std::make_shared<const redress::Engine>(load.catalog);
+
+  const std::filesystem::path db_path = std::filesystem::absolute(options.db);
+  const auto dir = db_path.parent_path();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) fail("cannot create " + dir.string() + ": " + ec.message());
+
+  std::cout << "redress_storage_bench" << (options.quick ? " --quick" : "") << "\n"
+            << "  SQLite " << sqlite3_libversion() << ", " << std::thread::hardware_concurrency()
+            << " hardware threads, "
+#ifdef NDEBUG
+            << "optimised build (NDEBUG)"
+#else
+            << "ASSERTIONS ON: not a Release build, figures are not representative"
+#endif
+            << "\n  database " << db_path.string() << " ("
+            << with_commas(static_cast<double>(options.cases)) << " cases), scratch files in "
+            << dir.string() << "\n\n";
+
+  // 1. -------------------------------------------------------------------------------------------
+  std::cout << "[1] raw SQLite durable commits (WAL, synchronous=FULL, one prepared INSERT of one "
+               "small row per transaction, fresh file)\n"
+            << std::flush;
+  const auto raw = raw_commit_rate((dir / "raw-commit-bench.db").string(), options.seconds);
+  std::cout << "    " << with_commas(static_cast<double>(raw.commits)) << " commits in "
+            << fixed(raw.seconds, 2) << " s = " << with_commas(raw.rate())
+            << " commits/s  (the disk's ceiling for one-at-a-time durable commits; "
+            << fixed(1e3 / raw.rate(), 2) << " ms each)\n\n";
+
+  // 2. -------------------------------------------------------------------------------------------
+  std::cout << "[2] durable complaint transitions through CaseStore::execute (synchronous=FULL, "
+               "fresh database; request_customer_info / customer_provided_info alternating, one "
+               "case per writer, actor agent of after_sales)\n"
+            << std::flush;
+  std::vector<WriterRun> runs;
+  StoreStats writer_totals;
+  {
+    const auto path = (dir / "writers-bench.db").string();
+    remove_database_files(path);
+    StoreOptions store_options;
+    store_options.path = path;
+    auto store = open_store(store_options, engine);
+    std::vector<std::vector<std::string>> groups;
+    int made = 0;
+    for (int writers : {1, 8, 64}) {
+      std::vector<std::string> ids;
+      for (int w = 0; w < writers; ++w) {
+        // One at a time, so that setup does not inflate the largest batch.
+        auto created = store->execute(complaint_for_writer(made++));
+        if (!created.ok() || !created.value().accepted()) {
+          fail("creating a writer's case: " + describe(created));
+        }
+        ids.push_back(created.value().snapshot.id);
+      }
+      groups.push_back(std::move(ids));
+    }
+    for (const auto& ids : groups) {
+      auto run = run_writers(*store, ids, options.seconds);
+      std::cout << "    " << run.writers << (run.writers == 1 ? " writer:  " : " writers: ")
+                << with_commas(run.rate()) << " commands/s = " << fixed(run.rate() / raw.rate(), 2)
+                << "x raw; latency p50 " << fixed(percentile(run.latencies_us, 50) / 1e3, 2)
+                << " ms, p99 " << fixed(percentile(run.latencies_us, 99) / 1e3, 2) << " ms; "
+                << run.stats.transactions << " transactions for " << run.stats.writes << " writes ("
+                << fixed(
+                       static_cast<double>(run.stats.writes) /
+                           static_cast<double>(std::max<std::uint64_t>(1, run.stats.transactions)),
+                       1)
+                << " per commit), largest batch so far " << run.stats.largest_batch << "; "
+                << fixed(static_cast<double>(run.journal_entries) /
+                             static_cast<double>(std::max<std::uint64_t>(1, run.commands)),
+                         1)
+                << " journal entries per command\n"
+                << std::flush;
+      runs.push_back(std::move(run));
+    }
+    writer_totals = store->stats();
+    std::cout << "    CaseStore::stats(): transactions " << writer_totals.transactions
+              << ", writes " << writer_totals.writes << ", largest batch "
+              << writer_totals.largest_batch << ", batch retries " << writer_totals.batch_retries
+              << "\n\n";
+    store.reset();
+    remove_database_files(path);
+  }
+  const double rss_after_writers = peak_rss_mb();
+
+  // 3. -------------------------------------------------------------------------------------------
+  std::cout << "[3] reads on a database of " << with_commas(static_cast<double>(options.cases))
+            << " cases\n"
+            << std::flush;
+  std::int64_t existing = 0;
+  {
+    StoreOptions probe;
+    probe.path = db_path.string();
+    auto store = open_store(probe, engine);
+    auto count = store->count_cases();
+    if (!count.ok()) fail("counting cases: " + count.error().message);
+    existing = count.value();
+  }
+  std::optional<PopulationResult> population;
+  if (existing >= options.cases) {
+    std::cout << "    population skipped: the database already holds "
+              << with_commas(static_cast<double>(existing)) << " cases\n";
+  } else {
+    std::cout << "    populating cases " << with_commas(static_cast<double>(existing + 1)) << ".."
+              << with_commas(static_cast<double>(options.cases))
+              << " through CaseStore::submit (CreateCase; 20% then confirm_problem, 10% withdraw), "
+              << options.populate_threads << " submitting threads, at most " << options.inflight
+              << " in flight, synchronous=NORMAL for population only\n"
+              << std::flush;
+    population = populate(options, engine, existing, options.cases);
+    const auto& p = *population;
+    const auto commands = p.created + p.confirmed + p.withdrawn;
+    std::cout << "    populated " << with_commas(static_cast<double>(p.created)) << " cases ("
+              << with_commas(static_cast<double>(p.confirmed)) << " confirmed, "
+              << with_commas(static_cast<double>(p.withdrawn)) << " withdrawn) in "
+              << fixed(p.seconds, 1)
+              << " s = " << with_commas(static_cast<double>(p.created) / p.seconds) << " cases/s, "
+              << with_commas(static_cast<double>(commands) / p.seconds) << " commands/s; "
+              << p.stats.transactions << " transactions, largest batch " << p.stats.largest_batch
+              << ", batch retries " << p.stats.batch_retries << "\n";
+  }
+  const double rss_after_population = peak_rss_mb();
+  std::uintmax_t db_bytes = 0;
+  for (const char* suffix : {"", "-wal"}) {
+    std::error_code size_ec;
+    const auto size = std::filesystem::file_size(db_path.string() + suffix, size_ec);
+    if (!size_ec) db_bytes += size;
+  }
+
+  StoreOptions read_options;  // the defaults a server runs with
+  read_options.path = db_path.string();
+  auto store = open_store(read_options, engine);
+  auto counted = store->count_cases();
+  if (!counted.ok()) fail("counting cases: " + counted.error().message);
+  const std::int64_t total = counted.value();
+  if (total < 1) fail("the database holds no cases");
+  std::cout << "    database: " << with_commas(static_cast<double>(total)) << " cases, "
+            << fixed(static_cast<double>(db_bytes) / (1024.0 * 1024.0), 0) << " MB on disk\n"
+            << "    " << options.queries << " random queries per figure after " << options.warmup
+            << " warm-up queries, one at a time from one thread, no concurrent writes\n"
+            << std::flush;
+
+  std::uint64_t misses = 0;
+  Rng rng(0xC0FFEE);
+  const auto case_load = measure(options.warmup, options.queries, [&](size_t, std::uint64_t* rows) {
+    const auto id = "C-" + std::to_string(1 + rng.below(static_cast<std::uint64_t>(total)));
+    auto r = store->load_case_with_journal(id);
+    if (!r.ok()) fail("load_case_with_journal(" + id + "): " + r.error().message);
+    if (!r.value()) {
+      ++misses;
+      return;
+    }
+    if (rows) *rows += r.value()->events.size();
+  });
+  auto queue = [&](bool unassigned) {
+    return [&, unassigned](size_t, std::uint64_t* rows) {
+      CaseQuery q;
+      q.team = team_name(rng.below(kTeams));
+      q.unassigned_only = unassigned;
+      q.limit = 50;
+      auto r = store->list_cases(q);
+      if (!r.ok()) fail("list_cases: " + r.error().message);
+      if (rows) *rows += r.value().size();
+    };
+  };
+  const auto team_queue = measure(options.warmup, options.queries, queue(false));
+  const auto unassigned_queue = measure(options.warmup, options.queries, queue(true));
+  const auto my_cases = measure(options.warmup, options.queries, [&](size_t, std::uint64_t* rows) {
+    CaseQuery q;
+    q.assignee = agent_name(rng.below(kTeams * kAgentsPerTeam));
+    q.limit = 50;
+    auto r = store->list_cases(q);
+    if (!r.ok()) fail("list_cases: " + r.error().message);
+    if (rows) *rows += r.value().size();
+  });
+  if (misses > 0) {
+    std::cout << "    note: " << misses << " random case ids were not found (ids C-1..C-" << total
+              << " assumed)\n";
+  }
+  auto print_latency = [](const char* name, const Latency& l, const char* unit) {
+    std::cout << "    " << name << ": p50 " << fixed(l.p50(), 3) << " ms, p99 " << fixed(l.p99(), 3)
+              << " ms, max " << fixed(l.max(), 3) << " ms (" << fixed(l.mean_rows(), 1) << " "
+              << unit << " on average)\n";
+  };
+  print_latency("load_case_with_journal (random id)       ", case_load, "journal entries");
+  print_latency("list_cases team queue (open, SLA order)  ", team_queue, "cases");
+  print_latency("list_cases team queue, unassigned only   ", unassigned_queue, "cases");
+  print_latency("list_cases assignee's open cases (extra) ", my_cases, "cases");
+  store.reset();
+
+  // 4. -------------------------------------------------------------------------------------------
+  const double rss = peak_rss_mb();
+  std::cout << "\n[4] peak resident memory (getrusage ru_maxrss): " << fixed(rss, 1)
+            << " MB (after part 2: " << fixed(rss_after_writers, 1)
+            << " MB, after population: " << fixed(rss_after_population, 1) << " MB)\n\n";
+
+  // Summary ----------------------------------------------------------------------------------
+  auto verdict = [](bool pass) { return std::string(pass ? "PASS" : "MISS"); };
+  std::vector<Row> rows;
+  rows.push_back({"raw SQLite durable commits/s (disk ceiling)", with_commas(raw.rate()), "-", ""});
+  for (const auto& run : runs) {
+    const double ratio = run.rate() / raw.rate();
+    const bool targeted = run.writers == 64;
+    rows.push_back({"transitions/s, " + std::to_string(run.writers) + " writer" +
+                        (run.writers == 1 ? "" : "s") + " (x raw)",
+                    with_commas(run.rate()) + " (" + fixed(ratio, 2) + "x)",
+                    targeted ? ">= 5.00x raw" : "-", targeted ? verdict(ratio >= 5.0) : ""});
+  }
+  rows.push_back(
+      {"largest group-commit batch", std::to_string(writer_totals.largest_batch), "-", ""});
+  if (population) {
+    rows.push_back({"population, cases/s (synchronous=NORMAL)",
+                    with_commas(static_cast<double>(population->created) / population->seconds),
+                    "-", ""});
+  }
+  rows.push_back({"load_case_with_journal p50 ms", fixed(case_load.p50(), 3), "-", ""});
+  rows.push_back({"load_case_with_journal p99 ms", fixed(case_load.p99(), 3), "< 2 ms",
+                  verdict(case_load.p99() < 2.0)});
+  rows.push_back({"team queue list_cases p50 ms", fixed(team_queue.p50(), 3), "-", ""});
+  rows.push_back({"team queue list_cases p99 ms", fixed(team_queue.p99(), 3), "< 5 ms",
+                  verdict(team_queue.p99() < 5.0)});
+  rows.push_back({"unassigned queue list_cases p50 ms", fixed(unassigned_queue.p50(), 3), "-", ""});
+  rows.push_back({"unassigned queue list_cases p99 ms", fixed(unassigned_queue.p99(), 3), "< 5 ms",
+                  verdict(unassigned_queue.p99() < 5.0)});
+  rows.push_back({"peak RSS MB", fixed(rss, 1), "< 300 MB", verdict(rss < 300.0)});
+  std::cout << "Summary (" << with_commas(static_cast<double>(total)) << " cases, "
+            << fixed(seconds_since(program_start), 0) << " s in all)\n";
+  print_table(rows);
+  return 0;
+}
