@@ -162,4 +162,42 @@ std::vector<StoredEvent> load_journal(StatementCache& statements, const std::str
   return events;
 }
 
+ListQuery list_cases_query(const CaseQuery& q) {
+  // Built from fixed fragments only; every value is a bound parameter. The literal conditions
+  // (closed_at IS NULL, assignee IS NULL, escalation_level <> 'agent') are spelled exactly as in
+  // the partial indexes so that SQLite can use them.
+  ListQuery out;
+  std::string& sql = out.sql;
+  sql = std::string("SELECT ") + kCaseColumnList + " FROM cases WHERE 1";
+  auto& values = out.values;
+  auto text = [&](const std::string& value, const char* clause) {
+    if (value.empty()) return;
+    sql += clause;
+    values.emplace_back(value);
+  };
+  text(q.team, " AND team = ?");
+  text(q.assignee, " AND assignee = ?");
+  text(q.state, " AND state = ?");
+  text(q.stage, " AND stage = ?");
+  text(q.category, " AND category = ?");
+  text(q.severity, " AND severity = ?");
+  text(q.escalation_level, " AND escalation_level = ?");
+  text(q.customer_id, " AND customer_id = ?");
+  if (q.open_only || q.escalated_only) sql += " AND closed_at IS NULL";
+  if (q.unassigned_only) sql += " AND assignee IS NULL";
+  if (q.escalated_only) sql += " AND escalation_level <> 'agent'";
+  if (q.sla_due_before) {
+    sql += " AND sla_due < ?";
+    values.emplace_back(to_millis(*q.sla_due_before));
+  }
+  if (q.after) {
+    sql += " AND (sla_due, id) > (?, ?)";
+    values.emplace_back(q.after->sla_due);
+    values.emplace_back(q.after->id);
+  }
+  sql += " ORDER BY sla_due, id LIMIT ?";
+  values.emplace_back(static_cast<std::int64_t>(q.limit));
+  return out;
+}
+
 }  // namespace redress::storage::rows

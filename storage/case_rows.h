@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "engine/case_snapshot.h"
@@ -67,5 +68,22 @@ std::vector<StoredEvent> load_journal(StatementCache& statements, const std::str
 inline constexpr const char* kEventColumns =
     "seq, case_id, case_seq, case_version, type, at, actor_id, actor_role, data";
 StoredEvent event_from_row(const Statement& row);
+
+// The SQL of the listings agents run all day, with their bound values in order. Kept here so
+// that a test can check each one's query plan uses its index.
+struct ListQuery {
+  std::string sql;
+  std::vector<std::variant<std::string, std::int64_t>> values;
+};
+ListQuery list_cases_query(const CaseQuery& query);
+
+inline constexpr const char* kPendingApprovalsSql =
+    "SELECT case_id, approval_id, kind, subject, required_role, requested_by, team, "
+    "requested_at FROM approvals WHERE status = 'pending' AND required_role = ? "
+    "ORDER BY requested_at, case_id LIMIT ?";
+
+inline constexpr const char* kDueTimersSql =
+    "SELECT case_id, timer_key, name, due_at, attempts, coalesce(last_error, '') FROM timers "
+    "WHERE fire_at <= ? ORDER BY fire_at, case_id, timer_key LIMIT ?";
 
 }  // namespace redress::storage::rows

@@ -693,42 +693,11 @@ Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const
   if (q.limit == 0 || q.limit > 1000) {
     return Error{"INVALID_ARGUMENT", "limit must be between 1 and 1000", "/page_size"};
   }
-  // Built from fixed fragments only; every value is a bound parameter. The literal conditions
-  // (closed_at IS NULL, assignee IS NULL, escalation_level <> 'agent') are spelled exactly as in
-  // the partial indexes so that SQLite can use them.
-  std::string sql = std::string("SELECT ") + rows::kCaseColumnList + " FROM cases WHERE 1";
-  std::vector<std::variant<std::string, std::int64_t>> values;
-  auto text = [&](const std::string& value, const char* clause) {
-    if (value.empty()) return;
-    sql += clause;
-    values.emplace_back(value);
-  };
-  text(q.team, " AND team = ?");
-  text(q.assignee, " AND assignee = ?");
-  text(q.state, " AND state = ?");
-  text(q.stage, " AND stage = ?");
-  text(q.category, " AND category = ?");
-  text(q.severity, " AND severity = ?");
-  text(q.escalation_level, " AND escalation_level = ?");
-  text(q.customer_id, " AND customer_id = ?");
-  if (q.open_only || q.escalated_only) sql += " AND closed_at IS NULL";
-  if (q.unassigned_only) sql += " AND assignee IS NULL";
-  if (q.escalated_only) sql += " AND escalation_level <> 'agent'";
-  if (q.sla_due_before) {
-    sql += " AND sla_due < ?";
-    values.emplace_back(to_millis(*q.sla_due_before));
-  }
-  if (q.after) {
-    sql += " AND (sla_due, id) > (?, ?)";
-    values.emplace_back(q.after->sla_due);
-    values.emplace_back(q.after->id);
-  }
-  sql += " ORDER BY sla_due, id LIMIT ?";
-  values.emplace_back(static_cast<std::int64_t>(q.limit));
+  const auto query = rows::list_cases_query(q);
   return readers_->with<std::vector<CaseSummary>>([&](ReaderPool::Reader& r) {
-    auto s = r.statements.get(sql);
+    auto s = r.statements.get(query.sql);
     int index = 1;
-    for (const auto& value : values) {
+    for (const auto& value : query.values) {
       if (const auto* t = std::get_if<std::string>(&value)) {
         s->bind(index++, *t);
       } else {
@@ -766,10 +735,7 @@ Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const
 Result<std::vector<PendingApproval>> CaseStore::pending_approvals(const std::string& required_role,
                                                                   size_t limit) const {
   return readers_->with<std::vector<PendingApproval>>([&](ReaderPool::Reader& r) {
-    auto s = r.statements.get(
-        "SELECT case_id, approval_id, kind, subject, required_role, requested_by, team, "
-        "requested_at FROM approvals WHERE status = 'pending' AND required_role = ? "
-        "ORDER BY requested_at, case_id LIMIT ?");
+    auto s = r.statements.get(rows::kPendingApprovalsSql);
     s->bind(1, required_role).bind(2, static_cast<std::int64_t>(limit));
     std::vector<PendingApproval> out;
     while (s->step()) {
@@ -783,9 +749,7 @@ Result<std::vector<PendingApproval>> CaseStore::pending_approvals(const std::str
 
 Result<std::vector<DueTimer>> CaseStore::due_timers(Instant now, size_t limit) const {
   return readers_->with<std::vector<DueTimer>>([&](ReaderPool::Reader& r) {
-    auto s = r.statements.get(
-        "SELECT case_id, timer_key, name, due_at, attempts, coalesce(last_error, '') FROM timers "
-        "WHERE fire_at <= ? ORDER BY fire_at, case_id, timer_key LIMIT ?");
+    auto s = r.statements.get(rows::kDueTimersSql);
     s->bind(1, to_millis(now)).bind(2, static_cast<std::int64_t>(limit));
     std::vector<DueTimer> out;
     while (s->step()) {

@@ -1,0 +1,76 @@
+// The queries agents run all day are served by their indexes: EXPLAIN QUERY PLAN names the
+// intended index, and the hot queue listings need no sort step. A change to the SQL or the
+// schema that silently turns one into a table scan fails here, not in production.
+#include "storage/case_rows.h"
+#include "storage/schema.h"
+#include "storage/sqlite.h"
+#include "tests/storage/storage_test_support.h"
+
+using namespace redress;
+using namespace redress::storage;
+using namespace redress::testing;
+
+namespace {
+
+std::string plan_of(SqliteDb& db, const std::string& sql) {
+  Statement s(db, "EXPLAIN QUERY PLAN " + sql);
+  std::string plan;
+  while (s.step()) plan += s.column_text(3) + "\n";
+  return plan;
+}
+
+void check_plan(SqliteDb& db, const std::string& sql, const std::string& index, bool sorted) {
+  const auto plan = plan_of(db, sql);
+  BOOST_TEST(plan.find("INDEX " + index) != std::string::npos, "expected index "
+                                                                   << index << " in:\n"
+                                                                   << plan << "for: " << sql);
+  if (sorted) {
+    BOOST_TEST(plan.find("TEMP B-TREE") == std::string::npos, "a sort step in:\n"
+                                                                  << plan << "for: " << sql);
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(query_plan)
+
+BOOST_AUTO_TEST_CASE(listings_use_their_indexes) {
+  TempDir dir;
+  SqliteDb db(dir.file("plan.db"), OpenOptions{});
+  BOOST_REQUIRE(migrate(db).ok());
+
+  CaseQuery team;
+  team.team = "after_sales";
+  check_plan(db, rows::list_cases_query(team).sql, "cases_open_by_team", true);
+  team.after = CaseCursor{123, "C-9"};  // the next page, too
+  check_plan(db, rows::list_cases_query(team).sql, "cases_open_by_team", true);
+
+  CaseQuery unassigned;
+  unassigned.team = "after_sales";
+  unassigned.unassigned_only = true;
+  check_plan(db, rows::list_cases_query(unassigned).sql, "cases_queue_unassigned", true);
+
+  CaseQuery mine;
+  mine.assignee = "agent.li";
+  check_plan(db, rows::list_cases_query(mine).sql, "cases_open_by_assignee", true);
+
+  CaseQuery escalated;
+  escalated.escalated_only = true;
+  check_plan(db, rows::list_cases_query(escalated).sql, "cases_open_escalated", false);
+
+  CaseQuery customer;
+  customer.customer_id = "cust-1";
+  customer.open_only = false;
+  check_plan(db, rows::list_cases_query(customer).sql, "cases_by_customer", false);
+
+  CaseQuery by_state;
+  by_state.state = "negotiating";
+  by_state.category = "quality";
+  by_state.open_only = false;
+  check_plan(db, rows::list_cases_query(by_state).sql, "cases_by_state", false);
+
+  check_plan(db, rows::kPendingApprovalsSql, "approvals_pending", true);
+  check_plan(db, rows::kDueTimersSql, "timers_by_fire_at", true);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
