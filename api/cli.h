@@ -11,7 +11,8 @@ namespace redress::cli {
 // redress validate [--json] FILE...  — exit 0 when valid, 1 when any error, 2 on usage errors.
 int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-// redress demo [--workflows DIR] — walks a complaint through all five stages on a fake clock.
+// redress demo [--workflows DIR] [--db PATH] — walks a complaint through all five stages on a
+// fake clock, stored through CaseStore (default data/demo.db), then verifies the database.
 int run_demo(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // redress migrate [--db PATH] [--dry-run] — bring the database to this build's schema.

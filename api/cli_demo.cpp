@@ -1,36 +1,50 @@
 // redress demo: one complaint walked through confirm → analyse → negotiate → resolve → follow-up
-// on a fake clock, against the shipped definitions, printing what the engine decides. Nothing is
-// stored (storage arrives with its own issue); the demo applies decisions in memory, fires due
-// timers the way the timer loop will, and checks at the end that replaying the journal
-// reproduces the final snapshot.
+// on a fake clock, against the shipped definitions, printing what the engine decides. Every
+// command goes through the real CaseStore (SQLite, group-committed writer), due timers fire the
+// way the timer loop fires them (each at its own due time, in due order), and at the end the
+// stored journal must replay to the stored snapshot (`verify` over the whole database).
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <map>
 
 #include "api/cli.h"
 #include "engine/engine.h"
+#include "storage/case_store.h"
+#include "storage/verify.h"
 
 namespace redress::cli {
 namespace {
 
 class DemoRun {
  public:
-  DemoRun(const Engine& engine, Instant start, std::ostream& out)
-      : engine_(engine), now_(start), out_(out) {}
+  DemoRun(storage::CaseStore& store, Instant start, std::ostream& out)
+      : store_(store), now_(start), out_(out) {}
 
   bool run(const Actor& actor, CommandBody body, const std::string& label) {
-    const Command command{std::move(body), std::nullopt};
-    const CaseSnapshot* current = has_case_ ? &snapshot_ : nullptr;
-    auto decision = engine_.decide(current, command, actor, now_, {});
+    auto outcome =
+        store_.execute({snapshot_.id, Command{std::move(body), std::nullopt}, actor, now_});
     out_ << format_rfc3339(now_) << "  " << actor.id << " (" << role_name(actor.role) << ")  "
          << label;
-    if (!decision.accepted()) {
-      out_ << "\n    refused: " << rejection_code_name(decision.rejection().code) << ": "
-           << decision.rejection().message << "\n";
+    if (!outcome.ok()) {
+      out_ << "\n    storage error: " << outcome.error().code << ": " << outcome.error().message
+           << "\n";
+      failed_ = true;
       return false;
     }
-    const auto before = has_case_ ? snapshot_.state : std::string();
-    apply(decision);
+    const auto& result = outcome.value();
+    if (!result.accepted()) {
+      out_ << "\n    refused: " << rejection_code_name(result.rejection->code) << ": "
+           << result.rejection->message << "\n";
+      return false;
+    }
+    const auto before = snapshot_.state;
+    webhooks_ += result.webhook_ids.size();
+    for (const auto& a : result.approvals_requested) {
+      out_ << "\n    approval " << a.approval_id << " needs " << a.required_role;
+    }
+    journal_ += result.events.size();
+    snapshot_ = result.snapshot;
     out_ << (before.empty() || before == snapshot_.state
                  ? ""
                  : "  [" + before + " -> " + snapshot_.state + "]")
@@ -38,63 +52,54 @@ class DemoRun {
     return true;
   }
 
-  // Fires every timer due by `now_`, in due order, as the timer loop does.
+  // Fires every stored timer due by `t`, each at its own due time, in due order.
   void advance_to(Instant t) {
     for (;;) {
-      std::vector<CaseTimer> due;
-      for (const auto& timer : snapshot_.timers) {
-        if (timer.due <= t) due.push_back(timer);
+      auto due = store_.due_timers(t, 1);
+      if (!due.ok()) {
+        out_ << "    storage error: " << due.error().message << "\n";
+        failed_ = true;
+        break;
       }
-      if (due.empty()) break;
-      std::sort(due.begin(), due.end(),
-                [](const CaseTimer& a, const CaseTimer& b) { return a.due < b.due; });
-      now_ = std::max(now_, due.front().due);
-      run(Actor{"system", Role::kSystem, ""}, FireTimer{due.front().key},
-          "timer " + due.front().key);
+      if (due.value().empty()) break;
+      const auto& timer = due.value().front();
+      now_ = std::max(now_, timer.due);
+      if (!run(Actor{"system", Role::kSystem, ""}, FireTimer{timer.key}, "timer " + timer.key)) {
+        break;
+      }
     }
     now_ = t;
   }
 
   void advance(Millis d) { advance_to(now_ + d); }
   const CaseSnapshot& snapshot() const { return snapshot_; }
-  const std::vector<Event>& journal() const { return journal_; }
+  size_t journal_entries() const { return journal_; }
   size_t webhooks() const { return webhooks_; }
+  bool failed() const { return failed_; }
 
  private:
-  void apply(const Decision& decision) {
-    for (const auto& effect : decision.result().effects) {
-      if (const auto* j = std::get_if<JournalAppend>(&effect)) {
-        journal_.push_back(j->event);
-      } else if (const auto* w = std::get_if<WebhookEmit>(&effect)) {
-        ++webhooks_;
-        out_ << "\n    webhook " << w->type;
-      } else if (const auto* a = std::get_if<ApprovalRequest>(&effect)) {
-        out_ << "\n    approval " << a->approval_id << " needs " << a->required_role;
-      }
-    }
-    snapshot_ = decision.result().snapshot;
-    has_case_ = true;
-  }
-
-  const Engine& engine_;
+  storage::CaseStore& store_;
   Instant now_;
   std::ostream& out_;
   CaseSnapshot snapshot_;
-  bool has_case_ = false;
-  std::vector<Event> journal_;
+  size_t journal_ = 0;
   size_t webhooks_ = 0;
+  bool failed_ = false;
 };
 
 }  // namespace
 
 int run_demo(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string dir = "workflows";
+  std::string db = "data/demo.db";
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--workflows" && i + 1 < args.size()) {
       dir = args[++i];
+    } else if (args[i] == "--db" && i + 1 < args.size()) {
+      db = args[++i];
     } else {
       err << "redress demo: unknown argument '" << args[i]
-          << "'\nusage: redress demo [--workflows DIR]\n";
+          << "'\nusage: redress demo [--workflows DIR] [--db PATH]\n";
       return 2;
     }
   }
@@ -105,15 +110,26 @@ int run_demo(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "redress demo: the definitions in '" << dir << "' are invalid\n";
     return 1;
   }
-  const Engine engine(load.catalog);
+  const auto engine = std::make_shared<const Engine>(load.catalog);
+  std::error_code ec;
+  if (const auto parent = std::filesystem::path(db).parent_path(); !parent.empty()) {
+    std::filesystem::create_directories(parent, ec);
+  }
+  storage::StoreOptions options;
+  options.path = db;
+  auto opened = storage::CaseStore::open(options, engine);
+  if (!opened.ok()) {
+    err << "redress demo: " << opened.error().code << ": " << opened.error().message << "\n";
+    return 1;
+  }
+  auto& store = *opened.value();
   // Monday 2026-11-23, 09:05 in Shanghai.
-  DemoRun demo(engine, *parse_rfc3339("2026-11-23T09:05:00+08:00"), out);
+  DemoRun demo(store, *parse_rfc3339("2026-11-23T09:05:00+08:00"), out);
   const Actor agent{"agent.li", Role::kAgent, "after_sales"};
   const Actor lead{"lead.wang", Role::kTeamLead, "after_sales"};
   const Actor finance{"finance-system", Role::kIntegration, ""};
 
   CreateCase create;
-  create.case_id = "C-1001";
   create.workflow_id = "complaint";
   create.severity = "normal";
   create.customer = {"cust-88", "regular", "gold"};
@@ -122,7 +138,7 @@ int run_demo(const std::vector<std::string>& args, std::ostream& out, std::ostre
   create.assignee = agent.id;
   create.fields = {{"summary", "收到的羽绒服袖口开线 (the down jacket's cuff seam is split)"},
                    {"category", "quality"}};
-  bool ok = demo.run(agent, create, "opens complaint C-1001");
+  bool ok = demo.run(agent, create, "opens a complaint");
   for (const auto& c : demo.snapshot().slas) {
     out << "    SLA " << c.name << " due " << format_rfc3339(c.due) << "\n";
   }
@@ -141,7 +157,7 @@ int run_demo(const std::vector<std::string>& args, std::ostream& out, std::ostre
                      {{"cause", "seam not locked at the factory"}, {"fault_party", "supplier"}}},
       "analyse");
   out << "    suggested remedies (cheapest first):";
-  for (const auto& r : engine.suggest_remedies(demo.snapshot())) {
+  for (const auto& r : engine->suggest_remedies(demo.snapshot())) {
     out << " " << compensation_type_name(r.type) << "=" << format_money(r.estimated_cost);
   }
   out << "\n";
@@ -176,13 +192,18 @@ int run_demo(const std::vector<std::string>& args, std::ostream& out, std::ostre
       FireTransition{"follow_up_satisfied", {{"follow_up_channel", "chat"}, {"satisfied", true}}},
       "follow-up: satisfied");
 
-  const auto replayed = replay(demo.journal());
-  const bool replay_matches =
-      replayed.ok() && snapshot_to_json(replayed.value()) == snapshot_to_json(demo.snapshot());
+  opened.value().reset();  // close the store: everything is on disk
+  auto verified = storage::verify_database(db);
+  const bool replay_matches = verified.ok() && verified.value().ok();
   out << "\ncase " << demo.snapshot().id << " is " << demo.snapshot().state << " after "
-      << demo.journal().size() << " journal events and " << demo.webhooks() << " webhooks; replay "
-      << (replay_matches ? "reproduces" : "DOES NOT reproduce") << " the snapshot\n";
-  if (!ok || !blocked || !replay_matches || demo.snapshot().state != "closed") {
+      << demo.journal_entries() << " journal events and " << demo.webhooks()
+      << " webhooks, stored in " << db << "; verify: "
+      << (!verified.ok()   ? verified.error().message
+          : replay_matches ? "every stored journal (" + std::to_string(verified.value().cases) +
+                                 " cases) replays to its snapshot"
+                           : std::to_string(verified.value().problems_total) + " PROBLEMS")
+      << "\n";
+  if (!ok || !blocked || !replay_matches || demo.failed() || demo.snapshot().state != "closed") {
     err << "redress demo: the walk-through did not go as designed\n";
     return 1;
   }

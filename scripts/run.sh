@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Redress and runs its main job on the embedded defaults:
-# validates the shipped workflow definitions and walks a demo complaint through all five stages.
+# validates the shipped workflow definitions and walks a demo complaint through all five stages,
+# stored in the embedded SQLite database data/demo.db and verified by replaying its journal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
