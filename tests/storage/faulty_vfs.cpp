@@ -2,9 +2,17 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 namespace redress::testing {
 namespace {
@@ -18,10 +26,27 @@ std::atomic<int> g_writes{0};
 sqlite3_vfs* g_base = nullptr;
 sqlite3_vfs g_vfs;
 
+// What a file looked like at its last fsync: its size then, and the old bytes of every range
+// written since (oldest first).
+struct UnsyncedWrite {
+  sqlite3_int64 offset;
+  std::vector<char> old_bytes;  // as long as what existed before the write
+};
+struct FileHistory {
+  sqlite3_int64 synced_size = 0;
+  std::vector<UnsyncedWrite> undo;
+};
+
+std::atomic<bool> g_tracking{false};
+std::atomic<bool> g_power_cut{false};
+std::mutex g_history_mutex;
+std::map<std::string, FileHistory> g_history;  // by path
+
 // Our file object; the real file's object follows it in the same allocation.
 struct FaultyFile {
   sqlite3_file base;
   sqlite3_file* real;
+  const char* path;  // owned by SQLite for the file's lifetime
 };
 
 // Returns the error to inject for this write, or SQLITE_OK.
@@ -51,16 +76,53 @@ int x_close(sqlite3_file* f) {
 int x_read(sqlite3_file* f, void* buf, int amount, sqlite3_int64 offset) {
   return real(f)->pMethods->xRead(real(f), buf, amount, offset);
 }
+const char* path_of(sqlite3_file* f) {
+  return reinterpret_cast<FaultyFile*>(f)->path;
+}
+
+// Saves the bytes in [offset, offset + length) that exist now, before they are overwritten.
+void remember_old_bytes(sqlite3_file* f, sqlite3_int64 offset, sqlite3_int64 length) {
+  if (!g_tracking || !path_of(f)) return;
+  sqlite3_int64 size = 0;
+  real(f)->pMethods->xFileSize(real(f), &size);
+  UnsyncedWrite entry{offset, {}};
+  if (offset < size) {
+    entry.old_bytes.resize(static_cast<size_t>(std::min(length, size - offset)));
+    real(f)->pMethods->xRead(real(f), entry.old_bytes.data(),
+                             static_cast<int>(entry.old_bytes.size()), offset);
+  }
+  std::lock_guard lock(g_history_mutex);
+  auto [it, inserted] = g_history.try_emplace(path_of(f));
+  if (inserted) it->second.synced_size = size;
+  it->second.undo.push_back(std::move(entry));
+}
+
 int x_write(sqlite3_file* f, const void* buf, int amount, sqlite3_int64 offset) {
+  if (g_power_cut) return SQLITE_OK;  // lost with the power
   if (int rc = next_write_fault(); rc != SQLITE_OK) return rc;
+  remember_old_bytes(f, offset, amount);
   return real(f)->pMethods->xWrite(real(f), buf, amount, offset);
 }
 int x_truncate(sqlite3_file* f, sqlite3_int64 size) {
+  if (g_power_cut) return SQLITE_OK;
   if (int rc = next_write_fault(); rc != SQLITE_OK) return rc;
+  sqlite3_int64 old_size = 0;
+  real(f)->pMethods->xFileSize(real(f), &old_size);
+  if (old_size > size) remember_old_bytes(f, size, old_size - size);
   return real(f)->pMethods->xTruncate(real(f), size);
 }
 int x_sync(sqlite3_file* f, int flags) {
-  return real(f)->pMethods->xSync(real(f), flags);
+  if (g_power_cut) return SQLITE_OK;
+  const int rc = real(f)->pMethods->xSync(real(f), flags);
+  if (rc == SQLITE_OK && g_tracking && path_of(f)) {
+    sqlite3_int64 size = 0;
+    real(f)->pMethods->xFileSize(real(f), &size);
+    std::lock_guard lock(g_history_mutex);
+    auto& history = g_history[path_of(f)];
+    history.synced_size = size;  // everything written so far is now on disk
+    history.undo.clear();
+  }
+  return rc;
 }
 int x_file_size(sqlite3_file* f, sqlite3_int64* size) {
   return real(f)->pMethods->xFileSize(real(f), size);
@@ -127,6 +189,7 @@ const sqlite3_io_methods kMethods = {
 int x_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
   auto* faulty = reinterpret_cast<FaultyFile*>(file);
   faulty->real = reinterpret_cast<sqlite3_file*>(faulty + 1);
+  faulty->path = name;
   std::memset(faulty->real, 0, static_cast<size_t>(g_base->szOsFile));
   const int rc = g_base->xOpen(g_base, name, faulty->real, flags, out_flags);
   // SQLite calls xClose only when pMethods is set; mirror the real file's state.
@@ -135,6 +198,11 @@ int x_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, i
 }
 
 int x_delete(sqlite3_vfs*, const char* name, int sync_dir) {
+  if (g_power_cut) return SQLITE_OK;
+  {
+    std::lock_guard lock(g_history_mutex);
+    g_history.erase(name);
+  }
   return g_base->xDelete(g_base, name, sync_dir);
 }
 int x_access(sqlite3_vfs*, const char* name, int flags, int* out) {
@@ -181,6 +249,39 @@ bool FaultyVfs::fault_fired() {
 
 int FaultyVfs::writes_seen() {
   return g_writes;
+}
+
+void FaultyVfs::track_unsynced_writes() {
+  std::lock_guard lock(g_history_mutex);
+  g_history.clear();
+  g_power_cut = false;
+  g_tracking = true;
+}
+
+void FaultyVfs::cut_power() {
+  g_power_cut = true;
+}
+
+void FaultyVfs::restore_after_power_cut() {
+  std::lock_guard lock(g_history_mutex);
+  for (auto& [path, history] : g_history) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) continue;
+    // Newest first, so that the oldest record (the bytes as synced) is written last.
+    for (auto it = history.undo.rbegin(); it != history.undo.rend(); ++it) {
+      if (!it->old_bytes.empty()) {
+        (void)!::pwrite(fd, it->old_bytes.data(), it->old_bytes.size(), it->offset);
+      }
+    }
+    (void)!::ftruncate(fd, history.synced_size);
+    ::close(fd);
+    // Shared memory never survives a power cut; SQLite rebuilds it from the WAL.
+    std::error_code ignored;
+    std::filesystem::remove(path + "-shm", ignored);
+  }
+  g_history.clear();
+  g_tracking = false;
+  g_power_cut = false;
 }
 
 }  // namespace redress::testing

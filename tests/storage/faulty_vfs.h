@@ -2,6 +2,11 @@
 // every call to the default VFS and, when armed, makes the Nth write (xWrite or xTruncate, on any
 // file: database, WAL or journal) fail — once (transient) or from then on (persistent).
 //
+// It also simulates a power cut, like SQLite's crash tests: while tracking, every write records
+// what it overwrote until the file is next fsynced; cut_power() makes later writes, syncs and
+// deletes vanish, and restore_after_power_cut() puts back what an unsynced write changed, so
+// the files hold exactly what had reached the disk.
+//
 // Open a store with StoreOptions::vfs = FaultyVfs::kName. Process-wide; tests arm and disarm it
 // around one operation at a time.
 #pragma once
@@ -21,6 +26,14 @@ class FaultyVfs {
   // Whether an armed fault has been delivered since the last arming.
   static bool fault_fired();
   static int writes_seen();  // writes since the last arming
+
+  // Starts recording unsynced writes (forgetting earlier records).
+  static void track_unsynced_writes();
+  // From now on writes, syncs and deletes are silently dropped, as if the machine lost power.
+  static void cut_power();
+  // After every connection is closed: undoes each write not fsynced before the cut, truncates
+  // files to their last synced size, removes shared-memory files, and restores normal operation.
+  static void restore_after_power_cut();
 };
 
 }  // namespace redress::testing
