@@ -21,9 +21,10 @@ struct DbArgs {
   bool dry_run = false;
 };
 
-// Parses --db PATH (and --dry-run where allowed); returns false after printing a usage error.
+// Parses --db PATH (and --dry-run where allowed) and exactly `positional` other arguments;
+// returns false after printing a usage error.
 bool parse_db_args(const std::vector<std::string>& args, const char* usage, bool allow_dry_run,
-                   DbArgs& out, std::ostream& err) {
+                   size_t positional, DbArgs& out, std::ostream& err) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--db") {
       if (i + 1 >= args.size() || args[i + 1].empty()) {
@@ -40,6 +41,15 @@ bool parse_db_args(const std::vector<std::string>& args, const char* usage, bool
       out.positional.push_back(args[i]);
     }
   }
+  if (out.positional.size() != positional) {
+    if (out.positional.size() > positional) {
+      err << "redress: unexpected argument '" << out.positional[positional] << "'\n";
+    } else {
+      err << "redress: missing argument\n";
+    }
+    err << "usage: " << usage << "\n";
+    return false;
+  }
   return true;
 }
 
@@ -48,12 +58,7 @@ bool parse_db_args(const std::vector<std::string>& args, const char* usage, bool
 int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr const char* kUsage = "redress migrate [--db PATH] [--dry-run]";
   DbArgs a;
-  if (!parse_db_args(args, kUsage, true, a, err)) return 2;
-  if (!a.positional.empty()) {
-    err << "redress migrate: unexpected argument '" << a.positional.front()
-        << "'\nusage: " << kUsage << "\n";
-    return 2;
-  }
+  if (!parse_db_args(args, kUsage, true, 0, a, err)) return 2;
   if (a.dry_run) {
     int version = 0;
     if (std::filesystem::exists(a.db)) {
@@ -99,12 +104,7 @@ int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::os
 int run_verify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr const char* kUsage = "redress verify [--db PATH]";
   DbArgs a;
-  if (!parse_db_args(args, kUsage, false, a, err)) return 2;
-  if (!a.positional.empty()) {
-    err << "redress verify: unexpected argument '" << a.positional.front() << "'\nusage: " << kUsage
-        << "\n";
-    return 2;
-  }
+  if (!parse_db_args(args, kUsage, false, 0, a, err)) return 2;
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   std::int64_t last_decile = -1;
   auto progress = [&](std::int64_t done, std::int64_t total) {
@@ -141,11 +141,7 @@ int run_verify(const std::vector<std::string>& args, std::ostream& out, std::ost
 int run_backup(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr const char* kUsage = "redress backup [--db PATH] FILE";
   DbArgs a;
-  if (!parse_db_args(args, kUsage, false, a, err)) return 2;
-  if (a.positional.size() != 1) {
-    err << "redress backup: give exactly one destination FILE\nusage: " << kUsage << "\n";
-    return 2;
-  }
+  if (!parse_db_args(args, kUsage, false, 1, a, err)) return 2;
   auto report = storage::backup_database(a.db, a.positional.front());
   if (!report.ok()) {
     err << "redress backup: " << report.error().code << ": " << report.error().message << "\n";

@@ -112,6 +112,15 @@ struct CustomerHistory {
   Money compensation_granted_30d;  // granted on the customer's other cases, last 30 days
 };
 
+// Whether deciding `body` reads the CustomerHistory: opening a case (repeat-complainant
+// escalation) and granting compensation (the customer's rolling 30-day limit). For any other
+// command the caller may pass an empty history and skip gathering it.
+inline bool needs_customer_history(const CommandBody& body) {
+  return std::holds_alternative<CreateCase>(body) ||
+         std::holds_alternative<ProposeCompensation>(body) ||
+         std::holds_alternative<DecideApproval>(body);
+}
+
 // Bounds on free text in commands, in code points.
 inline constexpr std::int64_t kMaxMessageLength = 20000;
 inline constexpr std::int64_t kMaxReasonLength = 2000;

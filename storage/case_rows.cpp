@@ -5,6 +5,22 @@
 #include <sqlite3.h>
 
 namespace redress::storage::rows {
+namespace {
+
+CaseSnapshot parse_snapshot(const std::string& text, const std::string& case_id) {
+  auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) {
+    throw SqliteError(SQLITE_CORRUPT, "case " + case_id + ": the stored snapshot is not JSON");
+  }
+  auto snapshot = snapshot_from_json(json);
+  if (!snapshot.ok()) {
+    throw SqliteError(SQLITE_CORRUPT, "case " + case_id + ": the stored snapshot is invalid: " +
+                                          snapshot.error().message);
+  }
+  return std::move(snapshot).value();
+}
+
+}  // namespace
 
 std::int64_t sla_due(const CaseSnapshot& snapshot) {
   std::int64_t due = kNoSlaDue;
@@ -112,19 +128,6 @@ std::string differing_columns(const CaseColumns& a, const CaseColumns& b) {
   check(a.updated_at == b.updated_at, "updated_at");
   check(a.closed_at == b.closed_at, "closed_at");
   return out;
-}
-
-CaseSnapshot parse_snapshot(const std::string& text, const std::string& case_id) {
-  auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) {
-    throw SqliteError(SQLITE_CORRUPT, "case " + case_id + ": the stored snapshot is not JSON");
-  }
-  auto snapshot = snapshot_from_json(json);
-  if (!snapshot.ok()) {
-    throw SqliteError(SQLITE_CORRUPT, "case " + case_id + ": the stored snapshot is invalid: " +
-                                          snapshot.error().message);
-  }
-  return std::move(snapshot).value();
 }
 
 std::optional<CaseSnapshot> load_snapshot(StatementCache& statements, const std::string& case_id) {

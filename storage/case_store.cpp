@@ -235,12 +235,7 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
     if (create->case_id.empty()) create->case_id = allocate_case_id(context);
     case_id = create->case_id;
   }
-  std::optional<CaseSnapshot> current;
-  {
-    auto s = context.statement("SELECT snapshot FROM cases WHERE id = ?");
-    s->bind(1, case_id);
-    if (s->step()) current = rows::parse_snapshot(s->column_text(0), case_id);
-  }
+  std::optional<CaseSnapshot> current = rows::load_snapshot(context.statements(), case_id);
 
   const auto* fire = std::get_if<FireTimer>(&command.command.body);
   if (fire && current) {
@@ -256,7 +251,9 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
   const std::string currency = create    ? create->order.paid.currency
                                : current ? current->order.paid.currency
                                          : std::string();
-  const auto history = gather_history(context, customer_id, case_id, currency, command.now);
+  const auto history = needs_customer_history(command.command.body)
+                           ? gather_history(context, customer_id, case_id, currency, command.now)
+                           : CustomerHistory{};
   std::optional<Decision> decided;
   try {
     decided.emplace(engine.decide(current ? &*current : nullptr, command.command, command.actor,
@@ -314,9 +311,7 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
     } else if (const auto* t = std::get_if<TimerSet>(&effect)) {
       upsert_timer_row(context, case_id, CaseTimer{t->key, t->name, t->due}, command.now);
     } else if (const auto* c = std::get_if<TimerCancel>(&effect)) {
-      auto s = context.statement("DELETE FROM timers WHERE case_id = ? AND timer_key = ?");
-      s->bind(1, c->case_id).bind(2, c->key);
-      s->run();
+      delete_timer_row(context, c->case_id, c->key);
     } else if (const auto* w = std::get_if<WebhookEmit>(&effect)) {
       const auto webhook_id = new_webhook_id();
       const nlohmann::json payload{

@@ -15,6 +15,7 @@ class WriteContext {
   SqliteDb& db() { return statements_.db(); }
   // A cached statement for `sql` (compared by text), reset when the lease ends.
   StatementCache::Lease statement(const std::string& sql) { return statements_.get(sql); }
+  StatementCache& statements() { return statements_; }
 
   // Keeps the write's result but rolls back what it changed (e.g. an engine rejection after the
   // case id sequence advanced).

@@ -125,38 +125,33 @@ class Verifier {
 
   // The compensation and approval rows must be exactly the snapshot's records.
   void check_projections(const CaseSnapshot& snapshot) {
-    std::map<std::string, std::string> expected;
+    std::map<std::string, std::string> compensations;
     for (const auto& c : snapshot.compensations) {
-      expected[c.id] = c.status + " " + std::to_string(c.value.amount) + " " + c.value.currency;
+      compensations[c.id] =
+          c.status + " " + std::to_string(c.value.amount) + " " + c.value.currency;
     }
+    check_projection(snapshot.id, compensations, "compensations",
+                     "SELECT compensation_id, status || ' ' || amount || ' ' || currency "
+                     "FROM compensations WHERE case_id = ?");
+    std::map<std::string, std::string> approvals;
+    for (const auto& a : snapshot.approvals) approvals[a.id] = a.status + " " + a.required_role;
+    check_projection(snapshot.id, approvals, "approvals",
+                     "SELECT approval_id, status || ' ' || required_role "
+                     "FROM approvals WHERE case_id = ?");
+  }
+
+  // `sql` yields (record id, signature) rows for one case; they must equal `expected`.
+  void check_projection(const std::string& case_id,
+                        const std::map<std::string, std::string>& expected,
+                        const std::string& table, const std::string& sql) {
     std::map<std::string, std::string> actual;
-    {
-      auto s = statements_.get(
-          "SELECT compensation_id, status, amount, currency FROM compensations WHERE case_id = ?");
-      s->bind(1, snapshot.id);
-      while (s->step()) {
-        actual[s->column_text(0)] =
-            s->column_text(1) + " " + std::to_string(s->column_int(2)) + " " + s->column_text(3);
-      }
-    }
+    auto s = statements_.get(sql);
+    s->bind(1, case_id);
+    while (s->step()) actual[s->column_text(0)] = s->column_text(1);
     if (expected != actual) {
-      add(snapshot.id, "PROJECTION_MISMATCH",
-          "the compensations table disagrees with the case's " +
-              std::to_string(snapshot.compensations.size()) + " compensation records");
-    }
-    expected.clear();
-    actual.clear();
-    for (const auto& a : snapshot.approvals) expected[a.id] = a.status + " " + a.required_role;
-    {
-      auto s = statements_.get(
-          "SELECT approval_id, status, required_role FROM approvals WHERE case_id = ?");
-      s->bind(1, snapshot.id);
-      while (s->step()) actual[s->column_text(0)] = s->column_text(1) + " " + s->column_text(2);
-    }
-    if (expected != actual) {
-      add(snapshot.id, "PROJECTION_MISMATCH",
-          "the approvals table disagrees with the case's " +
-              std::to_string(snapshot.approvals.size()) + " approval records");
+      add(case_id, "PROJECTION_MISMATCH",
+          "the " + table + " table disagrees with the case's " + std::to_string(expected.size()) +
+              " records");
     }
   }
 

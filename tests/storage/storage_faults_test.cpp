@@ -82,6 +82,28 @@ BOOST_AUTO_TEST_CASE(compensation_on_the_customers_other_cases_counts_against_th
   BOOST_TEST(accept(*store, propose_coupon(other, 4000)).approvals_requested.empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_customers_third_case_in_30_days_escalates_from_stored_history) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  // workflows/escalation.json: 3 cases within 30 days raise the case to team_lead.
+  auto now = monday_morning();
+  for (int i = 0; i < 2; ++i) {
+    const auto snap = accept(*store, create_complaint(now, "cust-again")).snapshot;
+    BOOST_TEST(snap.escalation_level == "agent");
+    now += std::chrono::days(3);
+  }
+  const auto third = accept(*store, create_complaint(now, "cust-again")).snapshot;
+  BOOST_TEST(third.escalation_level == "team_lead");
+  // Only after a reopen, too: the history comes from the database, not from memory.
+  store.reset();
+  store = open_store(options_for(dir));
+  const auto fourth =
+      accept(*store, create_complaint(now + std::chrono::days(1), "cust-again")).snapshot;
+  BOOST_TEST(fourth.escalation_level == "team_lead");
+  BOOST_TEST(accept(*store, create_complaint(now, "cust-first")).snapshot.escalation_level ==
+             "agent");
+}
+
 BOOST_AUTO_TEST_CASE(a_full_write_queue_is_refused_at_once) {
   TempDir dir;
   auto options = options_for(dir);
