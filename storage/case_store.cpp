@@ -640,14 +640,36 @@ void CaseStore::enqueue(std::unique_ptr<PendingWrite> write) {
   writer_->enqueue(std::move(write));
 }
 
-std::future<Result<CommandOutcome>> CaseStore::submit(CaseCommand command) {
+namespace {
+
+std::function<Result<CommandOutcome>(WriteContext&)> case_command_work(CaseCommand command,
+                                                                        const Engine* engine) {
   auto shared = std::make_shared<CaseCommand>(std::move(command));
-  const Engine* engine = engine_.get();
-  return write<CommandOutcome>([shared, engine](WriteContext& context) {
+  return [shared, engine](WriteContext& context) {
     // Work on a copy: a retried batch must start again from the command as submitted.
     CaseCommand attempt = *shared;
     return apply_case_command(context, *engine, attempt);
+  };
+}
+
+}  // namespace
+
+std::future<Result<CommandOutcome>> CaseStore::submit(CaseCommand command) {
+  return write<CommandOutcome>(case_command_work(std::move(command), engine_.get()));
+}
+
+void CaseStore::submit(CaseCommand command, std::function<void(Result<CommandOutcome>)> done) {
+  write<CommandOutcome>(case_command_work(std::move(command), engine_.get()), std::move(done));
+}
+
+Status CaseStore::run_read(const std::function<void(ReadContext&)>& work) const {
+  auto result = readers_->with<bool>([&](ReaderPool::Reader& reader) {
+    ReadContext context(*reader.db, reader.statements);
+    work(context);
+    return true;
   });
+  if (!result.ok()) return result.error();
+  return Status::Ok();
 }
 
 StoreStats CaseStore::stats() const {

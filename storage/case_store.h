@@ -181,6 +181,7 @@ struct StoreStats {
 };
 
 class WriteContext;
+class ReadContext;
 
 class CaseStore {
  public:
@@ -195,12 +196,24 @@ class CaseStore {
   // Queues a command; the future is ready once its transaction is durable (or it failed).
   std::future<Result<CommandOutcome>> submit(CaseCommand command);
   Result<CommandOutcome> execute(CaseCommand command) { return submit(std::move(command)).get(); }
+  // The same, answering through `done` instead: called exactly once, on the writer thread after
+  // the commit (or at once, from this thread, when the queue refuses the command). `done` must
+  // not block: hand the result to your own executor.
+  void submit(CaseCommand command, std::function<void(Result<CommandOutcome>)> done);
 
   // Queues any other write, run by the writer in a savepoint of a group-commit transaction.
   // An error result rolls the savepoint back. `work` may throw SqliteError (rolled back and
   // reported as a storage error) and must not block.
   template <typename T>
   std::future<Result<T>> write(std::function<Result<T>(WriteContext&)> work);
+  // The same, answering through `done` (see submit's callback form).
+  template <typename T>
+  void write(std::function<Result<T>(WriteContext&)> work, std::function<void(Result<T>)> done);
+
+  // Runs `work` on a read-only connection of the pool. SqliteError thrown by `work` becomes a
+  // storage error result. For reads other modules keep in their own tables (tokens, webhooks).
+  template <typename T>
+  Result<T> read(const std::function<T(ReadContext&)>& work) const;
 
   // --- reads (read-only connections; never wait for the writer) -------------------------------
   Result<std::optional<CaseSnapshot>> load_case(const std::string& case_id) const;
@@ -239,6 +252,7 @@ class CaseStore {
 
   CaseStore(StoreOptions options, std::shared_ptr<const Engine> engine);
   void enqueue(std::unique_ptr<PendingWrite> write);
+  Status run_read(const std::function<void(ReadContext&)>& work) const;
 
   StoreOptions options_;
   std::shared_ptr<const Engine> engine_;

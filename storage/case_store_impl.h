@@ -38,9 +38,24 @@ struct CaseStore::PendingWrite {
   virtual void deliver() = 0;        // after commit (or final failure): answer the caller
 };
 
+// What a read sees: one read-only connection (WAL, never waits for the writer) and its cache of
+// prepared statements. Open a `Transaction` (kDeferred) on db() for several consistent reads.
+class ReadContext {
+ public:
+  ReadContext(SqliteDb& db, StatementCache& statements) : db_(db), statements_(statements) {}
+  SqliteDb& db() { return db_; }
+  StatementCache::Lease statement(const std::string& sql) { return statements_.get(sql); }
+  StatementCache& statements() { return statements_; }
+
+ private:
+  SqliteDb& db_;
+  StatementCache& statements_;
+};
+
 template <typename T>
 struct CaseStore::TypedWrite final : CaseStore::PendingWrite {
-  explicit TypedWrite(std::function<Result<T>(WriteContext&)> w) : work(std::move(w)) {}
+  TypedWrite(std::function<Result<T>(WriteContext&)> w, std::function<void(Result<T>)> d)
+      : work(std::move(w)), done(std::move(d)) {}
 
   bool run(WriteContext& context) override {
     result.emplace(work(context));
@@ -50,23 +65,37 @@ struct CaseStore::TypedWrite final : CaseStore::PendingWrite {
   void forget_result() override { result.reset(); }
   void deliver() override {
     if (result) {
-      promise.set_value(std::move(*result));
+      done(std::move(*result));
     } else {
-      promise.set_value(Error{"STORAGE_ERROR", "the write was never run", ""});
+      done(Error{"STORAGE_ERROR", "the write was never run", ""});
     }
   }
 
   std::function<Result<T>(WriteContext&)> work;
-  std::promise<Result<T>> promise;
+  std::function<void(Result<T>)> done;
   std::optional<Result<T>> result;
 };
 
 template <typename T>
+void CaseStore::write(std::function<Result<T>(WriteContext&)> work,
+                      std::function<void(Result<T>)> done) {
+  enqueue(std::make_unique<TypedWrite<T>>(std::move(work), std::move(done)));
+}
+
+template <typename T>
 std::future<Result<T>> CaseStore::write(std::function<Result<T>(WriteContext&)> work) {
-  auto typed = std::make_unique<TypedWrite<T>>(std::move(work));
-  auto future = typed->promise.get_future();
-  enqueue(std::move(typed));
+  auto promise = std::make_shared<std::promise<Result<T>>>();
+  auto future = promise->get_future();
+  write<T>(std::move(work), [promise](Result<T> result) { promise->set_value(std::move(result)); });
   return future;
+}
+
+template <typename T>
+Result<T> CaseStore::read(const std::function<T(ReadContext&)>& work) const {
+  std::optional<T> out;
+  const Status status = run_read([&](ReadContext& context) { out.emplace(work(context)); });
+  if (!status.ok()) return status.error();
+  return std::move(*out);
 }
 
 }  // namespace redress::storage
