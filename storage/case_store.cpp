@@ -79,6 +79,48 @@ CustomerHistory gather_history(WriteContext& context, const std::string& custome
   return history;
 }
 
+// The words a journal entry adds to its case's full-text index (case_text, schema v2), or
+// nothing. Must agree with migration 2, which indexes the entries written before it existed.
+std::optional<std::string> searchable_text(const Event& e) {
+  const auto string_values = [](const nlohmann::json& object, std::string& out) {
+    if (!object.is_object()) return;
+    for (const auto& [key, value] : object.items()) {
+      if (!value.is_string()) continue;
+      if (!out.empty()) out += ' ';
+      out += value.get<std::string>();
+    }
+  };
+  std::string text;
+  if (e.type == "case.created") {
+    for (const char* pointer : {"/id", "/customer/id", "/order/id"}) {
+      const auto p = nlohmann::json::json_pointer(pointer);
+      if (e.data.contains(p) && e.data.at(p).is_string()) {
+        if (!text.empty()) text += ' ';
+        text += e.data.at(p).get<std::string>();
+      }
+    }
+    if (e.data.contains("fields")) string_values(e.data.at("fields"), text);
+  } else if (e.type == "case.fields_set") {
+    if (e.data.contains("fields")) string_values(e.data.at("fields"), text);
+  } else if (e.type == "comment.added" || e.type == "message.received" || e.type == "reply.sent") {
+    if (e.data.contains("text") && e.data.at("text").is_string()) {
+      text = e.data.at("text").get<std::string>();
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (text.empty()) return std::nullopt;
+  return text;
+}
+
+void index_case_text(WriteContext& context, const std::string& case_id, const Event& e) {
+  auto text = searchable_text(e);
+  if (!text) return;
+  auto s = context.statement("INSERT INTO case_text (case_id, source, body) VALUES (?, ?, ?)");
+  s->bind(1, case_id).bind(2, e.type).bind(3, *text);
+  s->run();
+}
+
 void save_case_row(WriteContext& context, const CaseSnapshot& snap) {
   auto s = context.statement(
       std::string("INSERT INTO cases (") + rows::kCaseColumnList +
@@ -307,6 +349,7 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
           .bind(8, e.data.dump());
       s->run();
       last_seq = sqlite3_last_insert_rowid(context.db().handle());
+      index_case_text(context, case_id, e);
       outcome.events.push_back(StoredEvent{last_seq, case_seq, case_id, e});
     } else if (const auto* t = std::get_if<TimerSet>(&effect)) {
       upsert_timer_row(context, case_id, CaseTimer{t->key, t->name, t->due}, command.now);
@@ -643,7 +686,7 @@ void CaseStore::enqueue(std::unique_ptr<PendingWrite> write) {
 namespace {
 
 std::function<Result<CommandOutcome>(WriteContext&)> case_command_work(CaseCommand command,
-                                                                        const Engine* engine) {
+                                                                       const Engine* engine) {
   auto shared = std::make_shared<CaseCommand>(std::move(command));
   return [shared, engine](WriteContext& context) {
     // Work on a copy: a retried batch must start again from the command as submitted.

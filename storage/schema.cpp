@@ -249,11 +249,46 @@ CREATE TABLE webhook_attempts (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2: full-text search over what people wrote on a case, and webhook redelivery rounds.
+// case_text holds one row per text-bearing journal entry (the case's opening fields, field
+// updates, comments, customer messages, replies) and is append-only like the journal, so a
+// transition that writes no text costs nothing here. The trigram tokenizer matches substrings in
+// any script: shoppers write Chinese without spaces between words.
+constexpr const char* kMigration2 = R"sql(
+CREATE VIRTUAL TABLE case_text USING fts5(
+  case_id UNINDEXED, source UNINDEXED, body, tokenize = 'trigram case_sensitive 0');
+
+INSERT INTO case_text (case_id, source, body)
+  SELECT case_id, type,
+         CASE type
+           WHEN 'case.created' THEN
+             trim(coalesce(json_extract(data, '$.id'), '') || ' ' ||
+                  coalesce(json_extract(data, '$.customer.id'), '') || ' ' ||
+                  coalesce(json_extract(data, '$.order.id'), '') || ' ' ||
+                  coalesce((SELECT group_concat(f.value, ' ') FROM json_each(data, '$.fields') AS f
+                             WHERE f.type = 'text'), ''))
+           WHEN 'case.fields_set' THEN
+             (SELECT group_concat(f.value, ' ') FROM json_each(data, '$.fields') AS f
+               WHERE f.type = 'text')
+           ELSE json_extract(data, '$.text')
+         END
+    FROM case_events
+   WHERE type IN ('case.created', 'case.fields_set', 'comment.added', 'message.received',
+                  'reply.sent')
+   ORDER BY seq;
+
+-- Attempts in the current delivery round: a redelivery by hand starts a new round (the retry
+-- schedule starts over) while `attempts` keeps counting every attempt ever made.
+ALTER TABLE webhook_deliveries ADD COLUMN round_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE webhook_subscriptions ADD COLUMN description TEXT NOT NULL DEFAULT '';
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1,
      "cases, journal, timers, outbox, compensations, approvals, customers, orders, users, "
      "teams, tokens, idempotency keys, webhooks",
      kMigration1},
+    {2, "full-text search over case text (FTS5 trigram); webhook redelivery rounds", kMigration2},
 };
 
 bool has_user_tables(SqliteDb& db) {
