@@ -24,4 +24,11 @@ int run_verify(const std::vector<std::string>& args, std::ostream& out, std::ost
 // redress backup [--db PATH] FILE — consistent online copy of a live database.
 int run_backup(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+// redress serve [options] — the HTTP/WebSocket server (see `redress serve --help`).
+int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// redress init [--db PATH] [--workflows DIR] [--new-admin-token] — create the database and the
+// first admin token.
+int run_init(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
 }  // namespace redress::cli

@@ -11,6 +11,9 @@ constexpr const char* kUsage =
     "usage: redress <command> [options]\n"
     "\n"
     "commands:\n"
+    "  serve [options]             run the HTTP/WebSocket server (redress serve --help)\n"
+    "  init [--db PATH] [--workflows DIR] [--new-admin-token]\n"
+    "                              create the database and print the first admin token\n"
     "  validate [--json] FILE...   check workflow and policy definitions; exit 1 on any error\n"
     "  demo [--workflows DIR] [--db PATH]\n"
     "                              walk a demo complaint through all five stages (fake clock),\n"
@@ -35,6 +38,8 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   try {
+    if (command == "serve") return redress::cli::run_serve(args, std::cout, std::cerr);
+    if (command == "init") return redress::cli::run_init(args, std::cout, std::cerr);
     if (command == "validate") return redress::cli::run_validate(args, std::cout, std::cerr);
     if (command == "demo") return redress::cli::run_demo(args, std::cout, std::cerr);
     if (command == "migrate") return redress::cli::run_migrate(args, std::cout, std::cerr);

@@ -193,6 +193,18 @@ ListQuery list_cases_query(const CaseQuery& q) {
     sql += " AND sla_due < ?";
     values.emplace_back(to_millis(*q.sla_due_before));
   }
+  if (!q.text.empty()) {
+    // FTS5 query syntax is not exposed: the text is matched as one quoted phrase (substring,
+    // trigram tokenizer), with embedded quotes doubled.
+    std::string phrase = "\"";
+    for (char c : q.text) {
+      phrase += c;
+      if (c == '"') phrase += '"';
+    }
+    phrase += '"';
+    sql += " AND id IN (SELECT case_id FROM case_text WHERE case_text MATCH ?)";
+    values.emplace_back(std::move(phrase));
+  }
   if (q.after) {
     sql += " AND (sla_due, id) > (?, ?)";
     values.emplace_back(q.after->sla_due);

@@ -685,13 +685,17 @@ void CaseStore::enqueue(std::unique_ptr<PendingWrite> write) {
 
 namespace {
 
-std::function<Result<CommandOutcome>(WriteContext&)> case_command_work(CaseCommand command,
-                                                                       const Engine* engine) {
+std::function<Result<CommandOutcome>(WriteContext&)> case_command_work(
+    CaseCommand command, const Engine* engine, CaseStore::AfterAccept after_accept = {}) {
   auto shared = std::make_shared<CaseCommand>(std::move(command));
-  return [shared, engine](WriteContext& context) {
+  return [shared, engine, after_accept](WriteContext& context) {
     // Work on a copy: a retried batch must start again from the command as submitted.
     CaseCommand attempt = *shared;
-    return apply_case_command(context, *engine, attempt);
+    auto outcome = apply_case_command(context, *engine, attempt);
+    if (after_accept && outcome.ok() && outcome.value().accepted()) {
+      after_accept(context, outcome.value());
+    }
+    return outcome;
   };
 }
 
@@ -701,8 +705,11 @@ std::future<Result<CommandOutcome>> CaseStore::submit(CaseCommand command) {
   return write<CommandOutcome>(case_command_work(std::move(command), engine_.get()));
 }
 
-void CaseStore::submit(CaseCommand command, std::function<void(Result<CommandOutcome>)> done) {
-  write<CommandOutcome>(case_command_work(std::move(command), engine_.get()), std::move(done));
+void CaseStore::submit(CaseCommand command, std::function<void(Result<CommandOutcome>)> done,
+                       AfterAccept after_accept) {
+  write<CommandOutcome>(
+      case_command_work(std::move(command), engine_.get(), std::move(after_accept)),
+      std::move(done));
 }
 
 Status CaseStore::run_read(const std::function<void(ReadContext&)>& work) const {

@@ -135,6 +135,9 @@ struct CaseQuery {
   bool escalated_only = false;  // open cases above the agent level (the supervisors' view)
   std::string customer_id;
   std::optional<Instant> sla_due_before;
+  // Full text (at least 3 characters): cases whose opening fields, field updates, comments,
+  // customer messages or replies contain it, case-insensitively.
+  std::string text;
   size_t limit = 50;  // 1..1000
   std::optional<CaseCursor> after;
 };
@@ -196,10 +199,16 @@ class CaseStore {
   // Queues a command; the future is ready once its transaction is durable (or it failed).
   std::future<Result<CommandOutcome>> submit(CaseCommand command);
   Result<CommandOutcome> execute(CaseCommand command) { return submit(std::move(command)).get(); }
+  // Work done inside the command's own savepoint once the engine accepted it, so that it commits
+  // or rolls back together with the command (the API records the idempotent response here).
+  // May throw SqliteError, which fails the command.
+  using AfterAccept = std::function<void(WriteContext&, const CommandOutcome&)>;
+
   // The same, answering through `done` instead: called exactly once, on the writer thread after
   // the commit (or at once, from this thread, when the queue refuses the command). `done` must
   // not block: hand the result to your own executor.
-  void submit(CaseCommand command, std::function<void(Result<CommandOutcome>)> done);
+  void submit(CaseCommand command, std::function<void(Result<CommandOutcome>)> done,
+              AfterAccept after_accept = {});
 
   // Queues any other write, run by the writer in a savepoint of a group-commit transaction.
   // An error result rolls the savepoint back. `work` may throw SqliteError (rolled back and

@@ -1,0 +1,51 @@
+// Listener: accepts connections and starts an HttpSession for each (Beast's example shape).
+//
+// It keeps weak references to its sessions so that shutdown can ask each one to close, and
+// refuses connections beyond `max_connections` (closed at once) so that a flood of sockets
+// cannot exhaust file descriptors.
+//
+// Thread-safety: accept runs on its own strand; stop() and session_count() may be called from
+// any thread.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "api/http_session.h"
+
+namespace redress::api {
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(boost::asio::io_context& ioc, ApiService& service, const ServerConfig& config,
+           UpgradeHandler upgrade);
+
+  // Binds and listens; error INVALID_CONFIG / LISTEN_FAILED with the OS's reason.
+  Status listen(const std::string& host, std::uint16_t port);
+  std::uint16_t port() const { return port_; }
+  void start();
+  // Stops accepting and asks every session to close after its current request.
+  void stop();
+  size_t session_count();
+
+ private:
+  void accept();
+  void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+
+  boost::asio::io_context& ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  ApiService& service_;
+  const ServerConfig& config_;
+  UpgradeHandler upgrade_;
+  std::uint16_t port_ = 0;
+  std::mutex mutex_;
+  std::vector<std::weak_ptr<HttpSession>> sessions_;
+  bool stopped_ = false;
+};
+
+}  // namespace redress::api

@@ -1,0 +1,33 @@
+// ServerContext: the long-lived services every route handler may use, owned by ApiServer.
+//
+// Thread-safety: every member is itself thread-safe; the context is shared read-only.
+#pragma once
+
+#include <functional>
+
+#include "api/metrics.h"
+#include "api/server_config.h"
+#include "api/token_authenticator.h"
+#include "engine/time.h"
+#include "storage/case_store.h"
+#include "storage/directory_store.h"
+#include "storage/idempotency_store.h"
+
+namespace redress::api {
+
+class StreamHub;
+
+struct ServerContext {
+  const ServerConfig& config;
+  storage::CaseStore& store;
+  storage::DirectoryStore& directory;
+  storage::IdempotencyStore& idempotency;
+  TokenAuthenticator& auth;
+  Metrics& metrics;
+  const Clock& clock;
+  // Called after writes that may have produced outbox rows or journal entries: wakes the
+  // webhook sender and the live-update fan-out without waiting for their next poll.
+  std::function<void()> on_committed = [] {};
+};
+
+}  // namespace redress::api

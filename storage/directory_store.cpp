@@ -1,0 +1,578 @@
+#include "storage/directory_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <map>
+#include <string_view>
+
+#include "engine/field.h"  // utf8_length
+
+namespace redress::storage {
+namespace {
+
+constexpr size_t kMaxIdLength = 128;
+constexpr size_t kMaxTextBytes = 200;
+constexpr size_t kMaxListLimit = 1000;
+constexpr const char* kIdRule = "1 to 128 characters from A-Z, a-z, 0-9 and . _ @ -";
+constexpr const char* kAssignableRoles =
+    "agent, team_lead, supervisor, manager, admin or integration";
+
+// A value as an error message may show it: at most ~60 bytes, control characters escaped, and
+// every non-ASCII byte escaped when the value is not valid UTF-8 (messages end up in JSON).
+std::string shown(std::string_view value) {
+  constexpr size_t kShownBytes = 60;
+  const bool valid_utf8 = utf8_length(value).has_value();
+  std::string out;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    const bool continuation = (c & 0xC0) == 0x80;
+    if (out.size() >= kShownBytes && !(valid_utf8 && continuation)) {
+      out += "...";
+      break;
+    }
+    if (c < 0x20 || c == 0x7F || (c >= 0x80 && !valid_utf8)) {
+      constexpr const char* kHex = "0123456789ABCDEF";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+bool is_id_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '@' || c == '-';
+}
+
+// `what` names the field for the message ("team id"), `pointer` locates it in the request.
+std::optional<Error> check_id(std::string_view value, const std::string& what,
+                              const std::string& pointer) {
+  if (value.empty()) {
+    return Error{"INVALID_FIELD", what + " is empty; use " + kIdRule, pointer};
+  }
+  if (value.size() > kMaxIdLength) {
+    return Error{"INVALID_FIELD",
+                 what + " '" + shown(value) + "' is " + std::to_string(value.size()) +
+                     " characters long; use " + kIdRule,
+                 pointer};
+  }
+  if (!std::all_of(value.begin(), value.end(), is_id_char)) {
+    return Error{"INVALID_FIELD", what + " '" + shown(value) + "' is not valid; use " + kIdRule,
+                 pointer};
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> check_text(std::string_view value, const std::string& what,
+                                const std::string& pointer, bool required) {
+  if (required && value.empty()) {
+    return Error{"INVALID_FIELD",
+                 what + " is empty; give 1 to " + std::to_string(kMaxTextBytes) + " bytes of text",
+                 pointer};
+  }
+  if (!utf8_length(value)) {
+    return Error{"INVALID_FIELD", what + " '" + shown(value) + "' is not valid UTF-8", pointer};
+  }
+  if (value.size() > kMaxTextBytes) {
+    return Error{"INVALID_FIELD",
+                 what + " '" + shown(value) + "' is " + std::to_string(value.size()) +
+                     " bytes long; the maximum is " + std::to_string(kMaxTextBytes) + " bytes",
+                 pointer};
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> check_role(Role role, const std::string& pointer) {
+  if (role == Role::kSystem) {
+    return Error{
+        "INVALID_FIELD",
+        std::string("role 'system' is reserved for Redress itself; choose ") + kAssignableRoles,
+        pointer};
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> check_hash(const std::vector<unsigned char>& hash) {
+  if (hash.size() != kTokenHashBytes) {
+    return Error{"INVALID_FIELD",
+                 "token hash is " + std::to_string(hash.size()) +
+                     " bytes long; it must be the 32-byte SHA-256 of the token's secret",
+                 "/hash"};
+  }
+  return std::nullopt;
+}
+
+std::int64_t clamp_limit(size_t limit) {
+  return static_cast<std::int64_t>(std::clamp<size_t>(limit, 1, kMaxListLimit));
+}
+
+// A stored role Redress cannot read means the row was written by something else, or damaged.
+Role stored_role(const std::string& text, const char* table, const std::string& id) {
+  if (auto role = parse_role(text)) return *role;
+  throw SqliteError(SQLITE_CORRUPT, std::string(table) + " row '" + shown(id) +
+                                        "' has unknown role '" + shown(text) + "'");
+}
+
+std::optional<Instant> optional_instant(const Statement& row, int index) {
+  if (auto ms = row.column_optional_int(index)) return from_millis(*ms);
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> optional_millis(const std::optional<Instant>& t) {
+  if (t) return to_millis(*t);
+  return std::nullopt;
+}
+
+// --- rows ----------------------------------------------------------------------------------
+
+constexpr const char* kTeamColumns = "id, name, created_at";
+
+Team read_team(const Statement& row) {
+  return Team{row.column_text(0), row.column_text(1), from_millis(row.column_int(2))};
+}
+
+// Prefixed so that they can be joined with api_tokens.
+constexpr const char* kUserColumns =
+    "u.id, u.display_name, u.role, u.team_id, u.active, u.created_at";
+
+User read_user(const Statement& row, int first = 0) {
+  User user;
+  user.id = row.column_text(first);
+  user.display_name = row.column_text(first + 1);
+  user.role = stored_role(row.column_text(first + 2), "users", user.id);
+  user.team_id = row.column_text(first + 3);  // NULL reads as ""
+  user.active = row.column_int(first + 4) != 0;
+  user.created_at = from_millis(row.column_int(first + 5));
+  return user;
+}
+
+constexpr const char* kTokenColumns =
+    "t.id, t.user_id, t.role, t.label, t.created_at, t.expires_at, t.revoked_at, t.last_used_at";
+constexpr int kTokenColumnCount = 8;
+
+ApiToken read_token(const Statement& row) {
+  ApiToken token;
+  token.id = row.column_text(0);
+  token.user_id = row.column_text(1);
+  token.role = stored_role(row.column_text(2), "api_tokens", token.id);
+  token.label = row.column_text(3);
+  token.created_at = from_millis(row.column_int(4));
+  token.expires_at = optional_instant(row, 5);
+  token.revoked_at = optional_instant(row, 6);
+  token.last_used_at = optional_instant(row, 7);
+  return token;
+}
+
+// The lookups below serve both the writer (WriteContext) and the readers (ReadContext).
+
+template <typename Context>
+std::optional<Team> load_team(Context& context, const std::string& id) {
+  auto select =
+      context.statement(std::string("SELECT ") + kTeamColumns + " FROM teams WHERE id = ?");
+  select->bind(1, id);
+  if (!select->step()) return std::nullopt;
+  return read_team(*select);
+}
+
+template <typename Context>
+std::optional<User> load_user(Context& context, const std::string& id) {
+  auto select =
+      context.statement(std::string("SELECT ") + kUserColumns + " FROM users AS u WHERE u.id = ?");
+  select->bind(1, id);
+  if (!select->step()) return std::nullopt;
+  return read_user(*select);
+}
+
+template <typename Context>
+std::optional<ApiToken> load_token(Context& context, const std::string& id) {
+  auto select = context.statement(std::string("SELECT ") + kTokenColumns +
+                                  " FROM api_tokens AS t WHERE t.id = ?");
+  select->bind(1, id);
+  if (!select->step()) return std::nullopt;
+  return read_token(*select);
+}
+
+bool token_hash_taken(WriteContext& context, const std::vector<unsigned char>& hash) {
+  auto select = context.statement("SELECT 1 FROM api_tokens WHERE token_hash = ?");
+  select->bind_blob(1, hash.data(), static_cast<int>(hash.size()));
+  return select->step();
+}
+
+Error team_not_found(const std::string& team_id) {
+  return Error{"NOT_FOUND",
+               "team '" + team_id + "' does not exist; create it first, or leave team_id empty",
+               "/team_id"};
+}
+
+// The checks above run before every insert, and the single writer leaves no race between a
+// check and its insert, so a constraint failure here means a rule of the schema the checks do
+// not know. It becomes a clear error (the savepoint is rolled back) rather than the generic
+// STORAGE_CONSTRAINT. Other SQLite errors keep unwinding to the writer, which must see them (a
+// full disk may have ended the whole transaction).
+template <typename T, typename Work>
+std::function<Result<T>(WriteContext&)> guarded(Work work) {
+  return [work = std::move(work)](WriteContext& context) -> Result<T> {
+    try {
+      return work(context);
+    } catch (const SqliteError& e) {
+      if ((e.code() & 0xff) != SQLITE_CONSTRAINT || !context.db().in_transaction()) throw;
+      switch (e.code()) {
+        case SQLITE_CONSTRAINT_PRIMARYKEY:
+        case SQLITE_CONSTRAINT_UNIQUE:
+          return Error{
+              "ALREADY_EXISTS",
+              std::string("the row already exists (") + e.what() + "); nothing was written", ""};
+        case SQLITE_CONSTRAINT_FOREIGNKEY:
+          return Error{"NOT_FOUND",
+                       std::string("a referenced row does not exist (") + e.what() +
+                           "); nothing was written",
+                       ""};
+        default:
+          return Error{"INVALID_FIELD",
+                       std::string("the database refused the values (") + e.what() +
+                           "); nothing was written",
+                       ""};
+      }
+    }
+  };
+}
+
+}  // namespace
+
+// --- teams -----------------------------------------------------------------------------------
+
+void DirectoryStore::create_team(Team team, std::function<void(Result<Team>)> done) {
+  auto invalid = check_id(team.id, "team id", "/id");
+  if (!invalid) invalid = check_text(team.name, "team name", "/name", true);
+  if (invalid) {
+    done(*invalid);
+    return;
+  }
+  // The work may run twice (a batch SQLite aborted is retried write by write): it only reads
+  // what it captured.
+  auto work = [team = std::move(team)](WriteContext& context) -> Result<Team> {
+    if (load_team(context, team.id)) {
+      return Error{"ALREADY_EXISTS", "team '" + team.id + "' already exists; choose another id",
+                   "/id"};
+    }
+    auto insert = context.statement("INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)");
+    insert->bind(1, team.id).bind(2, team.name).bind(3, to_millis(team.created_at));
+    insert->run();
+    return team;
+  };
+  store_.write<Team>(guarded<Team>(std::move(work)), std::move(done));
+}
+
+Result<std::optional<Team>> DirectoryStore::get_team(const std::string& id) const {
+  return store_.read<std::optional<Team>>(
+      [&](ReadContext& context) { return load_team(context, id); });
+}
+
+Result<std::vector<Team>> DirectoryStore::list_teams(const std::string& after_id,
+                                                     size_t limit) const {
+  return store_.read<std::vector<Team>>([&](ReadContext& context) {
+    auto select = context.statement(std::string("SELECT ") + kTeamColumns +
+                                    " FROM teams WHERE id > ? ORDER BY id LIMIT ?");
+    select->bind(1, after_id).bind(2, clamp_limit(limit));
+    std::vector<Team> teams;
+    while (select->step()) teams.push_back(read_team(*select));
+    return teams;
+  });
+}
+
+// --- users -----------------------------------------------------------------------------------
+
+namespace {
+
+std::optional<Error> check_user_fields(const std::optional<std::string>& display_name,
+                                       const std::optional<Role>& role,
+                                       const std::optional<std::string>& team_id) {
+  if (display_name) {
+    if (auto e = check_text(*display_name, "display name", "/display_name", true)) return e;
+  }
+  if (role) {
+    if (auto e = check_role(*role, "/role")) return e;
+  }
+  if (team_id && !team_id->empty()) {
+    if (auto e = check_id(*team_id, "team id", "/team_id")) return e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void DirectoryStore::create_user(User user, std::function<void(Result<User>)> done) {
+  auto invalid = check_id(user.id, "user id", "/id");
+  if (!invalid) invalid = check_user_fields(user.display_name, user.role, user.team_id);
+  if (invalid) {
+    done(*invalid);
+    return;
+  }
+  auto work = [user = std::move(user)](WriteContext& context) -> Result<User> {
+    if (load_user(context, user.id)) {
+      return Error{"ALREADY_EXISTS", "user '" + user.id + "' already exists; choose another id",
+                   "/id"};
+    }
+    if (!user.team_id.empty() && !load_team(context, user.team_id)) {
+      return team_not_found(user.team_id);
+    }
+    auto insert = context.statement(
+        "INSERT INTO users (id, display_name, role, team_id, active, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
+    insert->bind(1, user.id)
+        .bind(2, user.display_name)
+        .bind(3, role_name(user.role))
+        .bind_or_null(4, user.team_id)
+        .bind(5, user.active ? 1 : 0)
+        .bind(6, to_millis(user.created_at));
+    insert->run();
+    return user;
+  };
+  store_.write<User>(guarded<User>(std::move(work)), std::move(done));
+}
+
+Result<std::optional<User>> DirectoryStore::get_user(const std::string& id) const {
+  return store_.read<std::optional<User>>(
+      [&](ReadContext& context) { return load_user(context, id); });
+}
+
+Result<std::vector<User>> DirectoryStore::list_users(const std::string& team_id,
+                                                     const std::string& after_id,
+                                                     size_t limit) const {
+  return store_.read<std::vector<User>>([&](ReadContext& context) {
+    // Two statements rather than "(? = '' OR team_id = ?)", which would keep SQLite from using
+    // users_by_team.
+    const std::string sql = std::string("SELECT ") + kUserColumns + " FROM users AS u WHERE " +
+                            (team_id.empty() ? "u.id > ?1" : "u.team_id = ?3 AND u.id > ?1") +
+                            " ORDER BY u.id LIMIT ?2";
+    auto select = context.statement(sql);
+    select->bind(1, after_id).bind(2, clamp_limit(limit));
+    if (!team_id.empty()) select->bind(3, team_id);
+    std::vector<User> users;
+    while (select->step()) users.push_back(read_user(*select));
+    return users;
+  });
+}
+
+void DirectoryStore::update_user(std::string id, UserPatch patch,
+                                 std::function<void(Result<User>)> done) {
+  auto invalid = check_id(id, "user id", "/id");
+  if (!invalid) invalid = check_user_fields(patch.display_name, patch.role, patch.team_id);
+  if (invalid) {
+    done(*invalid);
+    return;
+  }
+  auto work = [id = std::move(id),
+               patch = std::move(patch)](WriteContext& context) -> Result<User> {
+    auto found = load_user(context, id);
+    if (!found) return Error{"NOT_FOUND", "user '" + id + "' does not exist", "/id"};
+    User user = std::move(*found);
+    const Role old_role = user.role;
+    if (patch.display_name) user.display_name = *patch.display_name;
+    if (patch.role) user.role = *patch.role;
+    if (patch.active) user.active = *patch.active;
+    if (patch.team_id) {
+      if (!patch.team_id->empty() && !load_team(context, *patch.team_id)) {
+        return team_not_found(*patch.team_id);
+      }
+      user.team_id = *patch.team_id;
+    }
+    auto update = context.statement(
+        "UPDATE users SET display_name = ?, role = ?, team_id = ?, active = ? WHERE id = ?");
+    update->bind(1, user.display_name)
+        .bind(2, role_name(user.role))
+        .bind_or_null(3, user.team_id)
+        .bind(4, user.active ? 1 : 0)
+        .bind(5, user.id);
+    update->run();
+    if (user.role != old_role) {
+      // A user's tokens carry the user's role (create_token insists on it); keep it so.
+      auto tokens = context.statement("UPDATE api_tokens SET role = ? WHERE user_id = ?");
+      tokens->bind(1, role_name(user.role)).bind(2, user.id);
+      tokens->run();
+    }
+    return user;
+  };
+  store_.write<User>(guarded<User>(std::move(work)), std::move(done));
+}
+
+// --- tokens ----------------------------------------------------------------------------------
+
+void DirectoryStore::create_token(NewToken token, Instant now,
+                                  std::function<void(Result<ApiToken>)> done) {
+  auto invalid = check_id(token.id, "token id", "/id");
+  if (!invalid) invalid = check_hash(token.hash);
+  if (!invalid && !token.user_id.empty()) invalid = check_id(token.user_id, "user id", "/user_id");
+  if (!invalid) invalid = check_role(token.role, "/role");
+  if (!invalid) invalid = check_text(token.label, "token label", "/label", false);
+  if (!invalid && token.expires_at && *token.expires_at <= now) {
+    invalid = Error{"INVALID_FIELD",
+                    "expiry " + format_rfc3339(*token.expires_at) +
+                        " is not in the future; give a later time, or none for a token that "
+                        "does not expire",
+                    "/expires_at"};
+  }
+  if (invalid) {
+    done(*invalid);
+    return;
+  }
+  auto work = [token = std::move(token), now](WriteContext& context) -> Result<ApiToken> {
+    if (load_token(context, token.id)) {
+      return Error{"ALREADY_EXISTS", "token '" + token.id + "' already exists; choose another id",
+                   "/id"};
+    }
+    if (token_hash_taken(context, token.hash)) {
+      // Two secrets with one SHA-256 do not happen by chance: the same secret was issued twice.
+      return Error{"ALREADY_EXISTS", "another token already has this hash; generate a new secret",
+                   "/hash"};
+    }
+    if (!token.user_id.empty()) {
+      auto user = load_user(context, token.user_id);
+      if (!user) {
+        return Error{"NOT_FOUND",
+                     "user '" + token.user_id +
+                         "' does not exist; create the user first, or leave user_id empty for a "
+                         "token not tied to a person",
+                     "/user_id"};
+      }
+      if (!user->active) {
+        return Error{"INVALID_FIELD",
+                     "user '" + token.user_id +
+                         "' is deactivated and could not use a token; reactivate the user first",
+                     "/user_id"};
+      }
+      if (user->role != token.role) {
+        return Error{"INVALID_FIELD",
+                     std::string("role '") + role_name(token.role) + "' differs from user '" +
+                         user->id + "''s role '" + role_name(user->role) +
+                         "'; a user's token carries the user's role",
+                     "/role"};
+      }
+    }
+    auto insert = context.statement(
+        "INSERT INTO api_tokens (id, token_hash, user_id, role, label, created_at, expires_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    insert->bind(1, token.id)
+        .bind_blob(2, token.hash.data(), static_cast<int>(token.hash.size()))
+        .bind_or_null(3, token.user_id)
+        .bind(4, role_name(token.role))
+        .bind(5, token.label)
+        .bind(6, to_millis(now))
+        .bind_or_null(7, optional_millis(token.expires_at));
+    insert->run();
+    ApiToken stored;
+    stored.id = token.id;
+    stored.user_id = token.user_id;
+    stored.role = token.role;
+    stored.label = token.label;
+    stored.created_at = now;
+    stored.expires_at = token.expires_at;
+    return stored;
+  };
+  store_.write<ApiToken>(guarded<ApiToken>(std::move(work)), std::move(done));
+}
+
+Result<std::vector<ApiToken>> DirectoryStore::list_tokens(const std::string& user_id,
+                                                          bool include_revoked,
+                                                          const std::string& after_id,
+                                                          size_t limit) const {
+  return store_.read<std::vector<ApiToken>>([&](ReadContext& context) {
+    // Composed from fixed fragments only (four texts in all); every value is bound.
+    const std::string sql =
+        std::string("SELECT ") + kTokenColumns + " FROM api_tokens AS t WHERE t.id > ?1" +
+        (user_id.empty() ? "" : " AND t.user_id = ?3") +
+        (include_revoked ? "" : " AND t.revoked_at IS NULL") + " ORDER BY t.id LIMIT ?2";
+    auto select = context.statement(sql);
+    select->bind(1, after_id).bind(2, clamp_limit(limit));
+    if (!user_id.empty()) select->bind(3, user_id);
+    std::vector<ApiToken> tokens;
+    while (select->step()) tokens.push_back(read_token(*select));
+    return tokens;
+  });
+}
+
+void DirectoryStore::revoke_token(std::string id, Instant now,
+                                  std::function<void(Result<ApiToken>)> done) {
+  if (auto invalid = check_id(id, "token id", "/id")) {
+    done(*invalid);
+    return;
+  }
+  auto work = [id = std::move(id), now](WriteContext& context) -> Result<ApiToken> {
+    auto token = load_token(context, id);
+    if (!token) return Error{"NOT_FOUND", "token '" + id + "' does not exist", "/id"};
+    if (!token->revoked_at) {
+      auto update = context.statement(
+          "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+      update->bind(1, to_millis(now)).bind(2, id);
+      update->run();
+      token->revoked_at = now;
+    }
+    return std::move(*token);
+  };
+  store_.write<ApiToken>(guarded<ApiToken>(std::move(work)), std::move(done));
+}
+
+Result<std::optional<TokenGrant>> DirectoryStore::find_token(
+    const std::vector<unsigned char>& hash) const {
+  if (auto invalid = check_hash(hash)) return *invalid;
+  return store_.read<std::optional<TokenGrant>>(
+      [&](ReadContext& context) -> std::optional<TokenGrant> {
+        auto select =
+            context.statement(std::string("SELECT ") + kTokenColumns + ", " + kUserColumns +
+                              " FROM api_tokens AS t LEFT JOIN users AS u "
+                              "ON u.id = t.user_id WHERE t.token_hash = ?");
+        select->bind_blob(1, hash.data(), static_cast<int>(hash.size()));
+        if (!select->step()) return std::nullopt;
+        TokenGrant grant;
+        grant.token = read_token(*select);
+        if (!select->column_is_null(kTokenColumnCount)) {
+          grant.user = read_user(*select, kTokenColumnCount);
+        }
+        return grant;
+      });
+}
+
+void DirectoryStore::touch_tokens(std::vector<std::pair<std::string, Instant>> used,
+                                  std::function<void(Result<size_t>)> done) {
+  // One update per token, with its latest use: a batch may hold several uses of one token.
+  std::map<std::string, Instant> latest;
+  for (auto& [id, at] : used) {
+    auto [slot, inserted] = latest.emplace(std::move(id), at);
+    if (!inserted) slot->second = std::max(slot->second, at);
+  }
+  if (latest.empty()) {
+    done(size_t{0});
+    return;
+  }
+  auto work = [latest = std::move(latest)](WriteContext& context) -> Result<size_t> {
+    size_t changed = 0;
+    for (const auto& [id, at] : latest) {
+      auto update = context.statement(
+          "UPDATE api_tokens SET last_used_at = ?1 "
+          "WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1)");
+      update->bind(1, to_millis(at)).bind(2, id);
+      update->run();
+      changed += static_cast<size_t>(context.db().changes());
+    }
+    return changed;
+  };
+  store_.write<size_t>(guarded<size_t>(std::move(work)), std::move(done));
+}
+
+Result<bool> DirectoryStore::has_active_admin_token(Instant now) const {
+  return store_.read<bool>([&](ReadContext& context) {
+    auto select = context.statement(
+        "SELECT EXISTS (SELECT 1 FROM api_tokens AS t LEFT JOIN users AS u ON u.id = t.user_id "
+        "WHERE t.role = ?1 AND t.revoked_at IS NULL "
+        "AND (t.expires_at IS NULL OR t.expires_at > ?2) "
+        "AND (t.user_id IS NULL OR (u.active = 1 AND u.role = ?1)))");
+    select->bind(1, role_name(Role::kAdmin)).bind(2, to_millis(now));
+    return select->step() && select->column_int(0) != 0;
+  });
+}
+
+}  // namespace redress::storage

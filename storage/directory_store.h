@@ -1,0 +1,153 @@
+// DirectoryStore: the people, teams and API tokens Redress knows, kept in the case database.
+//
+// Authentication asks it one question per request — "whose token has this hash?" (find_token) —
+// and administration manages the rows behind the answer: teams, users (with their role and
+// team), and bearer tokens. A token is stored only as the SHA-256 hash of its secret; the secret
+// is shown to its owner once and never reaches storage, logs or errors.
+//
+// Writes go through the CaseStore's single writer (group commit, one savepoint each) and answer
+// through `done`, called exactly once: on the writer thread after the commit is durable, or at
+// once on the calling thread when the input is invalid (nothing is queued) or the store refuses
+// the write (queue full, shutting down). `done` must not block: hand the result to your own
+// executor. Reads run on the store's read-only connections and return directly; they never wait
+// for the writer and see only committed state.
+//
+// Input is validated here, at the storage boundary, with INVALID_FIELD errors whose `pointer`
+// names the field (e.g. "/id", "/team_id"): ids are 1..128 characters of [A-Za-z0-9._@-]; names,
+// display names and labels are valid UTF-8 of at most 200 bytes (names and display names must
+// not be empty). Other error codes: ALREADY_EXISTS (an id, or a token hash, is taken), NOT_FOUND
+// (the row, or a team or user it refers to, does not exist) and the storage errors of
+// case_store.h. Listing limits are clamped to 1..1000; listings are ordered by id and continue
+// after `after_id` (keyset pagination: stable while rows are added).
+//
+// Nothing is ever deleted: a user leaves by being deactivated, a token by being revoked, so that
+// the journal's actor ids keep meaning someone.
+//
+// Thread-safety: every method may be called from any thread. DirectoryStore holds only a
+// reference to the CaseStore, which must outlive it and every write it queued.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/result.h"
+#include "engine/role.h"
+#include "engine/time.h"
+#include "storage/case_store.h"
+
+namespace redress::storage {
+
+struct Team {
+  std::string id;
+  std::string name;
+  Instant created_at{};
+};
+
+struct User {
+  std::string id;
+  std::string display_name;
+  Role role = Role::kAgent;  // any role but kSystem (Redress itself is nobody's account)
+  std::string team_id;       // empty: in no team
+  bool active = true;        // inactive users keep their rows; their tokens stop working
+  Instant created_at{};
+};
+
+// Changes to a user; fields left empty keep their value.
+struct UserPatch {
+  std::optional<std::string> display_name;
+  std::optional<Role> role;  // also moves the user's tokens to the new role (see update_user)
+  std::optional<std::string> team_id;  // "" = no team
+  std::optional<bool> active;
+};
+
+struct ApiToken {
+  std::string id;
+  std::string user_id;  // empty for tokens not tied to a user (another system's token)
+  Role role = Role::kAgent;
+  std::string label;
+  Instant created_at{};
+  std::optional<Instant> expires_at;    // none: never expires
+  std::optional<Instant> revoked_at;    // set once, by the first revoke
+  std::optional<Instant> last_used_at;  // as batched by touch_tokens; may lag behind use
+};
+
+inline constexpr size_t kTokenHashBytes = 32;  // SHA-256
+
+struct NewToken {
+  std::string id;
+  // Exactly 32 bytes: the SHA-256 of the secret. The secret itself never reaches storage.
+  std::vector<unsigned char> hash;
+  std::string user_id;  // empty: not tied to a user
+  Role role = Role::kAgent;
+  std::string label;
+  std::optional<Instant> expires_at;
+};
+
+// What authentication needs for one presented token.
+struct TokenGrant {
+  ApiToken token;
+  std::optional<User> user;  // the token's user, if any
+};
+
+class DirectoryStore {
+ public:
+  explicit DirectoryStore(CaseStore& store) : store_(store) {}
+  DirectoryStore(const DirectoryStore&) = delete;
+  DirectoryStore& operator=(const DirectoryStore&) = delete;
+
+  // --- teams ---------------------------------------------------------------------------------
+  // ALREADY_EXISTS when the id is taken. Answers the team as stored.
+  void create_team(Team team, std::function<void(Result<Team>)> done);
+  Result<std::optional<Team>> get_team(const std::string& id) const;
+  // Teams with id > after_id ("" = from the start), by id.
+  Result<std::vector<Team>> list_teams(const std::string& after_id, size_t limit) const;
+
+  // --- users ---------------------------------------------------------------------------------
+  // ALREADY_EXISTS when the id is taken; NOT_FOUND "/team_id" when the team does not exist;
+  // INVALID_FIELD "/role" for kSystem.
+  void create_user(User user, std::function<void(Result<User>)> done);
+  Result<std::optional<User>> get_user(const std::string& id) const;
+  // Users with id > after_id, by id; `team_id` non-empty: only that team's members.
+  Result<std::vector<User>> list_users(const std::string& team_id, const std::string& after_id,
+                                       size_t limit) const;
+  // Applies `patch` with the same checks as create_user; NOT_FOUND "/id" when there is no such
+  // user. Changing the role also changes the role of the user's tokens, in the same write: a
+  // token acts with its user's authority, and a demoted user must not keep the old one through a
+  // token issued earlier.
+  void update_user(std::string id, UserPatch patch, std::function<void(Result<User>)> done);
+
+  // --- tokens --------------------------------------------------------------------------------
+  // ALREADY_EXISTS "/id" when the id is taken ("/hash" when the hash is); INVALID_FIELD "/hash"
+  // unless the hash is 32 bytes; NOT_FOUND "/user_id" when a named user does not exist;
+  // INVALID_FIELD "/role" when a named user has another role, or for kSystem.
+  void create_token(NewToken token, Instant now, std::function<void(Result<ApiToken>)> done);
+  // Tokens with id > after_id, by id; `user_id` non-empty: only that user's tokens.
+  Result<std::vector<ApiToken>> list_tokens(const std::string& user_id, bool include_revoked,
+                                            const std::string& after_id, size_t limit) const;
+  // NOT_FOUND "/id" when there is no such token. Revoking a revoked token succeeds and keeps
+  // the first revoked_at (a retried revoke must not rewrite history).
+  void revoke_token(std::string id, Instant now, std::function<void(Result<ApiToken>)> done);
+  // The token with this hash and its user, whatever its state: revoked and expired tokens are
+  // returned too so that the caller can say why it refuses one. nullopt when no token has this
+  // hash. INVALID_FIELD "/hash" unless the hash is 32 bytes.
+  Result<std::optional<TokenGrant>> find_token(const std::vector<unsigned char>& hash) const;
+  // Records when tokens were last used, in ONE write for the whole batch: the server gathers
+  // last-used times in memory and flushes them periodically instead of writing per request.
+  // last_used_at only moves forward (an old, delayed batch cannot move it back); unknown ids are
+  // ignored. Answers how many tokens changed.
+  void touch_tokens(std::vector<std::pair<std::string, Instant>> used,
+                    std::function<void(Result<size_t>)> done);
+  // Whether some admin token would be accepted at `now`: not revoked, not expired, and either
+  // tied to no user or to an active admin user. `redress init` asks this to know whether the
+  // first admin token still has to be made.
+  Result<bool> has_active_admin_token(Instant now) const;
+
+ private:
+  CaseStore& store_;
+};
+
+}  // namespace redress::storage
