@@ -4,6 +4,9 @@
 // One run, on one machine, prints:
 //   1. the disk's ceiling: raw SQLite single-row durable commits (WAL, synchronous=FULL, one
 //      prepared INSERT of one small row per transaction, fresh file next to --db);
+//   1b. the schema's write ceiling: SQLite alone (prepared statements, no engine, no JSON)
+//      writing the rows of one complaint transition on the real schema, 64 per transaction, with
+//      8.5 and with 1 journal rows per transition, each as a ratio to (1);
 //   2. durable complaint transitions through CaseStore::execute with 1, 8 and 64 concurrent
 //      writers (each on its own case, alternating request_customer_info and
 //      customer_provided_info), each as a ratio to (1), plus CaseStore::stats();
@@ -21,6 +24,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -39,6 +43,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -323,8 +328,9 @@ RawResult raw_commit_rate(const std::string& path, double seconds) {
   return r;
 }
 
-// --- 2. concurrent writers -------------------------------------------------------------------
+// --- 1b. the schema's write ceiling -----------------------------------------------------------
 
+// The writers' cases (parts 1b and 2): complaints of team after_sales, all held by one agent.
 const Actor kAfterSalesAgent{"agent.bench", Role::kAgent, "after_sales"};
 
 CaseCommand complaint_for_writer(int n) {
@@ -339,6 +345,156 @@ CaseCommand complaint_for_writer(int n) {
   create.fields = {{"summary", "cuff seam split after one wash"}, {"category", "quality"}};
   return {"", Command{create, std::nullopt}, kAfterSalesAgent, wall_now()};
 }
+
+constexpr int kCeilingCases = 64;  // = the largest writer count of part 2, one transaction each
+
+struct CeilingResult {
+  std::uint64_t transitions = 0;
+  double seconds = 0;
+  double rate() const { return static_cast<double>(transitions) / seconds; }
+};
+
+int bind_one(sqlite3_stmt* s, int i, std::int64_t v) {
+  return sqlite3_bind_int64(s, i, v);
+}
+int bind_one(sqlite3_stmt* s, int i, std::string_view v) {
+  return sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+// Binds `values` to ?1, ?2, ... (texts must outlive the statement's next reset).
+template <typename... Values>
+void bind_all(sqlite3* db, sqlite3_stmt* s, const char* what, const Values&... values) {
+  int i = 0;
+  (raw_check(db, bind_one(s, ++i, values), what), ...);
+}
+// Binds, steps once (a write, or a read whose row is not needed) and resets.
+template <typename... Values>
+void run(sqlite3* db, sqlite3_stmt* s, const char* what, const Values&... values) {
+  if constexpr (sizeof...(values) > 0) bind_all(db, s, what, values...);
+  raw_check(db, sqlite3_step(s), what);
+  raw_check(db, sqlite3_reset(s), what);
+}
+std::string column_text(sqlite3* db, sqlite3_stmt* s, int i) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+  if (!text) fail(std::string("raw SQLite: NULL column: ") + sqlite3_errmsg(db));
+  return text;
+}
+
+// SQLite alone, on the real schema, writing what one complaint transition writes, batched as the
+// store batches 64 writers: a ceiling no work on the engine or the writer thread can beat.
+// Journal rows per transition alternate `rows_a` and `rows_b` (the real workload alternates two
+// transitions). Leaving out parts of the real write set only raises this ceiling: the outbox row,
+// request_customer_info's case_text (FTS5) row, and the 2 of 7 case indexes the store's upsert
+// rewrites but this UPDATE does not touch (customer, category).
+CeilingResult schema_ceiling(const std::string& path,
+                             const std::shared_ptr<const redress::Engine>& engine, int rows_a,
+                             int rows_b, double seconds) {
+  // Real rows, snapshots and timers: a fresh file created and migrated by CaseStore itself.
+  remove_database_files(path);
+  StoreOptions defaults;  // the store's pragmas, applied again below
+  defaults.path = path;
+  std::vector<std::string> ids;
+  {
+    auto store = open_store(defaults, engine);
+    for (int n = 0; n < kCeilingCases; ++n) {
+      auto created = store->execute(complaint_for_writer(n));
+      if (!created.ok() || !created.value().accepted()) fail("seeding: " + describe(created));
+      ids.push_back(created.value().snapshot.id);
+    }
+  }  // closed: drained and checkpointed
+  sqlite3* db = nullptr;
+  raw_check(db, sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), "open");
+  const std::string pragmas =
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+      "PRAGMA cache_size = -" +
+      std::to_string(defaults.writer_cache_mib * 1024) +
+      "; PRAGMA wal_autocheckpoint = " + std::to_string(defaults.wal_autocheckpoint_pages);
+  raw_check(db, sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, nullptr), "pragmas");
+  std::vector<sqlite3_stmt*> all;
+  auto prepare = [&](const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    raw_check(db, sqlite3_prepare_v2(db, sql, -1, &s, nullptr), sql);
+    all.push_back(s);
+    return s;
+  };
+  auto* begin = prepare("BEGIN IMMEDIATE");
+  auto* commit = prepare("COMMIT");
+  auto* savepoint = prepare("SAVEPOINT one_transition");
+  auto* release = prepare("RELEASE one_transition");
+  auto* read = prepare("SELECT snapshot, version FROM cases WHERE id = ?");
+  auto* last_seq = prepare("SELECT coalesce(max(case_seq), 0) FROM case_events WHERE case_id = ?");
+  auto* update = prepare(
+      "UPDATE cases SET version = ?2, state = ?3, sla_due = ?4, updated_at = ?5, snapshot = ?6 "
+      "WHERE id = ?1");
+  auto* append = prepare(
+      "INSERT INTO case_events (case_id, case_seq, case_version, type, at, actor_id, actor_role, "
+      "data) VALUES (?, ?, ?, ?, ?, ?, 'agent', ?)");
+  auto* list_timers = prepare("SELECT timer_key, name, kind FROM timers WHERE case_id = ? LIMIT 2");
+  auto* timer_delete = prepare("DELETE FROM timers WHERE case_id = ? AND timer_key = ?");
+  auto* timer_insert = prepare(
+      "INSERT INTO timers (case_id, timer_key, name, kind, due_at, fire_at, set_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  // Two of each case's own timers (a new complaint holds its SLA warning and breach timers).
+  std::vector<std::vector<std::array<std::string, 3>>> timers;  // key, name, kind
+  for (const auto& id : ids) {
+    bind_all(db, list_timers, "SELECT timers", id);
+    auto& rows = timers.emplace_back();
+    while (sqlite3_step(list_timers) == SQLITE_ROW) {
+      rows.push_back({column_text(db, list_timers, 0), column_text(db, list_timers, 1),
+                      column_text(db, list_timers, 2)});
+    }
+    raw_check(db, sqlite3_reset(list_timers), "SELECT timers");
+    if (rows.size() != 2) fail("seeded case " + id + " holds fewer than 2 timers");
+  }
+
+  CeilingResult r;
+  const auto start = Clock::now();
+  const auto until = start + std::chrono::duration<double>(seconds);
+  while (Clock::now() < until) {
+    run(db, begin, "BEGIN");
+    for (size_t c = 0; c < ids.size(); ++c) {
+      const std::string& id = ids[c];
+      const std::int64_t now = redress::storage::to_millis(wall_now());
+      run(db, savepoint, "SAVEPOINT");
+      bind_all(db, read, "SELECT case", id);
+      if (sqlite3_step(read) != SQLITE_ROW) fail("reading case " + id + ": " + sqlite3_errmsg(db));
+      // A copy, as the store re-serialises it: the same ~2.2 KB goes back into the row.
+      const std::string snapshot = column_text(db, read, 0);
+      const std::int64_t version = sqlite3_column_int64(read, 1) + 1;
+      raw_check(db, sqlite3_reset(read), "SELECT case");
+      bind_all(db, last_seq, "SELECT max(case_seq)", id);
+      raw_check(db, sqlite3_step(last_seq), "SELECT max(case_seq)");
+      std::int64_t case_seq = sqlite3_column_int64(last_seq, 0);
+      raw_check(db, sqlite3_reset(last_seq), "SELECT max(case_seq)");
+      // The indexed columns these transitions change: state, sla_due, updated_at.
+      run(db, update, "UPDATE cases", id, version,
+          version % 2 ? "confirming" : "awaiting_customer_info", now + 4 * 3'600'000 + version, now,
+          snapshot);
+      for (int e = 0; e < (version % 2 ? rows_a : rows_b); ++e) {
+        // ~100 bytes, the journal's typical data size (timer.set 81, case.transitioned 126).
+        const std::string data =
+            R"({"key":"sla:first_response:breach","name":"sla_breach","kind":"sla","due":")" +
+            std::to_string(now + e) + R"(","entry":)" + std::to_string(e) + "}";
+        run(db, append, "INSERT INTO case_events", id, ++case_seq, version,
+            e == 0 ? "case.transitioned" : "timer.set", now, kAfterSalesAgent.id, data);
+      }
+      for (const auto& [key, name, kind] : timers[c]) {
+        run(db, timer_delete, "DELETE FROM timers", id, key);
+        run(db, timer_insert, "INSERT INTO timers", id, key, name, kind, now + 3'600'000,
+            now + 3'600'000, now);
+      }
+      run(db, release, "RELEASE");
+    }
+    run(db, commit, "COMMIT");
+    r.transitions += ids.size();
+  }
+  r.seconds = seconds_since(start);
+  for (auto* s : all) sqlite3_finalize(s);
+  raw_check(db, sqlite3_close(db), "close");
+  remove_database_files(path);
+  return r;
+}
+
+// --- 2. concurrent writers -------------------------------------------------------------------
 
 struct WriterRun {
   int writers = 0;
@@ -699,6 +855,29 @@ int main(int argc, char** argv) {
             << " commits/s  (the disk's ceiling for one-at-a-time durable commits; "
             << fixed(1e3 / raw.rate(), 2) << " ms each)\n\n";
 
+  // 1b. ------------------------------------------------------------------------------------------
+  std::cout << "[1b] the schema's write ceiling: SQLite alone applying one transition's rows "
+               "(real schema and store pragmas, 64 cases created by CaseStore, then per transition "
+               "in a savepoint: read the case, update its row with its snapshot, K journal rows, "
+               "2 timer rows replaced; 64 transitions per transaction)\n"
+            << std::flush;
+  struct CeilingRun {
+    std::string k, detail;  // journal rows per transition, and what they stand for
+    int rows_a, rows_b;
+    CeilingResult result;
+  };
+  std::vector<CeilingRun> ceilings = {
+      {"8.5", "journal rows (8 and 9 alternating: part 2's measured 8.5 per command)", 8, 9, {}},
+      {"1", "journal row (what one row per decision would cost)", 1, 1, {}}};
+  for (auto& c : ceilings) {
+    c.result = schema_ceiling((dir / "schema-ceiling-bench.db").string(), engine, c.rows_a,
+                              c.rows_b, options.seconds);
+    std::cout << "    K = " << c.k << " " << c.detail << ": " << with_commas(c.result.rate())
+              << " transitions/s = " << fixed(c.result.rate() / raw.rate(), 2) << "x raw\n"
+              << std::flush;
+  }
+  std::cout << "\n";
+
   // 2. -------------------------------------------------------------------------------------------
   std::cout << "[2] durable complaint transitions through CaseStore::execute (synchronous=FULL, "
                "fresh database; request_customer_info / customer_provided_info alternating, one "
@@ -870,6 +1049,12 @@ int main(int argc, char** argv) {
   auto verdict = [](bool pass) { return std::string(pass ? "PASS" : "MISS"); };
   std::vector<Row> rows;
   rows.push_back({"raw SQLite durable commits/s (disk ceiling)", with_commas(raw.rate()), "-", ""});
+  for (const auto& c : ceilings) {
+    rows.push_back(
+        {"schema ceiling, SQLite alone, K = " + c.k + " (x raw)",
+         with_commas(c.result.rate()) + " (" + fixed(c.result.rate() / raw.rate(), 2) + "x)", "-",
+         ""});
+  }
   for (const auto& run : runs) {
     const double ratio = run.rate() / raw.rate();
     const bool targeted = run.writers == 64;
