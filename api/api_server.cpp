@@ -6,7 +6,10 @@
 #include "api/admin_bootstrap.h"
 #include "api/listener.h"
 #include "api/routes.h"
+#include "api/stream_hub.h"
+#include "api/webhook_sender.h"
 #include "storage/schema.h"
+#include "storage/webhook_store.h"
 
 namespace redress::api {
 
@@ -118,12 +121,43 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
   }
   server->directory_ = std::make_unique<storage::DirectoryStore>(*server->store_);
   server->idempotency_ = std::make_unique<storage::IdempotencyStore>(*server->store_);
+  server->webhooks_ = std::make_unique<storage::WebhookStore>(*server->store_);
   server->auth_ = std::make_unique<TokenAuthenticator>(*server->directory_);
-  server->context_ = std::unique_ptr<ServerContext>(
-      new ServerContext{server->config_, *server->store_, *server->directory_,
-                        *server->idempotency_, *server->auth_, server->metrics_, clock});
+  server->context_ = std::unique_ptr<ServerContext>(new ServerContext{
+      server->config_, *server->store_, *server->directory_, *server->idempotency_,
+      *server->webhooks_, *server->auth_, server->metrics_, clock});
+
+  WebhookSenderOptions webhook_options;
+  webhook_options.ca_file = config.webhook_ca_file;
+  webhook_options.max_in_flight = config.webhook_concurrency;
+  if (auto checked = WebhookSender::check_options(webhook_options); !checked.ok()) {
+    return checked.error();
+  }
+  server->sender_ = std::make_unique<WebhookSender>(
+      server->ioc_, *server->webhooks_, webhook_options, [&clock] { return clock.now(); });
+  auto* raw = server.get();
+  server->hub_ = std::make_unique<StreamHub>(
+      server->ioc_, *server->store_,
+      [raw](const Request& request, Instant now) {
+        return raw->service_->authenticate(request, now);
+      },
+      clock, config.stream_queue_limit);
+  // Whatever committed may have written journal entries and outbox rows: wake both tails.
+  server->context_->on_committed = [raw] {
+    raw->hub_->poke();
+    raw->sender_->poke();
+  };
   server->service_ =
       std::make_unique<ApiService>(*server->context_, build_router(*server->context_));
+
+  auto head = server->store_->read<std::int64_t>([](storage::ReadContext& read) {
+    auto s = read.statement("SELECT coalesce(max(seq), 0) FROM case_events");
+    s->step();
+    return s->column_int(0);
+  });
+  if (!head.ok()) return head.error();
+  server->counted_seq_ = head.value();
+  server->register_gauges();
 
   auto admin = ensure_admin_token(*server->directory_, clock.now());
   if (!admin.ok()) return admin.error();
@@ -141,12 +175,10 @@ ApiServer::~ApiServer() {
 Status ApiServer::start() {
   // Timers that fell due while the server was down fire first, in due order.
   fire_due_timers_now();
-  listener_ = std::make_shared<Listener>(
-      ioc_, *service_, config_, [](boost::beast::tcp_stream stream, Request) {
-        // The WebSocket stream is not wired yet: refuse the upgrade by closing.
-        boost::beast::error_code ignored;
-        stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-      });
+  listener_ = std::make_shared<Listener>(ioc_, *service_, config_,
+                                         [this](boost::beast::tcp_stream stream, Request request) {
+                                           hub_->accept(std::move(stream), std::move(request));
+                                         });
   if (auto listening = listener_->listen(config_.host, config_.port); !listening.ok()) {
     return listening;
   }
@@ -155,6 +187,7 @@ Status ApiServer::start() {
     io_threads_.emplace_back([this] { ioc_.run(); });
   }
   background_ = std::thread([this] { background_loop(); });
+  sender_->start();
   return Status::Ok();
 }
 
@@ -176,6 +209,76 @@ size_t ApiServer::fire_due_timers_now() {
   return fired.value();
 }
 
+void ApiServer::register_gauges() {
+  metrics_.describe_counter("redress_sla_warnings_total", "SLA clocks that reached their warning.");
+  metrics_.describe_counter("redress_sla_breaches_total", "SLA clocks that breached.");
+  metrics_.describe_counter("redress_escalations_total", "Cases escalated, by level reached.");
+  auto* store = store_.get();
+  const auto grouped = [store](const char* sql, const char* label) {
+    return [store, sql, label]() {
+      std::vector<Metrics::Sample> samples;
+      auto rows = store->read<std::vector<Metrics::Sample>>([sql, label](storage::ReadContext& r) {
+        std::vector<Metrics::Sample> out;
+        auto s = r.statement(sql);
+        while (s->step()) {
+          out.push_back({{{label, s->column_text(0)}}, static_cast<double>(s->column_int(1))});
+        }
+        return out;
+      });
+      if (rows.ok()) samples = std::move(rows).value();
+      return samples;
+    };
+  };
+  metrics_.register_gauge(
+      "redress_open_cases", "Open cases by state.",
+      grouped("SELECT state, count(*) FROM cases WHERE closed_at IS NULL GROUP BY state", "state"));
+  metrics_.register_gauge("redress_pending_approvals", "Approvals waiting, by required role.",
+                          grouped("SELECT required_role, count(*) FROM approvals "
+                                  "WHERE status = 'pending' GROUP BY required_role",
+                                  "required_role"));
+  metrics_.register_gauge("redress_webhook_queue_depth",
+                          "Webhook deliveries pending (due or waiting to retry).", [this] {
+                            auto depth = sender_->queue_depth();
+                            return std::vector<Metrics::Sample>{
+                                {{}, depth.ok() ? static_cast<double>(depth.value()) : -1}};
+                          });
+  metrics_.register_gauge("redress_webhook_attempts", "Webhook delivery attempts by outcome.",
+                          [this] {
+                            const auto c = sender_->counters();
+                            return std::vector<Metrics::Sample>{
+                                {{{"outcome", "succeeded"}}, static_cast<double>(c.succeeded)},
+                                {{{"outcome", "failed"}}, static_cast<double>(c.failed)},
+                                {{{"outcome", "dead"}}, static_cast<double>(c.dead)},
+                                {{{"outcome", "gone"}}, static_cast<double>(c.gone)}};
+                          });
+  metrics_.register_gauge("redress_websocket_connections", "Open WebSocket connections.", [this] {
+    return std::vector<Metrics::Sample>{{{}, static_cast<double>(hub_->connection_count())}};
+  });
+}
+
+void ApiServer::count_journal() {
+  while (true) {
+    auto batch = store_->journal_after(counted_seq_, 1000);
+    if (!batch.ok() || batch.value().empty()) return;
+    for (const auto& e : batch.value()) {
+      counted_seq_ = e.seq;
+      const auto& type = e.event.type;
+      if (type == "sla.warning" || type == "sla.breached") {
+        const auto clock =
+            e.event.data.contains("clock") ? e.event.data.at("clock") : nlohmann::json();
+        const std::string name = clock.is_object() ? clock.value("name", "") : "";
+        metrics_.increment(
+            type == "sla.warning" ? "redress_sla_warnings_total" : "redress_sla_breaches_total",
+            {{"clock", name}});
+      } else if (type == "case.escalated") {
+        metrics_.increment("redress_escalations_total",
+                           {{"to_level", e.event.data.value("to_level", "")}});
+      }
+    }
+    if (batch.value().size() < 1000) return;
+  }
+}
+
 void ApiServer::housekeeping() {
   auto used = auth_->take_last_used();
   if (!used.empty()) directory_->touch_tokens(std::move(used), [](Result<size_t>) {});
@@ -188,6 +291,7 @@ void ApiServer::background_loop() {
   while (!stopping_) {
     lock.unlock();
     fire_due_timers_now();
+    count_journal();
     if (std::chrono::steady_clock::now() >= next_housekeeping) {
       housekeeping();
       next_housekeeping = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -215,6 +319,14 @@ void ApiServer::stop() {
     }
   }
   if (background_.joinable()) background_.join();
+  if (hub_) hub_->stop();
+  if (sender_ && !io_threads_.empty()) {
+    // In-flight deliveries finish (each bounded by its timeout) and are recorded.
+    std::promise<void> stopped;
+    auto done = stopped.get_future();
+    sender_->stop([&stopped] { stopped.set_value(); });
+    done.wait_for(std::chrono::seconds(20));
+  }
   ioc_.stop();
   for (auto& t : io_threads_) {
     if (t.joinable()) t.join();

@@ -28,6 +28,8 @@
 namespace redress::api {
 
 class Listener;
+class StreamHub;
+class WebhookSender;
 
 class ApiServer {
  public:
@@ -45,6 +47,9 @@ class ApiServer {
   void wait();
 
   storage::CaseStore& store() { return *store_; }
+  storage::WebhookStore& webhooks() { return *webhooks_; }
+  WebhookSender& webhook_sender() { return *sender_; }
+  StreamHub& stream_hub() { return *hub_; }
   ServerContext& context() { return *context_; }
   // Runs the timer loop's work once now (tests advance a fake clock then call this instead of
   // waiting for the next tick). Returns how many timers fired.
@@ -54,18 +59,25 @@ class ApiServer {
   explicit ApiServer(const ServerConfig& config, const Clock& clock);
   void background_loop();
   void housekeeping();
+  void register_gauges();
+  // Counts what the journal records (SLA warnings and breaches, escalations) since start-up.
+  void count_journal();
 
   ServerConfig config_;
   const Clock& clock_;
   std::unique_ptr<storage::CaseStore> store_;
   std::unique_ptr<storage::DirectoryStore> directory_;
   std::unique_ptr<storage::IdempotencyStore> idempotency_;
+  std::unique_ptr<storage::WebhookStore> webhooks_;
   std::unique_ptr<TokenAuthenticator> auth_;
   Metrics metrics_;
   std::unique_ptr<ServerContext> context_;
   std::unique_ptr<ApiService> service_;
   boost::asio::io_context ioc_;
   std::shared_ptr<Listener> listener_;
+  std::unique_ptr<WebhookSender> sender_;
+  std::unique_ptr<StreamHub> hub_;
+  std::int64_t counted_seq_ = 0;  // journal entries counted into the metrics so far
   std::vector<std::thread> io_threads_;
   std::thread background_;
   std::mutex mutex_;

@@ -12,6 +12,7 @@
 #include "storage/case_store.h"
 #include "storage/directory_store.h"
 #include "storage/idempotency_store.h"
+#include "storage/webhook_store.h"
 
 namespace redress::api {
 
@@ -22,6 +23,7 @@ struct ServerContext {
   storage::CaseStore& store;
   storage::DirectoryStore& directory;
   storage::IdempotencyStore& idempotency;
+  storage::WebhookStore& webhooks;
   TokenAuthenticator& auth;
   Metrics& metrics;
   const Clock& clock;

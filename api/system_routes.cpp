@@ -74,6 +74,11 @@ void add_system_routes(Router& router, ServerContext& context) {
 Router build_router(ServerContext& context) {
   Router router;
   add_system_routes(router, context);
+  add_case_routes(router, context);
+  add_compensation_routes(router, context);
+  add_webhook_routes(router, context);
+  add_admin_routes(router, context);
+  add_workflow_routes(router, context);
   return router;
 }
 

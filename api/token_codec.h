@@ -7,6 +7,7 @@
 // Thread-safety: free functions, safe from any thread.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,5 +34,7 @@ std::string random_hex(size_t bytes);
 
 // base64url without padding.
 std::string base64url(const unsigned char* data, size_t size);
+// The inverse; nullopt for characters outside the alphabet or an impossible length.
+std::optional<std::string> base64url_decode(std::string_view text);
 
 }  // namespace redress::api

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds Redress and runs its main job on the embedded defaults:
-# validates the shipped workflow definitions and walks a demo complaint through all five stages,
-# stored in the embedded SQLite database data/demo.db and verified by replaying its journal.
+# Builds Redress and starts the server on the embedded defaults: the SQLite database
+# data/redress.db (created on first start, when the first admin token is printed), the shipped
+# workflows, http://127.0.0.1:8080. Options are passed on: scripts/run.sh --port 9000
+# (see build/api/redress serve --help). Stop it with Ctrl-C: in-flight requests finish first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -12,4 +13,4 @@ cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/nu
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)" --target redress
 
 build/api/redress validate workflows/*.json
-exec build/api/redress demo --workflows workflows "$@"
+exec build/api/redress serve --workflows workflows "$@"

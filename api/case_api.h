@@ -1,0 +1,52 @@
+// Shared pieces of the case endpoints: JSON views of cases and journal entries, ETags, and
+// running one engine command through the store with optimistic concurrency and idempotency.
+//
+// Thread-safety: free functions; run_case_command answers from the storage writer's thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "api/request_context.h"
+#include "api/server_context.h"
+#include "storage/case_store.h"
+
+namespace redress::api {
+
+nlohmann::json stored_event_json(const storage::StoredEvent& event);
+nlohmann::json case_summary_json(const storage::CaseSummary& summary);
+// The body every command endpoint answers with: the case after the command and the journal
+// entries it wrote.
+nlohmann::json command_outcome_json(const storage::CommandOutcome& outcome);
+
+// "\"7\"" for version 7 (a strong ETag: the case version).
+std::string case_etag(std::int64_t version);
+
+// If-Match: nullopt when absent or "*"; the version when it is one strong ETag of ours;
+// INVALID_HEADER otherwise. `required` turns absence into PRECONDITION_REQUIRED.
+std::variant<std::optional<std::int64_t>, ApiProblem> parse_if_match(const RequestContext& ctx,
+                                                                     bool required);
+
+struct CommandRun {
+  std::string case_id;  // empty for CreateCase
+  CommandBody body;
+  std::optional<std::int64_t> expected_version;
+  http::status success = http::status::ok;
+  bool location = false;  // 201 Created: add Location: /v1/cases/{id}
+};
+
+// Runs the command through the store (never blocking this thread) and answers: the outcome
+// JSON with ETag on success, the engine's rejection or the storage error as problem+json.
+// With an Idempotency-Key header (POST only) the first response is stored — for an accepted
+// command in the same transaction as its effects — and replayed to retries; the same key with
+// another body is 422 and a retry while the first still runs is 409.
+void run_case_command(ServerContext& context, RequestPtr ctx, Responder respond, CommandRun run);
+
+// Loads the case named by the {id} path parameter, or answers 404 and returns nullopt.
+std::optional<CaseSnapshot> load_case_or_404(ServerContext& context, const RequestContext& ctx,
+                                             const Responder& respond);
+
+}  // namespace redress::api

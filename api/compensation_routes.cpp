@@ -1,0 +1,147 @@
+// Compensation: the policy's suggested remedies, proposals, the approval queue, approval
+// decisions and execution reported by other systems.
+#include "api/case_api.h"
+#include "api/json_body.h"
+#include "api/routes.h"
+
+namespace redress::api {
+namespace {
+
+const std::vector<Role> kLadder = {Role::kAgent, Role::kTeamLead, Role::kSupervisor,
+                                   Role::kManager};
+const std::vector<Role> kApprovers = {Role::kTeamLead, Role::kSupervisor, Role::kManager};
+const std::vector<Role> kReaders = {Role::kAgent,   Role::kTeamLead, Role::kSupervisor,
+                                    Role::kManager, Role::kAdmin,    Role::kIntegration};
+
+std::optional<nlohmann::json> body_object(const RequestContext& ctx, const Responder& respond) {
+  auto parsed = parse_json_object(ctx.request);
+  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+    respond.problem(ctx, *problem);
+    return std::nullopt;
+  }
+  return std::get<nlohmann::json>(std::move(parsed));
+}
+
+void suggest_remedies(ServerContext& context, RequestPtr ctx, Responder respond) {
+  auto snapshot = load_case_or_404(context, *ctx, respond);
+  if (!snapshot) return;
+  auto remedies = nlohmann::json::array();
+  for (const auto& r : context.store.engine().suggest_remedies(*snapshot)) {
+    remedies.push_back({{"type", compensation_type_name(r.type)},
+                        {"estimated_cost", money_to_json(r.estimated_cost)},
+                        {"note", r.note},
+                        {"rule_id", r.rule_id}});
+  }
+  respond.json(*ctx, http::status::ok, {{"case_id", snapshot->id}, {"remedies", remedies}});
+}
+
+void propose(ServerContext& context, RequestPtr ctx, Responder respond) {
+  auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader in(*body, "", {"type", "value", "note"});
+  ProposeCompensation proposal;
+  proposal.type = in.string("type", true, 64).value_or("");
+  proposal.value = in.money("value", true).value_or(Money{});
+  proposal.note = in.string("note", false, 8000).value_or("");
+  if (!in.ok()) return respond.problem(*ctx, in.problem());
+  run_case_command(
+      context, ctx, respond,
+      {ctx->param("id"), std::move(proposal), std::nullopt, http::status::created, false});
+}
+
+void decide(ServerContext& context, RequestPtr ctx, Responder respond) {
+  auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader in(*body, "", {"decision", "reason"});
+  DecideApproval decision;
+  decision.approval_id = ctx->param("approval_id");
+  const auto verdict = in.string("decision", true, 16).value_or("");
+  if (!verdict.empty() && verdict != "approve" && verdict != "reject") {
+    in.add("/decision", "must be \"approve\" or \"reject\"");
+  }
+  decision.approve = verdict == "approve";
+  decision.reason = in.string("reason", false, 8000).value_or("");
+  if (!in.ok()) return respond.problem(*ctx, in.problem());
+  run_case_command(context, ctx, respond,
+                   {ctx->param("id"), std::move(decision), std::nullopt, http::status::ok, false});
+}
+
+void executed(ServerContext& context, RequestPtr ctx, Responder respond) {
+  auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader in(*body, "", {"reference"});
+  MarkCompensationExecuted done;
+  done.compensation_id = ctx->param("compensation_id");
+  done.reference = in.string("reference", true, 256).value_or("");
+  if (!in.ok()) return respond.problem(*ctx, in.problem());
+  run_case_command(context, ctx, respond,
+                   {ctx->param("id"), std::move(done), std::nullopt, http::status::ok, false});
+}
+
+void approval_queue(ServerContext& context, RequestPtr ctx, Responder respond) {
+  QueryReader q(*ctx);
+  q.allow_only({"role", "page_size"});
+  const auto requested = q.string("role", 32);
+  const auto limit = q.integer("page_size", 1, 1000).value_or(100);
+  if (!q.ok()) return respond.problem(*ctx, q.problem());
+  // Each role has its own queue; someone higher on the ladder may look at a lower queue.
+  Role role = ctx->actor().role;
+  if (requested) {
+    auto parsed = parse_role(*requested);
+    const auto mine = ladder_rank(ctx->actor().role);
+    const auto theirs = parsed ? ladder_rank(*parsed) : std::nullopt;
+    if (!theirs || !mine || *theirs > *mine) {
+      return respond.problem(
+          *ctx, ApiProblem{"FORBIDDEN",
+                           "you may look at the approval queue of your own role or a role below "
+                           "it on the ladder (agent, team_lead, supervisor, manager)",
+                           {{"/query/role", "not a queue you may read"}},
+                           {},
+                           {}});
+    }
+    role = *parsed;
+  }
+  auto pending = context.store.pending_approvals(role_name(role), static_cast<size_t>(limit));
+  if (!pending.ok()) return respond.problem(*ctx, from_error(pending.error()));
+  auto out = nlohmann::json::array();
+  for (const auto& a : pending.value()) {
+    out.push_back({{"case_id", a.case_id},
+                   {"approval_id", a.approval_id},
+                   {"kind", a.kind},
+                   {"subject", a.subject},
+                   {"required_role", a.required_role},
+                   {"requested_by", a.requested_by},
+                   {"team", a.team.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.team)},
+                   {"requested_at", format_rfc3339(a.requested_at)},
+                   {"self_proposed", a.requested_by == ctx->actor().id}});
+  }
+  respond.json(*ctx, http::status::ok, {{"role", role_name(role)}, {"approvals", out}});
+}
+
+}  // namespace
+
+void add_compensation_routes(Router& router, ServerContext& context) {
+  auto bind = [&context](void (*handler)(ServerContext&, RequestPtr, Responder)) -> Handler {
+    return [&context, handler](RequestPtr ctx, Responder respond) {
+      handler(context, std::move(ctx), std::move(respond));
+    };
+  };
+  router.add({http::verb::get, "/v1/cases/{id}/remedies", "suggestRemedies",
+              "read the compensation policy's suggested remedies", kReaders, true,
+              bind(suggest_remedies)});
+  router.add({http::verb::post, "/v1/cases/{id}/compensations", "proposeCompensation",
+              "propose compensation", kLadder, true, bind(propose)});
+  router.add({http::verb::post, "/v1/cases/{id}/approvals/{approval_id}", "decideApproval",
+              "approve or reject", kApprovers, true, bind(decide)});
+  router.add({http::verb::post,
+              "/v1/cases/{id}/compensations/{compensation_id}/execution",
+              "markCompensationExecuted",
+              "report a compensation as executed",
+              {Role::kIntegration},
+              true,
+              bind(executed)});
+  router.add({http::verb::get, "/v1/approvals", "listApprovals", "read the approval queue",
+              kApprovers, true, bind(approval_queue)});
+}
+
+}  // namespace redress::api

@@ -1,0 +1,619 @@
+// WebhookStore on real SQLite files: subscriptions and their rules, the outbox fan-out (exactly
+// once, across restarts), due work, attempts and their outcomes, redelivery, secret rotation.
+#include <future>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "storage/sqlite.h"
+#include "storage/webhook_store.h"
+#include "tests/storage/storage_test_support.h"
+
+using namespace redress;
+using namespace redress::storage;
+using namespace redress::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// 24 bytes, and 32 bytes after rotation (Standard Webhooks' published example secret first).
+constexpr const char* kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+constexpr const char* kSecret2 = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+// Blocks until a callback-style write answers (the writer thread calls `done`).
+template <typename T, typename Start>
+Result<T> await(Start&& start) {
+  auto promise = std::make_shared<std::promise<Result<T>>>();
+  auto answer = promise->get_future();
+  start([promise](Result<T> result) { promise->set_value(std::move(result)); });
+  return answer.get();
+}
+
+template <typename T>
+T require_ok(Result<T> result) {
+  BOOST_REQUIRE_MESSAGE(result.ok(),
+                        (result.ok() ? "" : result.error().code + ": " + result.error().message));
+  return std::move(result).value();
+}
+
+Subscription create(WebhookStore& webhooks, const std::string& id,
+                    std::vector<std::string> types = {"*"},
+                    const std::string& url = "https://hooks.example.com/redress") {
+  return require_ok(await<Subscription>([&](auto done) {
+    webhooks.create(NewSubscription{id, url, std::move(types), kSecret, "test endpoint"},
+                    monday_morning(), std::move(done));
+  }));
+}
+
+Error create_error(WebhookStore& webhooks, NewSubscription subscription) {
+  auto result = await<Subscription>([&](auto done) {
+    webhooks.create(std::move(subscription), monday_morning(), std::move(done));
+  });
+  BOOST_REQUIRE(!result.ok());
+  return result.error();
+}
+
+NewSubscription valid_subscription() {
+  return NewSubscription{"crm", "https://crm.example.com/hooks", {"case.*"}, kSecret, ""};
+}
+
+// Inserts an outbox row as a decision would; answers its id.
+std::int64_t add_outbox(CaseStore& store, const std::string& type, Instant created_at) {
+  static int counter = 0;
+  const auto webhook_id = "msg_test_" + std::to_string(++counter);
+  return require_ok(store
+                        .write<std::int64_t>([=](WriteContext& context) -> Result<std::int64_t> {
+                          auto insert = context.statement(
+                              "INSERT INTO outbox (webhook_id, event_type, case_id, payload, "
+                              "created_at) VALUES (?, ?, 'C-1', ?, ?) RETURNING id");
+                          insert->bind(1, webhook_id)
+                              .bind(2, type)
+                              .bind(3, R"({"type":")" + type + R"(","data":{}})")
+                              .bind(4, to_millis(created_at));
+                          BOOST_REQUIRE(insert->step());
+                          return insert->column_int(0);
+                        })
+                        .get());
+}
+
+DispatchResult dispatch(WebhookStore& webhooks, Instant now, size_t limit = 100) {
+  return require_ok(
+      await<DispatchResult>([&](auto done) { webhooks.dispatch(now, limit, std::move(done)); }));
+}
+
+std::vector<Delivery> deliveries_of(WebhookStore& webhooks, const std::string& subscription) {
+  return require_ok(webhooks.deliveries(subscription, std::nullopt, 0, 1000));
+}
+
+Delivery record(WebhookStore& webhooks, std::int64_t delivery_id, AttemptRecord attempt,
+                AttemptOutcome outcome) {
+  return require_ok(await<Delivery>(
+      [&](auto done) { webhooks.record_attempt(delivery_id, attempt, outcome, std::move(done)); }));
+}
+
+}  // namespace
+
+namespace redress::storage {
+inline std::ostream& boost_test_print_type(std::ostream& out, DeliveryStatus status) {
+  return out << delivery_status_name(status);
+}
+}  // namespace redress::storage
+
+BOOST_AUTO_TEST_SUITE(webhook_store)
+
+BOOST_AUTO_TEST_CASE(creates_gets_lists_and_updates_subscriptions) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  WebhookStore webhooks(*store);
+
+  const auto created = create(webhooks, "crm", {"case.*", "approval.requested"});
+  BOOST_TEST(created.id == "crm");
+  BOOST_TEST(created.enabled);
+  BOOST_TEST(created.secret == kSecret);
+  BOOST_TEST(created.description == "test endpoint");
+  create(webhooks, "audit");
+  create(webhooks, "billing", {"compensation.*"});
+
+  auto got = require_ok(webhooks.get("crm"));
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST(got->url == "https://hooks.example.com/redress");
+  BOOST_TEST((got->event_types == std::vector<std::string>{"case.*", "approval.requested"}));
+  BOOST_TEST(got->created_at == monday_morning());
+  BOOST_TEST(!got->previous_secret.has_value());
+  BOOST_TEST(!require_ok(webhooks.get("nobody")).has_value());
+
+  const auto page1 = require_ok(webhooks.list("", 2));
+  BOOST_REQUIRE(page1.size() == 2u);
+  BOOST_TEST(page1[0].id == "audit");
+  BOOST_TEST(page1[1].id == "billing");
+  const auto page2 = require_ok(webhooks.list(page1.back().id, 2));
+  BOOST_REQUIRE(page2.size() == 1u);
+  BOOST_TEST(page2[0].id == "crm");
+
+  const auto later = monday_morning() + 1h;
+  SubscriptionPatch patch;
+  patch.url = "http://10.0.0.5:8080/in";
+  patch.event_types = std::vector<std::string>{"*"};
+  patch.description = "moved";
+  auto updated = require_ok(await<Subscription>(
+      [&](auto done) { webhooks.update("crm", patch, later, std::move(done)); }));
+  BOOST_TEST(updated.url == "http://10.0.0.5:8080/in");
+  BOOST_TEST((updated.event_types == std::vector<std::string>{"*"}));
+  BOOST_TEST(updated.description == "moved");
+  BOOST_TEST(updated.updated_at == later);
+  BOOST_TEST(updated.created_at == monday_morning());
+
+  // Disabled, then re-enabled: the reason goes away.
+  auto disabled = require_ok(await<Subscription>(
+      [&](auto done) { webhooks.disable("crm", "maintenance window", later, std::move(done)); }));
+  BOOST_TEST(!disabled.enabled);
+  BOOST_TEST(disabled.disabled_reason == "maintenance window");
+  SubscriptionPatch enable;
+  enable.enabled = true;
+  auto enabled = require_ok(await<Subscription>(
+      [&](auto done) { webhooks.update("crm", enable, later, std::move(done)); }));
+  BOOST_TEST(enabled.enabled);
+  BOOST_TEST(enabled.disabled_reason == "");
+  BOOST_TEST(require_ok(webhooks.get("crm"))->disabled_reason == "");
+
+  auto missing = await<Subscription>(
+      [&](auto done) { webhooks.update("nobody", enable, later, std::move(done)); });
+  BOOST_REQUIRE(!missing.ok());
+  BOOST_TEST(missing.error().code == "NOT_FOUND");
+  auto duplicate = await<Subscription>(
+      [&](auto done) { webhooks.create(valid_subscription(), monday_morning(), std::move(done)); });
+  BOOST_REQUIRE(!duplicate.ok());
+  BOOST_TEST(duplicate.error().code == "ALREADY_EXISTS");
+  BOOST_TEST(duplicate.error().pointer == "/id");
+}
+
+BOOST_AUTO_TEST_CASE(invalid_subscriptions_are_refused_with_a_pointer) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  WebhookStore webhooks(*store);
+
+  const auto refused = [&](auto change, const std::string& pointer) {
+    auto s = valid_subscription();
+    change(s);
+    const auto error = create_error(webhooks, s);
+    BOOST_TEST(error.code == "INVALID_FIELD");
+    BOOST_TEST(error.pointer == pointer, error.message);
+  };
+  refused([](NewSubscription& s) { s.id = ""; }, "/id");
+  refused([](NewSubscription& s) { s.id = "has space"; }, "/id");
+  refused([](NewSubscription& s) { s.id = "a@b"; }, "/id");
+  refused([](NewSubscription& s) { s.id = std::string(129, 'a'); }, "/id");
+  refused([](NewSubscription& s) { s.url = "ftp://example.com/"; }, "/url");
+  refused([](NewSubscription& s) { s.url = "https://"; }, "/url");
+  refused([](NewSubscription& s) { s.url = "https:///path"; }, "/url");
+  refused([](NewSubscription& s) { s.url = "https://user:pw@example.com/"; }, "/url");
+  refused([](NewSubscription& s) { s.url = "https://example.com:99999/"; }, "/url");
+  refused([](NewSubscription& s) { s.url = "https://example.com:/"; }, "/url");
+  refused([](NewSubscription& s) { s.url = "https://exa mple.com/"; }, "/url");
+  refused([](NewSubscription& s) { s.url = "https://example.com/" + std::string(2048, 'a'); },
+          "/url");
+  refused([](NewSubscription& s) { s.event_types = {}; }, "/event_types");
+  refused([](NewSubscription& s) { s.event_types = std::vector<std::string>(51, "case.*"); },
+          "/event_types");
+  refused([](NewSubscription& s) { s.event_types = {"case.created", ""}; }, "/event_types/1");
+  refused([](NewSubscription& s) { s.event_types = {"case..created"}; }, "/event_types/0");
+  refused([](NewSubscription& s) { s.event_types = {"*.created"}; }, "/event_types/0");
+  refused([](NewSubscription& s) { s.event_types = {"case.*.x"}; }, "/event_types/0");
+  refused([](NewSubscription& s) { s.event_types = {"case created"}; }, "/event_types/0");
+  refused([](NewSubscription& s) { s.event_types = {std::string(101, 'a')}; }, "/event_types/0");
+  refused([](NewSubscription& s) { s.secret = ""; }, "/secret");
+  refused([](NewSubscription& s) { s.secret = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"; }, "/secret");
+  refused([](NewSubscription& s) { s.secret = "whsec_c2hvcnQ="; }, "/secret");  // 5 bytes
+  refused([](NewSubscription& s) { s.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS"; },
+          "/secret");
+  refused([](NewSubscription& s) { s.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2La!aSw"; },
+          "/secret");
+  refused([](NewSubscription& s) { s.description = std::string(501, 'd'); }, "/description");
+  refused([](NewSubscription& s) { s.description = "\xff\xfe"; }, "/description");
+
+  // Patches follow the same rules.
+  create(webhooks, "crm");
+  SubscriptionPatch patch;
+  patch.event_types = std::vector<std::string>{};
+  auto result = await<Subscription>(
+      [&](auto done) { webhooks.update("crm", patch, monday_morning(), std::move(done)); });
+  BOOST_REQUIRE(!result.ok());
+  BOOST_TEST(result.error().pointer == "/event_types");
+  auto same = await<Subscription>([&](auto done) {
+    webhooks.rotate_secret("crm", kSecret, monday_morning(), std::move(done));
+  });
+  BOOST_REQUIRE(!same.ok());
+  BOOST_TEST(same.error().pointer == "/secret");
+  BOOST_TEST(require_ok(webhooks.list("", 10)).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(urls_are_taken_apart_for_connecting) {
+  auto plain = require_ok(parse_webhook_url("http://example.com"));
+  BOOST_TEST(!plain.tls);
+  BOOST_TEST(plain.host == "example.com");
+  BOOST_TEST(plain.port == "80");
+  BOOST_TEST(plain.target == "/");
+
+  auto tls = require_ok(parse_webhook_url("HTTPS://Example.com:8443/in/hook?x=1#frag"));
+  BOOST_TEST(tls.tls);
+  BOOST_TEST(tls.host == "Example.com");
+  BOOST_TEST(tls.port == "8443");
+  BOOST_TEST(tls.target == "/in/hook?x=1");
+
+  auto query = require_ok(parse_webhook_url("https://example.com?token=abc"));
+  BOOST_TEST(query.port == "443");
+  BOOST_TEST(query.target == "/?token=abc");
+
+  auto v6 = require_ok(parse_webhook_url("http://[::1]:9000/x"));
+  BOOST_TEST(v6.host == "::1");
+  BOOST_TEST(v6.port == "9000");
+  BOOST_TEST(!parse_webhook_url("http://[::1/x").ok());
+  BOOST_TEST(!parse_webhook_url("http://[::1]x/").ok());
+  BOOST_TEST(!parse_webhook_url("http://example.com:0/").ok());
+}
+
+BOOST_AUTO_TEST_CASE(event_type_patterns_match_exactly_or_by_prefix) {
+  BOOST_TEST(event_type_matches("*", "case.created"));
+  BOOST_TEST(event_type_matches("case.*", "case.created"));
+  BOOST_TEST(event_type_matches("case.*", "case.sla.breached"));
+  BOOST_TEST(!event_type_matches("case.*", "case"));
+  BOOST_TEST(!event_type_matches("case.*", "cases.created"));
+  BOOST_TEST(!event_type_matches("case.*", "compensation.approved"));
+  BOOST_TEST(event_type_matches("case.escalated", "case.escalated"));
+  BOOST_TEST(!event_type_matches("case.escalated", "case.escalated.again"));
+  BOOST_TEST(!event_type_matches("case.escalated", "case.escalate"));
+}
+
+BOOST_AUTO_TEST_CASE(dispatch_fans_out_to_matching_enabled_subscriptions_exactly_once) {
+  TempDir dir;
+  const auto options = options_for(dir);
+  const auto now = monday_morning();
+  std::vector<std::int64_t> outbox;
+  {
+    auto store = open_store(options);
+    WebhookStore webhooks(*store);
+    create(webhooks, "all", {"*"});
+    create(webhooks, "cases", {"case.*"});
+    create(webhooks, "escalations", {"case.escalated"});
+    create(webhooks, "off", {"*"});
+    require_ok(await<Subscription>(
+        [&](auto done) { webhooks.disable("off", "not yet", now, std::move(done)); }));
+
+    outbox.push_back(add_outbox(*store, "case.escalated", now - 2min));
+    outbox.push_back(add_outbox(*store, "compensation.approved", now - 1min));
+    BOOST_TEST(require_ok(webhooks.has_undispatched()));
+
+    const auto first = dispatch(webhooks, now);
+    BOOST_TEST(first.outbox_rows == 2u);
+    BOOST_TEST(first.deliveries == 4u);  // all x2, cases x1, escalations x1
+    BOOST_TEST(!require_ok(webhooks.has_undispatched()));
+    const auto again = dispatch(webhooks, now);
+    BOOST_TEST(again.outbox_rows == 0u);
+    BOOST_TEST(again.deliveries == 0u);
+
+    BOOST_TEST(deliveries_of(webhooks, "all").size() == 2u);
+    BOOST_TEST(deliveries_of(webhooks, "cases").size() == 1u);
+    BOOST_TEST(deliveries_of(webhooks, "escalations").size() == 1u);
+    BOOST_TEST(deliveries_of(webhooks, "off").empty());
+    const auto escalation = deliveries_of(webhooks, "escalations").front();
+    BOOST_TEST(escalation.event_type == "case.escalated");
+    BOOST_TEST(escalation.outbox_id == outbox[0]);
+    BOOST_TEST(escalation.status == DeliveryStatus::kPending);
+    BOOST_TEST(escalation.attempts == 0);
+    BOOST_REQUIRE(escalation.next_attempt_at.has_value());
+    BOOST_TEST(*escalation.next_attempt_at == now - 2min);  // due since the event happened
+  }
+  {
+    // Reopened: the cursor was durable, nothing is fanned out twice.
+    auto store = open_store(options);
+    WebhookStore webhooks(*store);
+    BOOST_TEST(!require_ok(webhooks.has_undispatched()));
+    const auto after_restart = dispatch(webhooks, now);
+    BOOST_TEST(after_restart.outbox_rows == 0u);
+    BOOST_TEST(after_restart.deliveries == 0u);
+
+    // A real command's outbox rows (case.created, ...) reach the matching subscriptions.
+    const auto outcome = accept(*store, create_complaint(now + 1h));
+    BOOST_REQUIRE(!outcome.webhook_ids.empty());
+    const auto real = dispatch(webhooks, now + 1h);
+    BOOST_TEST(real.outbox_rows == outcome.webhook_ids.size());
+    const auto all = deliveries_of(webhooks, "all");
+    BOOST_TEST(all.size() == 2u + outcome.webhook_ids.size());
+    BOOST_TEST(all.back().outbox_id == outbox[0]);  // newest first
+    bool created_delivered = false;
+    for (const auto& d : deliveries_of(webhooks, "cases")) {
+      if (d.event_type == "case.created") created_delivered = true;
+      BOOST_TEST(d.event_type.rfind("case.", 0) == 0u);
+    }
+    BOOST_TEST(created_delivered);
+    BOOST_TEST(deliveries_of(webhooks, "off").empty());
+    const auto pending = require_ok(webhooks.pending_count());
+    BOOST_TEST(pending ==
+               static_cast<std::int64_t>(all.size() + deliveries_of(webhooks, "cases").size() +
+                                         deliveries_of(webhooks, "escalations").size()));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_dispatch_cursor_moves_batch_by_batch_and_survives_restart) {
+  TempDir dir;
+  const auto options = options_for(dir);
+  const auto now = monday_morning();
+  {
+    auto store = open_store(options);
+    WebhookStore webhooks(*store);
+    create(webhooks, "all");
+    for (int i = 0; i < 5; ++i) add_outbox(*store, "case.updated", now);
+    const auto first = dispatch(webhooks, now, 2);
+    BOOST_TEST(first.outbox_rows == 2u);
+    BOOST_TEST(first.deliveries == 2u);
+  }
+  {
+    auto store = open_store(options);
+    WebhookStore webhooks(*store);
+    BOOST_TEST(require_ok(webhooks.has_undispatched()));
+    const auto second = dispatch(webhooks, now, 2);
+    BOOST_TEST(second.outbox_rows == 2u);
+    const auto third = dispatch(webhooks, now, 2);
+    BOOST_TEST(third.outbox_rows == 1u);
+    BOOST_TEST(dispatch(webhooks, now, 2).outbox_rows == 0u);
+    const auto all = deliveries_of(webhooks, "all");
+    BOOST_REQUIRE(all.size() == 5u);
+    std::set<std::int64_t> outbox_ids;
+    for (const auto& d : all) outbox_ids.insert(d.outbox_id);
+    BOOST_TEST(outbox_ids.size() == 5u);  // each row once
+  }
+}
+
+BOOST_AUTO_TEST_CASE(due_deliveries_come_in_due_order_without_disabled_or_excluded_ones) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  WebhookStore webhooks(*store);
+  const auto now = monday_morning();
+  create(webhooks, "a");
+  create(webhooks, "b");
+  add_outbox(*store, "case.created", now - 3min);
+  add_outbox(*store, "case.updated", now - 5min);  // older event, later row
+  // An event stamped later than the dispatcher's clock (clock skew) is due at once.
+  add_outbox(*store, "case.closed", now + 10min);
+  dispatch(webhooks, now);
+
+  auto due = require_ok(webhooks.due_deliveries(now, 100));
+  BOOST_REQUIRE(due.size() == 6u);
+  const std::vector<std::string> order = {"case.updated", "case.updated", "case.created",
+                                          "case.created", "case.closed",  "case.closed"};
+  for (size_t i = 0; i < due.size(); ++i) {
+    BOOST_TEST(due[i].event_type == order[i]);
+    if (i > 0) BOOST_TEST(due[i - 1].next_attempt_at <= due[i].next_attempt_at);
+  }
+  BOOST_TEST(due[0].url == "https://hooks.example.com/redress");
+  BOOST_TEST((due[0].secrets == std::vector<std::string>{kSecret}));
+  BOOST_TEST(due[0].payload == R"({"type":"case.updated","data":{}})");
+  BOOST_TEST(due[0].webhook_id.rfind("msg_test_", 0) == 0u);
+  BOOST_TEST(due[0].attempts == 0);
+  BOOST_TEST(due[0].next_attempt_at == now - 5min);
+
+  BOOST_TEST(require_ok(webhooks.due_deliveries(now, 1)).size() == 1u);
+  BOOST_TEST(require_ok(webhooks.due_deliveries(now - 4min, 100)).size() == 2u);  // not yet due
+
+  // In-flight deliveries and saturated subscriptions are left out.
+  DueFilter filter;
+  filter.exclude_deliveries = {due[0].id};
+  filter.exclude_subscriptions = {"b"};
+  const auto filtered = require_ok(webhooks.due_deliveries(now, 100, filter));
+  for (const auto& d : filtered) {
+    BOOST_TEST(d.id != due[0].id);
+    BOOST_TEST(d.subscription_id == "a");
+  }
+
+  // A disabled subscription's deliveries wait, and come back when it is enabled again.
+  require_ok(await<Subscription>(
+      [&](auto done) { webhooks.disable("b", "paused", now, std::move(done)); }));
+  for (const auto& d : require_ok(webhooks.due_deliveries(now, 100))) {
+    BOOST_TEST(d.subscription_id == "a");
+  }
+  SubscriptionPatch enable;
+  enable.enabled = true;
+  require_ok(
+      await<Subscription>([&](auto done) { webhooks.update("b", enable, now, std::move(done)); }));
+  BOOST_TEST(require_ok(webhooks.due_deliveries(now, 100)).size() == 6u);
+}
+
+BOOST_AUTO_TEST_CASE(record_attempt_applies_each_outcome) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  WebhookStore webhooks(*store);
+  const auto now = monday_morning();
+  create(webhooks, "a");
+  for (int i = 0; i < 3; ++i) add_outbox(*store, "case.updated", now);
+  dispatch(webhooks, now);
+  const auto due = require_ok(webhooks.due_deliveries(now, 100));
+  BOOST_REQUIRE(due.size() == 3u);
+
+  // Retry, then success.
+  auto retried = record(webhooks, due[0].id, AttemptRecord{now, 500, 12, "HTTP 500"},
+                        AttemptOutcome::retry_at(now + 5s));
+  BOOST_TEST(retried.status == DeliveryStatus::kPending);
+  BOOST_TEST(retried.attempts == 1);
+  BOOST_TEST(retried.round_attempts == 1);
+  BOOST_TEST((retried.next_attempt_at == std::optional<Instant>(now + 5s)));
+  BOOST_TEST((retried.last_status_code == std::optional<int>(500)));
+  BOOST_TEST((retried.last_latency_ms == std::optional<std::int64_t>(12)));
+  BOOST_TEST(retried.last_error == "HTTP 500");
+  BOOST_TEST(require_ok(webhooks.due_deliveries(now, 100)).size() == 2u);  // not due until +5s
+
+  auto succeeded =
+      record(webhooks, due[0].id, AttemptRecord{now + 5s, 204, 7, ""}, AttemptOutcome::succeeded());
+  BOOST_TEST(succeeded.status == DeliveryStatus::kSucceeded);
+  BOOST_TEST(succeeded.attempts == 2);
+  BOOST_TEST(!succeeded.next_attempt_at.has_value());
+  BOOST_TEST((succeeded.last_status_code == std::optional<int>(204)));
+  BOOST_TEST(succeeded.last_error == "");
+
+  const auto attempts = require_ok(webhooks.attempts(due[0].id));
+  BOOST_REQUIRE(attempts.size() == 2u);
+  BOOST_TEST(attempts[0].attempt == 1);
+  BOOST_TEST(attempts[0].record.started_at == now);
+  BOOST_TEST((attempts[0].record.status_code == std::optional<int>(500)));
+  BOOST_TEST(attempts[0].record.error == "HTTP 500");
+  BOOST_TEST(attempts[1].attempt == 2);
+  BOOST_TEST(attempts[1].record.latency_ms == 7);
+  BOOST_TEST(attempts[1].record.error == "");
+
+  // No HTTP answer at all, schedule exhausted: dead.
+  auto dead =
+      record(webhooks, due[1].id, AttemptRecord{now, std::nullopt, 15000, "timed out after 15 s"},
+             AttemptOutcome::dead());
+  BOOST_TEST(dead.status == DeliveryStatus::kDead);
+  BOOST_TEST(!dead.last_status_code.has_value());
+  BOOST_TEST(!dead.next_attempt_at.has_value());
+  BOOST_TEST(dead.last_error == "timed out after 15 s");
+  BOOST_TEST(require_ok(webhooks.dead_count()) == 1);
+  BOOST_TEST(require_ok(webhooks.pending_count()) == 1);
+
+  // Unknown delivery.
+  auto missing = await<Delivery>([&](auto done) {
+    webhooks.record_attempt(999999, AttemptRecord{now, 200, 1, ""}, AttemptOutcome::succeeded(),
+                            std::move(done));
+  });
+  BOOST_REQUIRE(!missing.ok());
+  BOOST_TEST(missing.error().code == "NOT_FOUND");
+
+  // Listing by status.
+  const auto dead_list = require_ok(webhooks.deliveries("a", DeliveryStatus::kDead, 0, 10));
+  BOOST_REQUIRE(dead_list.size() == 1u);
+  BOOST_TEST(dead_list[0].id == due[1].id);
+  BOOST_TEST(require_ok(webhooks.deliveries("a", DeliveryStatus::kSucceeded, 0, 10)).size() == 1u);
+  const auto page = require_ok(webhooks.deliveries("a", std::nullopt, 0, 2));
+  BOOST_REQUIRE(page.size() == 2u);
+  BOOST_TEST(page[0].id > page[1].id);
+  const auto rest = require_ok(webhooks.deliveries("a", std::nullopt, page.back().id, 2));
+  BOOST_REQUIRE(rest.size() == 1u);
+  BOOST_TEST(rest[0].id < page.back().id);
+  auto unknown = webhooks.deliveries("nobody", std::nullopt, 0, 10);
+  BOOST_REQUIRE(!unknown.ok());
+  BOOST_TEST(unknown.error().code == "NOT_FOUND");
+}
+
+BOOST_AUTO_TEST_CASE(a_410_kills_the_delivery_and_disables_the_subscription) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  WebhookStore webhooks(*store);
+  const auto now = monday_morning();
+  create(webhooks, "gone");
+  add_outbox(*store, "case.updated", now);
+  add_outbox(*store, "case.updated", now);
+  dispatch(webhooks, now);
+  const auto due = require_ok(webhooks.due_deliveries(now, 100));
+  BOOST_REQUIRE(due.size() == 2u);
+
+  auto dead = record(webhooks, due[0].id, AttemptRecord{now, 410, 3, "HTTP 410"},
+                     AttemptOutcome::subscription_gone());
+  BOOST_TEST(dead.status == DeliveryStatus::kDead);
+  BOOST_TEST(dead.last_error == kGoneReason);
+  BOOST_TEST((dead.last_status_code == std::optional<int>(410)));
+  const auto subscription = require_ok(webhooks.get("gone"));
+  BOOST_REQUIRE(subscription.has_value());
+  BOOST_TEST(!subscription->enabled);
+  BOOST_TEST(subscription->disabled_reason == kGoneReason);
+  // The other delivery waits (pending, not due) while the subscription is disabled.
+  BOOST_TEST(require_ok(webhooks.due_deliveries(now, 100)).empty());
+  BOOST_TEST(require_ok(webhooks.delivery(due[1].id))->status == DeliveryStatus::kPending);
+  // New events are not fanned out to it.
+  add_outbox(*store, "case.updated", now);
+  BOOST_TEST(dispatch(webhooks, now).deliveries == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(redeliver_starts_a_new_round) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  WebhookStore webhooks(*store);
+  const auto now = monday_morning();
+  create(webhooks, "a");
+  add_outbox(*store, "case.updated", now);
+  add_outbox(*store, "case.updated", now);
+  dispatch(webhooks, now);
+  const auto due = require_ok(webhooks.due_deliveries(now, 100));
+  BOOST_REQUIRE(due.size() == 2u);
+
+  record(webhooks, due[0].id, AttemptRecord{now, 500, 1, "HTTP 500"},
+         AttemptOutcome::retry_at(now + 5s));
+  record(webhooks, due[0].id, AttemptRecord{now + 5s, 500, 1, "HTTP 500"}, AttemptOutcome::dead());
+  const auto later = now + 3h;
+  auto again = require_ok(
+      await<Delivery>([&](auto done) { webhooks.redeliver(due[0].id, later, std::move(done)); }));
+  BOOST_TEST(again.status == DeliveryStatus::kPending);
+  BOOST_TEST(again.round_attempts == 0);
+  BOOST_TEST(again.attempts == 2);  // history kept
+  BOOST_TEST((again.next_attempt_at == std::optional<Instant>(later)));
+  BOOST_TEST(again.last_error == "HTTP 500");
+  const auto due_again = require_ok(webhooks.due_deliveries(later, 100));
+  BOOST_REQUIRE(due_again.size() == 2u);
+  BOOST_TEST(due_again[1].id == due[0].id);  // due at `later`, after the untouched one
+  BOOST_TEST(due_again[1].round_attempts == 0);
+  auto third =
+      record(webhooks, due[0].id, AttemptRecord{later, 200, 1, ""}, AttemptOutcome::succeeded());
+  BOOST_TEST(third.attempts == 3);
+  BOOST_TEST(third.round_attempts == 1);
+  BOOST_TEST(require_ok(webhooks.attempts(due[0].id)).size() == 3u);
+
+  // A succeeded delivery can be sent again too.
+  auto resend = require_ok(await<Delivery>(
+      [&](auto done) { webhooks.redeliver(due[0].id, later + 1h, std::move(done)); }));
+  BOOST_TEST(resend.status == DeliveryStatus::kPending);
+
+  auto missing =
+      await<Delivery>([&](auto done) { webhooks.redeliver(424242, later, std::move(done)); });
+  BOOST_REQUIRE(!missing.ok());
+  BOOST_TEST(missing.error().code == "NOT_FOUND");
+}
+
+BOOST_AUTO_TEST_CASE(rotate_secret_keeps_the_previous_secret_until_it_expires) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  WebhookStore webhooks(*store);
+  const auto now = monday_morning();
+  create(webhooks, "a");
+  add_outbox(*store, "case.updated", now);
+  dispatch(webhooks, now);
+
+  auto rotated = require_ok(await<Subscription>(
+      [&](auto done) { webhooks.rotate_secret("a", kSecret2, now, 2h, std::move(done)); }));
+  BOOST_TEST(rotated.secret == kSecret2);
+  BOOST_TEST((rotated.previous_secret == std::optional<std::string>(kSecret)));
+  BOOST_TEST((rotated.previous_secret_expires_at == std::optional<Instant>(now + 2h)));
+
+  auto during = require_ok(webhooks.due_deliveries(now + 1h, 10));
+  BOOST_REQUIRE(during.size() == 1u);
+  BOOST_TEST((during[0].secrets == std::vector<std::string>{kSecret2, kSecret}));
+  auto after = require_ok(webhooks.due_deliveries(now + 2h, 10));
+  BOOST_REQUIRE(after.size() == 1u);
+  BOOST_TEST((after[0].secrets == std::vector<std::string>{kSecret2}));
+
+  // The default overlap is a day; zero drops the old secret at once.
+  auto back = require_ok(await<Subscription>(
+      [&](auto done) { webhooks.rotate_secret("a", kSecret, now + 3h, std::move(done)); }));
+  BOOST_TEST((back.previous_secret == std::optional<std::string>(kSecret2)));
+  BOOST_TEST((back.previous_secret_expires_at == std::optional<Instant>(now + 3h + 24h)));
+  auto immediate = require_ok(await<Subscription>(
+      [&](auto done) { webhooks.rotate_secret("a", kSecret2, now + 4h, 0ms, std::move(done)); }));
+  BOOST_TEST(!immediate.previous_secret.has_value());
+  BOOST_TEST(!immediate.previous_secret_expires_at.has_value());
+
+  auto missing = await<Subscription>(
+      [&](auto done) { webhooks.rotate_secret("nobody", kSecret, now, std::move(done)); });
+  BOOST_REQUIRE(!missing.ok());
+  BOOST_TEST(missing.error().code == "NOT_FOUND");
+}
+
+BOOST_AUTO_TEST_CASE(the_due_query_walks_the_due_index) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  SqliteDb db(options_for(dir).path, OpenOptions{true, false, nullptr, 1000});
+  Statement plan(db, std::string("EXPLAIN QUERY PLAN ") + kDueDeliveriesSql);
+  std::string text;
+  while (plan.step()) text += plan.column_text(3) + "\n";
+  BOOST_TEST(text.find("INDEX webhook_deliveries_due") != std::string::npos, text);
+  BOOST_TEST(text.find("TEMP B-TREE") == std::string::npos, text);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
