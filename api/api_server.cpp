@@ -310,6 +310,8 @@ void ApiServer::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  // WebSocket clients get their 1001 close (with the resume point) while the I/O threads run.
+  if (hub_ && !io_threads_.empty()) hub_->stop();
   if (listener_) {
     listener_->stop();
     // In-flight requests finish (bounded by the grace period); idle connections close at once.

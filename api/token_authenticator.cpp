@@ -34,8 +34,10 @@ std::variant<Principal, ApiProblem> TokenAuthenticator::authenticate(std::string
   const std::string key(hash.begin(), hash.end());
 
   std::optional<storage::TokenGrant> grant;
+  std::uint64_t generation = 0;
   {
     std::lock_guard lock(mutex_);
+    generation = generation_;
     if (auto it = cache_.find(key);
         it != cache_.end() && now - it->second.fetched_at < cache_ttl_) {
       grant = it->second.grant;
@@ -47,8 +49,12 @@ std::variant<Principal, ApiProblem> TokenAuthenticator::authenticate(std::string
     if (!found.value()) return unauthenticated("the bearer token is not recognised");
     grant = *found.value();
     std::lock_guard lock(mutex_);
-    if (cache_.size() >= cache_capacity_) cache_.clear();  // bounded; refilled on demand
-    cache_[key] = CachedGrant{*grant, now};
+    // A revocation or user change committed while we read may have made this grant stale: it
+    // answers this one request (read before the change) but is not cached.
+    if (generation == generation_) {
+      if (cache_.size() >= cache_capacity_) cache_.clear();  // bounded; refilled on demand
+      cache_[key] = CachedGrant{*grant, now};
+    }
   }
 
   const auto& t = grant->token;
@@ -80,11 +86,13 @@ std::variant<Principal, ApiProblem> TokenAuthenticator::authenticate(std::string
 
 void TokenAuthenticator::forget_token(const std::string& token_id) {
   std::lock_guard lock(mutex_);
+  ++generation_;
   std::erase_if(cache_, [&](const auto& entry) { return entry.second.grant.token.id == token_id; });
 }
 
 void TokenAuthenticator::forget_user(const std::string& user_id) {
   std::lock_guard lock(mutex_);
+  ++generation_;
   std::erase_if(cache_, [&](const auto& entry) {
     return entry.second.grant.user && entry.second.grant.user->id == user_id;
   });

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -51,6 +52,9 @@ class TokenAuthenticator {
   std::mutex mutex_;
   std::map<std::string, CachedGrant> cache_;  // by token hash (binary string)
   std::map<std::string, Instant> last_used_;  // by token id
+  // Bumped by every forget_*: a grant read from the database before a revocation committed must
+  // not be cached after the revocation dropped it.
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace redress::api

@@ -1,0 +1,194 @@
+// Whole-server flows across modules: webhooks from a case command to a receiver (signed,
+// retried on failure with the clock advanced), and live updates over /v1/stream that survive a
+// reconnect. The real server, real sockets, a fake clock; no sleeps as synchronisation.
+#include <thread>
+
+#include <boost/test/unit_test.hpp>
+
+#include "api/webhook_sender.h"
+#include "api/webhook_signature.h"
+#include "tests/api/server_test_support.h"
+#include "tests/api/webhook_test_receiver.h"
+#include "tests/api/websocket_test_client.h"
+
+namespace redress::testing {
+namespace {
+
+nlohmann::json complaint() {
+  return {{"workflow_id", "complaint"},
+          {"customer", {{"id", "cust-7"}}},
+          {"order", {{"id", "TB-7"}, {"paid", {{"amount", 19900}, {"currency", "CNY"}}}}},
+          {"team", "after_sales"},
+          {"assignee", "agent.li"},
+          {"fields", {{"summary", "wrong colour delivered"}, {"category", "wrong_item"}}}};
+}
+
+// Polls `done` until it holds or 20 s pass (real time: the network is real).
+template <typename Condition>
+bool eventually(Condition done) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(server_flows)
+
+BOOST_AUTO_TEST_CASE(webhooks_are_signed_retried_and_finally_delivered) {
+  WebhookTestReceiver receiver;
+  receiver.push_reply({500, {}, "", false});
+  receiver.push_reply({503, {}, "", false});
+  receiver.set_default_reply({200, {}, "", false});
+  TestServer server;
+  const auto agent = server.token_for("agent.li", "agent");
+  auto subscribed = server.http().post(
+      "/v1/webhooks", {{"id", "crm"}, {"url", receiver.url()}, {"event_types", {"case.created"}}},
+      server.admin_token());
+  BOOST_REQUIRE_MESSAGE(subscribed.status == 201, subscribed.body);
+  const auto secret = subscribed.json().at("secret").get<std::string>();
+  BOOST_TEST(secret.rfind("whsec_", 0) == 0U);
+  // The secret is shown once: reading the subscription does not reveal it.
+  BOOST_TEST(server.http().get("/v1/webhooks/crm", server.admin_token()).body.find(secret) ==
+             std::string::npos);
+
+  auto created = server.http().post("/v1/cases", complaint(), agent);
+  BOOST_REQUIRE_EQUAL(created.status, 201);
+  // First attempt at once (the command wakes the sender), answered 500.
+  BOOST_REQUIRE(eventually([&] { return receiver.request_count() >= 1; }));
+  // The next attempts wait for their time on the server's clock: 5 s, then 5 min (±10%).
+  server.clock().advance(std::chrono::seconds(6));
+  server.server().webhook_sender().poke();
+  BOOST_REQUIRE(eventually([&] { return receiver.request_count() >= 2; }));
+  server.clock().advance(std::chrono::minutes(6));
+  server.server().webhook_sender().poke();
+  BOOST_REQUIRE(eventually([&] { return receiver.request_count() >= 3; }));
+
+  const auto requests = receiver.requests();
+  BOOST_REQUIRE_EQUAL(requests.size(), 3U);
+  for (const auto& r : requests) {
+    BOOST_TEST(r.header("webhook-id") == requests.front().header("webhook-id"));
+    const auto timestamp = std::stoll(r.header("webhook-timestamp"));
+    BOOST_TEST(api::verify(secret, r.header("webhook-id"), timestamp, r.body,
+                           r.header("webhook-signature")));
+    BOOST_TEST(nlohmann::json::parse(r.body).at("type") == "case.created");
+  }
+  // A tampered body does not verify.
+  BOOST_TEST(!api::verify(secret, requests[0].header("webhook-id"),
+                          std::stoll(requests[0].header("webhook-timestamp")),
+                          requests[0].body + " ", requests[0].header("webhook-signature")));
+
+  // The delivery log shows three attempts and success.
+  nlohmann::json delivery;
+  BOOST_REQUIRE(eventually([&] {
+    auto listed = server.http().get("/v1/webhooks/crm/deliveries", server.admin_token()).json();
+    if (listed.at("deliveries").empty()) return false;
+    delivery = listed.at("deliveries")[0];
+    return delivery.at("status") == "succeeded";
+  }));
+  BOOST_TEST(delivery.at("attempts") == 3);
+  BOOST_TEST(delivery.at("last_status_code") == 200);
+  auto detail = server.http().get(
+      "/v1/webhooks/crm/deliveries/" + std::to_string(delivery.at("id").get<std::int64_t>()),
+      server.admin_token());
+  BOOST_REQUIRE_EQUAL(detail.status, 200);
+  const auto log = detail.json().at("attempt_log");
+  BOOST_REQUIRE_EQUAL(log.size(), 3U);
+  BOOST_TEST(log[0].at("status_code") == 500);
+  BOOST_TEST(log[1].at("status_code") == 503);
+
+  // Redelivery by hand sends it again.
+  auto again =
+      server.http().post("/v1/webhooks/crm/deliveries/" +
+                             std::to_string(delivery.at("id").get<std::int64_t>()) + "/redeliver",
+                         nlohmann::json::object(), server.admin_token());
+  BOOST_TEST(again.status == 202);
+  BOOST_REQUIRE(eventually([&] { return receiver.request_count() >= 4; }));
+  // Agents do not manage webhooks.
+  BOOST_TEST(server.http().get("/v1/webhooks", agent).status == 403);
+}
+
+BOOST_AUTO_TEST_CASE(live_updates_resume_after_a_reconnect_without_gaps) {
+  TestServer server;
+  const auto agent = server.token_for("agent.li", "agent");
+  auto created = server.http().post("/v1/cases", complaint(), agent);
+  BOOST_REQUIRE_EQUAL(created.status, 201);
+  const auto id = created.json().at("case").at("id").get<std::string>();
+  const auto comment = [&](const std::string& text) {
+    auto r = server.http().post("/v1/cases/" + id + "/comments", {{"text", text}}, agent);
+    BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+    return r.json().at("events").back().at("seq").get<std::int64_t>();
+  };
+
+  std::int64_t last_seen = 0;
+  {
+    WebSocketTestClient client(server.port());
+    BOOST_REQUIRE(!client.connect({"/v1/stream", agent, {}, 0}));
+    client.send_text(R"({"type":"subscribe","topics":["case:)" + id + R"("]})");
+    BOOST_REQUIRE(client.read_until([](const auto& m) { return m.at("type") == "subscribed"; }));
+    const auto seq = comment("first note");
+    auto event = client.read_until([&](const auto& m) {
+      return m.at("type") == "event" && m.at("seq").template get<std::int64_t>() == seq;
+    });
+    BOOST_REQUIRE(event);
+    BOOST_TEST(event->at("event").at("type") == "comment.added");
+    last_seen = seq;
+    client.close();
+  }
+  // Missed while disconnected.
+  const auto second = comment("second note");
+  const auto third = comment("third note");
+
+  WebSocketTestClient client(server.port());
+  BOOST_REQUIRE(!client.connect({"/v1/stream", agent, {}, 0}));
+  client.send_text(R"({"type":"subscribe","topics":["case:)" + id + R"("],"after_seq":)" +
+                   std::to_string(last_seen) + "}");
+  std::vector<std::int64_t> received;
+  while (received.empty() || received.back() < third) {
+    auto m = client.read_until([](const auto& msg) { return msg.at("type") == "event"; });
+    BOOST_REQUIRE(m);
+    received.push_back(m->at("seq").get<std::int64_t>());
+  }
+  BOOST_TEST(received.front() == second);
+  BOOST_TEST(std::is_sorted(received.begin(), received.end()));
+  BOOST_TEST((std::adjacent_find(received.begin(), received.end()) == received.end()));
+  // Then live again.
+  const auto fourth = comment("fourth note");
+  auto live = client.read_until([&](const auto& m) {
+    return m.at("type") == "event" && m.at("seq").template get<std::int64_t>() == fourth;
+  });
+  BOOST_TEST(live.has_value());
+
+  // Without a token the upgrade is refused with 401.
+  WebSocketTestClient anonymous(server.port());
+  BOOST_TEST(anonymous.connect({"/v1/stream", "", {}, 0}));
+}
+
+BOOST_AUTO_TEST_CASE(shutdown_finishes_in_flight_requests) {
+  TestServer server;
+  const auto agent = server.token_for("agent.li", "agent");
+  // Requests on several connections, then a graceful stop while they are answered.
+  std::vector<std::thread> clients;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&, port = server.port()] {
+      HttpClient http(port);
+      for (int k = 0; k < 5; ++k) {
+        auto r = http.post("/v1/cases", complaint(), agent);
+        if (r.status == 201) ++answered;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  BOOST_TEST(answered.load() == 20);
+  server.restart();
+  auto listed = server.http().get("/v1/cases?customer=cust-7&page_size=100", agent);
+  BOOST_TEST(listed.json().at("cases").size() == 20U);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace redress::testing
