@@ -183,6 +183,7 @@ Status ApiServer::start() {
     return listening;
   }
   listener_->start();
+  work_.emplace(ioc_.get_executor());
   for (int i = 0; i < config_.threads; ++i) {
     io_threads_.emplace_back([this] { ioc_.run(); });
   }
@@ -329,6 +330,7 @@ void ApiServer::stop() {
     sender_->stop([&stopped] { stopped.set_value(); });
     done.wait_for(std::chrono::seconds(20));
   }
+  work_.reset();
   ioc_.stop();
   for (auto& t : io_threads_) {
     if (t.joinable()) t.join();

@@ -15,10 +15,12 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <thread>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "api/api_service.h"
@@ -74,6 +76,9 @@ class ApiServer {
   std::unique_ptr<ServerContext> context_;
   std::unique_ptr<ApiService> service_;
   boost::asio::io_context ioc_;
+  // Keeps the I/O threads running while no socket or timer is pending: answers posted from the
+  // storage writer's thread are not work the io_context knows about.
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::shared_ptr<Listener> listener_;
   std::unique_ptr<WebhookSender> sender_;
   std::unique_ptr<StreamHub> hub_;

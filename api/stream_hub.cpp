@@ -504,8 +504,11 @@ class StreamHub::Core final : public WebSocketSession::Owner,
       send(session, error);
     }
     if (change.after_seq) {
+      // Always through a replay step, even when after_seq is at or past head_: the tail may
+      // trail the journal, and entries between head_ and the journal's end are backlog for this
+      // client (paced by its reading), not live traffic (which closes a full queue with 1013).
       sub.cursor = *change.after_seq;
-      sub.live = sub.cursor >= *head_;
+      sub.live = false;
     }
     if (sub.live) {
       catching_up_.erase(id);

@@ -1,4 +1,5 @@
 // /healthz, /readyz, /metrics and the OpenAPI document.
+#include "api/openapi.h"
 #include "api/routes.h"
 #include "storage/schema.h"
 
@@ -65,6 +66,23 @@ void add_system_routes(Router& router, ServerContext& context) {
                 response.set(http::field::content_type, "text/plain; version=0.0.4");
                 response.set(http::field::cache_control, "no-store");
                 response.body() = context.metrics.render();
+                response.keep_alive(ctx->request.keep_alive());
+                response.prepare_payload();
+                respond(std::move(response));
+              }});
+
+  router.add({http::verb::get,
+              "/v1/openapi.json",
+              "getOpenApi",
+              "read this OpenAPI document",
+              {Role::kAgent, Role::kTeamLead, Role::kSupervisor, Role::kManager, Role::kAdmin,
+               Role::kIntegration},
+              true,
+              [](RequestPtr ctx, Responder respond) {
+                Response response{http::status::ok, ctx->request.version()};
+                response.set(http::field::content_type, "application/json");
+                response.set(http::field::cache_control, "no-store");
+                response.body() = std::string(openapi_document());
                 response.keep_alive(ctx->request.keep_alive());
                 response.prepare_payload();
                 respond(std::move(response));
