@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/cli.h"
+#include "engine/json_text.h"
 #include "engine/workflow_catalog.h"
 
 namespace redress::cli {
@@ -18,7 +19,10 @@ std::string kind_of(const std::string& path) {
   if (!in) return "";
   std::ostringstream text;
   text << in.rdbuf();
-  const auto doc = nlohmann::json::parse(text.str(), nullptr, false);
+  const auto parsed = parse_json_text(text.str());
+  const auto* doc_ptr = std::get_if<nlohmann::json>(&parsed);
+  if (!doc_ptr) return "";
+  const auto& doc = *doc_ptr;
   if (!doc.is_object() || !doc.contains("kind") || !doc["kind"].is_string()) return "";
   return doc["kind"].get<std::string>();
 }

@@ -5,6 +5,7 @@
 
 #include "api/router.h"
 #include "engine/json_reader.h"
+#include "engine/json_text.h"
 
 namespace redress::api {
 
@@ -19,19 +20,14 @@ std::variant<nlohmann::json, ApiProblem> parse_json_object(const Request& reques
   if (!is_valid_utf8(body)) {
     return ApiProblem{"INVALID_UTF8", "the request body is not valid UTF-8", {}, {}, {}};
   }
-  nlohmann::json parsed;
-  try {
-    parsed = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
+  auto result = parse_json_text(body);
+  if (auto* error = std::get_if<JsonTextError>(&result)) {
     ApiProblem problem{
-        "MALFORMED_JSON",
-        "the request body is not valid JSON (error at byte " + std::to_string(e.byte) + ")",
-        {},
-        {},
-        {}};
-    problem.extensions["byte_offset"] = e.byte;
+        "MALFORMED_JSON", "the request body cannot be read as JSON: " + error->reason, {}, {}, {}};
+    if (error->byte_offset) problem.extensions["byte_offset"] = *error->byte_offset;
     return problem;
   }
+  auto& parsed = std::get<nlohmann::json>(result);
   if (!parsed.is_object()) {
     return ApiProblem{
         "VALIDATION_FAILED",
@@ -40,7 +36,7 @@ std::variant<nlohmann::json, ApiProblem> parse_json_object(const Request& reques
         {},
         {}};
   }
-  return parsed;
+  return std::move(parsed);
 }
 
 BodyReader::BodyReader(const nlohmann::json& object, std::string pointer,

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/json_text.h"
+
 extern char** environ;
 
 namespace redress::api {
@@ -262,12 +264,11 @@ Result<ParsedConfig> parse_server_config(const std::vector<std::string>& args,
     if (!in) return config_error("cannot read the config file " + *config_file);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (text.size() > 1024 * 1024) return config_error(*config_file + " is larger than 1 MiB");
-    nlohmann::json file;
-    try {
-      file = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-      return config_error(*config_file + " is not valid JSON: " + e.what());
+    auto file_json = parse_json_text(text);
+    if (auto* bad = std::get_if<JsonTextError>(&file_json)) {
+      return config_error(*config_file + " is not valid JSON: " + bad->reason);
     }
+    const nlohmann::json& file = std::get<nlohmann::json>(file_json);
     if (!file.is_object()) return config_error(*config_file + " must hold a JSON object");
     for (const auto& [key, value] : file.items()) {
       const OptionEntry* option = nullptr;

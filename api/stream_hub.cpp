@@ -17,6 +17,7 @@
 #include "api/api_service.h"
 #include "api/websocket_session.h"
 #include "engine/case_snapshot.h"
+#include "engine/json_text.h"
 #include "engine/role.h"
 
 namespace redress::api {
@@ -370,13 +371,15 @@ class StreamHub::Core final : public WebSocketSession::Owner,
 
   void handle_message(const std::shared_ptr<WebSocketSession>& session, std::string_view raw) {
     if (stopped_.load()) return;
-    const auto message = nlohmann::json::parse(raw, nullptr, /*allow_exceptions=*/false);
-    if (message.is_discarded() || !message.is_object()) {
+    auto parsed = parse_json_text(raw);
+    const auto* message_ptr = std::get_if<nlohmann::json>(&parsed);
+    if (!message_ptr || !message_ptr->is_object()) {
       return send(
           session,
           error_message("MALFORMED_MESSAGE",
                         "a message must be one JSON object, such as {\"type\":\"ping\"}", {}));
     }
+    const nlohmann::json& message = *message_ptr;
     nlohmann::json id;
     if (auto it = message.find("id"); it != message.end() && (it->is_string() || it->is_number())) {
       id = *it;

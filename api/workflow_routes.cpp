@@ -26,6 +26,7 @@
 #include "api/json_body.h"
 #include "api/routes.h"
 #include "engine/engine.h"
+#include "engine/json_text.h"
 #include "engine/workflow_catalog.h"
 
 namespace redress::api {
@@ -83,7 +84,9 @@ std::vector<PolicyDocument> read_policy_documents(const std::string& directory) 
     if (size_error || size > kMaxDefinitionBytes) continue;
     std::ifstream in(path, std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    auto parsed = parse_json_text(text);
+    if (!std::holds_alternative<nlohmann::json>(parsed)) continue;
+    const auto& doc = std::get<nlohmann::json>(parsed);
     const auto kind = text_member(doc, "kind");
     if (kind.empty() || kind == "workflow") continue;
     out.push_back({path.filename().string(), kind, policy_ids(doc, kind), std::move(text)});

@@ -479,7 +479,7 @@ std::variant<nlohmann::json, Rejection> canonical_data(const WorkflowDefinition&
 
 class CommandHandler {
  public:
-  CommandHandler(const WorkflowCatalog& catalog, DecisionBuilder& b) : catalog_(catalog), b_(b) {}
+  explicit CommandHandler(DecisionBuilder& b) : b_(b) {}
 
   std::optional<Rejection> operator()(const CreateCase&) { return std::nullopt; }  // handled apart
 
@@ -1049,7 +1049,6 @@ class CommandHandler {
     return std::nullopt;
   }
 
-  const WorkflowCatalog& catalog_;
   DecisionBuilder& b_;
 };
 
@@ -1200,7 +1199,7 @@ Decision Engine::decide(const CaseSnapshot* current, const Command& command, con
                       std::to_string(current->workflow_version) + ", which is not loaded");
   }
   DecisionBuilder builder(*catalog_, *wf, actor, now, history, *current);
-  CommandHandler handler(*catalog_, builder);
+  CommandHandler handler(builder);
   if (auto rejection = std::visit(handler, command.body)) return *rejection;
   return builder.finish();
 }

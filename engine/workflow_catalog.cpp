@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/json_text.h"
+
 namespace redress {
 
 class CatalogBuilder {
@@ -76,25 +78,26 @@ class CatalogBuilder {
                 std::to_string(kMaxDefinitionBytes));
       return;
     }
-    nlohmann::json doc;
-    try {
-      doc = nlohmann::json::parse(source.text);
-    } catch (const nlohmann::json::parse_error& e) {
-      // Report the byte offset as line:column, which editors understand.
-      size_t line = 1, column = 1;
-      for (size_t i = 0; i + 1 < e.byte && i < source.text.size(); ++i) {
-        if (source.text[i] == '\n') {
-          ++line;
-          column = 1;
-        } else {
-          ++column;
+    auto parsed = parse_json_text(source.text);
+    if (auto* bad = std::get_if<JsonTextError>(&parsed)) {
+      std::string where;
+      if (bad->byte_offset) {
+        // Report the byte offset as line:column, which editors understand.
+        size_t line = 1, column = 1;
+        for (size_t i = 0; i < *bad->byte_offset && i < source.text.size(); ++i) {
+          if (source.text[i] == '\n') {
+            ++line;
+            column = 1;
+          } else {
+            ++column;
+          }
         }
+        where = " at line " + std::to_string(line) + ", column " + std::to_string(column);
       }
-      error("BAD_JSON", "",
-            "not valid JSON at line " + std::to_string(line) + ", column " +
-                std::to_string(column) + ": " + e.what());
+      error("BAD_JSON", "", "cannot be read as JSON" + where + ": " + bad->reason);
       return;
     }
+    const nlohmann::json& doc = std::get<nlohmann::json>(parsed);
     JsonReader reader(problems_);
     if (!reader.expect_object(doc, "", "a definition file")) return;
     const auto kind = reader.required_string(doc, "", "kind");

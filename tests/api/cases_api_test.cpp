@@ -261,6 +261,23 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_precise_4xx_never_a_500) {
   const std::vector<Case> cases = {
       {"malformed JSON", verb::post, "/v1/cases", "{\"workflow_id\": ", {}, 400, "MALFORMED_JSON"},
       {"not an object", verb::post, "/v1/cases", "[1,2]", {}, 422, "VALIDATION_FAILED"},
+      // Found by the request fuzzer: copying a value nested this deep overflowed the stack.
+      {"nested too deeply",
+       verb::post,
+       "/v1/cases",
+       R"({"workflow_id":"complaint","customer":{"id":"c"},"fields":{"x":)" +
+           std::string(200000, '[') + std::string(200000, ']') + "}}",
+       {},
+       400,
+       "MALFORMED_JSON"},
+      // Found by the request fuzzer: nlohmann's out_of_range escaped as a 500.
+      {"number beyond double's range",
+       verb::post,
+       "/v1/cases/C-1/comments",
+       R"({"text": 1e400})",
+       {},
+       400,
+       "MALFORMED_JSON"},
       {"invalid UTF-8",
        verb::post,
        "/v1/cases",
@@ -333,6 +350,14 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_precise_4xx_never_a_500) {
       BOOST_TEST(!body.value("detail", "").empty());
     }
   }
+  // The same limit guards definition validation, whose documents are walked recursively.
+  const auto admin = server.admin_token();
+  auto deep_definition = http.request(
+      verb::post, "/v1/workflows/validate",
+      R"({"documents":[)" + std::string(100000, '[') + std::string(100000, ']') + "]}", admin);
+  BOOST_TEST(deep_definition.status == 400, deep_definition.body);
+  BOOST_TEST(deep_definition.json().value("detail", "").find("nested more than 64 levels") !=
+             std::string::npos);
   // Oversized body: 413 (and the connection is closed, which the client handles).
   const std::string huge(server.config().body_limit + 10, 'x');
   auto big = http.request(verb::post, "/v1/cases", huge, agent);

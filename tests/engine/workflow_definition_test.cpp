@@ -1,6 +1,7 @@
 // Tests for WorkflowDefinition and WorkflowCatalog loading: a small valid workflow built here,
 // then one mutation per validation code (checking code, JSON pointer and file), several problems
 // reported together, no half-loading, the shipped files, file errors and versioning.
+#include "engine/json_text.h"
 #include "engine/workflow_catalog.h"
 
 #include <algorithm>
@@ -502,6 +503,59 @@ BOOST_AUTO_TEST_CASE(bad_json_reports_line_and_column) {
   BOOST_TEST_REQUIRE(first_line.problems.size() == 1u);
   BOOST_TEST(first_line.problems[0].message.find("line 1, column 2") != std::string::npos,
              first_line.problems[0].message);
+}
+
+// Found by the workflow loader fuzzer: each of these escaped load() as an exception (or a message
+// that could not be encoded as JSON) instead of becoming a BAD_JSON problem.
+BOOST_AUTO_TEST_CASE(json_the_parser_refuses_is_a_problem_not_an_exception) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string invalid_utf8 = "{\"kind\": \"workflow\", \"id\": \xff\xfe}";
+  const std::vector<std::pair<std::string, std::string>> inputs = {
+      {"overflow.json", R"({"kind": "workflow", "version": 1e400})"},
+      {"deep.json", deep},
+      {"utf8.json", invalid_utf8},
+  };
+  for (const auto& [name, text] : inputs) {
+    BOOST_TEST_CONTEXT(name) {
+      redress::CatalogLoad load;
+      BOOST_REQUIRE_NO_THROW(load = load_workflows({{name, text}}));
+      BOOST_TEST(!load.catalog);
+      BOOST_TEST_REQUIRE(load.problems.size() == 1u, describe(load.problems));
+      BOOST_TEST(load.problems[0].code == "BAD_JSON");
+      const auto& message = load.problems[0].message;
+      // The message goes into `validate --json` output and HTTP problem bodies: ASCII only.
+      BOOST_TEST(
+          std::all_of(message.begin(), message.end(), [](char c) { return c >= 0x20 && c < 0x7f; }),
+          message);
+      BOOST_TEST(nlohmann::json(message).dump().size() > 2u);
+    }
+  }
+  const auto deep_load = load_workflows({{"deep.json", deep}});
+  BOOST_TEST(deep_load.problems[0].message.find("nested more than 64 levels") != std::string::npos,
+             deep_load.problems[0].message);
+  const auto overflow = load_workflows({{"o.json", R"({"kind": "workflow", "version": 1e400})"}});
+  BOOST_TEST(overflow.problems[0].message.find("1e400") != std::string::npos,
+             overflow.problems[0].message);
+}
+
+BOOST_AUTO_TEST_CASE(parse_json_text_limits_nesting_outside_strings) {
+  using redress::JsonTextError;
+  using redress::parse_json_text;
+  // Brackets inside strings (with escaped quotes) do not count towards the depth.
+  const std::string in_string = R"({"a": "[[[[[[\"[[[[[[[[[["})";
+  BOOST_TEST(std::holds_alternative<nlohmann::json>(parse_json_text(in_string, 2)));
+  BOOST_TEST(std::holds_alternative<nlohmann::json>(parse_json_text("[[1]]", 2)));
+  const auto deep = parse_json_text("[[[1]]]", 2);
+  BOOST_TEST_REQUIRE(std::holds_alternative<JsonTextError>(deep));
+  BOOST_TEST(std::get<JsonTextError>(deep).byte_offset.value_or(99) == 2u);
+  // Unbalanced closers are the parser's to report, with where it stopped.
+  const auto closers = parse_json_text("]]]][1]", 2);
+  BOOST_TEST_REQUIRE(std::holds_alternative<JsonTextError>(closers));
+  BOOST_TEST(std::get<JsonTextError>(closers).byte_offset.value_or(99) == 0u);
+  const auto overflow = parse_json_text("[1e400]");
+  BOOST_TEST_REQUIRE(std::holds_alternative<JsonTextError>(overflow));
+  BOOST_TEST(!std::get<JsonTextError>(overflow).byte_offset.has_value());
+  BOOST_TEST(redress::printable_ascii("a\xff\n") == "a\\xFF\\x0A");
 }
 
 BOOST_AUTO_TEST_CASE(unknown_kind) {
