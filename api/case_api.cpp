@@ -129,27 +129,44 @@ nlohmann::json stored_event_json(const storage::StoredEvent& e) {
   return j;
 }
 
-nlohmann::json case_summary_json(const storage::CaseSummary& s) {
-  const auto or_null = [](const std::string& v) -> nlohmann::json {
-    return v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v);
-  };
-  return {{"id", s.id},
-          {"workflow_id", s.workflow_id},
-          {"workflow_version", s.workflow_version},
-          {"version", s.version},
-          {"state", s.state},
-          {"stage", s.stage},
-          {"severity", s.severity},
-          {"priority", s.priority},
-          {"category", s.category},
-          {"escalation_level", s.escalation_level},
-          {"assignee", or_null(s.assignee)},
-          {"team", or_null(s.team)},
-          {"customer_id", or_null(s.customer_id)},
-          {"sla_due", s.sla_due ? nlohmann::json(format_rfc3339(*s.sla_due)) : nullptr},
-          {"created_at", format_rfc3339(s.created_at)},
-          {"updated_at", format_rfc3339(s.updated_at)},
-          {"closed_at", s.closed_at ? nlohmann::json(format_rfc3339(*s.closed_at)) : nullptr}};
+void write_case_summary(JsonWriter& out, const storage::CaseSummary& s) {
+  // Members in name order, as nlohmann::json (a std::map) wrote them before the writer existed.
+  out.begin_object()
+      .key("assignee")
+      .string_or_null(s.assignee)
+      .key("category")
+      .string(s.category)
+      .key("closed_at")
+      .time_or_null(s.closed_at)
+      .key("created_at")
+      .time(s.created_at)
+      .key("customer_id")
+      .string_or_null(s.customer_id)
+      .key("escalation_level")
+      .string(s.escalation_level)
+      .key("id")
+      .string(s.id)
+      .key("priority")
+      .string(s.priority)
+      .key("severity")
+      .string(s.severity)
+      .key("sla_due")
+      .time_or_null(s.sla_due)
+      .key("stage")
+      .string(s.stage)
+      .key("state")
+      .string(s.state)
+      .key("team")
+      .string_or_null(s.team)
+      .key("updated_at")
+      .time(s.updated_at)
+      .key("version")
+      .integer(s.version)
+      .key("workflow_id")
+      .string(s.workflow_id)
+      .key("workflow_version")
+      .integer(s.workflow_version)
+      .end_object();
 }
 
 nlohmann::json command_outcome_json(const storage::CommandOutcome& outcome) {

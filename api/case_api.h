@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/json_writer.h"
 #include "api/request_context.h"
 #include "api/server_context.h"
 #include "storage/case_store.h"
@@ -17,7 +18,8 @@
 namespace redress::api {
 
 nlohmann::json stored_event_json(const storage::StoredEvent& event);
-nlohmann::json case_summary_json(const storage::CaseSummary& summary);
+// One case of a listing, written straight into the response body.
+void write_case_summary(JsonWriter& out, const storage::CaseSummary& summary);
 // The body every command endpoint answers with: the case after the command and the journal
 // entries it wrote.
 nlohmann::json command_outcome_json(const storage::CommandOutcome& outcome);

@@ -151,20 +151,35 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto listed = context.store.list_cases(query);
   if (!listed.ok()) return respond.problem(*ctx, from_error(listed.error()));
   auto& rows = listed.value();
-  nlohmann::json next = nullptr;
+  std::optional<std::string> next;
   if (rows.size() > page) {
     rows.resize(page);
     next = encode_cursor(rows.back().cursor);
   }
-  auto cases = nlohmann::json::array();
-  for (const auto& row : rows) cases.push_back(case_summary_json(row));
-  respond.json(*ctx, http::status::ok, {{"cases", std::move(cases)}, {"next_page_token", next}});
+  std::string body;
+  body.reserve(64 + rows.size() * 512);
+  JsonWriter out(body);
+  out.begin_object().key("cases").begin_array();
+  for (const auto& row : rows) write_case_summary(out, row);
+  out.end_array().key("next_page_token");
+  if (next) {
+    out.string(*next);
+  } else {
+    out.null();
+  }
+  out.end_object();
+  respond(json_text_response(ctx->request, http::status::ok, std::move(body)));
 }
 
 void get_case(ServerContext& context, RequestPtr ctx, Responder respond) {
-  auto snapshot = load_case_or_404(context, *ctx, respond);
-  if (!snapshot) return;
-  const auto etag = case_etag(snapshot->version);
+  const auto id = ctx->param("id");
+  auto loaded = context.store.load_case_document(id);
+  if (!loaded.ok()) return respond.problem(*ctx, from_error(loaded.error()));
+  if (!loaded.value()) {
+    return respond.problem(*ctx, ApiProblem{"NOT_FOUND", "there is no case " + id, {}, {}, {}});
+  }
+  auto& document = *loaded.value();
+  const auto etag = case_etag(document.version);
   if (auto none_match = ctx->request.find(http::field::if_none_match);
       none_match != ctx->request.end() && none_match->value() == etag) {
     Response response{http::status::not_modified, ctx->request.version()};
@@ -173,7 +188,8 @@ void get_case(ServerContext& context, RequestPtr ctx, Responder respond) {
     response.prepare_payload();
     return respond(std::move(response));
   }
-  auto response = json_response(ctx->request, http::status::ok, snapshot_to_json(*snapshot));
+  auto response =
+      json_text_response(ctx->request, http::status::ok, std::move(document.snapshot_json));
   response.set(http::field::etag, etag);
   respond(std::move(response));
 }

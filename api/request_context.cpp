@@ -8,10 +8,15 @@ void Responder::operator()(Response response) const {
 }
 
 Response json_response(const Request& request, http::status status, const nlohmann::json& body) {
+  return json_text_response(request, status,
+                            body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+Response json_text_response(const Request& request, http::status status, std::string body) {
   Response response{status, request.version()};
   response.set(http::field::content_type, "application/json");
   response.set(http::field::cache_control, "no-store");
-  response.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  response.body() = std::move(body);
   response.keep_alive(request.keep_alive());
   response.prepare_payload();
   return response;

@@ -76,6 +76,8 @@ class Responder {
 
 // A JSON response with the usual headers (Content-Type, Cache-Control: no-store).
 Response json_response(const Request& request, http::status status, const nlohmann::json& body);
+// The same for a body that is already serialised JSON (a stored document served as is).
+Response json_text_response(const Request& request, http::status status, std::string body);
 
 using Handler = std::function<void(RequestPtr, Responder)>;
 

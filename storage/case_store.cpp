@@ -731,6 +731,17 @@ Result<std::optional<CaseSnapshot>> CaseStore::load_case(const std::string& case
       [&](ReaderPool::Reader& r) { return rows::load_snapshot(r.statements, case_id); });
 }
 
+Result<std::optional<CaseDocument>> CaseStore::load_case_document(
+    const std::string& case_id) const {
+  return readers_->with<std::optional<CaseDocument>>(
+      [&](ReaderPool::Reader& r) -> std::optional<CaseDocument> {
+        auto s = r.statements.get("SELECT version, snapshot FROM cases WHERE id = ?");
+        s->bind(1, case_id);
+        if (!s->step()) return std::nullopt;
+        return CaseDocument{s->column_int(0), s->column_text(1)};
+      });
+}
+
 Result<std::optional<CaseWithJournal>> CaseStore::load_case_with_journal(
     const std::string& case_id) const {
   return readers_->with<std::optional<CaseWithJournal>>(

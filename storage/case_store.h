@@ -142,6 +142,14 @@ struct CaseQuery {
   std::optional<CaseCursor> after;
 };
 
+// A case exactly as stored: its version (the ETag) and its snapshot as canonical JSON text, the
+// same text snapshot_to_json(snapshot).dump() produces. Serving it as is spares a parse and a
+// re-serialisation, which were 80% of the cost of reading one case over HTTP.
+struct CaseDocument {
+  std::int64_t version = 0;
+  std::string snapshot_json;
+};
+
 struct CaseWithJournal {
   CaseSnapshot snapshot;
   std::vector<StoredEvent> events;
@@ -226,6 +234,7 @@ class CaseStore {
 
   // --- reads (read-only connections; never wait for the writer) -------------------------------
   Result<std::optional<CaseSnapshot>> load_case(const std::string& case_id) const;
+  Result<std::optional<CaseDocument>> load_case_document(const std::string& case_id) const;
   // The snapshot and its journal read in one read transaction (consistent with each other).
   Result<std::optional<CaseWithJournal>> load_case_with_journal(const std::string& case_id) const;
   // Journal entries with seq > after_seq across all cases, in order (live-update resume).

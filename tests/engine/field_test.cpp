@@ -348,6 +348,11 @@ BOOST_AUTO_TEST_CASE(format_rfc3339_is_canonical_utc) {
   BOOST_TEST(redress::format_rfc3339(Instant{Millis{-1}}) == "1969-12-31T23:59:59.999Z");
   BOOST_TEST(redress::format_rfc3339(at(2024, 2, 29, 23, 59, 59, 999)) ==
              "2024-02-29T23:59:59.999Z");
+  BOOST_TEST(redress::format_rfc3339(at(1, 1, 1, 0, 0, 0, 10)) == "0001-01-01T00:00:00.010Z");
+  BOOST_TEST(redress::format_rfc3339(at(9999, 12, 31, 23, 59, 59)) == "9999-12-31T23:59:59Z");
+  // Beyond four-digit years the digits are kept (the slow path), never truncated.
+  BOOST_TEST(redress::format_rfc3339(at(10000, 1, 1, 0, 0, 0)) == "10000-01-01T00:00:00Z");
+  BOOST_TEST(redress::format_rfc3339(at(10000, 1, 1, 0, 0, 0, 5)) == "10000-01-01T00:00:00.005Z");
   // Round trip through an offset form.
   const auto t = redress::parse_rfc3339("2026-11-22T17:30:00.100+08:00").value();
   BOOST_TEST(redress::format_rfc3339(t) == "2026-11-22T09:30:00.100Z");

@@ -134,6 +134,12 @@ BOOST_AUTO_TEST_CASE(everything_survives_closing_and_reopening) {
   auto loaded = store->load_case(id);
   BOOST_REQUIRE(loaded.ok() && loaded.value());
   BOOST_TEST(snapshot_to_json(*loaded.value()).dump() == before);
+  // The stored text is served as is by GET /v1/cases/{id}: it must be the canonical rendering.
+  const auto document = store->load_case_document(id);
+  BOOST_REQUIRE(document.ok() && document.value());
+  BOOST_TEST(document.value()->snapshot_json == before);
+  BOOST_TEST(document.value()->version == loaded.value()->version);
+  BOOST_TEST(!store->load_case_document("C-404").value().has_value());
   // The id sequence continues where it stopped.
   BOOST_TEST(accept(*store, create_complaint(monday_morning())).snapshot.id == "C-2");
 }
