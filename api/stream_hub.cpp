@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include <boost/asio/post.hpp>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_service.h"
+#include "api/json_writer.h"
 #include "api/websocket_session.h"
 #include "engine/case_snapshot.h"
 #include "engine/json_text.h"
@@ -635,13 +637,47 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     return event_topics(e, team, role);
   }
 
-  static std::shared_ptr<const std::string> event_message(const storage::StoredEvent& e,
-                                                          const std::vector<std::string>& topics,
-                                                          const std::string& event_json) {
-    std::string out = R"({"type":"event","seq":)" + std::to_string(e.seq) + R"(,"case_id":)" +
-                      nlohmann::json(e.case_id).dump() + R"(,"case_seq":)" +
-                      std::to_string(e.case_seq) + R"(,"topics":)" + nlohmann::json(topics).dump() +
-                      R"(,"event":)" + event_json + "}";
+  // A journal entry matched for one subscriber: its index in the batch read, and the topics of
+  // the subscriber's it matched.
+  struct Matched {
+    size_t index = 0;
+    std::vector<std::string> topics;
+    bool operator<(const Matched& other) const {
+      return std::tie(index, topics) < std::tie(other.index, other.topics);
+    }
+  };
+
+  // {"type":"events","seq":S,"events":[{"seq":..,"case_id":..,"case_seq":..,"topics":[..],
+  // "event":{..}},..]}, S being the last entry's seq (the position the client has reached).
+  // `event_json(i)` is entry i's event, serialised once per batch however many messages hold it.
+  template <typename EventJson>
+  static std::shared_ptr<const std::string> events_message(
+      const std::vector<storage::StoredEvent>& rows, const std::vector<Matched>& matched,
+      EventJson&& event_json) {
+    std::string out;
+    out.reserve(64 + matched.size() * 512);
+    out += R"({"type":"events","seq":)";
+    out += std::to_string(rows[matched.back().index].seq);
+    out += R"(,"events":[)";
+    for (size_t m = 0; m < matched.size(); ++m) {
+      const auto& e = rows[matched[m].index];
+      if (m > 0) out += ',';
+      out += R"({"seq":)";
+      out += std::to_string(e.seq);
+      out += R"(,"case_id":)";
+      append_json_string(out, e.case_id);
+      out += R"(,"case_seq":)";
+      out += std::to_string(e.case_seq);
+      out += R"(,"topics":[)";
+      for (size_t t = 0; t < matched[m].topics.size(); ++t) {
+        if (t > 0) out += ',';
+        append_json_string(out, matched[m].topics[t]);
+      }
+      out += R"(],"event":)";
+      out += event_json(matched[m].index);
+      out += '}';
+    }
+    out += "]}";
     return std::make_shared<const std::string>(std::move(out));
   }
 
@@ -676,7 +712,10 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     }
   }
 
-  // Delivers `events` (the next batch after head_) to the live subscribers whose topics match.
+  // Delivers `events` (the next batch after head_) to the live subscribers whose topics match:
+  // each subscriber gets its matching entries in as few messages as kMaxEventsPerMessage allows
+  // (one per command, typically), not one message per entry — a transition writes about nine
+  // entries, and a WebSocket message costs a send system call per subscriber.
   // Returns false, having delivered nothing, when the facts cannot be read (retried later).
   bool fan_out(const std::vector<storage::StoredEvent>& events) {
     if (index_.empty()) return true;
@@ -685,46 +724,82 @@ class StreamHub::Core final : public WebSocketSession::Owner,
       report_failure("reading case facts", facts.error());
       return false;
     }
-    std::map<std::uint64_t, std::vector<std::string>> matched;
-    std::map<std::vector<std::string>, std::shared_ptr<const std::string>> messages;
-    for (const auto& e : events) {
-      matched.clear();
+    std::map<std::uint64_t, std::vector<Matched>> matched;
+    for (size_t i = 0; i < events.size(); ++i) {
+      const auto& e = events[i];
       for (const auto& topic : topics_of(e, facts.value())) {
         auto it = index_.find(topic);
         if (it == index_.end()) continue;
         for (const auto id : it->second) {
           const auto& sub = subscribers_.at(id);
-          if (sub.live && e.seq > sub.cursor) matched[id].push_back(topic);
+          if (!sub.live || e.seq <= sub.cursor) continue;
+          auto& list = matched[id];
+          if (list.empty() || list.back().index != i) list.push_back({i, {}});
+          list.back().topics.push_back(topic);
         }
       }
-      if (matched.empty()) continue;
-      const std::string event_json = event_to_json(e.event).dump();
-      messages.clear();
-      for (const auto& [id, topics] : matched) {
-        auto& message = messages[topics];
-        if (!message) message = event_message(e, topics, event_json);
-        deliver_live(id, message, e.seq);
+    }
+    std::vector<std::optional<std::string>> event_json(events.size());
+    const auto json_of = [&](size_t i) -> const std::string& {
+      if (!event_json[i]) event_json[i] = event_to_json(events[i].event).dump();
+      return *event_json[i];
+    };
+    // Subscribers with the same matches (all the watchers of one case) share one message.
+    std::map<std::vector<Matched>, std::shared_ptr<const std::string>> messages;
+    for (auto& [id, list] : matched) {
+      size_t from = 0;
+      while (from < list.size()) {
+        const size_t to = chunk_end(list, from, json_of);
+        std::vector<Matched> chunk(std::make_move_iterator(list.begin() + from),
+                                   std::make_move_iterator(list.begin() + to));
+        from = to;
+        const auto last_seq = events[chunk.back().index].seq;
+        auto& message = messages[chunk];
+        if (!message) message = events_message(events, chunk, json_of);
+        if (!deliver_live(id, message, last_seq)) break;
       }
     }
     return true;
   }
 
-  void deliver_live(std::uint64_t id, const std::shared_ptr<const std::string>& message,
+  // The end of the message that starts at list[from]: at most kMaxEventsPerMessage entries, and
+  // no entry added once kEventsMessageBytes of events are in (the first always goes in).
+  template <typename EventJson>
+  static size_t chunk_end(const std::vector<Matched>& list, size_t from, EventJson&& json_of) {
+    size_t bytes = 0;
+    size_t to = from;
+    while (to < list.size() && to - from < kMaxEventsPerMessage &&
+           (to == from || bytes < kEventsMessageBytes)) {
+      bytes += json_of(list[to].index).size();
+      ++to;
+    }
+    return to;
+  }
+
+  // Offers one message to a live subscriber; false when the subscriber is gone (or just closed
+  // as a slow consumer) and must get nothing more.
+  bool deliver_live(std::uint64_t id, const std::shared_ptr<const std::string>& message,
                     std::int64_t seq) {
     auto it = subscribers_.find(id);
-    if (it == subscribers_.end()) return;
+    if (it == subscribers_.end()) return false;
     auto session = it->second.session.lock();
-    if (!session) return drop(id);
+    if (!session) {
+      drop(id);
+      return false;
+    }
     switch (session->offer(message, seq)) {
       case WebSocketSession::Offer::kQueued:
-        return;
+        return true;
       case WebSocketSession::Offer::kFull:
         // Never buffer without limit: the client resumes from what it has seen.
         session->close(websocket::close_code::try_again_later, "slow consumer");
-        return drop(id);
+        drop(id);
+        return false;
       case WebSocketSession::Offer::kClosed:
-        return drop(id);
+        drop(id);
+        return false;
     }
+    return false;
   }
 
   void post_step(std::uint64_t id, Subscriber& sub) {
@@ -755,28 +830,53 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     if (!rows.ok()) return report_failure("replaying the journal", rows.error());
     auto facts = load_facts(rows.value(), sub.wants_teams, sub.wants_approvals);
     if (!facts.ok()) return report_failure("reading case facts", facts.error());
+    // Matching entries go out kMaxEventsPerMessage to a message, each message taking one place
+    // of the room. The cursor only passes entries whose message was queued, so a step that runs
+    // out of room resumes exactly there.
+    const auto& read = rows.value();
+    std::vector<std::optional<std::string>> event_json(read.size());
+    const auto json_of = [&](size_t i) -> const std::string& {
+      if (!event_json[i]) event_json[i] = event_to_json(read[i].event).dump();
+      return *event_json[i];
+    };
+    std::vector<Matched> batch;
+    size_t batch_bytes = 0;
     bool full = false;
-    for (const auto& e : rows.value()) {
+    bool closed = false;
+    const auto flush = [&]() -> bool {
+      if (room == 0) return false;
+      const auto last_seq = read[batch.back().index].seq;
+      const auto offered = session->offer(events_message(read, batch, json_of), last_seq);
+      if (offered == WebSocketSession::Offer::kClosed) closed = true;
+      if (offered != WebSocketSession::Offer::kQueued) return false;
+      --room;
+      sub.cursor = last_seq;
+      batch.clear();
+      batch_bytes = 0;
+      return true;
+    };
+    std::int64_t scanned = sub.cursor;
+    for (size_t i = 0; i < read.size(); ++i) {
       std::vector<std::string> matched;
-      for (auto& topic : topics_of(e, facts.value())) {
+      for (auto& topic : topics_of(read[i], facts.value())) {
         if (sub.topics.count(topic)) matched.push_back(std::move(topic));
       }
       if (!matched.empty()) {
-        if (room == 0) {
+        // The same limits as chunk_end: the batch is full before this entry joins it.
+        const bool batch_full =
+            batch.size() == kMaxEventsPerMessage || batch_bytes >= kEventsMessageBytes;
+        if (batch_full && !flush()) {
           full = true;
           break;
         }
-        const auto offered =
-            session->offer(event_message(e, matched, event_to_json(e.event).dump()), e.seq);
-        if (offered == WebSocketSession::Offer::kClosed) return drop(id);
-        if (offered == WebSocketSession::Offer::kFull) {
-          full = true;
-          break;
-        }
-        --room;
+        batch.push_back({i, std::move(matched)});
+        batch_bytes += json_of(i).size();
       }
-      sub.cursor = e.seq;
+      scanned = read[i].seq;
     }
+    if (!full && !batch.empty() && !flush()) full = true;
+    if (closed) return drop(id);
+    if (!full) sub.cursor = std::max(sub.cursor, scanned);
     if (!full && rows.value().size() < kJournalBatch && sub.cursor >= *head_) {
       // The end of the journal as this read saw it, which is at or past head_ (read earlier):
       // from here on the tail delivers exactly the entries after the cursor.

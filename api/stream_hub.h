@@ -15,7 +15,12 @@
 //     {"type":"unsubscribe","topics":[...]}
 //     {"type":"ping"}
 //   server → client
-//     {"type":"event","seq":S,"case_id":..,"case_seq":..,"topics":[matched],"event":{..}}
+//     {"type":"events","seq":S,"events":[{"seq":..,"case_id":..,"case_seq":..,
+//         "topics":[matched],"event":{..}},..]}
+//         journal entries in journal order, S being the last one's seq (resume from it). The
+//         entries one poll of the journal finds for a connection travel together (at most
+//         kMaxEventsPerMessage or about kEventsMessageBytes per message), so a command's entries — a transition writes about
+//         nine — arrive in one message: one send per subscriber instead of nine.
 //     {"type":"subscribed","topics":[all current topics],"head":N}   (answers both subscribe
 //         and unsubscribe; without after_seq, delivery continues with the entries after N, the
 //         hub's position — which may trail the journal by one poll, so entries committed just
@@ -100,6 +105,11 @@ class StreamHub {
   static constexpr std::chrono::milliseconds kPollInterval{250};
   static constexpr size_t kMaxTopics = 100;
   static constexpr size_t kJournalBatch = 1000;
+  // One "events" message carries at most this many journal entries, and stops taking more once
+  // its entries' events reach kEventsMessageBytes (a single larger entry still goes alone), so a
+  // burst becomes several messages that the send queue's bound still sees.
+  static constexpr size_t kMaxEventsPerMessage = 64;
+  static constexpr size_t kEventsMessageBytes = 64 * 1024;
 
   // Starts tailing the journal from its current end. `store` and `clock` must outlive the hub;
   // `queue_limit` is the per-connection send queue (ServerConfig::stream_queue_limit).

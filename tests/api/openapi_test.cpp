@@ -17,6 +17,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "api/api_server.h"
 #include "api/openapi.h"
 #include "api/problem.h"
 #include "api/routes.h"

@@ -5,6 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "api/api_server.h"
 #include "api/webhook_sender.h"
 #include "api/webhook_signature.h"
 #include "tests/api/server_test_support.h"

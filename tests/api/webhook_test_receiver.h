@@ -10,36 +10,19 @@
 // API) for "localhost" and 127.0.0.1, usable both as the server's certificate and as the CA file
 // a client trusts.
 //
+// The implementation (Beast, Asio, OpenSSL) lives in webhook_test_receiver.cpp so that it is
+// compiled once, not in every test file.
+//
 // Thread-safety: every public method may be called from any thread.
 #pragma once
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-
-#include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <deque>
+#include <cstddef>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <stdexcept>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 
 namespace redress::testing {
 
@@ -48,59 +31,9 @@ struct TestCertificate {
   std::string key_pem;
 };
 
-namespace receiver_detail {
-
-inline std::string bio_text(BIO* bio) {
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<size_t>(size));
-}
-
-inline void add_extension(X509* cert, int nid, const char* value) {
-  X509V3_CTX context;
-  X509V3_set_ctx_nodb(&context);
-  X509V3_set_ctx(&context, cert, cert, nullptr, nullptr, 0);
-  X509_EXTENSION* extension = X509V3_EXT_nconf_nid(nullptr, &context, nid, value);
-  if (extension == nullptr) throw std::runtime_error("cannot make certificate extension");
-  X509_add_ext(cert, extension, -1);
-  X509_EXTENSION_free(extension);
-}
-
-}  // namespace receiver_detail
-
 // A self-signed P-256 certificate for CN=localhost, SAN DNS:localhost and IP:127.0.0.1, valid
 // from an hour ago for a day; CA:TRUE so that it can be its own trust anchor.
-inline TestCertificate make_self_signed_certificate() {
-  using namespace receiver_detail;
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
-  if (!key || !cert) throw std::runtime_error("cannot make a test key");
-  X509_set_version(cert.get(), 2);
-  unsigned char serial_bytes[8];
-  RAND_bytes(serial_bytes, sizeof serial_bytes);
-  std::uint64_t serial = 0;
-  for (unsigned char b : serial_bytes) serial = (serial << 8) | b;
-  ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert.get()), serial >> 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
-  X509_set_pubkey(cert.get(), key.get());
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), name);
-  add_extension(cert.get(), NID_basic_constraints, "critical,CA:TRUE");
-  add_extension(cert.get(), NID_key_usage, "critical,digitalSignature,keyCertSign");
-  add_extension(cert.get(), NID_subject_key_identifier, "hash");
-  add_extension(cert.get(), NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
-  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) {
-    throw std::runtime_error("cannot sign the test certificate");
-  }
-  std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(BIO_new(BIO_s_mem()), BIO_free);
-  std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(BIO_new(BIO_s_mem()), BIO_free);
-  PEM_write_bio_X509(cert_bio.get(), cert.get());
-  PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
-  return TestCertificate{bio_text(cert_bio.get()), bio_text(key_bio.get())};
-}
+TestCertificate make_self_signed_certificate();
 
 class WebhookTestReceiver {
  public:
@@ -124,177 +57,23 @@ class WebhookTestReceiver {
   };
 
   // Plain HTTP, or HTTPS with `tls`'s certificate.
-  explicit WebhookTestReceiver(std::optional<TestCertificate> tls = std::nullopt) : acceptor_(io_) {
-    namespace asio = boost::asio;
-    if (tls) {
-      tls_.emplace(asio::ssl::context::tls_server);
-      tls_->use_certificate_chain(asio::buffer(tls->cert_pem));
-      tls_->use_private_key(asio::buffer(tls->key_pem), asio::ssl::context::pem);
-    }
-    const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
-    acceptor_.open(endpoint.protocol());
-    acceptor_.set_option(asio::socket_base::reuse_address(true));
-    acceptor_.bind(endpoint);
-    acceptor_.listen();
-    port_ = acceptor_.local_endpoint().port();
-    accept();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-
-  ~WebhookTestReceiver() {
-    boost::asio::post(io_, [this] {
-      boost::system::error_code ignored;
-      acceptor_.close(ignored);
-      for (auto& session : hanging_) session->close();
-      hanging_.clear();
-      io_.stop();  // sessions still reading are abandoned with the io_context
-    });
-    thread_.join();
-  }
+  explicit WebhookTestReceiver(std::optional<TestCertificate> tls = std::nullopt);
+  ~WebhookTestReceiver();
 
   WebhookTestReceiver(const WebhookTestReceiver&) = delete;
   WebhookTestReceiver& operator=(const WebhookTestReceiver&) = delete;
 
-  std::string url(const std::string& path = "/hook") const {
-    return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + path;
-  }
-  unsigned short port() const { return port_; }
+  std::string url(const std::string& path = "/hook") const;
+  unsigned short port() const;
 
-  void push_reply(Reply reply) {
-    std::lock_guard lock(mutex_);
-    replies_.push_back(std::move(reply));
-  }
-  void set_default_reply(Reply reply) {
-    std::lock_guard lock(mutex_);
-    default_reply_ = std::move(reply);
-  }
-  std::vector<Request> requests() const {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-  size_t request_count() const {
-    std::lock_guard lock(mutex_);
-    return requests_.size();
-  }
+  void push_reply(Reply reply);
+  void set_default_reply(Reply reply);
+  std::vector<Request> requests() const;
+  size_t request_count() const;
 
  private:
-  class Session : public std::enable_shared_from_this<Session> {
-   public:
-    Session(WebhookTestReceiver& owner, boost::asio::ip::tcp::socket socket) : owner_(owner) {
-      if (owner_.tls_) {
-        secure_.emplace(std::move(socket), *owner_.tls_);
-      } else {
-        plain_.emplace(std::move(socket));
-      }
-    }
-
-    void run() {
-      auto self = shared_from_this();
-      tcp().expires_after(std::chrono::seconds(30));
-      if (secure_) {
-        secure_->async_handshake(boost::asio::ssl::stream_base::server,
-                                 [self](boost::beast::error_code ec) {
-                                   if (!ec) self->read();
-                                 });
-      } else {
-        read();
-      }
-    }
-
-    void close() {
-      boost::beast::error_code ignored;
-      tcp().socket().close(ignored);
-    }
-
-   private:
-    boost::beast::tcp_stream& tcp() { return secure_ ? secure_->next_layer() : *plain_; }
-
-    template <typename F>
-    void with_stream(F&& f) {
-      if (secure_) {
-        f(*secure_);
-      } else {
-        f(*plain_);
-      }
-    }
-
-    void read() {
-      with_stream([this](auto& stream) {
-        boost::beast::http::async_read(
-            stream, buffer_, request_,
-            [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
-              if (!ec) self->answer();
-            });
-      });
-    }
-
-    void answer() {
-      Request recorded;
-      recorded.method = std::string(request_.method_string());
-      recorded.target = std::string(request_.target());
-      for (const auto& field : request_) {
-        std::string name(field.name_string());
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        recorded.headers[name] = std::string(field.value());
-      }
-      recorded.body = request_.body();
-      Reply reply;
-      {
-        std::lock_guard lock(owner_.mutex_);
-        owner_.requests_.push_back(std::move(recorded));
-        if (!owner_.replies_.empty()) {
-          reply = std::move(owner_.replies_.front());
-          owner_.replies_.pop_front();
-        } else {
-          reply = owner_.default_reply_;
-        }
-      }
-      if (reply.hang) {
-        tcp().expires_never();
-        owner_.hanging_.push_back(shared_from_this());  // on the receiver's only thread
-        return;
-      }
-      response_.result(static_cast<unsigned>(reply.status));
-      response_.version(11);
-      for (const auto& [name, value] : reply.headers) response_.set(name, value);
-      response_.set(boost::beast::http::field::connection, "close");
-      response_.body() = reply.body;
-      response_.prepare_payload();
-      with_stream([this](auto& stream) {
-        boost::beast::http::async_write(
-            stream, response_,
-            [self = shared_from_this()](boost::beast::error_code, std::size_t) { self->close(); });
-      });
-    }
-
-    WebhookTestReceiver& owner_;
-    std::optional<boost::beast::tcp_stream> plain_;
-    std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> secure_;
-    boost::beast::flat_buffer buffer_;
-    boost::beast::http::request<boost::beast::http::string_body> request_;
-    boost::beast::http::response<boost::beast::http::string_body> response_;
-  };
-
-  void accept() {
-    acceptor_.async_accept(
-        [this](boost::beast::error_code ec, boost::asio::ip::tcp::socket socket) {
-          if (ec) return;  // closed
-          std::make_shared<Session>(*this, std::move(socket))->run();
-          accept();
-        });
-  }
-
-  boost::asio::io_context io_;  // first: destroyed last, after every object using it
-  std::optional<boost::asio::ssl::context> tls_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  std::vector<std::shared_ptr<Session>> hanging_;  // used on the receiver's thread only
-  unsigned short port_ = 0;
-  std::thread thread_;
-
-  mutable std::mutex mutex_;
-  std::vector<Request> requests_;
-  std::deque<Reply> replies_;
-  Reply default_reply_;
+  class Impl;  // the server: io_context, acceptor, sessions, its thread and what it recorded
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace redress::testing
