@@ -256,41 +256,43 @@ void add_user_routes(Router& router, ServerContext& context) {
                 respond.json(*ctx, http::status::ok, user_json(*user.value()));
               }});
 
-  router.add(
-      {http::verb::patch, "/v1/users/{id}", "updateUser",
-       "change a user's name, role, team or activity", kAdminOnly, true,
-       [&context](RequestPtr ctx, Responder respond) {
-         const auto id = ctx->param("id");
-         auto existing = context.directory.get_user(id);
-         if (!existing.ok()) return respond.problem(*ctx, from_error(existing.error()));
-         if (!existing.value()) {
-           return respond.problem(*ctx, not_found("user '" + id + "' does not exist"));
-         }
-         auto parsed = parse_json_object(ctx->request);
-         if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-           return respond.problem(*ctx, *problem);
-         }
-         const auto& body = std::get<nlohmann::json>(parsed);
-         BodyReader reader(body, "", {"display_name", "role", "team_id", "active"});
-         storage::UserPatch patch;
-         patch.display_name = reader.string("display_name", false, kMaxTextBytes);
-         patch.role = read_role(reader, "role", false);
-         // team_id: null or "" leaves the team; BodyReader reads null as absent, so look first.
-         if (const auto it = body.find("team_id"); it != body.end() && it->is_null()) {
-           patch.team_id = "";
-         } else {
-           patch.team_id = reader.string("team_id", false, kMaxIdBytes, /*allow_empty=*/true);
-         }
-         patch.active = reader.boolean("active", false);
-         if (!reader.ok()) return respond.problem(*ctx, reader.problem());
-         context.directory.update_user(
-             id, std::move(patch), [ctx, respond, &context, id](Result<storage::User> updated) {
-               if (!updated.ok()) return respond.problem(*ctx, from_error(updated.error()));
-               // Cached grants carry the old role, team and activity.
-               context.auth.forget_user(id);
-               respond.json(*ctx, http::status::ok, user_json(updated.value()));
-             });
-       }});
+  router.add({http::verb::patch, "/v1/users/{id}", "updateUser",
+              "change a user's name, role, team or activity", kAdminOnly, true,
+              [&context](RequestPtr ctx, Responder respond) {
+                const auto id = ctx->param("id");
+                auto existing = context.directory.get_user(id);
+                if (!existing.ok()) return respond.problem(*ctx, from_error(existing.error()));
+                if (!existing.value()) {
+                  return respond.problem(*ctx, not_found("user '" + id + "' does not exist"));
+                }
+                auto parsed = parse_json_object(ctx->request);
+                if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+                  return respond.problem(*ctx, *problem);
+                }
+                const auto& body = std::get<nlohmann::json>(parsed);
+                BodyReader reader(body, "", {"display_name", "role", "team_id", "active"});
+                storage::UserPatch patch;
+                patch.display_name = reader.string("display_name", false, kMaxTextBytes);
+                patch.role = read_role(reader, "role", false);
+                // team_id: null or "" leaves the team; BodyReader reads null as absent, so look
+                // first.
+                if (const auto it = body.find("team_id"); it != body.end() && it->is_null()) {
+                  patch.team_id = "";
+                } else {
+                  patch.team_id =
+                      reader.string("team_id", false, kMaxIdBytes, /*allow_empty=*/true);
+                }
+                patch.active = reader.boolean("active", false);
+                if (!reader.ok()) return respond.problem(*ctx, reader.problem());
+                context.directory.update_user(
+                    id, std::move(patch), ctx->now,
+                    [ctx, respond, &context, id](Result<storage::User> updated) {
+                      if (!updated.ok()) return respond.problem(*ctx, from_error(updated.error()));
+                      // Cached grants carry the old role, team and activity.
+                      context.auth.forget_user(id);
+                      respond.json(*ctx, http::status::ok, user_json(updated.value()));
+                    });
+              }});
 }
 
 // --- tokens ----------------------------------------------------------------------------------

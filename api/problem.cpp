@@ -55,6 +55,7 @@ const std::map<std::string, ProblemKind>& problem_table() {
       {"NOT_FOUND", {http::status::not_found, "Not found"}},
       {"CASE_CLOSED", {http::status::conflict, "Case closed"}},
       {"ALREADY_EXISTS", {http::status::conflict, "Already exists"}},
+      {"LAST_ADMIN", {http::status::conflict, "Last administrator"}},
       {"SELF_APPROVAL", {http::status::forbidden, "Self-approval is not allowed"}},
       {"EXCEEDS_AUTHORITY", {http::status::forbidden, "Exceeds your authority"}},
       {"REFUND_EXCEEDS_PAID", {http::status::unprocessable_entity, "Refund exceeds amount paid"}},

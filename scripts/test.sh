@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs dependencies, then builds and runs every test twice —
-# once as a normal optimised build and once under AddressSanitizer + UndefinedBehaviorSanitizer —
-# and finally builds the libFuzzer targets with clang and runs each briefly (tests/fuzz/).
+# once as a normal optimised build (g++) and once under AddressSanitizer +
+# UndefinedBehaviorSanitizer (clang) — and runs the libFuzzer targets of the second build briefly,
+# after replaying every saved regression input (tests/fuzz/).
 # Usage: scripts/test.sh            (all three stages)
 #        REDRESS_SKIP_SANITIZE=1 scripts/test.sh   (skip the sanitizer build, for quick local runs)
 #        REDRESS_SKIP_FUZZ=1 scripts/test.sh       (skip the fuzz stage)
@@ -26,19 +27,24 @@ run_suite() {
 echo "== build and test (RelWithDebInfo) =="
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
+# One clang build serves the sanitizer stage and the fuzz stage: every library is compiled once
+# with ASan + UBSan and libFuzzer's coverage hooks (harmless outside a fuzzer), the test suites
+# run against it, and the two libFuzzer targets link the same objects. g++ builds the first stage,
+# so both compilers' warnings are errors.
 if [[ "${REDRESS_SKIP_SANITIZE:-0}" != "1" ]]; then
-  echo "== build and test under ASan + UBSan =="
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DREDRESS_SANITIZE=ON
-fi
-
-if [[ "${REDRESS_SKIP_FUZZ:-0}" != "1" ]]; then
-  echo "== libFuzzer targets (clang, ASan + UBSan) =="
-  fuzz_started=$SECONDS
-  CC=clang CXX=clang++ cmake -S . -B build-fuzz "${generator[@]}" -DREDRESS_FUZZ=ON \
-    -DREDRESS_BUILD_TESTS=OFF -DREDRESS_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build build-fuzz -j "$jobs" --target redress_request_fuzzer redress_workflow_loader_fuzzer
-  fuzz_built=$SECONDS
-  tests/fuzz/run_fuzzers.sh build-fuzz "${REDRESS_FUZZ_SECONDS:-30}"
-  echo "fuzz stage: build $((fuzz_built - fuzz_started)) s, run $((SECONDS - fuzz_built)) s"
+  echo "== build and test under ASan + UBSan (clang) =="
+  fuzz=ON
+  [[ "${REDRESS_SKIP_FUZZ:-0}" == "1" ]] && fuzz=OFF
+  # A build-asan left by an older g++ configuration cannot switch compilers in place.
+  if [[ -f build-asan/CMakeCache.txt ]] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang' build-asan/CMakeCache.txt; then
+    rm -rf build-asan
+  fi
+  CC=clang CXX=clang++ \
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DREDRESS_SANITIZE=ON -DREDRESS_FUZZ=$fuzz \
+    -DREDRESS_BUILD_BENCH=OFF
+  if [[ $fuzz == ON ]]; then
+    echo "== libFuzzer targets (same build) =="
+    tests/fuzz/run_fuzzers.sh build-asan "${REDRESS_FUZZ_SECONDS:-30}"
+  fi
 fi

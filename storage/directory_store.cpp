@@ -358,7 +358,27 @@ Result<std::vector<User>> DirectoryStore::list_users(const std::string& team_id,
   });
 }
 
-void DirectoryStore::update_user(std::string id, UserPatch patch,
+namespace {
+
+// Whether a usable admin credential remains once `user_id`'s admin rights and the token
+// `token_id` are gone (either may be empty: nothing excluded).
+bool admin_remains_without(WriteContext& context, const std::string& user_id,
+                           const std::string& token_id, Instant now) {
+  auto select = context.statement(
+      "SELECT EXISTS (SELECT 1 FROM api_tokens AS t LEFT JOIN users AS u ON u.id = t.user_id "
+      "WHERE t.role = ?1 AND t.revoked_at IS NULL "
+      "AND (t.expires_at IS NULL OR t.expires_at > ?2) AND t.id <> ?4 "
+      "AND (t.user_id IS NULL OR (u.active = 1 AND u.role = ?1 AND u.id <> ?3)))");
+  select->bind(1, role_name(Role::kAdmin))
+      .bind(2, to_millis(now))
+      .bind(3, user_id)
+      .bind(4, token_id);
+  return select->step() && select->column_int(0) != 0;
+}
+
+}  // namespace
+
+void DirectoryStore::update_user(std::string id, UserPatch patch, Instant now,
                                  std::function<void(Result<User>)> done) {
   auto invalid = check_id(id, "user id", "/id");
   if (!invalid) invalid = check_user_fields(patch.display_name, patch.role, patch.team_id);
@@ -366,15 +386,27 @@ void DirectoryStore::update_user(std::string id, UserPatch patch,
     done(*invalid);
     return;
   }
-  auto work = [id = std::move(id),
-               patch = std::move(patch)](WriteContext& context) -> Result<User> {
+  auto work = [id = std::move(id), patch = std::move(patch),
+               now](WriteContext& context) -> Result<User> {
     auto found = load_user(context, id);
     if (!found) return Error{"NOT_FOUND", "user '" + id + "' does not exist", "/id"};
     User user = std::move(*found);
     const Role old_role = user.role;
+    const bool was_admin = user.active && user.role == Role::kAdmin;
     if (patch.display_name) user.display_name = *patch.display_name;
     if (patch.role) user.role = *patch.role;
     if (patch.active) user.active = *patch.active;
+    // Only a change that takes away the last usable credential is refused (a database with none
+    // left is mended with `redress init --new-admin-token`, not blocked further).
+    if (was_admin && (!user.active || user.role != Role::kAdmin) &&
+        admin_remains_without(context, "", "", now) &&
+        !admin_remains_without(context, user.id, "", now)) {
+      return Error{"LAST_ADMIN",
+                   "user '" + user.id +
+                       "' holds the last usable admin token; create another admin (or an admin "
+                       "token) before demoting or deactivating this one",
+                   user.active ? "/role" : "/active"};
+    }
     if (patch.team_id) {
       if (!patch.team_id->empty() && !load_team(context, *patch.team_id)) {
         return team_not_found(*patch.team_id);
@@ -504,6 +536,14 @@ void DirectoryStore::revoke_token(std::string id, Instant now,
   auto work = [id = std::move(id), now](WriteContext& context) -> Result<ApiToken> {
     auto token = load_token(context, id);
     if (!token) return Error{"NOT_FOUND", "token '" + id + "' does not exist", "/id"};
+    if (!token->revoked_at && token->role == Role::kAdmin &&
+        admin_remains_without(context, "", "", now) &&
+        !admin_remains_without(context, "", id, now)) {
+      return Error{
+          "LAST_ADMIN",
+          "token '" + id + "' is the last usable admin token; create another before revoking it",
+          "/id"};
+    }
     if (!token->revoked_at) {
       auto update = context.statement(
           "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");

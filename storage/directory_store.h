@@ -118,7 +118,11 @@ class DirectoryStore {
   // user. Changing the role also changes the role of the user's tokens, in the same write: a
   // token acts with its user's authority, and a demoted user must not keep the old one through a
   // token issued earlier.
-  void update_user(std::string id, UserPatch patch, std::function<void(Result<User>)> done);
+  // Refused with LAST_ADMIN when demoting or deactivating an admin would leave no usable admin
+  // credential (an unrevoked, unexpired admin token of an active admin or of no user): nobody
+  // could then manage users and tokens over the API.
+  void update_user(std::string id, UserPatch patch, Instant now,
+                   std::function<void(Result<User>)> done);
 
   // --- tokens --------------------------------------------------------------------------------
   // ALREADY_EXISTS "/id" when the id is taken ("/hash" when the hash is); INVALID_FIELD "/hash"
@@ -130,6 +134,7 @@ class DirectoryStore {
                                             const std::string& after_id, size_t limit) const;
   // NOT_FOUND "/id" when there is no such token. Revoking a revoked token succeeds and keeps
   // the first revoked_at (a retried revoke must not rewrite history).
+  // Refused with LAST_ADMIN when it is the last usable admin credential (see update_user).
   void revoke_token(std::string id, Instant now, std::function<void(Result<ApiToken>)> done);
   // The token with this hash and its user, whatever its state: revoked and expired tokens are
   // returned too so that the caller can say why it refuses one. nullopt when no token has this

@@ -332,6 +332,36 @@ BOOST_AUTO_TEST_CASE(revoked_token_is_refused_at_once) {
   BOOST_TEST(again.json()["revoked_at"] == "2026-11-23T02:00:00Z");
 }
 
+BOOST_AUTO_TEST_CASE(the_last_admin_credential_cannot_be_revoked_or_demoted) {
+  TestServer server;
+  const auto& admin = server.admin_token();
+  std::string admin_token_id;
+  const auto tokens = server.http().get("/v1/tokens", admin).json();
+  for (const auto& token : tokens["tokens"]) {
+    if (token["role"] == "admin") admin_token_id = token["id"].get<std::string>();
+  }
+  BOOST_REQUIRE(!admin_token_id.empty());
+  auto refused = del(server, "/v1/tokens/" + admin_token_id, admin);
+  BOOST_TEST(refused.status == 409, refused.body);
+  BOOST_TEST(problem_code(refused) == "LAST_ADMIN");
+  BOOST_TEST(server.http().get("/v1/tokens", admin).status == 200);  // still works
+
+  // A second admin with a token: the first credential may go, the second may then not.
+  BOOST_TEST(
+      server.http()
+          .post("/v1/users", {{"id", "root2"}, {"display_name", "Root"}, {"role", "admin"}}, admin)
+          .status == 201);
+  auto second = server.http().post("/v1/tokens", {{"user_id", "root2"}}, admin);
+  BOOST_REQUIRE(second.status == 201);
+  const auto second_secret = second.json()["token"].get<std::string>();
+  BOOST_TEST(del(server, "/v1/tokens/" + admin_token_id, admin).status == 200);
+  auto demote = server.http().patch("/v1/users/root2", {{"role", "manager"}}, second_secret);
+  BOOST_TEST(demote.status == 409, demote.body);
+  BOOST_TEST(problem_code(demote) == "LAST_ADMIN");
+  auto leave = server.http().patch("/v1/users/root2", {{"active", false}}, second_secret);
+  BOOST_TEST(problem_code(leave) == "LAST_ADMIN");
+}
+
 BOOST_AUTO_TEST_CASE(deactivated_user_is_refused_at_once) {
   TestServer server;
   const auto& admin = server.admin_token();

@@ -46,8 +46,9 @@ Result<User> create_user(DirectoryStore& directory, User user) {
 }
 
 Result<User> update_user(DirectoryStore& directory, const std::string& id, UserPatch patch) {
-  return await_result<User>(
-      [&](auto done) { directory.update_user(id, std::move(patch), std::move(done)); });
+  return await_result<User>([&](auto done) {
+    directory.update_user(id, std::move(patch), monday_morning(), std::move(done));
+  });
 }
 
 Result<ApiToken> create_token(DirectoryStore& directory, NewToken token, Instant now) {
@@ -332,6 +333,10 @@ BOOST_AUTO_TEST_CASE(a_role_change_moves_the_users_tokens_to_the_new_role) {
   required(create_user(directory, person("chen.jie", Role::kAdmin)));
   required(create_token(directory, token_for("tok-chen", "chen.jie", Role::kAdmin, 3),
                         monday_morning()));
+  // Another admin credential, so that demoting chen.jie is allowed (see the LAST_ADMIN test).
+  required(create_user(directory, person("wang.fang", Role::kAdmin)));
+  required(create_token(directory, token_for("tok-wang", "wang.fang", Role::kAdmin, 4),
+                        monday_morning()));
   BOOST_TEST(required(directory.has_active_admin_token(monday_morning())));
 
   UserPatch demote;
@@ -341,7 +346,43 @@ BOOST_AUTO_TEST_CASE(a_role_change_moves_the_users_tokens_to_the_new_role) {
   BOOST_REQUIRE(grant.has_value());
   BOOST_TEST(grant->token.role == Role::kAgent);
   BOOST_TEST(grant->user->role == Role::kAgent);
-  BOOST_TEST(!required(directory.has_active_admin_token(monday_morning())));
+  BOOST_TEST(required(directory.has_active_admin_token(monday_morning())));
+}
+
+BOOST_AUTO_TEST_CASE(the_last_usable_admin_credential_cannot_be_taken_away) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  DirectoryStore directory(*store);
+  const auto now = monday_morning();
+  required(create_user(directory, person("chen.jie", Role::kAdmin)));
+  required(create_token(directory, token_for("tok-chen", "chen.jie", Role::kAdmin, 3), now));
+  // An admin without a token, and a revoked admin token, are no way back in.
+  required(create_user(directory, person("wang.fang", Role::kAdmin)));
+  required(create_token(directory, token_for("tok-old", "chen.jie", Role::kAdmin, 5), now));
+  required(revoke_token(directory, "tok-old", now));  // allowed: tok-chen remains
+
+  UserPatch demote;
+  demote.role = Role::kAgent;
+  require_error(update_user(directory, "chen.jie", demote), "LAST_ADMIN", "/role");
+  UserPatch deactivate;
+  deactivate.active = false;
+  require_error(update_user(directory, "chen.jie", deactivate), "LAST_ADMIN", "/active");
+  require_error(revoke_token(directory, "tok-chen", now), "LAST_ADMIN", "/id");
+  // Nothing changed.
+  BOOST_TEST(required(directory.has_active_admin_token(now)));
+  // Renaming the last admin is fine, and so is demoting the admin who has no token.
+  UserPatch rename;
+  rename.display_name = "Chen Jie";
+  BOOST_TEST(required(update_user(directory, "chen.jie", rename)).display_name == "Chen Jie");
+  BOOST_TEST(required(update_user(directory, "wang.fang", demote)).role == Role::kAgent);
+
+  // With a second credential (a token tied to no user, as `redress init` issues), all three
+  // are allowed.
+  required(create_token(directory, token_for("tok-root", "", Role::kAdmin, 6), now));
+  required(revoke_token(directory, "tok-chen", now));
+  BOOST_TEST(required(update_user(directory, "chen.jie", deactivate)).active == false);
+  BOOST_TEST(required(directory.has_active_admin_token(now)));
+  require_error(revoke_token(directory, "tok-root", now), "LAST_ADMIN", "/id");
 }
 
 BOOST_AUTO_TEST_CASE(a_token_is_found_by_its_hash_with_its_user) {
@@ -547,6 +588,8 @@ BOOST_AUTO_TEST_CASE(everything_survives_closing_and_reopening_the_database) {
         directory, token_for("tok-li", "li.na", Role::kAgent, 9, now + std::chrono::hours(24)),
         now));
     required(create_token(directory, token_for("tok-admin", "", Role::kAdmin, 10), now));
+    // A second admin token: the last one may not be revoked (LAST_ADMIN).
+    required(create_token(directory, token_for("tok-admin-2", "", Role::kAdmin, 11), now));
     required(touch_tokens(directory, {{"tok-li", now + std::chrono::minutes(1)}}));
     required(revoke_token(directory, "tok-admin", now + std::chrono::minutes(2)));
   }
@@ -565,8 +608,8 @@ BOOST_AUTO_TEST_CASE(everything_survives_closing_and_reopening_the_database) {
   const auto admin = required(directory.find_token(hash_of(10)));
   BOOST_REQUIRE(admin.has_value());
   BOOST_TEST(admin->token.revoked_at == std::optional<Instant>(now + std::chrono::minutes(2)));
-  BOOST_TEST(!required(directory.has_active_admin_token(now)));
-  BOOST_TEST(required(directory.list_tokens("", true, "", 10)).size() == 2u);
+  BOOST_TEST(required(directory.has_active_admin_token(now)));  // tok-admin-2
+  BOOST_TEST(required(directory.list_tokens("", true, "", 10)).size() == 3u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
