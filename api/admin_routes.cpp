@@ -142,7 +142,8 @@ void respond_page(const RequestContext& ctx, const Responder& respond, const std
   if (!rows.ok()) return respond.problem(ctx, from_error(rows.error()));
   nlohmann::json items = nlohmann::json::array();
   for (const auto& row : rows.value()) items.push_back(to_json(row));
-  nlohmann::json body{{name, std::move(items)}};
+  // next_page_token is null on the last page, as in every other listing.
+  nlohmann::json body{{name, std::move(items)}, {"next_page_token", nullptr}};
   if (!rows.value().empty() && rows.value().size() >= page.size) {
     const std::string& last = rows.value().back().id;
     Result<std::vector<Row>> more = list(last, 1);
@@ -286,11 +287,18 @@ void add_user_routes(Router& router, ServerContext& context) {
                 if (!reader.ok()) return respond.problem(*ctx, reader.problem());
                 context.directory.update_user(
                     id, std::move(patch), ctx->now,
-                    [ctx, respond, &context, id](Result<storage::User> updated) {
+                    [ctx, respond, &context, id,
+                     before = *existing.value()](Result<storage::User> updated) {
                       if (!updated.ok()) return respond.problem(*ctx, from_error(updated.error()));
                       // Cached grants carry the old role, team and activity.
                       context.auth.forget_user(id);
-                      respond.json(*ctx, http::status::ok, user_json(updated.value()));
+                      const auto& after = updated.value();
+                      if (after.role != before.role || after.team_id != before.team_id ||
+                          after.active != before.active) {
+                        // Streams were authorised for the old rights (a team topic, say).
+                        context.on_credentials_changed("", id);
+                      }
+                      respond.json(*ctx, http::status::ok, user_json(after));
                     });
               }});
 }
@@ -394,7 +402,8 @@ void add_token_routes(Router& router, ServerContext& context) {
                         }
                         return respond.problem(*ctx, from_error(error));
                       }
-                      context.auth.forget_token(id);  // refused from the very next request
+                      context.auth.forget_token(id);           // refused from the very next request
+                      context.on_credentials_changed(id, "");  // and its open streams closed
                       respond.json(*ctx, http::status::ok, token_json(revoked.value()));
                     });
               }});

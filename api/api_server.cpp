@@ -147,6 +147,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
     raw->hub_->poke();
     raw->sender_->poke();
   };
+  server->context_->on_credentials_changed = [raw](const std::string& token_id,
+                                                   const std::string& user_id) {
+    raw->hub_->close_for_credentials(token_id, user_id);
+  };
   server->service_ =
       std::make_unique<ApiService>(*server->context_, build_router(*server->context_));
 
@@ -175,10 +179,13 @@ ApiServer::~ApiServer() {
 Status ApiServer::start() {
   // Timers that fell due while the server was down fire first, in due order.
   fire_due_timers_now();
-  listener_ = std::make_shared<Listener>(ioc_, *service_, config_,
-                                         [this](boost::beast::tcp_stream stream, Request request) {
-                                           hub_->accept(std::move(stream), std::move(request));
-                                         });
+  listener_ = std::make_shared<Listener>(
+      ioc_, *service_, config_,
+      [this](boost::beast::tcp_stream stream, Request request) {
+        hub_->accept(std::move(stream), std::move(request));
+      },
+      // Upgraded connections leave the listener's sessions but still hold a descriptor each.
+      [this] { return hub_->connection_count(); });
   if (auto listening = listener_->listen(config_.host, config_.port); !listening.ok()) {
     return listening;
   }

@@ -9,12 +9,13 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 Listener::Listener(net::io_context& ioc, ApiService& service, const ServerConfig& config,
-                   UpgradeHandler upgrade)
+                   UpgradeHandler upgrade, std::function<size_t()> other_connections)
     : ioc_(ioc),
       acceptor_(net::make_strand(ioc)),
       service_(service),
       config_(config),
-      upgrade_(std::move(upgrade)) {}
+      upgrade_(std::move(upgrade)),
+      other_connections_(std::move(other_connections)) {}
 
 Status Listener::listen(const std::string& host, std::uint16_t port) {
   beast::error_code ec;
@@ -57,7 +58,7 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     std::lock_guard lock(mutex_);
     std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
     if (stopped_) return;
-    if (sessions_.size() >= config_.max_connections) {
+    if (sessions_.size() + other_connections_() >= config_.max_connections) {
       beast::error_code ignored;
       socket.close(ignored);  // over the limit: refuse rather than exhaust descriptors
     } else {

@@ -2,12 +2,14 @@
 //
 // It keeps weak references to its sessions so that shutdown can ask each one to close, and
 // refuses connections beyond `max_connections` (closed at once) so that a flood of sockets
-// cannot exhaust file descriptors.
+// cannot exhaust file descriptors. WebSocket streams count too: they are connections that began
+// here and were handed over.
 //
 // Thread-safety: accept runs on its own strand; stop() and session_count() may be called from
 // any thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -22,8 +24,11 @@ namespace redress::api {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(boost::asio::io_context& ioc, ApiService& service, const ServerConfig& config,
-           UpgradeHandler upgrade);
+  // `other_connections`: connections counted against max_connections besides the listener's
+  // own HTTP sessions (the WebSocket streams they were upgraded to).
+  Listener(
+      boost::asio::io_context& ioc, ApiService& service, const ServerConfig& config,
+      UpgradeHandler upgrade, std::function<size_t()> other_connections = [] { return size_t{0}; });
 
   // Binds and listens; error INVALID_CONFIG / LISTEN_FAILED with the OS's reason.
   Status listen(const std::string& host, std::uint16_t port);
@@ -42,6 +47,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   ApiService& service_;
   const ServerConfig& config_;
   UpgradeHandler upgrade_;
+  std::function<size_t()> other_connections_;
   std::uint16_t port_ = 0;
   std::mutex mutex_;
   std::vector<std::weak_ptr<HttpSession>> sessions_;

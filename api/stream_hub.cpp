@@ -276,6 +276,25 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     }
   }
 
+  void close_for_credentials(const std::string& token_id, const std::string& user_id) {
+    std::vector<std::shared_ptr<WebSocketSession>> affected;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& [id, weak] : sessions_) {
+        auto session = weak.lock();
+        if (!session) continue;
+        const auto& who = session->principal();
+        if ((!token_id.empty() && who.token_id == token_id) ||
+            (!user_id.empty() && who.user_id == user_id)) {
+          affected.push_back(std::move(session));
+        }
+      }
+    }
+    for (const auto& session : affected) {
+      session->close(websocket::close_code::policy_error, "credentials changed");
+    }
+  }
+
   size_t connection_count() const {
     std::lock_guard lock(mutex_);
     return static_cast<size_t>(
@@ -958,6 +977,10 @@ void StreamHub::poke() {
 
 void StreamHub::stop() {
   core_->stop();
+}
+
+void StreamHub::close_for_credentials(const std::string& token_id, const std::string& user_id) {
+  core_->close_for_credentials(token_id, user_id);
 }
 
 size_t StreamHub::connection_count() const {

@@ -19,8 +19,9 @@
 //         "topics":[matched],"event":{..}},..]}
 //         journal entries in journal order, S being the last one's seq (resume from it). The
 //         entries one poll of the journal finds for a connection travel together (at most
-//         kMaxEventsPerMessage or about kEventsMessageBytes per message), so a command's entries — a transition writes about
-//         nine — arrive in one message: one send per subscriber instead of nine.
+//         kMaxEventsPerMessage or about kEventsMessageBytes per message), so a command's entries —
+//         a transition writes about nine — arrive in one message: one send per subscriber instead
+//         of nine.
 //     {"type":"subscribed","topics":[all current topics],"head":N}   (answers both subscribe
 //         and unsubscribe; without after_seq, delivery continues with the entries after N, the
 //         hub's position — which may trail the journal by one poll, so entries committed just
@@ -129,7 +130,14 @@ class StreamHub {
   // Closes every connection with 1001 (going away) and stops polling. Idempotent.
   void stop();
 
-  // Open WebSocket connections (for /metrics).
+  // A token was revoked (`token_id`) or a user's role, team or activity changed (`user_id`):
+  // every connection opened with that token, or by that user, is closed with 1008 (policy
+  // violation) and the reason "credentials changed: resume with after_seq=<N>", so a stream
+  // never outlives the rights it was opened with (a reconnect is authenticated afresh). Empty
+  // ids match nothing.
+  void close_for_credentials(const std::string& token_id, const std::string& user_id);
+
+  // Open WebSocket connections (for /metrics and the connection limit).
   size_t connection_count() const;
   // The last journal sequence fanned out.
   std::int64_t head() const;

@@ -448,7 +448,7 @@ BOOST_AUTO_TEST_CASE(pagination_covers_every_row_once) {
       const auto body = page.json();
       BOOST_TEST(body["teams"].size() <= static_cast<size_t>(page_size));
       for (const auto& team : body["teams"]) seen.push_back(team["id"].get<std::string>());
-      token = body.contains("next_page_token") ? body["next_page_token"].get<std::string>() : "";
+      token = body["next_page_token"].is_null() ? "" : body["next_page_token"].get<std::string>();
       BOOST_REQUIRE(++pages <= 20);
     } while (!token.empty());
     BOOST_TEST(seen == created, "page_size " << page_size);
@@ -467,12 +467,12 @@ BOOST_AUTO_TEST_CASE(pagination_covers_every_row_once) {
     for (const auto& user : body["users"]) {
       BOOST_TEST(users.insert(user["id"].get<std::string>()).second);
     }
-    token = body.contains("next_page_token") ? body["next_page_token"].get<std::string>() : "";
+    token = body["next_page_token"].is_null() ? "" : body["next_page_token"].get<std::string>();
   } while (!token.empty());
   BOOST_TEST(users.size() == 12u);
   auto in_team = server.http().get("/v1/users?team=team-107&page_size=1000", admin);
   BOOST_TEST(in_team.json()["users"].size() == 1u);
-  BOOST_TEST(!in_team.json().contains("next_page_token"));
+  BOOST_TEST(in_team.json().at("next_page_token").is_null());
 
   // Tokens page the same way.
   for (int i = 0; i < 4; ++i) {
@@ -483,7 +483,7 @@ BOOST_AUTO_TEST_CASE(pagination_covers_every_row_once) {
   auto second = server.http().get(
       "/v1/tokens?page_size=3&page_token=" + first["next_page_token"].get<std::string>(), admin);
   BOOST_TEST(second.json()["tokens"].size() == 2u);  // 4 + the admin token
-  BOOST_TEST(!second.json().contains("next_page_token"));
+  BOOST_TEST(second.json().at("next_page_token").is_null());
 
   // Bad paging parameters.
   for (const std::string query : {"page_token=%21%21", "page_token=dGVhbXM6", "page_size=0",

@@ -58,12 +58,22 @@ BOOST_AUTO_TEST_CASE(webhooks_are_signed_retried_and_finally_delivered) {
 
   auto created = server.http().post("/v1/cases", complaint(), agent);
   BOOST_REQUIRE_EQUAL(created.status, 201);
+  // The sender records an attempt (and schedules the next one from the server's clock) after
+  // the receiver has answered: advancing the clock before that would push the retry later too.
+  const auto attempts_recorded = [&](int n) {
+    return eventually([&] {
+      auto listed = server.http().get("/v1/webhooks/crm/deliveries", server.admin_token()).json();
+      return !listed.at("deliveries").empty() && listed.at("deliveries")[0].at("attempts") >= n;
+    });
+  };
   // First attempt at once (the command wakes the sender), answered 500.
   BOOST_REQUIRE(eventually([&] { return receiver.request_count() >= 1; }));
+  BOOST_REQUIRE(attempts_recorded(1));
   // The next attempts wait for their time on the server's clock: 5 s, then 5 min (±10%).
   server.clock().advance(std::chrono::seconds(6));
   server.server().webhook_sender().poke();
   BOOST_REQUIRE(eventually([&] { return receiver.request_count() >= 2; }));
+  BOOST_REQUIRE(attempts_recorded(2));
   server.clock().advance(std::chrono::minutes(6));
   server.server().webhook_sender().poke();
   BOOST_REQUIRE(eventually([&] { return receiver.request_count() >= 3; }));
@@ -166,6 +176,86 @@ BOOST_AUTO_TEST_CASE(live_updates_resume_after_a_reconnect_without_gaps) {
   // Without a token the upgrade is refused with 401.
   WebSocketTestClient anonymous(server.port());
   BOOST_TEST(anonymous.connect({"/v1/stream", "", {}, 0}));
+}
+
+BOOST_AUTO_TEST_CASE(revoking_a_token_or_changing_a_user_closes_their_streams) {
+  TestServer server;
+  const auto li = server.token_for("agent.li", "agent");
+  const auto wu = server.token_for("agent.wu", "agent");
+  const auto zhao = server.token_for("agent.zhao", "agent");
+  const auto open_stream = [&](const std::string& token) {
+    auto client = std::make_unique<WebSocketTestClient>(server.port());
+    BOOST_REQUIRE(!client->connect({"/v1/stream", token, {}, 0}));
+    client->send_text(R"({"type":"subscribe","topics":["team:after_sales"]})");
+    BOOST_REQUIRE(client->read_until([](const auto& m) { return m.at("type") == "subscribed"; }));
+    return client;
+  };
+  const auto closed_for_credentials = [](WebSocketTestClient& client) {
+    if (!client.read_until_closed()) return false;
+    const std::string reason(client.close_reason().reason.c_str());
+    return client.close_reason().code == boost::beast::websocket::close_code::policy_error &&
+           reason.rfind("credentials changed: resume with after_seq=", 0) == 0;
+  };
+  auto li_stream = open_stream(li);
+  auto wu_stream = open_stream(wu);
+  auto zhao_stream = open_stream(zhao);
+
+  // Revoking li's token closes li's stream at once, not at the next reconnect.
+  const auto tokens = server.http().get("/v1/tokens?user=agent.li", server.admin_token()).json();
+  BOOST_REQUIRE_EQUAL(tokens.at("tokens").size(), 1U);
+  const auto li_token_id = tokens.at("tokens").at(0).at("id").get<std::string>();
+  BOOST_REQUIRE_EQUAL(server.http()
+                          .request(boost::beast::http::verb::delete_, "/v1/tokens/" + li_token_id,
+                                   "", server.admin_token())
+                          .status,
+                      200);
+  BOOST_TEST(closed_for_credentials(*li_stream));
+  // The reconnect is refused: the token is gone.
+  WebSocketTestClient again(server.port());
+  BOOST_TEST(again.connect({"/v1/stream", li, {}, 0}));
+
+  // Moving wu to another team closes wu's stream (its team topic was authorised for the old
+  // team); renaming zhao does not touch zhao's.
+  BOOST_REQUIRE_EQUAL(
+      server.http()
+          .post("/v1/teams", {{"id", "returns"}, {"name", "Returns"}}, server.admin_token())
+          .status,
+      201);
+  BOOST_REQUIRE_EQUAL(
+      server.http()
+          .patch("/v1/users/agent.wu", {{"team_id", "returns"}}, server.admin_token())
+          .status,
+      200);
+  BOOST_TEST(closed_for_credentials(*wu_stream));
+  BOOST_REQUIRE_EQUAL(
+      server.http()
+          .patch("/v1/users/agent.zhao", {{"display_name", "Zhao Lei"}}, server.admin_token())
+          .status,
+      200);
+  zhao_stream->send_text(R"({"type":"ping"})");
+  BOOST_TEST(
+      zhao_stream->read_until([](const auto& m) { return m.at("type") == "pong"; }).has_value());
+  BOOST_TEST(!zhao_stream->closed());
+}
+
+BOOST_AUTO_TEST_CASE(websocket_streams_count_against_max_connections) {
+  api::ServerConfig config;
+  config.max_connections = 2;
+  TestServer server(config);
+  const auto agent = server.token_for("agent.li", "agent");  // the test's HTTP connection: 1
+  auto first = std::make_unique<WebSocketTestClient>(server.port());
+  BOOST_REQUIRE(!first->connect({"/v1/stream", agent, {}, 0}));  // 2, once upgraded
+  WebSocketTestClient refused(server.port());
+  BOOST_TEST(refused.connect({"/v1/stream", agent, {}, 0}));  // closed at accept
+  // The limit frees up when the stream ends.
+  first->close();
+  first.reset();
+  bool connected = false;
+  for (int attempt = 0; attempt < 200 && !connected; ++attempt) {
+    WebSocketTestClient later(server.port());
+    connected = !later.connect({"/v1/stream", agent, {}, 0}, std::chrono::seconds(2));
+  }
+  BOOST_TEST(connected);
 }
 
 BOOST_AUTO_TEST_CASE(shutdown_finishes_in_flight_requests) {
