@@ -217,6 +217,18 @@ std::variant<std::optional<std::int64_t>, ApiProblem> parse_if_match(const Reque
                     {}};
 }
 
+// If-Match for writes: optional on POST commands, required for PATCH.
+bool take_if_match(const RequestContext& ctx, const Responder& respond, bool required,
+                   std::optional<std::int64_t>& out) {
+  auto parsed = parse_if_match(ctx, required);
+  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+    respond.problem(ctx, *problem);
+    return false;
+  }
+  out = std::get<std::optional<std::int64_t>>(parsed);
+  return true;
+}
+
 std::optional<CaseSnapshot> load_case_or_404(ServerContext& context, const RequestContext& ctx,
                                              const Responder& respond) {
   const auto id = ctx.param("id");

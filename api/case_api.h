@@ -48,6 +48,10 @@ struct CommandRun {
 void run_case_command(ServerContext& context, RequestPtr ctx, Responder respond, CommandRun run);
 
 // Loads the case named by the {id} path parameter, or answers 404 and returns nullopt.
+// parse_if_match, answering the problem itself: false when it did (the handler stops).
+bool take_if_match(const RequestContext& ctx, const Responder& respond, bool required,
+                   std::optional<std::int64_t>& out);
+
 std::optional<CaseSnapshot> load_case_or_404(ServerContext& context, const RequestContext& ctx,
                                              const Responder& respond);
 

@@ -54,18 +54,6 @@ std::optional<nlohmann::json> body_object(const RequestContext& ctx, const Respo
   return std::get<nlohmann::json>(std::move(parsed));
 }
 
-// If-Match for writes: optional on POST commands, required for PATCH.
-bool take_if_match(const RequestContext& ctx, const Responder& respond, bool required,
-                   std::optional<std::int64_t>& out) {
-  auto parsed = parse_if_match(ctx, required);
-  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-    respond.problem(ctx, *problem);
-    return false;
-  }
-  out = std::get<std::optional<std::int64_t>>(parsed);
-  return true;
-}
-
 void create_case(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto body = body_object(*ctx, respond);
   if (!body) return;

@@ -1,8 +1,11 @@
 // Compensation: the policy's suggested remedies, proposals, the approval queue, approval
 // decisions and execution reported by other systems.
+#include <charconv>
+
 #include "api/case_api.h"
 #include "api/json_body.h"
 #include "api/routes.h"
+#include "api/token_codec.h"
 
 namespace redress::api {
 namespace {
@@ -36,6 +39,8 @@ void suggest_remedies(ServerContext& context, RequestPtr ctx, Responder respond)
 }
 
 void propose(ServerContext& context, RequestPtr ctx, Responder respond) {
+  std::optional<std::int64_t> expected;
+  if (!take_if_match(*ctx, respond, false, expected)) return;
   auto body = body_object(*ctx, respond);
   if (!body) return;
   BodyReader in(*body, "", {"type", "value", "note"});
@@ -44,12 +49,14 @@ void propose(ServerContext& context, RequestPtr ctx, Responder respond) {
   proposal.value = in.money("value", true).value_or(Money{});
   proposal.note = in.string("note", false, 8000).value_or("");
   if (!in.ok()) return respond.problem(*ctx, in.problem());
-  run_case_command(
-      context, ctx, respond,
-      {ctx->param("id"), std::move(proposal), std::nullopt, http::status::created, false});
+  run_case_command(context, ctx, respond,
+                   {ctx->param("id"), std::move(proposal), expected, http::status::created, false});
 }
 
 void decide(ServerContext& context, RequestPtr ctx, Responder respond) {
+  // A supervisor deciding on what they saw: If-Match refuses the decision if the case moved.
+  std::optional<std::int64_t> expected;
+  if (!take_if_match(*ctx, respond, false, expected)) return;
   auto body = body_object(*ctx, respond);
   if (!body) return;
   BodyReader in(*body, "", {"decision", "reason"});
@@ -63,10 +70,12 @@ void decide(ServerContext& context, RequestPtr ctx, Responder respond) {
   decision.reason = in.string("reason", false, 8000).value_or("");
   if (!in.ok()) return respond.problem(*ctx, in.problem());
   run_case_command(context, ctx, respond,
-                   {ctx->param("id"), std::move(decision), std::nullopt, http::status::ok, false});
+                   {ctx->param("id"), std::move(decision), expected, http::status::ok, false});
 }
 
 void executed(ServerContext& context, RequestPtr ctx, Responder respond) {
+  std::optional<std::int64_t> expected;
+  if (!take_if_match(*ctx, respond, false, expected)) return;
   auto body = body_object(*ctx, respond);
   if (!body) return;
   BodyReader in(*body, "", {"reference"});
@@ -75,14 +84,46 @@ void executed(ServerContext& context, RequestPtr ctx, Responder respond) {
   done.reference = in.string("reference", true, 256).value_or("");
   if (!in.ok()) return respond.problem(*ctx, in.problem());
   run_case_command(context, ctx, respond,
-                   {ctx->param("id"), std::move(done), std::nullopt, http::status::ok, false});
+                   {ctx->param("id"), std::move(done), expected, http::status::ok, false});
+}
+
+// Page tokens are opaque to clients: base64url of "<requested_at ms>\x1f<case id>\x1f<approval
+// id>" (ids are printable, so the unit separator cannot occur in them).
+constexpr char kCursorSeparator = '\x1f';
+
+std::string encode_approval_cursor(const storage::PendingApproval& last) {
+  const auto text = std::to_string(storage::to_millis(last.requested_at)) + kCursorSeparator +
+                    last.case_id + kCursorSeparator + last.approval_id;
+  return base64url(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+}
+
+std::optional<storage::ApprovalCursor> decode_approval_cursor(const std::string& token) {
+  const auto text = base64url_decode(token);
+  if (!text) return std::nullopt;
+  const auto first = text->find(kCursorSeparator);
+  const auto second = first == std::string::npos ? first : text->find(kCursorSeparator, first + 1);
+  if (first == std::string::npos || second == std::string::npos || first == 0) return std::nullopt;
+  std::int64_t millis = 0;
+  const auto* begin = text->data();
+  const auto [ptr, ec] = std::from_chars(begin, begin + first, millis);
+  if (ec != std::errc() || ptr != begin + first) return std::nullopt;
+  storage::ApprovalCursor cursor{storage::from_millis(millis),
+                                 text->substr(first + 1, second - first - 1),
+                                 text->substr(second + 1)};
+  if (cursor.case_id.empty() || cursor.approval_id.empty()) return std::nullopt;
+  return cursor;
 }
 
 void approval_queue(ServerContext& context, RequestPtr ctx, Responder respond) {
   QueryReader q(*ctx);
-  q.allow_only({"role", "page_size"});
+  q.allow_only({"role", "page_size", "page_token"});
   const auto requested = q.string("role", 32);
-  const auto limit = q.integer("page_size", 1, 1000).value_or(100);
+  const auto limit = static_cast<size_t>(q.integer("page_size", 1, 1000).value_or(100));
+  std::optional<storage::ApprovalCursor> after;
+  if (const auto token = q.string("page_token", 1024)) {
+    after = decode_approval_cursor(*token);
+    if (!after) q.add("page_token", "is not a page token of this listing");
+  }
   if (!q.ok()) return respond.problem(*ctx, q.problem());
   // Each role has its own queue; someone higher on the ladder may look at a lower queue.
   Role role = ctx->actor().role;
@@ -101,10 +142,17 @@ void approval_queue(ServerContext& context, RequestPtr ctx, Responder respond) {
     }
     role = *parsed;
   }
-  auto pending = context.store.pending_approvals(role_name(role), static_cast<size_t>(limit));
+  // One more than the page tells whether another page exists.
+  auto pending = context.store.pending_approvals(role_name(role), limit + 1, after);
   if (!pending.ok()) return respond.problem(*ctx, from_error(pending.error()));
+  auto& rows = pending.value();
+  nlohmann::json next = nullptr;
+  if (rows.size() > limit) {
+    rows.resize(limit);
+    next = encode_approval_cursor(rows.back());
+  }
   auto out = nlohmann::json::array();
-  for (const auto& a : pending.value()) {
+  for (const auto& a : rows) {
     out.push_back({{"case_id", a.case_id},
                    {"approval_id", a.approval_id},
                    {"kind", a.kind},
@@ -115,7 +163,8 @@ void approval_queue(ServerContext& context, RequestPtr ctx, Responder respond) {
                    {"requested_at", format_rfc3339(a.requested_at)},
                    {"self_proposed", a.requested_by == ctx->actor().id}});
   }
-  respond.json(*ctx, http::status::ok, {{"role", role_name(role)}, {"approvals", out}});
+  respond.json(*ctx, http::status::ok,
+               {{"role", role_name(role)}, {"approvals", out}, {"next_page_token", next}});
 }
 
 }  // namespace

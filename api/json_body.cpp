@@ -264,6 +264,10 @@ std::optional<Instant> QueryReader::instant(const std::string& name) {
   return t;
 }
 
+void QueryReader::add(const std::string& name, const std::string& message) {
+  errors_.push_back({"/query/" + pointer_token(name), message});
+}
+
 ApiProblem QueryReader::problem() const {
   std::string detail = errors_.size() == 1
                            ? errors_.front().pointer + ": " + errors_.front().message

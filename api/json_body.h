@@ -75,6 +75,8 @@ class QueryReader {
   std::optional<std::int64_t> integer(const std::string& name, std::int64_t min, std::int64_t max);
   std::optional<bool> boolean(const std::string& name);
   std::optional<Instant> instant(const std::string& name);
+  // Records a problem with parameter `name` found by the caller (a page token it cannot decode).
+  void add(const std::string& name, const std::string& message);
   bool ok() const { return errors_.empty(); }
   ApiProblem problem() const;
 

@@ -75,10 +75,13 @@ struct ListQuery {
 };
 ListQuery list_cases_query(const CaseQuery& query);
 
+// ?3..?5: the page cursor (requested_at, case_id, approval_id) to continue after; the first
+// page binds (INT64_MIN, '', '').
 inline constexpr const char* kPendingApprovalsSql =
     "SELECT case_id, approval_id, kind, subject, required_role, requested_by, team, "
-    "requested_at FROM approvals WHERE status = 'pending' AND required_role = ? "
-    "ORDER BY requested_at, case_id LIMIT ?";
+    "requested_at FROM approvals WHERE status = 'pending' AND required_role = ?1 "
+    "AND (requested_at, case_id, approval_id) > (?3, ?4, ?5) "
+    "ORDER BY requested_at, case_id, approval_id LIMIT ?2";
 
 inline constexpr const char* kDueTimersSql =
     "SELECT case_id, timer_key, name, due_at, attempts, coalesce(last_error, '') FROM timers "

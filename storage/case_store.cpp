@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -810,11 +811,19 @@ Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const
   });
 }
 
-Result<std::vector<PendingApproval>> CaseStore::pending_approvals(const std::string& required_role,
-                                                                  size_t limit) const {
+Result<std::vector<PendingApproval>> CaseStore::pending_approvals(
+    const std::string& required_role, size_t limit,
+    const std::optional<ApprovalCursor>& after) const {
   return readers_->with<std::vector<PendingApproval>>([&](ReaderPool::Reader& r) {
     auto s = r.statements.get(rows::kPendingApprovalsSql);
     s->bind(1, required_role).bind(2, static_cast<std::int64_t>(limit));
+    if (after) {
+      s->bind(3, to_millis(after->requested_at))
+          .bind(4, after->case_id)
+          .bind(5, after->approval_id);
+    } else {
+      s->bind(3, std::numeric_limits<std::int64_t>::min()).bind(4, "").bind(5, "");
+    }
     std::vector<PendingApproval> out;
     while (s->step()) {
       out.push_back({s->column_text(0), s->column_text(1), s->column_text(2), s->column_text(3),

@@ -175,6 +175,13 @@ struct PendingApproval {
   Instant requested_at{};
 };
 
+// Where a page of the approval queue ended: pass as `after` to continue.
+struct ApprovalCursor {
+  Instant requested_at{};
+  std::string case_id;
+  std::string approval_id;
+};
+
 struct OutboxEntry {
   std::int64_t id = 0;
   std::string webhook_id;
@@ -240,8 +247,10 @@ class CaseStore {
   // Journal entries with seq > after_seq across all cases, in order (live-update resume).
   Result<std::vector<StoredEvent>> journal_after(std::int64_t after_seq, size_t limit) const;
   Result<std::vector<CaseSummary>> list_cases(const CaseQuery& query) const;
-  Result<std::vector<PendingApproval>> pending_approvals(const std::string& required_role,
-                                                         size_t limit) const;
+  // Oldest request first; `after` continues a page.
+  Result<std::vector<PendingApproval>> pending_approvals(
+      const std::string& required_role, size_t limit,
+      const std::optional<ApprovalCursor>& after = std::nullopt) const;
   Result<std::vector<DueTimer>> due_timers(Instant now, size_t limit) const;
   Result<std::vector<OutboxEntry>> outbox_after(std::int64_t after_id, size_t limit) const;
   Result<std::int64_t> count_cases() const;

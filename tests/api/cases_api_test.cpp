@@ -100,14 +100,32 @@ BOOST_AUTO_TEST_CASE(a_complaint_walks_through_all_five_stages_over_http) {
                                  {{"decision", "approve"}}, agent);
   BOOST_TEST(self.status == 403);
 
-  // The lead's queue shows it; the lead approves.
+  // A decision with If-Match is refused when the case moved since the lead looked at it.
+  const auto seen = server.http().get("/v1/cases/" + case_id, lead).header("etag");
+  BOOST_REQUIRE_EQUAL(
+      server.http()
+          .post("/v1/cases/" + case_id + "/comments", {{"text", "customer called"}}, agent)
+          .status,
+      200);
+  auto stale = server.http().post("/v1/cases/" + case_id + "/approvals/" + approval_id,
+                                  {{"decision", "approve"}}, lead, {{"If-Match", seen}});
+  BOOST_TEST(stale.status == 412, stale.body);
+  BOOST_TEST(stale.json().value("code", "") == "VERSION_CONFLICT");
+  auto stale_proposal =
+      server.http().post("/v1/cases/" + case_id + "/compensations",
+                         {{"type", "coupon"}, {"value", {{"amount", 500}, {"currency", "CNY"}}}},
+                         agent, {{"If-Match", seen}});
+  BOOST_TEST(stale_proposal.status == 412, stale_proposal.body);
+
+  // The lead's queue shows it; the lead approves (If-Match with the current version).
   auto queue = server.http().get("/v1/approvals", lead);
   BOOST_REQUIRE_EQUAL(queue.status, 200);
   BOOST_REQUIRE_EQUAL(queue.json().at("approvals").size(), 1U);
   BOOST_TEST(queue.json().at("approvals")[0].at("approval_id") == approval_id);
   auto approved = server.http().post(
       "/v1/cases/" + case_id + "/approvals/" + approval_id,
-      {{"decision", "approve"}, {"reason", "supplier fault, fair amount"}}, lead);
+      {{"decision", "approve"}, {"reason", "supplier fault, fair amount"}}, lead,
+      {{"If-Match", server.http().get("/v1/cases/" + case_id, lead).header("etag")}});
   BOOST_REQUIRE_MESSAGE(approved.status == 200, approved.body);
   BOOST_TEST(server.http().get("/v1/approvals", lead).json().at("approvals").empty());
 
@@ -244,6 +262,48 @@ BOOST_AUTO_TEST_CASE(listing_filters_paginates_and_searches) {
   BOOST_TEST(typo.json().at("errors")[0].at("pointer") == "/query/stat");
   auto bad_token = server.http().get("/v1/cases?page_token=!!", agent);
   BOOST_TEST(bad_token.status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(the_approval_queue_pages_oldest_first) {
+  TestServer server;
+  const auto agent = server.token_for("agent.li", "agent");
+  const auto lead = server.token_for("lead.wang", "team_lead");
+  std::vector<std::string> requested;  // approval ids, in the order they were requested
+  for (int i = 0; i < 3; ++i) {
+    auto created = server.http().post("/v1/cases", new_complaint("agent.li"), agent);
+    BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
+    const auto case_id = created.json().at("case").at("id").get<std::string>();
+    fire(server, agent, case_id, "confirm_problem",
+         {{"desired_outcome", "refund"}, {"customer_confirmed", true}});
+    fire(server, agent, case_id, "complete_analysis",
+         {{"cause", "seam"}, {"fault_party", "supplier"}});
+    auto proposed = server.http().post(
+        "/v1/cases/" + case_id + "/compensations",
+        {{"type", "partial_refund"}, {"value", {{"amount", 8000}, {"currency", "CNY"}}}}, agent);
+    BOOST_REQUIRE_MESSAGE(proposed.status == 201, proposed.body);
+    requested.push_back(
+        proposed.json().at("approvals_requested").at(0).at("approval_id").get<std::string>());
+    server.clock().advance(std::chrono::minutes(1));
+  }
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    auto page = server.http().get(
+        "/v1/approvals?page_size=2" + (token.empty() ? "" : "&page_token=" + token), lead);
+    BOOST_REQUIRE_MESSAGE(page.status == 200, page.body);
+    const auto body = page.json();
+    for (const auto& a : body.at("approvals"))
+      seen.push_back(a.at("approval_id").get<std::string>());
+    token =
+        body.at("next_page_token").is_null() ? "" : body.at("next_page_token").get<std::string>();
+    ++pages;
+  } while (!token.empty() && pages < 5);
+  BOOST_TEST(pages == 2);
+  BOOST_TEST(seen == requested, boost::test_tools::per_element());
+  auto bad = server.http().get("/v1/approvals?page_token=not-a-token", lead);
+  BOOST_TEST(bad.status == 400);
+  BOOST_TEST(bad.json().value("code", "") == "INVALID_QUERY");
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_gets_a_precise_4xx_never_a_500) {
