@@ -126,6 +126,12 @@ JsonWriter& JsonWriter::null() {
   return *this;
 }
 
+JsonWriter& JsonWriter::raw(std::string_view json) {
+  before_value();
+  out_.append(json);
+  return *this;
+}
+
 JsonWriter& JsonWriter::time(Instant instant) {
   return string(format_rfc3339(instant));
 }

@@ -41,6 +41,9 @@ class JsonWriter {
   // An RFC 3339 UTC timestamp, or null.
   JsonWriter& time(Instant instant);
   JsonWriter& time_or_null(const std::optional<Instant>& instant);
+  // A value that is already serialised JSON (a stored document, an event rendered once for
+  // many messages); written as is.
+  JsonWriter& raw(std::string_view json);
 
  private:
   void before_value();

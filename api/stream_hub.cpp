@@ -675,28 +675,29 @@ class StreamHub::Core final : public WebSocketSession::Owner,
       EventJson&& event_json) {
     std::string out;
     out.reserve(64 + matched.size() * 512);
-    out += R"({"type":"events","seq":)";
-    out += std::to_string(rows[matched.back().index].seq);
-    out += R"(,"events":[)";
-    for (size_t m = 0; m < matched.size(); ++m) {
-      const auto& e = rows[matched[m].index];
-      if (m > 0) out += ',';
-      out += R"({"seq":)";
-      out += std::to_string(e.seq);
-      out += R"(,"case_id":)";
-      append_json_string(out, e.case_id);
-      out += R"(,"case_seq":)";
-      out += std::to_string(e.case_seq);
-      out += R"(,"topics":[)";
-      for (size_t t = 0; t < matched[m].topics.size(); ++t) {
-        if (t > 0) out += ',';
-        append_json_string(out, matched[m].topics[t]);
-      }
-      out += R"(],"event":)";
-      out += event_json(matched[m].index);
-      out += '}';
+    JsonWriter w(out);
+    w.begin_object()
+        .key("type")
+        .string("events")
+        .key("seq")
+        .integer(rows[matched.back().index].seq)
+        .key("events")
+        .begin_array();
+    for (const auto& m : matched) {
+      const auto& e = rows[m.index];
+      w.begin_object()
+          .key("seq")
+          .integer(e.seq)
+          .key("case_id")
+          .string(e.case_id)
+          .key("case_seq")
+          .integer(e.case_seq)
+          .key("topics")
+          .begin_array();
+      for (const auto& topic : m.topics) w.string(topic);
+      w.end_array().key("event").raw(event_json(m.index)).end_object();
     }
-    out += "]}";
+    w.end_array().end_object();
     return std::make_shared<const std::string>(std::move(out));
   }
 
@@ -781,14 +782,19 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     return true;
   }
 
-  // The end of the message that starts at list[from]: at most kMaxEventsPerMessage entries, and
-  // no entry added once kEventsMessageBytes of events are in (the first always goes in).
+  // Whether a message holding `entries` entries whose events total `bytes` takes no more: at most
+  // kMaxEventsPerMessage entries, and none added once kEventsMessageBytes are in (so a single
+  // larger entry still goes, alone). Live fan-out and replay both cut messages by this rule.
+  static bool message_full(size_t entries, size_t bytes) {
+    return entries >= kMaxEventsPerMessage || (entries > 0 && bytes >= kEventsMessageBytes);
+  }
+
+  // The end of the message that starts at list[from].
   template <typename EventJson>
   static size_t chunk_end(const std::vector<Matched>& list, size_t from, EventJson&& json_of) {
     size_t bytes = 0;
     size_t to = from;
-    while (to < list.size() && to - from < kMaxEventsPerMessage &&
-           (to == from || bytes < kEventsMessageBytes)) {
+    while (to < list.size() && !message_full(to - from, bytes)) {
       bytes += json_of(list[to].index).size();
       ++to;
     }
@@ -881,10 +887,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
         if (sub.topics.count(topic)) matched.push_back(std::move(topic));
       }
       if (!matched.empty()) {
-        // The same limits as chunk_end: the batch is full before this entry joins it.
-        const bool batch_full =
-            batch.size() == kMaxEventsPerMessage || batch_bytes >= kEventsMessageBytes;
-        if (batch_full && !flush()) {
+        if (message_full(batch.size(), batch_bytes) && !flush()) {
           full = true;
           break;
         }

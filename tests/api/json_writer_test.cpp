@@ -47,6 +47,8 @@ BOOST_AUTO_TEST_CASE(nested_structures_match_dump) {
       .time(Instant{Millis{1500}})
       .key("e")
       .time_or_null(std::nullopt)
+      .key("f")
+      .raw(R"({"already":[1,2]})")
       .end_object();
   const nlohmann::json expected = {{"a",
                                     {1, -9223372036854775807LL - 1, true, nullptr,
@@ -54,7 +56,8 @@ BOOST_AUTO_TEST_CASE(nested_structures_match_dump) {
                                    {"b", nullptr},
                                    {"c", "y"},
                                    {"d", "1970-01-01T00:00:01.500Z"},
-                                   {"e", nullptr}};
+                                   {"e", nullptr},
+                                   {"f", {{"already", {1, 2}}}}};
   BOOST_TEST(out == expected.dump());
 }
 
