@@ -147,6 +147,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
     raw->hub_->poke();
     raw->sender_->poke();
   };
+  server->context_->run_on_io = [raw](std::function<void()> work) {
+    boost::asio::post(raw->ioc_, std::move(work));
+  };
   server->context_->on_credentials_changed = [raw](const std::string& token_id,
                                                    const std::string& user_id) {
     raw->hub_->close_for_credentials(token_id, user_id);

@@ -61,6 +61,41 @@ ApiProblem version_conflict(const Rejection& rejection, std::optional<std::int64
   return problem;
 }
 
+// How a command's result is answered: the stored rendering (idempotent requests), a fresh
+// one, or a problem; refused idempotent requests release or complete their key.
+void answer_command(ServerContext& context, const RequestPtr& ctx, const Responder& respond,
+                    const std::optional<StoredResponse>& rendered, http::status status,
+                    bool location, std::optional<std::int64_t> expected, const Actor& actor,
+                    const std::string& idempotency_key,
+                    const Result<storage::CommandOutcome>& result) {
+  if (result.ok() && result.value().accepted()) {
+    const auto stored =
+        rendered.has_value() ? *rendered : success_response(result.value(), status, location);
+    return respond(to_response(stored, ctx->request, false));
+  }
+  const ApiProblem problem =
+      result.ok() ? (result.value().rejection->code == RejectionCode::kVersionConflict
+                         ? version_conflict(*result.value().rejection, expected)
+                         : from_rejection(*result.value().rejection))
+                  : from_error(result.error());
+  if (!result.ok() && problem.code == "STORAGE_ERROR") {
+    write_access_log({{"level", "error"},
+                      {"msg", "storage fault"},
+                      {"request_id", ctx->request_id},
+                      {"error", result.error().message}});
+  }
+  auto response = problem_response(problem, ctx->request);
+  if (!idempotency_key.empty()) {
+    if (retryable(response.result())) {
+      context.idempotency.release(actor.id, idempotency_key, [](Result<bool>) {});
+    } else {
+      context.idempotency.complete(actor.id, idempotency_key, stored_problem(problem, ctx->request),
+                                   ctx->now, [](Result<bool>) {});
+    }
+  }
+  respond(std::move(response));
+}
+
 // Runs the command; `idempotency_key` empty: no idempotency.
 void submit(ServerContext& context, RequestPtr ctx, Responder respond, CommandRun run,
             std::string idempotency_key) {
@@ -86,35 +121,14 @@ void submit(ServerContext& context, RequestPtr ctx, Responder respond, CommandRu
       std::move(command),
       [&context, ctx, respond, rendered, status, location, expected, actor,
        idempotency_key](Result<storage::CommandOutcome> result) {
-        if (result.ok() && result.value().accepted()) {
-          context.on_committed();
-          const auto stored = rendered->has_value()
-                                  ? **rendered
-                                  : success_response(result.value(), status, location);
-          return respond(to_response(stored, ctx->request, false));
-        }
-        const ApiProblem problem =
-            result.ok() ? (result.value().rejection->code == RejectionCode::kVersionConflict
-                               ? version_conflict(*result.value().rejection, expected)
-                               : from_rejection(*result.value().rejection))
-                        : from_error(result.error());
-        if (!result.ok() && problem.code == "STORAGE_ERROR") {
-          write_access_log({{"level", "error"},
-                            {"msg", "storage fault"},
-                            {"request_id", ctx->request_id},
-                            {"error", result.error().message}});
-        }
-        auto response = problem_response(problem, ctx->request);
-        if (!idempotency_key.empty()) {
-          if (retryable(response.result())) {
-            context.idempotency.release(actor.id, idempotency_key, [](Result<bool>) {});
-          } else {
-            context.idempotency.complete(actor.id, idempotency_key,
-                                         stored_problem(problem, ctx->request), ctx->now,
-                                         [](Result<bool>) {});
-          }
-        }
-        respond(std::move(response));
+        // Called on the writer thread: the live-update fan-out and the webhook sender are woken
+        // at once; rendering, metrics and the access log run on an I/O thread instead.
+        if (result.ok() && result.value().accepted()) context.on_committed();
+        context.run_on_io([&context, ctx, respond, rendered, status, location, expected, actor,
+                           idempotency_key, result = std::move(result)] {
+          answer_command(context, ctx, respond, *rendered, status, location, expected, actor,
+                         idempotency_key, result);
+        });
       },
       std::move(after_accept));
 }

@@ -35,6 +35,11 @@ struct ServerContext {
   // (user id): open live-update streams opened with them are closed (StreamHub).
   std::function<void(const std::string& token_id, const std::string& user_id)>
       on_credentials_changed = [](const std::string&, const std::string&) {};
+  // Runs `work` on an I/O thread. Storage callbacks arrive on the single writer thread, whose
+  // time bounds the write rate of the whole server: they hand rendering and answering over.
+  std::function<void(std::function<void()> work)> run_on_io = [](std::function<void()> work) {
+    work();
+  };
 };
 
 }  // namespace redress::api

@@ -5,7 +5,6 @@
 #include <sqlite3.h>
 
 namespace redress::storage::rows {
-namespace {
 
 CaseSnapshot parse_snapshot(const std::string& text, const std::string& case_id) {
   auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -19,8 +18,6 @@ CaseSnapshot parse_snapshot(const std::string& text, const std::string& case_id)
   }
   return std::move(snapshot).value();
 }
-
-}  // namespace
 
 std::int64_t sla_due(const CaseSnapshot& snapshot) {
   std::int64_t due = kNoSlaDue;

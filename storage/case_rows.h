@@ -57,6 +57,8 @@ void bind_case_columns(Statement& statement, const CaseColumns& columns, int fir
 // The names of the columns that differ, comma-separated (for verify's messages).
 std::string differing_columns(const CaseColumns& a, const CaseColumns& b);
 
+// A stored snapshot's text parsed; SqliteError(SQLITE_CORRUPT) when it is not a valid snapshot.
+CaseSnapshot parse_snapshot(const std::string& text, const std::string& case_id);
 std::optional<CaseSnapshot> load_snapshot(StatementCache& statements, const std::string& case_id);
 
 // The case's journal in case_seq order.

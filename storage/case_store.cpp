@@ -117,9 +117,17 @@ std::optional<std::string> searchable_text(const Event& e) {
 void index_case_text(WriteContext& context, const std::string& case_id, const Event& e) {
   auto text = searchable_text(e);
   if (!text) return;
-  auto s = context.statement("INSERT INTO case_text (case_id, source, body) VALUES (?, ?, ?)");
-  s->bind(1, case_id).bind(2, e.type).bind(3, *text);
-  s->run();
+  context.defer_case_text(case_id, e.type, std::move(*text));
+}
+
+// The case's snapshot as this transaction sees it: the writer's parsed copy when it is at the
+// row's version, else the row's text parsed. Null: no such case.
+SnapshotCache::Entry load_current_snapshot(WriteContext& context, const std::string& case_id) {
+  auto s = context.statement("SELECT version, snapshot FROM cases WHERE id = ?");
+  s->bind(1, case_id);
+  if (!s->step()) return nullptr;
+  if (auto cached = context.snapshots().find(case_id, s->column_int(0))) return cached;
+  return std::make_shared<const CaseSnapshot>(rows::parse_snapshot(s->column_text(1), case_id));
 }
 
 void save_case_row(WriteContext& context, const CaseSnapshot& snap) {
@@ -278,7 +286,7 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
     if (create->case_id.empty()) create->case_id = allocate_case_id(context);
     case_id = create->case_id;
   }
-  std::optional<CaseSnapshot> current = rows::load_snapshot(context.statements(), case_id);
+  const SnapshotCache::Entry current = load_current_snapshot(context, case_id);
 
   const auto* fire = std::get_if<FireTimer>(&command.command.body);
   if (fire && current) {
@@ -324,6 +332,7 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
   auto& accepted = decision.result();
   const CaseSnapshot& snap = accepted.snapshot;
   save_case_row(context, snap);
+  context.snapshots().stage(snap);
 
   std::int64_t case_seq = 0;
   if (current) {
@@ -394,6 +403,11 @@ void apply_connection_settings(SqliteDb& db, const StoreOptions& options) {
   // A larger checkpoint interval writes hot pages (index roots, the journal's tail) back to the
   // database file once per interval instead of once per few batches.
   db.exec("PRAGMA wal_autocheckpoint = " + std::to_string(options.wal_autocheckpoint_pages));
+  // Each write runs in a savepoint, and SQLite keeps the original of every page a savepoint
+  // changes in a sub-journal. On disk (the default) that journal spills to a temporary file
+  // after 64 KiB and is never truncated again: every write then pays pwrite system calls for
+  // pages it may never need. In memory, the sub-journal is emptied at each RELEASE.
+  db.exec("PRAGMA temp_store = MEMORY");
 }
 
 }  // namespace
@@ -423,8 +437,11 @@ Result<std::unique_ptr<SqliteDb>> open_writer_connection(const StoreOptions& opt
 
 class CaseStore::Writer {
  public:
-  Writer(std::unique_ptr<SqliteDb> db, size_t max_batch, size_t max_queue)
-      : db_(std::move(db)), context_(*db_), max_batch_(max_batch), max_queue_(max_queue) {
+  Writer(std::unique_ptr<SqliteDb> db, const StoreOptions& options)
+      : db_(std::move(db)),
+        context_(*db_, options.writer_snapshot_cache),
+        max_batch_(options.max_batch),
+        max_queue_(options.max_queue) {
     thread_ = std::thread([this] { loop(); });
   }
 
@@ -505,6 +522,7 @@ class CaseStore::Writer {
   bool run_batch(Batch& batch) {
     for (auto& w : batch) w->forget_result();
     std::optional<Transaction> tx;
+    context_.transaction_rolled_back();  // nothing from a failed batch may linger
     try {
       tx.emplace(*db_, Transaction::Kind::kImmediate);
     } catch (const SqliteError& e) {
@@ -515,10 +533,14 @@ class CaseStore::Writer {
       return true;
     }
     try {
+      forget_snapshots_changed_elsewhere();
       for (auto& w : batch) run_one(*w);
+      context_.write_deferred_rows();
       tx->commit();
+      context_.transaction_committed();
     } catch (const SqliteError& e) {
       tx.reset();  // rolls back whatever SQLite did not
+      context_.transaction_rolled_back();
       if (batch.size() == 1) {
         batch.front()->set_error(to_error(e));
         return false;
@@ -531,17 +553,21 @@ class CaseStore::Writer {
       ++stats_.transactions;
       stats_.writes += batch.size();
       stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, batch.size());
+      stats_.snapshot_cache_hits = context_.snapshots().hits();
+      stats_.snapshot_cache_misses = context_.snapshots().misses();
     }
     for (auto& w : batch) w->deliver();
     return true;
   }
 
   void run_one(PendingWrite& write) {
-    db_->exec("SAVEPOINT write");
+    // Prepared once: parsing these on every write cost the writer as much as its fsyncs.
+    context_.statement("SAVEPOINT write")->run();
     try {
       const bool ok = write.run(context_);
       if (ok && !context_.take_discard()) {
-        db_->exec("RELEASE write");
+        context_.statement("RELEASE write")->run();
+        context_.savepoint_released();
       } else {
         context_.take_discard();
         rollback_savepoint();
@@ -560,10 +586,26 @@ class CaseStore::Writer {
     }
   }
 
-  void rollback_savepoint() { db_->exec("ROLLBACK TO write; RELEASE write"); }
+  // Inside the transaction, so nobody else can commit until it ends.
+  void forget_snapshots_changed_elsewhere() {
+    auto s = context_.statement("PRAGMA data_version");
+    s->step();
+    const std::int64_t version = s->column_int(0);
+    if (version != data_version_) context_.snapshots().clear();
+    data_version_ = version;
+  }
+
+  void rollback_savepoint() {
+    context_.savepoint_rolled_back();
+    context_.statement("ROLLBACK TO write")->run();
+    context_.statement("RELEASE write")->run();
+  }
 
   std::unique_ptr<SqliteDb> db_;
   WriteContext context_;
+  // PRAGMA data_version as of this connection's last transaction: it changes when another
+  // connection commits.
+  std::int64_t data_version_ = -1;
   const size_t max_batch_;
   const size_t max_queue_;
   std::mutex mutex_;
@@ -675,8 +717,7 @@ Result<std::unique_ptr<CaseStore>> CaseStore::open(const StoreOptions& options,
   } catch (const SqliteError& e) {
     return to_error(e);
   }
-  store->writer_ =
-      std::make_unique<Writer>(std::move(connection).value(), options.max_batch, options.max_queue);
+  store->writer_ = std::make_unique<Writer>(std::move(connection).value(), options);
   return store;
 }
 

@@ -59,6 +59,9 @@ struct StoreOptions {
   int reader_cache_mib = 16;   // page cache of each reader connection
   // Checkpoint the WAL into the database when it exceeds this many pages (~40 MiB).
   int wal_autocheckpoint_pages = 10000;
+  // Parsed snapshots the writer keeps of the cases it wrote last (storage/snapshot_cache.h);
+  // each is a few KB. 0 turns the cache off.
+  size_t writer_snapshot_cache = 4096;
   std::string vfs;  // SQLite VFS name; empty: the default
 };
 
@@ -196,6 +199,9 @@ struct StoreStats {
   std::uint64_t writes = 0;        // writes committed (accepted or refused)
   std::uint64_t largest_batch = 0;
   std::uint64_t batch_retries = 0;  // batches re-run one by one after a storage fault
+  // Commands on an existing case whose snapshot came from the writer's cache, or was parsed.
+  std::uint64_t snapshot_cache_hits = 0;
+  std::uint64_t snapshot_cache_misses = 0;
 };
 
 class WriteContext;

@@ -4,18 +4,34 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include "storage/snapshot_cache.h"
 
 namespace redress::storage {
 
 // What a write sees while it runs inside the writer's transaction: the read-write connection
-// (inside a savepoint) and a cache of prepared statements, so hot statements are compiled once.
+// (inside a savepoint), a cache of prepared statements, so hot statements are compiled once, the
+// parsed snapshots of recently written cases, and rows deferred to the end of the transaction.
+// The writer reports each savepoint's and transaction's end, so that what a rolled-back write
+// left here is forgotten with it.
 class WriteContext {
  public:
-  explicit WriteContext(SqliteDb& db) : statements_(db) {}
+  WriteContext(SqliteDb& db, size_t snapshot_cache_entries)
+      : statements_(db), snapshots_(snapshot_cache_entries) {}
   SqliteDb& db() { return statements_.db(); }
   // A cached statement for `sql` (compared by text), reset when the lease ends.
   StatementCache::Lease statement(const std::string& sql) { return statements_.get(sql); }
   StatementCache& statements() { return statements_; }
+  SnapshotCache& snapshots() { return snapshots_; }
+
+  // A row for the full-text index (case_text), inserted when the transaction's writes are done.
+  // FTS5 writes its pending rows out as a new index segment at every SAVEPOINT and RELEASE once
+  // it has been written in a transaction; inserting inside each write's savepoint made every
+  // later write of the batch pay for a segment flush.
+  void defer_case_text(std::string case_id, std::string source, std::string body) {
+    savepoint_text_.push_back({std::move(case_id), std::move(source), std::move(body)});
+  }
 
   // Keeps the write's result but rolls back what it changed (e.g. an engine rejection after the
   // case id sequence advanced).
@@ -23,8 +39,45 @@ class WriteContext {
   // For the writer: whether the write asked to discard, resetting the flag.
   bool take_discard() { return std::exchange(discard_, false); }
 
+  // For the writer, at the end of each write's savepoint and of each transaction.
+  void savepoint_released() {
+    snapshots_.release_savepoint();
+    for (auto& row : savepoint_text_) transaction_text_.push_back(std::move(row));
+    savepoint_text_.clear();
+  }
+  void savepoint_rolled_back() {
+    snapshots_.rollback_savepoint();
+    savepoint_text_.clear();
+  }
+  // Inside the transaction, after its last write and outside any savepoint. May throw
+  // SqliteError, which fails the transaction.
+  void write_deferred_rows() {
+    savepoint_released();  // nothing runs outside a savepoint, but never lose a row
+    for (const auto& row : transaction_text_) {
+      auto s = statement("INSERT INTO case_text (case_id, source, body) VALUES (?, ?, ?)");
+      s->bind(1, row.case_id).bind(2, row.source).bind(3, row.body);
+      s->run();
+    }
+    transaction_text_.clear();
+  }
+  void transaction_committed() { snapshots_.commit(); }
+  void transaction_rolled_back() {
+    snapshots_.rollback();
+    savepoint_text_.clear();
+    transaction_text_.clear();
+  }
+
  private:
+  struct CaseTextRow {
+    std::string case_id;
+    std::string source;
+    std::string body;
+  };
+
   StatementCache statements_;
+  SnapshotCache snapshots_;
+  std::vector<CaseTextRow> savepoint_text_;
+  std::vector<CaseTextRow> transaction_text_;
   bool discard_ = false;
 };
 
