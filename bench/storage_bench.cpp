@@ -267,8 +267,16 @@ std::string describe(const redress::Result<CommandOutcome>& r) {
 }
 
 StoreStats minus(const StoreStats& a, const StoreStats& b) {
-  return {a.transactions - b.transactions, a.writes - b.writes, a.largest_batch,
-          a.batch_retries - b.batch_retries};
+  StoreStats d = a;  // running maxima and gauges stay as they are
+  d.transactions -= b.transactions;
+  d.writes -= b.writes;
+  d.batch_retries -= b.batch_retries;
+  d.snapshot_cache_hits -= b.snapshot_cache_hits;
+  d.snapshot_cache_misses -= b.snapshot_cache_misses;
+  d.checkpoints.background -= b.checkpoints.background;
+  d.checkpoints.by_writer -= b.checkpoints.by_writer;
+  d.checkpoints.failures -= b.checkpoints.failures;
+  return d;
 }
 
 // --- 1. the disk's ceiling -------------------------------------------------------------------
@@ -920,7 +928,11 @@ int main(int argc, char** argv) {
                 << fixed(static_cast<double>(run.journal_entries) /
                              static_cast<double>(std::max<std::uint64_t>(1, run.commands)),
                          1)
-                << " journal entries per command\n"
+                << " journal entries per command; snapshot cache " << run.stats.snapshot_cache_hits
+                << " hits, " << run.stats.snapshot_cache_misses << " misses; WAL checkpoints "
+                << run.stats.checkpoints.background << " in the background, "
+                << run.stats.checkpoints.by_writer << " finished by the writer, largest WAL "
+                << run.stats.checkpoints.largest_wal_frames << " frames\n"
                 << std::flush;
       runs.push_back(std::move(run));
     }

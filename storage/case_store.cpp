@@ -442,6 +442,14 @@ class CaseStore::Writer {
         context_(*db_, options.writer_snapshot_cache),
         max_batch_(options.max_batch),
         max_queue_(options.max_queue) {
+    if (options.wal_autocheckpoint_pages > 0) {
+      OpenOptions open;
+      open.vfs = options.vfs.empty() ? nullptr : options.vfs.c_str();
+      open.busy_timeout_ms = options.busy_timeout_ms;
+      checkpointer_ = std::make_unique<WalCheckpointer>(options.path, open, options.synchronous,
+                                                        options.wal_autocheckpoint_pages);
+      checkpointer_->attach(*db_);
+    }
     thread_ = std::thread([this] { loop(); });
   }
 
@@ -452,6 +460,10 @@ class CaseStore::Writer {
     }
     wake_.notify_all();
     thread_.join();
+    if (checkpointer_) {
+      checkpointer_->detach(*db_);
+      checkpointer_.reset();
+    }
     // The connection closes with db_; with WAL the last connection checkpoints on close.
   }
 
@@ -476,7 +488,9 @@ class CaseStore::Writer {
 
   StoreStats stats() const {
     std::lock_guard lock(stats_mutex_);
-    return stats_;
+    StoreStats stats = stats_;
+    if (checkpointer_) stats.checkpoints = checkpointer_->stats();
+    return stats;
   }
 
  private:
@@ -523,6 +537,7 @@ class CaseStore::Writer {
     for (auto& w : batch) w->forget_result();
     std::optional<Transaction> tx;
     context_.transaction_rolled_back();  // nothing from a failed batch may linger
+    if (checkpointer_) checkpointer_->before_transaction(*db_);
     try {
       tx.emplace(*db_, Transaction::Kind::kImmediate);
     } catch (const SqliteError& e) {
@@ -606,6 +621,7 @@ class CaseStore::Writer {
   // PRAGMA data_version as of this connection's last transaction: it changes when another
   // connection commits.
   std::int64_t data_version_ = -1;
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   const size_t max_batch_;
   const size_t max_queue_;
   std::mutex mutex_;
@@ -717,7 +733,11 @@ Result<std::unique_ptr<CaseStore>> CaseStore::open(const StoreOptions& options,
   } catch (const SqliteError& e) {
     return to_error(e);
   }
-  store->writer_ = std::make_unique<Writer>(std::move(connection).value(), options);
+  try {
+    store->writer_ = std::make_unique<Writer>(std::move(connection).value(), options);
+  } catch (const SqliteError& e) {
+    return to_error(e);
+  }
   return store;
 }
 

@@ -45,6 +45,7 @@
 #include "engine/result.h"
 #include "engine/role.h"
 #include "storage/sqlite.h"
+#include "storage/wal_checkpointer.h"
 
 namespace redress::storage {
 
@@ -57,7 +58,8 @@ struct StoreOptions {
   int busy_timeout_ms = 5000;  // wait for another process's lock before BUSY
   int writer_cache_mib = 64;   // SQLite page cache of the writer connection
   int reader_cache_mib = 16;   // page cache of each reader connection
-  // Checkpoint the WAL into the database when it exceeds this many pages (~40 MiB).
+  // Checkpoint the WAL into the database when it exceeds this many pages (~40 MiB), on a
+  // thread of its own (storage/wal_checkpointer.h). 0: never while open (only at close).
   int wal_autocheckpoint_pages = 10000;
   // Parsed snapshots the writer keeps of the cases it wrote last (storage/snapshot_cache.h);
   // each is a few KB. 0 turns the cache off.
@@ -202,6 +204,7 @@ struct StoreStats {
   // Commands on an existing case whose snapshot came from the writer's cache, or was parsed.
   std::uint64_t snapshot_cache_hits = 0;
   std::uint64_t snapshot_cache_misses = 0;
+  CheckpointStats checkpoints;  // empty when wal_autocheckpoint_pages is 0
 };
 
 class WriteContext;
