@@ -98,33 +98,68 @@ void bind_case_columns(Statement& s, const CaseColumns& c, int first) {
   s.bind_or_null(first + 18, c.closed_at);
 }
 
+namespace {
+
+// Every column with its parameter number in bind_case_columns's order, and whether a command
+// may change it once the row exists.
+struct ColumnSpec {
+  const char* name;
+  int parameter;
+  bool mutable_after_insert;
+  bool (*same)(const CaseColumns&, const CaseColumns&);
+};
+
+#define REDRESS_CASE_COLUMN(name, parameter, mutable_after_insert)                  \
+  ColumnSpec {                                                                      \
+#name, parameter, mutable_after_insert,                                         \
+        [](const CaseColumns& a, const CaseColumns& b) { return a.name == b.name; } \
+  }
+
+constexpr ColumnSpec kCaseColumns[] = {
+    REDRESS_CASE_COLUMN(id, 1, false),
+    REDRESS_CASE_COLUMN(workflow_id, 2, false),
+    REDRESS_CASE_COLUMN(workflow_version, 3, false),
+    REDRESS_CASE_COLUMN(version, 4, true),
+    REDRESS_CASE_COLUMN(state, 5, true),
+    REDRESS_CASE_COLUMN(stage, 6, true),
+    REDRESS_CASE_COLUMN(severity, 7, true),
+    REDRESS_CASE_COLUMN(priority, 8, true),
+    REDRESS_CASE_COLUMN(category, 9, true),
+    REDRESS_CASE_COLUMN(escalation_level, 10, true),
+    REDRESS_CASE_COLUMN(assignee, 11, true),
+    REDRESS_CASE_COLUMN(team, 12, true),
+    REDRESS_CASE_COLUMN(queue_role, 13, true),
+    REDRESS_CASE_COLUMN(customer_id, 14, true),
+    REDRESS_CASE_COLUMN(order_id, 15, true),
+    REDRESS_CASE_COLUMN(sla_due, 16, true),
+    REDRESS_CASE_COLUMN(created_at, 17, false),
+    REDRESS_CASE_COLUMN(updated_at, 18, true),
+    REDRESS_CASE_COLUMN(closed_at, 19, true),
+};
+
+#undef REDRESS_CASE_COLUMN
+
+}  // namespace
+
 std::string differing_columns(const CaseColumns& a, const CaseColumns& b) {
   std::string out;
-  auto check = [&](bool same, const char* name) {
-    if (same) return;
+  for (const auto& column : kCaseColumns) {
+    if (column.same(a, b)) continue;
     if (!out.empty()) out += ", ";
-    out += name;
-  };
-  check(a.id == b.id, "id");
-  check(a.workflow_id == b.workflow_id, "workflow_id");
-  check(a.workflow_version == b.workflow_version, "workflow_version");
-  check(a.version == b.version, "version");
-  check(a.state == b.state, "state");
-  check(a.stage == b.stage, "stage");
-  check(a.severity == b.severity, "severity");
-  check(a.priority == b.priority, "priority");
-  check(a.category == b.category, "category");
-  check(a.escalation_level == b.escalation_level, "escalation_level");
-  check(a.assignee == b.assignee, "assignee");
-  check(a.team == b.team, "team");
-  check(a.queue_role == b.queue_role, "queue_role");
-  check(a.customer_id == b.customer_id, "customer_id");
-  check(a.order_id == b.order_id, "order_id");
-  check(a.sla_due == b.sla_due, "sla_due");
-  check(a.created_at == b.created_at, "created_at");
-  check(a.updated_at == b.updated_at, "updated_at");
-  check(a.closed_at == b.closed_at, "closed_at");
+    out += column.name;
+  }
   return out;
+}
+
+std::string case_update_sql(const CaseColumns& before, const CaseColumns& after) {
+  std::string sql = "UPDATE cases SET snapshot = ?" + std::to_string(kCaseColumnCount + 1);
+  for (const auto& column : kCaseColumns) {
+    if (!column.mutable_after_insert || column.same(before, after)) continue;
+    sql += ", ";
+    sql += column.name;
+    sql += " = ?" + std::to_string(column.parameter);
+  }
+  return sql + " WHERE id = ?1";
 }
 
 std::optional<CaseSnapshot> load_snapshot(StatementCache& statements, const std::string& case_id) {

@@ -56,6 +56,12 @@ CaseColumns case_columns_from_row(const Statement& row, int first = 0);
 void bind_case_columns(Statement& statement, const CaseColumns& columns, int first = 1);
 // The names of the columns that differ, comma-separated (for verify's messages).
 std::string differing_columns(const CaseColumns& a, const CaseColumns& b);
+// An UPDATE of the row from `before` to `after` that sets the snapshot (parameter
+// kCaseColumnCount + 1) and only the columns that changed, bound like bind_case_columns. An
+// index none of whose columns is set is left alone: every column in the SET list makes SQLite
+// rewrite each index that holds it, even with an equal value. The SQL text depends only on
+// which columns changed, so prepared statements for it stay few.
+std::string case_update_sql(const CaseColumns& before, const CaseColumns& after);
 
 // A stored snapshot's text parsed; SqliteError(SQLITE_CORRUPT) when it is not a valid snapshot.
 CaseSnapshot parse_snapshot(const std::string& text, const std::string& case_id);

@@ -130,18 +130,19 @@ SnapshotCache::Entry load_current_snapshot(WriteContext& context, const std::str
   return std::make_shared<const CaseSnapshot>(rows::parse_snapshot(s->column_text(1), case_id));
 }
 
-void save_case_row(WriteContext& context, const CaseSnapshot& snap) {
-  auto s = context.statement(
-      std::string("INSERT INTO cases (") + rows::kCaseColumnList +
-      ", snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-      "?17, ?18, ?19, ?20) "
-      "ON CONFLICT (id) DO UPDATE SET version = ?4, state = ?5, stage = ?6, severity = ?7, "
-      "priority = ?8, category = ?9, escalation_level = ?10, assignee = ?11, team = ?12, "
-      "queue_role = ?13, customer_id = ?14, order_id = ?15, sla_due = ?16, updated_at = ?18, "
-      "closed_at = ?19, snapshot = ?20");
-  rows::bind_case_columns(*s, rows::case_columns(snap));
+// Inserts the case's row, or updates what changed since `before`.
+void save_case_row(WriteContext& context, const CaseSnapshot* before, const CaseSnapshot& snap) {
+  const auto columns = rows::case_columns(snap);
+  auto s = before ? context.statement(rows::case_update_sql(rows::case_columns(*before), columns))
+                  : context.statement(std::string("INSERT INTO cases (") + rows::kCaseColumnList +
+                                      ", snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                      "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
+  rows::bind_case_columns(*s, columns);
   s->bind(rows::kCaseColumnCount + 1, snapshot_to_json(snap).dump());
   s->run();
+  if (before && sqlite3_changes(context.db().handle()) != 1) {
+    throw SqliteError(SQLITE_CORRUPT, "case " + snap.id + ": its row vanished during the write");
+  }
 }
 
 std::optional<std::int64_t> millis_or_null(const std::optional<Instant>& t) {
@@ -331,7 +332,7 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
 
   auto& accepted = decision.result();
   const CaseSnapshot& snap = accepted.snapshot;
-  save_case_row(context, snap);
+  save_case_row(context, current.get(), snap);
   context.snapshots().stage(snap);
 
   std::int64_t case_seq = 0;
