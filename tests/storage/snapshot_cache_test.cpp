@@ -7,6 +7,7 @@
 #include "storage/case_rows.h"
 #include "storage/snapshot_cache.h"
 #include "storage/sqlite.h"
+#include "storage/verify.h"
 #include "tests/storage/storage_test_support.h"
 
 using namespace redress;
@@ -83,6 +84,14 @@ void run_script(CaseStore& store, Instant now) {
          {a, Command{ProposeCompensation{"coupon", Money{1000, "CNY"}, "sorry"}, std::nullopt},
           agent(), now});
   accept(store, comment(b, now));
+  // Commands that move the row's indexed columns: assignee, team, escalation level.
+  accept(store, {b, Command{AssignCase{"", ""}, std::nullopt}, team_lead(), now});
+  accept(store,
+         {b, Command{AssignCase{"agent.wang", "after_sales"}, std::nullopt}, team_lead(), now});
+  accept(
+      store,
+      {a, Command{EscalateCase{"customer threatens a complaint to the platform", ""}, std::nullopt},
+       agent(), now});
 }
 
 }  // namespace
@@ -174,6 +183,12 @@ BOOST_AUTO_TEST_CASE(a_store_with_the_cache_writes_exactly_what_a_store_without_
   BOOST_TEST(with_cache.find("|comment.added|second in the batch|") != std::string::npos);
   BOOST_TEST(with_cache.find("|comment.added|after the failure|") != std::string::npos);
   BOOST_TEST(with_cache == dump_case_rows(uncached_options.path));
+  // Each row's columns agree with its snapshot (rows are updated column by column).
+  for (const auto* path : {&cached_options.path, &uncached_options.path}) {
+    const auto report = verify_database(*path);
+    BOOST_REQUIRE(report.ok());
+    BOOST_TEST(report.value().ok(), describe(report.value()));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_row_changed_by_another_connection_is_read_again) {
