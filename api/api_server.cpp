@@ -148,6 +148,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
     raw->sender_->poke();
   };
   server->context_->run_on_io = [raw](std::function<void()> work) {
+    if (!raw->io_running_) return work();
     boost::asio::post(raw->ioc_, std::move(work));
   };
   server->context_->on_credentials_changed = [raw](const std::string& token_id,
@@ -197,6 +198,7 @@ Status ApiServer::start() {
   for (int i = 0; i < config_.threads; ++i) {
     io_threads_.emplace_back([this] { ioc_.run(); });
   }
+  io_running_ = true;
   background_ = std::thread([this] { background_loop(); });
   sender_->start();
   return Status::Ok();
@@ -341,6 +343,7 @@ void ApiServer::stop() {
     done.wait_for(std::chrono::seconds(20));
   }
   work_.reset();
+  io_running_ = false;
   ioc_.stop();
   for (auto& t : io_threads_) {
     if (t.joinable()) t.join();

@@ -84,6 +84,9 @@ class ApiServer {
   std::unique_ptr<StreamHub> hub_;
   std::int64_t counted_seq_ = 0;  // journal entries counted into the metrics so far
   std::vector<std::thread> io_threads_;
+  // Whether the I/O threads run handlers: until start() and from stop() on, run_on_io runs its
+  // work inline (a server used without start(), as the request fuzzer does, still answers).
+  std::atomic<bool> io_running_{false};
   std::thread background_;
   std::mutex mutex_;
   std::condition_variable wake_;
