@@ -20,6 +20,18 @@ Error bad_event(const Event& e, const std::string& why) {
                ""};
 }
 
+// A timer key is unique within its case: setting one that exists replaces it (at the end, so
+// the order of `timers` is the order of setting).
+void set_timer(CaseSnapshot& s, CaseTimer timer) {
+  std::erase_if(s.timers, [&](const CaseTimer& x) { return x.key == timer.key; });
+  s.timers.push_back(std::move(timer));
+}
+
+// False when the case holds no such timer.
+bool cancel_timer(CaseSnapshot& s, const std::string& key) {
+  return std::erase_if(s.timers, [&](const CaseTimer& x) { return x.key == key; }) > 0;
+}
+
 }  // namespace
 
 const SlaClock* CaseSnapshot::sla(const std::string& name) const {
@@ -132,18 +144,10 @@ Status apply_event(CaseSnapshot& s, const Event& e) {
         clock->breached = true;
       }
     } else if (t == "timer.set") {
-      auto timer = d.get<CaseTimer>();
-      s.timers.erase(std::remove_if(s.timers.begin(), s.timers.end(),
-                                    [&](const CaseTimer& x) { return x.key == timer.key; }),
-                     s.timers.end());
-      s.timers.push_back(std::move(timer));
+      set_timer(s, d.get<CaseTimer>());
     } else if (t == "timer.cancelled" || t == "timer.fired") {
       const auto key = d.at("key").get<std::string>();
-      const auto before = s.timers.size();
-      s.timers.erase(std::remove_if(s.timers.begin(), s.timers.end(),
-                                    [&](const CaseTimer& x) { return x.key == key; }),
-                     s.timers.end());
-      if (s.timers.size() == before) return bad_event(e, "no pending timer " + key);
+      if (!cancel_timer(s, key)) return bad_event(e, "no pending timer " + key);
     } else if (t == "promise.recorded") {
       s.promises.push_back(d.get<Promise>());
       ++s.next_id;
@@ -197,12 +201,46 @@ Status apply_event(CaseSnapshot& s, const Event& e) {
     } else {
       return bad_event(e, "unknown event type");
     }
+    // case.created's data is a whole snapshot, which has no such member.
+    if (const auto changes = d.find(kTimerChangesMember); changes != d.end()) {
+      if (!changes->is_array()) return bad_event(e, "timer_changes is not an array");
+      for (const auto& change : *changes) {
+        auto applied = apply_timer_change(s, change);
+        if (!applied.ok()) return bad_event(e, applied.error().message);
+      }
+    }
   } catch (const std::exception& ex) {
     return bad_event(e, std::string("malformed data: ") + ex.what());
   }
   s.version = e.case_version;
   s.updated_at = e.at;
   return Status::Ok();
+}
+
+nlohmann::json timer_set_change(const CaseTimer& timer) {
+  return {{"set", timer.key}, {"name", timer.name}, {"due", timer.due}};
+}
+
+nlohmann::json timer_cancel_change(const std::string& key) {
+  return {{"cancel", key}};
+}
+
+Status apply_timer_change(CaseSnapshot& s, const nlohmann::json& change) {
+  try {
+    if (const auto set = change.find("set"); set != change.end()) {
+      set_timer(s, CaseTimer{set->get<std::string>(), change.at("name").get<std::string>(),
+                             change.at("due").get<Instant>()});
+      return Status::Ok();
+    }
+    if (const auto cancel = change.find("cancel"); cancel != change.end()) {
+      const auto key = cancel->get<std::string>();
+      if (!cancel_timer(s, key)) return Error{"BAD_EVENT", "no pending timer " + key, ""};
+      return Status::Ok();
+    }
+  } catch (const std::exception& ex) {
+    return Error{"BAD_EVENT", std::string("malformed timer change: ") + ex.what(), ""};
+  }
+  return Error{"BAD_EVENT", "a timer change is neither a set nor a cancel: " + change.dump(), ""};
 }
 
 Result<CaseSnapshot> replay(const std::vector<Event>& events) {

@@ -173,7 +173,21 @@ Result<Event> event_from_json(const nlohmann::json& json);
 
 // Applies one event. Errors (code BAD_EVENT) mean the journal is corrupt: an unknown type, or an
 // event that refers to something the snapshot does not have.
+//
+// Any event may carry, in its data, the timers it set and cancelled as a consequence:
+//   "timer_changes": [{"set": "<key>", "name": "...", "due": "<RFC 3339>"}, {"cancel": "<key>"}]
+// applied in order after the event's own change. An SLA clock pausing cancels two timers and
+// resuming sets two; folding them into the clock's event keeps that one journal row, not three.
+// Journals written before this carry standalone timer.set / timer.cancelled events instead, and
+// those still apply.
 Status apply_event(CaseSnapshot& snapshot, const Event& event);
+
+// The data member that holds an event's timer changes, and one change as apply_event applies it
+// (the engine applies a change it folds into an event it already emitted through this).
+inline constexpr const char* kTimerChangesMember = "timer_changes";
+nlohmann::json timer_set_change(const CaseTimer& timer);
+nlohmann::json timer_cancel_change(const std::string& key);
+Status apply_timer_change(CaseSnapshot& snapshot, const nlohmann::json& change);
 
 // Replays a journal from nothing; the first event must be case.created.
 Result<CaseSnapshot> replay(const std::vector<Event>& events);

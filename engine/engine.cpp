@@ -145,6 +145,25 @@ class DecisionBuilder {
     effects_.push_back(JournalAppend{std::move(e)});
   }
 
+  // A timer set or cancelled while handling an event is recorded in that event (the decision's
+  // latest), not as an event of its own: see apply_event. False when the decision has emitted
+  // nothing yet, so the change needs its own event.
+  bool fold_timer_change(nlohmann::json change) {
+    for (auto it = effects_.rbegin(); it != effects_.rend(); ++it) {
+      auto* journal = std::get_if<JournalAppend>(&*it);
+      if (!journal) continue;
+      const auto status = apply_timer_change(working_, change);
+      if (!status.ok())
+        throw std::logic_error("engine made an inapplicable timer change: " +
+                               status.error().message);
+      auto& data = journal->event.data;
+      if (!data.contains(kTimerChangesMember)) data[kTimerChangesMember] = nlohmann::json::array();
+      data[kTimerChangesMember].push_back(std::move(change));
+      return true;
+    }
+    return false;
+  }
+
   void webhook(const std::string& type, nlohmann::json extra = nlohmann::json::object()) {
     nlohmann::json data{{"case_id", working_.id},
                         {"workflow", working_.workflow_id},
@@ -164,13 +183,16 @@ class DecisionBuilder {
   }
 
   void set_timer(const std::string& key, const std::string& name, Instant due) {
-    emit("timer.set", {{"key", key}, {"name", name}, {"due", format_rfc3339(due)}});
+    CaseTimer timer{key, name, due};
+    if (!fold_timer_change(timer_set_change(timer))) {
+      emit("timer.set", {{"key", key}, {"name", name}, {"due", format_rfc3339(due)}});
+    }
     effects_.push_back(TimerSet{working_.id, key, name, due});
   }
 
   void cancel_timer(const std::string& key) {
     if (!working_.timer(key)) return;
-    emit("timer.cancelled", {{"key", key}});
+    if (!fold_timer_change(timer_cancel_change(key))) emit("timer.cancelled", {{"key", key}});
     effects_.push_back(TimerCancel{working_.id, key});
   }
 
@@ -572,10 +594,10 @@ class CommandHandler {
       }
     }
 
-    // Accepted: emit in a fixed order — data, exit, transition, actions, entry.
+    // Accepted: emit in a fixed order — data, transition, exit, actions, entry. Exit comes
+    // after the transition event so the timers it cancels are recorded in that event.
     if (!values.empty()) b_.emit("case.fields_set", {{"fields", values}});
     const auto* to = wf.state(t->to);
-    if (from) b_.exit_state(*from);
     const std::string from_name = snap.state;
     b_.emit("case.transitioned", {{"transition", name},
                                   {"from", from_name},
@@ -583,6 +605,7 @@ class CommandHandler {
                                   {"stage", stage_name(to->stage)},
                                   {"final", to->final},
                                   {"waiting_on_customer", to->waiting_on_customer}});
+    if (from) b_.exit_state(*from);
     for (const auto& a : t->actions) run_action(a, *t);
     b_.enter_state(from, *to);
     b_.webhook("case.transitioned", {{"transition", name}, {"from", from_name}, {"to", to->name}});

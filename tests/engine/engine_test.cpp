@@ -173,12 +173,23 @@ class CaseRun {
       if (const auto* j = std::get_if<JournalAppend>(&effect)) {
         BOOST_TEST(j->event.case_version == expected);
         journal.push_back(j->event);
+        // Storage deletes a fired timer's row as it applies the firing (no TimerCancel).
+        if (j->event.type == "timer.fired")
+          timers_from_effects.erase(j->event.data.at("key").get<std::string>());
         if (j->event.type == "case.transitioned")
           transitions_fired.insert(j->event.data.at("transition").get<std::string>());
       } else if (const auto* w = std::get_if<WebhookEmit>(&effect)) {
         webhooks.push_back(*w);
+      } else if (const auto* set = std::get_if<TimerSet>(&effect)) {
+        timers_from_effects[set->key] = set->due;
+      } else if (const auto* cancel = std::get_if<TimerCancel>(&effect)) {
+        timers_from_effects.erase(cancel->key);
       }
     }
+    // Storage keeps its timer rows from the effects alone: they must mirror the snapshot.
+    std::map<std::string, Instant> snapshot_timers;
+    for (const auto& t : d.result().snapshot.timers) snapshot_timers[t.key] = t.due;
+    BOOST_TEST((timers_from_effects == snapshot_timers));
     last_effects = d.result().effects;
     snapshot_ = d.result().snapshot;
     exists_ = true;
@@ -235,6 +246,7 @@ class CaseRun {
   std::vector<WebhookEmit> webhooks;
   std::vector<Effect> last_effects;
   std::set<std::string> transitions_fired;
+  std::map<std::string, Instant> timers_from_effects;
 
  private:
   CaseSnapshot snapshot_;
@@ -1218,6 +1230,132 @@ BOOST_AUTO_TEST_CASE(replay_reproduces_a_busy_case) {
   const auto early = redress::replay(prefix);
   BOOST_REQUIRE(early.ok());
   BOOST_TEST(early.value().version == 3);
+}
+
+// The events of the latest decision.
+std::vector<Event> last_decision_events(const CaseRun& r) {
+  std::vector<Event> out;
+  for (const auto& e : r.journal) {
+    if (e.case_version == r.snap().version) out.push_back(e);
+  }
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(timer_changes_ride_on_the_event_that_caused_them) {
+  CaseRun r;
+  r.run(kAgent, complaint("C-61"));
+  r.fire(kAgent, "request_customer_info", {{"waiting_reason", "photos"}});
+  // Each paused clock's event cancels that clock's two timers; nothing else is journalled for
+  // them (before: a timer.cancelled event per timer, 12 events for this transition).
+  std::vector<std::string> types;
+  for (const auto& e : last_decision_events(r)) {
+    types.push_back(e.type);
+    if (e.type != "sla.paused" && e.type != "sla.met") continue;
+    const auto clock = e.data.at("clock").get<std::string>();
+    const json expected = json::array(
+        {{{"cancel", "sla:" + clock + ":warning"}}, {{"cancel", "sla:" + clock + ":breach"}}});
+    if (clock == "stage") {
+      // The last event of the decision also carries the entered state's timer.
+      BOOST_REQUIRE(e.data.at("timer_changes").size() == 3u);
+      BOOST_TEST(e.data.at("timer_changes").at(2).at("set") == "timer:customer_silent");
+      BOOST_TEST(e.data.at("timer_changes").at(0) == expected.at(0));
+      BOOST_TEST(e.data.at("timer_changes").at(1) == expected.at(1));
+    } else {
+      BOOST_TEST(e.data.at("timer_changes") == expected);
+    }
+  }
+  const std::vector<std::string> expected_types{"case.fields_set", "case.transitioned", "sla.met",
+                                                "sla.paused", "sla.paused"};
+  BOOST_TEST(types == expected_types, boost::test_tools::per_element());
+
+  r.now += hours(3);
+  r.fire(kIntegration, "customer_provided_info");
+  types.clear();
+  for (const auto& e : last_decision_events(r)) {
+    types.push_back(e.type);
+    if (e.type == "case.transitioned") {
+      BOOST_TEST(e.data.at("timer_changes") ==
+                 json::array({{{"cancel", "timer:customer_silent"}}}));
+    }
+    if (e.type != "sla.resumed") continue;
+    const auto clock = e.data.at("clock").get<std::string>();
+    const auto& changes = e.data.at("timer_changes");
+    BOOST_REQUIRE(changes.size() == 2u);
+    BOOST_TEST(changes.at(0).at("set") == "sla:" + clock + ":warning");
+    BOOST_TEST(changes.at(0).at("due") == e.data.at("warn_at"));
+    BOOST_TEST(changes.at(1).at("set") == "sla:" + clock + ":breach");
+    BOOST_TEST(changes.at(1).at("due") == e.data.at("due"));
+  }
+  const std::vector<std::string> resumed_types{"case.transitioned", "sla.resumed", "sla.resumed"};
+  BOOST_TEST(types == resumed_types, boost::test_tools::per_element());
+  BOOST_TEST(r.replay_matches());
+}
+
+// Journals written before timer changes were folded into events hold standalone timer.set and
+// timer.cancelled events after the event that caused them. They must replay to the same case.
+BOOST_AUTO_TEST_CASE(journals_with_standalone_timer_events_still_replay) {
+  CaseRun r;
+  r.run(kAgent, complaint("C-62", "high"));
+  r.run(kAgent, RecordPromise{r.now + hours(2), "call back"});
+  r.fire(kAgent, "request_customer_info", {{"waiting_reason", "photos"}});
+  r.advance(hours(50));
+  r.fire(kIntegration, "customer_provided_info");
+  r.fire(kAgent, "confirm_problem", kConfirm);
+  r.advance(hours(24 * 5));
+  r.fire(kAgent, "complete_analysis", kAnalysis);
+
+  std::vector<Event> unfolded;
+  for (const auto& e : r.journal) {
+    Event plain = e;
+    plain.data.erase("timer_changes");
+    unfolded.push_back(plain);
+    if (!e.data.contains("timer_changes")) continue;
+    for (const auto& change : e.data.at("timer_changes")) {
+      Event standalone = e;
+      if (change.contains("set")) {
+        standalone.type = "timer.set";
+        standalone.data = {
+            {"key", change.at("set")}, {"name", change.at("name")}, {"due", change.at("due")}};
+      } else {
+        standalone.type = "timer.cancelled";
+        standalone.data = {{"key", change.at("cancel")}};
+      }
+      unfolded.push_back(standalone);
+    }
+  }
+  BOOST_TEST(unfolded.size() > r.journal.size() + 10);
+  const auto replayed = redress::replay(unfolded);
+  BOOST_REQUIRE_MESSAGE(replayed.ok(), (replayed.ok() ? "" : replayed.error().message));
+  BOOST_TEST(redress::snapshot_to_json(replayed.value()) == redress::snapshot_to_json(r.snap()));
+  BOOST_TEST(r.replay_matches());
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_timer_change_is_a_bad_event) {
+  CaseRun r;
+  r.run(kAgent, complaint("C-63"));
+  const Event base{"comment.added", r.now, kAgent.id, "agent", 2, {{"text", "x"}}};
+  const std::vector<std::pair<json, std::string>> bad{
+      {json::array({{{"cancel", "timer:nope"}}}), "no pending timer timer:nope"},
+      {json::object(), "not an array"},
+      {json::array({{{"postpone", "sla:stage:breach"}}}), "neither a set nor a cancel"},
+      {json::array({{{"set", "timer:x"}, {"name", "x"}}}), "malformed timer change"},
+  };
+  for (const auto& [changes, why] : bad) {
+    auto snapshot = r.snap();
+    Event e = base;
+    e.data["timer_changes"] = changes;
+    const auto status = redress::apply_event(snapshot, e);
+    BOOST_REQUIRE(!status.ok());
+    BOOST_TEST(status.error().code == "BAD_EVENT");
+    BOOST_TEST(status.error().message.find(why) != std::string::npos, status.error().message);
+  }
+  // The same event with a valid change applies it after its own effect.
+  auto snapshot = r.snap();
+  Event ok = base;
+  ok.data["timer_changes"] = json::array({{{"cancel", "sla:stage:warning"}}});
+  BOOST_REQUIRE(redress::apply_event(snapshot, ok).ok());
+  BOOST_TEST(!snapshot.timer("sla:stage:warning"));
+  BOOST_TEST(snapshot.timer("sla:stage:breach") != nullptr);
 }
 
 // ------------------------------------------------------------------------------------------
