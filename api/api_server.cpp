@@ -296,6 +296,8 @@ void ApiServer::housekeeping() {
   auto used = auth_->take_last_used();
   if (!used.empty()) directory_->touch_tokens(std::move(used), [](Result<size_t>) {});
   idempotency_->purge_expired(clock_.now(), 1000, [](Result<size_t>) {});
+  webhooks_->purge_settled(clock_.now() - config_.webhook_retention, 1000,
+                           [](Result<storage::PurgeResult>) {});
 }
 
 void ApiServer::background_loop() {

@@ -172,6 +172,17 @@ const std::vector<OptionEntry>& option_table() {
       {{"--webhook-concurrency", "REDRESS_WEBHOOK_CONCURRENCY", "webhook_concurrency", "N",
         "webhook deliveries in flight at once", "32"},
        size_setter(&ServerConfig::webhook_concurrency, 1, 1024)},
+      {{"--webhook-retention-days", "REDRESS_WEBHOOK_RETENTION_DAYS", "webhook_retention_days",
+        "DAYS",
+        "succeeded and dead webhook deliveries, their attempts and the events they sent are "
+        "deleted this long after they settle (pending ones are kept)",
+        "30"},
+       [](ServerConfig& c, const std::string& v) {
+         int days = 0;
+         auto e = parse_integer<int>(v, 1, 3650, days);
+         if (e.empty()) c.webhook_retention = std::chrono::hours(24 * days);
+         return e;
+       }},
       {{"--stream-queue-limit", "REDRESS_STREAM_QUEUE_LIMIT", "stream_queue_limit", "N",
         "messages queued for one WebSocket client before it is closed (it resumes later)", "1024"},
        size_setter(&ServerConfig::stream_queue_limit, 16, 1000000)},

@@ -44,6 +44,9 @@ struct ServerConfig {
   std::chrono::milliseconds timer_interval{1000};  // how often due timers are looked for
   std::string webhook_ca_file;                     // extra CA certificates for https webhooks
   size_t webhook_concurrency = 32;
+  // Succeeded and dead deliveries (with their attempts) and the outbox rows they sent are kept
+  // this long after they settle; the retry schedule spans about three days.
+  std::chrono::hours webhook_retention{24 * 30};
   // WebSocket.
   size_t stream_queue_limit = 1024;  // messages queued per WebSocket before it is closed
   // Logging.

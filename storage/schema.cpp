@@ -283,12 +283,24 @@ ALTER TABLE webhook_deliveries ADD COLUMN round_attempts INTEGER NOT NULL DEFAUL
 ALTER TABLE webhook_subscriptions ADD COLUMN description TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 3: webhook retention. Settled deliveries (succeeded or dead) are purged by age, and an
+// outbox row once nothing refers to it; /metrics counts the dead ones on every scrape. Each of
+// these walks a small index instead of the whole delivery table.
+constexpr const char* kMigration3 = R"sql(
+CREATE INDEX webhook_deliveries_settled ON webhook_deliveries (updated_at, id)
+  WHERE status <> 'pending';
+CREATE INDEX webhook_deliveries_dead ON webhook_deliveries (id) WHERE status = 'dead';
+CREATE INDEX webhook_deliveries_by_outbox ON webhook_deliveries (outbox_id);
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1,
      "cases, journal, timers, outbox, compensations, approvals, customers, orders, users, "
      "teams, tokens, idempotency keys, webhooks",
      kMigration1},
     {2, "full-text search over case text (FTS5 trigram); webhook redelivery rounds", kMigration2},
+    {3, "webhook retention: indexes for purging settled deliveries and counting dead ones",
+     kMigration3},
 };
 
 bool has_user_tables(SqliteDb& db) {

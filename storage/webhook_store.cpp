@@ -867,12 +867,61 @@ Result<std::int64_t> WebhookStore::pending_count() const {
   });
 }
 
+const char* const kDeadCountSql = "SELECT count(*) FROM webhook_deliveries WHERE status = 'dead'";
+
 Result<std::int64_t> WebhookStore::dead_count() const {
   return store_.read<std::int64_t>([](ReadContext& context) {
-    auto select =
-        context.statement("SELECT count(*) FROM webhook_deliveries WHERE status = 'dead'");
+    auto select = context.statement(kDeadCountSql);
     return select->step() ? select->column_int(0) : 0;
   });
+}
+
+// --- retention -------------------------------------------------------------------------------
+
+const char* const kSettledDeliveriesSql =
+    "SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < ?1 "
+    "ORDER BY updated_at, id LIMIT ?2";
+
+// Outbox ids grow with created_at, so the oldest rows come first and the walk stops early. A
+// row at or past the dispatch cursor has not been fanned out yet.
+const char* const kPurgeableOutboxSql =
+    "SELECT o.id FROM outbox AS o "
+    "WHERE o.id < coalesce((SELECT next_value FROM id_sequences "
+    "WHERE name = 'webhook_dispatch_cursor'), 1) AND o.created_at < ?1 "
+    "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS d WHERE d.outbox_id = o.id) "
+    "ORDER BY o.id LIMIT ?2";
+
+void WebhookStore::purge_settled(Instant before, size_t limit,
+                                 std::function<void(Result<PurgeResult>)> done) {
+  const auto bounded = clamp_limit(limit);
+  auto work = [before, bounded](WriteContext& context) -> Result<PurgeResult> {
+    const auto ids_of = [&](const char* sql) {
+      std::vector<std::int64_t> ids;
+      auto select = context.statement(sql);
+      select->bind(1, to_millis(before)).bind(2, bounded);
+      while (select->step()) ids.push_back(select->column_int(0));
+      return ids;
+    };
+    PurgeResult result;
+    for (const auto id : ids_of(kSettledDeliveriesSql)) {
+      auto attempts = context.statement("DELETE FROM webhook_attempts WHERE delivery_id = ?");
+      attempts->bind(1, id);
+      attempts->run();
+      result.attempts += static_cast<size_t>(context.db().changes());
+      auto delivery = context.statement("DELETE FROM webhook_deliveries WHERE id = ?");
+      delivery->bind(1, id);
+      delivery->run();
+      ++result.deliveries;
+    }
+    for (const auto id : ids_of(kPurgeableOutboxSql)) {
+      auto outbox = context.statement("DELETE FROM outbox WHERE id = ?");
+      outbox->bind(1, id);
+      outbox->run();
+      ++result.outbox_rows;
+    }
+    return result;
+  };
+  store_.write<PurgeResult>(std::move(work), std::move(done));
 }
 
 }  // namespace redress::storage

@@ -171,6 +171,12 @@ inline constexpr std::chrono::milliseconds kDefaultSecretOverlap = std::chrono::
 // The error recorded on a delivery, and the reason recorded on its subscription, after a 410.
 inline constexpr const char* kGoneReason = "endpoint answered 410 Gone; subscription disabled";
 
+struct PurgeResult {
+  size_t deliveries = 0;   // settled deliveries deleted
+  size_t attempts = 0;     // their attempt rows
+  size_t outbox_rows = 0;  // outbox rows deleted
+};
+
 struct DispatchResult {
   size_t outbox_rows = 0;  // outbox rows consumed (the cursor moved past them)
   size_t deliveries = 0;   // deliveries created
@@ -189,8 +195,12 @@ Result<WebhookEndpoint> parse_webhook_url(std::string_view url);
 // Whether an event type matches one subscription pattern ("*", "case.*", "case.escalated").
 bool event_type_matches(std::string_view pattern, std::string_view event_type);
 
-// The SQL of due_deliveries (for the query-plan test: it must walk webhook_deliveries_due).
+// The SQL of due_deliveries (for the query-plan test: it must walk webhook_deliveries_due), and
+// of the retention and metrics queries (each must walk its index, not the delivery table).
 extern const char* const kDueDeliveriesSql;
+extern const char* const kSettledDeliveriesSql;
+extern const char* const kPurgeableOutboxSql;
+extern const char* const kDeadCountSql;
 
 class WebhookStore {
  public:
@@ -257,6 +267,14 @@ class WebhookStore {
   Result<std::vector<DeliveryAttempt>> attempts(std::int64_t delivery_id) const;
   Result<std::int64_t> pending_count() const;
   Result<std::int64_t> dead_count() const;
+
+  // --- retention -------------------------------------------------------------------------------
+  // Deletes, in one write, at most `limit` settled deliveries (succeeded or dead) last updated
+  // before `before`, oldest first, with their attempts; then at most `limit` outbox rows created
+  // before `before` that have been dispatched and that no delivery refers to any more. Pending
+  // deliveries are kept whatever their age (a disabled subscription's backlog waits for it to be
+  // enabled again), and so are the outbox rows they send.
+  void purge_settled(Instant before, size_t limit, std::function<void(Result<PurgeResult>)> done);
 
  private:
   CaseStore& store_;

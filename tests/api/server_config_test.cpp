@@ -62,7 +62,16 @@ BOOST_AUTO_TEST_CASE(defaults_without_any_source) {
   BOOST_TEST(c.db_path == "data/redress.db");
   BOOST_TEST(c.body_limit == 1024u * 1024u);
   BOOST_TEST(c.synchronous_full);
+  BOOST_TEST(c.webhook_retention.count() == 24 * 30);
   BOOST_TEST(!parsed.value().help);
+}
+
+BOOST_AUTO_TEST_CASE(webhook_retention_is_whole_days) {
+  const auto parsed = parse_server_config({"--webhook-retention-days", "7"}, {});
+  BOOST_TEST_REQUIRE(parsed.ok());
+  BOOST_TEST(parsed.value().config.webhook_retention.count() == 24 * 7);
+  BOOST_TEST(contains(refusal({"--webhook-retention-days", "0"}), "between 1 and 3650"));
+  BOOST_TEST(contains(refusal({"--webhook-retention-days", "1.5"}), "whole number"));
 }
 
 BOOST_AUTO_TEST_CASE(flag_beats_environment_beats_file) {

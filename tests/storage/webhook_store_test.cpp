@@ -616,4 +616,98 @@ BOOST_AUTO_TEST_CASE(the_due_query_walks_the_due_index) {
   BOOST_TEST(text.find("TEMP B-TREE") == std::string::npos, text);
 }
 
+std::int64_t count_rows(const TempDir& dir, const std::string& table) {
+  SqliteDb db(options_for(dir).path, OpenOptions{true, false, nullptr, 1000});
+  return db.query_int("SELECT count(*) FROM " + table);
+}
+
+PurgeResult purge(WebhookStore& webhooks, Instant before, size_t limit = 1000) {
+  return require_ok(await<PurgeResult>(
+      [&](auto done) { webhooks.purge_settled(before, limit, std::move(done)); }));
+}
+
+BOOST_AUTO_TEST_CASE(retention_purges_settled_deliveries_and_the_outbox_rows_they_sent) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  WebhookStore webhooks(*store);
+  const auto now = monday_morning();
+  create(webhooks, "a");
+  create(webhooks, "b");
+  std::vector<std::int64_t> rows;
+  for (int i = 0; i < 4; ++i) rows.push_back(add_outbox(*store, "case.updated", now));
+  dispatch(webhooks, now);
+  const auto undispatched = add_outbox(*store, "case.updated", now);
+  // Row 0: both succeeded. Row 1: a succeeded, b dead. Row 2: a succeeded, b retrying.
+  // Row 3: nothing tried yet.
+  const auto delivery_of = [&](const std::string& subscription, std::int64_t outbox_id) {
+    for (const auto& d : deliveries_of(webhooks, subscription)) {
+      if (d.outbox_id == outbox_id) return d.id;
+    }
+    BOOST_FAIL("no delivery of outbox row " << outbox_id << " to " << subscription);
+    return std::int64_t{0};
+  };
+  const AttemptRecord ok{now, 204, 5, ""};
+  const AttemptRecord failed{now, 503, 5, "HTTP 503"};
+  record(webhooks, delivery_of("a", rows[0]), ok, AttemptOutcome::succeeded());
+  record(webhooks, delivery_of("b", rows[0]), failed, AttemptOutcome::retry_at(now + 5s));
+  record(webhooks, delivery_of("b", rows[0]), ok, AttemptOutcome::succeeded());
+  record(webhooks, delivery_of("a", rows[1]), ok, AttemptOutcome::succeeded());
+  record(webhooks, delivery_of("b", rows[1]), failed, AttemptOutcome::dead());
+  record(webhooks, delivery_of("a", rows[2]), ok, AttemptOutcome::succeeded());
+  record(webhooks, delivery_of("b", rows[2]), failed, AttemptOutcome::retry_at(now + 1h));
+  BOOST_TEST(require_ok(webhooks.dead_count()) == 1);
+
+  // Nothing settled before `now`: nothing goes.
+  const auto none = purge(webhooks, now);
+  BOOST_TEST(none.deliveries == 0u);
+  BOOST_TEST(none.outbox_rows == 0u);
+
+  // A limit bounds one write; the oldest settle first.
+  const auto first = purge(webhooks, now + 1h, 2);
+  BOOST_TEST(first.deliveries == 2u);
+  BOOST_TEST(count_rows(dir, "webhook_deliveries") == 6);
+
+  const auto rest = purge(webhooks, now + 1h);
+  BOOST_TEST(rest.deliveries == 3u);
+  BOOST_TEST(first.attempts + rest.attempts == 6u);
+  // Rows 0 and 1 have no delivery left; row 2 still has b's retry, row 3 two pending
+  // deliveries, and the last row was never dispatched.
+  BOOST_TEST(first.outbox_rows + rest.outbox_rows == 2u);
+  BOOST_TEST(count_rows(dir, "outbox") == 3);
+  BOOST_TEST(count_rows(dir, "webhook_deliveries") == 3);
+  BOOST_TEST(count_rows(dir, "webhook_attempts") == 1);  // b's retrying attempt on row 2
+  BOOST_TEST(require_ok(webhooks.dead_count()) == 0);
+  BOOST_TEST(require_ok(webhooks.pending_count()) == 3);
+  for (const auto& d : deliveries_of(webhooks, "a")) BOOST_TEST(d.outbox_id != rows[0]);
+
+  // Pending deliveries are never purged, whatever their age; the undispatched row waits for its
+  // fan-out, and afterwards the sender still finds everything it has to send.
+  const auto later = purge(webhooks, now + std::chrono::hours(24 * 365));
+  BOOST_TEST(later.deliveries == 0u);
+  BOOST_TEST(later.outbox_rows == 0u);
+  dispatch(webhooks, now + 2h);
+  BOOST_TEST(require_ok(webhooks.due_deliveries(now + 2h, 100)).size() == 5u);
+  BOOST_TEST(undispatched > rows.back());
+}
+
+BOOST_AUTO_TEST_CASE(retention_and_dead_count_walk_their_indexes) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  SqliteDb db(options_for(dir).path, OpenOptions{true, false, nullptr, 1000});
+  const auto plan_of = [&](const char* sql) {
+    Statement plan(db, std::string("EXPLAIN QUERY PLAN ") + sql);
+    std::string text;
+    while (plan.step()) text += plan.column_text(3) + "\n";
+    return text;
+  };
+  const auto settled = plan_of(kSettledDeliveriesSql);
+  BOOST_TEST(settled.find("INDEX webhook_deliveries_settled") != std::string::npos, settled);
+  BOOST_TEST(settled.find("TEMP B-TREE") == std::string::npos, settled);
+  const auto outbox = plan_of(kPurgeableOutboxSql);
+  BOOST_TEST(outbox.find("INDEX webhook_deliveries_by_outbox") != std::string::npos, outbox);
+  BOOST_TEST(outbox.find("TEMP B-TREE") == std::string::npos, outbox);
+  const auto dead = plan_of(kDeadCountSql);
+  BOOST_TEST(dead.find("INDEX webhook_deliveries_dead") != std::string::npos, dead);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
