@@ -26,13 +26,15 @@ Response to_response(const StoredResponse& stored, const Request& request, bool 
 }
 
 StoredResponse success_response(const storage::CommandOutcome& outcome, http::status status,
-                                bool location) {
+                                const LocationOf& location) {
   StoredResponse stored;
   stored.status = static_cast<int>(status);
   stored.headers["Content-Type"] = "application/json";
   stored.headers["Cache-Control"] = "no-store";
   stored.headers["ETag"] = case_etag(outcome.snapshot.version);
-  if (location) stored.headers["Location"] = "/v1/cases/" + outcome.snapshot.id;
+  if (location) {
+    if (auto path = location(outcome); !path.empty()) stored.headers["Location"] = std::move(path);
+  }
   stored.body =
       command_outcome_json(outcome).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return stored;
@@ -65,8 +67,8 @@ ApiProblem version_conflict(const Rejection& rejection, std::optional<std::int64
 // one, or a problem; refused idempotent requests release or complete their key.
 void answer_command(ServerContext& context, const RequestPtr& ctx, const Responder& respond,
                     const std::optional<StoredResponse>& rendered, http::status status,
-                    bool location, std::optional<std::int64_t> expected, const Actor& actor,
-                    const std::string& idempotency_key,
+                    const LocationOf& location, std::optional<std::int64_t> expected,
+                    const Actor& actor, const std::string& idempotency_key,
                     const Result<storage::CommandOutcome>& result) {
   if (result.ok() && result.value().accepted()) {
     const auto stored =
@@ -103,7 +105,7 @@ void submit(ServerContext& context, RequestPtr ctx, Responder respond, CommandRu
   storage::CaseCommand command{run.case_id, Command{std::move(run.body), run.expected_version},
                                actor, ctx->now};
   const auto status = run.success;
-  const bool location = run.location;
+  const LocationOf location = std::move(run.location);
   const auto expected = run.expected_version;
   // The accepted response is rendered inside the transaction (so the idempotency row holds
   // exactly what is sent) and handed to `done` through this slot.
@@ -194,6 +196,10 @@ nlohmann::json command_outcome_json(const storage::CommandOutcome& outcome) {
   return {{"case", snapshot_to_json(outcome.snapshot)},
           {"events", std::move(events)},
           {"approvals_requested", std::move(approvals)}};
+}
+
+std::string case_location(const storage::CommandOutcome& outcome) {
+  return "/v1/cases/" + outcome.snapshot.id;
 }
 
 std::string case_etag(std::int64_t version) {

@@ -4,6 +4,7 @@
 // Thread-safety: free functions; run_case_command answers from the storage writer's thread.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -32,12 +33,21 @@ std::string case_etag(std::int64_t version);
 std::variant<std::optional<std::int64_t>, ApiProblem> parse_if_match(const RequestContext& ctx,
                                                                      bool required);
 
+// The path of the resource an accepted command created, for the Location header of its answer;
+// empty: no Location.
+using LocationOf = std::function<std::string(const storage::CommandOutcome&)>;
+
+// "/v1/cases/{id}": where a created case lives.
+std::string case_location(const storage::CommandOutcome& outcome);
+
 struct CommandRun {
   std::string case_id;  // empty for CreateCase
   CommandBody body;
   std::optional<std::int64_t> expected_version;
   http::status success = http::status::ok;
-  bool location = false;  // 201 Created: add Location: /v1/cases/{id}
+  // 201 Created: the Location of what was created. It is part of the stored response, so a
+  // replay under the same Idempotency-Key carries the same Location.
+  LocationOf location;
 };
 
 // Runs the command through the store (never blocking this thread) and answers: the outcome

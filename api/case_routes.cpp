@@ -89,7 +89,7 @@ void create_case(ServerContext& context, RequestPtr ctx, Responder respond) {
   }
   if (!in.ok()) return respond.problem(*ctx, in.problem());
   run_case_command(context, std::move(ctx), std::move(respond),
-                   {"", std::move(create), std::nullopt, http::status::created, true});
+                   {"", std::move(create), std::nullopt, http::status::created, case_location});
 }
 
 void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
@@ -191,7 +191,7 @@ void patch_case(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto fields = in.object("fields", true);
   if (!in.ok()) return respond.problem(*ctx, in.problem());
   run_case_command(context, ctx, respond,
-                   {ctx->param("id"), UpdateFields{*fields}, expected, http::status::ok, false});
+                   {ctx->param("id"), UpdateFields{*fields}, expected, http::status::ok, nullptr});
 }
 
 void list_events(ServerContext& context, RequestPtr ctx, Responder respond) {
@@ -254,7 +254,7 @@ void fire_transition(ServerContext& context, RequestPtr ctx, Responder respond) 
   if (auto data = in.object("data", false)) fire.data = *data;
   if (!in.ok()) return respond.problem(*ctx, in.problem());
   run_case_command(context, ctx, respond,
-                   {ctx->param("id"), std::move(fire), expected, http::status::ok, false});
+                   {ctx->param("id"), std::move(fire), expected, http::status::ok, nullptr});
 }
 
 // The commands whose body maps straight onto one engine command share one shape: optional
@@ -271,7 +271,7 @@ Handler simple_command(ServerContext& context, CommandBuilder build) {
     if (auto* problem = std::get_if<ApiProblem>(&result)) return respond.problem(*ctx, *problem);
     run_case_command(context, ctx, respond,
                      {ctx->param("id"), std::get<CommandBody>(std::move(result)), expected,
-                      http::status::ok, false});
+                      http::status::ok, nullptr});
   };
 }
 

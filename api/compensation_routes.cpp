@@ -1,11 +1,15 @@
-// Compensation: the policy's suggested remedies, proposals, the approval queue, approval
-// decisions and execution reported by other systems.
+// Compensation: the policy's suggested remedies, proposals and reading them back, the approval
+// queue, approval decisions and execution reported by other systems.
+//
+// A case's compensations live in its snapshot (CaseSnapshot::compensations); reading one reads
+// the case. A proposal answers 201 with Location: /v1/cases/{id}/compensations/{compensation_id}.
 #include <charconv>
 
 #include "api/case_api.h"
 #include "api/json_body.h"
 #include "api/routes.h"
 #include "api/token_codec.h"
+#include "engine/case_json.h"
 
 namespace redress::api {
 namespace {
@@ -38,6 +42,19 @@ void suggest_remedies(ServerContext& context, RequestPtr ctx, Responder respond)
   respond.json(*ctx, http::status::ok, {{"case_id", snapshot->id}, {"remedies", remedies}});
 }
 
+// The Location of the compensation an accepted proposal recorded: the id is in its
+// "compensation.proposed" journal entry (the proposal writes exactly one).
+std::string proposed_compensation_location(const storage::CommandOutcome& outcome) {
+  for (const auto& e : outcome.events) {
+    if (e.event.type != "compensation.proposed" || !e.event.data.is_object()) continue;
+    const auto id = e.event.data.find("id");
+    if (id != e.event.data.end() && id->is_string()) {
+      return "/v1/cases/" + outcome.snapshot.id + "/compensations/" + id->get<std::string>();
+    }
+  }
+  return "";
+}
+
 void propose(ServerContext& context, RequestPtr ctx, Responder respond) {
   std::optional<std::int64_t> expected;
   if (!take_if_match(*ctx, respond, false, expected)) return;
@@ -50,7 +67,41 @@ void propose(ServerContext& context, RequestPtr ctx, Responder respond) {
   proposal.note = in.string("note", false, 8000).value_or("");
   if (!in.ok()) return respond.problem(*ctx, in.problem());
   run_case_command(context, ctx, respond,
-                   {ctx->param("id"), std::move(proposal), expected, http::status::created, false});
+                   {ctx->param("id"), std::move(proposal), expected, http::status::created,
+                    proposed_compensation_location});
+}
+
+void list_compensations(ServerContext& context, RequestPtr ctx, Responder respond) {
+  QueryReader query(*ctx);
+  query.allow_only({});
+  if (!query.ok()) return respond.problem(*ctx, query.problem());
+  auto snapshot = load_case_or_404(context, *ctx, respond);
+  if (!snapshot) return;
+  respond.json(*ctx, http::status::ok,
+               {{"case_id", snapshot->id}, {"compensations", snapshot->compensations}});
+}
+
+void get_compensation(ServerContext& context, RequestPtr ctx, Responder respond) {
+  QueryReader query(*ctx);
+  query.allow_only({});
+  if (!query.ok()) return respond.problem(*ctx, query.problem());
+  auto snapshot = load_case_or_404(context, *ctx, respond);
+  if (!snapshot) return;
+  const auto id = ctx->param("compensation_id");
+  const auto* record = snapshot->compensation(id);
+  if (!record) {
+    std::string ids;
+    for (const auto& c : snapshot->compensations) ids += (ids.empty() ? "" : ", ") + c.id;
+    return respond.problem(*ctx,
+                           ApiProblem{"NOT_FOUND",
+                                      "case " + snapshot->id + " has no compensation '" + id +
+                                          "'; its compensations: " + (ids.empty() ? "(none)" : ids),
+                                      {},
+                                      {},
+                                      {}});
+  }
+  // The record exactly as the case's "compensations" array holds it.
+  respond.json(*ctx, http::status::ok, nlohmann::json(*record));
 }
 
 void decide(ServerContext& context, RequestPtr ctx, Responder respond) {
@@ -70,7 +121,7 @@ void decide(ServerContext& context, RequestPtr ctx, Responder respond) {
   decision.reason = in.string("reason", false, 8000).value_or("");
   if (!in.ok()) return respond.problem(*ctx, in.problem());
   run_case_command(context, ctx, respond,
-                   {ctx->param("id"), std::move(decision), expected, http::status::ok, false});
+                   {ctx->param("id"), std::move(decision), expected, http::status::ok, nullptr});
 }
 
 void executed(ServerContext& context, RequestPtr ctx, Responder respond) {
@@ -84,7 +135,7 @@ void executed(ServerContext& context, RequestPtr ctx, Responder respond) {
   done.reference = in.string("reference", true, 256).value_or("");
   if (!in.ok()) return respond.problem(*ctx, in.problem());
   run_case_command(context, ctx, respond,
-                   {ctx->param("id"), std::move(done), expected, http::status::ok, false});
+                   {ctx->param("id"), std::move(done), expected, http::status::ok, nullptr});
 }
 
 // Page tokens are opaque to clients: base64url of "<requested_at ms>\x1f<case id>\x1f<approval
@@ -180,6 +231,10 @@ void add_compensation_routes(Router& router, ServerContext& context) {
               bind(suggest_remedies)});
   router.add({http::verb::post, "/v1/cases/{id}/compensations", "proposeCompensation",
               "propose compensation", kLadder, true, bind(propose)});
+  router.add({http::verb::get, "/v1/cases/{id}/compensations", "listCompensations",
+              "read a case's compensations", kReaders, true, bind(list_compensations)});
+  router.add({http::verb::get, "/v1/cases/{id}/compensations/{compensation_id}", "getCompensation",
+              "read one compensation of a case", kReaders, true, bind(get_compensation)});
   router.add({http::verb::post, "/v1/cases/{id}/approvals/{approval_id}", "decideApproval",
               "approve or reject", kApprovers, true, bind(decide)});
   router.add({http::verb::post,

@@ -1,10 +1,14 @@
-// /v1/workflows, /v1/policies, /v1/workflows/validate: what the loaded catalog holds, and a
-// dry-run check of definitions before they are installed.
+// /v1/workflows, /v1/policies, /v1/policies/{kind}/{id}, /v1/workflows/validate: what the loaded
+// catalog holds, and a dry-run check of definitions before they are installed.
 //
 // Reads come from the engine's catalog (immutable, loaded at start-up). The catalog keeps each
-// workflow version's source JSON but not the policies' documents, so /v1/policies shows what
-// the catalog's policy objects expose (ids, calendars' time zones, SLA targets, compensation
-// authority) plus which loaded workflow versions use each — not the policies' files.
+// workflow version's source JSON and each policy's definition as parsed, so
+// /v1/policies/{kind}/{id} answers with the very document that was loaded — never a re-read of
+// a file that may have changed since. /v1/policies summarises what the catalog's policy objects
+// expose (ids, calendars' time zones, SLA targets, compensation authority). Both say which
+// loaded workflow versions use each policy. The path's {kind} is one of calendar, sla,
+// escalation, compensation: the keys of a workflow's "policies" object (the listing's keys are
+// their plurals: calendars, sla_policies, escalation_policies, compensation_policies).
 //
 // Validation loads the submitted documents with WorkflowCatalog::load together with the context
 // they need: the shared policy files of the server's workflows directory (read once, when the
@@ -141,44 +145,50 @@ std::optional<int> parse_version(const std::string& text) {
 
 // --- /v1/policies ----------------------------------------------------------------------------
 
-nlohmann::json policies_json(const WorkflowCatalog& catalog,
-                             const std::vector<PolicyDocument>& documents) {
-  // Candidate ids: those the policy files define and those loaded workflows refer to. Only the
-  // ones the catalog actually holds are listed.
-  std::map<std::string, std::map<std::string, nlohmann::json>> used_by;  // kind -> id -> refs
-  auto use = [&](const std::string& kind, const std::string& id, const WorkflowDefinition* wf) {
-    if (id.empty()) return;
-    auto& refs = used_by[kind].try_emplace(id, nlohmann::json::array()).first->second;
-    if (wf && std::find(refs.begin(), refs.end(), workflow_ref(*wf)) == refs.end()) {
-      refs.push_back(workflow_ref(*wf));
-    }
-  };
-  for (const auto& doc : documents) {
-    for (const auto& id : doc.ids) use(doc.kind, id, nullptr);
-  }
+// The loaded workflow versions that use each policy, by (kind, id): a workflow uses the policies
+// its "policies" object names and every calendar it refers to elsewhere (a state's or timer's).
+// A calendar used only through an SLA policy is not listed as used by the SLA policy's users.
+using PolicyUsage = std::map<std::pair<PolicyKind, std::string>, nlohmann::json>;
+
+PolicyUsage policy_usage(const WorkflowCatalog& catalog) {
+  PolicyUsage usage;
   for (const auto& wf : catalog.workflows()) {
-    use("calendars", wf->policies.calendar, wf.get());
+    auto use = [&](PolicyKind kind, const std::string& id) {
+      if (id.empty()) return;
+      auto& refs = usage.try_emplace({kind, id}, nlohmann::json::array()).first->second;
+      const auto ref = workflow_ref(*wf);
+      if (std::find(refs.begin(), refs.end(), ref) == refs.end()) refs.push_back(ref);
+    };
+    use(PolicyKind::kCalendar, wf->policies.calendar);
     for (const auto& [calendar, pointer] : wf->calendar_references) {
-      use("calendars", calendar, wf.get());
+      use(PolicyKind::kCalendar, calendar);
     }
-    use("sla_policy", wf->policies.sla, wf.get());
-    use("escalation_policy", wf->policies.escalation, wf.get());
-    use("compensation_policy", wf->policies.compensation, wf.get());
+    use(PolicyKind::kSla, wf->policies.sla);
+    use(PolicyKind::kEscalation, wf->policies.escalation);
+    use(PolicyKind::kCompensation, wf->policies.compensation);
   }
-  // SLA policies refer to a calendar too.
-  for (const auto& [id, refs] : used_by["sla_policy"]) {
-    if (const auto* policy = catalog.sla_policy(id)) use("calendars", policy->calendar, nullptr);
-  }
+  return usage;
+}
+
+nlohmann::json used_by(const PolicyUsage& usage, PolicyKind kind, const std::string& id) {
+  const auto it = usage.find({kind, id});
+  return it == usage.end() ? nlohmann::json::array() : it->second;
+}
+
+nlohmann::json policies_json(const WorkflowCatalog& catalog) {
+  const auto usage = policy_usage(catalog);
   nlohmann::json calendars = nlohmann::json::array();
   nlohmann::json sla = nlohmann::json::array();
   nlohmann::json escalation = nlohmann::json::array();
   nlohmann::json compensation = nlohmann::json::array();
-  for (const auto& [id, refs] : used_by["calendars"]) {
+  for (const auto& id : catalog.policy_ids(PolicyKind::kCalendar)) {
     const auto* calendar = catalog.calendar(id);
     if (!calendar) continue;
-    calendars.push_back({{"id", id}, {"time_zone", calendar->time_zone_name()}, {"used_by", refs}});
+    calendars.push_back({{"id", id},
+                         {"time_zone", calendar->time_zone_name()},
+                         {"used_by", used_by(usage, PolicyKind::kCalendar, id)}});
   }
-  for (const auto& [id, refs] : used_by["sla_policy"]) {
+  for (const auto& id : catalog.policy_ids(PolicyKind::kSla)) {
     const auto* policy = catalog.sla_policy(id);
     if (!policy) continue;
     nlohmann::json targets = nlohmann::json::object();
@@ -190,13 +200,13 @@ nlohmann::json policies_json(const WorkflowCatalog& catalog,
                    {"calendar", policy->calendar},
                    {"warning_percent", policy->warning_percent},
                    {"targets", std::move(targets)},
-                   {"used_by", refs}});
+                   {"used_by", used_by(usage, PolicyKind::kSla, id)}});
   }
-  for (const auto& [id, refs] : used_by["escalation_policy"]) {
+  for (const auto& id : catalog.policy_ids(PolicyKind::kEscalation)) {
     if (!catalog.escalation_policy(id)) continue;
-    escalation.push_back({{"id", id}, {"used_by", refs}});
+    escalation.push_back({{"id", id}, {"used_by", used_by(usage, PolicyKind::kEscalation, id)}});
   }
-  for (const auto& [id, refs] : used_by["compensation_policy"]) {
+  for (const auto& id : catalog.policy_ids(PolicyKind::kCompensation)) {
     const auto* policy = catalog.compensation_policy(id);
     if (!policy) continue;
     auto authority = nlohmann::json::array();
@@ -211,12 +221,68 @@ nlohmann::json policies_json(const WorkflowCatalog& catalog,
     compensation.push_back({{"id", id},
                             {"currency", policy->currency()},
                             {"authority", std::move(authority)},
-                            {"used_by", refs}});
+                            {"used_by", used_by(usage, PolicyKind::kCompensation, id)}});
   }
   return {{"calendars", std::move(calendars)},
           {"sla_policies", std::move(sla)},
           {"escalation_policies", std::move(escalation)},
           {"compensation_policies", std::move(compensation)}};
+}
+
+// How a kind is named in messages: "SLA policy 'x'".
+std::string kind_label(PolicyKind kind) {
+  switch (kind) {
+    case PolicyKind::kCalendar:
+      return "calendar";
+    case PolicyKind::kSla:
+      return "SLA policy";
+    case PolicyKind::kEscalation:
+      return "escalation policy";
+    case PolicyKind::kCompensation:
+      return "compensation policy";
+  }
+  return "policy";
+}
+
+// GET /v1/policies/{kind}/{id}: the policy's definition as loaded and the workflows using it.
+void get_policy(const WorkflowCatalog& catalog, RequestPtr ctx, Responder respond) {
+  QueryReader query(*ctx);
+  query.allow_only({});
+  if (!query.ok()) return respond.problem(*ctx, query.problem());
+  const auto kind_text = ctx->param("kind");
+  const auto id = ctx->param("id");
+  const auto kind = parse_policy_kind(kind_text);
+  if (!kind) {
+    std::string kinds;
+    for (const auto k : kPolicyKinds) {
+      kinds += (kinds.empty() ? "" : ", ") + std::string(policy_kind_name(k));
+    }
+    return respond.problem(
+        *ctx, ApiProblem{"NOT_FOUND",
+                         "there is no policy kind '" + kind_text + "'; the kinds are " + kinds,
+                         {},
+                         {},
+                         {}});
+  }
+  const auto* document = catalog.policy_document(*kind, id);
+  if (!document) {
+    std::string loaded;
+    for (const auto& known : catalog.policy_ids(*kind)) {
+      loaded += (loaded.empty() ? "" : ", ") + known;
+    }
+    return respond.problem(
+        *ctx, ApiProblem{"NOT_FOUND",
+                         "there is no " + kind_label(*kind) + " '" + id + "'; loaded " +
+                             kind_label(*kind) + " ids: " + (loaded.empty() ? "(none)" : loaded),
+                         {},
+                         {},
+                         {}});
+  }
+  respond.json(*ctx, http::status::ok,
+               {{"kind", policy_kind_name(*kind)},
+                {"id", id},
+                {"document", *document},
+                {"used_by", used_by(policy_usage(catalog), *kind, id)}});
 }
 
 // --- /v1/workflows/validate ------------------------------------------------------------------
@@ -355,12 +421,18 @@ void add_workflow_routes(Router& router, ServerContext& context) {
 
   router.add({http::verb::get, "/v1/policies", "listPolicies",
               "list the loaded calendars and SLA, escalation and compensation policies", kReaders,
-              true, [&context, policy_documents](RequestPtr ctx, Responder respond) {
+              true, [&context](RequestPtr ctx, Responder respond) {
                 QueryReader query(*ctx);
                 query.allow_only({});
                 if (!query.ok()) return respond.problem(*ctx, query.problem());
                 respond.json(*ctx, http::status::ok,
-                             policies_json(context.store.engine().catalog(), *policy_documents));
+                             policies_json(context.store.engine().catalog()));
+              }});
+
+  router.add({http::verb::get, "/v1/policies/{kind}/{id}", "getPolicy",
+              "read one policy as loaded and the workflow versions using it", kReaders, true,
+              [&context](RequestPtr ctx, Responder respond) {
+                get_policy(context.store.engine().catalog(), std::move(ctx), std::move(respond));
               }});
 
   router.add({http::verb::post, "/v1/workflows/validate", "validateWorkflows",

@@ -9,6 +9,27 @@
 
 namespace redress {
 
+const char* policy_kind_name(PolicyKind kind) {
+  switch (kind) {
+    case PolicyKind::kCalendar:
+      return "calendar";
+    case PolicyKind::kSla:
+      return "sla";
+    case PolicyKind::kEscalation:
+      return "escalation";
+    case PolicyKind::kCompensation:
+      return "compensation";
+  }
+  return "unknown";
+}
+
+std::optional<PolicyKind> parse_policy_kind(std::string_view name) {
+  for (const auto kind : kPolicyKinds) {
+    if (name == policy_kind_name(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
 class CatalogBuilder {
  public:
   explicit CatalogBuilder(Problems& problems) : problems_(problems) {}
@@ -134,6 +155,7 @@ class CatalogBuilder {
                 "calendar " + quote_name(cal->id()) + " is defined twice");
           continue;
         }
+        catalog_->policy_documents_[{PolicyKind::kCalendar, cal->id()}] = doc["calendars"][i];
         catalog_->calendars_.emplace(cal->id(), std::move(*cal));
       }
     } else if (*kind == "sla_policy") {
@@ -144,6 +166,7 @@ class CatalogBuilder {
         return;
       }
       sla_files_[sla->id] = source.name;
+      catalog_->policy_documents_[{PolicyKind::kSla, sla->id}] = doc;
       catalog_->sla_policies_.emplace(sla->id, std::move(*sla));
     } else if (*kind == "escalation_policy" || *kind == "compensation_policy") {
       const auto id = reader.required_string(doc, "", "id");
@@ -155,6 +178,8 @@ class CatalogBuilder {
         if (!catalog_->escalation_policies_.emplace(*id, std::move(*policy)).second) {
           error("DUPLICATE_NAME", "/id",
                 "escalation policy " + quote_name(*id) + " is defined twice");
+        } else {
+          catalog_->policy_documents_[{PolicyKind::kEscalation, *id}] = doc;
         }
       } else {
         auto policy = CompensationPolicy::parse(doc, "", problems_);
@@ -162,6 +187,8 @@ class CatalogBuilder {
         if (!catalog_->compensation_policies_.emplace(*id, std::move(*policy)).second) {
           error("DUPLICATE_NAME", "/id",
                 "compensation policy " + quote_name(*id) + " is defined twice");
+        } else {
+          catalog_->policy_documents_[{PolicyKind::kCompensation, *id}] = doc;
         }
       }
     } else {
@@ -299,6 +326,20 @@ const EscalationPolicy* WorkflowCatalog::escalation_policy(const std::string& id
 const CompensationPolicy* WorkflowCatalog::compensation_policy(const std::string& id) const {
   const auto it = compensation_policies_.find(id);
   return it == compensation_policies_.end() ? nullptr : &it->second;
+}
+
+const nlohmann::json* WorkflowCatalog::policy_document(PolicyKind kind,
+                                                       const std::string& id) const {
+  const auto it = policy_documents_.find({kind, id});
+  return it == policy_documents_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> WorkflowCatalog::policy_ids(PolicyKind kind) const {
+  std::vector<std::string> out;
+  for (const auto& [key, _] : policy_documents_) {
+    if (key.first == kind) out.push_back(key.second);
+  }
+  return out;
 }
 
 }  // namespace redress

@@ -11,12 +11,18 @@
 // file that changes an already loaded (id, version) — so a case pinned to a version keeps
 // exactly the rules it started with.
 //
+// Policies: besides the parsed policy objects, the catalog keeps each policy's definition exactly
+// as parsed (policy_document), so that the API can show what was loaded without re-reading files
+// that may have changed since.
+//
 // Thread-safety: immutable once built; share as shared_ptr<const WorkflowCatalog>.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -46,6 +52,17 @@ struct DefinitionSource {
 
 inline constexpr size_t kMaxDefinitionBytes = 4 * 1024 * 1024;
 
+// The kinds of shared policy a workflow refers to, named as the keys of a workflow's "policies"
+// object: "calendar", "sla", "escalation", "compensation". (Definition files name their kind
+// "calendars", "sla_policy", ...: a calendars file holds several calendars.)
+enum class PolicyKind { kCalendar, kSla, kEscalation, kCompensation };
+
+inline constexpr PolicyKind kPolicyKinds[] = {PolicyKind::kCalendar, PolicyKind::kSla,
+                                              PolicyKind::kEscalation, PolicyKind::kCompensation};
+
+const char* policy_kind_name(PolicyKind kind);
+std::optional<PolicyKind> parse_policy_kind(std::string_view name);
+
 class WorkflowCatalog {
  public:
   static CatalogLoad load(const std::vector<DefinitionSource>& sources);
@@ -68,13 +85,22 @@ class WorkflowCatalog {
   const EscalationPolicy* escalation_policy(const std::string& id) const;
   const CompensationPolicy* compensation_policy(const std::string& id) const;
 
+  // The definition policy `id` of `kind` was loaded from, exactly as parsed: for a calendar, its
+  // object in the "calendars" array of its file (one file defines several calendars); for the
+  // other kinds, the whole policy file. Null when the catalog holds no such policy.
+  const nlohmann::json* policy_document(PolicyKind kind, const std::string& id) const;
+  // The ids of the loaded policies of `kind`, in ascending order.
+  std::vector<std::string> policy_ids(PolicyKind kind) const;
+
  private:
   std::map<std::pair<std::string, int>, std::shared_ptr<const WorkflowDefinition>> workflows_;
   std::map<std::string, BusinessCalendar> calendars_;
   std::map<std::string, SlaPolicy> sla_policies_;
   std::map<std::string, EscalationPolicy> escalation_policies_;
   std::map<std::string, CompensationPolicy> compensation_policies_;
-  // Raw documents of the policies, for with_newer and the API.
+  // The definition of every loaded policy, one per entry of the four maps above (with_newer takes
+  // them with newer's policies).
+  std::map<std::pair<PolicyKind, std::string>, nlohmann::json> policy_documents_;
   friend class CatalogBuilder;
 };
 

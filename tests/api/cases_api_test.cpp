@@ -215,6 +215,120 @@ BOOST_AUTO_TEST_CASE(idempotency_key_replays_and_refuses_reuse) {
   BOOST_TEST(after_restart.body == first.body);
 }
 
+BOOST_AUTO_TEST_CASE(a_proposed_compensation_has_a_location_to_read_it_back) {
+  TestServer server;
+  const auto agent = server.token_for("agent.li", "agent");
+  const auto lead = server.token_for("lead.wang", "team_lead");
+  const auto integration = server.token_for("finance-system", "integration", "");
+  const auto& admin = server.admin_token();
+  auto& http = server.http();
+  auto created = http.post("/v1/cases", new_complaint("agent.li"), agent);
+  BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
+  const auto case_id = created.json().at("case").at("id").get<std::string>();
+  const auto collection = "/v1/cases/" + case_id + "/compensations";
+  fire(server, agent, case_id, "confirm_problem",
+       {{"desired_outcome", "refund"}, {"customer_confirmed", true}});
+  fire(server, agent, case_id, "complete_analysis",
+       {{"cause", "seam"}, {"fault_party", "supplier"}});
+
+  auto none = http.get(collection, agent);
+  BOOST_REQUIRE_MESSAGE(none.status == 200, none.body);
+  const auto none_body = none.json();
+  BOOST_TEST(none_body.at("case_id") == case_id);
+  BOOST_TEST(none_body.at("compensations").empty());
+
+  // Above the agent's authority: pending. The 201 names the new compensation.
+  const nlohmann::json refund = {{"type", "partial_refund"},
+                                 {"value", {{"amount", 8000}, {"currency", "CNY"}}},
+                                 {"note", "seam defect"}};
+  const std::map<std::string, std::string> key{{"Idempotency-Key", "propose-refund-1"}};
+  auto proposed = http.post(collection, refund, agent, key);
+  BOOST_REQUIRE_MESSAGE(proposed.status == 201, proposed.body);
+  const auto proposed_body = proposed.json();
+  const auto record = proposed_body.at("case").at("compensations").back();
+  const auto compensation_id = record.at("id").get<std::string>();
+  const auto location = proposed.header("location");
+  BOOST_TEST(location == collection + "/" + compensation_id);
+
+  // Following it returns the record exactly as the case holds it.
+  auto followed = http.get(location, agent);
+  BOOST_REQUIRE_MESSAGE(followed.status == 200, followed.body);
+  BOOST_TEST(followed.header("content-type") == "application/json");
+  const auto followed_body = followed.json();
+  BOOST_TEST((followed_body == record), followed.body);
+  BOOST_TEST(followed_body.at("status") == "pending");
+  BOOST_TEST(followed_body.at("required_role") == "team_lead");
+  BOOST_TEST(followed_body.at("value") == refund.at("value"));
+
+  // A retry with the same Idempotency-Key replays the answer, Location included.
+  auto replayed = http.post(collection, refund, agent, key);
+  BOOST_TEST(replayed.status == 201);
+  BOOST_TEST(replayed.header("idempotent-replayed") == "true");
+  BOOST_TEST(replayed.header("location") == location);
+  BOOST_TEST(replayed.body == proposed.body);
+
+  // Within the agent's authority: approved at once, with a Location of its own.
+  auto coupon = http.post(
+      collection, {{"type", "coupon"}, {"value", {{"amount", 500}, {"currency", "CNY"}}}}, agent);
+  BOOST_REQUIRE_MESSAGE(coupon.status == 201, coupon.body);
+  const auto coupon_location = coupon.header("location");
+  BOOST_TEST(coupon_location.rfind(collection + "/", 0) == 0u, coupon_location);
+  BOOST_TEST(coupon_location != location);
+  auto coupon_read = http.get(coupon_location, agent);
+  BOOST_REQUIRE_MESSAGE(coupon_read.status == 200, coupon_read.body);
+  BOOST_TEST(coupon_read.json().at("status") == "approved");
+  BOOST_TEST(coupon_read.json().at("type") == "coupon");
+
+  // The same roles as reading the case: admins and integrations read it too; they may not
+  // propose (the ladder only), and nobody reads without a token.
+  for (const auto* token : {&agent, &lead, &integration, &admin}) {
+    BOOST_TEST(http.get(location, *token).status == 200);
+    BOOST_TEST(http.get(collection, *token).status == 200);
+    BOOST_TEST(http.get("/v1/cases/" + case_id, *token).status == 200);
+  }
+  for (const auto* token : {&integration, &admin}) {
+    auto refused = http.post(collection, refund, *token);
+    BOOST_TEST(refused.status == 403, refused.body);
+    BOOST_TEST(refused.json().at("code") == "FORBIDDEN");
+  }
+  BOOST_TEST(http.get(location).status == 401);
+  BOOST_TEST(http.get(collection).status == 401);
+
+  // The record follows the case: approved by the lead, it reads approved.
+  const auto approval_id = record.at("approval_id").get<std::string>();
+  auto approved = http.post("/v1/cases/" + case_id + "/approvals/" + approval_id,
+                            {{"decision", "approve"}, {"reason", "supplier fault"}}, lead);
+  BOOST_REQUIRE_MESSAGE(approved.status == 200, approved.body);
+  auto after = http.get(location, agent);
+  const auto after_body = after.json();
+  BOOST_TEST(after_body.at("status") == "approved");
+  BOOST_TEST(after_body.at("decided_by") == "lead.wang");
+
+  // The collection lists what the case holds, in order.
+  auto listed = http.get(collection, agent);
+  BOOST_REQUIRE_EQUAL(listed.status, 200);
+  const auto listed_body = listed.json();
+  const auto case_body = http.get("/v1/cases/" + case_id, agent).json();
+  BOOST_TEST((listed_body.at("compensations") == case_body.at("compensations")), listed.body);
+  BOOST_TEST(listed_body.at("compensations").size() == 2u);
+
+  // Unknown compensation or case: 404 problems that say what is missing.
+  auto unknown = http.get(collection + "/cmp-999", agent);
+  BOOST_TEST(unknown.status == 404);
+  BOOST_TEST(unknown.header("content-type") == "application/problem+json");
+  const auto unknown_body = unknown.json();
+  BOOST_TEST(unknown_body.at("code") == "NOT_FOUND");
+  const auto detail = unknown_body.at("detail").get<std::string>();
+  BOOST_TEST(detail.find("cmp-999") != std::string::npos, detail);
+  BOOST_TEST(detail.find(compensation_id) != std::string::npos, detail);  // names what exists
+  auto no_case = http.get("/v1/cases/C-999/compensations/" + compensation_id, agent);
+  BOOST_TEST(no_case.status == 404);
+  BOOST_TEST(no_case.json().at("code") == "NOT_FOUND");
+  BOOST_TEST(no_case.json().at("detail").get<std::string>().find("C-999") != std::string::npos);
+  BOOST_TEST(http.get("/v1/cases/C-999/compensations", agent).status == 404);
+  BOOST_TEST(http.get(location + "?verbose=1", agent).status == 400);
+}
+
 BOOST_AUTO_TEST_CASE(listing_filters_paginates_and_searches) {
   TestServer server;
   const auto agent = server.token_for("agent.li", "agent");

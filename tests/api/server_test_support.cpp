@@ -120,7 +120,10 @@ TestServer::TestServer(api::ServerConfig config, Instant start) : clock_(start) 
   config.port = 0;
   config.host = "127.0.0.1";
   if (config.db_path == api::ServerConfig{}.db_path) config.db_path = dir_.file("redress.db");
-  config.workflows_dir = REDRESS_SOURCE_DIR "/workflows";
+  // The shipped definitions unless the test brings its own.
+  if (config.workflows_dir == api::ServerConfig{}.workflows_dir) {
+    config.workflows_dir = REDRESS_SOURCE_DIR "/workflows";
+  }
   config.access_log = false;
   config.timer_interval = std::chrono::hours(1);  // tests fire timers explicitly
   config.shutdown_grace = std::chrono::seconds(5);

@@ -1,5 +1,7 @@
-// /v1/workflows, /v1/policies and /v1/workflows/validate through a real server loaded with the
-// shipped definitions of workflows/.
+// /v1/workflows, /v1/policies, /v1/policies/{kind}/{id} and /v1/workflows/validate through a real
+// server loaded with the shipped definitions of workflows/.
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -109,13 +111,16 @@ BOOST_AUTO_TEST_CASE(every_role_may_read_definitions) {
     tokens.push_back(server.token_for("u." + role, role));
   }
   for (const auto& token : tokens) {
-    for (const std::string target : {"/v1/workflows", "/v1/workflows/complaint",
-                                     "/v1/workflows/complaint/versions/1", "/v1/policies"}) {
+    for (const std::string target :
+         {"/v1/workflows", "/v1/workflows/complaint", "/v1/workflows/complaint/versions/1",
+          "/v1/policies", "/v1/policies/calendar/cn_office", "/v1/policies/sla/default",
+          "/v1/policies/escalation/default", "/v1/policies/compensation/default"}) {
       BOOST_TEST(server.http().get(target, token).status == 200, target);
     }
   }
   BOOST_TEST(server.http().get("/v1/workflows").status == 401);
   BOOST_TEST(server.http().get("/v1/policies").status == 401);
+  BOOST_TEST(server.http().get("/v1/policies/sla/default").status == 401);
 
   // Validation is for admins and managers.
   const auto doc = read_json("workflows/complaint.json");
@@ -156,6 +161,126 @@ BOOST_AUTO_TEST_CASE(lists_the_loaded_policies) {
   BOOST_REQUIRE(compensation.is_object());
   BOOST_TEST(compensation.at("currency").get<std::string>().size() == 3u);
   BOOST_TEST(!compensation.at("authority").empty());
+}
+
+BOOST_AUTO_TEST_CASE(reads_one_policy_as_its_file_defines_it) {
+  TestServer server;
+  const auto agent = server.token_for("agent.p", "agent");
+  const nlohmann::json complaint_v1{{"workflow", "complaint"}, {"version", 1}};
+  auto uses = [&](const nlohmann::json& body, const nlohmann::json& ref) {
+    const auto& users = body.at("used_by");
+    return std::find(users.begin(), users.end(), ref) != users.end();
+  };
+
+  // A calendar is its object in the calendars file, which defines several.
+  const auto calendars = read_json("workflows/calendars.json");
+  const auto& defined = calendars.at("calendars");
+  BOOST_REQUIRE(defined.size() >= 2u);
+  for (const auto& calendar : defined) {
+    const auto id = calendar.at("id").get<std::string>();
+    auto result = server.http().get("/v1/policies/calendar/" + id, agent);
+    BOOST_TEST(result.status == 200, result.body);
+    BOOST_TEST(result.header("content-type") == "application/json");
+    const auto body = result.json();
+    BOOST_TEST(body.at("kind") == "calendar");
+    BOOST_TEST(body.at("id") == id);
+    BOOST_TEST((body.at("document") == calendar), id);
+    BOOST_TEST(body.at("used_by").is_array());
+  }
+  const auto office = server.http().get("/v1/policies/calendar/cn_office", agent).json();
+  BOOST_TEST(uses(office, complaint_v1), office.dump());
+
+  // The other kinds are whole files, one policy each.
+  for (const auto& [kind, file] : std::vector<std::pair<std::string, std::string>>{
+           {"sla", "workflows/sla.json"},
+           {"escalation", "workflows/escalation.json"},
+           {"compensation", "workflows/compensation.json"}}) {
+    const auto shipped = read_json(file);
+    const auto id = shipped.at("id").get<std::string>();
+    auto result = server.http().get("/v1/policies/" + kind + "/" + id, agent);
+    BOOST_TEST(result.status == 200, result.body);
+    const auto body = result.json();
+    BOOST_TEST(body.at("kind") == kind);
+    BOOST_TEST(body.at("id") == id);
+    BOOST_TEST((body.at("document") == shipped), kind);
+    BOOST_TEST(uses(body, complaint_v1), kind << ": " << body.at("used_by").dump());
+  }
+
+  // Every entry of the listing reads back under its kind with the same users.
+  const auto listing = server.http().get("/v1/policies", agent).json();
+  size_t entries = 0;
+  for (const auto& [list_key, kind] : std::vector<std::pair<std::string, std::string>>{
+           {"calendars", "calendar"},
+           {"sla_policies", "sla"},
+           {"escalation_policies", "escalation"},
+           {"compensation_policies", "compensation"}}) {
+    for (const auto& entry : listing.at(list_key)) {
+      ++entries;
+      const auto id = entry.at("id").get<std::string>();
+      auto one = server.http().get("/v1/policies/" + kind + "/" + id, agent);
+      BOOST_TEST(one.status == 200, kind << "/" << id);
+      BOOST_TEST((one.json().at("used_by") == entry.at("used_by")), kind << "/" << id);
+    }
+  }
+  BOOST_TEST(entries >= 5u);
+
+  // Unknown kinds and ids: 404 problems naming what exists.
+  for (const std::string kind : {"calendars", "sla_policy", "workflow", "nope"}) {
+    auto result = server.http().get("/v1/policies/" + kind + "/default", agent);
+    BOOST_TEST(result.status == 404, kind);
+    BOOST_TEST(result.header("content-type") == "application/problem+json");
+    const auto body = result.json();
+    BOOST_TEST(body.at("code") == "NOT_FOUND");
+    const auto detail = body.at("detail").get<std::string>();
+    BOOST_TEST(detail.find("'" + kind + "'") != std::string::npos, detail);
+    BOOST_TEST(detail.find("calendar, sla, escalation, compensation") != std::string::npos, detail);
+  }
+  auto no_sla = server.http().get("/v1/policies/sla/strict", agent);
+  BOOST_TEST(no_sla.status == 404);
+  const auto no_sla_body = no_sla.json();
+  BOOST_TEST(no_sla_body.at("code") == "NOT_FOUND");
+  const auto no_sla_detail = no_sla_body.at("detail").get<std::string>();
+  BOOST_TEST(no_sla_detail.find("SLA policy 'strict'") != std::string::npos, no_sla_detail);
+  BOOST_TEST(no_sla_detail.find("default") != std::string::npos, no_sla_detail);
+  // Ids are per kind: "default" is an SLA policy, not a calendar.
+  auto no_calendar = server.http().get("/v1/policies/calendar/default", agent);
+  BOOST_TEST(no_calendar.status == 404);
+  BOOST_TEST(no_calendar.json().at("detail").get<std::string>().find("cn_office") !=
+             std::string::npos);
+  BOOST_TEST(server.http().get("/v1/policies/sla/default?verbose=1", agent).status == 400);
+}
+
+// The document is the one loaded at start-up, kept by the catalog: editing the file afterwards
+// changes nothing the server says until it loads its definitions again.
+BOOST_AUTO_TEST_CASE(a_policy_is_served_as_loaded_not_as_its_file_is_now) {
+  ApiTempDir dir;
+  const auto workflows = std::filesystem::path(dir.file("workflows"));
+  std::filesystem::create_directories(workflows);
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(REDRESS_SOURCE_DIR) + "/workflows")) {
+    if (entry.path().extension() == ".json") {
+      std::filesystem::copy_file(entry.path(), workflows / entry.path().filename());
+    }
+  }
+  api::ServerConfig config;
+  config.workflows_dir = workflows.string();
+  TestServer server(config);
+  const auto agent = server.token_for("agent.p", "agent");
+  const auto loaded = read_json("workflows/sla.json");
+
+  auto edited = loaded;
+  edited["warning_percent"] = 10;
+  edited["title"] = "edited after start-up";
+  {
+    std::ofstream out((workflows / "sla.json").string(), std::ios::trunc);
+    out << edited.dump(2);
+  }
+  std::ifstream written((workflows / "sla.json").string());
+  BOOST_TEST_REQUIRE((nlohmann::json::parse(written) == edited));  // the file did change
+
+  auto result = server.http().get("/v1/policies/sla/default", agent);
+  BOOST_TEST(result.status == 200, result.body);
+  BOOST_TEST((result.json().at("document") == loaded), result.body);
 }
 
 BOOST_AUTO_TEST_CASE(validates_a_valid_definition) {

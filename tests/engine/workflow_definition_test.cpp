@@ -704,4 +704,78 @@ BOOST_AUTO_TEST_CASE(latest_picks_highest_version) {
   BOOST_TEST(!load.catalog->latest("nothing"));
 }
 
+BOOST_AUTO_TEST_CASE(keeps_each_policy_document_as_loaded) {
+  using redress::PolicyKind;
+  const auto load = load_workflow(valid_workflow());
+  BOOST_TEST_REQUIRE(load.catalog, describe(load.problems));
+  const auto& catalog = *load.catalog;
+  auto shipped = [](const char* name) {
+    return json::parse(read_text(std::string(REDRESS_SOURCE_DIR) + "/workflows/" + name));
+  };
+
+  // Calendars: each one's object of the file's "calendars" array (the file defines several).
+  const auto calendars = shipped("calendars.json");
+  std::vector<std::string> calendar_ids;
+  for (const auto& calendar : calendars.at("calendars")) {
+    const auto id = calendar.at("id").get<std::string>();
+    calendar_ids.push_back(id);
+    const auto* document = catalog.policy_document(PolicyKind::kCalendar, id);
+    BOOST_TEST_REQUIRE(document, id);
+    BOOST_TEST((*document == calendar), id);
+  }
+  std::sort(calendar_ids.begin(), calendar_ids.end());
+  BOOST_TEST(calendar_ids.size() >= 2u);
+  BOOST_TEST(catalog.policy_ids(PolicyKind::kCalendar) == calendar_ids,
+             boost::test_tools::per_element());
+
+  // The other kinds: the whole file.
+  for (const auto& [kind, name] : std::vector<std::pair<PolicyKind, const char*>>{
+           {PolicyKind::kSla, "sla.json"},
+           {PolicyKind::kEscalation, "escalation.json"},
+           {PolicyKind::kCompensation, "compensation.json"}}) {
+    const auto file = shipped(name);
+    const auto id = file.at("id").get<std::string>();
+    const auto* document = catalog.policy_document(kind, id);
+    BOOST_TEST_REQUIRE(document, name);
+    BOOST_TEST((*document == file), name);
+    BOOST_TEST((catalog.policy_ids(kind) == std::vector<std::string>{id}), name);
+  }
+
+  // Ids are per kind; unknown ids have no document.
+  BOOST_TEST(!catalog.policy_document(PolicyKind::kCalendar, "default"));
+  BOOST_TEST(!catalog.policy_document(PolicyKind::kSla, "cn_office"));
+  BOOST_TEST(!catalog.policy_document(PolicyKind::kSla, "strict"));
+
+  // with_newer takes the newer catalog's policies, documents included.
+  auto sources = policy_sources();
+  auto sla = json::parse(sources[1].text);
+  sla["title"] = "Edited SLA";
+  sources[1].text = sla.dump();
+  auto wf2 = valid_workflow();
+  wf2["version"] = 2;
+  sources.push_back({kWorkflowFile, wf2.dump()});
+  const auto newer = WorkflowCatalog::load(sources);
+  BOOST_TEST_REQUIRE(newer.catalog, describe(newer.problems));
+  const auto merged = catalog.with_newer(*newer.catalog);
+  BOOST_TEST_REQUIRE(merged.catalog, describe(merged.problems));
+  const auto* merged_sla = merged.catalog->policy_document(PolicyKind::kSla, "default");
+  BOOST_TEST_REQUIRE(merged_sla);
+  BOOST_TEST((*merged_sla == sla));
+}
+
+BOOST_AUTO_TEST_CASE(policy_kinds_are_named_as_a_workflows_policies_keys) {
+  using redress::PolicyKind;
+  const std::vector<std::string> names = {"calendar", "sla", "escalation", "compensation"};
+  size_t i = 0;
+  for (const auto kind : redress::kPolicyKinds) {
+    const auto& expected = names.at(i++);
+    BOOST_TEST(redress::policy_kind_name(kind) == expected);
+    BOOST_TEST((redress::parse_policy_kind(redress::policy_kind_name(kind)) == kind));
+  }
+  BOOST_TEST(i == names.size());
+  for (const char* other : {"calendars", "sla_policy", "workflow", "", "Calendar"}) {
+    BOOST_TEST(!redress::parse_policy_kind(other).has_value(), other);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

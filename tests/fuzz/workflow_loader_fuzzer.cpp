@@ -8,7 +8,7 @@
 // its shipped counterpart; and, when the input holds no workflow, the shipped workflows, so a
 // fuzzed policy is cross-checked against real references. When the set loads, the result is
 // also merged both ways with the catalog of every shipped file (WorkflowCatalog::with_newer, the
-// server's start-up path) and looked up.
+// server's start-up path) and looked up, policies' documents included.
 //
 // Invariants: no crash, no hang, no sanitizer report, no exception out of load (a bad file is a
 // problem in the report, never an exception); any verdict is fine, a catalog exactly when there
@@ -109,6 +109,28 @@ void exercise(const WorkflowCatalog& catalog) {
     (void)catalog.escalation_policy(wf->policies.escalation);
     (void)catalog.compensation_policy(wf->policies.compensation);
     (void)wf->source.dump();
+  }
+  // Every listed policy has its parsed object and its document (served by the API as loaded).
+  auto parsed = [&catalog](PolicyKind kind, const std::string& id) {
+    switch (kind) {
+      case PolicyKind::kCalendar:
+        return catalog.calendar(id) != nullptr;
+      case PolicyKind::kSla:
+        return catalog.sla_policy(id) != nullptr;
+      case PolicyKind::kEscalation:
+        return catalog.escalation_policy(id) != nullptr;
+      case PolicyKind::kCompensation:
+        return catalog.compensation_policy(id) != nullptr;
+    }
+    return false;
+  };
+  for (const auto kind : kPolicyKinds) {
+    for (const auto& id : catalog.policy_ids(kind)) {
+      const auto* document = catalog.policy_document(kind, id);
+      if (!document) fail("policy_ids() lists a policy without its document");
+      if (!parsed(kind, id)) fail("a policy document without its parsed policy");
+      (void)document->dump();
+    }
   }
 }
 
