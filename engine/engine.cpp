@@ -570,7 +570,9 @@ class CommandHandler {
         }
       }
     }
-    const auto view = condition_view(merged);
+    // The view copies the case's fields into JSON: build it only for a transition with
+    // conditions (most have none).
+    const auto view = t->conditions.empty() ? nlohmann::json() : condition_view(merged);
     for (const auto& c : t->conditions) {
       const auto outcome = evaluate_condition(c, view);
       if (!outcome.holds) {
