@@ -10,6 +10,7 @@
 #include "api/routes.h"
 #include "api/token_codec.h"
 #include "engine/case_json.h"
+#include "engine/json_reader.h"
 
 namespace redress::api {
 namespace {
@@ -90,8 +91,9 @@ void get_compensation(ServerContext& context, RequestPtr ctx, Responder respond)
   const auto id = ctx->param("compensation_id");
   const auto* record = snapshot->compensation(id);
   if (!record) {
-    std::string ids;
-    for (const auto& c : snapshot->compensations) ids += (ids.empty() ? "" : ", ") + c.id;
+    std::vector<std::string> known;
+    for (const auto& c : snapshot->compensations) known.push_back(c.id);
+    const auto ids = join(known);
     return respond.problem(*ctx,
                            ApiProblem{"NOT_FOUND",
                                       "case " + snapshot->id + " has no compensation '" + id +

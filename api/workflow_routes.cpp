@@ -30,6 +30,7 @@
 #include "api/json_body.h"
 #include "api/routes.h"
 #include "engine/engine.h"
+#include "engine/json_reader.h"
 #include "engine/json_text.h"
 #include "engine/workflow_catalog.h"
 
@@ -253,10 +254,9 @@ void get_policy(const WorkflowCatalog& catalog, RequestPtr ctx, Responder respon
   const auto id = ctx->param("id");
   const auto kind = parse_policy_kind(kind_text);
   if (!kind) {
-    std::string kinds;
-    for (const auto k : kPolicyKinds) {
-      kinds += (kinds.empty() ? "" : ", ") + std::string(policy_kind_name(k));
-    }
+    std::vector<std::string> names;
+    for (const auto k : kPolicyKinds) names.emplace_back(policy_kind_name(k));
+    const auto kinds = join(names);
     return respond.problem(
         *ctx, ApiProblem{"NOT_FOUND",
                          "there is no policy kind '" + kind_text + "'; the kinds are " + kinds,
@@ -266,10 +266,7 @@ void get_policy(const WorkflowCatalog& catalog, RequestPtr ctx, Responder respon
   }
   const auto* document = catalog.policy_document(*kind, id);
   if (!document) {
-    std::string loaded;
-    for (const auto& known : catalog.policy_ids(*kind)) {
-      loaded += (loaded.empty() ? "" : ", ") + known;
-    }
+    const auto loaded = join(catalog.policy_ids(*kind));
     return respond.problem(
         *ctx, ApiProblem{"NOT_FOUND",
                          "there is no " + kind_label(*kind) + " '" + id + "'; loaded " +
