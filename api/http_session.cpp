@@ -4,27 +4,33 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "api/problem.h"
+
 namespace redress::api {
 
 namespace beast = boost::beast;
 namespace net = boost::asio;
 
-HttpSession::HttpSession(net::ip::tcp::socket socket, ApiService& service,
+HttpSession::HttpSession(net::ip::tcp::socket socket, const RequestHandler& handle,
                          const ServerConfig& config, const UpgradeHandler& upgrade)
-    : stream_(std::move(socket)), service_(service), config_(config), upgrade_(upgrade) {}
+    : stream_(std::move(socket)),
+      executor_(stream_.get_executor()),
+      handle_(handle),
+      config_(config),
+      upgrade_(upgrade) {}
 
 HttpSession::~HttpSession() = default;
 
 void HttpSession::run() {
   // Start on the strand: the socket was accepted on another executor.
-  net::dispatch(stream_.get_executor(),
+  net::dispatch(executor_,
                 beast::bind_front_handler(&HttpSession::wait_for_request, shared_from_this()));
 }
 
 void HttpSession::close_when_idle() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] {
+  net::post(executor_, [self = shared_from_this()] {
     self->closing_ = true;
-    if (!self->busy_) self->shutdown();
+    if (!self->busy_ && !self->upgraded_) self->shutdown();
   });
 }
 
@@ -78,13 +84,14 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
   if (beast::websocket::is_upgrade(request)) {
     // The stream takes over the socket; this session ends here.
     stream_.expires_never();
+    upgraded_ = true;
     upgrade_(std::move(stream_), std::move(request));
     return;
   }
   busy_ = true;
-  service_.handle(std::move(request), [self = shared_from_this()](Response response) {
+  handle_(std::move(request), [self = shared_from_this()](Response response) {
     // Answers may come from the storage writer's thread: back onto the strand.
-    net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+    net::post(self->executor_, [self, response = std::move(response)]() mutable {
       self->send(std::move(response));
     });
   });

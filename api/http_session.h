@@ -23,17 +23,21 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "api/api_service.h"
+#include "api/http_types.h"
 #include "api/server_config.h"
 
 namespace redress::api {
 
 using UpgradeHandler = std::function<void(boost::beast::tcp_stream stream, Request request)>;
+// Answers one request; `send` is called exactly once, possibly from another thread
+// (ApiService::handle).
+using RequestHandler = std::function<void(Request request, std::function<void(Response)> send)>;
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket socket, ApiService& service, const ServerConfig& config,
-              const UpgradeHandler& upgrade);
+  // `handle` and `upgrade` must outlive the session (the Listener owns them).
+  HttpSession(boost::asio::ip::tcp::socket socket, const RequestHandler& handle,
+              const ServerConfig& config, const UpgradeHandler& upgrade);
   ~HttpSession();
 
   void run();
@@ -51,14 +55,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void shutdown();
 
   boost::beast::tcp_stream stream_;
+  // The connection's strand, kept apart from stream_: close_when_idle runs on another thread,
+  // and reading stream_ there would race with an upgrade moving it away on the strand.
+  const boost::beast::tcp_stream::executor_type executor_;
   boost::beast::flat_buffer buffer_;
-  ApiService& service_;
+  const RequestHandler& handle_;
   const ServerConfig& config_;
   const UpgradeHandler& upgrade_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Response> response_;  // kept alive while it is written
   bool busy_ = false;                   // a request is being handled or answered
   bool closing_ = false;
+  bool upgraded_ = false;  // stream_ was handed to the upgrade handler: nothing left to close
 };
 
 }  // namespace redress::api

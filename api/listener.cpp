@@ -12,7 +12,9 @@ Listener::Listener(net::io_context& ioc, ApiService& service, const ServerConfig
                    UpgradeHandler upgrade, std::function<size_t()> other_connections)
     : ioc_(ioc),
       acceptor_(net::make_strand(ioc)),
-      service_(service),
+      handle_([&service](Request request, std::function<void(Response)> send) {
+        service.handle(std::move(request), std::move(send));
+      }),
       config_(config),
       upgrade_(std::move(upgrade)),
       other_connections_(std::move(other_connections)) {}
@@ -63,7 +65,7 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
       socket.close(ignored);  // over the limit: refuse rather than exhaust descriptors
     } else {
       socket.set_option(tcp::no_delay(true), ec);
-      auto session = std::make_shared<HttpSession>(std::move(socket), service_, config_, upgrade_);
+      auto session = std::make_shared<HttpSession>(std::move(socket), handle_, config_, upgrade_);
       sessions_.push_back(session);
       session->run();
     }

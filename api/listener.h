@@ -18,6 +18,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "api/api_service.h"
 #include "api/http_session.h"
 
 namespace redress::api {
@@ -44,7 +45,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  ApiService& service_;
+  const RequestHandler handle_;  // ApiService::handle, shared by every session
   const ServerConfig& config_;
   UpgradeHandler upgrade_;
   std::function<size_t()> other_connections_;

@@ -1,5 +1,7 @@
 #include "api/websocket_session.h"
 
+#include <utility>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
@@ -43,7 +45,14 @@ void WebSocketSession::run(Request upgrade, std::string subprotocol) {
 
 void WebSocketSession::on_accept(beast::error_code ec) {
   if (ec) return finish();
+  bool resume_writing = false;
+  {
+    std::lock_guard lock(mutex_);
+    accepted_ = true;
+    resume_writing = std::exchange(write_parked_, false);
+  }
   read();
+  if (resume_writing) write_next();
 }
 
 void WebSocketSession::read() {
@@ -122,6 +131,13 @@ void WebSocketSession::write_next() {
   std::unique_lock lock(mutex_);
   if (finished_) {
     sending_ = false;
+    return;
+  }
+  if (!accepted_) {
+    // Beast's accept writes its response without the write lock that frames and closes take:
+    // a close or a message started now would be a second write on the socket. on_accept
+    // resumes (sending_ stays set, so nobody else posts meanwhile).
+    write_parked_ = true;
     return;
   }
   if (close_code_) {

@@ -129,6 +129,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   std::optional<boost::beast::websocket::close_code> close_code_;  // a close was requested
   std::string close_why_;
   bool close_started_ = false;
+  bool accepted_ = false;      // the handshake completed: frames may be written
+  bool write_parked_ = false;  // write_next found the handshake under way; on_accept resumes
   bool drain_wanted_ = false;
   bool finished_ = false;
   std::int64_t resume_seq_ = 0;

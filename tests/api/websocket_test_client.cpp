@@ -32,6 +32,15 @@ struct WebSocketTestClient::Impl {
     });
   }
 
+  // Ends a timed-out operation whose handler refers to the caller's stack: closing the socket
+  // makes it complete (with an error) now, before that stack goes away.
+  void abandon(const bool& done) {
+    boost::beast::error_code ignored;
+    boost::beast::get_lowest_layer(ws).socket().close(ignored);
+    run_until([&] { return done; }, std::chrono::seconds(10));
+    BOOST_REQUIRE_MESSAGE(done, "a cancelled WebSocket operation never completed");
+  }
+
   bool run_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline) {
     const auto until = Clock::now() + deadline;
     while (!condition()) {
@@ -90,7 +99,10 @@ boost::beast::error_code WebSocketTestClient::connect(const Connect& how,
     ec = e;
     done = true;
   });
-  if (!impl_->run_until([&] { return done; }, deadline)) return boost::beast::error::timeout;
+  if (!impl_->run_until([&] { return done; }, deadline)) {
+    impl_->abandon(done);
+    return boost::beast::error::timeout;
+  }
   return ec;
 }
 
@@ -109,6 +121,7 @@ void WebSocketTestClient::send_text(const std::string& text, std::chrono::millis
                           done = true;
                         });
   if (!impl_->run_until([&] { return done; }, deadline)) {
+    impl_->abandon(done);
     throw std::runtime_error("write timed out");
   }
   if (ec) throw std::runtime_error("write failed: " + ec.message());
@@ -191,7 +204,9 @@ void WebSocketTestClient::close(std::chrono::milliseconds deadline) {
   bool done = false;
   impl_->ws.async_close(boost::beast::websocket::close_code::normal,
                         [&](boost::beast::error_code) { done = true; });
-  impl_->run_until([&] { return done && (!impl_->reading || impl_->ended); }, deadline);
+  if (!impl_->run_until([&] { return done && (!impl_->reading || impl_->ended); }, deadline)) {
+    impl_->abandon(done);
+  }
 }
 
 void WebSocketTestClient::drop() {
