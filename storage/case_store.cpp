@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <limits>
@@ -17,16 +18,22 @@
 namespace redress::storage {
 namespace {
 
-// "msg_" + 128 random bits in hex: unique across databases (a restored backup must not reuse a
-// webhook id a receiver has already seen and deduplicated).
-std::string new_webhook_id() {
+// "msg_" + 32 hex digits: the creation time in milliseconds (48 bits), then 80 random bits.
+// Random bits keep ids unique across databases (a restored backup must not reuse a webhook id a
+// receiver has already seen and deduplicated). The time in front makes ids ascend, so each
+// outbox insert lands at the right edge of the webhook_id index; fully random ids put every
+// insert on a page of its own, the largest share of the pages a batch of transitions wrote to
+// the WAL (38 of 190, measured with the WAL's frame headers).
+std::string new_webhook_id(Instant now) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id = "msg_";
-  for (int word = 0; word < 2; ++word) {
-    auto bits = rng();
-    for (int i = 0; i < 16; ++i, bits >>= 4) id += kHex[bits & 0xf];
-  }
+  const auto millis = static_cast<std::uint64_t>(std::max<std::int64_t>(to_millis(now), 0));
+  for (int shift = 44; shift >= 0; shift -= 4) id += kHex[(millis >> shift) & 0xf];
+  auto bits = rng();
+  for (int i = 0; i < 16; ++i, bits >>= 4) id += kHex[bits & 0xf];
+  bits = rng();
+  for (int i = 0; i < 4; ++i, bits >>= 4) id += kHex[bits & 0xf];
   return id;
 }
 
@@ -367,7 +374,7 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
     } else if (const auto* c = std::get_if<TimerCancel>(&effect)) {
       delete_timer_row(context, c->case_id, c->key);
     } else if (const auto* w = std::get_if<WebhookEmit>(&effect)) {
-      const auto webhook_id = new_webhook_id();
+      const auto webhook_id = new_webhook_id(command.now);
       const nlohmann::json payload{
           {"type", w->type}, {"timestamp", format_rfc3339(command.now)}, {"data", w->data}};
       auto s = context.statement(

@@ -53,6 +53,33 @@ BOOST_AUTO_TEST_CASE(creates_a_case_with_its_journal_timers_and_outbox_in_one_wr
              static_cast<std::int64_t>(outcome.webhook_ids.size()));
 }
 
+// Webhook ids are "msg_" + 32 hex digits: 48 bits of creation time, then 80 random bits. They
+// must be unique (receivers deduplicate on them) and ascend with time, so that outbox inserts
+// append to the webhook_id index instead of dirtying a random page each.
+BOOST_AUTO_TEST_CASE(webhook_ids_are_unique_and_ascend_with_time) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  auto now = monday_morning();
+  std::vector<std::pair<std::string, Instant>> ids;  // with the time of the command
+  for (int i = 0; i < 3; ++i) {
+    const auto outcome = accept(*store, create_complaint(now));
+    BOOST_REQUIRE(outcome.webhook_ids.size() >= 1U);
+    for (const auto& id : outcome.webhook_ids) ids.emplace_back(id, now);
+    now += std::chrono::milliseconds(1);
+  }
+  std::set<std::string> distinct;
+  for (const auto& [id, at] : ids) {
+    distinct.insert(id);
+    BOOST_TEST(id.size() == 4U + 32U, id);
+    BOOST_TEST(id.starts_with("msg_"), id);
+    BOOST_TEST(id.find_first_not_of("0123456789abcdef", 4) == std::string::npos, id);
+    BOOST_TEST(std::stoll(id.substr(4, 12), nullptr, 16) == to_millis(at), id);
+  }
+  BOOST_TEST(distinct.size() == ids.size());
+  // A later command's ids sort after an earlier one's (within one millisecond they may not).
+  BOOST_TEST(ids.front().first < ids.back().first);
+}
+
 BOOST_AUTO_TEST_CASE(the_stored_journal_replays_to_the_stored_snapshot) {
   TempDir dir;
   auto store = open_store(options_for(dir));
