@@ -193,9 +193,22 @@ std::optional<std::int64_t> Statement::column_optional_int(int index) const {
 }
 
 StatementCache::Lease StatementCache::get(const std::string& sql) {
-  auto& slot = statements_[sql];
-  if (!slot) slot = std::make_unique<Statement>(db_, sql);
-  return Lease(*slot);
+  if (auto found = by_sql_.find(sql); found != by_sql_.end()) {
+    recent_.splice(recent_.begin(), recent_, found->second);
+    return Lease(*found->second);
+  }
+  auto statement = std::make_unique<Statement>(db_, sql);  // throws before anything changes
+  recent_.push_front(Entry{sql, std::move(statement), 0});
+  by_sql_.emplace(recent_.front().sql, recent_.begin());
+  // Over capacity: drop the least recently used statements no lease holds (a caller may be
+  // stepping through an older statement while it runs this one).
+  for (auto it = recent_.end(); by_sql_.size() > capacity_ && it != recent_.begin();) {
+    --it;
+    if (it->leases > 0 || it == recent_.begin()) continue;
+    by_sql_.erase(it->sql);
+    it = recent_.erase(it);
+  }
+  return Lease(recent_.front());
 }
 
 Transaction::Transaction(SqliteDb& db, Kind kind) : db_(db) {

@@ -12,12 +12,13 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <list>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "engine/result.h"
 
@@ -119,29 +120,48 @@ class Statement {
 // Prepared statements kept per connection, compiled once. `get` hands out a lease that resets the
 // statement when it goes out of scope: a stepped-but-unreset statement would keep its read
 // transaction open and stop WAL checkpoints from completing.
+//
+// The cache holds at most `capacity` statements, dropping the least recently used one that no
+// lease holds: statement texts are mostly fixed, but a case update names only the columns that
+// changed, and those variants must not grow without bound over a long-running server.
 class StatementCache {
+  struct Entry {
+    std::string sql;
+    std::unique_ptr<Statement> statement;
+    int leases = 0;
+  };
+
  public:
-  explicit StatementCache(SqliteDb& db) : db_(db) {}
+  static constexpr size_t kDefaultCapacity = 256;
+
+  explicit StatementCache(SqliteDb& db, size_t capacity = kDefaultCapacity)
+      : db_(db), capacity_(capacity == 0 ? 1 : capacity) {}
 
   class Lease {
    public:
-    explicit Lease(Statement& s) : statement_(&s) {}
-    ~Lease() { statement_->reset(); }
+    explicit Lease(Entry& entry) : entry_(&entry) { ++entry_->leases; }
+    ~Lease() {
+      entry_->statement->reset();
+      --entry_->leases;
+    }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
-    Statement* operator->() const { return statement_; }
-    Statement& operator*() const { return *statement_; }
+    Statement* operator->() const { return entry_->statement.get(); }
+    Statement& operator*() const { return *entry_->statement; }
 
    private:
-    Statement* statement_;
+    Entry* entry_;
   };
 
   Lease get(const std::string& sql);
   SqliteDb& db() { return db_; }
+  size_t size() const { return by_sql_.size(); }
 
  private:
   SqliteDb& db_;
-  std::map<std::string, std::unique_ptr<Statement>> statements_;
+  const size_t capacity_;
+  std::list<Entry> recent_;  // most recently used first; nodes stay put, leases point at them
+  std::unordered_map<std::string_view, std::list<Entry>::iterator> by_sql_;  // views of Entry::sql
 };
 
 // A transaction that rolls back unless committed. `begin_immediate` takes the write lock at once
