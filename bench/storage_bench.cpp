@@ -415,7 +415,8 @@ CeilingResult schema_ceiling(const std::string& path,
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
       "PRAGMA cache_size = -" +
       std::to_string(defaults.writer_cache_mib * 1024) +
-      "; PRAGMA wal_autocheckpoint = " + std::to_string(defaults.wal_autocheckpoint_pages);
+      "; PRAGMA wal_autocheckpoint = " + std::to_string(defaults.wal_autocheckpoint_pages) +
+      "; PRAGMA temp_store = MEMORY";  // as the store's writer (savepoint journals in memory)
   raw_check(db, sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, nullptr), "pragmas");
   std::vector<sqlite3_stmt*> all;
   auto prepare = [&](const char* sql) {
