@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "api/admin_bootstrap.h"
 #include "api/listener.h"
@@ -301,19 +302,32 @@ void ApiServer::housekeeping() {
 }
 
 void ApiServer::background_loop() {
-  auto next_housekeeping = std::chrono::steady_clock::now();
+  // Scheduled on the server's clock, like the timers, so that tests can advance past it; a
+  // clock set back by more than the interval runs it at once instead of waiting to catch up.
+  constexpr auto kHousekeepingInterval = std::chrono::seconds(30);
+  auto next_housekeeping = clock_.now();
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     lock.unlock();
     fire_due_timers_now();
     count_journal();
-    if (std::chrono::steady_clock::now() >= next_housekeeping) {
+    const auto now = clock_.now();
+    if (now >= next_housekeeping || now + kHousekeepingInterval < next_housekeeping) {
       housekeeping();
-      next_housekeeping = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      next_housekeeping = now + kHousekeepingInterval;
     }
     lock.lock();
-    wake_.wait_for(lock, config_.timer_interval, [this] { return stopping_; });
+    wake_.wait_for(lock, config_.timer_interval,
+                   [this] { return stopping_ || std::exchange(background_wanted_, false); });
   }
+}
+
+void ApiServer::wake_background() {
+  {
+    std::lock_guard lock(mutex_);
+    background_wanted_ = true;
+  }
+  wake_.notify_all();
 }
 
 void ApiServer::stop() {

@@ -56,6 +56,10 @@ class ApiServer {
   // Runs the timer loop's work once now (tests advance a fake clock then call this instead of
   // waiting for the next tick). Returns how many timers fired.
   size_t fire_due_timers_now();
+  // Makes the background loop run a pass now instead of at its next tick: due timers, and the
+  // housekeeping (purges, token last-use) when its time on the server's clock has come. Tests
+  // advance the fake clock, then call this.
+  void wake_background();
 
  private:
   explicit ApiServer(const ServerConfig& config, const Clock& clock);
@@ -91,6 +95,7 @@ class ApiServer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool background_wanted_ = false;  // wake_background() asked for a pass
   bool stopped_ = false;
   std::mutex timers_mutex_;  // one timer pass at a time (loop and tests)
 };

@@ -238,6 +238,41 @@ BOOST_AUTO_TEST_CASE(revoking_a_token_or_changing_a_user_closes_their_streams) {
   BOOST_TEST(!zhao_stream->closed());
 }
 
+// The background loop's housekeeping purges settled deliveries once the retention has passed on
+// the server's clock (storage's purge itself is tested in webhook_store).
+BOOST_AUTO_TEST_CASE(settled_webhook_deliveries_are_purged_after_the_retention) {
+  WebhookTestReceiver receiver;
+  receiver.set_default_reply({200, {}, "", false});
+  api::ServerConfig config;
+  config.webhook_retention = std::chrono::hours(24);
+  TestServer server(config);
+  const auto agent = server.token_for("agent.li", "agent");
+  BOOST_REQUIRE_EQUAL(
+      server.http()
+          .post("/v1/webhooks",
+                {{"id", "crm"}, {"url", receiver.url()}, {"event_types", {"case.created"}}},
+                server.admin_token())
+          .status,
+      201);
+  BOOST_REQUIRE_EQUAL(server.http().post("/v1/cases", complaint(), agent).status, 201);
+  std::string delivery_path;
+  BOOST_REQUIRE(eventually([&] {
+    auto listed = server.http().get("/v1/webhooks/crm/deliveries", server.admin_token()).json();
+    if (listed.at("deliveries").empty() || listed.at("deliveries")[0].at("status") != "succeeded") {
+      return false;
+    }
+    delivery_path = "/v1/webhooks/crm/deliveries/" +
+                    std::to_string(listed.at("deliveries")[0].at("id").get<std::int64_t>());
+    return true;
+  }));
+  BOOST_TEST(server.http().get(delivery_path, server.admin_token()).status == 200);
+  // Past the retention on the server's clock, the loop's next pass purges it.
+  server.clock().advance(std::chrono::hours(25));
+  server.server().wake_background();
+  BOOST_TEST(eventually(
+      [&] { return server.http().get(delivery_path, server.admin_token()).status == 404; }));
+}
+
 BOOST_AUTO_TEST_CASE(websocket_streams_count_against_max_connections) {
   api::ServerConfig config;
   config.max_connections = 2;
