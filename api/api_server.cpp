@@ -343,9 +343,13 @@ void ApiServer::stop() {
   if (hub_ && !io_threads_.empty()) hub_->stop();
   if (listener_) {
     listener_->stop();
-    // In-flight requests finish (bounded by the grace period); idle connections close at once.
+    // In-flight requests finish and WebSocket closes complete (both bounded by the grace
+    // period); idle connections close at once.
     const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_grace;
-    while (listener_->session_count() > 0 && std::chrono::steady_clock::now() < deadline) {
+    const auto connections = [this] {
+      return listener_->session_count() + (hub_ ? hub_->connection_count() : 0);
+    };
+    while (connections() > 0 && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
@@ -353,9 +357,10 @@ void ApiServer::stop() {
   if (hub_) hub_->stop();
   if (sender_ && !io_threads_.empty()) {
     // In-flight deliveries finish (each bounded by its timeout) and are recorded.
-    std::promise<void> stopped;
-    auto done = stopped.get_future();
-    sender_->stop([&stopped] { stopped.set_value(); });
+    // Shared: after a timeout here, the callback may still run on an I/O thread.
+    auto stopped = std::make_shared<std::promise<void>>();
+    auto done = stopped->get_future();
+    sender_->stop([stopped] { stopped->set_value(); });
     done.wait_for(std::chrono::seconds(20));
   }
   work_.reset();
@@ -370,6 +375,9 @@ void ApiServer::stop() {
     auto used = auth_->take_last_used();
     if (!used.empty()) directory_->touch_tokens(std::move(used), [](Result<size_t>) {});
   }
+  // Writes still queued are answered while everything their callbacks reach (the ApiService,
+  // the other stores) is alive; with the I/O threads gone, those callbacks run inline.
+  if (store_) store_->wait_until_idle();
   service_.reset();
   store_.reset();
   {

@@ -501,6 +501,11 @@ class CaseStore::Writer {
     return stats;
   }
 
+  void wait_until_idle() {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [this] { return queue_.empty() && !in_batch_; });
+  }
+
  private:
   using Batch = std::vector<std::unique_ptr<PendingWrite>>;
 
@@ -509,30 +514,41 @@ class CaseStore::Writer {
       Batch batch;
       {
         std::unique_lock lock(mutex_);
+        if (queue_.empty()) {
+          in_batch_ = false;
+          idle_.notify_all();
+        }
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stopping and drained
+        in_batch_ = true;
         while (!queue_.empty() && batch.size() < max_batch_) {
           batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
       }
-      if (!run_batch(batch)) {
-        if (batch.size() == 1) {
-          batch.front()->deliver();  // its own error is already set
-          continue;
-        }
-        // SQLite gave up on the whole transaction: run each write alone, so the fault reaches
-        // only the write it belongs to.
-        {
-          std::lock_guard lock(stats_mutex_);
-          ++stats_.batch_retries;
-        }
-        for (auto& write : batch) {
-          Batch single;
-          single.push_back(std::move(write));
-          if (!run_batch(single)) single.front()->deliver();
-        }
-      }
+      run_and_answer(batch);
+    }
+  }
+
+
+  // Commits the batch and answers every write of it (retrying them one by one when SQLite gave
+  // up on the transaction as a whole).
+  void run_and_answer(Batch& batch) {
+    if (run_batch(batch)) return;
+    if (batch.size() == 1) {
+      batch.front()->deliver();  // its own error is already set
+      return;
+    }
+    // SQLite gave up on the whole transaction: run each write alone, so the fault reaches only
+    // the write it belongs to.
+    {
+      std::lock_guard lock(stats_mutex_);
+      ++stats_.batch_retries;
+    }
+    for (auto& write : batch) {
+      Batch single;
+      single.push_back(std::move(write));
+      if (!run_batch(single)) single.front()->deliver();
     }
   }
 
@@ -634,6 +650,8 @@ class CaseStore::Writer {
   const size_t max_queue_;
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable idle_;  // the queue is empty and no batch is running
+  bool in_batch_ = false;         // the writer took a batch and has not answered all of it
   std::deque<std::unique_ptr<PendingWrite>> queue_;
   bool stopping_ = false;
   mutable std::mutex stats_mutex_;
@@ -794,6 +812,10 @@ Status CaseStore::run_read(const std::function<void(ReadContext&)>& work) const 
 
 StoreStats CaseStore::stats() const {
   return writer_->stats();
+}
+
+void CaseStore::wait_until_idle() {
+  writer_->wait_until_idle();
 }
 
 Result<std::optional<CaseSnapshot>> CaseStore::load_case(const std::string& case_id) const {

@@ -217,6 +217,10 @@ class CaseStore {
                                                  std::shared_ptr<const Engine> engine);
   // Finishes every queued write, then closes the database.
   ~CaseStore();
+  // Blocks until every write queued so far (and any its callbacks queued in turn) is committed
+  // or failed and answered. Shutdown uses it to answer writes while everything they call back
+  // into is still alive.
+  void wait_until_idle();
   CaseStore(const CaseStore&) = delete;
   CaseStore& operator=(const CaseStore&) = delete;
 

@@ -400,6 +400,29 @@ BOOST_AUTO_TEST_CASE(concurrent_writers_on_one_case_each_version_is_won_exactly_
   for (std::int64_t v = 2; v <= 1 + won.load(); ++v) BOOST_TEST(versions.count(v) == 1u);
 }
 
+// Server shutdown answers queued writes before it destroys what their callbacks reach.
+BOOST_AUTO_TEST_CASE(wait_until_idle_returns_once_every_queued_write_is_answered) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  std::atomic<int> answered{0};
+  constexpr int kWrites = 40;
+  for (int i = 0; i < kWrites; ++i) {
+    const bool chain = i == kWrites - 1;
+    store->submit(create_complaint(monday_morning(), "cust-" + std::to_string(i)),
+                  [&, chain](Result<CommandOutcome> done) {
+                    BOOST_TEST(done.ok());
+                    if (chain) {  // a callback that queues a write of its own
+                      store->submit(create_complaint(monday_morning(), "cust-chained"),
+                                    [&](Result<CommandOutcome>) { ++answered; });
+                    }
+                    ++answered;
+                  });
+  }
+  store->wait_until_idle();
+  BOOST_TEST(answered.load() == kWrites + 1);
+  store->wait_until_idle();  // idle already: returns at once
+}
+
 BOOST_AUTO_TEST_CASE(concurrent_commands_share_group_commits) {
   TempDir dir;
   auto store = open_store(options_for(dir));
