@@ -146,7 +146,7 @@ const std::vector<OptionEntry>& option_table() {
         "connections served at once; more are refused", "10000"},
        size_setter(&ServerConfig::max_connections, 1, 1000000)},
       {{"--shutdown-grace", "REDRESS_SHUTDOWN_GRACE", "shutdown_grace", "SECONDS",
-        "on SIGINT/SIGTERM, how long in-flight requests may take to finish", "20"},
+        "on SIGINT/SIGTERM, how long in-flight requests and WebSocket closes may take", "20"},
        seconds_setter(&ServerConfig::shutdown_grace, 0, 600)},
       {{"--rate-limit", "REDRESS_RATE_LIMIT", "rate_limit", "PER_SECOND",
         "requests per second per token (sustained); 0 disables rate limiting", "50"},
