@@ -530,7 +530,6 @@ class CaseStore::Writer {
     }
   }
 
-
   // Commits the batch and answers every write of it (retrying them one by one when SQLite gave
   // up on the transaction as a whole).
   void run_and_answer(Batch& batch) {
