@@ -61,7 +61,7 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
-#include "api/api_server.h"
+#include "api/server/api_server.h"
 #include "engine/time.h"
 
 #ifndef REDRESS_SOURCE_DIR

@@ -28,7 +28,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/problem.h"
+#include "engine/validation_problem.h"
 #include "engine/result.h"
 #include "engine/time.h"
 

@@ -23,7 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/money.h"
-#include "engine/problem.h"
+#include "engine/validation_problem.h"
 #include "engine/result.h"
 #include "engine/role.h"
 

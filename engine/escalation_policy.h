@@ -23,7 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/problem.h"
+#include "engine/validation_problem.h"
 #include "engine/role.h"
 #include "engine/time.h"
 

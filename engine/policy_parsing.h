@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/problem.h"
+#include "engine/validation_problem.h"
 
 namespace redress::policy_parsing {
 

@@ -31,7 +31,7 @@
 #include "engine/business_calendar.h"
 #include "engine/compensation_policy.h"
 #include "engine/escalation_policy.h"
-#include "engine/problem.h"
+#include "engine/validation_problem.h"
 #include "engine/sla_policy.h"
 #include "engine/workflow_definition.h"
 

@@ -4,7 +4,7 @@
 // rows commit together with its journal entries. From there:
 //
 //   outbox row ──dispatch──▶ one delivery per matching, enabled subscription (status pending)
-//   pending delivery ──due_deliveries──▶ the sender (api/webhook_sender.h) makes an attempt
+//   pending delivery ──due_deliveries──▶ the sender (api/delivery/webhook_sender.h) makes an attempt
 //   attempt ──record_attempt──▶ succeeded │ retry at T │ dead │ 410: dead + subscription disabled
 //   dead or succeeded delivery ──redeliver──▶ pending again, its retry schedule starting over
 //
@@ -76,7 +76,7 @@ struct NewSubscription {
   std::string id;
   std::string url;
   std::vector<std::string> event_types;
-  std::string secret;  // e.g. from api/webhook_signature.h new_secret()
+  std::string secret;  // e.g. from api/delivery/webhook_signature.h new_secret()
   std::string description;
 };
 

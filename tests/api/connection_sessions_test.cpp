@@ -17,9 +17,9 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include "api/http_session.h"
-#include "api/server_config.h"
-#include "api/websocket_session.h"
+#include "api/transport/http_session.h"
+#include "api/http/server_config.h"
+#include "api/transport/websocket_session.h"
 
 namespace redress::testing {
 namespace {

@@ -1,6 +1,6 @@
 // JsonWriter must write exactly what nlohmann::json::dump() writes for the same value, since
 // listings built with it sit beside documents nlohmann serialised.
-#include "api/json_writer.h"
+#include "api/http/json_writer.h"
 
 #include <string>
 

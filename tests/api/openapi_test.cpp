@@ -1,6 +1,6 @@
 // GET /v1/openapi.json and the document's truth.
 //
-// The document (api/openapi.json) is hand-written, so this suite is what keeps it true. Against
+// The document (api/routes/openapi.json) is hand-written, so this suite is what keeps it true. Against
 // the router: every route is documented under its pattern and lower-case method with the same
 // operationId, summary, roles (x-roles) and token requirement, and declares each of its path
 // parameters; every documented operation exists in the router (no stale entries), except
@@ -17,10 +17,10 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "api/api_server.h"
-#include "api/openapi.h"
-#include "api/problem.h"
-#include "api/routes.h"
+#include "api/server/api_server.h"
+#include "api/routes/openapi.h"
+#include "api/http/problem.h"
+#include "api/routes/routes.h"
 #include "tests/api/server_test_support.h"
 
 namespace redress::testing {
@@ -302,12 +302,12 @@ BOOST_AUTO_TEST_CASE(serves_the_document_to_every_role) {
 BOOST_AUTO_TEST_CASE(documents_every_route_and_nothing_else) {
   TestServer server;
   const auto doc = parsed_document();
-  BOOST_REQUIRE_MESSAGE(!doc.is_discarded(), "api/openapi.json is not valid JSON");
+  BOOST_REQUIRE_MESSAGE(!doc.is_discarded(), "api/routes/openapi.json is not valid JSON");
   // A fresh router from the same context holds the same table as the one serving.
   const auto router = api::build_router(server.server().context());
   BOOST_REQUIRE(!router.routes().empty());
   const auto problems = compare_with_router(doc, router);
-  BOOST_TEST(problems.empty(), "api/openapi.json disagrees with the router:" + joined(problems));
+  BOOST_TEST(problems.empty(), "api/routes/openapi.json disagrees with the router:" + joined(problems));
 
   // The stream is documented too, as the upgrade it is.
   const auto& stream = doc.at("paths").at(std::string(kStreamPath)).at("get");

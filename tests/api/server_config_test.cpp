@@ -1,6 +1,6 @@
 // parse_server_config: flags, REDRESS_* variables and the JSON config file, their precedence, and
 // a precise message for every kind of bad value, including config files the JSON parser refuses.
-#include "api/server_config.h"
+#include "api/http/server_config.h"
 
 #include <unistd.h>
 

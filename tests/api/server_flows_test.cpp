@@ -12,9 +12,9 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "api/api_server.h"
-#include "api/webhook_sender.h"
-#include "api/webhook_signature.h"
+#include "api/server/api_server.h"
+#include "api/delivery/webhook_sender.h"
+#include "api/delivery/webhook_signature.h"
 #include "tests/api/server_test_support.h"
 #include "tests/api/webhook_test_receiver.h"
 #include "tests/api/websocket_test_client.h"
@@ -331,7 +331,7 @@ BOOST_AUTO_TEST_CASE(websocket_streams_count_against_max_connections) {
 }
 
 // With no grace period, a stop closes connections while their writes may still be queued. The
-// server answers those writes (CaseStore::wait_until_idle) before it destroys the ApiService
+// server answers those writes (CaseStore::wait_until_idle) before it destroys the RequestPipeline
 // their callbacks reach, and every write that was acknowledged is there after a restart. The
 // window in which a write is still queued is short, so this does not reliably reproduce the old
 // order (service destroyed first); case_store/wait_until_idle_* pins down the waiting itself.

@@ -15,7 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include "api/api_server.h"
+#include "api/server/api_server.h"
 
 namespace redress::testing {
 

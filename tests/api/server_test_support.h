@@ -6,7 +6,7 @@
 //
 // The implementations live in server_test_support.cpp so that the Beast/Asio templates behind
 // them are compiled once, not in every test file. Tests that call into `server()` include
-// api/api_server.h themselves.
+// api/server/api_server.h themselves.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <nlohmann/json.hpp>
 
-#include "api/server_config.h"
+#include "api/http/server_config.h"
 #include "engine/time.h"
 
 #ifndef REDRESS_SOURCE_DIR

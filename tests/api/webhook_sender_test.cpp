@@ -12,8 +12,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "api/webhook_sender.h"
-#include "api/webhook_signature.h"
+#include "api/delivery/webhook_sender.h"
+#include "api/delivery/webhook_signature.h"
 #include "storage/webhook_store.h"
 #include "tests/api/webhook_test_receiver.h"
 #include "tests/storage/storage_test_support.h"

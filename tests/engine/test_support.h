@@ -8,7 +8,7 @@
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 
-#include "engine/problem.h"
+#include "engine/validation_problem.h"
 
 #ifndef REDRESS_SOURCE_DIR
 #define REDRESS_SOURCE_DIR "."

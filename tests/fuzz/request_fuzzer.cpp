@@ -1,7 +1,7 @@
 // request_fuzzer: raw HTTP/1.1 requests through the server's whole request pipeline.
 //
 // Each input is read as the bytes a client sends: Beast's request parser (with the server's body
-// and header limits) turns it into a request, which goes through ApiService::handle exactly as
+// and header limits) turns it into a request, which goes through RequestPipeline::handle exactly as
 // HttpSession hands it over — target parsing, routing, authentication, rate limit, roles, media
 // type, JSON decoding, handlers and the SQLite store underneath. Inputs the parser refuses are
 // what HttpSession answers itself without the service, so they stop there.
@@ -12,7 +12,7 @@
 // the byte to 0xC0 or more also move the fake clock an hour and fire the timers that fell due.
 //
 // Invariants, checked on every response (a failure aborts, and libFuzzer saves the input):
-//   - an answer arrives, exactly as ApiService promises, within kAnswerTimeout;
+//   - an answer arrives, exactly as RequestPipeline promises, within kAnswerTimeout;
 //   - no 5xx for any client input, except the storage's own faults (busy, full, shutting down;
 //     and STORAGE_ERROR/IO/CORRUPT, which are reported on stderr but tolerated unless
 //     REDRESS_FUZZ_STRICT_STORAGE=1): a 500 INTERNAL is always a bug;
@@ -45,12 +45,12 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <nlohmann/json.hpp>
 
-#include "api/api_server.h"
-#include "api/api_service.h"
-#include "api/json_body.h"
-#include "api/router.h"
-#include "api/routes.h"
-#include "api/token_codec.h"
+#include "api/http/json_body.h"
+#include "api/http/request_pipeline.h"
+#include "api/http/router.h"
+#include "api/http/token_codec.h"
+#include "api/routes/routes.h"
+#include "api/server/api_server.h"
 #include "storage/await.h"
 
 #ifndef REDRESS_SOURCE_DIR
@@ -82,7 +82,7 @@ struct Fixture {
   FakeClock clock{*parse_rfc3339("2026-11-23T02:00:00Z")};
   api::ServerConfig config;
   std::unique_ptr<api::ApiServer> server;
-  std::unique_ptr<api::ApiService> service;
+  std::unique_ptr<api::RequestPipeline> service;
   std::vector<Caller> callers;
   bool strict_storage = false;
   bool verbose = false;  // REDRESS_FUZZ_VERBOSE=1: one line per request, to check the seeds
@@ -182,9 +182,10 @@ void create_fixture() {
   auto created = api::ApiServer::create(config, fixture->clock, out);
   if (!created.ok()) fail("cannot create the server: " + created.error().message);
   fixture->server = std::move(created).value();
-  // The server's own ApiService is private; this one is assembled the same way create() does.
+  // The server's own RequestPipeline is private; this one is assembled the same way create() does.
   auto& context = fixture->server->context();
-  fixture->service = std::make_unique<api::ApiService>(context, api::build_router(context));
+  fixture->service = std::make_unique<api::RequestPipeline>(api::pipeline_services(context),
+                                                            api::build_router(context));
 
   // The admin token the server prints on first start.
   const auto printed = out.str();

@@ -1,0 +1,127 @@
+#include "api/http/metrics.h"
+
+#include <sstream>
+
+namespace redress::api {
+namespace {
+
+std::string escape_label(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string labels_text(const std::map<std::string, std::string>& labels) {
+  if (labels.empty()) return "";
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [k, v] : labels) {
+    if (!first) out += ',';
+    first = false;
+    out += k + "=\"" + escape_label(v) + "\"";
+  }
+  return out + "}";
+}
+
+std::string number(double v) {
+  std::ostringstream s;
+  s.precision(17);
+  s << v;
+  return s.str();
+}
+
+}  // namespace
+
+void Metrics::record_request(const std::string& route, const std::string& method, int status,
+                             double seconds) {
+  std::lock_guard lock(mutex_);
+  ++requests_[{route, method, status}];
+  auto& h = latency_[{route, method}];
+  for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+    if (seconds <= kLatencyBuckets[i]) ++h.buckets[i];
+  }
+  ++h.count;
+  h.sum += seconds;
+}
+
+void Metrics::increment(const std::string& name, const std::map<std::string, std::string>& labels,
+                        double by) {
+  std::lock_guard lock(mutex_);
+  counters_[name][labels] += by;
+}
+
+void Metrics::register_gauge(const std::string& name, const std::string& help,
+                             std::function<std::vector<Sample>()> collect) {
+  std::lock_guard lock(mutex_);
+  gauges_[name] = Gauge{help, std::move(collect)};
+}
+
+void Metrics::describe_counter(const std::string& name, const std::string& help) {
+  std::lock_guard lock(mutex_);
+  counter_help_[name] = help;
+  counters_.try_emplace(name);
+}
+
+std::string Metrics::render() const {
+  std::ostringstream out;
+  std::map<std::string, Gauge> gauges;
+  {
+    std::lock_guard lock(mutex_);
+    out << "# HELP redress_http_requests_total HTTP requests by route, method and status.\n"
+        << "# TYPE redress_http_requests_total counter\n";
+    for (const auto& [key, count] : requests_) {
+      const auto& [route, method, status] = key;
+      out << "redress_http_requests_total"
+          << labels_text({{"route", route}, {"method", method}, {"status", std::to_string(status)}})
+          << " " << count << "\n";
+    }
+    out << "# HELP redress_http_request_duration_seconds Time from request read to response "
+           "handed to the socket.\n"
+        << "# TYPE redress_http_request_duration_seconds histogram\n";
+    for (const auto& [key, h] : latency_) {
+      const auto& [route, method] = key;
+      for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+        out << "redress_http_request_duration_seconds_bucket"
+            << labels_text(
+                   {{"route", route}, {"method", method}, {"le", number(kLatencyBuckets[i])}})
+            << " " << h.buckets[i] << "\n";
+      }
+      out << "redress_http_request_duration_seconds_bucket"
+          << labels_text({{"route", route}, {"method", method}, {"le", "+Inf"}}) << " " << h.count
+          << "\n";
+      out << "redress_http_request_duration_seconds_sum"
+          << labels_text({{"route", route}, {"method", method}}) << " " << number(h.sum) << "\n";
+      out << "redress_http_request_duration_seconds_count"
+          << labels_text({{"route", route}, {"method", method}}) << " " << h.count << "\n";
+    }
+    for (const auto& [name, series] : counters_) {
+      auto help = counter_help_.find(name);
+      out << "# HELP " << name << " "
+          << (help == counter_help_.end() ? std::string("Counter.") : help->second) << "\n"
+          << "# TYPE " << name << " counter\n";
+      for (const auto& [labels, value] : series) {
+        out << name << labels_text(labels) << " " << number(value) << "\n";
+      }
+    }
+    gauges = gauges_;
+  }
+  // Gauges are collected outside the lock: they may read the database.
+  for (const auto& [name, gauge] : gauges) {
+    out << "# HELP " << name << " " << gauge.help << "\n# TYPE " << name << " gauge\n";
+    for (const auto& sample : gauge.collect()) {
+      out << name << labels_text(sample.labels) << " " << number(sample.value) << "\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace redress::api

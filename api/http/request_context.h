@@ -1,0 +1,84 @@
+// RequestContext and Responder: what a route handler gets, and how it answers.
+//
+// A handler may answer at once (reads) or later from another thread (writes answer from the
+// storage writer after the durable commit). The Responder is therefore thread-safe and
+// single-shot: the first call sends, later calls are ignored (and are a bug). The context is
+// shared so that asynchronous work can keep the request alive until it answers.
+//
+// Thread-safety: a context is used by one handler at a time; the Responder may be called from
+// any thread.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "api/http/http_types.h"
+#include "api/http/problem.h"
+#include "engine/role.h"
+#include "engine/time.h"
+
+namespace redress::api {
+
+// Who sent the request: an authenticated token, its role and (when it belongs to a person) the
+// user and their team. `actor` is what the engine sees.
+struct Principal {
+  Actor actor;
+  std::string token_id;
+  std::string user_id;  // empty for integration tokens not tied to a person
+};
+
+struct RequestContext {
+  Request request;
+  std::string path;                                // percent-decoded path, without the query
+  std::map<std::string, std::string> path_params;  // {id} -> value, percent-decoded
+  std::multimap<std::string, std::string> query;   // decoded query parameters
+  std::optional<Principal> principal;              // set for every authenticated route
+  Instant now{};                                   // the server clock when the request arrived
+  std::string route;                               // the route pattern, for logs and metrics
+  std::string request_id;                          // echoed as X-Request-Id
+
+  const Principal& who() const { return *principal; }
+  const Actor& actor() const { return principal->actor; }
+  std::string param(const std::string& name) const {
+    auto it = path_params.find(name);
+    return it == path_params.end() ? std::string() : it->second;
+  }
+};
+
+using RequestPtr = std::shared_ptr<RequestContext>;
+
+class Responder {
+ public:
+  using Send = std::function<void(Response)>;
+  explicit Responder(Send send) : state_(std::make_shared<State>(std::move(send))) {}
+
+  void operator()(Response response) const;
+
+  // Convenience forms.
+  void json(const RequestContext& ctx, http::status status, const nlohmann::json& body) const;
+  void problem(const RequestContext& ctx, const ApiProblem& problem) const;
+  void no_content(const RequestContext& ctx) const;
+
+ private:
+  struct State {
+    explicit State(Send s) : send(std::move(s)) {}
+    Send send;
+    std::atomic<bool> sent{false};
+  };
+  std::shared_ptr<State> state_;
+};
+
+// A JSON response with the usual headers (Content-Type, Cache-Control: no-store).
+Response json_response(const Request& request, http::status status, const nlohmann::json& body);
+// The same for a body that is already serialised JSON (a stored document served as is).
+Response json_text_response(const Request& request, http::status status, std::string body);
+
+using Handler = std::function<void(RequestPtr, Responder)>;
+
+}  // namespace redress::api

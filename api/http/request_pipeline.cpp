@@ -1,0 +1,165 @@
+#include "api/http/request_pipeline.h"
+
+#include <chrono>
+#include <iostream>
+#include <mutex>
+
+namespace redress::api {
+namespace {
+
+bool has_json_media_type(std::string_view content_type) {
+  const auto semicolon = content_type.find(';');
+  std::string base(content_type.substr(0, semicolon));
+  while (!base.empty() && base.back() == ' ') base.pop_back();
+  for (auto& c : base) c = static_cast<char>(std::tolower(c));
+  return base == "application/json" || (base.size() > 5 && base.ends_with("+json"));
+}
+
+std::string request_id_from(const Request& request, std::uint64_t fallback) {
+  const auto it = request.find("X-Request-Id");
+  if (it != request.end()) {
+    const std::string_view value = it->value();
+    bool safe = !value.empty() && value.size() <= 64;
+    for (char c : value) {
+      safe =
+          safe && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+    }
+    if (safe) return std::string(value);
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "req-%012llx", static_cast<unsigned long long>(fallback));
+  return buffer;
+}
+
+}  // namespace
+
+void write_access_log(const nlohmann::json& line) {
+  static std::mutex mutex;
+  const auto text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::lock_guard lock(mutex);
+  std::cerr << text << '\n';
+}
+
+RequestPipeline::RequestPipeline(PipelineServices services, Router router)
+    : services_(services),
+      router_(std::move(router)),
+      limiter_(services.config.rate_limit_per_second, services.config.rate_limit_burst) {}
+
+std::variant<Principal, ApiProblem> RequestPipeline::authenticate(const Request& request,
+                                                                  Instant now) {
+  return services_.auth.authenticate(request[http::field::authorization], now);
+}
+
+void RequestPipeline::handle(Request request, std::function<void(Response)> send) {
+  const auto started = std::chrono::steady_clock::now();
+  auto ctx = std::make_shared<RequestContext>();
+  ctx->now = services_.clock.now();
+  ctx->request_id = request_id_from(request, next_request_id_.fetch_add(1));
+  ctx->request = std::move(request);
+  ctx->route = "(unmatched)";
+
+  // Every response passes through here: request id, metrics, access log.
+  Responder respond([this, ctx, started, send = std::move(send)](Response response) {
+    response.set("X-Request-Id", ctx->request_id);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const int status = static_cast<int>(response.result_int());
+    const std::string method(http::to_string(ctx->request.method()));
+    services_.metrics.record_request(ctx->route, method, status, seconds);
+    if (services_.config.access_log) {
+      nlohmann::json line{{"ts", format_rfc3339(services_.clock.now())},
+                          {"level", "info"},
+                          {"msg", "request"},
+                          {"request_id", ctx->request_id},
+                          {"method", method},
+                          {"route", ctx->route},
+                          {"status", status},
+                          {"latency_ms", std::round(seconds * 1e5) / 100}};
+      if (ctx->principal) line["actor"] = ctx->principal->actor.id;
+      write_access_log(line);
+    }
+    send(std::move(response));
+  });
+
+  auto target = parse_target(ctx->request.target());
+  if (auto* problem = std::get_if<ApiProblem>(&target)) return respond.problem(*ctx, *problem);
+  auto& parsed = std::get<ParsedTarget>(target);
+  ctx->path = parsed.path;
+  ctx->query = std::move(parsed.query);
+
+  auto matched = router_.match(ctx->request.method(), parsed.segments);
+  if (auto* problem = std::get_if<ApiProblem>(&matched)) {
+    if (problem->code == "METHOD_NOT_ALLOWED") {
+      auto response = problem_response(*problem, ctx->request);
+      std::string allow;
+      for (const auto& m : problem->extensions["allowed_methods"]) {
+        allow += (allow.empty() ? "" : ", ") + m.get<std::string>();
+      }
+      response.set(http::field::allow, allow);
+      return respond(std::move(response));
+    }
+    return respond.problem(*ctx, *problem);
+  }
+  auto& match = std::get<RouteMatch>(matched);
+  const RouteSpec& route = *match.route;
+  ctx->route = route.pattern;
+  ctx->path_params = std::move(match.params);
+
+  if (route.requires_token) {
+    auto who = authenticate(ctx->request, ctx->now);
+    if (auto* problem = std::get_if<ApiProblem>(&who)) return respond.problem(*ctx, *problem);
+    ctx->principal = std::get<Principal>(std::move(who));
+    if (auto wait = limiter_.acquire(ctx->principal->token_id, ctx->now)) {
+      ApiProblem limited{"RATE_LIMITED",
+                         "this token sent more than its rate limit allows; retry after " +
+                             std::to_string(*wait) + " s",
+                         {},
+                         *wait,
+                         {}};
+      return respond.problem(*ctx, limited);
+    }
+    if (!role_allowed(route, ctx->principal->actor.role)) {
+      std::string roles;
+      for (Role r : route.roles) roles += (roles.empty() ? "" : ", ") + std::string(role_name(r));
+      return respond.problem(
+          *ctx, ApiProblem{"FORBIDDEN",
+                           std::string("the role ") + role_name(ctx->principal->actor.role) +
+                               " may not " + route.summary + "; allowed: " + roles,
+                           {},
+                           {},
+                           {}});
+    }
+  }
+
+  const auto method = ctx->request.method();
+  if ((method == http::verb::post || method == http::verb::patch || method == http::verb::put) &&
+      !ctx->request.body().empty() &&
+      !has_json_media_type(ctx->request[http::field::content_type])) {
+    return respond.problem(*ctx, ApiProblem{"UNSUPPORTED_MEDIA_TYPE",
+                                            "send the body as JSON with Content-Type: "
+                                            "application/json",
+                                            {},
+                                            {},
+                                            {}});
+  }
+
+  try {
+    route.handler(ctx, respond);
+  } catch (const std::exception& e) {
+    write_access_log({{"ts", format_rfc3339(services_.clock.now())},
+                      {"level", "error"},
+                      {"msg", "handler failed"},
+                      {"request_id", ctx->request_id},
+                      {"route", ctx->route},
+                      {"error", e.what()}});
+    respond.problem(*ctx, ApiProblem{"INTERNAL",
+                                     "the server failed while handling this request; it is "
+                                     "logged under the request id " +
+                                         ctx->request_id,
+                                     {},
+                                     {},
+                                     {}});
+  }
+}
+
+}  // namespace redress::api

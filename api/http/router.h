@@ -1,0 +1,69 @@
+// Router: the table of every API route — method, path pattern, who may call it, and its handler.
+//
+// Patterns are literal segments and `{name}` placeholders, each matching one non-empty segment
+// ("/v1/cases/{id}/events"). Matching distinguishes an unknown path (404) from a known path with
+// the wrong method (405 with the allowed methods). The table is also the source for the
+// OpenAPI check and the per-route metrics labels.
+//
+// Thread-safety: build the table before serving; afterwards it is read-only and shared.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "api/http/request_context.h"
+
+namespace redress::api {
+
+struct RouteSpec {
+  http::verb method = http::verb::get;
+  std::string pattern;
+  std::string operation_id;  // as in the OpenAPI document: "getCase"
+  std::string summary;
+  // Roles that may call the route; empty: any authenticated caller.
+  std::vector<Role> roles;
+  bool requires_token = true;  // false only for /healthz and /readyz
+  Handler handler;
+};
+
+struct RouteMatch {
+  const RouteSpec* route = nullptr;
+  std::map<std::string, std::string> params;
+};
+
+class Router {
+ public:
+  void add(RouteSpec route);
+
+  // The route for `method` on the path's segments (each percent-decoded on its own, so "%2F"
+  // stays inside its segment), or a ROUTE_NOT_FOUND / METHOD_NOT_ALLOWED problem.
+  std::variant<RouteMatch, ApiProblem> match(http::verb method,
+                                             const std::vector<std::string>& segments) const;
+
+  const std::vector<RouteSpec>& routes() const { return routes_; }
+
+ private:
+  std::vector<RouteSpec> routes_;
+};
+
+// Whether `role` may call `route`. There is no implicit super-user: a route names every role it
+// admits.
+bool role_allowed(const RouteSpec& route, Role role);
+
+// Splits a request target into its decoded path segments and query parameters. Errors
+// (INVALID_QUERY / BAD_REQUEST): bad percent-encoding, a NUL byte, invalid UTF-8, a target over
+// 8 KiB, more than 100 query parameters.
+struct ParsedTarget {
+  std::string path;  // decoded, segments joined with '/'
+  std::vector<std::string> segments;
+  std::multimap<std::string, std::string> query;
+};
+std::variant<ParsedTarget, ApiProblem> parse_target(std::string_view target);
+
+// True when `text` is valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
+bool is_valid_utf8(std::string_view text);
+
+}  // namespace redress::api

@@ -1,0 +1,420 @@
+// /v1/teams, /v1/users, /v1/tokens: the people, teams and bearer tokens behind authentication.
+//
+// Every write goes through DirectoryStore's callback form and answers from the storage writer
+// after the commit; reads answer at once from the read-only connections. A token's secret is in
+// exactly one response — the 201 of POST /v1/tokens — and never again: listings carry neither
+// the secret nor its hash. After a change that affects authentication (user role, team,
+// deactivation; token revocation) the authenticator's cached grants are dropped before the
+// response is sent, so the change holds for the very next request.
+//
+// Listings use keyset pagination over the id: page_token is base64url("<collection>:<last id>"),
+// opaque to clients and refused (400 INVALID_QUERY) when it does not come from this listing.
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "api/http/json_body.h"
+#include "api/routes/routes.h"
+#include "api/http/token_codec.h"
+
+namespace redress::api {
+namespace {
+
+constexpr std::int64_t kDefaultPageSize = 50;
+constexpr std::int64_t kMaxPageSize = 1000;
+constexpr size_t kMaxIdBytes = 128;    // DirectoryStore checks the characters
+constexpr size_t kMaxTextBytes = 200;  // names, display names, labels
+constexpr size_t kMaxPageTokenBytes = 512;
+
+const std::vector<Role> kAdminOnly = {Role::kAdmin};
+// People who assign cases need to see who and which teams there are.
+const std::vector<Role> kDirectoryReaders = {Role::kAdmin, Role::kTeamLead, Role::kSupervisor,
+                                             Role::kManager};
+
+// --- JSON views ------------------------------------------------------------------------------
+
+nlohmann::json optional_time(const std::optional<Instant>& t) {
+  return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json optional_id(const std::string& id) {
+  return id.empty() ? nlohmann::json(nullptr) : nlohmann::json(id);
+}
+
+nlohmann::json team_json(const storage::Team& team) {
+  return {{"id", team.id}, {"name", team.name}, {"created_at", format_rfc3339(team.created_at)}};
+}
+
+nlohmann::json user_json(const storage::User& user) {
+  return {{"id", user.id},
+          {"display_name", user.display_name},
+          {"role", role_name(user.role)},
+          {"team_id", optional_id(user.team_id)},
+          {"active", user.active},
+          {"created_at", format_rfc3339(user.created_at)}};
+}
+
+// Never the secret nor its hash: storage does not have the one and this view omits the other.
+nlohmann::json token_json(const storage::ApiToken& token) {
+  return {{"id", token.id},
+          {"user_id", optional_id(token.user_id)},
+          {"role", role_name(token.role)},
+          {"label", token.label},
+          {"created_at", format_rfc3339(token.created_at)},
+          {"expires_at", optional_time(token.expires_at)},
+          {"revoked_at", optional_time(token.revoked_at)},
+          {"last_used_at", optional_time(token.last_used_at)}};
+}
+
+// --- responses -------------------------------------------------------------------------------
+
+void respond_created(const RequestContext& ctx, const Responder& respond,
+                     const std::string& location, const nlohmann::json& body) {
+  auto response = json_response(ctx.request, http::status::created, body);
+  response.set(http::field::location, location);
+  respond(std::move(response));
+}
+
+ApiProblem not_found(const std::string& detail, const std::string& pointer = "") {
+  ApiProblem problem{"NOT_FOUND", detail, {}, {}, {}};
+  if (!pointer.empty()) problem.errors.push_back({pointer, detail});
+  return problem;
+}
+
+// A role named in a request body: any role but "system".
+std::optional<Role> read_role(BodyReader& reader, const std::string& key, bool required) {
+  auto text = reader.string(key, required, 32);
+  if (!text) return std::nullopt;
+  const auto role = parse_role(*text);
+  if (!role || *role == Role::kSystem) {
+    reader.add(reader.pointer(key), "unknown role '" + *text +
+                                        "'; use agent, team_lead, supervisor, manager, admin or "
+                                        "integration");
+    return std::nullopt;
+  }
+  return role;
+}
+
+// --- pagination ------------------------------------------------------------------------------
+
+std::string page_token(const std::string& collection, const std::string& last_id) {
+  const std::string text = collection + ":" + last_id;
+  return base64url(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+}
+
+struct PageRequest {
+  size_t size = kDefaultPageSize;
+  std::string after;  // "" = from the start
+};
+
+// Reads page_size and page_token (plus the listing's own parameters, read by the caller through
+// the same QueryReader before or after). Problems are left in `query`; an undecodable token is
+// returned as its own problem because it is not a malformed value but a foreign one.
+std::optional<PageRequest> read_page(QueryReader& query, const std::string& collection,
+                                     std::optional<ApiProblem>& token_problem) {
+  PageRequest page;
+  if (auto size = query.integer("page_size", 1, kMaxPageSize)) page.size = *size;
+  if (auto token = query.string("page_token", kMaxPageTokenBytes)) {
+    const auto decoded = base64url_decode(*token);
+    const std::string prefix = collection + ":";
+    if (!decoded || !decoded->starts_with(prefix) || decoded->size() == prefix.size()) {
+      token_problem = ApiProblem{"INVALID_QUERY",
+                                 "page_token is not a page token of this listing; use the "
+                                 "next_page_token of the previous page, or start without one",
+                                 {{"/query/page_token", "is not a page token of this listing"}},
+                                 {},
+                                 {}};
+      return std::nullopt;
+    }
+    page.after = decoded->substr(prefix.size());
+  }
+  return page;
+}
+
+// Lists one page. `list(after, limit)` reads rows with id > after. A full page is followed by
+// a one-row probe so next_page_token is given exactly when more rows exist.
+template <typename Row, typename List, typename ToJson>
+void respond_page(const RequestContext& ctx, const Responder& respond, const std::string& name,
+                  const PageRequest& page, List list, ToJson to_json) {
+  Result<std::vector<Row>> rows = list(page.after, page.size);
+  if (!rows.ok()) return respond.problem(ctx, from_error(rows.error()));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& row : rows.value()) items.push_back(to_json(row));
+  // next_page_token is null on the last page, as in every other listing.
+  nlohmann::json body{{name, std::move(items)}, {"next_page_token", nullptr}};
+  if (!rows.value().empty() && rows.value().size() >= page.size) {
+    const std::string& last = rows.value().back().id;
+    Result<std::vector<Row>> more = list(last, 1);
+    if (!more.ok()) return respond.problem(ctx, from_error(more.error()));
+    if (!more.value().empty()) body["next_page_token"] = page_token(name, last);
+  }
+  respond.json(ctx, http::status::ok, body);
+}
+
+// --- teams -----------------------------------------------------------------------------------
+
+void add_team_routes(Router& router, ServerContext& context) {
+  router.add({http::verb::post, "/v1/teams", "createTeam", "create a team", kAdminOnly, true,
+              [&context](RequestPtr ctx, Responder respond) {
+                auto parsed = parse_json_object(ctx->request);
+                if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+                  return respond.problem(*ctx, *problem);
+                }
+                const auto& body = std::get<nlohmann::json>(parsed);
+                BodyReader reader(body, "", {"id", "name"});
+                auto id = reader.string("id", true, kMaxIdBytes);
+                auto name = reader.string("name", true, kMaxTextBytes);
+                if (!reader.ok()) return respond.problem(*ctx, reader.problem());
+                context.directory.create_team(
+                    storage::Team{*id, *name, ctx->now},
+                    [ctx, respond](Result<storage::Team> team) {
+                      if (!team.ok()) return respond.problem(*ctx, from_error(team.error()));
+                      respond_created(*ctx, respond, "/v1/teams/" + team.value().id,
+                                      team_json(team.value()));
+                    });
+              }});
+
+  router.add({http::verb::get, "/v1/teams", "listTeams", "list teams", kDirectoryReaders, true,
+              [&context](RequestPtr ctx, Responder respond) {
+                QueryReader query(*ctx);
+                query.allow_only({"page_size", "page_token"});
+                std::optional<ApiProblem> token_problem;
+                auto page = read_page(query, "teams", token_problem);
+                if (!query.ok()) return respond.problem(*ctx, query.problem());
+                if (token_problem) return respond.problem(*ctx, *token_problem);
+                respond_page<storage::Team>(
+                    *ctx, respond, "teams", *page,
+                    [&context](const std::string& after, size_t limit) {
+                      return context.directory.list_teams(after, limit);
+                    },
+                    team_json);
+              }});
+
+  router.add({http::verb::get, "/v1/teams/{id}", "getTeam", "read a team", kDirectoryReaders, true,
+              [&context](RequestPtr ctx, Responder respond) {
+                const auto id = ctx->param("id");
+                auto team = context.directory.get_team(id);
+                if (!team.ok()) return respond.problem(*ctx, from_error(team.error()));
+                if (!team.value()) {
+                  return respond.problem(*ctx, not_found("team '" + id + "' does not exist"));
+                }
+                respond.json(*ctx, http::status::ok, team_json(*team.value()));
+              }});
+}
+
+// --- users -----------------------------------------------------------------------------------
+
+void add_user_routes(Router& router, ServerContext& context) {
+  router.add({http::verb::post, "/v1/users", "createUser", "create a user", kAdminOnly, true,
+              [&context](RequestPtr ctx, Responder respond) {
+                auto parsed = parse_json_object(ctx->request);
+                if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+                  return respond.problem(*ctx, *problem);
+                }
+                const auto& body = std::get<nlohmann::json>(parsed);
+                BodyReader reader(body, "", {"id", "display_name", "role", "team_id"});
+                auto id = reader.string("id", true, kMaxIdBytes);
+                auto display_name = reader.string("display_name", true, kMaxTextBytes);
+                auto role = read_role(reader, "role", true);
+                auto team_id = reader.string("team_id", false, kMaxIdBytes, /*allow_empty=*/true);
+                if (!reader.ok()) return respond.problem(*ctx, reader.problem());
+                storage::User user{*id, *display_name, *role, team_id.value_or(""), true, ctx->now};
+                context.directory.create_user(
+                    std::move(user), [ctx, respond](Result<storage::User> created) {
+                      if (!created.ok()) return respond.problem(*ctx, from_error(created.error()));
+                      respond_created(*ctx, respond, "/v1/users/" + created.value().id,
+                                      user_json(created.value()));
+                    });
+              }});
+
+  router.add({http::verb::get, "/v1/users", "listUsers", "list users", kDirectoryReaders, true,
+              [&context](RequestPtr ctx, Responder respond) {
+                QueryReader query(*ctx);
+                query.allow_only({"team", "page_size", "page_token"});
+                const auto team = query.string("team", kMaxIdBytes).value_or("");
+                std::optional<ApiProblem> token_problem;
+                auto page = read_page(query, "users", token_problem);
+                if (!query.ok()) return respond.problem(*ctx, query.problem());
+                if (token_problem) return respond.problem(*ctx, *token_problem);
+                respond_page<storage::User>(
+                    *ctx, respond, "users", *page,
+                    [&context, team](const std::string& after, size_t limit) {
+                      return context.directory.list_users(team, after, limit);
+                    },
+                    user_json);
+              }});
+
+  router.add({http::verb::get, "/v1/users/{id}", "getUser", "read a user", kDirectoryReaders, true,
+              [&context](RequestPtr ctx, Responder respond) {
+                const auto id = ctx->param("id");
+                auto user = context.directory.get_user(id);
+                if (!user.ok()) return respond.problem(*ctx, from_error(user.error()));
+                if (!user.value()) {
+                  return respond.problem(*ctx, not_found("user '" + id + "' does not exist"));
+                }
+                respond.json(*ctx, http::status::ok, user_json(*user.value()));
+              }});
+
+  router.add({http::verb::patch, "/v1/users/{id}", "updateUser",
+              "change a user's name, role, team or activity", kAdminOnly, true,
+              [&context](RequestPtr ctx, Responder respond) {
+                const auto id = ctx->param("id");
+                auto existing = context.directory.get_user(id);
+                if (!existing.ok()) return respond.problem(*ctx, from_error(existing.error()));
+                if (!existing.value()) {
+                  return respond.problem(*ctx, not_found("user '" + id + "' does not exist"));
+                }
+                auto parsed = parse_json_object(ctx->request);
+                if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+                  return respond.problem(*ctx, *problem);
+                }
+                const auto& body = std::get<nlohmann::json>(parsed);
+                BodyReader reader(body, "", {"display_name", "role", "team_id", "active"});
+                storage::UserPatch patch;
+                patch.display_name = reader.string("display_name", false, kMaxTextBytes);
+                patch.role = read_role(reader, "role", false);
+                // team_id: null or "" leaves the team; BodyReader reads null as absent, so look
+                // first.
+                if (const auto it = body.find("team_id"); it != body.end() && it->is_null()) {
+                  patch.team_id = "";
+                } else {
+                  patch.team_id =
+                      reader.string("team_id", false, kMaxIdBytes, /*allow_empty=*/true);
+                }
+                patch.active = reader.boolean("active", false);
+                if (!reader.ok()) return respond.problem(*ctx, reader.problem());
+                context.directory.update_user(
+                    id, std::move(patch), ctx->now,
+                    [ctx, respond, &context, id,
+                     before = *existing.value()](Result<storage::User> updated) {
+                      if (!updated.ok()) return respond.problem(*ctx, from_error(updated.error()));
+                      // Cached grants carry the old role, team and activity.
+                      context.auth.forget_user(id);
+                      const auto& after = updated.value();
+                      if (after.role != before.role || after.team_id != before.team_id ||
+                          after.active != before.active) {
+                        // Streams were authorised for the old rights (a team topic, say).
+                        context.on_credentials_changed("", id);
+                      }
+                      respond.json(*ctx, http::status::ok, user_json(after));
+                    });
+              }});
+}
+
+// --- tokens ----------------------------------------------------------------------------------
+
+void add_token_routes(Router& router, ServerContext& context) {
+  router.add(
+      {http::verb::post, "/v1/tokens", "createToken", "create an API token", kAdminOnly, true,
+       [&context](RequestPtr ctx, Responder respond) {
+         auto parsed = parse_json_object(ctx->request);
+         if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+           return respond.problem(*ctx, *problem);
+         }
+         const auto& body = std::get<nlohmann::json>(parsed);
+         BodyReader reader(body, "", {"user_id", "role", "label", "expires_at"});
+         auto user_id = reader.string("user_id", false, kMaxIdBytes);
+         auto role = read_role(reader, "role", false);
+         auto label = reader.string("label", false, kMaxTextBytes, /*allow_empty=*/true);
+         auto expires_at = reader.instant("expires_at", false);
+         if (expires_at && *expires_at <= ctx->now) {
+           reader.add(reader.pointer("expires_at"),
+                      "must be in the future (now is " + format_rfc3339(ctx->now) +
+                          "); leave it out for a token that does not expire");
+         }
+         auto present = [&body](const char* key) {
+           const auto it = body.find(key);
+           return it != body.end() && !it->is_null();
+         };
+         if (!present("user_id") && !present("role")) {
+           reader.add(reader.pointer("role"),
+                      "is required for a token not tied to a user (give user_id, or a role such "
+                      "as integration)");
+         }
+         if (!reader.ok()) return respond.problem(*ctx, reader.problem());
+
+         if (user_id) {
+           // A user's token carries the user's role.
+           auto user = context.directory.get_user(*user_id);
+           if (!user.ok()) return respond.problem(*ctx, from_error(user.error()));
+           if (!user.value()) {
+             return respond.problem(
+                 *ctx, not_found("user '" + *user_id +
+                                     "' does not exist; create the user first, or leave user_id "
+                                     "out for a token not tied to a person",
+                                 "/user_id"));
+           }
+           const Role user_role = user.value()->role;
+           if (role && *role != user_role) {
+             reader.add(reader.pointer("role"),
+                        std::string("'") + role_name(*role) + "' differs from user '" + *user_id +
+                            "''s role '" + role_name(user_role) +
+                            "'; a user's token carries the user's role (leave role out)");
+             return respond.problem(*ctx, reader.problem());
+           }
+           role = user_role;
+         }
+
+         const auto secret = generate_token();
+         storage::NewToken token{secret.id, secret.hash,        user_id.value_or(""),
+                                 *role,     label.value_or(""), expires_at};
+         context.directory.create_token(
+             std::move(token), ctx->now,
+             [ctx, respond, shown_once = secret.token](Result<storage::ApiToken> created) {
+               if (!created.ok()) return respond.problem(*ctx, from_error(created.error()));
+               auto json = token_json(created.value());
+               json["token"] = shown_once;  // the only time the secret is ever shown
+               respond_created(*ctx, respond, "/v1/tokens/" + created.value().id, json);
+             });
+       }});
+
+  router.add({http::verb::get, "/v1/tokens", "listTokens", "list API tokens (never their secrets)",
+              kAdminOnly, true, [&context](RequestPtr ctx, Responder respond) {
+                QueryReader query(*ctx);
+                query.allow_only({"user", "include_revoked", "page_size", "page_token"});
+                const auto user = query.string("user", kMaxIdBytes).value_or("");
+                const bool include_revoked = query.boolean("include_revoked").value_or(false);
+                std::optional<ApiProblem> token_problem;
+                auto page = read_page(query, "tokens", token_problem);
+                if (!query.ok()) return respond.problem(*ctx, query.problem());
+                if (token_problem) return respond.problem(*ctx, *token_problem);
+                respond_page<storage::ApiToken>(
+                    *ctx, respond, "tokens", *page,
+                    [&context, user, include_revoked](const std::string& after, size_t limit) {
+                      return context.directory.list_tokens(user, include_revoked, after, limit);
+                    },
+                    token_json);
+              }});
+
+  router.add({http::verb::delete_, "/v1/tokens/{id}", "revokeToken", "revoke an API token",
+              kAdminOnly, true, [&context](RequestPtr ctx, Responder respond) {
+                const auto id = ctx->param("id");
+                context.directory.revoke_token(
+                    id, ctx->now, [ctx, respond, &context, id](Result<storage::ApiToken> revoked) {
+                      if (!revoked.ok()) {
+                        const auto& error = revoked.error();
+                        // An id that cannot be a token id names no token.
+                        if (error.code == "INVALID_FIELD" && error.pointer == "/id") {
+                          return respond.problem(*ctx,
+                                                 not_found("token '" + id + "' does not exist"));
+                        }
+                        return respond.problem(*ctx, from_error(error));
+                      }
+                      context.auth.forget_token(id);           // refused from the very next request
+                      context.on_credentials_changed(id, "");  // and its open streams closed
+                      respond.json(*ctx, http::status::ok, token_json(revoked.value()));
+                    });
+              }});
+}
+
+}  // namespace
+
+void add_admin_routes(Router& router, ServerContext& context) {
+  add_team_routes(router, context);
+  add_user_routes(router, context);
+  add_token_routes(router, context);
+}
+
+}  // namespace redress::api

@@ -1,0 +1,325 @@
+#include "api/routes/case_api.h"
+
+#include <charconv>
+
+#include "api/http/request_pipeline.h"
+#include "storage/idempotency_store.h"
+
+namespace redress::api {
+namespace {
+
+using storage::IdempotencyClaim;
+using storage::StoredResponse;
+
+constexpr size_t kMaxIdempotencyKeyBytes = 255;
+
+Response to_response(const StoredResponse& stored, const Request& request, bool replayed) {
+  Response response{static_cast<http::status>(stored.status), request.version()};
+  for (const auto& [name, value] : stored.headers.items()) {
+    if (value.is_string()) response.set(name, value.get<std::string>());
+  }
+  if (replayed) response.set("Idempotent-Replayed", "true");
+  response.body() = stored.body;
+  response.keep_alive(request.keep_alive());
+  response.prepare_payload();
+  return response;
+}
+
+StoredResponse success_response(const storage::CommandOutcome& outcome, http::status status,
+                                const LocationOf& location) {
+  StoredResponse stored;
+  stored.status = static_cast<int>(status);
+  stored.headers["Content-Type"] = "application/json";
+  stored.headers["Cache-Control"] = "no-store";
+  stored.headers["ETag"] = case_etag(outcome.snapshot.version);
+  if (location) {
+    if (auto path = location(outcome); !path.empty()) stored.headers["Location"] = std::move(path);
+  }
+  stored.body =
+      command_outcome_json(outcome).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return stored;
+}
+
+StoredResponse stored_problem(const ApiProblem& problem, const Request& request) {
+  const auto response = problem_response(problem, request);
+  StoredResponse stored;
+  stored.status = static_cast<int>(response.result_int());
+  stored.headers["Content-Type"] = "application/problem+json";
+  stored.headers["Cache-Control"] = "no-store";
+  stored.body = response.body();
+  return stored;
+}
+
+// Whether a refused request may be retried with the same key (the answer could change):
+// conflicts, rate limits and server-side faults. Other refusals are final and replayed.
+bool retryable(http::status status) {
+  const auto code = static_cast<int>(status);
+  return code == 409 || code == 412 || code == 429 || code >= 500;
+}
+
+ApiProblem version_conflict(const Rejection& rejection, std::optional<std::int64_t> expected) {
+  ApiProblem problem = from_rejection(rejection);
+  if (expected) problem.extensions["expected_version"] = *expected;
+  return problem;
+}
+
+// How a command's result is answered: the stored rendering (idempotent requests), a fresh
+// one, or a problem; refused idempotent requests release or complete their key.
+void answer_command(ServerContext& context, const RequestPtr& ctx, const Responder& respond,
+                    const std::optional<StoredResponse>& rendered, http::status status,
+                    const LocationOf& location, std::optional<std::int64_t> expected,
+                    const Actor& actor, const std::string& idempotency_key,
+                    const Result<storage::CommandOutcome>& result) {
+  if (result.ok() && result.value().accepted()) {
+    const auto stored =
+        rendered.has_value() ? *rendered : success_response(result.value(), status, location);
+    return respond(to_response(stored, ctx->request, false));
+  }
+  const ApiProblem problem =
+      result.ok() ? (result.value().rejection->code == RejectionCode::kVersionConflict
+                         ? version_conflict(*result.value().rejection, expected)
+                         : from_rejection(*result.value().rejection))
+                  : from_error(result.error());
+  if (!result.ok() && problem.code == "STORAGE_ERROR") {
+    write_access_log({{"level", "error"},
+                      {"msg", "storage fault"},
+                      {"request_id", ctx->request_id},
+                      {"error", result.error().message}});
+  }
+  auto response = problem_response(problem, ctx->request);
+  if (!idempotency_key.empty()) {
+    if (retryable(response.result())) {
+      context.idempotency.release(actor.id, idempotency_key, [](Result<bool>) {});
+    } else {
+      context.idempotency.complete(actor.id, idempotency_key, stored_problem(problem, ctx->request),
+                                   ctx->now, [](Result<bool>) {});
+    }
+  }
+  respond(std::move(response));
+}
+
+// Runs the command; `idempotency_key` empty: no idempotency.
+void submit(ServerContext& context, RequestPtr ctx, Responder respond, CommandRun run,
+            std::string idempotency_key) {
+  const Actor actor = ctx->actor();
+  storage::CaseCommand command{run.case_id, Command{std::move(run.body), run.expected_version},
+                               actor, ctx->now};
+  const auto status = run.success;
+  const LocationOf location = std::move(run.location);
+  const auto expected = run.expected_version;
+  // The accepted response is rendered inside the transaction (so the idempotency row holds
+  // exactly what is sent) and handed to `done` through this slot.
+  auto rendered = std::make_shared<std::optional<StoredResponse>>();
+  storage::CaseStore::AfterAccept after_accept;
+  if (!idempotency_key.empty()) {
+    after_accept = [rendered, status, location, actor, idempotency_key, now = ctx->now](
+                       storage::WriteContext& write, const storage::CommandOutcome& outcome) {
+      *rendered = success_response(outcome, status, location);
+      storage::IdempotencyStore::record_completed(write, actor.id, idempotency_key, **rendered,
+                                                  now);
+    };
+  }
+  context.store.submit(
+      std::move(command),
+      [&context, ctx, respond, rendered, status, location, expected, actor,
+       idempotency_key](Result<storage::CommandOutcome> result) {
+        // Called on the writer thread: the live-update fan-out and the webhook sender are woken
+        // at once; rendering, metrics and the access log run on an I/O thread instead.
+        if (result.ok() && result.value().accepted()) context.on_committed();
+        context.run_on_io([&context, ctx, respond, rendered, status, location, expected, actor,
+                           idempotency_key, result = std::move(result)] {
+          answer_command(context, ctx, respond, *rendered, status, location, expected, actor,
+                         idempotency_key, result);
+        });
+      },
+      std::move(after_accept));
+}
+
+}  // namespace
+
+nlohmann::json stored_event_json(const storage::StoredEvent& e) {
+  nlohmann::json j = event_to_json(e.event);
+  j["seq"] = e.seq;
+  j["case_seq"] = e.case_seq;
+  j["case_id"] = e.case_id;
+  return j;
+}
+
+void write_case_summary(JsonWriter& out, const storage::CaseSummary& s) {
+  // Members in name order, as nlohmann::json (a std::map) wrote them before the writer existed.
+  out.begin_object()
+      .key("assignee")
+      .string_or_null(s.assignee)
+      .key("category")
+      .string(s.category)
+      .key("closed_at")
+      .time_or_null(s.closed_at)
+      .key("created_at")
+      .time(s.created_at)
+      .key("customer_id")
+      .string_or_null(s.customer_id)
+      .key("escalation_level")
+      .string(s.escalation_level)
+      .key("id")
+      .string(s.id)
+      .key("priority")
+      .string(s.priority)
+      .key("severity")
+      .string(s.severity)
+      .key("sla_due")
+      .time_or_null(s.sla_due)
+      .key("stage")
+      .string(s.stage)
+      .key("state")
+      .string(s.state)
+      .key("team")
+      .string_or_null(s.team)
+      .key("updated_at")
+      .time(s.updated_at)
+      .key("version")
+      .integer(s.version)
+      .key("workflow_id")
+      .string(s.workflow_id)
+      .key("workflow_version")
+      .integer(s.workflow_version)
+      .end_object();
+}
+
+nlohmann::json command_outcome_json(const storage::CommandOutcome& outcome) {
+  auto events = nlohmann::json::array();
+  for (const auto& e : outcome.events) events.push_back(stored_event_json(e));
+  auto approvals = nlohmann::json::array();
+  for (const auto& a : outcome.approvals_requested) {
+    approvals.push_back(
+        {{"approval_id", a.approval_id}, {"kind", a.kind}, {"required_role", a.required_role}});
+  }
+  return {{"case", snapshot_to_json(outcome.snapshot)},
+          {"events", std::move(events)},
+          {"approvals_requested", std::move(approvals)}};
+}
+
+std::string case_location(const storage::CommandOutcome& outcome) {
+  return "/v1/cases/" + outcome.snapshot.id;
+}
+
+std::string case_etag(std::int64_t version) {
+  return "\"" + std::to_string(version) + "\"";
+}
+
+std::variant<std::optional<std::int64_t>, ApiProblem> parse_if_match(const RequestContext& ctx,
+                                                                     bool required) {
+  const auto it = ctx.request.find(http::field::if_match);
+  if (it == ctx.request.end()) {
+    if (required) {
+      return ApiProblem{"PRECONDITION_REQUIRED",
+                        "send If-Match with the case's ETag (from GET /v1/cases/{id}) so that a "
+                        "change made meanwhile by someone else is not overwritten",
+                        {{"/header/If-Match", "is required"}},
+                        {},
+                        {}};
+    }
+    return std::optional<std::int64_t>();
+  }
+  std::string_view value = it->value();
+  if (value == "*") return std::optional<std::int64_t>();
+  if (value.size() >= 3 && value.front() == '"' && value.back() == '"') {
+    const auto digits = value.substr(1, value.size() - 2);
+    std::int64_t version = 0;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), version);
+    if (ec == std::errc() && ptr == digits.data() + digits.size() && version >= 0) {
+      return std::optional<std::int64_t>(version);
+    }
+  }
+  return ApiProblem{"INVALID_HEADER",
+                    "If-Match must be one ETag as sent by this server, e.g. \"7\" (with quotes)",
+                    {{"/header/If-Match", "not an ETag of this server"}},
+                    {},
+                    {}};
+}
+
+// If-Match for writes: optional on POST commands, required for PATCH.
+bool take_if_match(const RequestContext& ctx, const Responder& respond, bool required,
+                   std::optional<std::int64_t>& out) {
+  auto parsed = parse_if_match(ctx, required);
+  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+    respond.problem(ctx, *problem);
+    return false;
+  }
+  out = std::get<std::optional<std::int64_t>>(parsed);
+  return true;
+}
+
+std::optional<CaseSnapshot> load_case_or_404(ServerContext& context, const RequestContext& ctx,
+                                             const Responder& respond) {
+  const auto id = ctx.param("id");
+  auto loaded = context.store.load_case(id);
+  if (!loaded.ok()) {
+    respond.problem(ctx, from_error(loaded.error()));
+    return std::nullopt;
+  }
+  if (!loaded.value()) {
+    respond.problem(ctx, ApiProblem{"NOT_FOUND", "there is no case " + id, {}, {}, {}});
+    return std::nullopt;
+  }
+  return std::move(*loaded.value());
+}
+
+void run_case_command(ServerContext& context, RequestPtr ctx, Responder respond, CommandRun run) {
+  const auto header = ctx->request.find("Idempotency-Key");
+  if (header == ctx->request.end() || ctx->request.method() != http::verb::post) {
+    return submit(context, std::move(ctx), std::move(respond), std::move(run), "");
+  }
+  std::string key(header->value());
+  if (key.empty() || key.size() > kMaxIdempotencyKeyBytes) {
+    return respond.problem(*ctx, ApiProblem{"INVALID_HEADER",
+                                            "Idempotency-Key must be 1 to 255 printable ASCII "
+                                            "characters",
+                                            {{"/header/Idempotency-Key", "invalid"}},
+                                            {},
+                                            {}});
+  }
+  const auto fingerprint = storage::IdempotencyStore::fingerprint(
+      http::to_string(ctx->request.method()), ctx->path, ctx->request.body());
+  const auto actor_id = ctx->actor().id;
+  context.idempotency.claim(
+      actor_id, key, fingerprint, ctx->now,
+      [&context, ctx, respond, run = std::move(run), key](Result<IdempotencyClaim> claim) mutable {
+        if (!claim.ok()) {
+          auto problem = from_error(claim.error());
+          if (claim.error().code == "INVALID_FIELD") {
+            problem = ApiProblem{"INVALID_HEADER",
+                                 claim.error().message,
+                                 {{"/header/Idempotency-Key", claim.error().message}},
+                                 {},
+                                 {}};
+          }
+          return respond.problem(*ctx, problem);
+        }
+        switch (claim.value().kind) {
+          case IdempotencyClaim::Kind::kReplay:
+            return respond(to_response(*claim.value().response, ctx->request, true));
+          case IdempotencyClaim::Kind::kInProgress:
+            return respond.problem(
+                *ctx, ApiProblem{"IDEMPOTENCY_IN_PROGRESS",
+                                 "a request with this Idempotency-Key is still being processed; "
+                                 "retry after it finishes to get its response",
+                                 {},
+                                 1,
+                                 {}});
+          case IdempotencyClaim::Kind::kMismatch:
+            return respond.problem(
+                *ctx, ApiProblem{"IDEMPOTENCY_KEY_REUSED",
+                                 "this Idempotency-Key was used for a different request (other "
+                                 "method, path or body); use a new key for a new request",
+                                 {},
+                                 {},
+                                 {}});
+          case IdempotencyClaim::Kind::kClaimed:
+            break;
+        }
+        // Claimed: on the writer thread now; submitting only queues, so this never blocks.
+        submit(context, ctx, respond, std::move(run), key);
+      });
+}
+
+}  // namespace redress::api

@@ -1,0 +1,68 @@
+// Shared pieces of the case endpoints: JSON views of cases and journal entries, ETags, and
+// running one engine command through the store with optimistic concurrency and idempotency.
+//
+// Thread-safety: free functions; run_case_command answers from the storage writer's thread.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "api/http/json_writer.h"
+#include "api/http/request_context.h"
+#include "api/routes/server_context.h"
+#include "storage/case_store.h"
+
+namespace redress::api {
+
+nlohmann::json stored_event_json(const storage::StoredEvent& event);
+// One case of a listing, written straight into the response body.
+void write_case_summary(JsonWriter& out, const storage::CaseSummary& summary);
+// The body every command endpoint answers with: the case after the command and the journal
+// entries it wrote.
+nlohmann::json command_outcome_json(const storage::CommandOutcome& outcome);
+
+// "\"7\"" for version 7 (a strong ETag: the case version).
+std::string case_etag(std::int64_t version);
+
+// If-Match: nullopt when absent or "*"; the version when it is one strong ETag of ours;
+// INVALID_HEADER otherwise. `required` turns absence into PRECONDITION_REQUIRED.
+std::variant<std::optional<std::int64_t>, ApiProblem> parse_if_match(const RequestContext& ctx,
+                                                                     bool required);
+
+// The path of the resource an accepted command created, for the Location header of its answer;
+// empty: no Location.
+using LocationOf = std::function<std::string(const storage::CommandOutcome&)>;
+
+// "/v1/cases/{id}": where a created case lives.
+std::string case_location(const storage::CommandOutcome& outcome);
+
+struct CommandRun {
+  std::string case_id;  // empty for CreateCase
+  CommandBody body;
+  std::optional<std::int64_t> expected_version;
+  http::status success = http::status::ok;
+  // 201 Created: the Location of what was created. It is part of the stored response, so a
+  // replay under the same Idempotency-Key carries the same Location.
+  LocationOf location;
+};
+
+// Runs the command through the store (never blocking this thread) and answers: the outcome
+// JSON with ETag on success, the engine's rejection or the storage error as problem+json.
+// With an Idempotency-Key header (POST only) the first response is stored — for an accepted
+// command in the same transaction as its effects — and replayed to retries; the same key with
+// another body is 422 and a retry while the first still runs is 409.
+void run_case_command(ServerContext& context, RequestPtr ctx, Responder respond, CommandRun run);
+
+// Loads the case named by the {id} path parameter, or answers 404 and returns nullopt.
+// parse_if_match, answering the problem itself: false when it did (the handler stops).
+bool take_if_match(const RequestContext& ctx, const Responder& respond, bool required,
+                   std::optional<std::int64_t>& out);
+
+std::optional<CaseSnapshot> load_case_or_404(ServerContext& context, const RequestContext& ctx,
+                                             const Responder& respond);
+
+}  // namespace redress::api

@@ -1,0 +1,365 @@
+// /v1/cases: create, list and search, read, update fields, journal, transitions, assignment,
+// escalation, comments, customer messages, replies and promises.
+#include <algorithm>
+#include <charconv>
+#include <limits>
+
+#include "api/routes/case_api.h"
+#include "api/http/json_body.h"
+#include "api/routes/routes.h"
+#include "api/http/token_codec.h"
+
+namespace redress::api {
+namespace {
+
+const std::vector<Role> kCaseReaders = {Role::kAgent,   Role::kTeamLead, Role::kSupervisor,
+                                        Role::kManager, Role::kAdmin,    Role::kIntegration};
+// Roles that act on cases; the workflow's own role rules are checked by the engine on top.
+const std::vector<Role> kCaseActors = {Role::kAgent, Role::kTeamLead, Role::kSupervisor,
+                                       Role::kManager, Role::kIntegration};
+const std::vector<Role> kPeople = {Role::kAgent, Role::kTeamLead, Role::kSupervisor,
+                                   Role::kManager};
+
+constexpr size_t kMaxText = 80000;  // bytes; the engine bounds code points more precisely
+constexpr size_t kMaxName = 128;
+
+// Page tokens are opaque to clients: base64url of "<sla_due>:<id>".
+std::string encode_cursor(const storage::CaseCursor& cursor) {
+  const auto text = std::to_string(cursor.sla_due) + ":" + cursor.id;
+  return base64url(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+}
+
+std::optional<storage::CaseCursor> decode_cursor(const std::string& token) {
+  auto text = base64url_decode(token);
+  if (!text) return std::nullopt;
+  const auto colon = text->find(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  storage::CaseCursor cursor;
+  const auto* begin = text->data();
+  const auto [ptr, ec] = std::from_chars(begin, begin + colon, cursor.sla_due);
+  if (ec != std::errc() || ptr != begin + colon) return std::nullopt;
+  cursor.id = text->substr(colon + 1);
+  if (cursor.id.empty()) return std::nullopt;
+  return cursor;
+}
+
+// Reads the body as an object, or answers and returns nullopt.
+std::optional<nlohmann::json> body_object(const RequestContext& ctx, const Responder& respond,
+                                          bool empty_is_object = false) {
+  auto parsed = parse_json_object(ctx.request, empty_is_object);
+  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+    respond.problem(ctx, *problem);
+    return std::nullopt;
+  }
+  return std::get<nlohmann::json>(std::move(parsed));
+}
+
+void create_case(ServerContext& context, RequestPtr ctx, Responder respond) {
+  auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader in(*body, "",
+                {"workflow_id", "workflow_version", "severity", "category", "customer", "order",
+                 "team", "assignee", "fields"});
+  CreateCase create;
+  create.workflow_id = in.string("workflow_id", true, kMaxName).value_or("");
+  if (auto v = in.integer("workflow_version", false, 1, 1000000)) {
+    create.workflow_version = static_cast<int>(*v);
+  }
+  create.severity = in.string("severity", false, 32).value_or("normal");
+  create.category = in.string("category", false, kMaxName).value_or("");
+  create.team = in.string("team", false, kMaxName).value_or("");
+  create.assignee = in.string("assignee", false, kMaxName).value_or("");
+  if (auto fields = in.object("fields", false)) create.fields = *fields;
+  if (auto customer = in.object("customer", true)) {
+    BodyReader c(*customer, "/customer", {"id", "segment", "tier"});
+    create.customer.id = c.string("id", true, kMaxName).value_or("");
+    create.customer.segment = c.string("segment", false, 32).value_or("");
+    create.customer.tier = c.string("tier", false, 32).value_or("");
+    in.merge(c);
+  }
+  if (auto order = in.object("order", false)) {
+    BodyReader o(*order, "/order", {"id", "paid", "refunded"});
+    create.order.id = o.string("id", true, kMaxName).value_or("");
+    if (auto paid = o.money("paid", false)) create.order.paid = *paid;
+    if (auto refunded = o.money("refunded", false)) create.order.refunded = *refunded;
+    if (create.order.refunded.currency.empty()) {
+      create.order.refunded.currency = create.order.paid.currency;
+    }
+    in.merge(o);
+  }
+  if (!in.ok()) return respond.problem(*ctx, in.problem());
+  run_case_command(context, std::move(ctx), std::move(respond),
+                   {"", std::move(create), std::nullopt, http::status::created, case_location});
+}
+
+void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
+  QueryReader q(*ctx);
+  q.allow_only({"state", "stage", "assignee", "team", "severity", "category", "escalation_level",
+                "customer", "sla_due_before", "q", "unassigned", "escalated", "open", "page_size",
+                "page_token"});
+  storage::CaseQuery query;
+  query.state = q.string("state", kMaxName).value_or("");
+  query.stage = q.string("stage", kMaxName).value_or("");
+  query.assignee = q.string("assignee", kMaxName).value_or("");
+  query.team = q.string("team", kMaxName).value_or("");
+  query.severity = q.string("severity", kMaxName).value_or("");
+  query.category = q.string("category", kMaxName).value_or("");
+  query.escalation_level = q.string("escalation_level", kMaxName).value_or("");
+  query.customer_id = q.string("customer", kMaxName).value_or("");
+  query.sla_due_before = q.instant("sla_due_before");
+  query.text = q.string("q", 200).value_or("");
+  query.unassigned_only = q.boolean("unassigned").value_or(false);
+  query.escalated_only = q.boolean("escalated").value_or(false);
+  query.open_only = q.boolean("open").value_or(true);
+  query.limit = static_cast<size_t>(q.integer("page_size", 1, 1000).value_or(50));
+  std::vector<FieldProblem> extra;
+  if (auto token = q.string("page_token", 1024)) {
+    query.after = decode_cursor(*token);
+    if (!query.after) extra.push_back({"/query/page_token", "is not a page token of this listing"});
+  }
+  // The trigram index matches nothing shorter than three characters (code points, not bytes).
+  const auto characters = std::count_if(query.text.begin(), query.text.end(),
+                                        [](char c) { return (c & 0xC0) != 0x80; });
+  if (!query.text.empty() && characters < 3) {
+    extra.push_back({"/query/q", "full-text search needs at least 3 characters"});
+  }
+  if (!q.ok() || !extra.empty()) {
+    auto problem = q.ok() ? ApiProblem{"INVALID_QUERY",
+                                       extra.front().pointer + ": " + extra.front().message,
+                                       {},
+                                       {},
+                                       {}}
+                          : q.problem();
+    problem.errors.insert(problem.errors.end(), extra.begin(), extra.end());
+    return respond.problem(*ctx, problem);
+  }
+  // One more than the page tells whether another page exists.
+  const size_t page = query.limit;
+  query.limit = page + 1;
+  auto listed = context.store.list_cases(query);
+  if (!listed.ok()) return respond.problem(*ctx, from_error(listed.error()));
+  auto& rows = listed.value();
+  std::optional<std::string> next;
+  if (rows.size() > page) {
+    rows.resize(page);
+    next = encode_cursor(rows.back().cursor);
+  }
+  std::string body;
+  body.reserve(64 + rows.size() * 512);
+  JsonWriter out(body);
+  out.begin_object().key("cases").begin_array();
+  for (const auto& row : rows) write_case_summary(out, row);
+  out.end_array().key("next_page_token");
+  if (next) {
+    out.string(*next);
+  } else {
+    out.null();
+  }
+  out.end_object();
+  respond(json_text_response(ctx->request, http::status::ok, std::move(body)));
+}
+
+void get_case(ServerContext& context, RequestPtr ctx, Responder respond) {
+  const auto id = ctx->param("id");
+  auto loaded = context.store.load_case_document(id);
+  if (!loaded.ok()) return respond.problem(*ctx, from_error(loaded.error()));
+  if (!loaded.value()) {
+    return respond.problem(*ctx, ApiProblem{"NOT_FOUND", "there is no case " + id, {}, {}, {}});
+  }
+  auto& document = *loaded.value();
+  const auto etag = case_etag(document.version);
+  if (auto none_match = ctx->request.find(http::field::if_none_match);
+      none_match != ctx->request.end() && none_match->value() == etag) {
+    Response response{http::status::not_modified, ctx->request.version()};
+    response.set(http::field::etag, etag);
+    response.keep_alive(ctx->request.keep_alive());
+    response.prepare_payload();
+    return respond(std::move(response));
+  }
+  auto response =
+      json_text_response(ctx->request, http::status::ok, std::move(document.snapshot_json));
+  response.set(http::field::etag, etag);
+  respond(std::move(response));
+}
+
+void patch_case(ServerContext& context, RequestPtr ctx, Responder respond) {
+  std::optional<std::int64_t> expected;
+  if (!take_if_match(*ctx, respond, true, expected)) return;
+  auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader in(*body, "", {"fields"});
+  auto fields = in.object("fields", true);
+  if (!in.ok()) return respond.problem(*ctx, in.problem());
+  run_case_command(context, ctx, respond,
+                   {ctx->param("id"), UpdateFields{*fields}, expected, http::status::ok, nullptr});
+}
+
+void list_events(ServerContext& context, RequestPtr ctx, Responder respond) {
+  QueryReader q(*ctx);
+  q.allow_only({"after", "page_size"});
+  const auto after = q.integer("after", 0, std::numeric_limits<std::int64_t>::max()).value_or(0);
+  const auto page = q.integer("page_size", 1, 1000).value_or(200);
+  if (!q.ok()) return respond.problem(*ctx, q.problem());
+  auto loaded = context.store.load_case_with_journal(ctx->param("id"));
+  if (!loaded.ok()) return respond.problem(*ctx, from_error(loaded.error()));
+  if (!loaded.value()) {
+    return respond.problem(
+        *ctx, ApiProblem{"NOT_FOUND", "there is no case " + ctx->param("id"), {}, {}, {}});
+  }
+  auto events = nlohmann::json::array();
+  nlohmann::json next = nullptr;
+  for (const auto& e : loaded.value()->events) {
+    if (e.case_seq <= after) continue;
+    if (static_cast<std::int64_t>(events.size()) == page) {
+      next = events.back().at("case_seq");
+      break;
+    }
+    events.push_back(stored_event_json(e));
+  }
+  respond.json(*ctx, http::status::ok,
+               {{"case_id", ctx->param("id")},
+                {"version", loaded.value()->snapshot.version},
+                {"events", std::move(events)},
+                {"next_after", next}});
+}
+
+void list_transitions(ServerContext& context, RequestPtr ctx, Responder respond) {
+  auto snapshot = load_case_or_404(context, *ctx, respond);
+  if (!snapshot) return;
+  const auto& engine = context.store.engine();
+  auto out = nlohmann::json::array();
+  for (const auto* t : engine.available_transitions(*snapshot, ctx->actor())) {
+    out.push_back({{"name", t->name},
+                   {"title", t->title},
+                   {"to", t->to},
+                   {"requires", t->requires_fields},
+                   {"accepts", t->accepts_fields},
+                   {"blocked_by_pending_approval", t->blocked_by_pending_approval}});
+  }
+  respond.json(*ctx, http::status::ok,
+               {{"case_id", snapshot->id},
+                {"state", snapshot->state},
+                {"version", snapshot->version},
+                {"transitions", std::move(out)}});
+}
+
+void fire_transition(ServerContext& context, RequestPtr ctx, Responder respond) {
+  std::optional<std::int64_t> expected;
+  if (!take_if_match(*ctx, respond, false, expected)) return;
+  auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader in(*body, "", {"transition", "data"});
+  FireTransition fire;
+  fire.transition = in.string("transition", true, kMaxName).value_or("");
+  if (auto data = in.object("data", false)) fire.data = *data;
+  if (!in.ok()) return respond.problem(*ctx, in.problem());
+  run_case_command(context, ctx, respond,
+                   {ctx->param("id"), std::move(fire), expected, http::status::ok, nullptr});
+}
+
+// The commands whose body maps straight onto one engine command share one shape: optional
+// If-Match, a JSON object body, then `build` turns it into the command (or a problem).
+using CommandBuilder = std::variant<CommandBody, ApiProblem> (*)(const nlohmann::json&);
+
+Handler simple_command(ServerContext& context, CommandBuilder build) {
+  return [&context, build](RequestPtr ctx, Responder respond) {
+    std::optional<std::int64_t> expected;
+    if (!take_if_match(*ctx, respond, false, expected)) return;
+    auto body = body_object(*ctx, respond);
+    if (!body) return;
+    auto result = build(*body);
+    if (auto* problem = std::get_if<ApiProblem>(&result)) return respond.problem(*ctx, *problem);
+    run_case_command(context, ctx, respond,
+                     {ctx->param("id"), std::get<CommandBody>(std::move(result)), expected,
+                      http::status::ok, nullptr});
+  };
+}
+
+std::variant<CommandBody, ApiProblem> assign_body(const nlohmann::json& body) {
+  BodyReader in(body, "", {"assignee", "team"});
+  AssignCase assign;
+  assign.assignee = in.string("assignee", false, kMaxName, true).value_or("");
+  assign.team = in.string("team", false, kMaxName).value_or("");
+  if (!in.ok()) return in.problem();
+  return CommandBody{assign};
+}
+
+std::variant<CommandBody, ApiProblem> escalate_body(const nlohmann::json& body) {
+  BodyReader in(body, "", {"reason", "to_level"});
+  EscalateCase escalate;
+  escalate.reason = in.string("reason", true, kMaxText).value_or("");
+  escalate.to_level = in.string("to_level", false, 32).value_or("");
+  if (!in.ok()) return in.problem();
+  return CommandBody{escalate};
+}
+
+std::variant<CommandBody, ApiProblem> deescalate_body(const nlohmann::json& body) {
+  BodyReader in(body, "", {"reason", "to_level"});
+  DeescalateCase deescalate;
+  deescalate.reason = in.string("reason", true, kMaxText).value_or("");
+  deescalate.to_level = in.string("to_level", false, 32).value_or("");
+  if (!in.ok()) return in.problem();
+  return CommandBody{deescalate};
+}
+
+template <typename Command>
+std::variant<CommandBody, ApiProblem> text_body(const nlohmann::json& body) {
+  BodyReader in(body, "", {"text"});
+  Command command;
+  command.text = in.string("text", true, kMaxText).value_or("");
+  if (!in.ok()) return in.problem();
+  return CommandBody{command};
+}
+
+std::variant<CommandBody, ApiProblem> promise_body(const nlohmann::json& body) {
+  BodyReader in(body, "", {"due", "text"});
+  RecordPromise promise;
+  promise.due = in.instant("due", true).value_or(Instant{});
+  promise.text = in.string("text", true, kMaxText).value_or("");
+  if (!in.ok()) return in.problem();
+  return CommandBody{promise};
+}
+
+}  // namespace
+
+void add_case_routes(Router& router, ServerContext& context) {
+  auto bind = [&context](void (*handler)(ServerContext&, RequestPtr, Responder)) -> Handler {
+    return [&context, handler](RequestPtr ctx, Responder respond) {
+      handler(context, std::move(ctx), std::move(respond));
+    };
+  };
+  router.add({http::verb::post, "/v1/cases", "createCase", "open a case", kCaseActors, true,
+              bind(create_case)});
+  router.add({http::verb::get, "/v1/cases", "listCases", "list and search cases", kCaseReaders,
+              true, bind(list_cases)});
+  router.add({http::verb::get, "/v1/cases/{id}", "getCase", "read a case", kCaseReaders, true,
+              bind(get_case)});
+  router.add({http::verb::patch, "/v1/cases/{id}", "updateCaseFields", "update a case's fields",
+              kCaseActors, true, bind(patch_case)});
+  router.add({http::verb::get, "/v1/cases/{id}/events", "listCaseEvents", "read a case's journal",
+              kCaseReaders, true, bind(list_events)});
+  router.add({http::verb::get, "/v1/cases/{id}/transitions", "listAvailableTransitions",
+              "list the transitions the caller may fire", kCaseReaders, true,
+              bind(list_transitions)});
+  router.add({http::verb::post, "/v1/cases/{id}/transitions", "fireTransition", "fire a transition",
+              kCaseActors, true, bind(fire_transition)});
+  router.add({http::verb::post, "/v1/cases/{id}/assignment", "assignCase",
+              "assign or unassign a case", kPeople, true, simple_command(context, assign_body)});
+  router.add({http::verb::post, "/v1/cases/{id}/escalations", "escalateCase", "escalate a case",
+              kCaseActors, true, simple_command(context, escalate_body)});
+  router.add({http::verb::post, "/v1/cases/{id}/deescalations", "deescalateCase",
+              "de-escalate a case", kPeople, true, simple_command(context, deescalate_body)});
+  router.add({http::verb::post, "/v1/cases/{id}/comments", "addComment", "add an internal comment",
+              kCaseActors, true, simple_command(context, text_body<AddComment>)});
+  router.add({http::verb::post, "/v1/cases/{id}/messages", "addCustomerMessage",
+              "record a message from the customer", kCaseActors, true,
+              simple_command(context, text_body<AddCustomerMessage>)});
+  router.add({http::verb::post, "/v1/cases/{id}/replies", "recordReply",
+              "record a reply sent to the customer", kCaseActors, true,
+              simple_command(context, text_body<RecordReply>)});
+  router.add({http::verb::post, "/v1/cases/{id}/promises", "recordPromise",
+              "record a promise made to the customer", kCaseActors, true,
+              simple_command(context, promise_body)});
+}
+
+}  // namespace redress::api

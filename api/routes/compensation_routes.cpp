@@ -1,0 +1,253 @@
+// Compensation: the policy's suggested remedies, proposals and reading them back, the approval
+// queue, approval decisions and execution reported by other systems.
+//
+// A case's compensations live in its snapshot (CaseSnapshot::compensations); reading one reads
+// the case. A proposal answers 201 with Location: /v1/cases/{id}/compensations/{compensation_id}.
+#include <charconv>
+
+#include "api/routes/case_api.h"
+#include "api/http/json_body.h"
+#include "api/routes/routes.h"
+#include "api/http/token_codec.h"
+#include "engine/case_json.h"
+#include "engine/json_reader.h"
+
+namespace redress::api {
+namespace {
+
+const std::vector<Role> kLadder = {Role::kAgent, Role::kTeamLead, Role::kSupervisor,
+                                   Role::kManager};
+const std::vector<Role> kApprovers = {Role::kTeamLead, Role::kSupervisor, Role::kManager};
+const std::vector<Role> kReaders = {Role::kAgent,   Role::kTeamLead, Role::kSupervisor,
+                                    Role::kManager, Role::kAdmin,    Role::kIntegration};
+
+std::optional<nlohmann::json> body_object(const RequestContext& ctx, const Responder& respond) {
+  auto parsed = parse_json_object(ctx.request);
+  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+    respond.problem(ctx, *problem);
+    return std::nullopt;
+  }
+  return std::get<nlohmann::json>(std::move(parsed));
+}
+
+void suggest_remedies(ServerContext& context, RequestPtr ctx, Responder respond) {
+  auto snapshot = load_case_or_404(context, *ctx, respond);
+  if (!snapshot) return;
+  auto remedies = nlohmann::json::array();
+  for (const auto& r : context.store.engine().suggest_remedies(*snapshot)) {
+    remedies.push_back({{"type", compensation_type_name(r.type)},
+                        {"estimated_cost", money_to_json(r.estimated_cost)},
+                        {"note", r.note},
+                        {"rule_id", r.rule_id}});
+  }
+  respond.json(*ctx, http::status::ok, {{"case_id", snapshot->id}, {"remedies", remedies}});
+}
+
+// The Location of the compensation an accepted proposal recorded: the id is in its
+// "compensation.proposed" journal entry (the proposal writes exactly one).
+std::string proposed_compensation_location(const storage::CommandOutcome& outcome) {
+  for (const auto& e : outcome.events) {
+    if (e.event.type != "compensation.proposed" || !e.event.data.is_object()) continue;
+    const auto id = e.event.data.find("id");
+    if (id != e.event.data.end() && id->is_string()) {
+      return "/v1/cases/" + outcome.snapshot.id + "/compensations/" + id->get<std::string>();
+    }
+  }
+  return "";
+}
+
+void propose(ServerContext& context, RequestPtr ctx, Responder respond) {
+  std::optional<std::int64_t> expected;
+  if (!take_if_match(*ctx, respond, false, expected)) return;
+  auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader in(*body, "", {"type", "value", "note"});
+  ProposeCompensation proposal;
+  proposal.type = in.string("type", true, 64).value_or("");
+  proposal.value = in.money("value", true).value_or(Money{});
+  proposal.note = in.string("note", false, 8000).value_or("");
+  if (!in.ok()) return respond.problem(*ctx, in.problem());
+  run_case_command(context, ctx, respond,
+                   {ctx->param("id"), std::move(proposal), expected, http::status::created,
+                    proposed_compensation_location});
+}
+
+void list_compensations(ServerContext& context, RequestPtr ctx, Responder respond) {
+  QueryReader query(*ctx);
+  query.allow_only({});
+  if (!query.ok()) return respond.problem(*ctx, query.problem());
+  auto snapshot = load_case_or_404(context, *ctx, respond);
+  if (!snapshot) return;
+  respond.json(*ctx, http::status::ok,
+               {{"case_id", snapshot->id}, {"compensations", snapshot->compensations}});
+}
+
+void get_compensation(ServerContext& context, RequestPtr ctx, Responder respond) {
+  QueryReader query(*ctx);
+  query.allow_only({});
+  if (!query.ok()) return respond.problem(*ctx, query.problem());
+  auto snapshot = load_case_or_404(context, *ctx, respond);
+  if (!snapshot) return;
+  const auto id = ctx->param("compensation_id");
+  const auto* record = snapshot->compensation(id);
+  if (!record) {
+    std::vector<std::string> known;
+    for (const auto& c : snapshot->compensations) known.push_back(c.id);
+    const auto ids = join(known);
+    return respond.problem(*ctx,
+                           ApiProblem{"NOT_FOUND",
+                                      "case " + snapshot->id + " has no compensation '" + id +
+                                          "'; its compensations: " + (ids.empty() ? "(none)" : ids),
+                                      {},
+                                      {},
+                                      {}});
+  }
+  // The record exactly as the case's "compensations" array holds it.
+  respond.json(*ctx, http::status::ok, nlohmann::json(*record));
+}
+
+void decide(ServerContext& context, RequestPtr ctx, Responder respond) {
+  // A supervisor deciding on what they saw: If-Match refuses the decision if the case moved.
+  std::optional<std::int64_t> expected;
+  if (!take_if_match(*ctx, respond, false, expected)) return;
+  auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader in(*body, "", {"decision", "reason"});
+  DecideApproval decision;
+  decision.approval_id = ctx->param("approval_id");
+  const auto verdict = in.string("decision", true, 16).value_or("");
+  if (!verdict.empty() && verdict != "approve" && verdict != "reject") {
+    in.add("/decision", "must be \"approve\" or \"reject\"");
+  }
+  decision.approve = verdict == "approve";
+  decision.reason = in.string("reason", false, 8000).value_or("");
+  if (!in.ok()) return respond.problem(*ctx, in.problem());
+  run_case_command(context, ctx, respond,
+                   {ctx->param("id"), std::move(decision), expected, http::status::ok, nullptr});
+}
+
+void executed(ServerContext& context, RequestPtr ctx, Responder respond) {
+  std::optional<std::int64_t> expected;
+  if (!take_if_match(*ctx, respond, false, expected)) return;
+  auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader in(*body, "", {"reference"});
+  MarkCompensationExecuted done;
+  done.compensation_id = ctx->param("compensation_id");
+  done.reference = in.string("reference", true, 256).value_or("");
+  if (!in.ok()) return respond.problem(*ctx, in.problem());
+  run_case_command(context, ctx, respond,
+                   {ctx->param("id"), std::move(done), expected, http::status::ok, nullptr});
+}
+
+// Page tokens are opaque to clients: base64url of "<requested_at ms>\x1f<case id>\x1f<approval
+// id>" (ids are printable, so the unit separator cannot occur in them).
+constexpr char kCursorSeparator = '\x1f';
+
+std::string encode_approval_cursor(const storage::PendingApproval& last) {
+  const auto text = std::to_string(storage::to_millis(last.requested_at)) + kCursorSeparator +
+                    last.case_id + kCursorSeparator + last.approval_id;
+  return base64url(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+}
+
+std::optional<storage::ApprovalCursor> decode_approval_cursor(const std::string& token) {
+  const auto text = base64url_decode(token);
+  if (!text) return std::nullopt;
+  const auto first = text->find(kCursorSeparator);
+  const auto second = first == std::string::npos ? first : text->find(kCursorSeparator, first + 1);
+  if (first == std::string::npos || second == std::string::npos || first == 0) return std::nullopt;
+  std::int64_t millis = 0;
+  const auto* begin = text->data();
+  const auto [ptr, ec] = std::from_chars(begin, begin + first, millis);
+  if (ec != std::errc() || ptr != begin + first) return std::nullopt;
+  storage::ApprovalCursor cursor{storage::from_millis(millis),
+                                 text->substr(first + 1, second - first - 1),
+                                 text->substr(second + 1)};
+  if (cursor.case_id.empty() || cursor.approval_id.empty()) return std::nullopt;
+  return cursor;
+}
+
+void approval_queue(ServerContext& context, RequestPtr ctx, Responder respond) {
+  QueryReader q(*ctx);
+  q.allow_only({"role", "page_size", "page_token"});
+  const auto requested = q.string("role", 32);
+  const auto limit = static_cast<size_t>(q.integer("page_size", 1, 1000).value_or(100));
+  std::optional<storage::ApprovalCursor> after;
+  if (const auto token = q.string("page_token", 1024)) {
+    after = decode_approval_cursor(*token);
+    if (!after) q.add("page_token", "is not a page token of this listing");
+  }
+  if (!q.ok()) return respond.problem(*ctx, q.problem());
+  // Each role has its own queue; someone higher on the ladder may look at a lower queue.
+  Role role = ctx->actor().role;
+  if (requested) {
+    auto parsed = parse_role(*requested);
+    const auto mine = ladder_rank(ctx->actor().role);
+    const auto theirs = parsed ? ladder_rank(*parsed) : std::nullopt;
+    if (!theirs || !mine || *theirs > *mine) {
+      return respond.problem(
+          *ctx, ApiProblem{"FORBIDDEN",
+                           "you may look at the approval queue of your own role or a role below "
+                           "it on the ladder (agent, team_lead, supervisor, manager)",
+                           {{"/query/role", "not a queue you may read"}},
+                           {},
+                           {}});
+    }
+    role = *parsed;
+  }
+  // One more than the page tells whether another page exists.
+  auto pending = context.store.pending_approvals(role_name(role), limit + 1, after);
+  if (!pending.ok()) return respond.problem(*ctx, from_error(pending.error()));
+  auto& rows = pending.value();
+  nlohmann::json next = nullptr;
+  if (rows.size() > limit) {
+    rows.resize(limit);
+    next = encode_approval_cursor(rows.back());
+  }
+  auto out = nlohmann::json::array();
+  for (const auto& a : rows) {
+    out.push_back({{"case_id", a.case_id},
+                   {"approval_id", a.approval_id},
+                   {"kind", a.kind},
+                   {"subject", a.subject},
+                   {"required_role", a.required_role},
+                   {"requested_by", a.requested_by},
+                   {"team", a.team.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.team)},
+                   {"requested_at", format_rfc3339(a.requested_at)},
+                   {"self_proposed", a.requested_by == ctx->actor().id}});
+  }
+  respond.json(*ctx, http::status::ok,
+               {{"role", role_name(role)}, {"approvals", out}, {"next_page_token", next}});
+}
+
+}  // namespace
+
+void add_compensation_routes(Router& router, ServerContext& context) {
+  auto bind = [&context](void (*handler)(ServerContext&, RequestPtr, Responder)) -> Handler {
+    return [&context, handler](RequestPtr ctx, Responder respond) {
+      handler(context, std::move(ctx), std::move(respond));
+    };
+  };
+  router.add({http::verb::get, "/v1/cases/{id}/remedies", "suggestRemedies",
+              "read the compensation policy's suggested remedies", kReaders, true,
+              bind(suggest_remedies)});
+  router.add({http::verb::post, "/v1/cases/{id}/compensations", "proposeCompensation",
+              "propose compensation", kLadder, true, bind(propose)});
+  router.add({http::verb::get, "/v1/cases/{id}/compensations", "listCompensations",
+              "read a case's compensations", kReaders, true, bind(list_compensations)});
+  router.add({http::verb::get, "/v1/cases/{id}/compensations/{compensation_id}", "getCompensation",
+              "read one compensation of a case", kReaders, true, bind(get_compensation)});
+  router.add({http::verb::post, "/v1/cases/{id}/approvals/{approval_id}", "decideApproval",
+              "approve or reject", kApprovers, true, bind(decide)});
+  router.add({http::verb::post,
+              "/v1/cases/{id}/compensations/{compensation_id}/execution",
+              "markCompensationExecuted",
+              "report a compensation as executed",
+              {Role::kIntegration},
+              true,
+              bind(executed)});
+  router.add({http::verb::get, "/v1/approvals", "listApprovals", "read the approval queue",
+              kApprovers, true, bind(approval_queue)});
+}
+
+}  // namespace redress::api

@@ -1,0 +1,30 @@
+// Route groups: each adds its endpoints to the router. One file per group.
+#pragma once
+
+#include "api/http/router.h"
+#include "api/routes/server_context.h"
+
+namespace redress::api {
+
+// /healthz, /readyz, /metrics, /v1/openapi.json.
+void add_system_routes(Router& router, ServerContext& context);
+
+// /v1/cases and everything under it.
+void add_case_routes(Router& router, ServerContext& context);
+
+// /v1/users, /v1/teams, /v1/tokens (admins).
+void add_admin_routes(Router& router, ServerContext& context);
+
+// /v1/workflows, /v1/policies, /v1/workflows/validate.
+void add_workflow_routes(Router& router, ServerContext& context);
+
+// /v1/approvals and compensation endpoints under /v1/cases/{id}/compensations.
+void add_compensation_routes(Router& router, ServerContext& context);
+
+// /v1/webhooks: subscriptions, deliveries, redelivery.
+void add_webhook_routes(Router& router, ServerContext& context);
+
+// Every group above.
+Router build_router(ServerContext& context);
+
+}  // namespace redress::api

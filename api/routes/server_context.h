@@ -1,0 +1,49 @@
+// ServerContext: the long-lived services every route handler may use, owned by ApiServer.
+//
+// Thread-safety: every member is itself thread-safe; the context is shared read-only.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "api/http/metrics.h"
+#include "api/http/request_pipeline.h"
+#include "api/http/server_config.h"
+#include "api/http/token_authenticator.h"
+#include "engine/time.h"
+#include "storage/case_store.h"
+#include "storage/directory_store.h"
+#include "storage/idempotency_store.h"
+#include "storage/webhook_store.h"
+
+namespace redress::api {
+
+struct ServerContext {
+  const ServerConfig& config;
+  storage::CaseStore& store;
+  storage::DirectoryStore& directory;
+  storage::IdempotencyStore& idempotency;
+  storage::WebhookStore& webhooks;
+  TokenAuthenticator& auth;
+  Metrics& metrics;
+  const Clock& clock;
+  // Called after writes that may have produced outbox rows or journal entries: wakes the
+  // webhook sender and the live-update fan-out without waiting for their next poll.
+  std::function<void()> on_committed = [] {};
+  // Called after a token was revoked (token id) or a user's role, team or activity changed
+  // (user id): open live-update streams opened with them are closed (StreamHub).
+  std::function<void(const std::string& token_id, const std::string& user_id)>
+      on_credentials_changed = [](const std::string&, const std::string&) {};
+  // Runs `work` on an I/O thread. Storage callbacks arrive on the single writer thread, whose
+  // time bounds the write rate of the whole server: they hand rendering and answering over.
+  std::function<void(std::function<void()> work)> run_on_io = [](std::function<void()> work) {
+    work();
+  };
+};
+
+// The part of the context the request pipeline uses.
+inline PipelineServices pipeline_services(ServerContext& context) {
+  return {context.config, context.auth, context.metrics, context.clock};
+}
+
+}  // namespace redress::api

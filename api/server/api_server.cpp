@@ -1,0 +1,395 @@
+#include "api/server/api_server.h"
+
+#include <filesystem>
+#include <fstream>
+#include <utility>
+
+#include "api/delivery/stream_hub.h"
+#include "api/delivery/webhook_sender.h"
+#include "api/routes/routes.h"
+#include "api/server/admin_bootstrap.h"
+#include "api/transport/listener.h"
+#include "storage/schema.h"
+#include "storage/webhook_store.h"
+
+namespace redress::api {
+
+namespace net = boost::asio;
+
+namespace {
+
+Result<std::vector<DefinitionSource>> read_definition_files(const std::string& directory) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(directory, ec)) {
+    return Error{"INVALID_CONFIG", "the workflows directory " + directory + " does not exist", ""};
+  }
+  std::vector<std::string> paths;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
+    if (entry.path().extension() == ".json") paths.push_back(entry.path().string());
+  }
+  std::sort(paths.begin(), paths.end());
+  std::vector<DefinitionSource> sources;
+  for (const auto& path : paths) {
+    std::ifstream in(path, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) return Error{"INVALID_CONFIG", "cannot read " + path, ""};
+    sources.push_back({path, std::move(text)});
+  }
+  return sources;
+}
+
+std::string describe_problems(const Problems& problems) {
+  std::string out;
+  for (const auto& p : problems) {
+    if (p.severity != Severity::kError) continue;
+    out += "\n  " + p.file + " " + p.pointer + ": " + p.code + ": " + p.message;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const WorkflowCatalog>> load_catalog_with_stored_versions(
+    const std::string& workflows_dir, const storage::StoreOptions& store_options) {
+  auto sources = read_definition_files(workflows_dir);
+  if (!sources.ok()) return sources.error();
+  auto files = WorkflowCatalog::load(sources.value());
+  if (!files.catalog) {
+    return Error{"INVALID_DEFINITION",
+                 "the workflow definitions in " + workflows_dir +
+                     " have errors:" + describe_problems(files.problems),
+                 ""};
+  }
+  // Workflow versions cases were started on live in the database too: add those whose files
+  // are gone, so every pinned case keeps its rules.
+  auto db = storage::open_writer_connection(store_options);
+  if (!db.ok()) return db.error();
+  std::vector<DefinitionSource> stored;
+  try {
+    storage::Statement s(
+        *db.value(),
+        "SELECT workflow_id, version, definition FROM workflow_definitions ORDER BY 1, 2");
+    while (s.step()) {
+      const auto id = s.column_text(0);
+      const int version = static_cast<int>(s.column_int(1));
+      if (files.catalog->find(id, version)) continue;
+      stored.push_back({"database:" + id + "@" + std::to_string(version), s.column_text(2)});
+    }
+  } catch (const storage::SqliteError& e) {
+    return storage::to_error(e);
+  }
+  if (stored.empty()) return files.catalog;
+  auto all = sources.value();
+  all.insert(all.end(), stored.begin(), stored.end());
+  auto merged = WorkflowCatalog::load(all);
+  if (!merged.catalog) {
+    return Error{"INVALID_DEFINITION",
+                 "the stored workflow versions no longer load with the current policies:" +
+                     describe_problems(merged.problems),
+                 ""};
+  }
+  return merged.catalog;
+}
+
+ApiServer::ApiServer(const ServerConfig& config, const Clock& clock)
+    : config_(config), clock_(clock), ioc_(config.threads) {}
+
+Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config, const Clock& clock,
+                                                     std::ostream& out) {
+  std::unique_ptr<ApiServer> server(new ApiServer(config, clock));
+  storage::StoreOptions options;
+  options.path = config.db_path;
+  options.synchronous =
+      config.synchronous_full ? storage::Synchronous::kFull : storage::Synchronous::kNormal;
+  if (auto parent = std::filesystem::path(config.db_path).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return Error{"INVALID_CONFIG",
+                   "cannot create the database directory " + parent.string() + ": " + ec.message(),
+                   ""};
+    }
+  }
+  auto catalog = load_catalog_with_stored_versions(config.workflows_dir, options);
+  if (!catalog.ok()) return catalog.error();
+  auto engine = std::make_shared<const Engine>(catalog.value());
+  auto store = storage::CaseStore::open(options, engine);
+  if (!store.ok()) return store.error();
+  server->store_ = std::move(store).value();
+  if (auto recorded = server->store_->record_workflow_definitions(*catalog.value(), clock.now());
+      !recorded.ok()) {
+    return recorded.error();
+  }
+  server->directory_ = std::make_unique<storage::DirectoryStore>(*server->store_);
+  server->idempotency_ = std::make_unique<storage::IdempotencyStore>(*server->store_);
+  server->webhooks_ = std::make_unique<storage::WebhookStore>(*server->store_);
+  server->auth_ = std::make_unique<TokenAuthenticator>(*server->directory_);
+  server->context_ = std::unique_ptr<ServerContext>(new ServerContext{
+      server->config_, *server->store_, *server->directory_, *server->idempotency_,
+      *server->webhooks_, *server->auth_, server->metrics_, clock});
+
+  WebhookSenderOptions webhook_options;
+  webhook_options.ca_file = config.webhook_ca_file;
+  webhook_options.max_in_flight = config.webhook_concurrency;
+  if (auto checked = WebhookSender::check_options(webhook_options); !checked.ok()) {
+    return checked.error();
+  }
+  server->sender_ = std::make_unique<WebhookSender>(
+      server->ioc_, *server->webhooks_, webhook_options, [&clock] { return clock.now(); });
+  auto* raw = server.get();
+  server->hub_ = std::make_unique<StreamHub>(
+      server->ioc_, *server->store_,
+      [raw](const Request& request, Instant now) {
+        return raw->service_->authenticate(request, now);
+      },
+      clock, config.stream_queue_limit);
+  // Whatever committed may have written journal entries and outbox rows: wake both tails.
+  server->context_->on_committed = [raw] {
+    raw->hub_->poke();
+    raw->sender_->poke();
+  };
+  server->context_->run_on_io = [raw](std::function<void()> work) {
+    if (!raw->io_running_) return work();
+    boost::asio::post(raw->ioc_, std::move(work));
+  };
+  server->context_->on_credentials_changed = [raw](const std::string& token_id,
+                                                   const std::string& user_id) {
+    raw->hub_->close_for_credentials(token_id, user_id);
+  };
+  server->service_ = std::make_unique<RequestPipeline>(pipeline_services(*server->context_),
+                                                       build_router(*server->context_));
+
+  auto head = server->store_->read<std::int64_t>([](storage::ReadContext& read) {
+    auto s = read.statement("SELECT coalesce(max(seq), 0) FROM case_events");
+    s->step();
+    return s->column_int(0);
+  });
+  if (!head.ok()) return head.error();
+  server->counted_seq_ = head.value();
+  server->register_gauges();
+
+  auto admin = ensure_admin_token(*server->directory_, clock.now());
+  if (!admin.ok()) return admin.error();
+  if (admin.value()) {
+    out << "redress: first start: created the admin token (shown once, keep it safe):\n"
+        << "  " << *admin.value() << "\n";
+  }
+  return server;
+}
+
+ApiServer::~ApiServer() {
+  stop();
+}
+
+Status ApiServer::start() {
+  // Timers that fell due while the server was down fire first, in due order.
+  fire_due_timers_now();
+  listener_ = std::make_shared<Listener>(
+      ioc_, *service_, config_,
+      [this](boost::beast::tcp_stream stream, Request request) {
+        hub_->accept(std::move(stream), std::move(request));
+      },
+      // Upgraded connections leave the listener's sessions but still hold a descriptor each.
+      [this] { return hub_->connection_count(); });
+  if (auto listening = listener_->listen(config_.host, config_.port); !listening.ok()) {
+    return listening;
+  }
+  listener_->start();
+  work_.emplace(ioc_.get_executor());
+  for (int i = 0; i < config_.threads; ++i) {
+    io_threads_.emplace_back([this] { ioc_.run(); });
+  }
+  io_running_ = true;
+  background_ = std::thread([this] { background_loop(); });
+  sender_->start();
+  return Status::Ok();
+}
+
+std::uint16_t ApiServer::port() const {
+  return listener_ ? listener_->port() : 0;
+}
+
+size_t ApiServer::fire_due_timers_now() {
+  std::lock_guard lock(timers_mutex_);
+  auto fired = store_->fire_due_timers(clock_.now());
+  if (!fired.ok()) {
+    write_access_log({{"ts", format_rfc3339(clock_.now())},
+                      {"level", "error"},
+                      {"msg", "timer loop"},
+                      {"error", fired.error().message}});
+    return 0;
+  }
+  if (fired.value() > 0) context_->on_committed();
+  return fired.value();
+}
+
+void ApiServer::register_gauges() {
+  metrics_.describe_counter("redress_sla_warnings_total", "SLA clocks that reached their warning.");
+  metrics_.describe_counter("redress_sla_breaches_total", "SLA clocks that breached.");
+  metrics_.describe_counter("redress_escalations_total", "Cases escalated, by level reached.");
+  auto* store = store_.get();
+  const auto grouped = [store](const char* sql, const char* label) {
+    return [store, sql, label]() {
+      std::vector<Metrics::Sample> samples;
+      auto rows = store->read<std::vector<Metrics::Sample>>([sql, label](storage::ReadContext& r) {
+        std::vector<Metrics::Sample> out;
+        auto s = r.statement(sql);
+        while (s->step()) {
+          out.push_back({{{label, s->column_text(0)}}, static_cast<double>(s->column_int(1))});
+        }
+        return out;
+      });
+      if (rows.ok()) samples = std::move(rows).value();
+      return samples;
+    };
+  };
+  metrics_.register_gauge(
+      "redress_open_cases", "Open cases by state.",
+      grouped("SELECT state, count(*) FROM cases WHERE closed_at IS NULL GROUP BY state", "state"));
+  metrics_.register_gauge("redress_pending_approvals", "Approvals waiting, by required role.",
+                          grouped("SELECT required_role, count(*) FROM approvals "
+                                  "WHERE status = 'pending' GROUP BY required_role",
+                                  "required_role"));
+  metrics_.register_gauge("redress_webhook_queue_depth",
+                          "Webhook deliveries pending (due or waiting to retry).", [this] {
+                            auto depth = sender_->queue_depth();
+                            return std::vector<Metrics::Sample>{
+                                {{}, depth.ok() ? static_cast<double>(depth.value()) : -1}};
+                          });
+  metrics_.register_gauge("redress_webhook_attempts", "Webhook delivery attempts by outcome.",
+                          [this] {
+                            const auto c = sender_->counters();
+                            return std::vector<Metrics::Sample>{
+                                {{{"outcome", "succeeded"}}, static_cast<double>(c.succeeded)},
+                                {{{"outcome", "failed"}}, static_cast<double>(c.failed)},
+                                {{{"outcome", "dead"}}, static_cast<double>(c.dead)},
+                                {{{"outcome", "gone"}}, static_cast<double>(c.gone)}};
+                          });
+  metrics_.register_gauge("redress_websocket_connections", "Open WebSocket connections.", [this] {
+    return std::vector<Metrics::Sample>{{{}, static_cast<double>(hub_->connection_count())}};
+  });
+}
+
+void ApiServer::count_journal() {
+  while (true) {
+    auto batch = store_->journal_after(counted_seq_, 1000);
+    if (!batch.ok() || batch.value().empty()) return;
+    for (const auto& e : batch.value()) {
+      counted_seq_ = e.seq;
+      const auto& type = e.event.type;
+      if (type == "sla.warning" || type == "sla.breached") {
+        const auto clock =
+            e.event.data.contains("clock") ? e.event.data.at("clock") : nlohmann::json();
+        const std::string name = clock.is_object() ? clock.value("name", "") : "";
+        metrics_.increment(
+            type == "sla.warning" ? "redress_sla_warnings_total" : "redress_sla_breaches_total",
+            {{"clock", name}});
+      } else if (type == "case.escalated") {
+        metrics_.increment("redress_escalations_total",
+                           {{"to_level", e.event.data.value("to_level", "")}});
+      }
+    }
+    if (batch.value().size() < 1000) return;
+  }
+}
+
+void ApiServer::housekeeping() {
+  auto used = auth_->take_last_used();
+  if (!used.empty()) directory_->touch_tokens(std::move(used), [](Result<size_t>) {});
+  idempotency_->purge_expired(clock_.now(), 1000, [](Result<size_t>) {});
+  webhooks_->purge_settled(clock_.now() - config_.webhook_retention, 1000,
+                           [](Result<storage::PurgeResult>) {});
+}
+
+void ApiServer::background_loop() {
+  // Scheduled on the server's clock, like the timers, so that tests can advance past it; a
+  // clock set back by more than the interval runs it at once instead of waiting to catch up.
+  constexpr auto kHousekeepingInterval = std::chrono::seconds(30);
+  auto next_housekeeping = clock_.now();
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    fire_due_timers_now();
+    count_journal();
+    const auto now = clock_.now();
+    if (now >= next_housekeeping || now + kHousekeepingInterval < next_housekeeping) {
+      housekeeping();
+      next_housekeeping = now + kHousekeepingInterval;
+    }
+    lock.lock();
+    wake_.wait_for(lock, config_.timer_interval,
+                   [this] { return stopping_ || std::exchange(background_wanted_, false); });
+  }
+}
+
+void ApiServer::wake_background() {
+  {
+    std::lock_guard lock(mutex_);
+    background_wanted_ = true;
+  }
+  wake_.notify_all();
+}
+
+void ApiServer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      return;
+    }
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  // WebSocket clients get their 1001 close (with the resume point) while the I/O threads run.
+  if (hub_ && !io_threads_.empty()) hub_->stop();
+  if (listener_) {
+    listener_->stop();
+    // In-flight requests finish and WebSocket closes complete (both bounded by the grace
+    // period); idle connections close at once.
+    const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_grace;
+    const auto connections = [this] {
+      return listener_->session_count() + (hub_ ? hub_->connection_count() : 0);
+    };
+    while (connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  if (background_.joinable()) background_.join();
+  if (hub_) hub_->stop();
+  if (sender_ && !io_threads_.empty()) {
+    // In-flight deliveries finish (each bounded by its timeout) and are recorded.
+    // Shared: after a timeout here, the callback may still run on an I/O thread.
+    auto stopped = std::make_shared<std::promise<void>>();
+    auto done = stopped->get_future();
+    sender_->stop([stopped] { stopped->set_value(); });
+    done.wait_for(std::chrono::seconds(20));
+  }
+  work_.reset();
+  io_running_ = false;
+  ioc_.stop();
+  for (auto& t : io_threads_) {
+    if (t.joinable()) t.join();
+  }
+  io_threads_.clear();
+  // The last flush of last-used times, then the writer drains and the database closes.
+  if (auth_ && directory_) {
+    auto used = auth_->take_last_used();
+    if (!used.empty()) directory_->touch_tokens(std::move(used), [](Result<size_t>) {});
+  }
+  // Writes still queued are answered while everything their callbacks reach (the RequestPipeline,
+  // the other stores) is alive; with the I/O threads gone, those callbacks run inline.
+  if (store_) store_->wait_until_idle();
+  service_.reset();
+  store_.reset();
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+  }
+  wake_.notify_all();
+}
+
+void ApiServer::wait() {
+  std::unique_lock lock(mutex_);
+  wake_.wait(lock, [this] { return stopped_; });
+}
+
+}  // namespace redress::api
