@@ -8,6 +8,16 @@
 
 namespace redress::cli {
 
+// One line of usage per subcommand: printed by `redress CMD --help` and after a usage error.
+inline constexpr const char* kServeUsage = "redress serve [options]";
+inline constexpr const char* kInitUsage =
+    "redress init [--db PATH] [--workflows DIR] [--new-admin-token]";
+inline constexpr const char* kValidateUsage = "redress validate [--json] FILE...";
+inline constexpr const char* kDemoUsage = "redress demo [--workflows DIR] [--db PATH]";
+inline constexpr const char* kMigrateUsage = "redress migrate [--db PATH] [--dry-run]";
+inline constexpr const char* kVerifyUsage = "redress verify [--db PATH]";
+inline constexpr const char* kBackupUsage = "redress backup [--db PATH] FILE";
+
 // redress validate [--json] FILE...  — exit 0 when valid, 1 when any error, 2 on usage errors.
 int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 

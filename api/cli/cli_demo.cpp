@@ -98,8 +98,7 @@ int run_demo(const std::vector<std::string>& args, std::ostream& out, std::ostre
     } else if (args[i] == "--db" && i + 1 < args.size()) {
       db = args[++i];
     } else {
-      err << "redress demo: unknown argument '" << args[i]
-          << "'\nusage: redress demo [--workflows DIR] [--db PATH]\n";
+      err << "redress demo: unknown argument '" << args[i] << "'\nusage: " << kDemoUsage << "\n";
       return 2;
     }
   }

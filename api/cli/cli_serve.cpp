@@ -4,9 +4,9 @@
 
 #include <iostream>
 
+#include "api/cli/cli.h"
 #include "api/server/admin_bootstrap.h"
 #include "api/server/api_server.h"
-#include "api/cli/cli.h"
 #include "storage/directory_store.h"
 
 namespace redress::cli {
@@ -68,7 +68,7 @@ int run_init(const std::vector<std::string>& args, std::ostream& out, std::ostre
     } else if (args[i] == "--new-admin-token") {
       new_token = true;
     } else {
-      err << "usage: redress init [--db PATH] [--workflows DIR] [--new-admin-token]\n";
+      err << "usage: " << kInitUsage << "\n";
       return 2;
     }
   }

@@ -56,9 +56,8 @@ bool parse_db_args(const std::vector<std::string>& args, const char* usage, bool
 }  // namespace
 
 int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  constexpr const char* kUsage = "redress migrate [--db PATH] [--dry-run]";
   DbArgs a;
-  if (!parse_db_args(args, kUsage, true, 0, a, err)) return 2;
+  if (!parse_db_args(args, kMigrateUsage, true, 0, a, err)) return 2;
   if (a.dry_run) {
     int version = 0;
     if (std::filesystem::exists(a.db)) {
@@ -102,9 +101,8 @@ int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::os
 }
 
 int run_verify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  constexpr const char* kUsage = "redress verify [--db PATH]";
   DbArgs a;
-  if (!parse_db_args(args, kUsage, false, 0, a, err)) return 2;
+  if (!parse_db_args(args, kVerifyUsage, false, 0, a, err)) return 2;
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   std::int64_t last_decile = -1;
   auto progress = [&](std::int64_t done, std::int64_t total) {
@@ -139,9 +137,8 @@ int run_verify(const std::vector<std::string>& args, std::ostream& out, std::ost
 }
 
 int run_backup(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  constexpr const char* kUsage = "redress backup [--db PATH] FILE";
   DbArgs a;
-  if (!parse_db_args(args, kUsage, false, 1, a, err)) return 2;
+  if (!parse_db_args(args, kBackupUsage, false, 1, a, err)) return 2;
   auto report = storage::backup_database(a.db, a.positional.front());
   if (!report.ok()) {
     err << "redress backup: " << report.error().code << ": " << report.error().message << "\n";

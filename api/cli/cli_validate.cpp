@@ -36,15 +36,14 @@ int run_validate(const std::vector<std::string>& args, std::ostream& out, std::o
     if (a == "--json") {
       as_json = true;
     } else if (!a.empty() && a[0] == '-') {
-      err << "redress validate: unknown option '" << a
-          << "'\nusage: redress validate [--json] FILE...\n";
+      err << "redress validate: unknown option '" << a << "'\nusage: " << kValidateUsage << "\n";
       return 2;
     } else {
       files.push_back(a);
     }
   }
   if (files.empty()) {
-    err << "redress validate: no files given\nusage: redress validate [--json] FILE...\n";
+    err << "redress validate: no files given\nusage: " << kValidateUsage << "\n";
     return 2;
   }
   // Workflows refer to shared policies by id. When a kind of policy is not among the files

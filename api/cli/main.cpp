@@ -1,55 +1,91 @@
 // redress: command-line entry point.
+#include <algorithm>
+#include <array>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/cli/cli.h"
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: redress <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  serve [options]             run the HTTP/WebSocket server (redress serve --help)\n"
-    "  init [--db PATH] [--workflows DIR] [--new-admin-token]\n"
-    "                              create the database and print the first admin token\n"
-    "  validate [--json] FILE...   check workflow and policy definitions; exit 1 on any error\n"
-    "  demo [--workflows DIR] [--db PATH]\n"
-    "                              walk a demo complaint through all five stages (fake clock),\n"
-    "                              stored in PATH (default data/demo.db), then verify it\n"
-    "  migrate [--db PATH] [--dry-run]\n"
-    "                              create the database or bring it to this build's schema\n"
-    "  verify [--db PATH]          replay every case's journal against its snapshot and run\n"
-    "                              the integrity check; exit 1 on any mismatch\n"
-    "  backup [--db PATH] FILE     consistent copy of a live database\n"
-    "\n"
-    "The database defaults to data/redress.db.\n"
-    "  help                        show this text\n";
+using SubcommandRunner = int (*)(const std::vector<std::string>&, std::ostream&, std::ostream&);
+
+// Every subcommand, in the order `redress help` lists them. `CMD --help` prints `usage` and
+// `summary` and exits 0, except where `own_help` says the command answers --help itself
+// (serve's help lists every server option).
+struct Subcommand {
+  std::string_view name;
+  const char* usage;
+  const char* summary;
+  SubcommandRunner run;
+  bool own_help = false;
+};
+
+const std::array<Subcommand, 7> kSubcommands = {{
+    {"serve", redress::cli::kServeUsage,
+     "run the HTTP/WebSocket server (redress serve --help lists its options)",
+     redress::cli::run_serve, true},
+    {"init", redress::cli::kInitUsage, "create the database and print the first admin token",
+     redress::cli::run_init},
+    {"validate", redress::cli::kValidateUsage,
+     "check workflow and policy definitions; exit 1 on any error", redress::cli::run_validate},
+    {"demo", redress::cli::kDemoUsage,
+     "walk a demo complaint through all five stages (fake clock), stored in PATH (default "
+     "data/demo.db), then verify it",
+     redress::cli::run_demo},
+    {"migrate", redress::cli::kMigrateUsage,
+     "create the database or bring it to this build's schema", redress::cli::run_migrate},
+    {"verify", redress::cli::kVerifyUsage,
+     "replay every case's journal against its snapshot and run the integrity check; exit 1 on "
+     "any mismatch",
+     redress::cli::run_verify},
+    {"backup", redress::cli::kBackupUsage, "consistent copy of a live database",
+     redress::cli::run_backup},
+}};
+
+void print_usage(std::ostream& out) {
+  out << "usage: redress <command> [options]\n\ncommands:\n";
+  for (const auto& command : kSubcommands) {
+    out << "  " << command.name << "\n      " << command.usage << "\n      " << command.summary
+        << "\n";
+  }
+  out << "  help\n      show this text (and `redress <command> --help` a command's usage)\n"
+      << "\nThe database defaults to data/redress.db.\n";
+}
+
+bool asks_for_help(const std::vector<std::string>& args) {
+  return std::any_of(args.begin(), args.end(),
+                     [](const std::string& a) { return a == "--help" || a == "-h"; });
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-    std::cout << kUsage;
+    print_usage(std::cout);
     return args.empty() ? 2 : 0;
   }
-  const std::string command = args[0];
+  const std::string name = args[0];
   args.erase(args.begin());
+  const auto* command = std::find_if(kSubcommands.begin(), kSubcommands.end(),
+                                     [&](const Subcommand& c) { return c.name == name; });
+  if (command == kSubcommands.end()) {
+    std::cerr << "redress: unknown command '" << name << "'\n\n";
+    print_usage(std::cerr);
+    return 2;
+  }
+  if (!command->own_help && asks_for_help(args)) {
+    std::cout << "usage: " << command->usage << "\n\n" << command->summary << "\n";
+    return 0;
+  }
   try {
-    if (command == "serve") return redress::cli::run_serve(args, std::cout, std::cerr);
-    if (command == "init") return redress::cli::run_init(args, std::cout, std::cerr);
-    if (command == "validate") return redress::cli::run_validate(args, std::cout, std::cerr);
-    if (command == "demo") return redress::cli::run_demo(args, std::cout, std::cerr);
-    if (command == "migrate") return redress::cli::run_migrate(args, std::cout, std::cerr);
-    if (command == "verify") return redress::cli::run_verify(args, std::cout, std::cerr);
-    if (command == "backup") return redress::cli::run_backup(args, std::cout, std::cerr);
+    return command->run(args, std::cout, std::cerr);
   } catch (const std::exception& e) {
     // Exceptions mean a broken invariant; report it plainly rather than abort silently.
     std::cerr << "redress: internal error: " << e.what() << "\n";
     return 70;
   }
-  std::cerr << "redress: unknown command '" << command << "'\n\n" << kUsage;
-  return 2;
 }
