@@ -1,6 +1,9 @@
 #include "api/http/metrics.h"
 
+#include <charconv>
+#include <cmath>
 #include <sstream>
+#include <string_view>
 
 namespace redress::api {
 namespace {
@@ -32,14 +35,29 @@ std::string labels_text(const std::map<std::string, std::string>& labels) {
   return out + "}";
 }
 
-std::string number(double v) {
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  return s.str();
-}
-
 }  // namespace
+
+std::string prometheus_number(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  // As Go's strconv.FormatFloat(v, 'g', -1, 64), which the Prometheus clients use: the shortest
+  // digits that read back as the same double, in exponent form when the decimal exponent is
+  // below -4 or at least 6 ("2.5e-05", "1e+06"), else plain ("0.0005", "12345").
+  std::array<char, 48> text{};
+  auto* const end = text.data() + text.size();
+  const auto scientific = std::to_chars(text.data(), end, value, std::chars_format::scientific);
+  const std::string_view digits(text.data(), static_cast<size_t>(scientific.ptr - text.data()));
+  int exponent = 0;
+  const auto e = digits.find('e');
+  if (e != std::string_view::npos) {
+    const auto* first = digits.data() + e + 1;
+    if (*first == '+') ++first;
+    std::from_chars(first, digits.data() + digits.size(), exponent);
+  }
+  if (exponent < -4 || exponent >= 6) return std::string(digits);
+  const auto fixed = std::to_chars(text.data(), end, value, std::chars_format::fixed);
+  return std::string(text.data(), fixed.ptr);
+}
 
 void Metrics::record_request(const std::string& route, const std::string& method, int status,
                              double seconds) {
@@ -91,15 +109,17 @@ std::string Metrics::render() const {
       const auto& [route, method] = key;
       for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
         out << "redress_http_request_duration_seconds_bucket"
-            << labels_text(
-                   {{"route", route}, {"method", method}, {"le", number(kLatencyBuckets[i])}})
+            << labels_text({{"route", route},
+                            {"method", method},
+                            {"le", prometheus_number(kLatencyBuckets[i])}})
             << " " << h.buckets[i] << "\n";
       }
       out << "redress_http_request_duration_seconds_bucket"
           << labels_text({{"route", route}, {"method", method}, {"le", "+Inf"}}) << " " << h.count
           << "\n";
       out << "redress_http_request_duration_seconds_sum"
-          << labels_text({{"route", route}, {"method", method}}) << " " << number(h.sum) << "\n";
+          << labels_text({{"route", route}, {"method", method}}) << " " << prometheus_number(h.sum)
+          << "\n";
       out << "redress_http_request_duration_seconds_count"
           << labels_text({{"route", route}, {"method", method}}) << " " << h.count << "\n";
     }
@@ -109,7 +129,7 @@ std::string Metrics::render() const {
           << (help == counter_help_.end() ? std::string("Counter.") : help->second) << "\n"
           << "# TYPE " << name << " counter\n";
       for (const auto& [labels, value] : series) {
-        out << name << labels_text(labels) << " " << number(value) << "\n";
+        out << name << labels_text(labels) << " " << prometheus_number(value) << "\n";
       }
     }
     gauges = gauges_;
@@ -118,7 +138,7 @@ std::string Metrics::render() const {
   for (const auto& [name, gauge] : gauges) {
     out << "# HELP " << name << " " << gauge.help << "\n# TYPE " << name << " gauge\n";
     for (const auto& sample : gauge.collect()) {
-      out << name << labels_text(sample.labels) << " " << number(sample.value) << "\n";
+      out << name << labels_text(sample.labels) << " " << prometheus_number(sample.value) << "\n";
     }
   }
   return out.str();

@@ -20,6 +20,10 @@
 
 namespace redress::api {
 
+// A sample value or `le` bound as the Prometheus clients print it: the shortest text that reads
+// back as the same double (0.0005, 1, 2.5e-05), "+Inf", "-Inf", "NaN".
+std::string prometheus_number(double value);
+
 class Metrics {
  public:
   void record_request(const std::string& route, const std::string& method, int status,
