@@ -318,7 +318,11 @@ std::function<Result<Subscription>(WriteContext&)> modify(std::string id, Change
 const char* const kDueDeliveriesSql =
     "SELECT d.id, d.subscription_id, s.url, s.secret, s.previous_secret, "
     "s.previous_secret_expires_at, o.webhook_id, o.event_type, o.payload, d.attempts, "
-    "d.round_attempts, d.created_at, d.next_attempt_at "
+    "d.round_attempts, d.created_at, d.next_attempt_at, "
+    // The round's first attempt, by its ordinal: attempts are numbered 1.. per delivery and
+    // the last round_attempts of them belong to this round.
+    "(SELECT a.started_at FROM webhook_attempts AS a WHERE a.delivery_id = d.id "
+    "AND a.attempt = d.attempts - d.round_attempts + 1 AND d.round_attempts > 0) "
     "FROM webhook_deliveries AS d "
     "JOIN webhook_subscriptions AS s ON s.id = d.subscription_id "
     "JOIN outbox AS o ON o.id = d.outbox_id "
@@ -695,6 +699,9 @@ Result<std::vector<DueDelivery>> WebhookStore::due_deliveries(Instant now, size_
       d.round_attempts = static_cast<int>(select->column_int(10));
       d.created_at = from_millis(select->column_int(11));
       d.next_attempt_at = from_millis(select->column_int(12));
+      if (const auto started = select->column_optional_int(13)) {
+        d.round_started_at = from_millis(*started);
+      }
       out.push_back(std::move(d));
     }
     return out;

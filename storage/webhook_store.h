@@ -125,6 +125,9 @@ struct DueDelivery {
   int round_attempts = 0;
   Instant created_at{};
   Instant next_attempt_at{};
+  // When the first attempt of this round started (the retry schedule runs from it); none when
+  // this round has made no attempt yet.
+  std::optional<Instant> round_started_at;
 };
 
 // Rows due_deliveries must not return: deliveries already in flight, and subscriptions that

@@ -422,13 +422,12 @@ class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
         options_(std::move(options)),
         now_(now ? std::move(now) : Now(system_now)),
         tls_(make_tls_context(options_)),
-        random_(options_.seed ? *options_.seed : std::random_device{}()) {
-    if (options_.schedule.empty()) options_.schedule.push_back(milliseconds::zero());
+        random_(options_.seed ? *options_.seed : std::random_device{}()),
+        retry_policy_(options_.retry) {
     options_.max_in_flight = std::max<std::size_t>(options_.max_in_flight, 1);
     options_.max_in_flight_per_subscription =
         std::max<std::size_t>(options_.max_in_flight_per_subscription, 1);
     options_.dispatch_batch = std::max<std::size_t>(options_.dispatch_batch, 1);
-    options_.jitter = std::clamp(options_.jitter, 0.0, 0.99);
     if (options_.poll_interval <= milliseconds::zero()) options_.poll_interval = milliseconds(1000);
   }
 
@@ -624,15 +623,6 @@ class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
     }
   }
 
-  // The delay of the retry schedule after `round_attempts` attempts, with jitter.
-  milliseconds scheduled_delay(int round_attempts) {
-    const auto base = options_.schedule[static_cast<std::size_t>(round_attempts)];
-    if (options_.jitter <= 0.0 || base <= milliseconds::zero()) return base;
-    std::uniform_real_distribution<double> factor(1.0 - options_.jitter, 1.0 + options_.jitter);
-    return milliseconds(static_cast<std::int64_t>(
-        std::llround(static_cast<double>(base.count()) * factor(random_))));
-  }
-
   void on_attempt_done(const storage::DueDelivery& delivery, Instant started_at,
                        AttemptResult result) {
     using storage::AttemptOutcome;
@@ -645,17 +635,14 @@ class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
       outcome = AttemptOutcome::subscription_gone();
     } else {
       const int made = delivery.round_attempts + 1;  // attempts of this round, this one included
-      if (static_cast<std::size_t>(made) >= options_.schedule.size()) {
-        outcome = AttemptOutcome::dead();
-      } else {
-        auto delay = scheduled_delay(made);
-        if (!result.retry_after.empty()) {
-          if (auto asked = parse_retry_after(result.retry_after, finished_at)) {
-            delay = std::max(delay, std::min(*asked, options_.max_retry_after));
-          }
-        }
-        outcome = AttemptOutcome::retry_at(finished_at + delay);
-      }
+      // The round's first attempt: recorded in storage, or this one when it is the first.
+      const Instant first_attempt_at = delivery.round_started_at.value_or(started_at);
+      std::optional<milliseconds> asked;
+      if (!result.retry_after.empty()) asked = parse_retry_after(result.retry_after, finished_at);
+      const auto next = retry_policy_.next_attempt_at(
+          made, first_attempt_at, finished_at,
+          [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(random_); }, asked);
+      outcome = next ? AttemptOutcome::retry_at(*next) : AttemptOutcome::dead();
     }
     storage::AttemptRecord record{started_at, result.status_code, result.latency_ms,
                                   std::move(result.error)};
@@ -714,7 +701,8 @@ class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
   WebhookSenderOptions options_;
   Now now_;
   TlsSetup tls_;
-  std::mt19937_64 random_;
+  std::mt19937_64 random_;  // the retry policy's jitter source; used on the strand only
+  const RetryPolicy retry_policy_;
 
   bool running_ = false;
   bool stopping_ = false;
@@ -748,14 +736,7 @@ Status WebhookSender::check_options(const WebhookSenderOptions& options) {
   const auto invalid = [](const std::string& message) {
     return Error{"INVALID_CONFIG", message, ""};
   };
-  if (options.schedule.empty())
-    return invalid("webhook schedule is empty; give at least one delay");
-  for (const auto& delay : options.schedule) {
-    if (delay < milliseconds::zero()) return invalid("webhook schedule has a negative delay");
-  }
-  if (!(options.jitter >= 0.0 && options.jitter < 1.0)) {
-    return invalid("webhook jitter must be at least 0 and below 1");
-  }
+  if (auto retry = check_retry_schedule(options.retry); !retry.ok()) return retry;
   if (options.request_timeout <= milliseconds::zero()) {
     return invalid("webhook request timeout must be positive");
   }
@@ -766,9 +747,6 @@ Status WebhookSender::check_options(const WebhookSenderOptions& options) {
     return invalid("webhook concurrency limits must be at least 1");
   }
   if (options.dispatch_batch == 0) return invalid("webhook dispatch batch must be at least 1");
-  if (options.max_retry_after < milliseconds::zero()) {
-    return invalid("webhook max Retry-After must not be negative");
-  }
   if (!options.ca_file.empty()) {
     const auto setup = make_tls_context(options);
     if (!setup.error.empty()) return invalid("webhook " + setup.error);

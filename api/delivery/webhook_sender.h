@@ -46,6 +46,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "api/delivery/retry_policy.h"
 #include "engine/result.h"
 #include "engine/time.h"
 #include "storage/webhook_store.h"
@@ -53,17 +54,11 @@
 namespace redress::api {
 
 struct WebhookSenderOptions {
-  // The delay before each attempt of a round: [0] before the first (new deliveries are due at
-  // once: dispatch makes them due when their event happened), [1] after the first failure, and
-  // so on; when the last attempt fails the delivery is dead-lettered. Default (DESIGN.md):
-  // immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h — eight attempts over about 27 h.
-  std::vector<std::chrono::milliseconds> schedule = {
-      std::chrono::seconds(0),  std::chrono::seconds(5), std::chrono::minutes(5),
-      std::chrono::minutes(30), std::chrono::hours(2),   std::chrono::hours(5),
-      std::chrono::hours(10),   std::chrono::hours(10)};
-  // Each delay is multiplied by a uniformly random factor in [1 - jitter, 1 + jitter] (default
-  // ±10%), so endpoints coming back are not hit by every retry at the same instant.
-  double jitter = 0.10;
+  // When a failed delivery is attempted again, and when it is dead-lettered (retry_policy.h;
+  // default, DESIGN.md: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then every 10 h
+  // until at least 72 h have passed since the first attempt, each delay ±10%; Retry-After
+  // honoured up to 24 h).
+  RetrySchedule retry;
   // Seed of the jitter's generator; none (default): seeded from std::random_device.
   std::optional<std::uint64_t> seed;
   // Bounds one whole attempt: DNS, connect, TLS handshake, write and read (default 15 s).
@@ -75,8 +70,6 @@ struct WebhookSenderOptions {
   std::size_t max_in_flight_per_subscription = 4;  // attempts at once, per subscription
   // How often due work is looked for without a poke (default 1 s).
   std::chrono::milliseconds poll_interval = std::chrono::seconds(1);
-  // A Retry-After later than the schedule's delay is honoured up to this (default 24 h).
-  std::chrono::milliseconds max_retry_after = std::chrono::hours(24);
   std::size_t dispatch_batch = 500;  // outbox rows fanned out per write
   std::string user_agent = "Redress-Webhooks/1";
   // A PEM file of CA certificates trusted for https endpoints in addition to the system's

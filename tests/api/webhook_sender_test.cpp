@@ -284,10 +284,10 @@ BOOST_AUTO_TEST_CASE(retry_after_is_read_as_seconds_or_an_http_date) {
 BOOST_AUTO_TEST_CASE(options_are_checked_before_use) {
   BOOST_TEST(WebhookSender::check_options(WebhookSenderOptions{}).ok());
   auto empty = WebhookSenderOptions{};
-  empty.schedule.clear();
+  empty.retry.steps.clear();
   BOOST_TEST(!WebhookSender::check_options(empty).ok());
   auto jitter = WebhookSenderOptions{};
-  jitter.jitter = 1.5;
+  jitter.retry.jitter = 1.5;
   BOOST_TEST(!WebhookSender::check_options(jitter).ok());
   auto limits = WebhookSenderOptions{};
   limits.max_in_flight_per_subscription = 0;
@@ -481,6 +481,39 @@ BOOST_AUTO_TEST_CASE(a_410_disables_the_subscription) {
   BOOST_TEST(receiver.request_count() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(failures_are_retried_for_72_hours_then_dead_lettered) {
+  SenderFixture f;
+  WebhookTestReceiver receiver;
+  receiver.set_default_reply({500, {}, "", false});
+  f.subscribe("crm", receiver.url());
+  f.emit("case.created");
+  auto options = test_options();
+  options.retry.jitter = 0;  // the exact schedule of docs/api.md
+  f.make_sender(options);
+
+  // Each attempt when the delivery says it is due: past the eight published steps (about
+  // 27.6 h) it goes on every 10 h while less than 72 h have passed since the first attempt
+  // (retry_policy_test checks every step), so the 13th attempt, at 77 h 35 min 5 s, is the last.
+  const Instant first = f.clock.now();
+  std::vector<Instant> attempts;
+  for (int i = 0; i < 20; ++i) {
+    BOOST_REQUIRE(f.run_cycle() == 1u);
+    attempts.push_back(f.clock.now());
+    f.wait_for_attempts(attempts.size());
+    const auto delivery = f.only_delivery("crm");
+    if (delivery.status != DeliveryStatus::kPending) break;
+    BOOST_REQUIRE(delivery.next_attempt_at.has_value());
+    f.clock.set(*delivery.next_attempt_at);
+  }
+  BOOST_REQUIRE_EQUAL(attempts.size(), 13u);
+  BOOST_TEST((attempts[8] - first == 37h + 35min + 5s));
+  BOOST_TEST((attempts.back() - first == 77h + 35min + 5s));
+  const auto delivery = f.only_delivery("crm");
+  BOOST_TEST(delivery.status == DeliveryStatus::kDead);
+  BOOST_TEST(delivery.attempts == 13);
+  BOOST_TEST(f.sender->counters().dead == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(an_exhausted_schedule_dead_letters_then_redelivery_succeeds) {
   SenderFixture f;
   WebhookTestReceiver receiver;
@@ -489,12 +522,14 @@ BOOST_AUTO_TEST_CASE(an_exhausted_schedule_dead_letters_then_redelivery_succeeds
   const auto webhook_id = f.emit("case.created");
   f.make_sender();
 
-  const size_t schedule = test_options().schedule.size();
+  // 11 h apart (beyond the longest delay with jitter): the 8th attempt, 77 h after the first,
+  // comes after the 72 h of retries and ends the round.
+  const size_t schedule = 8;
   for (size_t i = 0; i < schedule; ++i) {
     BOOST_TEST_CONTEXT("attempt " << i + 1) {
       BOOST_REQUIRE(f.run_cycle() == 1u);
       f.wait_for_attempts(i + 1);
-      f.clock.advance(11h);  // beyond the longest delay with jitter
+      f.clock.advance(11h);
     }
   }
   auto delivery = f.only_delivery("crm");
