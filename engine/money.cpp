@@ -1,16 +1,13 @@
 #include "engine/money.h"
 
-#include <cstdio>
 #include <limits>
+
+#include "engine/currency.h"
 
 namespace redress {
 
 bool is_currency_code(const std::string& code) {
-  if (code.size() != 3) return false;
-  for (char c : code) {
-    if (c < 'A' || c > 'Z') return false;
-  }
-  return true;
+  return find_currency(code) != nullptr;
 }
 
 Result<Money> money_from_json(const nlohmann::json& j, bool allow_negative) {
@@ -47,9 +44,15 @@ Result<Money> money_from_json(const nlohmann::json& j, bool allow_negative) {
     return Error{"INVALID_FIELD", "money 'amount' must not be negative", "/amount"};
   }
   const auto& currency = j.at("currency");
-  if (!currency.is_string() || !is_currency_code(currency.get<std::string>())) {
+  if (!currency.is_string()) {
     return Error{"INVALID_FIELD",
                  "money 'currency' must be a three-letter ISO 4217 code such as \"CNY\"",
+                 "/currency"};
+  }
+  if (!is_currency_code(currency.get<std::string>())) {
+    return Error{"INVALID_FIELD",
+                 "money 'currency' \"" + currency.get<std::string>().substr(0, 16) +
+                     "\" is not an ISO 4217 currency code (such as \"CNY\", \"USD\", \"JPY\")",
                  "/currency"};
   }
   m.currency = currency.get<std::string>();
@@ -68,15 +71,20 @@ std::optional<Money> checked_add(const Money& a, const Money& b) {
 }
 
 std::string format_money(const Money& m) {
+  const auto* currency = find_currency(m.currency);
+  const int digits = currency ? currency->minor_digits : 2;
   const bool negative = m.amount < 0;
   // Avoid overflow of -INT64_MIN by working in unsigned.
   const std::uint64_t abs =
       negative ? 0 - static_cast<std::uint64_t>(m.amount) : static_cast<std::uint64_t>(m.amount);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s %s%llu.%02llu", m.currency.c_str(), negative ? "-" : "",
-                static_cast<unsigned long long>(abs / 100),
-                static_cast<unsigned long long>(abs % 100));
-  return buf;
+  std::uint64_t scale = 1;
+  for (int i = 0; i < digits; ++i) scale *= 10;
+  std::string text = m.currency + " " + (negative ? "-" : "") + std::to_string(abs / scale);
+  if (digits > 0) {
+    const auto fraction = std::to_string(abs % scale);
+    text += "." + std::string(static_cast<std::size_t>(digits) - fraction.size(), '0') + fraction;
+  }
+  return text;
 }
 
 }  // namespace redress

@@ -16,12 +16,12 @@ namespace redress {
 
 struct Money {
   std::int64_t amount = 0;  // minor units
-  std::string currency;     // three upper-case letters
+  std::string currency;     // an ISO 4217 code of engine/currency.h
 
   bool operator==(const Money&) const = default;
 };
 
-// True for three ASCII upper-case letters.
+// True for a code of the ISO 4217 table (engine/currency.h): "CNY", not "CYN", "XYZ" or "cny".
 bool is_currency_code(const std::string& code);
 
 // Parses {"amount": <integer>, "currency": "XXX"}; rejects floats, negative amounts (unless
@@ -32,7 +32,9 @@ nlohmann::json money_to_json(const Money& m);
 // a + b, or nullopt on currency mismatch or overflow.
 std::optional<Money> checked_add(const Money& a, const Money& b);
 
-// "CNY 12.99" style, for human-readable messages only (never parsed back).
+// "CNY 12.99", "JPY 1299", "KWD 1.299": the amount with its currency's minor-unit digits
+// (engine/currency.h; two for a code not in the table), for human-readable messages only
+// (never parsed back).
 std::string format_money(const Money& m);
 
 }  // namespace redress
