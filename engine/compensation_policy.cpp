@@ -1,5 +1,6 @@
 #include "engine/compensation_policy.h"
 
+#include "engine/case_vocabulary.h"
 #include "engine/policy_parsing.h"
 
 #include <algorithm>
@@ -33,7 +34,6 @@ constexpr std::array<std::pair<CompensationType, const char*>, 13> kTypeNames{{
 
 constexpr std::array<const char*, 5> kFaultParties{"shop", "carrier", "supplier", "customer",
                                                    "unknown"};
-constexpr std::array<const char*, 4> kSeverityNames{"low", "normal", "high", "critical"};
 
 // One basis point is 1/100 of a percent; 100% is 10000 bp.
 constexpr std::int64_t kWholeOrderBp = 10000;
@@ -418,7 +418,7 @@ std::optional<CompensationPolicy::SuggestionRule> CompensationPolicy::parse_sugg
       if (when.contains("severity")) {
         rule.severities = parse_when_list(
             when["severity"], wp + "/severity", "severity", "low, normal, high or critical",
-            [](const std::string& v) { return is_one_of(v, kSeverityNames); }, log);
+            [](const std::string& v) { return is_one_of(v, kSeverities); }, log);
       }
       if (when.contains("segment")) {
         rule.segments = parse_when_list(when["segment"], wp + "/segment", "segment",

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "engine/case_json.h"
+#include "engine/case_vocabulary.h"
 
 namespace redress {
 

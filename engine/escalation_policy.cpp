@@ -1,5 +1,6 @@
 #include "engine/escalation_policy.h"
 
+#include "engine/case_vocabulary.h"
 #include "engine/policy_parsing.h"
 
 #include <algorithm>
@@ -27,8 +28,6 @@ constexpr std::array<std::pair<EscalationTrigger, const char*>, 9> kTriggerNames
 }};
 
 constexpr std::array<const char*, 3> kSlaClocks{"first_response", "stage", "resolution"};
-constexpr std::array<const char*, 4> kSeverityNames{"low", "normal", "high", "critical"};
-constexpr std::array<const char*, 4> kPriorities{"low", "normal", "high", "urgent"};
 
 constexpr std::int64_t kMaxRepeatWindowDays = 3650;
 
@@ -357,7 +356,7 @@ void EscalationPolicy::parse_trigger(const json& trigger, const std::string& poi
     case EscalationTrigger::kSeverityAtCreation:
       check_keys(trigger, pointer, {"type", "severities"}, log);
       rule.values =
-          read_value_list(trigger, pointer, "severities", known(kSeverityNames, "severity"), log);
+          read_value_list(trigger, pointer, "severities", known(kSeverities, "severity"), log);
       break;
     case EscalationTrigger::kCustomerSegment:
       check_keys(trigger, pointer, {"type", "segments"}, log);

@@ -48,6 +48,12 @@ std::optional<int> ladder_rank(Role role) {
   }
 }
 
+std::vector<std::string> ladder_role_names() {
+  std::vector<std::string> names;
+  for (int rank = 0; rank <= kLadderTop; ++rank) names.emplace_back(role_name(*ladder_role(rank)));
+  return names;
+}
+
 std::optional<Role> ladder_role(int rank) {
   switch (rank) {
     case 0:

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace redress {
 
@@ -24,6 +25,10 @@ std::optional<int> ladder_rank(Role role);
 std::optional<Role> ladder_role(int rank);
 
 inline constexpr int kLadderTop = 3;
+
+// The names of the ladder roles, lowest first: the escalation levels a case can be at and the
+// approval queues there are.
+std::vector<std::string> ladder_role_names();
 
 // Someone who acts: a person, another system or Redress itself.
 struct Actor {

@@ -1,13 +1,8 @@
 #include "engine/sla_policy.h"
 
-namespace redress {
+#include "engine/case_vocabulary.h"
 
-bool is_severity(const std::string& s) {
-  for (const char* v : kSeverities) {
-    if (s == v) return true;
-  }
-  return false;
-}
+namespace redress {
 
 std::optional<SlaPolicy> SlaPolicy::parse(const nlohmann::json& definition,
                                           const std::string& pointer, JsonReader& reader) {

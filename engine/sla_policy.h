@@ -37,7 +37,4 @@ struct SlaPolicy {
                                         const std::string& pointer, JsonReader& reader);
 };
 
-inline const char* const kSeverities[] = {"low", "normal", "high", "critical"};
-bool is_severity(const std::string& s);
-
 }  // namespace redress

@@ -4,6 +4,7 @@
 #include <deque>
 #include <set>
 
+#include "engine/case_vocabulary.h"
 #include "engine/sla_policy.h"
 
 namespace redress {

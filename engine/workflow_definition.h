@@ -10,6 +10,7 @@
 // Thread-safety: immutable after loading; shared as shared_ptr<const WorkflowDefinition>.
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,6 +27,8 @@
 namespace redress {
 
 enum class Stage { kConfirm, kAnalyse, kNegotiate, kResolve, kFollowUp, kClosed };
+inline constexpr std::array<Stage, 6> kStages{Stage::kConfirm, Stage::kAnalyse,  Stage::kNegotiate,
+                                              Stage::kResolve, Stage::kFollowUp, Stage::kClosed};
 std::optional<Stage> parse_stage(std::string_view name);
 const char* stage_name(Stage stage);
 

@@ -228,6 +228,18 @@ std::optional<std::string> QueryReader::string(const std::string& name, size_t m
   return *v;
 }
 
+std::optional<std::string> QueryReader::one_of(const std::string& name,
+                                               const std::vector<std::string>& allowed) {
+  const auto* v = single(name);
+  if (!v) return std::nullopt;
+  if (std::find(allowed.begin(), allowed.end(), *v) != allowed.end()) return *v;
+  std::string names;
+  for (const auto& a : allowed) names += (names.empty() ? "" : ", ") + a;
+  // The value is not echoed: it may be any bytes, and the client knows what it sent.
+  errors_.push_back({"/query/" + pointer_token(name), "unknown " + name + "; allowed: " + names});
+  return std::nullopt;
+}
+
 std::optional<std::int64_t> QueryReader::integer(const std::string& name, std::int64_t min,
                                                  std::int64_t max) {
   const auto* v = single(name);

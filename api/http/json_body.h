@@ -72,6 +72,10 @@ class QueryReader {
   // Refuses parameters not in `allowed` (a typo must not silently widen a listing).
   void allow_only(std::initializer_list<std::string_view> allowed);
   std::optional<std::string> string(const std::string& name, size_t max_bytes);
+  // A value of a closed vocabulary (a severity, a stage, a state of the loaded workflows): any
+  // other value is a problem naming the allowed ones, never a filter that matches nothing.
+  std::optional<std::string> one_of(const std::string& name,
+                                    const std::vector<std::string>& allowed);
   std::optional<std::int64_t> integer(const std::string& name, std::int64_t min, std::int64_t max);
   std::optional<bool> boolean(const std::string& name);
   std::optional<Instant> instant(const std::string& name);

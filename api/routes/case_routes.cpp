@@ -3,11 +3,15 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
+#include <set>
 
-#include "api/routes/case_api.h"
 #include "api/http/json_body.h"
-#include "api/routes/routes.h"
 #include "api/http/token_codec.h"
+#include "api/routes/case_api.h"
+#include "api/routes/routes.h"
+#include "engine/case_vocabulary.h"
+#include "engine/role.h"
+#include "engine/workflow_catalog.h"
 
 namespace redress::api {
 namespace {
@@ -41,6 +45,71 @@ std::optional<storage::CaseCursor> decode_cursor(const std::string& token) {
   cursor.id = text->substr(colon + 1);
   if (cursor.id.empty()) return std::nullopt;
   return cursor;
+}
+
+// The values the closed-vocabulary filters of the case listing accept.
+std::vector<std::string> severity_names() {
+  return {kSeverities.begin(), kSeverities.end()};
+}
+
+std::vector<std::string> stage_names() {
+  std::vector<std::string> names;
+  for (const auto stage : kStages) names.emplace_back(stage_name(stage));
+  return names;
+}
+
+// States and categories (the values of each workflow's "category" enum field) of every loaded
+// workflow version, sorted: what a case can hold, so what a filter may ask for.
+std::vector<std::string> catalog_states(const WorkflowCatalog& catalog) {
+  std::set<std::string> names;
+  for (const auto& wf : catalog.workflows()) {
+    for (const auto& state : wf->states) names.insert(state.name);
+  }
+  return {names.begin(), names.end()};
+}
+
+std::vector<std::string> catalog_categories(const WorkflowCatalog& catalog) {
+  std::set<std::string> names;
+  for (const auto& wf : catalog.workflows()) {
+    if (const auto* field = wf->field("category"); field && field->type == FieldType::kEnum) {
+      names.insert(field->values.begin(), field->values.end());
+    }
+  }
+  return {names.begin(), names.end()};
+}
+
+// A case filed under a team or with an assignee the directory does not know would sit where
+// nobody looks: the team and the assignee a command names must exist (the assignee also be
+// active). Answers 422 naming each unknown one and returns false; "" names nobody.
+bool names_known_people(ServerContext& context, const RequestContext& ctx, const Responder& respond,
+                        const std::string& team, const std::string& assignee) {
+  std::vector<FieldProblem> problems;
+  if (!team.empty()) {
+    auto found = context.directory.get_team(team);
+    if (!found.ok()) {
+      respond.problem(ctx, from_error(found.error()));
+      return false;
+    }
+    if (!found.value()) problems.push_back({"/team", "there is no team '" + team + "'"});
+  }
+  if (!assignee.empty()) {
+    auto found = context.directory.get_user(assignee);
+    if (!found.ok()) {
+      respond.problem(ctx, from_error(found.error()));
+      return false;
+    }
+    if (!found.value()) {
+      problems.push_back({"/assignee", "there is no user '" + assignee + "'"});
+    } else if (!found.value()->active) {
+      problems.push_back({"/assignee", "user '" + assignee + "' is inactive"});
+    }
+  }
+  if (problems.empty()) return true;
+  const auto detail = problems.size() == 1
+                          ? problems.front().pointer + ": " + problems.front().message
+                          : std::to_string(problems.size()) + " invalid fields";
+  respond.problem(ctx, ApiProblem{"INVALID_FIELD", detail, std::move(problems), {}, {}});
+  return false;
 }
 
 // Reads the body as an object, or answers and returns nullopt.
@@ -88,6 +157,7 @@ void create_case(ServerContext& context, RequestPtr ctx, Responder respond) {
     in.merge(o);
   }
   if (!in.ok()) return respond.problem(*ctx, in.problem());
+  if (!names_known_people(context, *ctx, respond, create.team, create.assignee)) return;
   run_case_command(context, std::move(ctx), std::move(respond),
                    {"", std::move(create), std::nullopt, http::status::created, case_location});
 }
@@ -97,14 +167,15 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
   q.allow_only({"state", "stage", "assignee", "team", "severity", "category", "escalation_level",
                 "customer", "sla_due_before", "q", "unassigned", "escalated", "open", "page_size",
                 "page_token"});
+  const auto& catalog = context.store.engine().catalog();
   storage::CaseQuery query;
-  query.state = q.string("state", kMaxName).value_or("");
-  query.stage = q.string("stage", kMaxName).value_or("");
+  query.state = q.one_of("state", catalog_states(catalog)).value_or("");
+  query.stage = q.one_of("stage", stage_names()).value_or("");
   query.assignee = q.string("assignee", kMaxName).value_or("");
   query.team = q.string("team", kMaxName).value_or("");
-  query.severity = q.string("severity", kMaxName).value_or("");
-  query.category = q.string("category", kMaxName).value_or("");
-  query.escalation_level = q.string("escalation_level", kMaxName).value_or("");
+  query.severity = q.one_of("severity", severity_names()).value_or("");
+  query.category = q.one_of("category", catalog_categories(catalog)).value_or("");
+  query.escalation_level = q.one_of("escalation_level", ladder_role_names()).value_or("");
   query.customer_id = q.string("customer", kMaxName).value_or("");
   query.sla_due_before = q.instant("sla_due_before");
   query.text = q.string("q", 200).value_or("");
@@ -258,17 +329,22 @@ void fire_transition(ServerContext& context, RequestPtr ctx, Responder respond) 
 }
 
 // The commands whose body maps straight onto one engine command share one shape: optional
-// If-Match, a JSON object body, then `build` turns it into the command (or a problem).
+// If-Match, a JSON object body, then `build` turns it into the command (or a problem), and
+// `check`, when given, looks the command's references up before it runs (answering when it
+// returns false).
 using CommandBuilder = std::variant<CommandBody, ApiProblem> (*)(const nlohmann::json&);
+using CommandCheck = bool (*)(ServerContext&, const RequestContext&, const Responder&,
+                              const CommandBody&);
 
-Handler simple_command(ServerContext& context, CommandBuilder build) {
-  return [&context, build](RequestPtr ctx, Responder respond) {
+Handler simple_command(ServerContext& context, CommandBuilder build, CommandCheck check = nullptr) {
+  return [&context, build, check](RequestPtr ctx, Responder respond) {
     std::optional<std::int64_t> expected;
     if (!take_if_match(*ctx, respond, false, expected)) return;
     auto body = body_object(*ctx, respond);
     if (!body) return;
     auto result = build(*body);
     if (auto* problem = std::get_if<ApiProblem>(&result)) return respond.problem(*ctx, *problem);
+    if (check && !check(context, *ctx, respond, std::get<CommandBody>(result))) return;
     run_case_command(context, ctx, respond,
                      {ctx->param("id"), std::get<CommandBody>(std::move(result)), expected,
                       http::status::ok, nullptr});
@@ -282,6 +358,12 @@ std::variant<CommandBody, ApiProblem> assign_body(const nlohmann::json& body) {
   assign.team = in.string("team", false, kMaxName).value_or("");
   if (!in.ok()) return in.problem();
   return CommandBody{assign};
+}
+
+bool assignment_names_known_people(ServerContext& context, const RequestContext& ctx,
+                                   const Responder& respond, const CommandBody& command) {
+  const auto& assign = std::get<AssignCase>(command);
+  return names_known_people(context, ctx, respond, assign.team, assign.assignee);
 }
 
 std::variant<CommandBody, ApiProblem> escalate_body(const nlohmann::json& body) {
@@ -344,7 +426,8 @@ void add_case_routes(Router& router, ServerContext& context) {
   router.add({http::verb::post, "/v1/cases/{id}/transitions", "fireTransition", "fire a transition",
               kCaseActors, true, bind(fire_transition)});
   router.add({http::verb::post, "/v1/cases/{id}/assignment", "assignCase",
-              "assign or unassign a case", kPeople, true, simple_command(context, assign_body)});
+              "assign or unassign a case", kPeople, true,
+              simple_command(context, assign_body, assignment_names_known_people)});
   router.add({http::verb::post, "/v1/cases/{id}/escalations", "escalateCase", "escalate a case",
               kCaseActors, true, simple_command(context, escalate_body)});
   router.add({http::verb::post, "/v1/cases/{id}/deescalations", "deescalateCase",

@@ -5,12 +5,13 @@
 // the case. A proposal answers 201 with Location: /v1/cases/{id}/compensations/{compensation_id}.
 #include <charconv>
 
-#include "api/routes/case_api.h"
 #include "api/http/json_body.h"
-#include "api/routes/routes.h"
 #include "api/http/token_codec.h"
+#include "api/routes/case_api.h"
+#include "api/routes/routes.h"
 #include "engine/case_json.h"
 #include "engine/json_reader.h"
+#include "engine/role.h"
 
 namespace redress::api {
 namespace {
@@ -170,7 +171,7 @@ std::optional<storage::ApprovalCursor> decode_approval_cursor(const std::string&
 void approval_queue(ServerContext& context, RequestPtr ctx, Responder respond) {
   QueryReader q(*ctx);
   q.allow_only({"role", "page_size", "page_token"});
-  const auto requested = q.string("role", 32);
+  const auto requested = q.one_of("role", ladder_role_names());
   const auto limit = static_cast<size_t>(q.integer("page_size", 1, 1000).value_or(100));
   std::optional<storage::ApprovalCursor> after;
   if (const auto token = q.string("page_token", 1024)) {
