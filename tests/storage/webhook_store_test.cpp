@@ -535,8 +535,18 @@ BOOST_AUTO_TEST_CASE(redeliver_starts_a_new_round) {
   const auto due = require_ok(webhooks.due_deliveries(now, 100));
   BOOST_REQUIRE(due.size() == 2u);
 
+  // The round's first attempt, which the retry schedule runs from; none before it is made.
+  const auto round_start = [&](Instant at) -> std::optional<Instant> {
+    for (const auto& d : require_ok(webhooks.due_deliveries(at, 100))) {
+      if (d.id == due[0].id) return d.round_started_at;
+    }
+    BOOST_FAIL("the delivery is not due");
+    return std::nullopt;
+  };
+  BOOST_TEST(!due[0].round_started_at.has_value());
   record(webhooks, due[0].id, AttemptRecord{now, 500, 1, "HTTP 500"},
          AttemptOutcome::retry_at(now + 5s));
+  BOOST_TEST((round_start(now + 5s) == std::optional<Instant>(now)));
   record(webhooks, due[0].id, AttemptRecord{now + 5s, 500, 1, "HTTP 500"}, AttemptOutcome::dead());
   const auto later = now + 3h;
   auto again = require_ok(
@@ -550,6 +560,7 @@ BOOST_AUTO_TEST_CASE(redeliver_starts_a_new_round) {
   BOOST_REQUIRE(due_again.size() == 2u);
   BOOST_TEST(due_again[1].id == due[0].id);  // due at `later`, after the untouched one
   BOOST_TEST(due_again[1].round_attempts == 0);
+  BOOST_TEST(!due_again[1].round_started_at.has_value());
   auto third =
       record(webhooks, due[0].id, AttemptRecord{later, 200, 1, ""}, AttemptOutcome::succeeded());
   BOOST_TEST(third.attempts == 3);
@@ -560,6 +571,9 @@ BOOST_AUTO_TEST_CASE(redeliver_starts_a_new_round) {
   auto resend = require_ok(await<Delivery>(
       [&](auto done) { webhooks.redeliver(due[0].id, later + 1h, std::move(done)); }));
   BOOST_TEST(resend.status == DeliveryStatus::kPending);
+  record(webhooks, due[0].id, AttemptRecord{later + 2h, 500, 1, "HTTP 500"},
+         AttemptOutcome::retry_at(later + 3h));
+  BOOST_TEST((round_start(later + 3h) == std::optional<Instant>(later + 2h)));  // not `now`
 
   auto missing =
       await<Delivery>([&](auto done) { webhooks.redeliver(424242, later, std::move(done)); });
