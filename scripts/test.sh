@@ -14,6 +14,8 @@ scripts/install-deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 generator=()
 command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
+# ccache, when the machine has it, makes a rebuild of unchanged sources a cache hit.
+command -v ccache >/dev/null 2>&1 && generator+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
 run_suite() {
   local dir=$1; shift

@@ -80,5 +80,9 @@ Response json_response(const Request& request, http::status status, const nlohma
 Response json_text_response(const Request& request, http::status status, std::string body);
 
 using Handler = std::function<void(RequestPtr, Responder)>;
+// A route whose body is streamed (BodyPolicy::kStreamed): the request context has the head and
+// an empty body; the handler reads `body` and answers through the Responder.
+class BodyStream;
+using StreamHandler = std::function<void(RequestPtr, std::shared_ptr<BodyStream> body, Responder)>;
 
 }  // namespace redress::api

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <iostream>
 #include <mutex>
+#include <stdexcept>
 
 namespace redress::api {
 namespace {
@@ -50,16 +51,26 @@ std::variant<Principal, ApiProblem> RequestPipeline::authenticate(const Request&
   return services_.auth.authenticate(request[http::field::authorization], now);
 }
 
-void RequestPipeline::handle(Request request, std::function<void(Response)> send) {
-  const auto started = std::chrono::steady_clock::now();
-  auto ctx = std::make_shared<RequestContext>();
-  ctx->now = services_.clock.now();
-  ctx->request_id = request_id_from(request, next_request_id_.fetch_add(1));
-  ctx->request = std::move(request);
-  ctx->route = "(unmatched)";
+RequestPlan RequestPipeline::plan(const RequestHead& head) const {
+  const BodyPolicy json_body = BodyPolicy::buffered(services_.config.body_limit);
+  auto target = parse_target(head.target());
+  auto* parsed = std::get_if<ParsedTarget>(&target);
+  if (parsed == nullptr) return {RequestPlan::Destination::kApi, json_body};  // handle() says why
+  auto matched = router_.match(head.method(), parsed->segments);
+  if (auto* match = std::get_if<RouteMatch>(&matched)) {
+    return {RequestPlan::Destination::kApi, match->route->body.value_or(json_body)};
+  }
+  const bool outside_api = parsed->segments.empty() || parsed->segments.front() != "v1";
+  if (outside_api && (head.method() == http::verb::get || head.method() == http::verb::head)) {
+    return {RequestPlan::Destination::kStaticFile, BodyPolicy::none()};
+  }
+  return {RequestPlan::Destination::kApi, json_body};  // handle() answers 404 / 405
+}
 
+Responder RequestPipeline::responder(const RequestPtr& ctx, ResponseSender send) {
+  const auto started = std::chrono::steady_clock::now();
   // Every response passes through here: request id, metrics, access log.
-  Responder respond([this, ctx, started, send = std::move(send)](Response response) {
+  return Responder([this, ctx, started, send = std::move(send)](Response response) {
     response.set("X-Request-Id", ctx->request_id);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -80,9 +91,18 @@ void RequestPipeline::handle(Request request, std::function<void(Response)> send
     }
     send(std::move(response));
   });
+}
+
+const RouteSpec* RequestPipeline::admit(const RequestPtr& ctx, const Responder& respond) {
+  ctx->now = services_.clock.now();
+  ctx->request_id = request_id_from(ctx->request, next_request_id_.fetch_add(1));
+  ctx->route = "(unmatched)";
 
   auto target = parse_target(ctx->request.target());
-  if (auto* problem = std::get_if<ApiProblem>(&target)) return respond.problem(*ctx, *problem);
+  if (auto* problem = std::get_if<ApiProblem>(&target)) {
+    respond.problem(*ctx, *problem);
+    return nullptr;
+  }
   auto& parsed = std::get<ParsedTarget>(target);
   ctx->path = parsed.path;
   ctx->query = std::move(parsed.query);
@@ -96,9 +116,11 @@ void RequestPipeline::handle(Request request, std::function<void(Response)> send
         allow += (allow.empty() ? "" : ", ") + m.get<std::string>();
       }
       response.set(http::field::allow, allow);
-      return respond(std::move(response));
+      respond(std::move(response));
+      return nullptr;
     }
-    return respond.problem(*ctx, *problem);
+    respond.problem(*ctx, *problem);
+    return nullptr;
   }
   auto& match = std::get<RouteMatch>(matched);
   const RouteSpec& route = *match.route;
@@ -107,7 +129,10 @@ void RequestPipeline::handle(Request request, std::function<void(Response)> send
 
   if (route.requires_token) {
     auto who = authenticate(ctx->request, ctx->now);
-    if (auto* problem = std::get_if<ApiProblem>(&who)) return respond.problem(*ctx, *problem);
+    if (auto* problem = std::get_if<ApiProblem>(&who)) {
+      respond.problem(*ctx, *problem);
+      return nullptr;
+    }
     ctx->principal = std::get<Principal>(std::move(who));
     if (auto wait = limiter_.acquire(ctx->principal->token_id, ctx->now)) {
       ApiProblem limited{"RATE_LIMITED",
@@ -116,35 +141,44 @@ void RequestPipeline::handle(Request request, std::function<void(Response)> send
                          {},
                          *wait,
                          {}};
-      return respond.problem(*ctx, limited);
+      respond.problem(*ctx, limited);
+      return nullptr;
     }
     if (!role_allowed(route, ctx->principal->actor.role)) {
       std::string roles;
       for (Role r : route.roles) roles += (roles.empty() ? "" : ", ") + std::string(role_name(r));
-      return respond.problem(
-          *ctx, ApiProblem{"FORBIDDEN",
-                           std::string("the role ") + role_name(ctx->principal->actor.role) +
-                               " may not " + route.summary + "; allowed: " + roles,
-                           {},
-                           {},
-                           {}});
+      respond.problem(*ctx,
+                      ApiProblem{"FORBIDDEN",
+                                 std::string("the role ") + role_name(ctx->principal->actor.role) +
+                                     " may not " + route.summary + "; allowed: " + roles,
+                                 {},
+                                 {},
+                                 {}});
+      return nullptr;
     }
   }
 
   const auto method = ctx->request.method();
-  if ((method == http::verb::post || method == http::verb::patch || method == http::verb::put) &&
+  const bool json_body = !route.body || route.body->kind == BodyPolicy::Kind::kBuffered;
+  if (json_body &&
+      (method == http::verb::post || method == http::verb::patch || method == http::verb::put) &&
       !ctx->request.body().empty() &&
       !has_json_media_type(ctx->request[http::field::content_type])) {
-    return respond.problem(*ctx, ApiProblem{"UNSUPPORTED_MEDIA_TYPE",
-                                            "send the body as JSON with Content-Type: "
-                                            "application/json",
-                                            {},
-                                            {},
-                                            {}});
+    respond.problem(*ctx, ApiProblem{"UNSUPPORTED_MEDIA_TYPE",
+                                     "send the body as JSON with Content-Type: "
+                                     "application/json",
+                                     {},
+                                     {},
+                                     {}});
+    return nullptr;
   }
+  return &route;
+}
 
+void RequestPipeline::run_handler(const RequestPtr& ctx, const Responder& respond,
+                                  const std::function<void()>& handler) {
   try {
-    route.handler(ctx, respond);
+    handler();
   } catch (const std::exception& e) {
     write_access_log({{"ts", format_rfc3339(services_.clock.now())},
                       {"level", "error"},
@@ -160,6 +194,32 @@ void RequestPipeline::handle(Request request, std::function<void(Response)> send
                                      {},
                                      {}});
   }
+}
+
+void RequestPipeline::handle(Request request, ResponseSender send) {
+  auto ctx = std::make_shared<RequestContext>();
+  ctx->request = std::move(request);
+  Responder respond = responder(ctx, std::move(send));
+  const RouteSpec* route = admit(ctx, respond);
+  if (route == nullptr) return;
+  run_handler(ctx, respond, [&] {
+    // A streamed route reached with its body read whole is a wiring bug, not the client's.
+    if (!route->handler) throw std::logic_error("the route has no handler for a buffered body");
+    route->handler(ctx, respond);
+  });
+}
+
+void RequestPipeline::handle_streamed(Request head, std::shared_ptr<BodyStream> body,
+                                      ResponseSender send) {
+  auto ctx = std::make_shared<RequestContext>();
+  ctx->request = std::move(head);
+  Responder respond = responder(ctx, std::move(send));
+  const RouteSpec* route = admit(ctx, respond);
+  if (route == nullptr) return;
+  run_handler(ctx, respond, [&] {
+    if (!route->stream_handler) throw std::logic_error("the route has no streamed-body handler");
+    route->stream_handler(ctx, body, respond);
+  });
 }
 
 }  // namespace redress::api

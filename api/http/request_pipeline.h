@@ -1,13 +1,20 @@
-// RequestPipeline: one HTTP request in, one response out — the pipeline in front of every handler.
+// RequestPipeline: one HTTP request in, one response out — the pipeline in front of every handler,
+// and the transport's RequestHandler (api/http/request_handler.h).
 //
-// For each request: parse the target (percent-decoding, UTF-8, bounds), find the route (404 /
-// 405), authenticate the bearer token (401), apply the token's rate limit (429 with
-// Retry-After), check the route's roles (403), check the body's media type (415), then run the
-// handler. Exceptions escaping a handler are a broken invariant: logged, answered with a 500
-// problem, never a crash. Every response gets an X-Request-Id and is counted in the metrics and
-// written to the JSON access log (method, route, status, latency, actor — never a token).
+// plan(head): the route the head matches chooses its body (RouteSpec::body; by default a JSON
+// body up to --body-limit); a GET or HEAD outside /v1 that matches no route may be a file of the
+// console (RequestPlan::kStaticFile). For each request: parse the target (percent-decoding, UTF-8,
+// bounds), find the route (404 / 405), authenticate the bearer token (401), apply the token's rate
+// limit (429 with Retry-After), check the route's roles (403), check the body's media type (415),
+// then run the handler. Exceptions escaping a handler are a broken invariant: logged, answered with
+// a 500 problem, never a crash. Every response gets an X-Request-Id and is counted in the metrics
+// and written to the JSON access log (method, route, status, latency, actor — never a token).
 //
-// Thread-safety: handle() may be called concurrently from every I/O thread.
+// A streamed body (handle_streamed) passes the same checks before the first byte of it is read,
+// so an unauthenticated or forbidden upload is refused without reading it.
+//
+// Thread-safety: plan(), handle() and handle_streamed() may be called concurrently from every
+// I/O thread.
 #pragma once
 
 #include <atomic>
@@ -17,6 +24,7 @@
 #include "api/http/metrics.h"
 #include "api/http/rate_limiter.h"
 #include "api/http/request_context.h"
+#include "api/http/request_handler.h"
 #include "api/http/router.h"
 #include "api/http/server_config.h"
 #include "api/http/token_authenticator.h"
@@ -32,12 +40,15 @@ struct PipelineServices {
   const Clock& clock;
 };
 
-class RequestPipeline {
+class RequestPipeline final : public RequestHandler {
  public:
   RequestPipeline(PipelineServices services, Router router);
 
+  RequestPlan plan(const RequestHead& head) const override;
   // `send` receives the response exactly once, possibly from another thread.
-  void handle(Request request, std::function<void(Response)> send);
+  void handle(Request request, ResponseSender send) override;
+  void handle_streamed(Request head, std::shared_ptr<BodyStream> body,
+                       ResponseSender send) override;
 
   const Router& router() const { return router_; }
 
@@ -45,6 +56,13 @@ class RequestPipeline {
   std::variant<Principal, ApiProblem> authenticate(const Request& request, Instant now);
 
  private:
+  // Everything before the handler: request id, target, route, token, rate limit, roles, media
+  // type. The matched route, or nullptr when `respond` was already called.
+  const RouteSpec* admit(const RequestPtr& ctx, const Responder& respond);
+  Responder responder(const RequestPtr& ctx, ResponseSender send);
+  void run_handler(const RequestPtr& ctx, const Responder& respond,
+                   const std::function<void()>& handler);
+
   PipelineServices services_;
   Router router_;
   RateLimiter limiter_;

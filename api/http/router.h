@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "api/http/request_context.h"
+#include "api/http/request_handler.h"
 
 namespace redress::api {
 
@@ -26,7 +27,10 @@ struct RouteSpec {
   // Roles that may call the route; empty: any authenticated caller.
   std::vector<Role> roles;
   bool requires_token = true;  // false only for /healthz and /readyz
-  Handler handler;
+  Handler handler;             // for every body kind but kStreamed
+  // The body the route takes; nullopt: a JSON body up to the server's --body-limit.
+  std::optional<BodyPolicy> body{};
+  StreamHandler stream_handler{};  // for BodyPolicy::kStreamed
 };
 
 struct RouteMatch {

@@ -113,6 +113,9 @@ const std::vector<OptionEntry>& option_table() {
       {{"--workflows", "REDRESS_WORKFLOWS", "workflows", "DIR",
         "directory of workflow and policy definitions (*.json)", "workflows"},
        string_setter(&ServerConfig::workflows_dir, false)},
+      {{"--console-dir", "REDRESS_CONSOLE_DIR", "console_dir", "DIR",
+        "directory of the web console's built files, served at / (outside /v1)", "(no console)"},
+       string_setter(&ServerConfig::console_dir, true)},
       {{"--synchronous", "REDRESS_SYNCHRONOUS", "synchronous", "full|normal",
         "SQLite durability: full fsyncs every commit; normal may lose the last commits on power "
         "loss (docs/storage.md)",

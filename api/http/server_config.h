@@ -28,6 +28,9 @@ struct ServerConfig {
   std::string db_path = "data/redress.db";
   std::string workflows_dir = "workflows";
   bool synchronous_full = true;  // false: synchronous=NORMAL (see docs/storage.md)
+  // The web console's built files, served outside /v1 (api/transport/static_files.h); empty:
+  // none.
+  std::string console_dir;
   // Requests.
   size_t body_limit = 1024 * 1024;         // bytes; larger bodies get 413
   size_t header_limit = 16 * 1024;         // bytes of the request line and headers; more gets 431

@@ -91,6 +91,16 @@ Result<std::shared_ptr<const WorkflowCatalog>> load_catalog_with_stored_versions
   return merged.catalog;
 }
 
+TransportLimits transport_limits(const ServerConfig& config) {
+  TransportLimits limits;
+  limits.idle_timeout = config.idle_timeout;
+  limits.read_timeout = config.read_timeout;
+  limits.write_timeout = config.write_timeout;
+  limits.header_limit = config.header_limit;
+  limits.max_connections = config.max_connections;
+  return limits;
+}
+
 ApiServer::ApiServer(const ServerConfig& config, const Clock& clock)
     : config_(config), clock_(clock), ioc_(config.threads) {}
 
@@ -184,11 +194,18 @@ ApiServer::~ApiServer() {
 Status ApiServer::start() {
   // Timers that fell due while the server was down fire first, in due order.
   fire_due_timers_now();
+  std::shared_ptr<const StaticFiles> console;
+  if (!config_.console_dir.empty()) {
+    auto opened = StaticFiles::open(config_.console_dir);
+    if (!opened.ok()) return opened.error();
+    console = std::move(opened).value();
+  }
   listener_ = std::make_shared<Listener>(
-      ioc_, *service_, config_,
+      ioc_, *service_, transport_limits(config_),
       [this](boost::beast::tcp_stream stream, Request request) {
         hub_->accept(std::move(stream), std::move(request));
       },
+      std::move(console),
       // Upgraded connections leave the listener's sessions but still hold a descriptor each.
       [this] { return hub_->connection_count(); });
   if (auto listening = listener_->listen(config_.host, config_.port); !listening.ok()) {

@@ -26,6 +26,7 @@
 #include "api/http/request_pipeline.h"
 #include "api/http/server_config.h"
 #include "api/routes/server_context.h"
+#include "api/transport/transport_limits.h"
 #include "engine/time.h"
 
 namespace redress::api {
@@ -33,6 +34,9 @@ namespace redress::api {
 class Listener;
 class StreamHub;
 class WebhookSender;
+
+// The transport's bounds from the server's settings.
+TransportLimits transport_limits(const ServerConfig& config);
 
 class ApiServer {
  public:

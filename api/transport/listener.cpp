@@ -8,15 +8,15 @@ namespace beast = boost::beast;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-Listener::Listener(net::io_context& ioc, RequestPipeline& service, const ServerConfig& config,
-                   UpgradeHandler upgrade, std::function<size_t()> other_connections)
+Listener::Listener(net::io_context& ioc, RequestHandler& handler, TransportLimits limits,
+                   UpgradeHandler upgrade, std::shared_ptr<const StaticFiles> static_files,
+                   std::function<size_t()> other_connections)
     : ioc_(ioc),
       acceptor_(net::make_strand(ioc)),
-      handle_([&service](Request request, std::function<void(Response)> send) {
-        service.handle(std::move(request), std::move(send));
-      }),
-      config_(config),
+      handler_(handler),
+      limits_(limits),
       upgrade_(std::move(upgrade)),
+      static_files_(std::move(static_files)),
       other_connections_(std::move(other_connections)) {}
 
 Status Listener::listen(const std::string& host, std::uint16_t port) {
@@ -60,12 +60,13 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     std::lock_guard lock(mutex_);
     std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
     if (stopped_) return;
-    if (sessions_.size() + other_connections_() >= config_.max_connections) {
+    if (sessions_.size() + other_connections_() >= limits_.max_connections) {
       beast::error_code ignored;
       socket.close(ignored);  // over the limit: refuse rather than exhaust descriptors
     } else {
       socket.set_option(tcp::no_delay(true), ec);
-      auto session = std::make_shared<HttpSession>(std::move(socket), handle_, config_, upgrade_);
+      auto session = std::make_shared<HttpSession>(std::move(socket), handler_, limits_, upgrade_,
+                                                   static_files_.get());
       sessions_.push_back(session);
       session->run();
     }

@@ -18,8 +18,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "api/http/request_pipeline.h"
+#include "api/http/request_handler.h"
 #include "api/transport/http_session.h"
+#include "api/transport/static_files.h"
+#include "api/transport/transport_limits.h"
 
 namespace redress::api {
 
@@ -27,9 +29,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
  public:
   // `other_connections`: connections counted against max_connections besides the listener's
   // own HTTP sessions (the WebSocket streams they were upgraded to).
+  // `handler` must outlive the listener and its sessions; `static_files` may be null (no
+  // console).
   Listener(
-      boost::asio::io_context& ioc, RequestPipeline& service, const ServerConfig& config,
-      UpgradeHandler upgrade, std::function<size_t()> other_connections = [] { return size_t{0}; });
+      boost::asio::io_context& ioc, RequestHandler& handler, TransportLimits limits,
+      UpgradeHandler upgrade, std::shared_ptr<const StaticFiles> static_files = nullptr,
+      std::function<size_t()> other_connections = [] { return size_t{0}; });
 
   // Binds and listens; error INVALID_CONFIG / LISTEN_FAILED with the OS's reason.
   Status listen(const std::string& host, std::uint16_t port);
@@ -45,9 +50,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  const RequestHandler handle_;  // RequestPipeline::handle, shared by every session
-  const ServerConfig& config_;
+  RequestHandler& handler_;
+  const TransportLimits limits_;  // every session reads these
   UpgradeHandler upgrade_;
+  const std::shared_ptr<const StaticFiles> static_files_;
   std::function<size_t()> other_connections_;
   std::uint16_t port_ = 0;
   std::mutex mutex_;

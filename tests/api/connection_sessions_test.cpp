@@ -18,7 +18,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "api/transport/http_session.h"
-#include "api/http/server_config.h"
+#include "api/transport/transport_limits.h"
 #include "api/transport/websocket_session.h"
 
 namespace redress::testing {
@@ -155,19 +155,25 @@ BOOST_AUTO_TEST_CASE(messages_offered_during_the_handshake_follow_it_in_order) {
 // socket to the stream: closing must leave that socket alone.
 BOOST_AUTO_TEST_CASE(closing_an_upgraded_http_session_leaves_the_stream_alone) {
   LoopbackPair pair;
-  const api::ServerConfig config;
+  const api::TransportLimits limits;
   std::optional<beast::tcp_stream> handed_over;
   std::optional<api::Request> upgrade_request;
   const api::UpgradeHandler upgrade = [&](beast::tcp_stream stream, api::Request request) {
     handed_over.emplace(std::move(stream));
     upgrade_request.emplace(std::move(request));
   };
-  bool handled = false;
-  const api::RequestHandler handle = [&](api::Request, std::function<void(api::Response)>) {
-    handled = true;
-  };
+  class NeverHandler : public api::RequestHandler {
+   public:
+    api::RequestPlan plan(const api::RequestHead&) const override { return {}; }
+    void handle(api::Request, api::ResponseSender) override { handled = true; }
+    void handle_streamed(api::Request, std::shared_ptr<api::BodyStream>,
+                         api::ResponseSender) override {
+      handled = true;
+    }
+    bool handled = false;
+  } handler;
   auto session =
-      std::make_shared<api::HttpSession>(std::move(*pair.server), handle, config, upgrade);
+      std::make_shared<api::HttpSession>(std::move(*pair.server), handler, limits, upgrade);
   session->run();
   pair.client.async_handshake("127.0.0.1", "/v1/stream", [&](beast::error_code ec) {
     pair.handshake_error = ec;
@@ -185,7 +191,7 @@ BOOST_AUTO_TEST_CASE(closing_an_upgraded_http_session_leaves_the_stream_alone) {
   BOOST_TEST(!pair.handshake_error, pair.handshake_error.message());
   BOOST_REQUIRE(pair.run_until([&] { return accept_error != net::error::would_block; }));
   BOOST_TEST(!accept_error, accept_error.message());
-  BOOST_TEST(!handled);
+  BOOST_TEST(!handler.handled);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

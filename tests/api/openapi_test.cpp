@@ -1,8 +1,8 @@
 // GET /v1/openapi.json and the document's truth.
 //
-// The document (api/routes/openapi.json) is hand-written, so this suite is what keeps it true. Against
-// the router: every route is documented under its pattern and lower-case method with the same
-// operationId, summary, roles (x-roles) and token requirement, and declares each of its path
+// The document (api/routes/openapi.json) is hand-written, so this suite is what keeps it true.
+// Against the router: every route is documented under its pattern and lower-case method with the
+// same operationId, summary, roles (x-roles) and token requirement, and declares each of its path
 // parameters; every documented operation exists in the router (no stale entries), except
 // GET /v1/stream, which the stream hub serves by upgrade. Against the document itself: every
 // $ref resolves, every response has a description, Problem.code lists exactly problem_codes().
@@ -17,10 +17,10 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "api/server/api_server.h"
-#include "api/routes/openapi.h"
 #include "api/http/problem.h"
+#include "api/routes/openapi.h"
 #include "api/routes/routes.h"
+#include "api/server/api_server.h"
 #include "tests/api/server_test_support.h"
 
 namespace redress::testing {
@@ -307,7 +307,8 @@ BOOST_AUTO_TEST_CASE(documents_every_route_and_nothing_else) {
   const auto router = api::build_router(server.server().context());
   BOOST_REQUIRE(!router.routes().empty());
   const auto problems = compare_with_router(doc, router);
-  BOOST_TEST(problems.empty(), "api/routes/openapi.json disagrees with the router:" + joined(problems));
+  BOOST_TEST(problems.empty(),
+             "api/routes/openapi.json disagrees with the router:" + joined(problems));
 
   // The stream is documented too, as the upgrade it is.
   const auto& stream = doc.at("paths").at(std::string(kStreamPath)).at("get");

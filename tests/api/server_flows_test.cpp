@@ -12,9 +12,9 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "api/server/api_server.h"
 #include "api/delivery/webhook_sender.h"
 #include "api/delivery/webhook_signature.h"
+#include "api/server/api_server.h"
 #include "tests/api/server_test_support.h"
 #include "tests/api/webhook_test_receiver.h"
 #include "tests/api/websocket_test_client.h"

@@ -67,17 +67,17 @@ HttpResult HttpClient::request(boost::beast::http::verb method, const std::strin
       req.body() = body;
     }
     req.prepare_payload();
+    boost::beast::error_code write_error;
+    http::write(*impl_->stream, req, write_error);
+    // A server may answer before it read the whole request (413 for a body over its limit) and
+    // close: its answer is there to read even when the rest of the write failed.
     boost::beast::error_code ec;
-    http::write(*impl_->stream, req, ec);
-    if (ec) {
-      impl_->stream.reset();
-      continue;
-    }
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
     http::read(*impl_->stream, impl_->buffer, parser, ec);
     if (ec) {
       impl_->stream.reset();
+      if (write_error) continue;  // a connection the server had closed: try a fresh one
       if (attempt == 0 &&
           (ec == http::error::end_of_stream || ec == boost::asio::error::connection_reset)) {
         continue;  // the server closed an idle keep-alive connection

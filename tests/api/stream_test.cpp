@@ -17,9 +17,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include "api/server/api_server.h"
 #include "api/delivery/stream_hub.h"
 #include "api/http/token_codec.h"
+#include "api/server/api_server.h"
 #include "storage/await.h"
 #include "tests/api/server_test_support.h"
 #include "tests/api/websocket_test_client.h"
