@@ -278,9 +278,10 @@ void ApiServer::count_journal() {
       counted_seq_ = e.seq;
       const auto& type = e.event.type;
       if (type == "sla.warning" || type == "sla.breached") {
-        const auto clock =
-            e.event.data.contains("clock") ? e.event.data.at("clock") : nlohmann::json();
-        const std::string name = clock.is_object() ? clock.value("name", "") : "";
+        // The engine names the clock as a string: {"clock": "first_response"}.
+        const auto clock = e.event.data.find("clock");
+        const std::string name =
+            clock != e.event.data.end() && clock->is_string() ? clock->get<std::string>() : "";
         metrics_.increment(
             type == "sla.warning" ? "redress_sla_warnings_total" : "redress_sla_breaches_total",
             {{"clock", name}});
