@@ -29,13 +29,6 @@ Result<T> await(Start&& start) {
   return answer.get();
 }
 
-template <typename T>
-T require_ok(Result<T> result) {
-  BOOST_REQUIRE_MESSAGE(result.ok(),
-                        (result.ok() ? "" : result.error().code + ": " + result.error().message));
-  return std::move(result).value();
-}
-
 Subscription create(WebhookStore& webhooks, const std::string& id,
                     std::vector<std::string> types = {"*"},
                     const std::string& url = "https://hooks.example.com/redress") {
