@@ -1,11 +1,13 @@
 // /healthz, /readyz, /metrics and the OpenAPI document.
 #include "api/routes/openapi.h"
+#include "api/routes/readiness_check.h"
 #include "api/routes/routes.h"
 #include "storage/schema.h"
 
 namespace redress::api {
 
 void add_system_routes(Router& router, ServerContext& context) {
+  auto readiness = std::make_shared<ReadinessCheck>(context.queries, context.clock);
   router.add({http::verb::get,
               "/healthz",
               "getHealth",
@@ -23,10 +25,10 @@ void add_system_routes(Router& router, ServerContext& context) {
        "check that the server can serve: database writable, migrations applied, workflows loaded",
        {},
        false,
-       [&context](RequestPtr ctx, Responder respond) {
+       [&context, readiness](RequestPtr ctx, Responder respond) {
          // A real write through the writer proves the database is writable right now (disk not
-         // full, not read-only) — the question a load balancer asks.
-         context.queries.probe_writable([ctx, respond, &context](Result<int> version) {
+         // full, not read-only) — the question a load balancer asks; at most one a second.
+         readiness->check([ctx, respond, &context](const Result<int>& version) {
            const auto workflows = context.store.engine().catalog().workflows().size();
            nlohmann::json checks{
                {"database_writable", version.ok()},

@@ -16,6 +16,12 @@
 namespace redress::testing {
 namespace {
 
+std::int64_t probes_written(TestServer& server) {
+  auto written = server.server().context().queries.readiness_probes_written();
+  BOOST_REQUIRE(written.ok());
+  return written.value();
+}
+
 // A copy of the shipped definitions in a directory of the test's own.
 void copy_shipped_definitions(const std::filesystem::path& to) {
   std::filesystem::create_directories(to);
@@ -36,6 +42,27 @@ std::string validate_codes(const std::string& path) {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(system_routes)
+
+// Anyone can call /readyz; its durable write runs at most once a second on the server's clock,
+// and calls in between answer from the last probe.
+BOOST_AUTO_TEST_CASE(readiness_writes_at_most_once_a_second) {
+  TestServer server;
+  const auto before = probes_written(server);
+  const auto first = server.http().get("/readyz");
+  BOOST_REQUIRE_EQUAL(first.status, 200);
+  BOOST_TEST(first.json().at("database_writable") == true);
+  BOOST_TEST(probes_written(server) == before + 1);
+
+  server.clock().advance(std::chrono::milliseconds(999));
+  const auto second = server.http().get("/readyz");
+  BOOST_REQUIRE_EQUAL(second.status, 200);
+  BOOST_TEST(second.json() == first.json());
+  BOOST_TEST(probes_written(server) == before + 1);  // answered from the last probe
+
+  server.clock().advance(std::chrono::milliseconds(1));
+  BOOST_REQUIRE_EQUAL(server.http().get("/readyz").status, 200);
+  BOOST_TEST(probes_written(server) == before + 2);  // a second later: a new probe
+}
 
 // Start-up reads the workflows directory through the engine's one reader: a definition over the
 // size limit, a directory and a FIFO named *.json are each refused with the problem
