@@ -215,58 +215,78 @@ CatalogLoad WorkflowCatalog::load(const std::vector<DefinitionSource>& sources) 
   return result;
 }
 
+CatalogLoad WorkflowCatalog::load(const DefinitionFiles& files) {
+  CatalogLoad result = load(files.sources);
+  if (!files.problems.empty()) {
+    result.problems.insert(result.problems.begin(), files.problems.begin(), files.problems.end());
+    if (has_errors(files.problems)) result.catalog.reset();
+  }
+  return result;
+}
+
 CatalogLoad WorkflowCatalog::load_files(const std::vector<std::string>& paths) {
-  std::vector<DefinitionSource> sources;
-  CatalogLoad failed;
+  return load(read_files(paths));
+}
+
+CatalogLoad WorkflowCatalog::load_directory(const std::string& directory) {
+  return load(read_directory(directory));
+}
+
+DefinitionFiles WorkflowCatalog::read_files(const std::vector<std::string>& paths) {
+  DefinitionFiles files;
+  const auto unreadable = [&files](const std::string& path, std::string message) {
+    files.problems.push_back({Severity::kError, "FILE_UNREADABLE", "", std::move(message), path});
+  };
   for (const auto& path : paths) {
+    // Checked before opening: opening a FIFO blocks, and reading a device never ends.
     std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec) {
+      unreadable(path, "cannot read file: " + ec.message());
+      continue;
+    }
+    if (!std::filesystem::is_regular_file(status)) {
+      unreadable(path, "cannot read file: not a regular file");
+      continue;
+    }
     const auto size = std::filesystem::file_size(path, ec);
     if (ec) {
-      failed.problems.push_back(
-          {Severity::kError, "FILE_UNREADABLE", "", "cannot read file: " + ec.message(), path});
+      unreadable(path, "cannot read file: " + ec.message());
       continue;
     }
     if (size > kMaxDefinitionBytes) {
-      failed.problems.push_back({Severity::kError, "FILE_TOO_LARGE", "",
-                                 "definition is " + std::to_string(size) + " bytes; the limit is " +
-                                     std::to_string(kMaxDefinitionBytes),
-                                 path});
+      files.problems.push_back({Severity::kError, "FILE_TOO_LARGE", "",
+                                "definition is " + std::to_string(size) + " bytes; the limit is " +
+                                    std::to_string(kMaxDefinitionBytes),
+                                path});
       continue;
     }
     std::ifstream in(path, std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
     if (!in && !in.eof()) {
-      failed.problems.push_back(
-          {Severity::kError, "FILE_UNREADABLE", "", "cannot read file", path});
+      unreadable(path, "cannot read file");
       continue;
     }
-    sources.push_back({path, text.str()});
+    files.sources.push_back({path, text.str()});
   }
-  CatalogLoad result = load(sources);
-  if (!failed.problems.empty()) {
-    result.problems.insert(result.problems.begin(), failed.problems.begin(), failed.problems.end());
-    result.catalog.reset();
-  }
-  return result;
+  return files;
 }
 
-CatalogLoad WorkflowCatalog::load_directory(const std::string& directory) {
+DefinitionFiles WorkflowCatalog::read_directory(const std::string& directory) {
   std::vector<std::string> paths;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".json") {
-      paths.push_back(entry.path().string());
-    }
+    if (entry.path().extension() == ".json") paths.push_back(entry.path().string());
   }
   if (ec) {
-    CatalogLoad result;
-    result.problems.push_back({Severity::kError, "FILE_UNREADABLE", "",
-                               "cannot list directory: " + ec.message(), directory});
-    return result;
+    DefinitionFiles files;
+    files.problems.push_back({Severity::kError, "FILE_UNREADABLE", "",
+                              "cannot list directory: " + ec.message(), directory});
+    return files;
   }
   std::sort(paths.begin(), paths.end());  // deterministic problem order
-  return load_files(paths);
+  return read_files(paths);
 }
 
 CatalogLoad WorkflowCatalog::with_newer(const WorkflowCatalog& newer) const {

@@ -31,8 +31,8 @@
 #include "engine/business_calendar.h"
 #include "engine/compensation_policy.h"
 #include "engine/escalation_policy.h"
-#include "engine/validation_problem.h"
 #include "engine/sla_policy.h"
+#include "engine/validation_problem.h"
 #include "engine/workflow_definition.h"
 
 namespace redress {
@@ -52,6 +52,14 @@ struct DefinitionSource {
 
 inline constexpr size_t kMaxDefinitionBytes = 4 * 1024 * 1024;
 
+// Definition files as read from disk: the documents read, and a problem for each file that
+// could not be (FILE_UNREADABLE: missing, unreadable or not a regular file; FILE_TOO_LARGE: over
+// kMaxDefinitionBytes, refused before it is read).
+struct DefinitionFiles {
+  std::vector<DefinitionSource> sources;
+  Problems problems;
+};
+
 // The kinds of shared policy a workflow refers to, named as the keys of a workflow's "policies"
 // object: "calendar", "sla", "escalation", "compensation". (Definition files name their kind
 // "calendars", "sla_policy", ...: a calendars file holds several calendars.)
@@ -66,10 +74,20 @@ std::optional<PolicyKind> parse_policy_kind(std::string_view name);
 class WorkflowCatalog {
  public:
   static CatalogLoad load(const std::vector<DefinitionSource>& sources);
+  // Loads what was read; a file that could not be read is an error, reported first.
+  static CatalogLoad load(const DefinitionFiles& files);
   // Reads each file (at most kMaxDefinitionBytes) then loads them together.
   static CatalogLoad load_files(const std::vector<std::string>& paths);
-  // Every *.json file in `directory`.
+  // Every *.json entry of `directory` (sorted by name), the same way.
   static CatalogLoad load_directory(const std::string& directory);
+
+  // The readers behind load_files and load_directory, for callers that add documents of their
+  // own before loading (the server adds the workflow versions stored in its database). The one
+  // place definition files are read: a file must be a regular file of at most
+  // kMaxDefinitionBytes, checked before it is read. load_directory refuses a *.json entry that
+  // is not a regular file (a directory, a FIFO) rather than skipping it, as load_files does.
+  static DefinitionFiles read_files(const std::vector<std::string>& paths);
+  static DefinitionFiles read_directory(const std::string& directory);
 
   // This catalog's workflow versions plus `newer`'s workflows and policies (policies are
   // replaced by newer's). Errors: VERSION_CHANGED when newer redefines a loaded version

@@ -687,6 +687,11 @@ Result<std::vector<DueDelivery>> WebhookStore::due_deliveries(Instant now, size_
       d.id = select->column_int(0);
       d.subscription_id = select->column_text(1);
       d.url = select->column_text(2);
+      if (auto endpoint = parse_webhook_url(d.url); endpoint.ok()) {
+        d.endpoint = std::move(endpoint).value();
+      } else {
+        d.url_error = endpoint.error().message;
+      }
       d.secrets.push_back(select->column_text(3));
       const auto previous_expires = select->column_optional_int(5);
       if (!select->column_is_null(4) && previous_expires && *previous_expires > to_millis(now)) {

@@ -4,9 +4,10 @@
 // rows commit together with its journal entries. From there:
 //
 //   outbox row ──dispatch──▶ one delivery per matching, enabled subscription (status pending)
-//   pending delivery ──due_deliveries──▶ the sender (api/delivery/webhook_sender.h) makes an attempt
-//   attempt ──record_attempt──▶ succeeded │ retry at T │ dead │ 410: dead + subscription disabled
-//   dead or succeeded delivery ──redeliver──▶ pending again, its retry schedule starting over
+//   pending delivery ──due_deliveries──▶ the sender (api/delivery/webhook_sender.h) makes an
+//   attempt attempt ──record_attempt──▶ succeeded │ retry at T │ dead │ 410: dead + subscription
+//   disabled dead or succeeded delivery ──redeliver──▶ pending again, its retry schedule starting
+//   over
 //
 // `dispatch` reads the outbox after a cursor kept in id_sequences ('webhook_dispatch_cursor'),
 // inserts the deliveries and advances the cursor in ONE write (one savepoint), so a crash never
@@ -110,11 +111,25 @@ struct Delivery {
   Instant updated_at{};
 };
 
+// A webhook URL taken apart for connecting. parse_webhook_url accepts exactly the URLs the
+// subscription rules above accept.
+struct WebhookEndpoint {
+  bool tls = false;    // https
+  std::string host;    // without brackets for an IPv6 literal
+  std::string port;    // "80" / "443" when the URL names none
+  std::string target;  // path and query, "/" when empty; never the fragment
+};
+Result<WebhookEndpoint> parse_webhook_url(std::string_view url);
+
 // What the sender needs for one attempt.
 struct DueDelivery {
   std::int64_t id = 0;
   std::string subscription_id;
   std::string url;
+  // The URL taken apart (parse_webhook_url), so the sender connects without parsing it again.
+  // Empty only when a stored URL no longer parses under today's rules; url_error says why.
+  std::optional<WebhookEndpoint> endpoint;
+  std::string url_error;
   // Secrets to sign with: the current one first, then the previous one while it has not expired
   // (at the `now` given to due_deliveries).
   std::vector<std::string> secrets;
@@ -184,16 +199,6 @@ struct DispatchResult {
   size_t outbox_rows = 0;  // outbox rows consumed (the cursor moved past them)
   size_t deliveries = 0;   // deliveries created
 };
-
-// A webhook URL taken apart for connecting. parse_webhook_url accepts exactly the URLs the
-// subscription rules above accept.
-struct WebhookEndpoint {
-  bool tls = false;    // https
-  std::string host;    // without brackets for an IPv6 literal
-  std::string port;    // "80" / "443" when the URL names none
-  std::string target;  // path and query, "/" when empty; never the fragment
-};
-Result<WebhookEndpoint> parse_webhook_url(std::string_view url);
 
 // Whether an event type matches one subscription pattern ("*", "case.*", "case.escalated").
 bool event_type_matches(std::string_view pattern, std::string_view event_type);

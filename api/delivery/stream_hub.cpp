@@ -15,12 +15,13 @@
 #include <boost/beast/http/write.hpp>
 #include <nlohmann/json.hpp>
 
-#include "api/http/request_pipeline.h"
 #include "api/http/json_writer.h"
+#include "api/http/request_pipeline.h"
 #include "api/transport/websocket_session.h"
 #include "engine/case_snapshot.h"
 #include "engine/json_text.h"
 #include "engine/role.h"
+#include "storage/server_queries.h"
 
 namespace redress::api {
 
@@ -164,6 +165,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
       : strand_(net::make_strand(ioc)),
         timer_(strand_),
         store_(store),
+        queries_(store),
         authenticate_(std::move(authenticate)),
         clock_(clock),
         queue_limit_(queue_limit == 0 ? 1 : queue_limit) {}
@@ -360,8 +362,8 @@ class StreamHub::Core final : public WebSocketSession::Owner,
 
   // Case facts the topics of a batch need, read once per batch.
   struct Facts {
-    std::unordered_map<std::string, std::string> team_of;                      // case id
-    std::map<std::pair<std::string, std::string>, std::string> approval_role;  // case, approval
+    std::map<std::string, std::string> team_of;                                // case id
+    std::map<storage::ServerQueries::ApprovalKey, std::string> approval_role;  // case, approval
   };
 
   template <typename F>
@@ -591,19 +593,13 @@ class StreamHub::Core final : public WebSocketSession::Owner,
 
   // --- the journal (strand) -------------------------------------------------------------------
 
-  Result<std::int64_t> read_journal_end() const {
-    return store_.read<std::int64_t>([](storage::ReadContext& r) -> std::int64_t {
-      auto s = r.statement("SELECT COALESCE(MAX(seq), 0) FROM case_events");
-      s->step();
-      return s->column_int(0);
-    });
-  }
+  Result<std::int64_t> read_journal_end() const { return queries_.journal_head(); }
 
   // The case teams and approval roles `events` need (only what is asked for).
   Result<Facts> load_facts(const std::vector<storage::StoredEvent>& events, bool teams,
                            bool approvals) const {
     std::set<std::string> cases;
-    std::set<std::pair<std::string, std::string>> decided;
+    std::set<storage::ServerQueries::ApprovalKey> decided;
     for (const auto& e : events) {
       if (teams) cases.insert(e.case_id);
       if (approvals && e.event.type == "approval.decided") {
@@ -612,28 +608,14 @@ class StreamHub::Core final : public WebSocketSession::Owner,
         }
       }
     }
-    if (cases.empty() && decided.empty()) return Facts{};
-    return store_.read<Facts>([&](storage::ReadContext& r) {
-      Facts facts;
-      if (!cases.empty()) {
-        auto s = r.statement("SELECT team FROM cases WHERE id = ?");
-        for (const auto& id : cases) {
-          s->bind(1, id);
-          if (s->step() && !s->column_is_null(0)) facts.team_of[id] = s->column_text(0);
-          s->reset();
-        }
-      }
-      if (!decided.empty()) {
-        auto s = r.statement(
-            "SELECT required_role FROM approvals WHERE case_id = ? AND approval_id = ?");
-        for (const auto& key : decided) {
-          s->bind(1, key.first).bind(2, key.second);
-          if (s->step()) facts.approval_role[key] = s->column_text(0);
-          s->reset();
-        }
-      }
-      return facts;
-    });
+    Facts facts;
+    auto team_of = queries_.case_teams(cases);
+    if (!team_of.ok()) return team_of.error();
+    facts.team_of = std::move(team_of).value();
+    auto approval_role = queries_.approval_roles(decided);
+    if (!approval_role.ok()) return approval_role.error();
+    facts.approval_role = std::move(approval_role).value();
+    return facts;
   }
 
   static std::vector<std::string> topics_of(const storage::StoredEvent& e, const Facts& facts) {
@@ -936,6 +918,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
   net::strand<net::io_context::executor_type> strand_;
   net::steady_timer timer_;  // runs on strand_
   storage::CaseStore& store_;
+  const storage::ServerQueries queries_;  // the journal head and the facts topics need
   const Authenticate authenticate_;
   const Clock& clock_;
   const size_t queue_limit_;

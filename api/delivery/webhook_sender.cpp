@@ -583,20 +583,19 @@ class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
       });
     };
 
-    auto endpoint = storage::parse_webhook_url(shared->url);
-    if (!endpoint.ok()) {
+    if (!shared->endpoint) {
       AttemptResult result;
-      result.error = "cannot deliver to the subscription's URL: " + endpoint.error().message;
+      result.error = "cannot deliver to the subscription's URL: " + shared->url_error;
       return done(std::move(result));
     }
-    if (endpoint.value().tls && !tls_.error.empty()) {
+    const auto& ep = *shared->endpoint;
+    if (ep.tls && !tls_.error.empty()) {
       AttemptResult result;
       result.error = "TLS setup: " + tls_.error;
       return done(std::move(result));
     }
 
-    http::request<http::string_body> request{http::verb::post, endpoint.value().target, 11};
-    const auto& ep = endpoint.value();
+    http::request<http::string_body> request{http::verb::post, ep.target, 11};
     const bool default_port = ep.port == (ep.tls ? "443" : "80");
     const bool ipv6 = ep.host.find(':') != std::string::npos;
     request.set(http::field::host,

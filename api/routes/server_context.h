@@ -14,6 +14,7 @@
 #include "storage/case_store.h"
 #include "storage/directory_store.h"
 #include "storage/idempotency_store.h"
+#include "storage/server_queries.h"
 #include "storage/webhook_store.h"
 
 namespace redress::api {
@@ -24,6 +25,7 @@ struct ServerContext {
   storage::DirectoryStore& directory;
   storage::IdempotencyStore& idempotency;
   storage::WebhookStore& webhooks;
+  storage::ServerQueries& queries;
   TokenAuthenticator& auth;
   Metrics& metrics;
   const Clock& clock;

@@ -1,11 +1,13 @@
 // /healthz, /readyz, /metrics and the OpenAPI document.
 #include "api/routes/openapi.h"
+#include "api/routes/readiness_check.h"
 #include "api/routes/routes.h"
 #include "storage/schema.h"
 
 namespace redress::api {
 
 void add_system_routes(Router& router, ServerContext& context) {
+  auto readiness = std::make_shared<ReadinessCheck>(context.queries, context.clock);
   router.add({http::verb::get,
               "/healthz",
               "getHealth",
@@ -23,36 +25,23 @@ void add_system_routes(Router& router, ServerContext& context) {
        "check that the server can serve: database writable, migrations applied, workflows loaded",
        {},
        false,
-       [&context](RequestPtr ctx, Responder respond) {
+       [&context, readiness](RequestPtr ctx, Responder respond) {
          // A real write through the writer proves the database is writable right now (disk not
-         // full, not read-only) — the question a load balancer asks.
-         context.store.write<int>(
-             [](storage::WriteContext& w) -> Result<int> {
-               auto s = w.statement("PRAGMA user_version");
-               s->step();
-               const auto version = static_cast<int>(s->column_int(0));
-               auto touch = w.statement(
-                   "INSERT INTO id_sequences (name, next_value) VALUES ('readiness_probe', 1) "
-                   "ON CONFLICT (name) DO UPDATE SET next_value = next_value + 1");
-               touch->run();
-               return version;
-             },
-             [ctx, respond, &context](Result<int> version) {
-               const auto workflows = context.store.engine().catalog().workflows().size();
-               nlohmann::json checks{
-                   {"database_writable", version.ok()},
-                   {"schema_version", version.ok() ? version.value() : 0},
-                   {"schema_current",
-                    version.ok() && version.value() == storage::latest_schema_version()},
-                   {"workflows_loaded", workflows}};
-               const bool ready = version.ok() &&
-                                  version.value() == storage::latest_schema_version() &&
-                                  workflows > 0;
-               if (!version.ok()) checks["database_error"] = version.error().code;
-               checks["status"] = ready ? "ready" : "not_ready";
-               respond.json(*ctx, ready ? http::status::ok : http::status::service_unavailable,
-                            checks);
-             });
+         // full, not read-only) — the question a load balancer asks; at most one a second.
+         readiness->check([ctx, respond, &context](const Result<int>& version) {
+           const auto workflows = context.store.engine().catalog().workflows().size();
+           nlohmann::json checks{
+               {"database_writable", version.ok()},
+               {"schema_version", version.ok() ? version.value() : 0},
+               {"schema_current",
+                version.ok() && version.value() == storage::latest_schema_version()},
+               {"workflows_loaded", workflows}};
+           const bool ready =
+               version.ok() && version.value() == storage::latest_schema_version() && workflows > 0;
+           if (!version.ok()) checks["database_error"] = version.error().code;
+           checks["status"] = ready ? "ready" : "not_ready";
+           respond.json(*ctx, ready ? http::status::ok : http::status::service_unavailable, checks);
+         });
        }});
 
   router.add({http::verb::get,

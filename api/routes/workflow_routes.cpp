@@ -19,7 +19,6 @@
 // loaded workflow of the same id and version. Nothing is installed.
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -72,29 +71,21 @@ std::set<std::string> policy_ids(const nlohmann::json& doc, const std::string& k
   return ids;
 }
 
-// The policy documents (every kind but "workflow") in `directory`, by file name. Unreadable or
-// unparsable files are skipped: the catalog was loaded from these files moments ago, so they are
-// readable unless someone is editing them, and validation then reports what is missing.
+// The policy documents (every kind but "workflow") in `directory`, by file name, read through
+// the engine's one reader (WorkflowCatalog::read_directory: size and regular-file checks).
+// Unreadable or unparsable files are skipped: the catalog was loaded from these files moments
+// ago, so they are readable unless someone is editing them, and validation then reports what is
+// missing.
 std::vector<PolicyDocument> read_policy_documents(const std::string& directory) {
-  std::vector<std::filesystem::path> paths;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
-    if (entry.path().extension() == ".json") paths.push_back(entry.path());
-  }
-  std::sort(paths.begin(), paths.end());
   std::vector<PolicyDocument> out;
-  for (const auto& path : paths) {
-    std::error_code size_error;
-    const auto size = std::filesystem::file_size(path, size_error);
-    if (size_error || size > kMaxDefinitionBytes) continue;
-    std::ifstream in(path, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto parsed = parse_json_text(text);
+  for (auto& source : WorkflowCatalog::read_directory(directory).sources) {
+    auto parsed = parse_json_text(source.text);
     if (!std::holds_alternative<nlohmann::json>(parsed)) continue;
     const auto& doc = std::get<nlohmann::json>(parsed);
     const auto kind = text_member(doc, "kind");
     if (kind.empty() || kind == "workflow") continue;
-    out.push_back({path.filename().string(), kind, policy_ids(doc, kind), std::move(text)});
+    out.push_back({std::filesystem::path(source.name).filename().string(), kind,
+                   policy_ids(doc, kind), std::move(source.text)});
   }
   return out;
 }

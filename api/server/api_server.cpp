@@ -1,7 +1,6 @@
 #include "api/server/api_server.h"
 
 #include <filesystem>
-#include <fstream>
 #include <utility>
 
 #include "api/delivery/stream_hub.h"
@@ -10,6 +9,7 @@
 #include "api/server/admin_bootstrap.h"
 #include "api/transport/listener.h"
 #include "storage/schema.h"
+#include "storage/server_queries.h"
 #include "storage/webhook_store.h"
 
 namespace redress::api {
@@ -17,26 +17,6 @@ namespace redress::api {
 namespace net = boost::asio;
 
 namespace {
-
-Result<std::vector<DefinitionSource>> read_definition_files(const std::string& directory) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(directory, ec)) {
-    return Error{"INVALID_CONFIG", "the workflows directory " + directory + " does not exist", ""};
-  }
-  std::vector<std::string> paths;
-  for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
-    if (entry.path().extension() == ".json") paths.push_back(entry.path().string());
-  }
-  std::sort(paths.begin(), paths.end());
-  std::vector<DefinitionSource> sources;
-  for (const auto& path : paths) {
-    std::ifstream in(path, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) return Error{"INVALID_CONFIG", "cannot read " + path, ""};
-    sources.push_back({path, std::move(text)});
-  }
-  return sources;
-}
 
 std::string describe_problems(const Problems& problems) {
   std::string out;
@@ -51,37 +31,34 @@ std::string describe_problems(const Problems& problems) {
 
 Result<std::shared_ptr<const WorkflowCatalog>> load_catalog_with_stored_versions(
     const std::string& workflows_dir, const storage::StoreOptions& store_options) {
-  auto sources = read_definition_files(workflows_dir);
-  if (!sources.ok()) return sources.error();
-  auto files = WorkflowCatalog::load(sources.value());
-  if (!files.catalog) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(workflows_dir, ec)) {
+    return Error{"INVALID_CONFIG", "the workflows directory " + workflows_dir + " does not exist",
+                 ""};
+  }
+  // Read through the engine's one reader, so the server refuses exactly the files
+  // `redress validate` refuses (too large, not a regular file).
+  auto files = WorkflowCatalog::read_directory(workflows_dir);
+  auto from_files = WorkflowCatalog::load(files);
+  if (!from_files.catalog) {
     return Error{"INVALID_DEFINITION",
                  "the workflow definitions in " + workflows_dir +
-                     " have errors:" + describe_problems(files.problems),
+                     " have errors:" + describe_problems(from_files.problems),
                  ""};
   }
   // Workflow versions cases were started on live in the database too: add those whose files
   // are gone, so every pinned case keeps its rules.
-  auto db = storage::open_writer_connection(store_options);
-  if (!db.ok()) return db.error();
-  std::vector<DefinitionSource> stored;
-  try {
-    storage::Statement s(
-        *db.value(),
-        "SELECT workflow_id, version, definition FROM workflow_definitions ORDER BY 1, 2");
-    while (s.step()) {
-      const auto id = s.column_text(0);
-      const int version = static_cast<int>(s.column_int(1));
-      if (files.catalog->find(id, version)) continue;
-      stored.push_back({"database:" + id + "@" + std::to_string(version), s.column_text(2)});
-    }
-  } catch (const storage::SqliteError& e) {
-    return storage::to_error(e);
+  auto stored = storage::read_stored_workflow_definitions(store_options);
+  if (!stored.ok()) return stored.error();
+  const auto files_read = files.sources.size();
+  for (auto& definition : stored.value()) {
+    if (from_files.catalog->find(definition.workflow_id, definition.version)) continue;
+    files.sources.push_back(
+        {"database:" + definition.workflow_id + "@" + std::to_string(definition.version),
+         std::move(definition.definition)});
   }
-  if (stored.empty()) return files.catalog;
-  auto all = sources.value();
-  all.insert(all.end(), stored.begin(), stored.end());
-  auto merged = WorkflowCatalog::load(all);
+  if (files.sources.size() == files_read) return from_files.catalog;
+  auto merged = WorkflowCatalog::load(files);
   if (!merged.catalog) {
     return Error{"INVALID_DEFINITION",
                  "the stored workflow versions no longer load with the current policies:" +
@@ -133,10 +110,11 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
   server->directory_ = std::make_unique<storage::DirectoryStore>(*server->store_);
   server->idempotency_ = std::make_unique<storage::IdempotencyStore>(*server->store_);
   server->webhooks_ = std::make_unique<storage::WebhookStore>(*server->store_);
+  server->queries_ = std::make_unique<storage::ServerQueries>(*server->store_);
   server->auth_ = std::make_unique<TokenAuthenticator>(*server->directory_);
   server->context_ = std::unique_ptr<ServerContext>(new ServerContext{
       server->config_, *server->store_, *server->directory_, *server->idempotency_,
-      *server->webhooks_, *server->auth_, server->metrics_, clock});
+      *server->webhooks_, *server->queries_, *server->auth_, server->metrics_, clock});
 
   WebhookSenderOptions webhook_options;
   webhook_options.ca_file = config.webhook_ca_file;
@@ -169,11 +147,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
   server->service_ = std::make_unique<RequestPipeline>(pipeline_services(*server->context_),
                                                        build_router(*server->context_));
 
-  auto head = server->store_->read<std::int64_t>([](storage::ReadContext& read) {
-    auto s = read.statement("SELECT coalesce(max(seq), 0) FROM case_events");
-    s->step();
-    return s->column_int(0);
-  });
+  auto head = server->queries_->journal_head();
   if (!head.ok()) return head.error();
   server->counted_seq_ = head.value();
   server->register_gauges();
@@ -244,29 +218,26 @@ void ApiServer::register_gauges() {
   metrics_.describe_counter("redress_sla_warnings_total", "SLA clocks that reached their warning.");
   metrics_.describe_counter("redress_sla_breaches_total", "SLA clocks that breached.");
   metrics_.describe_counter("redress_escalations_total", "Cases escalated, by level reached.");
-  auto* store = store_.get();
-  const auto grouped = [store](const char* sql, const char* label) {
-    return [store, sql, label]() {
+  auto* queries = queries_.get();
+  // A gauge whose samples are the counts of one grouped query, labelled by their group.
+  using GroupedCounts =
+      Result<std::vector<storage::GroupCount>> (storage::ServerQueries::*)() const;
+  const auto grouped = [queries](GroupedCounts query, const char* label) {
+    return [queries, query, label]() {
       std::vector<Metrics::Sample> samples;
-      auto rows = store->read<std::vector<Metrics::Sample>>([sql, label](storage::ReadContext& r) {
-        std::vector<Metrics::Sample> out;
-        auto s = r.statement(sql);
-        while (s->step()) {
-          out.push_back({{{label, s->column_text(0)}}, static_cast<double>(s->column_int(1))});
-        }
-        return out;
-      });
-      if (rows.ok()) samples = std::move(rows).value();
+      auto counts = (queries->*query)();
+      if (!counts.ok()) return samples;
+      for (const auto& c : counts.value()) {
+        samples.push_back({{{label, c.group}}, static_cast<double>(c.count)});
+      }
       return samples;
     };
   };
+  metrics_.register_gauge("redress_open_cases", "Open cases by state.",
+                          grouped(&storage::ServerQueries::open_cases_by_state, "state"));
   metrics_.register_gauge(
-      "redress_open_cases", "Open cases by state.",
-      grouped("SELECT state, count(*) FROM cases WHERE closed_at IS NULL GROUP BY state", "state"));
-  metrics_.register_gauge("redress_pending_approvals", "Approvals waiting, by required role.",
-                          grouped("SELECT required_role, count(*) FROM approvals "
-                                  "WHERE status = 'pending' GROUP BY required_role",
-                                  "required_role"));
+      "redress_pending_approvals", "Approvals waiting, by required role.",
+      grouped(&storage::ServerQueries::pending_approvals_by_role, "required_role"));
   metrics_.register_gauge("redress_webhook_queue_depth",
                           "Webhook deliveries pending (due or waiting to retry).", [this] {
                             auto depth = sender_->queue_depth();
@@ -295,9 +266,10 @@ void ApiServer::count_journal() {
       counted_seq_ = e.seq;
       const auto& type = e.event.type;
       if (type == "sla.warning" || type == "sla.breached") {
-        const auto clock =
-            e.event.data.contains("clock") ? e.event.data.at("clock") : nlohmann::json();
-        const std::string name = clock.is_object() ? clock.value("name", "") : "";
+        // The engine names the clock as a string: {"clock": "first_response"}.
+        const auto clock = e.event.data.find("clock");
+        const std::string name =
+            clock != e.event.data.end() && clock->is_string() ? clock->get<std::string>() : "";
         metrics_.increment(
             type == "sla.warning" ? "redress_sla_warnings_total" : "redress_sla_breaches_total",
             {{"clock", name}});

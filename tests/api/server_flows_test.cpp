@@ -395,6 +395,28 @@ BOOST_AUTO_TEST_CASE(shutdown_finishes_in_flight_requests) {
   BOOST_TEST(listed.json().at("cases").size() == 20U);
 }
 
+// The engine names an SLA clock as a string ({"clock": "first_response"}); the counters used to
+// read it as an object and always carried clock="".
+BOOST_AUTO_TEST_CASE(sla_counters_carry_the_clock_name) {
+  TestServer server;
+  const auto agent = server.token_for("agent.li", "agent");
+  BOOST_REQUIRE_EQUAL(server.http().post("/v1/cases", complaint(), agent).status, 201);
+  server.clock().advance(std::chrono::hours(24 * 7));
+  while (server.server().fire_due_timers_now() > 0) {
+  }
+  const std::string warning = "redress_sla_warnings_total{clock=\"first_response\"} 1";
+  std::string body;
+  const bool counted = eventually([&] {
+    server.server().wake_background();
+    body = server.http().get("/metrics", server.admin_token()).body;
+    return body.find(warning) != std::string::npos;
+  });
+  BOOST_TEST(counted, "no " << warning << " in:\n" << body);
+  BOOST_TEST(body.find("redress_sla_breaches_total{clock=\"first_response\"} 1") !=
+             std::string::npos);
+  BOOST_TEST(body.find("clock=\"\"") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace redress::testing

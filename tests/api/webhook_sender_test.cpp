@@ -47,13 +47,6 @@ Result<T> await(Start&& start) {
   return answer.get();
 }
 
-template <typename T>
-T require_ok(Result<T> result) {
-  BOOST_REQUIRE_MESSAGE(result.ok(),
-                        (result.ok() ? "" : result.error().code + ": " + result.error().message));
-  return std::move(result).value();
-}
-
 std::uint64_t attempts_made(const WebhookSenderCounters& c) {
   return c.succeeded + c.failed + c.dead + c.gone + c.unrecorded;
 }

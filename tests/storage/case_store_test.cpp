@@ -475,28 +475,16 @@ BOOST_AUTO_TEST_CASE(pending_approvals_are_listed_for_the_required_role) {
   TempDir dir;
   auto store = open_store(options_for(dir));
   auto now = monday_morning();
-  const auto id = accept(*store, create_complaint(now)).snapshot.id;
-  accept(*store, confirm(id, now));
-  accept(*store, {id,
-                  Command{FireTransition{"complete_analysis",
-                                         {{"cause", "seam"}, {"fault_party", "supplier"}}},
-                          std::nullopt},
-                  agent(), now});
-  // CNY 80 exceeds an agent's authority (see workflows/compensation.json).
-  const auto proposed = accept(
-      *store,
-      {id, Command{ProposeCompensation{"partial_refund", Money{8000, "CNY"}, "seam"}, std::nullopt},
-       agent(), now});
-  BOOST_REQUIRE(!proposed.approvals_requested.empty());
-  const auto role = proposed.approvals_requested.front().required_role;
+  const auto proposed = propose_above_authority(*store, now);
+  const auto id = proposed.case_id;
+  const auto role = proposed.approval.required_role;
   auto queue = store->pending_approvals(role, 50);
   BOOST_REQUIRE(queue.ok());
   BOOST_REQUIRE(queue.value().size() == 1u);
   BOOST_TEST(queue.value().front().case_id == id);
 
   accept(*store, {id,
-                  Command{DecideApproval{proposed.approvals_requested.front().approval_id, true,
-                                         "supplier fault"},
+                  Command{DecideApproval{proposed.approval.approval_id, true, "supplier fault"},
                           std::nullopt},
                   team_lead(), now});
   BOOST_TEST(store->pending_approvals(role, 50).value().empty());

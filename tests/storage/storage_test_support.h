@@ -169,4 +169,34 @@ inline storage::CommandOutcome accept(storage::CaseStore& store, storage::CaseCo
   return std::move(outcome).value();
 }
 
+// Requires `result` to be a value and returns it.
+template <typename T>
+T require_ok(Result<T> result) {
+  BOOST_REQUIRE_MESSAGE(result.ok(),
+                        (result.ok() ? "" : result.error().code + ": " + result.error().message));
+  return std::move(result).value();
+}
+
+// A complaint taken to a compensation proposal above an agent's authority (CNY 80, see
+// workflows/compensation.json): one approval pending.
+struct ProposalAboveAuthority {
+  std::string case_id;
+  ApprovalRequest approval;
+};
+inline ProposalAboveAuthority propose_above_authority(storage::CaseStore& store, Instant now) {
+  const auto id = accept(store, create_complaint(now)).snapshot.id;
+  accept(store, confirm(id, now));
+  accept(store, {id,
+                 Command{FireTransition{"complete_analysis",
+                                        {{"cause", "seam"}, {"fault_party", "supplier"}}},
+                         std::nullopt},
+                 agent(), now});
+  const auto proposed = accept(
+      store,
+      {id, Command{ProposeCompensation{"partial_refund", Money{8000, "CNY"}, "seam"}, std::nullopt},
+       agent(), now});
+  BOOST_REQUIRE(!proposed.approvals_requested.empty());
+  return {id, proposed.approvals_requested.front()};
+}
+
 }  // namespace redress::testing

@@ -29,13 +29,6 @@ Result<T> await(Start&& start) {
   return answer.get();
 }
 
-template <typename T>
-T require_ok(Result<T> result) {
-  BOOST_REQUIRE_MESSAGE(result.ok(),
-                        (result.ok() ? "" : result.error().code + ": " + result.error().message));
-  return std::move(result).value();
-}
-
 Subscription create(WebhookStore& webhooks, const std::string& id,
                     std::vector<std::string> types = {"*"},
                     const std::string& url = "https://hooks.example.com/redress") {
@@ -386,6 +379,13 @@ BOOST_AUTO_TEST_CASE(due_deliveries_come_in_due_order_without_disabled_or_exclud
     if (i > 0) BOOST_TEST(due[i - 1].next_attempt_at <= due[i].next_attempt_at);
   }
   BOOST_TEST(due[0].url == "https://hooks.example.com/redress");
+  // The delivery carries its endpoint parsed: the sender connects without parsing the URL.
+  BOOST_REQUIRE(due[0].endpoint.has_value());
+  BOOST_TEST(due[0].endpoint->tls);
+  BOOST_TEST(due[0].endpoint->host == "hooks.example.com");
+  BOOST_TEST(due[0].endpoint->port == "443");
+  BOOST_TEST(due[0].endpoint->target == "/redress");
+  BOOST_TEST(due[0].url_error.empty());
   BOOST_TEST((due[0].secrets == std::vector<std::string>{kSecret}));
   BOOST_TEST(due[0].payload == R"({"type":"case.updated","data":{}})");
   BOOST_TEST(due[0].webhook_id.rfind("msg_test_", 0) == 0u);
