@@ -1148,8 +1148,10 @@ struct CheckedCreation {
   nlohmann::json fields;
 };
 
+// `check_case_id`: false before the store has allocated the id (the API's early check).
 std::variant<CheckedCreation, Rejection> check_creation(const WorkflowCatalog& catalog,
-                                                        const CreateCase& cmd, const Actor& actor) {
+                                                        const CreateCase& cmd, const Actor& actor,
+                                                        bool check_case_id) {
   auto wf = cmd.workflow_version ? catalog.find(cmd.workflow_id, *cmd.workflow_version)
                                  : catalog.latest(cmd.workflow_id);
   if (!wf) {
@@ -1172,7 +1174,7 @@ std::variant<CheckedCreation, Rejection> check_creation(const WorkflowCatalog& c
   }
   // From here on every input is checked and every problem reported.
   InputProblems problems;
-  if (cmd.case_id.empty() || cmd.case_id.size() > kMaxIdLength) {
+  if (check_case_id && (cmd.case_id.empty() || cmd.case_id.size() > kMaxIdLength)) {
     problems.add(RejectionCode::kInvalidField, "/id", "case id must be 1-128 characters");
   }
   if (!is_severity(cmd.severity)) {
@@ -1232,7 +1234,7 @@ std::variant<CheckedCreation, Rejection> check_creation(const WorkflowCatalog& c
 
 Decision create_case(const WorkflowCatalog& catalog, const CreateCase& cmd, const Actor& actor,
                      Instant now, const CustomerHistory& history) {
-  auto checked = check_creation(catalog, cmd, actor);
+  auto checked = check_creation(catalog, cmd, actor, /*check_case_id=*/true);
   if (auto* r = std::get_if<Rejection>(&checked)) return std::move(*r);
   const auto& wf = std::get<CheckedCreation>(checked).wf;
   const auto& fields = std::get<CheckedCreation>(checked).fields;
@@ -1322,7 +1324,7 @@ Decision Engine::decide(const CaseSnapshot* current, const Command& command, con
 
 std::optional<Rejection> Engine::check_creation(const CreateCase& command,
                                                 const Actor& actor) const {
-  auto checked = redress::check_creation(*catalog_, command, actor);
+  auto checked = redress::check_creation(*catalog_, command, actor, /*check_case_id=*/false);
   if (auto* r = std::get_if<Rejection>(&checked)) return std::move(*r);
   return std::nullopt;
 }

@@ -31,6 +31,7 @@ class Engine {
 
   // The rejection `decide` would give `command` for its inputs alone (workflow, role, ids,
   // severity, texts, order amounts, fields), listing every problem; nullopt when they are valid.
+  // The case id is not checked: the store allocates an empty one after this check.
   // The API uses it to report the engine's findings together with its own when a request body
   // has problems of both kinds.
   std::optional<Rejection> check_creation(const CreateCase& command, const Actor& actor) const;
