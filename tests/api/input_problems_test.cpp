@@ -93,6 +93,44 @@ BOOST_AUTO_TEST_CASE(a_transition_lists_every_missing_field) {
   BOOST_TEST(pointers(missing) == four, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(an_agent_may_not_fire_a_transition_reserved_to_team_leads) {
+  TestServer server;
+  const auto agent = server.token_for("agent.li", "agent");
+  const auto lead = server.token_for("lead.wang", "team_lead");
+  const auto id = create(server, agent, complaint_body());
+  const nlohmann::json cancel{{"transition", "cancel"}, {"data", {{"cancel_reason", "duplicate"}}}};
+  const auto refused = server.http().post("/v1/cases/" + id + "/transitions", cancel, agent);
+  BOOST_TEST(refused.status == 403, refused.body);
+  BOOST_TEST(refused.json().at("code") == "ROLE_NOT_PERMITTED");
+  BOOST_TEST(refused.json().at("detail").get<std::string>().find("team_lead") != std::string::npos);
+  BOOST_TEST(server.http().get("/v1/cases/" + id, agent).json().at("state") == "confirming");
+  const auto cancelled = server.http().post("/v1/cases/" + id + "/transitions", cancel, lead);
+  BOOST_TEST(cancelled.status == 200, cancelled.body);
+}
+
+BOOST_AUTO_TEST_CASE(a_refund_after_an_approved_refund_cannot_exceed_what_is_left) {
+  TestServer server;
+  const auto agent = server.token_for("agent.li", "agent");
+  const auto id = create(server, agent, complaint_body());  // paid CNY 299.00
+  const auto collection = "/v1/cases/" + id + "/compensations";
+  auto& http = server.http();
+  // CNY 40.00 is within the agent's authority: approved at once.
+  const auto first =
+      http.post(collection, {{"type", "partial_refund"}, {"value", cny(4000)}}, agent);
+  BOOST_REQUIRE_MESSAGE(first.status == 201, first.body);
+  BOOST_TEST(first.json().at("case").at("compensations").back().at("status") == "approved");
+  // CNY 260.00 alone is less than was paid, but not than is left (CNY 259.00).
+  const auto second =
+      http.post(collection, {{"type", "partial_refund"}, {"value", cny(26000)}}, agent);
+  BOOST_TEST(second.status == 422, second.body);
+  BOOST_TEST(second.json().at("code") == "REFUND_EXCEEDS_PAID");
+  BOOST_TEST(second.json().at("detail").get<std::string>().find("CNY 259.00") != std::string::npos);
+  // Exactly what is left may be proposed (above the agent's authority, so it waits).
+  const auto rest =
+      http.post(collection, {{"type", "partial_refund"}, {"value", cny(25900)}}, agent);
+  BOOST_TEST(rest.status == 201, rest.body);
+}
+
 BOOST_AUTO_TEST_CASE(amounts_above_the_maximum_are_refused_naming_the_field) {
   TestServer server;
   const auto agent = server.token_for("agent.li", "agent");

@@ -881,9 +881,38 @@ BOOST_AUTO_TEST_CASE(amounts_above_the_policy_maximum_are_refused_naming_the_fie
   BOOST_TEST(pointer_of(update) == "/fields/refund_amount/amount");
 }
 
+BOOST_AUTO_TEST_CASE(a_promoted_proposer_still_may_not_approve_their_own_proposal) {
+  CaseRun r;
+  r.run(kAgent, complaint("C-16"));
+  r.run(kAgent, ProposeCompensation{"coupon", cny(6000), "above the agent's authority"});
+  const auto approval_id = r.snap().compensations.back().approval_id;
+  BOOST_TEST(r.snap().approvals.back().required_role == "team_lead");
+  // The same person, now a team lead: the role may approve, the person may not.
+  const redress::Actor promoted{kAgent.id, Role::kTeamLead, kAgent.team};
+  const auto own = r.attempt(promoted, DecideApproval{approval_id, true, ""});
+  BOOST_TEST(outcome(own) == "SELF_APPROVAL");
+  BOOST_TEST(outcome(r.attempt(promoted, DecideApproval{approval_id, false, "no"})) ==
+             "SELF_APPROVAL");
+  r.run(kLead, DecideApproval{approval_id, true, ""});  // another team lead may
+  BOOST_TEST(r.snap().compensations.back().status == "approved");
+}
+
 // ------------------------------------------------------------------------------------------
 // 3. SLA clocks
 // ------------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(sla_due_time_skips_a_public_holiday) {
+  // Wed 2026-09-30 17:00 (+08): one working hour is left that day, then National Day (Oct 1-7)
+  // closes the office; the 2h first response falls due on Thu Oct 8 at 10:00, not on Oct 1.
+  CaseRun r(shipped(), at("2026-09-30T17:00:00+08:00"));
+  r.run(kAgent, complaint("C-21"));
+  const auto* fr = r.snap().sla("first_response");
+  BOOST_REQUIRE(fr);
+  BOOST_TEST(iso(fr->due) == "2026-10-08T02:00:00Z");
+  // 80% = 96 working minutes: 60 on Sep 30, 36 on Oct 8.
+  BOOST_TEST(iso(fr->warn_at) == "2026-10-08T01:36:00Z");
+  BOOST_TEST(fr->target_ms == 2 * 3600 * 1000);
+}
 
 BOOST_AUTO_TEST_CASE(sla_clocks_start_on_the_business_calendar) {
   CaseRun r;
