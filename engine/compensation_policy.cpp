@@ -8,6 +8,7 @@
 #include <cctype>
 #include <initializer_list>
 #include <limits>
+#include <map>
 #include <utility>
 
 namespace redress {
@@ -285,6 +286,36 @@ std::vector<AuthorityLimit> parse_authority(const json& authority, const std::st
   return limits;
 }
 
+// `max_amount`: {"CNY": 100000000, ...}, the largest single amount per currency, each at most
+// kMaxMoneyAmount.
+std::map<std::string, std::int64_t> parse_max_amounts(const json& value, const std::string& pointer,
+                                                      ProblemLog& log) {
+  std::map<std::string, std::int64_t> out;
+  if (!expect_type(value.is_object(), value, pointer, "'max_amount'",
+                   "an object of currency codes and amounts in minor units", log)) {
+    return out;
+  }
+  for (const auto& [currency, amount] : value.items()) {
+    const std::string p = pointer + "/" + pointer_token(currency);
+    if (!is_currency_code(currency)) {
+      log.error("BAD_MONEY", p,
+                "currency " + in_quotes(currency) +
+                    " is not a three-letter ISO 4217 code such as \"CNY\"");
+      continue;
+    }
+    const auto limit = read_limit(amount, p, "the maximum amount in " + currency, log);
+    if (!limit) continue;
+    if (*limit == 0 || *limit > kMaxMoneyAmount) {
+      log.error("BAD_LIMIT", p,
+                "the maximum amount in " + currency + " must be between 1 and " +
+                    std::to_string(kMaxMoneyAmount) + " minor units");
+      continue;
+    }
+    out[currency] = *limit;
+  }
+  return out;
+}
+
 // A `when` list: a non-empty array of strings, each accepted by `valid`.
 template <typename Valid>
 std::vector<std::string> parse_when_list(const json& value, const std::string& pointer,
@@ -323,8 +354,10 @@ std::optional<CompensationPolicy> CompensationPolicy::parse(const json& definiti
                    "an object", log)) {
     return std::nullopt;
   }
-  check_keys(definition, pointer,
-             {"kind", "id", "title", "description", "currency", "authority", "suggestions"}, log);
+  check_keys(
+      definition, pointer,
+      {"kind", "id", "title", "description", "currency", "max_amount", "authority", "suggestions"},
+      log);
 
   CompensationPolicy policy;
   if (!definition.contains("currency")) {
@@ -339,6 +372,10 @@ std::optional<CompensationPolicy> CompensationPolicy::parse(const json& definiti
                 "currency " + in_quotes(c.get<std::string>()) +
                     " is not a three-letter ISO 4217 code such as \"CNY\"");
     }
+  }
+
+  if (definition.contains("max_amount")) {
+    policy.max_amounts_ = parse_max_amounts(definition["max_amount"], pointer + "/max_amount", log);
   }
 
   if (!definition.contains("authority")) {
@@ -535,6 +572,20 @@ std::optional<CompensationPolicy::RemedyOption> CompensationPolicy::parse_remedy
 // ---------------------------------------------------------------------------------------------
 // Decisions
 
+std::int64_t CompensationPolicy::max_amount(const std::string& currency) const {
+  const auto it = max_amounts_.find(currency);
+  return it == max_amounts_.end() ? kMaxMoneyAmount : it->second;
+}
+
+Status CompensationPolicy::check_amount(const Money& amount, const std::string& what) const {
+  const auto max = max_amount(amount.currency);
+  if (amount.amount <= max) return Status::Ok();
+  return Error{"AMOUNT_TOO_LARGE",
+               what + " of " + format_money(amount) + " is above the largest amount accepted, " +
+                   format_money({max, amount.currency}),
+               "/amount"};
+}
+
 Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input) const {
   const Money& value = input.value;
   const char* type_name = compensation_type_name(input.type);
@@ -545,6 +596,9 @@ Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input)
                      (value.currency.empty() ? "no currency" : value.currency) +
                      " but the compensation policy's currency is " + currency_,
                  ""};
+  }
+  if (auto bounded = check_amount(value, std::string(type_name) + " value"); !bounded.ok()) {
+    return bounded.error();
   }
   if (!in_currency(input.case_granted, currency_) ||
       !in_currency(input.customer_granted_30d, currency_)) {
@@ -609,12 +663,11 @@ Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input)
     }
   }
 
-  std::int64_t case_total = 0;
-  std::int64_t customer_total = 0;
-  if (__builtin_add_overflow(input.case_granted.amount, value.amount, &case_total) ||
-      __builtin_add_overflow(input.customer_granted_30d.amount, value.amount, &customer_total)) {
-    return Error{"OVERFLOW", "compensation totals overflow", ""};
-  }
+  // Saturating: totals grown past int64 (stored before amounts were bounded) are above every
+  // limit, so they need the unlimited role instead of failing every later proposal.
+  const std::int64_t case_total = saturating_add(input.case_granted.amount, value.amount);
+  const std::int64_t customer_total =
+      saturating_add(input.customer_granted_30d.amount, value.amount);
 
   // Why `limit` does not cover the totals, e.g. "agent authority per case is CNY 50.00; this
   // case would total CNY 50.01".

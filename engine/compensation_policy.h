@@ -1,5 +1,7 @@
 // CompensationPolicy: what remedies exist, who may grant how much, and which remedies to suggest.
 //
+// Every single amount (a proposal, an order's paid and refunded amounts, a money field) is bounded
+// by the policy's `max_amount` for its currency (default and ceiling: kMaxMoneyAmount).
 // Authority is per ladder role (agent, team_lead, supervisor, manager) with two limits, both in
 // the policy currency's minor units and both optional (absent = unlimited):
 //   - per_case: the case's total granted compensation including this proposal;
@@ -15,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,9 +26,9 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/money.h"
-#include "engine/validation_problem.h"
 #include "engine/result.h"
 #include "engine/role.h"
+#include "engine/validation_problem.h"
 
 namespace redress {
 
@@ -101,15 +104,26 @@ class CompensationPolicy {
                                                  const std::string& pointer, Problems& problems);
 
   const std::string& currency() const { return currency_; }
+
+  // The largest single amount accepted in `currency`, in minor units: the policy's `max_amount`
+  // entry for it, else kMaxMoneyAmount. Proposals, order amounts and money fields above it are
+  // refused, so no total of them can come near overflowing.
+  std::int64_t max_amount(const std::string& currency) const;
+  // The `max_amount` entries as given: currency -> largest single amount.
+  const std::map<std::string, std::int64_t>& max_amounts() const { return max_amounts_; }
+  // AMOUNT_TOO_LARGE (pointer "/amount") when `amount` is above max_amount of its currency; the
+  // message starts with `what` ("coupon value", "order paid") and names the maximum.
+  Status check_amount(const Money& amount, const std::string& what) const;
   const std::vector<AuthorityLimit>& limits() const { return limits_; }
 
   // Decides how a proposal proceeds. Errors (code, message):
   //   CURRENCY_MISMATCH   value currency differs from the policy's or the order's
+  //   AMOUNT_TOO_LARGE    value above max_amount(currency)
   //   INVALID_AMOUNT      negative; apology_only with a non-zero value; full_refund not equal to
   //                       the refundable remainder; a zero refund
   //   REFUND_EXCEEDS_PAID refund above paid - already refunded
   //   EXCEEDS_AUTHORITY   no role's limits cover it
-  //   OVERFLOW            totals overflow int64
+  // Totals are summed saturating: a total past int64 is above every finite limit.
   Result<ProposalOutcome> evaluate(const ProposalInput& input) const;
 
   // Whether `approver` may approve or reject a proposal that requires `required_role`:
@@ -146,7 +160,8 @@ class CompensationPolicy {
                                                   const std::string& currency, Problems& problems);
 
   std::string currency_;
-  std::vector<AuthorityLimit> limits_;  // ordered agent .. manager
+  std::map<std::string, std::int64_t> max_amounts_;  // currency -> largest single amount
+  std::vector<AuthorityLimit> limits_;               // ordered agent .. manager
   std::vector<SuggestionRule> suggestions_;
 };
 

@@ -38,10 +38,23 @@ enum class RejectionCode {
 
 const char* rejection_code_name(RejectionCode code);
 
+// One thing wrong with a command's input: where (an RFC 6901 pointer into the command, e.g.
+// "/data/refund_amount") and what, in words a person can act on.
+struct RejectionProblem {
+  std::string pointer;
+  std::string message;
+
+  bool operator==(const RejectionProblem&) const = default;
+};
+
+// Why a command was refused. `problems` lists EVERY missing or invalid input found (each with its
+// pointer), so a client fixes its request in one round trip; it is empty when no input is at
+// fault (a role, a state, a version). `message` is a summary: the one problem's message, or a
+// count followed by each message.
 struct Rejection {
   RejectionCode code = RejectionCode::kInvalidField;
   std::string message;
-  std::string pointer;  // JSON pointer into the command's data, when a field is at fault
+  std::vector<RejectionProblem> problems;
 };
 
 struct JournalAppend {

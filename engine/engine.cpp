@@ -63,9 +63,47 @@ constexpr auto kThirtyDays = std::chrono::hours(24 * 30);
 constexpr auto kMaxPromiseHorizon = std::chrono::hours(24 * 90);
 constexpr size_t kMaxFieldsPerCommand = 100;
 
+// A rejection with at most one problem: the message is both the summary and, when an input is at
+// fault (`pointer` given), that input's problem.
 Rejection reject(RejectionCode code, std::string message, std::string pointer = {}) {
-  return Rejection{code, std::move(message), std::move(pointer)};
+  Rejection rejection{code, message, {}};
+  if (!pointer.empty()) rejection.problems.push_back({std::move(pointer), std::move(message)});
+  return rejection;
 }
+
+// Collects every input problem of one command before refusing it, so a client learns of all of
+// them at once. The rejection's code is MISSING_FIELD when every problem is a missing input,
+// otherwise the code of the first other problem.
+class InputProblems {
+ public:
+  void add(RejectionCode code, std::string pointer, std::string message) {
+    if (code != RejectionCode::kMissingField && !code_) code_ = code;
+    problems_.push_back({std::move(pointer), std::move(message)});
+  }
+  // Folds in a rejection of one input (check_text, canonical_data).
+  void add(const Rejection& rejection) {
+    if (rejection.code != RejectionCode::kMissingField && !code_) code_ = rejection.code;
+    problems_.insert(problems_.end(), rejection.problems.begin(), rejection.problems.end());
+  }
+  bool empty() const { return problems_.empty(); }
+
+  Rejection rejection() const {
+    std::string summary;
+    if (problems_.size() == 1) {
+      summary = problems_.front().message;
+    } else {
+      summary = std::to_string(problems_.size()) + " problems:";
+      for (size_t i = 0; i < problems_.size(); ++i) {
+        summary += (i ? "; " : " ") + problems_[i].message;
+      }
+    }
+    return Rejection{code_.value_or(RejectionCode::kMissingField), std::move(summary), problems_};
+  }
+
+ private:
+  std::optional<RejectionCode> code_;
+  std::vector<RejectionProblem> problems_;
+};
 
 // Text bounds shared by every free-text command member.
 std::optional<Rejection> check_text(const std::string& text, const std::string& what,
@@ -387,7 +425,7 @@ class DecisionBuilder {
       const auto type = parse_compensation_type(c.type);
       if (!type || !is_refund(*type) || c.value.currency != total.currency) continue;
       if (c.status == "approved" || c.status == "executed") {
-        if (auto sum = checked_add(total, c.value)) total = *sum;
+        total.amount = saturating_add(total.amount, c.value.amount);
       }
     }
     return total;
@@ -400,7 +438,7 @@ class DecisionBuilder {
     for (const auto& c : working_.compensations) {
       if ((c.status == "approved" || c.status == "executed") && c.decided_at &&
           *c.decided_at > now_ - kThirtyDays && c.value.currency == total.currency) {
-        if (auto sum = checked_add(total, c.value)) total = *sum;
+        total.amount = saturating_add(total.amount, c.value.amount);
       }
     }
     return total;
@@ -449,54 +487,67 @@ RejectionCode map_policy_error(const std::string& code) {
   return RejectionCode::kInvalidField;
 }
 
-// Validates and canonicalises command data against the workflow's fields. `allowed` limits the
-// names accepted (empty optional = any declared field); `editable_only` refuses fields marked
-// not editable.
-std::variant<nlohmann::json, Rejection> canonical_data(const WorkflowDefinition& wf,
-                                                       const nlohmann::json& data,
-                                                       const std::vector<std::string>* allowed,
-                                                       const std::string& context,
-                                                       bool editable_only, bool allow_null) {
+// Validates and canonicalises command data against the workflow's fields, reporting every field
+// at fault (each with its pointer under `base`, "/data" or "/fields"); money fields are bounded by
+// the compensation policy's maximum amount. `allowed` limits the names
+// accepted (nullptr = any declared field); `editable_only` refuses fields marked not editable.
+std::variant<nlohmann::json, Rejection> canonical_data(
+    const WorkflowDefinition& wf, const nlohmann::json& data,
+    const std::vector<std::string>* allowed, const std::string& context, const std::string& base,
+    const CompensationPolicy& policy, bool editable_only, bool allow_null) {
   if (data.is_null()) return nlohmann::json::object();  // no data given
   if (!data.is_object()) {
-    return reject(RejectionCode::kInvalidField, "data must be a JSON object of field values",
-                  "/data");
+    return reject(RejectionCode::kInvalidField, "data must be a JSON object of field values", base);
   }
   if (data.size() > kMaxFieldsPerCommand) {
     return reject(RejectionCode::kInvalidField,
                   "data has " + std::to_string(data.size()) + " fields; at most " +
                       std::to_string(kMaxFieldsPerCommand) + " are allowed",
-                  "/data");
+                  base);
   }
+  InputProblems problems;
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [key, value] : data.items()) {
-    const std::string pointer = "/data/" + pointer_token(key);
+    const std::string pointer = base + "/" + pointer_token(key);
     const auto* field = wf.field(key);
     if (!field) {
-      return reject(RejectionCode::kInvalidField,
-                    "unknown field " + quote_name(key) + " for workflow " + quote_name(wf.id),
-                    pointer);
+      problems.add(RejectionCode::kInvalidField, pointer,
+                   "unknown field " + quote_name(key) + " for workflow " + quote_name(wf.id));
+      continue;
     }
     if (allowed && std::find(allowed->begin(), allowed->end(), key) == allowed->end()) {
-      return reject(
-          RejectionCode::kInvalidField,
+      problems.add(
+          RejectionCode::kInvalidField, pointer,
           "field " + quote_name(key) + " is not accepted by " + context +
-              (allowed->empty() ? "; it takes no fields" : "; it accepts: " + join(*allowed)),
-          pointer);
+              (allowed->empty() ? "; it takes no fields" : "; it accepts: " + join(*allowed)));
+      continue;
     }
     if (editable_only && !field->editable) {
-      return reject(RejectionCode::kInvalidField,
-                    "field " + quote_name(key) + " can only be set by a transition", pointer);
+      problems.add(RejectionCode::kInvalidField, pointer,
+                   "field " + quote_name(key) + " can only be set by a transition");
+      continue;
     }
     if (value.is_null() && allow_null) {
       out[key] = nullptr;
       continue;
     }
     auto canonical = canonical_field_value(*field, value);
-    if (!canonical.ok())
-      return reject(RejectionCode::kInvalidField, canonical.error().message, pointer);
+    if (!canonical.ok()) {
+      problems.add(RejectionCode::kInvalidField, pointer, canonical.error().message);
+      continue;
+    }
+    if (field->type == FieldType::kMoney) {
+      const auto amount = money_from_json(canonical.value());
+      if (auto bounded = policy.check_amount(amount.value(), "field " + quote_name(key));
+          !bounded.ok()) {
+        problems.add(RejectionCode::kInvalidField, pointer + bounded.error().pointer,
+                     bounded.error().message);
+        continue;
+      }
+    }
     out[key] = canonical.value();
   }
+  if (!problems.empty()) return problems.rejection();
   return out;
 }
 
@@ -546,22 +597,26 @@ class CommandHandler {
     }
     std::vector<std::string> allowed = t->requires_fields;
     allowed.insert(allowed.end(), t->accepts_fields.begin(), t->accepts_fields.end());
-    auto canonical =
-        canonical_data(wf, data, &allowed, "transition " + quote_name(name), false, false);
-    if (auto* r = std::get_if<Rejection>(&canonical)) return *r;
-    const auto& values = std::get<nlohmann::json>(canonical);
-
-    CaseSnapshot merged = snap;
-    for (const auto& [k, v] : values.items()) merged.fields[k] = v;
+    auto canonical = canonical_data(wf, data, &allowed, "transition " + quote_name(name), "/data",
+                                    b_.compensation(), false, false);
+    // Every invalid field and every missing required one, in one rejection.
+    InputProblems problems;
+    if (auto* r = std::get_if<Rejection>(&canonical)) problems.add(*r);
     for (const auto& required : t->requires_fields) {
-      if (!merged.fields.contains(required) || merged.fields[required].is_null()) {
+      // A required field given in the data is either valid or already reported as invalid.
+      const bool given = data.is_object() && data.contains(required);
+      const auto held = snap.fields.find(required);
+      if (!given && (held == snap.fields.end() || held->is_null())) {
         const auto* f = wf.field(required);
-        return reject(RejectionCode::kMissingField,
-                      "transition " + quote_name(name) + " requires field " + quote_name(required) +
-                          " (" + field_type_name(f->type) + ")",
-                      "/data/" + pointer_token(required));
+        problems.add(RejectionCode::kMissingField, "/data/" + pointer_token(required),
+                     "transition " + quote_name(name) + " requires field " + quote_name(required) +
+                         " (" + field_type_name(f->type) + ")");
       }
     }
+    if (!problems.empty()) return problems.rejection();
+    const auto& values = std::get<nlohmann::json>(canonical);
+    CaseSnapshot merged = snap;
+    for (const auto& [k, v] : values.items()) merged.fields[k] = v;
     if (t->blocked_by_pending_approval) {
       for (const auto& a : snap.approvals) {
         if (a.status == "pending") {
@@ -713,7 +768,8 @@ class CommandHandler {
     if (!cmd.fields.is_object() || cmd.fields.empty()) {
       return reject(RejectionCode::kMissingField, "give at least one field to update", "/fields");
     }
-    auto canonical = canonical_data(b_.wf(), cmd.fields, nullptr, "a field update", true, true);
+    auto canonical = canonical_data(b_.wf(), cmd.fields, nullptr, "a field update", "/fields",
+                                    b_.compensation(), true, true);
     if (auto* r = std::get_if<Rejection>(&canonical)) return *r;
     b_.emit("case.fields_set", {{"fields", std::get<nlohmann::json>(canonical)}});
     b_.webhook("case.updated", {{"fields", std::get<nlohmann::json>(canonical)}});
@@ -815,7 +871,8 @@ class CommandHandler {
     const ProposalInput input = b_.proposal_input(*type, cmd.value);
     const auto outcome = b_.compensation().evaluate(input);
     if (!outcome.ok()) {
-      return reject(map_policy_error(outcome.error().code), outcome.error().message, "/value");
+      return reject(map_policy_error(outcome.error().code), outcome.error().message,
+                    "/value" + outcome.error().pointer);
     }
     CompensationRecord c;
     c.id = b_.allocate_id("cmp");
@@ -1084,8 +1141,17 @@ Engine::Engine(std::shared_ptr<const WorkflowCatalog> catalog) : catalog_(std::m
 
 namespace {
 
-Decision create_case(const WorkflowCatalog& catalog, const CreateCase& cmd, const Actor& actor,
-                     Instant now, const CustomerHistory& history) {
+// A creation command checked against the catalog: its workflow and canonical fields, or every
+// problem with its inputs.
+struct CheckedCreation {
+  std::shared_ptr<const WorkflowDefinition> wf;
+  nlohmann::json fields;
+};
+
+// `check_case_id`: false before the store has allocated the id (the API's early check).
+std::variant<CheckedCreation, Rejection> check_creation(const WorkflowCatalog& catalog,
+                                                        const CreateCase& cmd, const Actor& actor,
+                                                        bool check_case_id) {
   auto wf = cmd.workflow_version ? catalog.find(cmd.workflow_id, *cmd.workflow_version)
                                  : catalog.latest(cmd.workflow_id);
   if (!wf) {
@@ -1093,7 +1159,7 @@ Decision create_case(const WorkflowCatalog& catalog, const CreateCase& cmd, cons
         RejectionCode::kUnknownWorkflow,
         "no workflow " + quote_name(cmd.workflow_id) +
             (cmd.workflow_version ? " version " + std::to_string(*cmd.workflow_version) : ""),
-        "/workflow");
+        "/workflow_id");
   }
   if (std::find(wf->create.roles.begin(), wf->create.roles.end(), actor.role) ==
       wf->create.roles.end()) {
@@ -1101,14 +1167,20 @@ Decision create_case(const WorkflowCatalog& catalog, const CreateCase& cmd, cons
                   "role " + quote_name(role_name(actor.role)) + " may not open " +
                       quote_name(wf->id) + " cases; allowed roles: " + role_list(wf->create.roles));
   }
-  if (cmd.case_id.empty() || cmd.case_id.size() > kMaxIdLength) {
-    return reject(RejectionCode::kInvalidField, "case id must be 1-128 characters", "/id");
+  const auto* compensation = catalog.compensation_policy(wf->policies.compensation);
+  if (!compensation) {
+    // The catalog cross-checks references at load, so this is a broken invariant.
+    throw std::logic_error("workflow " + wf->id + " refers to a policy the catalog lacks");
+  }
+  // From here on every input is checked and every problem reported.
+  InputProblems problems;
+  if (check_case_id && (cmd.case_id.empty() || cmd.case_id.size() > kMaxIdLength)) {
+    problems.add(RejectionCode::kInvalidField, "/id", "case id must be 1-128 characters");
   }
   if (!is_severity(cmd.severity)) {
-    return reject(
-        RejectionCode::kInvalidField,
-        "severity " + quote_name(cmd.severity) + " is not one of low, normal, high, critical",
-        "/severity");
+    problems.add(
+        RejectionCode::kInvalidField, "/severity",
+        "severity " + quote_name(cmd.severity) + " is not one of low, normal, high, critical");
   }
   for (const auto& [value, pointer] : std::vector<std::pair<const std::string*, const char*>>{
            {&cmd.category, "/category"},
@@ -1118,34 +1190,54 @@ Decision create_case(const WorkflowCatalog& catalog, const CreateCase& cmd, cons
            {&cmd.order.id, "/order/id"},
            {&cmd.team, "/team"},
            {&cmd.assignee, "/assignee"}}) {
-    if (auto r = check_text(*value, std::string(pointer + 1), kMaxIdLength, true, pointer))
-      return *r;
+    if (auto r = check_text(*value, std::string(pointer + 1), kMaxIdLength, true, pointer)) {
+      problems.add(*r);
+    }
   }
   if (!cmd.order.paid.currency.empty() && !cmd.order.refunded.currency.empty() &&
       cmd.order.paid.currency != cmd.order.refunded.currency) {
-    return reject(RejectionCode::kCurrencyMismatch,
-                  "order paid and refunded amounts differ in currency", "/order/refunded");
+    problems.add(RejectionCode::kCurrencyMismatch, "/order/refunded",
+                 "order paid and refunded amounts differ in currency");
+  } else if (cmd.order.refunded.amount > cmd.order.paid.amount) {
+    problems.add(RejectionCode::kInvalidField, "/order/refunded",
+                 "order refunded amount exceeds the amount paid");
   }
-  if (cmd.order.refunded.amount > cmd.order.paid.amount) {
-    return reject(RejectionCode::kInvalidField, "order refunded amount exceeds the amount paid",
-                  "/order/refunded");
+  struct NamedAmount {
+    const Money* amount;
+    const char* pointer;
+    const char* name;
+  };
+  for (const auto& [amount, pointer, name] :
+       {NamedAmount{&cmd.order.paid, "/order/paid", "order paid"},
+        NamedAmount{&cmd.order.refunded, "/order/refunded", "order refunded"}}) {
+    if (auto bounded = compensation->check_amount(*amount, name); !bounded.ok()) {
+      problems.add(RejectionCode::kInvalidField, pointer + bounded.error().pointer,
+                   bounded.error().message);
+    }
   }
   std::vector<std::string> allowed = wf->create.requires_fields;
   allowed.insert(allowed.end(), wf->create.accepts_fields.begin(), wf->create.accepts_fields.end());
-  auto canonical = canonical_data(*wf, cmd.fields, &allowed, "case creation", false, false);
-  if (auto* r = std::get_if<Rejection>(&canonical)) {
-    r->pointer = "/fields" + r->pointer.substr(5);
-    return *r;
-  }
-  const auto& fields = std::get<nlohmann::json>(canonical);
+  auto canonical = canonical_data(*wf, cmd.fields, &allowed, "case creation", "/fields",
+                                  *compensation, false, false);
+  if (auto* r = std::get_if<Rejection>(&canonical)) problems.add(*r);
   for (const auto& required : wf->create.requires_fields) {
-    if (!fields.contains(required)) {
-      return reject(
-          RejectionCode::kMissingField,
-          "opening a " + quote_name(wf->id) + " case requires field " + quote_name(required),
-          "/fields/" + pointer_token(required));
+    // A required field given is either valid or already reported as invalid.
+    if (!cmd.fields.is_object() || !cmd.fields.contains(required)) {
+      problems.add(
+          RejectionCode::kMissingField, "/fields/" + pointer_token(required),
+          "opening a " + quote_name(wf->id) + " case requires field " + quote_name(required));
     }
   }
+  if (!problems.empty()) return problems.rejection();
+  return CheckedCreation{std::move(wf), std::get<nlohmann::json>(std::move(canonical))};
+}
+
+Decision create_case(const WorkflowCatalog& catalog, const CreateCase& cmd, const Actor& actor,
+                     Instant now, const CustomerHistory& history) {
+  auto checked = check_creation(catalog, cmd, actor, /*check_case_id=*/true);
+  if (auto* r = std::get_if<Rejection>(&checked)) return std::move(*r);
+  const auto& wf = std::get<CheckedCreation>(checked).wf;
+  const auto& fields = std::get<CheckedCreation>(checked).fields;
   const auto* initial = wf->state(wf->initial_state);
 
   CaseSnapshot initial_snapshot;
@@ -1228,6 +1320,13 @@ Decision Engine::decide(const CaseSnapshot* current, const Command& command, con
   CommandHandler handler(builder);
   if (auto rejection = std::visit(handler, command.body)) return *rejection;
   return builder.finish();
+}
+
+std::optional<Rejection> Engine::check_creation(const CreateCase& command,
+                                                const Actor& actor) const {
+  auto checked = redress::check_creation(*catalog_, command, actor, /*check_case_id=*/false);
+  if (auto* r = std::get_if<Rejection>(&checked)) return std::move(*r);
+  return std::nullopt;
 }
 
 std::vector<const TransitionDef*> Engine::available_transitions(const CaseSnapshot& snapshot,

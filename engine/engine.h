@@ -2,7 +2,7 @@
 //
 // The engine validates a command against the case's pinned workflow version and the shared
 // policies (SLA, escalation, compensation, calendars) of the catalog it was built with, and
-// returns either a Rejection with a stable code and a precise message, or the new snapshot and
+// returns either a Rejection with a stable code and every problem found, or the new snapshot and
 // the ordered effects the caller must apply atomically. It performs no I/O and reads no clock:
 // `now` and the customer's history come from the caller. Same inputs, same decision.
 //
@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/command.h"
@@ -27,6 +28,13 @@ class Engine {
   // `current` is null only for CreateCase.
   Decision decide(const CaseSnapshot* current, const Command& command, const Actor& actor,
                   Instant now, const CustomerHistory& history = {}) const;
+
+  // The rejection `decide` would give `command` for its inputs alone (workflow, role, ids,
+  // severity, texts, order amounts, fields), listing every problem; nullopt when they are valid.
+  // The case id is not checked: the store allocates an empty one after this check.
+  // The API uses it to report the engine's findings together with its own when a request body
+  // has problems of both kinds.
+  std::optional<Rejection> check_creation(const CreateCase& command, const Actor& actor) const;
 
   // Transitions `actor` may fire from the case's current state (role and state permitting;
   // conditions and required fields are checked when fired).

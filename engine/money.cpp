@@ -70,6 +70,15 @@ std::optional<Money> checked_add(const Money& a, const Money& b) {
   return Money{sum, a.currency};
 }
 
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  std::int64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum)) {
+    return b < 0 ? std::numeric_limits<std::int64_t>::min()
+                 : std::numeric_limits<std::int64_t>::max();
+  }
+  return sum;
+}
+
 std::string format_money(const Money& m) {
   const auto* currency = find_currency(m.currency);
   const int digits = currency ? currency->minor_digits : 2;

@@ -14,6 +14,11 @@
 
 namespace redress {
 
+// The ceiling of every single amount, in minor units: 10^15 (10^13 major units of a two-digit
+// currency). A compensation policy bounds amounts per currency (`max_amount`) at or below it;
+// stored amounts above their bound are reported by `redress verify`.
+inline constexpr std::int64_t kMaxMoneyAmount = 1'000'000'000'000'000;
+
 struct Money {
   std::int64_t amount = 0;  // minor units
   std::string currency;     // an ISO 4217 code of engine/currency.h
@@ -31,6 +36,11 @@ nlohmann::json money_to_json(const Money& m);
 
 // a + b, or nullopt on currency mismatch or overflow.
 std::optional<Money> checked_add(const Money& a, const Money& b);
+
+// a + b for amounts that are not negative, saturating at INT64_MAX instead of overflowing. Totals
+// of amounts are summed with it: a saturated total still compares as above every limit, where a
+// wrapped one would fall below them and an error would block every later proposal.
+std::int64_t saturating_add(std::int64_t a, std::int64_t b);
 
 // "CNY 12.99", "JPY 1299", "KWD 1.299": the amount with its currency's minor-unit digits
 // (engine/currency.h; two for a code not in the table), for human-readable messages only

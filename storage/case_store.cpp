@@ -73,16 +73,19 @@ CustomerHistory gather_history(WriteContext& context, const std::string& custome
     while (s->step()) history.other_cases_opened_at.push_back(from_millis(s->column_int(0)));
   }
   if (!currency.empty()) {
+    // Summed here with saturating arithmetic, not by SQL sum(), which fails the whole command
+    // with "integer overflow" once the stored amounts add up past int64.
     auto s = context.statement(
-        "SELECT coalesce(sum(amount), 0) FROM compensations "
+        "SELECT amount FROM compensations "
         "WHERE customer_id = ? AND case_id <> ? AND status IN ('approved', 'executed') "
         "AND decided_at > ? AND currency = ?");
     s->bind(1, customer_id)
         .bind(2, case_id)
         .bind(3, to_millis(now - std::chrono::days(30)))
         .bind(4, currency);
-    s->step();
-    history.compensation_granted_30d = Money{s->column_int(0), currency};
+    std::int64_t total = 0;
+    while (s->step()) total = saturating_add(total, s->column_int(0));
+    history.compensation_granted_30d = Money{total, currency};
   }
   return history;
 }
@@ -221,12 +224,14 @@ std::optional<Rejection> check_timer_row(WriteContext& context, const std::strin
   if (!s->step()) {
     return Rejection{
         RejectionCode::kNotFound,
-        "case " + case_id + " has no pending timer '" + key + "' (already fired or cancelled)", ""};
+        "case " + case_id + " has no pending timer '" + key + "' (already fired or cancelled)",
+        {}};
   }
   const auto due = from_millis(s->column_int(0));
   if (due > now) {
     return Rejection{RejectionCode::kInvalidState,
-                     "timer '" + key + "' is not due until " + format_rfc3339(due), ""};
+                     "timer '" + key + "' is not due until " + format_rfc3339(due),
+                     {}};
   }
   return std::nullopt;
 }
@@ -321,7 +326,7 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
     if (!(fire && current)) throw;
     // An engine bug on one timer must not wedge the timer queue: back the row off, report it.
     decided.emplace(Rejection{RejectionCode::kInvalidState,
-                              std::string("internal error while firing: ") + e.what(), ""});
+                              std::string("internal error while firing: ") + e.what(), {}});
   }
   auto& decision = *decided;
   if (!decision.accepted()) {

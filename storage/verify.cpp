@@ -1,10 +1,13 @@
 #include "storage/verify.h"
 
+#include <algorithm>
+#include <limits>
 #include <map>
 
 #include <sqlite3.h>
 
 #include "engine/case_snapshot.h"
+#include "engine/money.h"
 #include "storage/case_rows.h"
 #include "storage/schema.h"
 #include "storage/sqlite.h"
@@ -14,8 +17,8 @@ namespace {
 
 class Verifier {
  public:
-  Verifier(SqliteDb& db, const VerifyProgress& progress)
-      : db_(db), statements_(db), progress_(progress) {}
+  Verifier(SqliteDb& db, const VerifyProgress& progress, const MoneyBounds& bounds)
+      : db_(db), statements_(db), progress_(progress), bounds_(bounds) {}
 
   VerifyReport run() {
     check_integrity();
@@ -110,6 +113,7 @@ class Verifier {
               rows::differing_columns(expected_columns, columns));
     }
     check_projections(snapshot);
+    check_amounts(snapshot);
     std::map<std::string, std::int64_t> expected;
     for (const auto& t : snapshot.timers) expected[t.key] = to_millis(t.due);
     std::map<std::string, std::int64_t> actual;
@@ -120,6 +124,45 @@ class Verifier {
       add(id, "TIMER_MISMATCH",
           "the case has " + std::to_string(expected.size()) + " pending timers but " +
               std::to_string(actual.size()) + " timer rows (or their due times differ)");
+    }
+  }
+
+  std::int64_t max_amount(const std::string& currency) const {
+    const auto it = bounds_.find(currency);
+    return it == bounds_.end() ? kMaxMoneyAmount : std::min(it->second, kMaxMoneyAmount);
+  }
+
+  // Amounts stored before they were bounded (or written behind the engine's back): each within
+  // [0, its currency's bound], and the granted totals summed without overflow.
+  void check_amounts(const CaseSnapshot& snapshot) {
+    const auto check = [&](const Money& m, const std::string& what) {
+      if (m.amount < 0 || m.amount > max_amount(m.currency)) {
+        add(snapshot.id, "AMOUNT_OUT_OF_BOUNDS",
+            what + " is " + std::to_string(m.amount) + " minor units of " + m.currency +
+                "; amounts must be between 0 and " + std::to_string(max_amount(m.currency)));
+      }
+    };
+    check(snapshot.order.paid, "order paid");
+    check(snapshot.order.refunded, "order refunded");
+    if (snapshot.fields.is_object()) {
+      for (const auto& [name, value] : snapshot.fields.items()) {
+        if (!value.is_object() || !value.contains("amount")) continue;
+        const auto money = money_from_json(value, /*allow_negative=*/true);
+        if (money.ok()) check(money.value(), "field '" + name + "'");
+      }
+    }
+    std::map<std::string, std::int64_t> granted;  // currency -> total
+    for (const auto& c : snapshot.compensations) {
+      check(c.value, "compensation " + c.id);
+      if (c.status != "approved" && c.status != "executed") continue;
+      auto& total = granted[c.value.currency];
+      if (__builtin_add_overflow(total, c.value.amount, &total)) {
+        add(snapshot.id, "TOTAL_OUT_OF_BOUNDS",
+            "the compensation granted in " + c.value.currency +
+                " adds up past the largest total that can be stored (at " + c.id + ")");
+        total = std::numeric_limits<std::int64_t>::max();
+        break;
+      }
     }
   }
 
@@ -167,13 +210,14 @@ class Verifier {
   SqliteDb& db_;
   StatementCache statements_;
   const VerifyProgress& progress_;
+  const MoneyBounds& bounds_;
   VerifyReport report_;
 };
 
 }  // namespace
 
 Result<VerifyReport> verify_database(const std::string& path, const VerifyProgress& progress,
-                                     const std::string& vfs) {
+                                     const std::string& vfs, const MoneyBounds& bounds) {
   try {
     OpenOptions options;
     options.read_only = true;
@@ -182,7 +226,7 @@ Result<VerifyReport> verify_database(const std::string& path, const VerifyProgre
     if (db.query_int("SELECT count(*) FROM sqlite_schema WHERE name = 'cases'") == 0) {
       return Error{"NOT_A_REDRESS_DATABASE", path + " holds no Redress cases table", ""};
     }
-    Verifier verifier(db, progress);
+    Verifier verifier(db, progress, bounds);
     return verifier.run();
   } catch (const SqliteError& e) {
     return to_error(e);

@@ -6,7 +6,9 @@
 //   - for every case: its journal is numbered 1..n without gaps, replaying it through the engine's
 //     `replay` reproduces the stored snapshot exactly, and the indexed columns (version, state,
 //     stage, SLA due) and the timer rows agree with that snapshot;
-//   - no journal entry or timer row belongs to a case that does not exist.
+//   - no journal entry or timer row belongs to a case that does not exist;
+//   - every amount a case holds (order paid and refunded, compensations, money fields) is within
+//     its currency's bound, and the case's totals of granted compensation fit in int64.
 // Each finding is reported with its case and a stable code; nothing is changed.
 //
 // Thread-safety: uses its own connection; safe alongside a running CaseStore.
@@ -14,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,7 +28,8 @@ struct VerifyProblem {
   std::string case_id;  // empty for database-wide problems
   std::string code;     // INTEGRITY, SCHEMA_VERSION, JOURNAL_GAP, REPLAY_FAILED, REPLAY_MISMATCH,
                         // COLUMN_MISMATCH, TIMER_MISMATCH, PROJECTION_MISMATCH,
-                        // ORPHAN_EVENTS, ORPHAN_TIMERS
+                        // ORPHAN_EVENTS, ORPHAN_TIMERS, AMOUNT_OUT_OF_BOUNDS,
+                        // TOTAL_OUT_OF_BOUNDS
   std::string message;
 };
 
@@ -42,9 +46,13 @@ inline constexpr size_t kMaxReportedProblems = 1000;
 // Called every few thousand cases with (cases checked, total cases).
 using VerifyProgress = std::function<void(std::int64_t done, std::int64_t total)>;
 
+// The largest single amount per currency (minor units), as a compensation policy's `max_amount`
+// gives it; currencies not listed are bounded by kMaxMoneyAmount.
+using MoneyBounds = std::map<std::string, std::int64_t>;
+
 // Errors: when the database cannot be read (STORAGE_CANTOPEN, STORAGE_IO, STORAGE_BUSY, a file
 // that is not a database, ...); damage found inside a readable database is a finding instead.
 Result<VerifyReport> verify_database(const std::string& path, const VerifyProgress& progress = {},
-                                     const std::string& vfs = "");
+                                     const std::string& vfs = "", const MoneyBounds& bounds = {});
 
 }  // namespace redress::storage

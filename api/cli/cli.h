@@ -15,7 +15,7 @@ inline constexpr const char* kInitUsage =
 inline constexpr const char* kValidateUsage = "redress validate [--json] FILE...";
 inline constexpr const char* kDemoUsage = "redress demo [--workflows DIR] [--db PATH]";
 inline constexpr const char* kMigrateUsage = "redress migrate [--db PATH] [--dry-run]";
-inline constexpr const char* kVerifyUsage = "redress verify [--db PATH]";
+inline constexpr const char* kVerifyUsage = "redress verify [--db PATH] [--workflows DIR]";
 inline constexpr const char* kBackupUsage = "redress backup [--db PATH] FILE";
 
 // redress validate [--json] FILE...  — exit 0 when valid, 1 when any error, 2 on usage errors.

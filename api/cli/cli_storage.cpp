@@ -1,10 +1,12 @@
 // redress migrate / verify / backup: operator commands on the database file.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include "api/cli/cli.h"
+#include "engine/workflow_catalog.h"
 #include "storage/backup.h"
 #include "storage/case_store.h"
 #include "storage/schema.h"
@@ -101,8 +103,37 @@ int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::os
 }
 
 int run_verify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  // --workflows DIR: bound amounts by the max_amount of its compensation policies (the lowest
+  // where several name a currency); without it, by the ceiling kMaxMoneyAmount.
+  std::vector<std::string> db_args;
+  std::string workflows;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] != "--workflows") {
+      db_args.push_back(args[i]);
+    } else if (i + 1 < args.size() && !args[i + 1].empty()) {
+      workflows = args[++i];
+    } else {
+      err << "redress: --workflows needs a directory\nusage: " << kVerifyUsage << "\n";
+      return 2;
+    }
+  }
   DbArgs a;
-  if (!parse_db_args(args, kVerifyUsage, false, 0, a, err)) return 2;
+  if (!parse_db_args(db_args, kVerifyUsage, false, 0, a, err)) return 2;
+  storage::MoneyBounds bounds;
+  if (!workflows.empty()) {
+    const auto load = WorkflowCatalog::load_directory(workflows);
+    if (!load.catalog) {
+      err << "redress verify: the definitions in " << workflows
+          << " do not load; run `redress validate` on them\n";
+      return 1;
+    }
+    for (const auto& id : load.catalog->policy_ids(PolicyKind::kCompensation)) {
+      for (const auto& [currency, max] : load.catalog->compensation_policy(id)->max_amounts()) {
+        const auto known = bounds.find(currency);
+        bounds[currency] = known == bounds.end() ? max : std::min(known->second, max);
+      }
+    }
+  }
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   std::int64_t last_decile = -1;
   auto progress = [&](std::int64_t done, std::int64_t total) {
@@ -115,7 +146,7 @@ int run_verify(const std::vector<std::string>& args, std::ostream& out, std::ost
       err << "verify: " << done << "/" << total << " cases (" << percent << "%)\n";
     }
   };
-  auto report = storage::verify_database(a.db, progress);
+  auto report = storage::verify_database(a.db, progress, "", bounds);
   if (!report.ok()) {
     err << "redress verify: " << report.error().code << ": " << report.error().message << "\n";
     return 1;

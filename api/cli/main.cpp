@@ -38,8 +38,9 @@ const std::array<Subcommand, 7> kSubcommands = {{
     {"migrate", redress::cli::kMigrateUsage,
      "create the database or bring it to this build's schema", redress::cli::run_migrate},
     {"verify", redress::cli::kVerifyUsage,
-     "replay every case's journal against its snapshot and run the integrity check; exit 1 on "
-     "any mismatch",
+     "replay every case's journal against its snapshot, check its amounts against the "
+     "max_amount of DIR's compensation policies and run the integrity check; exit 1 on any "
+     "mismatch",
      redress::cli::run_verify},
     {"backup", redress::cli::kBackupUsage, "consistent copy of a live database",
      redress::cli::run_backup},

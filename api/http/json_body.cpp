@@ -67,6 +67,21 @@ void BodyReader::merge(const BodyReader& other) {
   errors_.insert(errors_.end(), other.errors_.begin(), other.errors_.end());
 }
 
+void BodyReader::add_missing(const Rejection& rejection) {
+  if (rejection.code == RejectionCode::kUnknownWorkflow ||
+      rejection.code == RejectionCode::kRoleNotPermitted) {
+    return;
+  }
+  const auto covered = [this](const std::string& pointer) {
+    return std::any_of(errors_.begin(), errors_.end(), [&](const FieldProblem& known) {
+      return pointer == known.pointer || pointer.rfind(known.pointer + "/", 0) == 0;
+    });
+  };
+  for (const auto& p : rejection.problems) {
+    if (!covered(p.pointer)) add(p.pointer, p.message);
+  }
+}
+
 ApiProblem BodyReader::problem() const {
   std::string detail = errors_.size() == 1
                            ? errors_.front().pointer + ": " + errors_.front().message

@@ -54,6 +54,11 @@ class BodyReader {
   bool ok() const { return errors_.empty(); }
   // Folds another reader's findings into this one.
   void merge(const BodyReader& other);
+  // Adds the input problems of an engine rejection that this reader has not already reported at
+  // or above the same pointer (a member this reader could not read was replaced by a default the
+  // engine accepts, or found wanting for a reason already given). A rejection that is not about
+  // inputs (role, unknown workflow) adds nothing.
+  void add_missing(const Rejection& rejection);
   // VALIDATION_FAILED listing every finding (call when !ok()).
   ApiProblem problem() const;
 

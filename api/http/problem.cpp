@@ -147,7 +147,7 @@ Response problem_response(const ApiProblem& problem, const Request& request) {
 
 ApiProblem from_rejection(const Rejection& rejection) {
   ApiProblem problem{rejection_code_name(rejection.code), rejection.message, {}, {}, {}};
-  if (!rejection.pointer.empty()) problem.errors.push_back({rejection.pointer, rejection.message});
+  for (const auto& p : rejection.problems) problem.errors.push_back({p.pointer, p.message});
   return problem;
 }
 

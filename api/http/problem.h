@@ -50,7 +50,8 @@ nlohmann::json problem_body(const ApiProblem& problem, const std::string& instan
 // WWW-Authenticate for 401, Cache-Control no-store.
 Response problem_response(const ApiProblem& problem, const Request& request);
 
-// Engine rejection -> problem (the rejection's pointer becomes an error entry).
+// Engine rejection -> problem: its summary becomes the detail and each of its problems an entry
+// of `errors`.
 ApiProblem from_rejection(const Rejection& rejection);
 // Module error (storage, validation) -> problem. Storage faults keep a generic detail; the
 // internal message is for the log.

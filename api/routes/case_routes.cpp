@@ -156,7 +156,14 @@ void create_case(ServerContext& context, RequestPtr ctx, Responder respond) {
     }
     in.merge(o);
   }
-  if (!in.ok()) return respond.problem(*ctx, in.problem());
+  if (!in.ok()) {
+    // The engine's checks (severity, fields, order amounts) run on what could be read, so one
+    // answer lists every problem of the body, not only those found here.
+    if (auto engine = context.store.engine().check_creation(create, ctx->actor())) {
+      in.add_missing(*engine);
+    }
+    return respond.problem(*ctx, in.problem());
+  }
   if (!names_known_people(context, *ctx, respond, create.team, create.assignee)) return;
   run_case_command(context, std::move(ctx), std::move(respond),
                    {"", std::move(create), std::nullopt, http::status::created, case_location});

@@ -32,6 +32,13 @@ grep -q "DESTINATION_EXISTS" err.txt || fail "backup refuses to overwrite"
 expect_exit 0 "$redress" verify --db copy.db
 expect_exit 2 "$redress" backup
 expect_exit 2 "$redress" verify --frobnicate
+expect_exit 2 "$redress" verify --workflows
+mkdir policies
+echo '{"kind": "compensation_policy", "id": "p", "currency": "CNY", "max_amount": {"CNY": 0},
+  "authority": [{"role": "agent"}, {"role": "team_lead"}, {"role": "supervisor"},
+  {"role": "manager"}]}' > policies/compensation.json
+expect_exit 1 "$redress" verify --db copy.db --workflows policies
+grep -q "redress validate" err.txt || fail "verify refuses definitions that do not load"
 
 expect_exit 1 "$redress" verify --db missing.db
 grep -q "STORAGE_CANTOPEN" err.txt || fail "verify names a missing file"

@@ -8,6 +8,7 @@
 #include <limits>
 #include <ostream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <boost/test/unit_test.hpp>
@@ -573,13 +574,66 @@ BOOST_AUTO_TEST_CASE(negative_history_is_invalid) {
   BOOST_TEST(r.error().code == "INVALID_AMOUNT");
 }
 
-BOOST_AUTO_TEST_CASE(overflowing_totals) {
+BOOST_AUTO_TEST_CASE(totals_past_int64_saturate_above_every_limit) {
+  // Totals granted before amounts were bounded may not fit in int64 with one more proposal: they
+  // count as above every limit (here EXCEEDS_AUTHORITY, since even the manager is limited), never
+  // as an overflow error or a wrapped, negative total.
   const auto policy = parse_ok(base_definition());
   auto in = proposal(CompensationType::kCoupon, 1);
   in.case_granted = cny(std::numeric_limits<std::int64_t>::max());
-  const auto r = policy.evaluate(in);
+  auto r = policy.evaluate(in);
   BOOST_REQUIRE(!r.ok());
-  BOOST_TEST(r.error().code == "OVERFLOW");
+  BOOST_TEST(r.error().code == "EXCEEDS_AUTHORITY");
+  in.case_granted = cny(0);
+  in.customer_granted_30d = cny(std::numeric_limits<std::int64_t>::max());
+  r = policy.evaluate(in);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().code == "EXCEEDS_AUTHORITY");
+  // With an unlimited manager the proposal goes to the manager.
+  auto d = base_definition();
+  d["authority"][3].erase("per_case");
+  d["authority"][3].erase("per_customer_30d");
+  const auto unlimited = parse_ok(d);
+  const auto to_manager = unlimited.evaluate(in);
+  BOOST_REQUIRE_MESSAGE(to_manager.ok(), (to_manager.ok() ? "" : to_manager.error().message));
+  BOOST_TEST(!to_manager.value().approved_now);
+  BOOST_TEST(role_name(to_manager.value().required_role) == std::string("manager"));
+}
+
+BOOST_AUTO_TEST_CASE(amounts_are_bounded_per_currency) {
+  auto d = base_definition();
+  d["max_amount"] = {{"CNY", 100000000}};  // CNY 1,000,000.00
+  const auto policy = parse_ok(d);
+  BOOST_TEST(policy.max_amount("CNY") == 100000000);
+  BOOST_TEST(policy.max_amount("USD") == redress::kMaxMoneyAmount);  // unlisted: the ceiling
+  BOOST_TEST(policy.check_amount(cny(100000000), "coupon value").ok());
+  const auto above = policy.check_amount(cny(100000001), "coupon value");
+  BOOST_REQUIRE(!above.ok());
+  BOOST_TEST(above.error().code == "AMOUNT_TOO_LARGE");
+  BOOST_TEST(above.error().pointer == "/amount");
+  BOOST_TEST(above.error().message ==
+             "coupon value of CNY 1000000.01 is above the largest amount accepted, CNY "
+             "1000000.00");
+
+  // The 9.2e18 coupon a manager with unlimited authority could once approve.
+  auto huge = proposal(CompensationType::kCoupon, 9200000000000000000, Role::kManager);
+  const auto r = policy.evaluate(huge);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().code == "AMOUNT_TOO_LARGE");
+  BOOST_TEST(parse_ok(base_definition()).evaluate(huge).error().code == "AMOUNT_TOO_LARGE");
+
+  // redress validate: codes, amounts and the ceiling are checked.
+  for (const auto& [bad, pointer, code] : std::vector<std::tuple<json, std::string, std::string>>{
+           {{{"cny", 100}}, "/max_amount/cny", "BAD_MONEY"},
+           {{{"CNY", 0}}, "/max_amount/CNY", "BAD_LIMIT"},
+           {{{"CNY", -5}}, "/max_amount/CNY", "BAD_LIMIT"},
+           {{{"CNY", redress::kMaxMoneyAmount + 1}}, "/max_amount/CNY", "BAD_LIMIT"},
+           {{{"CNY", "lots"}}, "/max_amount/CNY", "BAD_TYPE"},
+           {json::array(), "/max_amount", "BAD_TYPE"}}) {
+    auto broken = base_definition();
+    broken["max_amount"] = bad;
+    expect_problem(broken, code, pointer);
+  }
 }
 
 // ---- evaluate: refunds and currency ------------------------------------------------------------

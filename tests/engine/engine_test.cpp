@@ -129,8 +129,12 @@ std::string outcome(const Decision& d) {
   return d.accepted() ? "ACCEPTED" : redress::rejection_code_name(d.rejection().code);
 }
 
+// The pointer of the rejection's only problem; "" when accepted or when no input is at fault,
+// and "(several)" when more than one is: tests of many problems read them all (pointers_of).
 std::string pointer_of(const Decision& d) {
-  return d.accepted() ? "" : d.rejection().pointer;
+  if (d.accepted() || d.rejection().problems.empty()) return "";
+  if (d.rejection().problems.size() > 1) return "(several)";
+  return d.rejection().problems.front().pointer;
 }
 
 bool has_event(const Decision& d, const std::string& type) {
@@ -164,8 +168,7 @@ class CaseRun {
   // Applies an accepted decision; fails the test when it was refused.
   const Decision& apply(const Decision& d) {
     if (!d.accepted()) {
-      BOOST_FAIL("refused: " << outcome(d) << " " << d.rejection().message << " ("
-                             << d.rejection().pointer << ")");
+      BOOST_FAIL("refused: " << outcome(d) << " " << d.rejection().message);
     }
     const std::int64_t expected = exists_ ? snapshot_.version + 1 : 1;
     BOOST_TEST(d.result().snapshot.version == expected);
@@ -678,7 +681,9 @@ BOOST_AUTO_TEST_CASE(transition_refusals_have_stable_codes) {
   BOOST_TEST(outcome(missing) == "MISSING_FIELD");
   BOOST_TEST(pointer_of(missing) == "/data/desired_outcome");
 
-  const auto unknown = fire(kAgent, "confirm_problem", {{"bogus", 1}});
+  auto with_unknown = kConfirm;
+  with_unknown["bogus"] = 1;
+  const auto unknown = fire(kAgent, "confirm_problem", with_unknown);
   BOOST_TEST(outcome(unknown) == "INVALID_FIELD");
   BOOST_TEST(pointer_of(unknown) == "/data/bogus");
 
@@ -782,9 +787,132 @@ BOOST_AUTO_TEST_CASE(creation_refusals) {
   BOOST_TEST(outcome(r.attempt(kAgent, complaint("C-11"))) == "ALREADY_EXISTS");
 }
 
+// The pointers of every problem of a refusal, in order.
+std::vector<std::string> pointers_of(const Decision& d) {
+  std::vector<std::string> out;
+  if (d.accepted()) return out;
+  for (const auto& p : d.rejection().problems) out.push_back(p.pointer);
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(creation_reports_every_invalid_input) {
+  CaseRun r;
+  auto bad = complaint("C-12");
+  bad.severity = "apocalyptic";
+  bad.customer.segment = std::string(129, 'v');  // longer than an id may be
+  bad.order.refunded = cny(30000);               // more than the 299.00 paid
+  bad.fields["cause"] = "factory";               // a declared field creation does not accept
+  bad.fields["category"] = "alien_abduction";    // not one of the enum's values
+  const auto d = r.attempt(kAgent, bad);
+  BOOST_TEST(outcome(d) == "INVALID_FIELD");
+  const std::vector<std::string> expected{"/severity", "/customer/segment", "/order/refunded",
+                                          "/fields/category", "/fields/cause"};
+  BOOST_TEST(pointers_of(d) == expected, boost::test_tools::per_element());
+  BOOST_TEST(d.rejection().message.rfind("5 problems: ", 0) == 0);
+  for (const auto& p : d.rejection().problems) {
+    BOOST_TEST(d.rejection().message.find(p.message) != std::string::npos);
+  }
+  // Missing required fields are listed beside invalid ones; all missing is MISSING_FIELD.
+  auto review = other("V-1", "review_recovery", json::object());
+  const auto missing = r.attempt(kAgent, review);
+  BOOST_TEST(outcome(missing) == "MISSING_FIELD");
+  const std::vector<std::string> both{"/fields/review_text", "/fields/rating"};
+  BOOST_TEST(pointers_of(missing) == both, boost::test_tools::per_element());
+  review.severity = "urgent";
+  const auto mixed = r.attempt(kAgent, review);
+  BOOST_TEST(outcome(mixed) == "INVALID_FIELD");
+  BOOST_TEST(pointers_of(mixed).size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(transition_reports_every_missing_and_invalid_field) {
+  CaseRun r;
+  auto bare = complaint("C-13");
+  bare.fields = json::object();
+  r.run(kAgent, bare);
+  const auto none = r.attempt(kAgent, FireTransition{"confirm_problem", json::object()});
+  BOOST_TEST(outcome(none) == "MISSING_FIELD");
+  const std::vector<std::string> four{"/data/summary", "/data/category", "/data/desired_outcome",
+                                      "/data/customer_confirmed"};
+  BOOST_TEST(pointers_of(none) == four, boost::test_tools::per_element());
+  BOOST_TEST(none.rejection().message.rfind("4 problems: ", 0) == 0);
+
+  // Invalid values first (in the data's order), then what is missing; a required field given
+  // with a wrong value is invalid, not also missing.
+  const auto mixed = r.attempt(
+      kAgent, FireTransition{"confirm_problem", {{"customer_confirmed", "yes"}, {"bogus", 1}}});
+  BOOST_TEST(outcome(mixed) == "INVALID_FIELD");
+  const std::vector<std::string> five{"/data/bogus", "/data/customer_confirmed", "/data/summary",
+                                      "/data/category", "/data/desired_outcome"};
+  BOOST_TEST(pointers_of(mixed) == five, boost::test_tools::per_element());
+  BOOST_TEST(r.snap().state == "confirming");
+}
+
+BOOST_AUTO_TEST_CASE(amounts_above_the_policy_maximum_are_refused_naming_the_field) {
+  // The shipped policy bounds a single CNY amount at CNY 1,000,000.00.
+  CaseRun r;
+  r.run(kAgent, complaint("C-14"));
+  // The 9.2e18 coupon that a manager's unlimited authority once let through.
+  const auto huge =
+      r.attempt(kManager, ProposeCompensation{"coupon", cny(9200000000000000000), ""});
+  BOOST_TEST(outcome(huge) == "INVALID_FIELD");
+  BOOST_TEST(pointer_of(huge) == "/value/amount");
+  BOOST_TEST(huge.rejection().message.find("CNY 1000000.00") != std::string::npos,
+             huge.rejection().message);
+  const auto above = r.attempt(kManager, ProposeCompensation{"coupon", cny(100000001), ""});
+  BOOST_TEST(pointer_of(above) == "/value/amount");
+  r.run(kManager, ProposeCompensation{"coupon", cny(100000000), "the most one amount may be"});
+  BOOST_TEST(r.snap().compensations.back().status == "approved");
+
+  // Order amounts at creation, each named.
+  auto rich = complaint("C-15");
+  rich.order.paid = cny(100000001);
+  rich.order.refunded = cny(100000001);
+  const auto refused = CaseRun().attempt(kAgent, rich);
+  BOOST_TEST(outcome(refused) == "INVALID_FIELD");
+  const std::vector<std::string> both{"/order/paid/amount", "/order/refunded/amount"};
+  BOOST_TEST(pointers_of(refused) == both, boost::test_tools::per_element());
+
+  // Money fields (checked alike in field updates, transitions and creation).
+  CaseRun ret;
+  ret.run(kAgent, other("R-15", "return_exchange", {{"request_type", "return_refund"}}));
+  const json too_much{{"refund_amount", {{"amount", 9200000000000000000}, {"currency", "CNY"}}}};
+  const auto update = ret.attempt(kAgent, redress::UpdateFields{too_much});
+  BOOST_TEST(outcome(update) == "INVALID_FIELD");
+  BOOST_TEST(pointer_of(update) == "/fields/refund_amount/amount");
+}
+
+BOOST_AUTO_TEST_CASE(a_promoted_proposer_still_may_not_approve_their_own_proposal) {
+  CaseRun r;
+  r.run(kAgent, complaint("C-16"));
+  r.run(kAgent, ProposeCompensation{"coupon", cny(6000), "above the agent's authority"});
+  const auto approval_id = r.snap().compensations.back().approval_id;
+  BOOST_TEST(r.snap().approvals.back().required_role == "team_lead");
+  // The same person, now a team lead: the role may approve, the person may not.
+  const redress::Actor promoted{kAgent.id, Role::kTeamLead, kAgent.team};
+  const auto own = r.attempt(promoted, DecideApproval{approval_id, true, ""});
+  BOOST_TEST(outcome(own) == "SELF_APPROVAL");
+  BOOST_TEST(outcome(r.attempt(promoted, DecideApproval{approval_id, false, "no"})) ==
+             "SELF_APPROVAL");
+  r.run(kLead, DecideApproval{approval_id, true, ""});  // another team lead may
+  BOOST_TEST(r.snap().compensations.back().status == "approved");
+}
+
 // ------------------------------------------------------------------------------------------
 // 3. SLA clocks
 // ------------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(sla_due_time_skips_a_public_holiday) {
+  // Wed 2026-09-30 17:00 (+08): one working hour is left that day, then National Day (Oct 1-7)
+  // closes the office; the 2h first response falls due on Thu Oct 8 at 10:00, not on Oct 1.
+  CaseRun r(shipped(), at("2026-09-30T17:00:00+08:00"));
+  r.run(kAgent, complaint("C-21"));
+  const auto* fr = r.snap().sla("first_response");
+  BOOST_REQUIRE(fr);
+  BOOST_TEST(iso(fr->due) == "2026-10-08T02:00:00Z");
+  // 80% = 96 working minutes: 60 on Sep 30, 36 on Oct 8.
+  BOOST_TEST(iso(fr->warn_at) == "2026-10-08T01:36:00Z");
+  BOOST_TEST(fr->target_ms == 2 * 3600 * 1000);
+}
 
 BOOST_AUTO_TEST_CASE(sla_clocks_start_on_the_business_calendar) {
   CaseRun r;

@@ -1,6 +1,8 @@
 // What happens to a due timer row the engine will not fire: a stale row is consumed, a row that
 // says "due" earlier than its case is corrected, and a timer that cannot fire now (its workflow
 // version is not loaded) stays pending, is retried with backoff and never blocks the others.
+#include <algorithm>
+
 #include "storage/sqlite.h"
 #include "storage/verify.h"
 #include "tests/storage/storage_test_support.h"
@@ -35,6 +37,45 @@ std::int64_t timer_rows(const std::string& path, const std::string& case_id) {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(timers)
+
+BOOST_AUTO_TEST_CASE(a_fired_timer_row_is_gone_and_a_second_firing_finds_nothing) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  const auto snap = accept(*store, create_complaint(monday_morning())).snapshot;
+  // The earliest timer of the new case (the first-response SLA warning).
+  const auto first = std::min_element(snap.timers.begin(), snap.timers.end(),
+                                      [](const auto& a, const auto& b) { return a.due < b.due; });
+  BOOST_REQUIRE(first != snap.timers.end());
+  const auto rows_before = timer_rows(options_for(dir).path, snap.id);
+  BOOST_TEST(rows_before == static_cast<std::int64_t>(snap.timers.size()));
+
+  auto fired = store->fire_due_timers(first->due);
+  BOOST_REQUIRE(fired.ok());
+  BOOST_TEST(fired.value() == 1u);
+  {
+    SqliteDb db(options_for(dir).path, OpenOptions{true, false, nullptr, 1000});
+    Statement s(db, "SELECT count(*) FROM timers WHERE case_id = ? AND timer_key = ?");
+    s.bind(1, snap.id).bind(2, first->key);
+    s.step();
+    BOOST_TEST(s.column_int(0) == 0);  // consumed with its effects
+  }
+  const auto version = store->load_case(snap.id).value()->version;
+  BOOST_TEST(version == snap.version + 1);
+
+  // Firing again at the same instant finds nothing and changes nothing; so does firing that one
+  // timer directly, as a second process racing the first would.
+  auto again = store->fire_due_timers(first->due);
+  BOOST_REQUIRE(again.ok());
+  BOOST_TEST(again.value() == 0u);
+  auto direct = store->execute(
+      {snap.id, Command{FireTimer{first->key}, std::nullopt}, system_actor(), first->due});
+  BOOST_REQUIRE(direct.ok());
+  BOOST_REQUIRE(direct.value().rejection.has_value());
+  BOOST_TEST(direct.value().rejection->code == RejectionCode::kNotFound);
+  BOOST_TEST(store->load_case(snap.id).value()->version == version);
+  BOOST_TEST(timer_rows(options_for(dir).path, snap.id) == rows_before - 1);
+  BOOST_TEST(verify_database(options_for(dir).path).value().ok());
+}
 
 BOOST_AUTO_TEST_CASE(a_stale_row_the_case_does_not_hold_is_consumed_without_effect) {
   TempDir dir;

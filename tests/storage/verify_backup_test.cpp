@@ -97,6 +97,49 @@ BOOST_AUTO_TEST_CASE(verify_reports_each_kind_of_drift_with_its_case) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(verify_reports_amounts_and_totals_out_of_bounds) {
+  TempDir dir;
+  std::string id;
+  {
+    auto store = open_store(options_for(dir));
+    id = accept(*store, create_complaint(monday_morning())).snapshot.id;
+    for (int i = 0; i < 2; ++i) {  // two coupons within the agent's authority: approved at once
+      accept(*store,
+             {id, Command{ProposeCompensation{"coupon", Money{500, "CNY"}, ""}, std::nullopt},
+              agent(), monday_morning()});
+    }
+  }
+  const auto path = options_for(dir).path;
+  BOOST_TEST(verify_database(path).value().ok());
+  // A policy whose maximum is now below what the case holds: each amount above it is reported
+  // (the order's CNY 299.00 and the two CNY 5.00 coupons).
+  const auto lowered = verify_database(path, {}, "", {{"CNY", 400}});
+  BOOST_REQUIRE(lowered.ok());
+  BOOST_TEST(lowered.value().problems_total == 3, describe(lowered.value()));
+  BOOST_TEST(has_code(lowered.value(), "AMOUNT_OUT_OF_BOUNDS", id));
+  BOOST_TEST(verify_database(path, {}, "", {{"CNY", 29900}}).value().ok());
+
+  // Amounts written before they were bounded, alike in the journal, the snapshot and the
+  // projection (so replay still matches): each is out of bounds, and their total overflows.
+  {
+    SqliteDb db(path, OpenOptions{});
+    db.exec("DROP TRIGGER case_events_no_update");
+    db.exec(
+        "UPDATE case_events SET data = json_set(data, '$.value.amount', 5000000000000000000) "
+        "WHERE type = 'compensation.proposed'");
+    db.exec(
+        "UPDATE cases SET snapshot = json_set(snapshot, "
+        "'$.compensations[0].value.amount', 5000000000000000000, "
+        "'$.compensations[1].value.amount', 5000000000000000000)");
+    db.exec("UPDATE compensations SET amount = 5000000000000000000");
+  }
+  const auto report = verify_database(path);
+  BOOST_REQUIRE(report.ok());
+  BOOST_TEST(report.value().problems_total == 3, describe(report.value()));
+  BOOST_TEST(has_code(report.value(), "AMOUNT_OUT_OF_BOUNDS", id));
+  BOOST_TEST(has_code(report.value(), "TOTAL_OUT_OF_BOUNDS", id));
+}
+
 BOOST_AUTO_TEST_CASE(verify_of_a_missing_file_is_an_error) {
   TempDir dir;
   auto report = verify_database(dir.file("nope.db"));
