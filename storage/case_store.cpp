@@ -325,8 +325,8 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
   } catch (const std::exception& e) {
     if (!(fire && current)) throw;
     // An engine bug on one timer must not wedge the timer queue: back the row off, report it.
-    decided.emplace(Rejection{RejectionCode::kInvalidState,
-                              std::string("internal error while firing: ") + e.what(), {}});
+    decided.emplace(Rejection{
+        RejectionCode::kInvalidState, std::string("internal error while firing: ") + e.what(), {}});
   }
   auto& decision = *decided;
   if (!decision.accepted()) {
