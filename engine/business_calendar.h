@@ -28,9 +28,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/validation_problem.h"
 #include "engine/result.h"
 #include "engine/time.h"
+#include "engine/validation_problem.h"
 
 namespace date {
 class time_zone;

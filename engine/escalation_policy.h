@@ -23,9 +23,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/validation_problem.h"
 #include "engine/role.h"
 #include "engine/time.h"
+#include "engine/validation_problem.h"
 
 namespace redress {
 
