@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "api/http/json_body.h"
-#include "api/routes/routes.h"
 #include "api/http/token_codec.h"
+#include "api/routes/routes.h"
 
 namespace redress::api {
 namespace {

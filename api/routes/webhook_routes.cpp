@@ -3,9 +3,9 @@
 #include <charconv>
 #include <limits>
 
+#include "api/delivery/webhook_signature.h"
 #include "api/http/json_body.h"
 #include "api/routes/routes.h"
-#include "api/delivery/webhook_signature.h"
 
 namespace redress::api {
 namespace {
