@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <map>
 
 namespace redress::api {
 namespace {
@@ -12,106 +11,215 @@ struct ProblemKind {
   const char* title;
 };
 
-// The one table from codes to HTTP. Client mistakes are 4xx; only faults of the server or its
-// disk are 5xx.
-const std::map<std::string, ProblemKind>& problem_table() {
-  static const std::map<std::string, ProblemKind> table = {
-      // Requests the server cannot read.
-      {"MALFORMED_JSON", {http::status::bad_request, "Malformed JSON"}},
-      {"INVALID_UTF8", {http::status::bad_request, "Invalid UTF-8"}},
-      {"BAD_REQUEST", {http::status::bad_request, "Bad request"}},
-      {"INVALID_QUERY", {http::status::bad_request, "Invalid query parameter"}},
-      {"INVALID_HEADER", {http::status::bad_request, "Invalid header"}},
-      {"BODY_TOO_LARGE", {http::status::payload_too_large, "Request body too large"}},
-      {"HEADERS_TOO_LARGE",
-       {http::status::request_header_fields_too_large, "Request headers too large"}},
-      {"UNSUPPORTED_MEDIA_TYPE", {http::status::unsupported_media_type, "Unsupported media type"}},
-      {"NOT_ACCEPTABLE", {http::status::not_acceptable, "Not acceptable"}},
-      {"ROUTE_NOT_FOUND", {http::status::not_found, "No such endpoint"}},
-      {"METHOD_NOT_ALLOWED", {http::status::method_not_allowed, "Method not allowed"}},
-      // Who is asking.
-      {"UNAUTHENTICATED", {http::status::unauthorized, "Authentication required"}},
-      {"FORBIDDEN", {http::status::forbidden, "Forbidden"}},
-      {"RATE_LIMITED", {http::status::too_many_requests, "Too many requests"}},
-      // Validation of the body.
-      {"VALIDATION_FAILED", {http::status::unprocessable_entity, "Validation failed"}},
-      {"INVALID_FIELD", {http::status::unprocessable_entity, "Invalid field"}},
-      {"MISSING_FIELD", {http::status::unprocessable_entity, "Missing field"}},
-      {"INVALID_DEFINITION", {http::status::unprocessable_entity, "Invalid definition"}},
-      // Conditional and idempotent requests.
-      {"PRECONDITION_REQUIRED", {http::status::precondition_required, "If-Match required"}},
-      {"VERSION_CONFLICT", {http::status::precondition_failed, "Version conflict"}},
-      {"IDEMPOTENCY_KEY_REUSED",
-       {http::status::unprocessable_entity, "Idempotency key reused with a different request"}},
-      {"IDEMPOTENCY_IN_PROGRESS",
-       {http::status::conflict, "A request with this idempotency key is still running"}},
-      // The engine's rejections.
-      {"NOT_ALLOWED_FROM_STATE", {http::status::conflict, "Not allowed from this state"}},
-      {"ROLE_NOT_PERMITTED", {http::status::forbidden, "Role not permitted"}},
-      {"CONDITION_FAILED", {http::status::unprocessable_entity, "Condition failed"}},
-      {"APPROVAL_REQUIRED", {http::status::conflict, "Approval required"}},
-      {"UNKNOWN_WORKFLOW", {http::status::unprocessable_entity, "Unknown workflow"}},
-      {"UNKNOWN_TRANSITION", {http::status::unprocessable_entity, "Unknown transition"}},
-      {"NOT_FOUND", {http::status::not_found, "Not found"}},
-      {"CASE_CLOSED", {http::status::conflict, "Case closed"}},
-      {"ALREADY_EXISTS", {http::status::conflict, "Already exists"}},
-      {"LAST_ADMIN", {http::status::conflict, "Last administrator"}},
-      {"SELF_APPROVAL", {http::status::forbidden, "Self-approval is not allowed"}},
-      {"EXCEEDS_AUTHORITY", {http::status::forbidden, "Exceeds your authority"}},
-      {"REFUND_EXCEEDS_PAID", {http::status::unprocessable_entity, "Refund exceeds amount paid"}},
-      {"CURRENCY_MISMATCH", {http::status::unprocessable_entity, "Currency mismatch"}},
-      {"INVALID_STATE", {http::status::conflict, "Invalid state"}},
-      {"VERSION_CHANGED", {http::status::conflict, "Workflow version changed"}},
-      // The server and its disk.
-      {"STORAGE_FULL", {http::status::insufficient_storage, "Storage full"}},
-      {"STORAGE_BUSY", {http::status::service_unavailable, "Storage busy"}},
-      {"STORAGE_OVERLOADED", {http::status::service_unavailable, "Server overloaded"}},
-      {"STORAGE_CLOSED", {http::status::service_unavailable, "Server shutting down"}},
-      {"STORAGE_READONLY", {http::status::service_unavailable, "Storage read-only"}},
-      {"SHUTTING_DOWN", {http::status::service_unavailable, "Server shutting down"}},
-      {"STORAGE_IO", {http::status::internal_server_error, "Storage I/O error"}},
-      {"STORAGE_CORRUPT", {http::status::internal_server_error, "Storage corrupt"}},
-      {"STORAGE_ERROR", {http::status::internal_server_error, "Storage error"}},
-      {"INTERNAL", {http::status::internal_server_error, "Internal error"}},
-  };
-  return table;
+// The one mapping from codes to HTTP. A switch without `default`: -Wswitch (an error under
+// -Werror) refuses a code that has no status. Client mistakes are 4xx; only faults of the server,
+// its disk or its own code are 5xx. A store's INVALID_ARGUMENT means a route passed it something
+// the route should have checked: a server bug (500), so every route must refuse bad client input
+// itself with a precise 4xx before it reaches a store.
+ProblemKind problem_kind(ErrorCode code) {
+  using S = http::status;
+  switch (code) {
+    // Requests the server cannot read.
+    case ErrorCode::kMalformedJson:
+      return {S::bad_request, "Malformed JSON"};
+    case ErrorCode::kInvalidUtf8:
+      return {S::bad_request, "Invalid UTF-8"};
+    case ErrorCode::kBadRequest:
+      return {S::bad_request, "Bad request"};
+    case ErrorCode::kInvalidQuery:
+      return {S::bad_request, "Invalid query parameter"};
+    case ErrorCode::kInvalidHeader:
+      return {S::bad_request, "Invalid header"};
+    case ErrorCode::kBodyTooLarge:
+      return {S::payload_too_large, "Request body too large"};
+    case ErrorCode::kHeadersTooLarge:
+      return {S::request_header_fields_too_large, "Request headers too large"};
+    case ErrorCode::kUnsupportedMediaType:
+      return {S::unsupported_media_type, "Unsupported media type"};
+    case ErrorCode::kNotAcceptable:
+      return {S::not_acceptable, "Not acceptable"};
+    case ErrorCode::kRouteNotFound:
+      return {S::not_found, "No such endpoint"};
+    case ErrorCode::kMethodNotAllowed:
+      return {S::method_not_allowed, "Method not allowed"};
+    // Who is asking.
+    case ErrorCode::kUnauthenticated:
+      return {S::unauthorized, "Authentication required"};
+    case ErrorCode::kForbidden:
+      return {S::forbidden, "Forbidden"};
+    case ErrorCode::kRateLimited:
+      return {S::too_many_requests, "Too many requests"};
+    // Validation of what the client sent.
+    case ErrorCode::kValidationFailed:
+      return {S::unprocessable_entity, "Validation failed"};
+    case ErrorCode::kInvalidField:
+      return {S::unprocessable_entity, "Invalid field"};
+    case ErrorCode::kMissingField:
+      return {S::unprocessable_entity, "Missing field"};
+    case ErrorCode::kInvalidDefinition:
+      return {S::unprocessable_entity, "Invalid definition"};
+    case ErrorCode::kInvalidAmount:
+      return {S::unprocessable_entity, "Invalid amount"};
+    case ErrorCode::kOverflow:
+      return {S::unprocessable_entity, "Amount out of range"};
+    case ErrorCode::kBadDuration:
+      return {S::unprocessable_entity, "Invalid duration"};
+    case ErrorCode::kBadType:
+      return {S::unprocessable_entity, "Wrong JSON type"};
+    case ErrorCode::kBadValue:
+      return {S::unprocessable_entity, "Invalid value"};
+    // Conditional and idempotent requests.
+    case ErrorCode::kPreconditionRequired:
+      return {S::precondition_required, "If-Match required"};
+    case ErrorCode::kVersionConflict:
+      return {S::precondition_failed, "Version conflict"};
+    case ErrorCode::kIdempotencyKeyReused:
+      return {S::unprocessable_entity, "Idempotency key reused with a different request"};
+    case ErrorCode::kIdempotencyInProgress:
+      return {S::conflict, "A request with this idempotency key is still running"};
+    // The engine's rejections.
+    case ErrorCode::kNotAllowedFromState:
+      return {S::conflict, "Not allowed from this state"};
+    case ErrorCode::kRoleNotPermitted:
+      return {S::forbidden, "Role not permitted"};
+    case ErrorCode::kConditionFailed:
+      return {S::unprocessable_entity, "Condition failed"};
+    case ErrorCode::kApprovalRequired:
+      return {S::conflict, "Approval required"};
+    case ErrorCode::kUnknownWorkflow:
+      return {S::unprocessable_entity, "Unknown workflow"};
+    case ErrorCode::kUnknownTransition:
+      return {S::unprocessable_entity, "Unknown transition"};
+    case ErrorCode::kNotFound:
+      return {S::not_found, "Not found"};
+    case ErrorCode::kCaseClosed:
+      return {S::conflict, "Case closed"};
+    case ErrorCode::kAlreadyExists:
+      return {S::conflict, "Already exists"};
+    case ErrorCode::kLastAdmin:
+      return {S::conflict, "Last administrator"};
+    case ErrorCode::kSelfApproval:
+      return {S::forbidden, "Self-approval is not allowed"};
+    case ErrorCode::kExceedsAuthority:
+      return {S::forbidden, "Exceeds your authority"};
+    case ErrorCode::kRefundExceedsPaid:
+      return {S::unprocessable_entity, "Refund exceeds amount paid"};
+    case ErrorCode::kCurrencyMismatch:
+      return {S::unprocessable_entity, "Currency mismatch"};
+    case ErrorCode::kInvalidState:
+      return {S::conflict, "Invalid state"};
+    case ErrorCode::kVersionChanged:
+      return {S::conflict, "Workflow version changed"};
+    // Transient conditions of the server: the detail is safe to send, a retry may succeed.
+    case ErrorCode::kStorageFull:
+      return {S::insufficient_storage, "Storage full"};
+    case ErrorCode::kStorageBusy:
+      return {S::service_unavailable, "Storage busy"};
+    case ErrorCode::kStorageOverloaded:
+      return {S::service_unavailable, "Server overloaded"};
+    case ErrorCode::kStorageClosed:
+      return {S::service_unavailable, "Server shutting down"};
+    case ErrorCode::kStorageReadonly:
+      return {S::service_unavailable, "Storage read-only"};
+    case ErrorCode::kShuttingDown:
+      return {S::service_unavailable, "Server shutting down"};
+    // Faults: 500, their internal message is logged and never sent.
+    case ErrorCode::kStorageIo:
+      return {S::internal_server_error, "Storage I/O error"};
+    case ErrorCode::kStorageCorrupt:
+      return {S::internal_server_error, "Storage corrupt"};
+    case ErrorCode::kStorageCantOpen:
+      return {S::internal_server_error, "Storage cannot be opened"};
+    case ErrorCode::kStorageNoMemory:
+      return {S::internal_server_error, "Storage out of memory"};
+    case ErrorCode::kStorageConstraint:
+      return {S::internal_server_error, "Storage constraint failed"};
+    case ErrorCode::kStorageError:
+      return {S::internal_server_error, "Storage error"};
+    case ErrorCode::kBadSnapshot:
+      return {S::internal_server_error, "Stored snapshot malformed"};
+    case ErrorCode::kBadEvent:
+      return {S::internal_server_error, "Stored event malformed"};
+    case ErrorCode::kNotARedressDatabase:
+      return {S::internal_server_error, "Not a Redress database"};
+    case ErrorCode::kSchemaTooNew:
+      return {S::internal_server_error, "Database schema too new"};
+    case ErrorCode::kDestinationExists:
+      return {S::internal_server_error, "Destination exists"};
+    case ErrorCode::kInvalidConfig:
+      return {S::internal_server_error, "Invalid configuration"};
+    case ErrorCode::kListenFailed:
+      return {S::internal_server_error, "Cannot listen"};
+    case ErrorCode::kInvalidArgument:
+      return {S::internal_server_error, "Invalid argument"};
+    case ErrorCode::kInternal:
+      return {S::internal_server_error, "Internal error"};
+  }
+  return {S::internal_server_error, "Internal error"};  // not a valid enumerator
 }
 
-// Faults whose internal message must stay in the log. Codes the table does not know are treated
-// the same way: they are a server bug, not the client's mistake.
-bool is_server_fault(const std::string& code) {
-  return code == "STORAGE_IO" || code == "STORAGE_CORRUPT" || code == "STORAGE_ERROR" ||
-         code == "INTERNAL" || !problem_table().count(code);
+// Faults whose internal message must stay in the log: every 500. (503 and 507 say something
+// true and useful to the client: retry later, the disk is full.)
+bool is_server_fault(ErrorCode code) {
+  return problem_kind(code).status == http::status::internal_server_error;
+}
+
+// What the client sees instead of a fault's own code: STORAGE_ERROR for the database's faults,
+// INTERNAL for the rest.
+ErrorCode masked_fault(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kStorageIo:
+    case ErrorCode::kStorageCorrupt:
+    case ErrorCode::kStorageCantOpen:
+    case ErrorCode::kStorageNoMemory:
+    case ErrorCode::kStorageConstraint:
+    case ErrorCode::kStorageError:
+      return ErrorCode::kStorageError;
+    default:
+      return ErrorCode::kInternal;
+  }
+}
+
+}  // namespace
+
+http::status problem_status(ErrorCode code) {
+  return problem_kind(code).status;
+}
+
+std::string problem_type(ErrorCode code) {
+  std::string slug;
+  for (const char c : std::string_view(error_code_name(code))) {
+    slug += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return "https://redress.dev/problems/" + slug;
+}
+
+std::string problem_title(ErrorCode code) {
+  return problem_kind(code).title;
+}
+
+namespace {
+
+// Codes arrive here as wire names until every producer carries an ErrorCode; a name the enum does
+// not know is a server bug and answers as INTERNAL.
+ErrorCode known_code(const std::string& name) {
+  return parse_error_code(name).value_or(ErrorCode::kInternal);
 }
 
 }  // namespace
 
 http::status problem_status(const std::string& code) {
-  const auto& table = problem_table();
-  const auto it = table.find(code);
-  return it == table.end() ? http::status::internal_server_error : it->second.status;
-}
-
-std::string problem_type(const std::string& code) {
-  std::string slug;
-  for (char c : code) slug += c == '_' ? '-' : static_cast<char>(std::tolower(c));
-  return "https://redress.dev/problems/" + slug;
-}
-
-std::string problem_title(const std::string& code) {
-  const auto& table = problem_table();
-  const auto it = table.find(code);
-  return it == table.end() ? "Internal error" : it->second.title;
+  return problem_status(known_code(code));
 }
 
 nlohmann::json problem_body(const ApiProblem& problem, const std::string& instance) {
-  const std::string code = problem_table().count(problem.code) ? problem.code : "INTERNAL";
+  const ErrorCode code = known_code(problem.code);
   nlohmann::json body =
       problem.extensions.is_object() ? problem.extensions : nlohmann::json::object();
   body["type"] = problem_type(code);
   body["title"] = problem_title(code);
   body["status"] = static_cast<int>(problem_status(code));
-  body["code"] = code;
+  body["code"] = error_code_name(code);
   body["detail"] = problem.detail;
   if (!instance.empty()) body["instance"] = instance;
   if (!problem.errors.empty()) {
@@ -152,9 +260,9 @@ ApiProblem from_rejection(const Rejection& rejection) {
 }
 
 ApiProblem from_error(const Error& error) {
-  if (is_server_fault(error.code)) {
+  if (!parse_error_code(error.code) || is_server_fault(*parse_error_code(error.code))) {
     // The internal message (SQLite's words, file paths) goes to the log, not to the client.
-    return {error.code.rfind("STORAGE", 0) == 0 ? "STORAGE_ERROR" : "INTERNAL",
+    return {error_code_name(masked_fault(known_code(error.code))),
             "the server could not complete the request because of an internal fault; nothing was "
             "changed; the fault is in the server log",
             {},
@@ -179,15 +287,6 @@ ApiProblem from_validation(const std::string& code, const std::string& detail,
   }
   problem.extensions["findings"] = std::move(findings);
   return problem;
-}
-
-const std::vector<std::string>& problem_codes() {
-  static const std::vector<std::string> codes = [] {
-    std::vector<std::string> out;
-    for (const auto& [code, kind] : problem_table()) out.push_back(code);
-    return out;
-  }();
-  return codes;
 }
 
 }  // namespace redress::api

@@ -14,6 +14,7 @@
 
 #include "api/http/http_types.h"
 #include "engine/decision.h"
+#include "engine/error_code.h"
 #include "engine/result.h"
 #include "engine/validation_problem.h"
 
@@ -35,12 +36,14 @@ struct ApiProblem {
   nlohmann::json extensions = nlohmann::json::object();
 };
 
-// The HTTP status of a problem code (500 for codes the table does not know).
+// The HTTP status of a code: one switch over ErrorCode (problem.cpp), checked by -Wswitch.
+http::status problem_status(ErrorCode code);
+// The same for a wire name; a name ErrorCode does not know is a server bug: 500.
 http::status problem_status(const std::string& code);
 // "https://redress.dev/problems/version-conflict" for VERSION_CONFLICT.
-std::string problem_type(const std::string& code);
+std::string problem_type(ErrorCode code);
 // A short title for the code ("Version conflict").
-std::string problem_title(const std::string& code);
+std::string problem_title(ErrorCode code);
 
 // The problem+json body of `problem`, with status, type, title, detail and, when present,
 // errors, the request path as `instance`, and the extensions.
@@ -59,8 +62,5 @@ ApiProblem from_error(const Error& error);
 // Definition validation findings -> one problem listing each as {pointer, message, code}.
 ApiProblem from_validation(const std::string& code, const std::string& detail,
                            const Problems& problems);
-
-// The codes of every problem type the API can return, for docs and the OpenAPI document.
-const std::vector<std::string>& problem_codes();
 
 }  // namespace redress::api
