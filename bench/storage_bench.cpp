@@ -252,15 +252,16 @@ std::unique_ptr<CaseStore> open_store(const StoreOptions& options,
                                       std::shared_ptr<const redress::Engine> engine) {
   auto store = CaseStore::open(options, std::move(engine));
   if (!store.ok()) {
-    fail("cannot open " + options.path + ": " + store.error().code + ": " + store.error().message);
+    fail("cannot open " + options.path + ": " + std::string(store.error().code_name()) + ": " +
+         store.error().message);
   }
   return std::move(store).value();
 }
 
 std::string describe(const redress::Result<CommandOutcome>& r) {
-  if (!r.ok()) return r.error().code + ": " + r.error().message;
+  if (!r.ok()) return std::string(r.error().code_name()) + ": " + r.error().message;
   if (r.value().rejection) {
-    return std::string(redress::rejection_code_name(r.value().rejection->code)) + ": " +
+    return std::string(redress::error_code_name(r.value().rejection->code)) + ": " +
            r.value().rejection->message;
   }
   return "accepted";

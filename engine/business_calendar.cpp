@@ -266,7 +266,7 @@ std::vector<WorkPeriod> parse_day_periods(const Json& periods, const std::string
 
 Result<Duration> parse_duration(std::string_view text) {
   const auto bad = [&](std::string why) -> Result<Duration> {
-    return Error{"BAD_DURATION", "invalid duration " + in_quotes(text) + ": " + why, ""};
+    return Error(ErrorCode::kBadDuration, "invalid duration " + in_quotes(text) + ": " + why);
   };
   std::size_t pos = 0;
   std::int64_t count = 0;

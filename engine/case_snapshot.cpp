@@ -15,9 +15,8 @@ T* find_if_ptr(std::vector<T>& v, Pred pred) {
 }
 
 Error bad_event(const Event& e, const std::string& why) {
-  return Error{"BAD_EVENT",
-               "event " + e.type + " (case version " + std::to_string(e.case_version) + "): " + why,
-               ""};
+  return Error::bad_event("event " + e.type + " (case version " + std::to_string(e.case_version) +
+                          "): " + why);
 }
 
 // A timer key is unique within its case: setting one that exists replaces it (at the end, so
@@ -67,7 +66,8 @@ Result<CaseSnapshot> snapshot_from_json(const nlohmann::json& json) {
   try {
     return json.get<CaseSnapshot>();
   } catch (const std::exception& e) {
-    return Error{"BAD_SNAPSHOT", std::string("stored case snapshot is malformed: ") + e.what(), ""};
+    return Error(ErrorCode::kBadSnapshot,
+                 std::string("stored case snapshot is malformed: ") + e.what());
   }
 }
 
@@ -79,7 +79,7 @@ Result<Event> event_from_json(const nlohmann::json& json) {
   try {
     return json.get<Event>();
   } catch (const std::exception& e) {
-    return Error{"BAD_EVENT", std::string("stored event is malformed: ") + e.what(), ""};
+    return Error::bad_event(std::string("stored event is malformed: ") + e.what());
   }
 }
 
@@ -234,18 +234,18 @@ Status apply_timer_change(CaseSnapshot& s, const nlohmann::json& change) {
     }
     if (const auto cancel = change.find("cancel"); cancel != change.end()) {
       const auto key = cancel->get<std::string>();
-      if (!cancel_timer(s, key)) return Error{"BAD_EVENT", "no pending timer " + key, ""};
+      if (!cancel_timer(s, key)) return Error::bad_event("no pending timer " + key);
       return Status::Ok();
     }
   } catch (const std::exception& ex) {
-    return Error{"BAD_EVENT", std::string("malformed timer change: ") + ex.what(), ""};
+    return Error::bad_event(std::string("malformed timer change: ") + ex.what());
   }
-  return Error{"BAD_EVENT", "a timer change is neither a set nor a cancel: " + change.dump(), ""};
+  return Error::bad_event("a timer change is neither a set nor a cancel: " + change.dump());
 }
 
 Result<CaseSnapshot> replay(const std::vector<Event>& events) {
   if (events.empty() || events.front().type != "case.created") {
-    return Error{"BAD_EVENT", "a case journal must start with case.created", ""};
+    return Error::bad_event("a case journal must start with case.created");
   }
   CaseSnapshot s;
   for (const auto& e : events) {

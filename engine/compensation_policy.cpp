@@ -76,9 +76,10 @@ std::optional<std::int64_t> read_limit(const json& value, const std::string& poi
 // significant digits that is the literal itself (12.50 -> "12.5", 1e1 -> "10.0"). Parsing that
 // text as a decimal avoids binary rounding (0.29 * 100 is 28.999999999999996 in double).
 Result<std::int64_t> percent_to_basis_points(const json& value) {
-  const Error too_precise{"BAD_VALUE",
-                          "percent_of_order allows at most two decimals (e.g. 12.5 or 12.25)", ""};
-  const Error out_of_range{"BAD_VALUE", "percent_of_order must be between 0 and 100", ""};
+  const Error too_precise = Error(
+      ErrorCode::kBadValue, "percent_of_order allows at most two decimals (e.g. 12.5 or 12.25)");
+  const Error out_of_range =
+      Error(ErrorCode::kBadValue, "percent_of_order must be between 0 and 100");
   if (value.is_number_integer()) {
     if (value.is_number_unsigned()
             ? value.get<std::uint64_t>() > 100
@@ -88,8 +89,8 @@ Result<std::int64_t> percent_to_basis_points(const json& value) {
     return value.get<std::int64_t>() * 100;
   }
   if (!value.is_number_float()) {
-    return Error{"BAD_TYPE",
-                 std::string("percent_of_order must be a number, not ") + json_type(value), ""};
+    return Error(ErrorCode::kBadType,
+                 std::string("percent_of_order must be a number, not ") + json_type(value));
   }
   const std::string text = value.dump();
   size_t i = 0;
@@ -535,7 +536,7 @@ std::optional<CompensationPolicy::RemedyOption> CompensationPolicy::parse_remedy
     if (bp.ok()) {
       remedy.percent_of_order_bp = bp.value();
     } else {
-      log.error(bp.error().code, cp + "/percent_of_order", bp.error().message);
+      log.error(bp.error().code_name(), cp + "/percent_of_order", bp.error().message);
     }
   } else {
     auto money = money_from_json(cost);
@@ -580,10 +581,10 @@ std::int64_t CompensationPolicy::max_amount(const std::string& currency) const {
 Status CompensationPolicy::check_amount(const Money& amount, const std::string& what) const {
   const auto max = max_amount(amount.currency);
   if (amount.amount <= max) return Status::Ok();
-  return Error{"AMOUNT_TOO_LARGE",
+  return Error(ErrorCode::kAmountTooLarge,
                what + " of " + format_money(amount) + " is above the largest amount accepted, " +
                    format_money({max, amount.currency}),
-               "/amount"};
+               "/amount");
 }
 
 Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input) const {
@@ -591,75 +592,68 @@ Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input)
   const char* type_name = compensation_type_name(input.type);
 
   if (value.currency != currency_) {
-    return Error{"CURRENCY_MISMATCH",
+    return Error(ErrorCode::kCurrencyMismatch,
                  std::string(type_name) + " is in " +
                      (value.currency.empty() ? "no currency" : value.currency) +
-                     " but the compensation policy's currency is " + currency_,
-                 ""};
+                     " but the compensation policy's currency is " + currency_);
   }
   if (auto bounded = check_amount(value, std::string(type_name) + " value"); !bounded.ok()) {
     return bounded.error();
   }
   if (!in_currency(input.case_granted, currency_) ||
       !in_currency(input.customer_granted_30d, currency_)) {
-    return Error{"CURRENCY_MISMATCH",
-                 "compensation already granted is recorded in a currency other than " + currency_,
-                 ""};
+    return Error(ErrorCode::kCurrencyMismatch,
+                 "compensation already granted is recorded in a currency other than " + currency_);
   }
   if (value.amount < 0) {
-    return Error{
-        "INVALID_AMOUNT",
-        std::string(type_name) + " value must not be negative (got " + format_money(value) + ")",
-        ""};
+    return Error(
+        ErrorCode::kInvalidAmount,
+        std::string(type_name) + " value must not be negative (got " + format_money(value) + ")");
   }
   // Negative history would lower the totals and slip a proposal under a limit.
   for (const Money* prior : {&input.order_paid, &input.order_refunded, &input.case_granted,
                              &input.customer_granted_30d}) {
     if (prior->amount < 0) {
-      return Error{"INVALID_AMOUNT",
+      return Error(ErrorCode::kInvalidAmount,
                    "order and already-granted amounts must not be negative (got " +
-                       format_money(*prior) + ")",
-                   ""};
+                       format_money(*prior) + ")");
     }
   }
   if (input.type == CompensationType::kApologyOnly && value.amount != 0) {
-    return Error{"INVALID_AMOUNT",
-                 "apology_only carries no value; got " + format_money(value) +
-                     " (propose a coupon, gift or refund for that)",
-                 ""};
+    return Error(ErrorCode::kInvalidAmount, "apology_only carries no value; got " +
+                                                format_money(value) +
+                                                " (propose a coupon, gift or refund for that)");
   }
 
   if (is_refund(input.type)) {
     const Money& paid = input.order_paid;
     if (paid.currency != value.currency || !in_currency(input.order_refunded, paid.currency)) {
-      return Error{"CURRENCY_MISMATCH",
+      return Error(ErrorCode::kCurrencyMismatch,
                    std::string(type_name) + " is in " + value.currency +
                        " but the order was paid in " +
-                       (paid.currency.empty() ? "no currency" : paid.currency),
-                   ""};
+                       (paid.currency.empty() ? "no currency" : paid.currency));
     }
     if (value.amount == 0) {
-      return Error{"INVALID_AMOUNT", std::string(type_name) + " must refund more than zero", ""};
+      return Error(ErrorCode::kInvalidAmount,
+                   std::string(type_name) + " must refund more than zero");
     }
     std::int64_t refundable = 0;
     if (__builtin_sub_overflow(paid.amount, input.order_refunded.amount, &refundable)) {
-      return Error{"OVERFLOW", "refundable amount overflows", ""};
+      return Error(ErrorCode::kOverflow, "refundable amount overflows");
     }
     refundable = std::max<std::int64_t>(refundable, 0);
     const std::string basis = "(paid " + format_money(paid) + ", already refunded " +
                               format_money({input.order_refunded.amount, paid.currency}) + ")";
     if (value.amount > refundable) {
-      return Error{"REFUND_EXCEEDS_PAID",
+      return Error(ErrorCode::kRefundExceedsPaid,
                    "refund of " + format_money(value) + " exceeds the refundable " +
-                       format_money({refundable, paid.currency}) + " " + basis,
-                   ""};
+                       format_money({refundable, paid.currency}) + " " + basis);
     }
     if (input.type == CompensationType::kFullRefund && value.amount != refundable) {
-      return Error{"INVALID_AMOUNT",
-                   "a full_refund must be exactly the refundable " +
-                       format_money({refundable, paid.currency}) + " " + basis + ", not " +
-                       format_money(value) + "; use partial_refund for less",
-                   ""};
+      return Error(ErrorCode::kInvalidAmount, "a full_refund must be exactly the refundable " +
+                                                  format_money({refundable, paid.currency}) + " " +
+                                                  basis + ", not " + format_money(value) +
+                                                  "; use partial_refund for less");
     }
   }
 
@@ -711,10 +705,9 @@ Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input)
   if (approver == limits_.end()) {
     const std::string top =
         limits_.empty() ? std::string("no role has authority") : shortfall(limits_.back());
-    return Error{"EXCEEDS_AUTHORITY",
-                 std::string(type_name) + " of " + format_money(value) +
-                     " is beyond every role's authority: " + top,
-                 ""};
+    return Error(ErrorCode::kExceedsAuthority, std::string(type_name) + " of " +
+                                                   format_money(value) +
+                                                   " is beyond every role's authority: " + top);
   }
   outcome.required_role = approver->role;
   const std::string why = own != nullptr ? shortfall(*own)
@@ -727,19 +720,17 @@ Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input)
 Status CompensationPolicy::check_approver(const Actor& approver, const std::string& proposer_id,
                                           Role required_role) const {
   if (approver.id == proposer_id) {
-    return Error{"SELF_APPROVAL",
+    return Error(ErrorCode::kSelfApproval,
                  std::string("nobody decides on their own proposal; it needs another ") +
-                     role_name(required_role) + " or above",
-                 ""};
+                     role_name(required_role) + " or above");
   }
   const auto approver_rank = ladder_rank(approver.role);
   const auto required_rank = ladder_rank(required_role);
   // An off-ladder required role cannot come from evaluate(); refuse rather than guess.
   if (!approver_rank || !required_rank || *approver_rank < *required_rank) {
-    return Error{"ROLE_NOT_PERMITTED",
+    return Error(ErrorCode::kRoleNotPermitted,
                  std::string("this proposal needs ") + role_name(required_role) +
-                     " approval or above; " + role_name(approver.role) + " may not decide it",
-                 ""};
+                     " approval or above; " + role_name(approver.role) + " may not decide it");
   }
   return Status::Ok();
 }

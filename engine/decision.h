@@ -12,31 +12,14 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/case_snapshot.h"
+#include "engine/error_code.h"
 
 namespace redress {
 
-// Stable rejection codes; the API maps them to HTTP statuses in one place.
-enum class RejectionCode {
-  kNotAllowedFromState,  // NOT_ALLOWED_FROM_STATE
-  kRoleNotPermitted,     // ROLE_NOT_PERMITTED
-  kMissingField,         // MISSING_FIELD
-  kInvalidField,         // INVALID_FIELD
-  kConditionFailed,      // CONDITION_FAILED
-  kApprovalRequired,     // APPROVAL_REQUIRED
-  kVersionConflict,      // VERSION_CONFLICT
-  kUnknownWorkflow,      // UNKNOWN_WORKFLOW
-  kUnknownTransition,    // UNKNOWN_TRANSITION
-  kNotFound,             // NOT_FOUND (approval, compensation, promise, timer)
-  kCaseClosed,           // CASE_CLOSED
-  kAlreadyExists,        // ALREADY_EXISTS
-  kSelfApproval,         // SELF_APPROVAL
-  kExceedsAuthority,     // EXCEEDS_AUTHORITY
-  kRefundExceedsPaid,    // REFUND_EXCEEDS_PAID
-  kCurrencyMismatch,     // CURRENCY_MISMATCH
-  kInvalidState,         // INVALID_STATE (e.g. approving an approval already decided)
-};
-
-const char* rejection_code_name(RejectionCode code);
+// The engine's rejections use the one closed set of error codes (engine/error_code.h): a
+// rejection's code is an ErrorCode, of which the engine produces the "rejections" group plus
+// MISSING_FIELD, INVALID_FIELD and VERSION_CONFLICT.
+using RejectionCode = ErrorCode;
 
 // One thing wrong with a command's input: where (an RFC 6901 pointer into the command, e.g.
 // "/data/refund_amount") and what, in words a person can act on.

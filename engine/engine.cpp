@@ -8,46 +8,6 @@
 
 namespace redress {
 
-const char* rejection_code_name(RejectionCode code) {
-  switch (code) {
-    case RejectionCode::kNotAllowedFromState:
-      return "NOT_ALLOWED_FROM_STATE";
-    case RejectionCode::kRoleNotPermitted:
-      return "ROLE_NOT_PERMITTED";
-    case RejectionCode::kMissingField:
-      return "MISSING_FIELD";
-    case RejectionCode::kInvalidField:
-      return "INVALID_FIELD";
-    case RejectionCode::kConditionFailed:
-      return "CONDITION_FAILED";
-    case RejectionCode::kApprovalRequired:
-      return "APPROVAL_REQUIRED";
-    case RejectionCode::kVersionConflict:
-      return "VERSION_CONFLICT";
-    case RejectionCode::kUnknownWorkflow:
-      return "UNKNOWN_WORKFLOW";
-    case RejectionCode::kUnknownTransition:
-      return "UNKNOWN_TRANSITION";
-    case RejectionCode::kNotFound:
-      return "NOT_FOUND";
-    case RejectionCode::kCaseClosed:
-      return "CASE_CLOSED";
-    case RejectionCode::kAlreadyExists:
-      return "ALREADY_EXISTS";
-    case RejectionCode::kSelfApproval:
-      return "SELF_APPROVAL";
-    case RejectionCode::kExceedsAuthority:
-      return "EXCEEDS_AUTHORITY";
-    case RejectionCode::kRefundExceedsPaid:
-      return "REFUND_EXCEEDS_PAID";
-    case RejectionCode::kCurrencyMismatch:
-      return "CURRENCY_MISMATCH";
-    case RejectionCode::kInvalidState:
-      return "INVALID_STATE";
-  }
-  return "UNKNOWN";
-}
-
 std::vector<Event> Decision::events() const {
   std::vector<Event> out;
   if (!accepted()) return out;
@@ -478,13 +438,19 @@ class DecisionBuilder {
   std::vector<Effect> effects_;
 };
 
-RejectionCode map_policy_error(const std::string& code) {
-  if (code == "CURRENCY_MISMATCH") return RejectionCode::kCurrencyMismatch;
-  if (code == "REFUND_EXCEEDS_PAID") return RejectionCode::kRefundExceedsPaid;
-  if (code == "EXCEEDS_AUTHORITY") return RejectionCode::kExceedsAuthority;
-  if (code == "SELF_APPROVAL") return RejectionCode::kSelfApproval;
-  if (code == "ROLE_NOT_PERMITTED") return RejectionCode::kRoleNotPermitted;
-  return RejectionCode::kInvalidField;
+// The rejection for a compensation policy's refusal: its own code where the client can act on
+// that code, INVALID_FIELD (the proposed value is wrong) for the rest.
+RejectionCode map_policy_error(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kCurrencyMismatch:
+    case ErrorCode::kRefundExceedsPaid:
+    case ErrorCode::kExceedsAuthority:
+    case ErrorCode::kSelfApproval:
+    case ErrorCode::kRoleNotPermitted:
+      return code;
+    default:
+      return ErrorCode::kInvalidField;
+  }
 }
 
 // Validates and canonicalises command data against the workflow's fields, reporting every field

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <ostream>
 
 namespace redress {
 
@@ -47,6 +48,8 @@ const char* error_code_name(ErrorCode code) {
       return "INVALID_AMOUNT";
     case ErrorCode::kOverflow:
       return "OVERFLOW";
+    case ErrorCode::kAmountTooLarge:
+      return "AMOUNT_TOO_LARGE";
     case ErrorCode::kBadDuration:
       return "BAD_DURATION";
     case ErrorCode::kBadType:
@@ -163,6 +166,10 @@ std::optional<ErrorCode> parse_error_code(std::string_view name) {
 
 std::span<const ErrorCode> all_error_codes() {
   return kAllErrorCodes;
+}
+
+std::ostream& operator<<(std::ostream& out, ErrorCode code) {
+  return out << error_code_name(code);
 }
 
 }  // namespace redress

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -42,6 +43,7 @@ enum class ErrorCode : std::uint8_t {
   kInvalidDefinition,  // INVALID_DEFINITION
   kInvalidAmount,      // INVALID_AMOUNT (a compensation amount the policy cannot take)
   kOverflow,           // OVERFLOW (amounts whose total does not fit)
+  kAmountTooLarge,     // AMOUNT_TOO_LARGE (above the policy's maximum for its currency)
   kBadDuration,        // BAD_DURATION (a duration text in a definition or policy)
   kBadType,            // BAD_TYPE (a definition member of the wrong JSON type)
   kBadValue,           // BAD_VALUE (a definition member out of its range)
@@ -98,5 +100,7 @@ const char* error_code_name(ErrorCode code);
 std::optional<ErrorCode> parse_error_code(std::string_view name);
 // Every code, in declaration order.
 std::span<const ErrorCode> all_error_codes();
+// Writes the wire name (for test diagnostics and logs).
+std::ostream& operator<<(std::ostream& out, ErrorCode code);
 
 }  // namespace redress

@@ -168,10 +168,9 @@ std::optional<FieldDef> parse_field_def(const std::string& name, const nlohmann:
 Result<nlohmann::json> canonical_field_value(const FieldDef& field, const nlohmann::json& value) {
   const std::string pointer = "/" + pointer_token(field.name);
   auto fail = [&](const std::string& expected) -> Result<nlohmann::json> {
-    return Error{"INVALID_FIELD",
-                 "field " + quote_name(field.name) + " must be " + expected + ", not " +
-                     json_type_name(value),
-                 pointer};
+    return Error::invalid_field("field " + quote_name(field.name) + " must be " + expected +
+                                    ", not " + json_type_name(value),
+                                pointer);
   };
   switch (field.type) {
     case FieldType::kString:
@@ -181,18 +180,18 @@ Result<nlohmann::json> canonical_field_value(const FieldDef& field, const nlohma
       const auto& text = value.get_ref<const std::string&>();
       const auto length = utf8_length(text);
       if (!length) {
-        return Error{"INVALID_FIELD", "field " + quote_name(field.name) + " is not valid UTF-8",
-                     pointer};
+        return Error::invalid_field("field " + quote_name(field.name) + " is not valid UTF-8",
+                                    pointer);
       }
       if (*length > field.max_length) {
-        return Error{"INVALID_FIELD",
-                     "field " + quote_name(field.name) + " is " + std::to_string(*length) +
-                         " characters long; the maximum is " + std::to_string(field.max_length),
-                     pointer};
+        return Error::invalid_field(
+            "field " + quote_name(field.name) + " is " + std::to_string(*length) +
+                " characters long; the maximum is " + std::to_string(field.max_length),
+            pointer);
       }
       if (field.type != FieldType::kText && *length == 0) {
-        return Error{"INVALID_FIELD", "field " + quote_name(field.name) + " must not be empty",
-                     pointer};
+        return Error::invalid_field("field " + quote_name(field.name) + " must not be empty",
+                                    pointer);
       }
       return value;
     }
@@ -200,10 +199,10 @@ Result<nlohmann::json> canonical_field_value(const FieldDef& field, const nlohma
       if (!value.is_string()) return fail("one of: " + join(field.values));
       const auto& text = value.get_ref<const std::string&>();
       if (std::find(field.values.begin(), field.values.end(), text) == field.values.end()) {
-        return Error{"INVALID_FIELD",
-                     "field " + quote_name(field.name) + " has value " + quote_name(text) +
-                         "; expected one of: " + join(field.values),
-                     pointer};
+        return Error::invalid_field("field " + quote_name(field.name) + " has value " +
+                                        quote_name(text) +
+                                        "; expected one of: " + join(field.values),
+                                    pointer);
       }
       return value;
     }
@@ -218,21 +217,20 @@ Result<nlohmann::json> canonical_field_value(const FieldDef& field, const nlohma
       }
       const auto n = value.get<std::int64_t>();
       if ((field.min && n < *field.min) || (field.max && n > *field.max)) {
-        return Error{"INVALID_FIELD",
-                     "field " + quote_name(field.name) + " is " + std::to_string(n) +
-                         "; allowed range is " +
-                         (field.min ? std::to_string(*field.min) : std::string("-inf")) + " to " +
-                         (field.max ? std::to_string(*field.max) : std::string("+inf")),
-                     pointer};
+        return Error::invalid_field(
+            "field " + quote_name(field.name) + " is " + std::to_string(n) + "; allowed range is " +
+                (field.min ? std::to_string(*field.min) : std::string("-inf")) + " to " +
+                (field.max ? std::to_string(*field.max) : std::string("+inf")),
+            pointer);
       }
       return value;
     }
     case FieldType::kMoney: {
       auto money = money_from_json(value);
       if (!money.ok()) {
-        return Error{"INVALID_FIELD",
-                     "field " + quote_name(field.name) + ": " + money.error().message,
-                     pointer + money.error().pointer};
+        return Error::invalid_field(
+            "field " + quote_name(field.name) + ": " + money.error().message,
+            pointer + money.error().pointer);
       }
       return money_to_json(money.value());
     }
@@ -240,11 +238,10 @@ Result<nlohmann::json> canonical_field_value(const FieldDef& field, const nlohma
       if (!value.is_string()) return fail("an RFC 3339 date-time string");
       const auto instant = parse_rfc3339(value.get_ref<const std::string&>());
       if (!instant) {
-        return Error{"INVALID_FIELD",
-                     "field " + quote_name(field.name) + " has " +
-                         quote_name(value.get<std::string>()) +
-                         ", which is not an RFC 3339 date-time such as 2026-11-22T09:30:00+08:00",
-                     pointer};
+        return Error::invalid_field(
+            "field " + quote_name(field.name) + " has " + quote_name(value.get<std::string>()) +
+                ", which is not an RFC 3339 date-time such as 2026-11-22T09:30:00+08:00",
+            pointer);
       }
       return nlohmann::json(format_rfc3339(*instant));
     }

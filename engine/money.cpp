@@ -12,48 +12,46 @@ bool is_currency_code(const std::string& code) {
 
 Result<Money> money_from_json(const nlohmann::json& j, bool allow_negative) {
   if (!j.is_object()) {
-    return Error{"INVALID_FIELD",
-                 "money must be an object {\"amount\": <minor units>, \"currency\": \"CNY\"}", ""};
+    return Error::invalid_field(
+        "money must be an object {\"amount\": <minor units>, \"currency\": \"CNY\"}");
   }
   for (const auto& [key, _] : j.items()) {
     if (key != "amount" && key != "currency") {
-      return Error{"INVALID_FIELD", "money has unknown key '" + key + "'", "/" + key};
+      return Error::invalid_field("money has unknown key '" + key + "'", "/" + key);
     }
   }
-  if (!j.contains("amount")) return Error{"INVALID_FIELD", "money is missing 'amount'", "/amount"};
+  if (!j.contains("amount")) return Error::invalid_field("money is missing 'amount'", "/amount");
   if (!j.contains("currency")) {
-    return Error{"INVALID_FIELD", "money is missing 'currency'", "/currency"};
+    return Error::invalid_field("money is missing 'currency'", "/currency");
   }
   const auto& amount = j.at("amount");
   if (!amount.is_number_integer()) {
-    return Error{"INVALID_FIELD",
-                 "money 'amount' must be an integer number of minor units (e.g. 1299 for 12.99)",
-                 "/amount"};
+    return Error::invalid_field(
+        "money 'amount' must be an integer number of minor units (e.g. 1299 for 12.99)", "/amount");
   }
   Money m;
   if (amount.is_number_unsigned()) {
     const auto u = amount.get<std::uint64_t>();
     if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      return Error{"INVALID_FIELD", "money 'amount' is out of range", "/amount"};
+      return Error::invalid_field("money 'amount' is out of range", "/amount");
     }
     m.amount = static_cast<std::int64_t>(u);
   } else {
     m.amount = amount.get<std::int64_t>();
   }
   if (m.amount < 0 && !allow_negative) {
-    return Error{"INVALID_FIELD", "money 'amount' must not be negative", "/amount"};
+    return Error::invalid_field("money 'amount' must not be negative", "/amount");
   }
   const auto& currency = j.at("currency");
   if (!currency.is_string()) {
-    return Error{"INVALID_FIELD",
-                 "money 'currency' must be a three-letter ISO 4217 code such as \"CNY\"",
-                 "/currency"};
+    return Error::invalid_field(
+        "money 'currency' must be a three-letter ISO 4217 code such as \"CNY\"", "/currency");
   }
   if (!is_currency_code(currency.get<std::string>())) {
-    return Error{"INVALID_FIELD",
-                 "money 'currency' \"" + currency.get<std::string>().substr(0, 16) +
-                     "\" is not an ISO 4217 currency code (such as \"CNY\", \"USD\", \"JPY\")",
-                 "/currency"};
+    return Error::invalid_field(
+        "money 'currency' \"" + currency.get<std::string>().substr(0, 16) +
+            "\" is not an ISO 4217 currency code (such as \"CNY\", \"USD\", \"JPY\")",
+        "/currency");
   }
   m.currency = currency.get<std::string>();
   return m;

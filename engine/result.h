@@ -12,14 +12,56 @@
 #include <utility>
 #include <variant>
 
+#include "engine/error_code.h"
+
 namespace redress {
 
-// An error with a stable machine-readable code (UPPER_SNAKE_CASE) and a message a person can act
-// on. `pointer` is an optional JSON pointer (RFC 6901) to the offending input.
+// An error with a stable code from the closed set ErrorCode (its wire name is UPPER_SNAKE_CASE)
+// and a message a person can act on. `pointer` is an optional JSON pointer (RFC 6901) to the
+// offending input. Build one with a named constructor (Error::not_found(...)); the general
+// constructor is for codes that are passed along or chosen at run time.
 struct Error {
-  std::string code;
+  ErrorCode code = ErrorCode::kInternal;
   std::string message;
   std::string pointer;
+
+  Error() = default;
+  Error(ErrorCode error_code, std::string error_message, std::string error_pointer = {})
+      : code(error_code), message(std::move(error_message)), pointer(std::move(error_pointer)) {}
+
+  // What the caller sent is not valid (422).
+  static Error invalid_field(std::string message, std::string pointer = {}) {
+    return {ErrorCode::kInvalidField, std::move(message), std::move(pointer)};
+  }
+  // The named thing does not exist (404).
+  static Error not_found(std::string message, std::string pointer = {}) {
+    return {ErrorCode::kNotFound, std::move(message), std::move(pointer)};
+  }
+  // An id or unique value is taken (409).
+  static Error already_exists(std::string message, std::string pointer = {}) {
+    return {ErrorCode::kAlreadyExists, std::move(message), std::move(pointer)};
+  }
+  // The thing is not in a state that allows the operation (409).
+  static Error invalid_state(std::string message) {
+    return {ErrorCode::kInvalidState, std::move(message)};
+  }
+  // A caller broke the function's contract: a bug in the caller, never the client's mistake.
+  static Error invalid_argument(std::string message) {
+    return {ErrorCode::kInvalidArgument, std::move(message)};
+  }
+  // The server's configuration or start-up environment is unusable.
+  static Error invalid_config(std::string message) {
+    return {ErrorCode::kInvalidConfig, std::move(message)};
+  }
+  // Stored data or the database failed in a way the client cannot fix.
+  static Error storage_error(std::string message) {
+    return {ErrorCode::kStorageError, std::move(message)};
+  }
+  // A stored journal event does not apply to its case.
+  static Error bad_event(std::string message) { return {ErrorCode::kBadEvent, std::move(message)}; }
+
+  // The code's wire name ("NOT_FOUND"), for logs and messages.
+  const char* code_name() const { return error_code_name(code); }
 
   bool operator==(const Error&) const = default;
 };

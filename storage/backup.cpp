@@ -37,11 +37,11 @@ Result<BackupReport> backup_database(const std::string& source_path,
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(destination_path, ec)) {
-    return Error{"DESTINATION_EXISTS",
-                 destination_path + " already exists; choose a new file name for the backup", ""};
+    return Error(ErrorCode::kDestinationExists,
+                 destination_path + " already exists; choose a new file name for the backup");
   }
   if (!fs::exists(source_path, ec)) {
-    return Error{"STORAGE_CANTOPEN", "no database at " + source_path, ""};
+    return Error(ErrorCode::kStorageCantOpen, "no database at " + source_path);
   }
   const std::string partial = destination_path + ".partial";
   remove_partial(partial);  // a leftover of an interrupted backup

@@ -287,7 +287,7 @@ void settle_refused_timer(WriteContext& context, const CaseSnapshot& current,
       break;
   }
   postpone_timer_row(context, current.id, key, now,
-                     std::string(rejection_code_name(rejection.code)) + ": " + rejection.message);
+                     std::string(error_code_name(rejection.code)) + ": " + rejection.message);
 }
 
 Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& engine,
@@ -484,12 +484,12 @@ class CaseStore::Writer {
     {
       std::lock_guard lock(mutex_);
       if (stopping_) {
-        write->set_error({"STORAGE_CLOSED", "the store is shutting down; nothing was written", ""});
+        write->set_error(
+            Error(ErrorCode::kStorageClosed, "the store is shutting down; nothing was written"));
       } else if (queue_.size() >= max_queue_) {
-        write->set_error({"STORAGE_OVERLOADED",
-                          "too many writes are waiting (" + std::to_string(max_queue_) +
-                              "); nothing was written, retry shortly",
-                          ""});
+        write->set_error(Error(ErrorCode::kStorageOverloaded,
+                               "too many writes are waiting (" + std::to_string(max_queue_) +
+                                   "); nothing was written, retry shortly"));
       } else {
         queue_.push_back(std::move(write));
         wake_.notify_one();
@@ -625,7 +625,7 @@ class CaseStore::Writer {
       if (!db_->in_transaction()) throw SqliteError(SQLITE_ERROR, e.what());
       rollback_savepoint();
       write.set_error(
-          {"STORAGE_ERROR", std::string("internal error; nothing was written: ") + e.what(), ""});
+          Error::storage_error(std::string("internal error; nothing was written: ") + e.what()));
     }
   }
 
@@ -698,7 +698,7 @@ class CaseStore::ReaderPool {
       return to_error(e);
     } catch (const std::exception& e) {
       lease.end_transaction();
-      return Error{"STORAGE_ERROR", std::string("internal error while reading: ") + e.what(), ""};
+      return Error::storage_error(std::string("internal error while reading: ") + e.what());
     }
   }
 
@@ -751,9 +751,9 @@ CaseStore::~CaseStore() {
 
 Result<std::unique_ptr<CaseStore>> CaseStore::open(const StoreOptions& options,
                                                    std::shared_ptr<const Engine> engine) {
-  if (options.path.empty()) return Error{"INVALID_ARGUMENT", "no database path given", ""};
+  if (options.path.empty()) return Error::invalid_argument("no database path given");
   if (options.max_batch == 0 || options.max_queue == 0) {
-    return Error{"INVALID_ARGUMENT", "max_batch and max_queue must be at least 1", ""};
+    return Error::invalid_argument("max_batch and max_queue must be at least 1");
   }
   auto connection = open_writer_connection(options);
   if (!connection.ok()) return connection.error();
@@ -865,7 +865,7 @@ Result<std::vector<StoredEvent>> CaseStore::journal_after(std::int64_t after_seq
 
 Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const {
   if (q.limit == 0 || q.limit > 1000) {
-    return Error{"INVALID_ARGUMENT", "limit must be between 1 and 1000", "/page_size"};
+    return Error::invalid_argument("limit must be between 1 and 1000");
   }
   const auto query = rows::list_cases_query(q);
   return readers_->with<std::vector<CaseSummary>>([&](ReaderPool::Reader& r) {
@@ -998,11 +998,10 @@ Status CaseStore::record_workflow_definitions(const WorkflowCatalog& catalog, In
       if (existing->step()) {
         const auto stored = nlohmann::json::parse(existing->column_text(0), nullptr, false);
         if (stored != wf->source) {
-          return Error{"VERSION_CHANGED",
+          return Error(ErrorCode::kVersionChanged,
                        "workflow '" + wf->id + "' version " + std::to_string(wf->version) +
                            " differs from the definition cases were started on; give the "
-                           "changed definition a new version number",
-                       ""};
+                           "changed definition a new version number");
         }
         continue;
       }

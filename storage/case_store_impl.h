@@ -120,7 +120,7 @@ struct CaseStore::TypedWrite final : CaseStore::PendingWrite {
     if (result) {
       done(std::move(*result));
     } else {
-      done(Error{"STORAGE_ERROR", "the write was never run", ""});
+      done(Error::storage_error("the write was never run"));
     }
   }
 

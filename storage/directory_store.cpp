@@ -52,17 +52,17 @@ bool is_id_char(char c) {
 std::optional<Error> check_id(std::string_view value, const std::string& what,
                               const std::string& pointer) {
   if (value.empty()) {
-    return Error{"INVALID_FIELD", what + " is empty; use " + kIdRule, pointer};
+    return Error::invalid_field(what + " is empty; use " + kIdRule, pointer);
   }
   if (value.size() > kMaxIdLength) {
-    return Error{"INVALID_FIELD",
-                 what + " '" + shown(value) + "' is " + std::to_string(value.size()) +
-                     " characters long; use " + kIdRule,
-                 pointer};
+    return Error::invalid_field(what + " '" + shown(value) + "' is " +
+                                    std::to_string(value.size()) + " characters long; use " +
+                                    kIdRule,
+                                pointer);
   }
   if (!std::all_of(value.begin(), value.end(), is_id_char)) {
-    return Error{"INVALID_FIELD", what + " '" + shown(value) + "' is not valid; use " + kIdRule,
-                 pointer};
+    return Error::invalid_field(what + " '" + shown(value) + "' is not valid; use " + kIdRule,
+                                pointer);
   }
   return std::nullopt;
 }
@@ -70,38 +70,36 @@ std::optional<Error> check_id(std::string_view value, const std::string& what,
 std::optional<Error> check_text(std::string_view value, const std::string& what,
                                 const std::string& pointer, bool required) {
   if (required && value.empty()) {
-    return Error{"INVALID_FIELD",
-                 what + " is empty; give 1 to " + std::to_string(kMaxTextBytes) + " bytes of text",
-                 pointer};
+    return Error::invalid_field(
+        what + " is empty; give 1 to " + std::to_string(kMaxTextBytes) + " bytes of text", pointer);
   }
   if (!utf8_length(value)) {
-    return Error{"INVALID_FIELD", what + " '" + shown(value) + "' is not valid UTF-8", pointer};
+    return Error::invalid_field(what + " '" + shown(value) + "' is not valid UTF-8", pointer);
   }
   if (value.size() > kMaxTextBytes) {
-    return Error{"INVALID_FIELD",
-                 what + " '" + shown(value) + "' is " + std::to_string(value.size()) +
-                     " bytes long; the maximum is " + std::to_string(kMaxTextBytes) + " bytes",
-                 pointer};
+    return Error::invalid_field(what + " '" + shown(value) + "' is " +
+                                    std::to_string(value.size()) + " bytes long; the maximum is " +
+                                    std::to_string(kMaxTextBytes) + " bytes",
+                                pointer);
   }
   return std::nullopt;
 }
 
 std::optional<Error> check_role(Role role, const std::string& pointer) {
   if (role == Role::kSystem) {
-    return Error{
-        "INVALID_FIELD",
+    return Error::invalid_field(
         std::string("role 'system' is reserved for Redress itself; choose ") + kAssignableRoles,
-        pointer};
+        pointer);
   }
   return std::nullopt;
 }
 
 std::optional<Error> check_hash(const std::vector<unsigned char>& hash) {
   if (hash.size() != kTokenHashBytes) {
-    return Error{"INVALID_FIELD",
-                 "token hash is " + std::to_string(hash.size()) +
-                     " bytes long; it must be the 32-byte SHA-256 of the token's secret",
-                 "/hash"};
+    return Error::invalid_field(
+        "token hash is " + std::to_string(hash.size()) +
+            " bytes long; it must be the 32-byte SHA-256 of the token's secret",
+        "/hash");
   }
   return std::nullopt;
 }
@@ -203,9 +201,8 @@ bool token_hash_taken(WriteContext& context, const std::vector<unsigned char>& h
 }
 
 Error team_not_found(const std::string& team_id) {
-  return Error{"NOT_FOUND",
-               "team '" + team_id + "' does not exist; create it first, or leave team_id empty",
-               "/team_id"};
+  return Error::not_found(
+      "team '" + team_id + "' does not exist; create it first, or leave team_id empty", "/team_id");
 }
 
 // The checks above run before every insert, and the single writer leaves no race between a
@@ -223,19 +220,14 @@ std::function<Result<T>(WriteContext&)> guarded(Work work) {
       switch (e.code()) {
         case SQLITE_CONSTRAINT_PRIMARYKEY:
         case SQLITE_CONSTRAINT_UNIQUE:
-          return Error{
-              "ALREADY_EXISTS",
-              std::string("the row already exists (") + e.what() + "); nothing was written", ""};
+          return Error::already_exists(std::string("the row already exists (") + e.what() +
+                                       "); nothing was written");
         case SQLITE_CONSTRAINT_FOREIGNKEY:
-          return Error{"NOT_FOUND",
-                       std::string("a referenced row does not exist (") + e.what() +
-                           "); nothing was written",
-                       ""};
+          return Error::not_found(std::string("a referenced row does not exist (") + e.what() +
+                                  "); nothing was written");
         default:
-          return Error{"INVALID_FIELD",
-                       std::string("the database refused the values (") + e.what() +
-                           "); nothing was written",
-                       ""};
+          return Error::invalid_field(std::string("the database refused the values (") + e.what() +
+                                      "); nothing was written");
       }
     }
   };
@@ -256,8 +248,8 @@ void DirectoryStore::create_team(Team team, std::function<void(Result<Team>)> do
   // what it captured.
   auto work = [team = std::move(team)](WriteContext& context) -> Result<Team> {
     if (load_team(context, team.id)) {
-      return Error{"ALREADY_EXISTS", "team '" + team.id + "' already exists; choose another id",
-                   "/id"};
+      return Error::already_exists("team '" + team.id + "' already exists; choose another id",
+                                   "/id");
     }
     auto insert = context.statement("INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)");
     insert->bind(1, team.id).bind(2, team.name).bind(3, to_millis(team.created_at));
@@ -314,8 +306,8 @@ void DirectoryStore::create_user(User user, std::function<void(Result<User>)> do
   }
   auto work = [user = std::move(user)](WriteContext& context) -> Result<User> {
     if (load_user(context, user.id)) {
-      return Error{"ALREADY_EXISTS", "user '" + user.id + "' already exists; choose another id",
-                   "/id"};
+      return Error::already_exists("user '" + user.id + "' already exists; choose another id",
+                                   "/id");
     }
     if (!user.team_id.empty() && !load_team(context, user.team_id)) {
       return team_not_found(user.team_id);
@@ -389,7 +381,7 @@ void DirectoryStore::update_user(std::string id, UserPatch patch, Instant now,
   auto work = [id = std::move(id), patch = std::move(patch),
                now](WriteContext& context) -> Result<User> {
     auto found = load_user(context, id);
-    if (!found) return Error{"NOT_FOUND", "user '" + id + "' does not exist", "/id"};
+    if (!found) return Error::not_found("user '" + id + "' does not exist", "/id");
     User user = std::move(*found);
     const Role old_role = user.role;
     const bool was_admin = user.active && user.role == Role::kAdmin;
@@ -401,11 +393,11 @@ void DirectoryStore::update_user(std::string id, UserPatch patch, Instant now,
     if (was_admin && (!user.active || user.role != Role::kAdmin) &&
         admin_remains_without(context, "", "", now) &&
         !admin_remains_without(context, user.id, "", now)) {
-      return Error{"LAST_ADMIN",
+      return Error(ErrorCode::kLastAdmin,
                    "user '" + user.id +
                        "' holds the last usable admin token; create another admin (or an admin "
                        "token) before demoting or deactivating this one",
-                   user.active ? "/role" : "/active"};
+                   user.active ? "/role" : "/active");
     }
     if (patch.team_id) {
       if (!patch.team_id->empty() && !load_team(context, *patch.team_id)) {
@@ -442,11 +434,11 @@ void DirectoryStore::create_token(NewToken token, Instant now,
   if (!invalid) invalid = check_role(token.role, "/role");
   if (!invalid) invalid = check_text(token.label, "token label", "/label", false);
   if (!invalid && token.expires_at && *token.expires_at <= now) {
-    invalid = Error{"INVALID_FIELD",
-                    "expiry " + format_rfc3339(*token.expires_at) +
-                        " is not in the future; give a later time, or none for a token that "
-                        "does not expire",
-                    "/expires_at"};
+    invalid = Error::invalid_field(
+        "expiry " + format_rfc3339(*token.expires_at) +
+            " is not in the future; give a later time, or none for a token that "
+            "does not expire",
+        "/expires_at");
   }
   if (invalid) {
     done(*invalid);
@@ -454,35 +446,34 @@ void DirectoryStore::create_token(NewToken token, Instant now,
   }
   auto work = [token = std::move(token), now](WriteContext& context) -> Result<ApiToken> {
     if (load_token(context, token.id)) {
-      return Error{"ALREADY_EXISTS", "token '" + token.id + "' already exists; choose another id",
-                   "/id"};
+      return Error::already_exists("token '" + token.id + "' already exists; choose another id",
+                                   "/id");
     }
     if (token_hash_taken(context, token.hash)) {
       // Two secrets with one SHA-256 do not happen by chance: the same secret was issued twice.
-      return Error{"ALREADY_EXISTS", "another token already has this hash; generate a new secret",
-                   "/hash"};
+      return Error::already_exists("another token already has this hash; generate a new secret",
+                                   "/hash");
     }
     if (!token.user_id.empty()) {
       auto user = load_user(context, token.user_id);
       if (!user) {
-        return Error{"NOT_FOUND",
-                     "user '" + token.user_id +
-                         "' does not exist; create the user first, or leave user_id empty for a "
-                         "token not tied to a person",
-                     "/user_id"};
+        return Error::not_found(
+            "user '" + token.user_id +
+                "' does not exist; create the user first, or leave user_id empty for a "
+                "token not tied to a person",
+            "/user_id");
       }
       if (!user->active) {
-        return Error{"INVALID_FIELD",
-                     "user '" + token.user_id +
-                         "' is deactivated and could not use a token; reactivate the user first",
-                     "/user_id"};
+        return Error::invalid_field(
+            "user '" + token.user_id +
+                "' is deactivated and could not use a token; reactivate the user first",
+            "/user_id");
       }
       if (user->role != token.role) {
-        return Error{"INVALID_FIELD",
-                     std::string("role '") + role_name(token.role) + "' differs from user '" +
-                         user->id + "''s role '" + role_name(user->role) +
-                         "'; a user's token carries the user's role",
-                     "/role"};
+        return Error::invalid_field(
+            std::string("role '") + role_name(token.role) + "' differs from user '" + user->id +
+                "''s role '" + role_name(user->role) + "'; a user's token carries the user's role",
+            "/role");
       }
     }
     auto insert = context.statement(
@@ -535,14 +526,14 @@ void DirectoryStore::revoke_token(std::string id, Instant now,
   }
   auto work = [id = std::move(id), now](WriteContext& context) -> Result<ApiToken> {
     auto token = load_token(context, id);
-    if (!token) return Error{"NOT_FOUND", "token '" + id + "' does not exist", "/id"};
+    if (!token) return Error::not_found("token '" + id + "' does not exist", "/id");
     if (!token->revoked_at && token->role == Role::kAdmin &&
         admin_remains_without(context, "", "", now) &&
         !admin_remains_without(context, "", id, now)) {
-      return Error{
-          "LAST_ADMIN",
+      return Error(
+          ErrorCode::kLastAdmin,
           "token '" + id + "' is the last usable admin token; create another before revoking it",
-          "/id"};
+          "/id");
     }
     if (!token->revoked_at) {
       auto update = context.statement(

@@ -19,10 +19,10 @@ std::optional<Error> check_key(std::string_view key) {
   constexpr const char* kRule =
       "; the Idempotency-Key header must be 1 to 255 printable ASCII characters (0x21 to 0x7E: no "
       "spaces, control characters or non-ASCII)";
-  if (key.empty()) return Error{"INVALID_FIELD", std::string("the key is empty") + kRule, ""};
+  if (key.empty()) return Error::invalid_field(std::string("the key is empty") + kRule);
   if (key.size() > kMaxKeyLength) {
-    return Error{"INVALID_FIELD",
-                 "the key is " + std::to_string(key.size()) + " characters long" + kRule, ""};
+    return Error::invalid_field("the key is " + std::to_string(key.size()) + " characters long" +
+                                kRule);
   }
   const auto bad = std::find_if(key.begin(), key.end(), [](char c) {
     const auto byte = static_cast<unsigned char>(c);
@@ -32,18 +32,16 @@ std::optional<Error> check_key(std::string_view key) {
     // Named by position and code, not shown: the byte may not belong in a message.
     constexpr const char* kHex = "0123456789ABCDEF";
     const auto byte = static_cast<unsigned char>(*bad);
-    return Error{"INVALID_FIELD",
-                 "the key has byte 0x" + std::string{kHex[byte >> 4], kHex[byte & 0xF]} +
-                     " at position " + std::to_string(bad - key.begin() + 1) + kRule,
-                 ""};
+    return Error::invalid_field("the key has byte 0x" +
+                                std::string{kHex[byte >> 4], kHex[byte & 0xF]} + " at position " +
+                                std::to_string(bad - key.begin() + 1) + kRule);
   }
   return std::nullopt;
 }
 
 std::optional<Error> check_actor(std::string_view actor_id) {
   if (actor_id.empty()) {
-    return Error{"INVALID_ARGUMENT", "an idempotency key needs the id of the actor it belongs to",
-                 ""};
+    return Error::invalid_argument("an idempotency key needs the id of the actor it belongs to");
   }
   return std::nullopt;
 }
@@ -80,7 +78,7 @@ void IdempotencyStore::claim(std::string actor_id, std::string key, std::string 
   auto invalid = check_key(key);
   if (!invalid) invalid = check_actor(actor_id);
   if (!invalid && fingerprint.empty()) {
-    invalid = Error{"INVALID_ARGUMENT", "an idempotency claim needs a request fingerprint", ""};
+    invalid = Error::invalid_argument("an idempotency claim needs a request fingerprint");
   }
   if (invalid) {
     done(*invalid);

@@ -316,19 +316,17 @@ Status check_database_identity(SqliteDb& db, int latest_version) {
     // A file is ours when it carries our application id, or when it is still empty.
     if (application_id != kApplicationId &&
         (application_id != 0 || version != 0 || has_user_tables(db))) {
-      return Error{"NOT_A_REDRESS_DATABASE",
+      return Error(ErrorCode::kNotARedressDatabase,
                    db.path() + " is not a Redress database (application_id " +
                        std::to_string(application_id) + ", schema version " +
-                       std::to_string(version) + "); refusing to touch it",
-                   ""};
+                       std::to_string(version) + "); refusing to touch it");
     }
     if (version > latest_version) {
-      return Error{"SCHEMA_TOO_NEW",
+      return Error(ErrorCode::kSchemaTooNew,
                    db.path() + " has schema version " + std::to_string(version) +
                        ", newer than this build of Redress understands (" +
                        std::to_string(latest_version) +
-                       "); run the newer Redress, or restore a backup made by this version",
-                   ""};
+                       "); run the newer Redress, or restore a backup made by this version");
     }
     return Status::Ok();
   } catch (const SqliteError& e) {

@@ -8,41 +8,40 @@ Error to_error(int sqlite_code, const std::string& message) {
   const int primary = sqlite_code & 0xff;
   switch (primary) {
     case SQLITE_FULL:
-      return {"STORAGE_FULL",
-              "the disk holding the database is full; nothing was written (" + message + ")", ""};
+      return Error(ErrorCode::kStorageFull,
+                   "the disk holding the database is full; nothing was written (" + message + ")");
     case SQLITE_IOERR:
       if (sqlite_code == SQLITE_IOERR_FSYNC || sqlite_code == SQLITE_IOERR_DIR_FSYNC) {
         // After a failed fsync the data may or may not be on disk; say so instead of guessing.
-        return {"STORAGE_IO",
-                "the disk failed to confirm a write (fsync); the write was not acknowledged and "
-                "may not have been stored — check the disk (" +
-                    message + ")",
-                ""};
+        return Error(
+            ErrorCode::kStorageIo,
+            "the disk failed to confirm a write (fsync); the write was not acknowledged and "
+            "may not have been stored — check the disk (" +
+                message + ")");
       }
-      return {"STORAGE_IO", "disk I/O error; nothing was written (" + message + ")", ""};
+      return Error(ErrorCode::kStorageIo, "disk I/O error; nothing was written (" + message + ")");
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return {"STORAGE_BUSY",
-              "the database is locked by another process; nothing was written, retry later (" +
-                  message + ")",
-              ""};
+      return Error(ErrorCode::kStorageBusy,
+                   "the database is locked by another process; nothing was written, retry later (" +
+                       message + ")");
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return {"STORAGE_CORRUPT",
-              "the database file or one of its rows is damaged; run `redress verify` to see what "
-              "is affected (" +
-                  message + ")",
-              ""};
+      return Error(
+          ErrorCode::kStorageCorrupt,
+          "the database file or one of its rows is damaged; run `redress verify` to see what "
+          "is affected (" +
+              message + ")");
     case SQLITE_READONLY:
-      return {"STORAGE_READONLY", "the database is read-only (" + message + ")", ""};
+      return Error(ErrorCode::kStorageReadonly, "the database is read-only (" + message + ")");
     case SQLITE_CANTOPEN:
-      return {"STORAGE_CANTOPEN", "cannot open the database file (" + message + ")", ""};
+      return Error(ErrorCode::kStorageCantOpen, "cannot open the database file (" + message + ")");
     case SQLITE_NOMEM:
-      return {"STORAGE_NOMEM", "out of memory in the database (" + message + ")", ""};
+      return Error(ErrorCode::kStorageNoMemory, "out of memory in the database (" + message + ")");
     case SQLITE_CONSTRAINT:
-      return {"STORAGE_CONSTRAINT", "a database constraint failed (" + message + ")", ""};
+      return Error(ErrorCode::kStorageConstraint, "a database constraint failed (" + message + ")");
     default:
-      return {"STORAGE_ERROR", "database error (" + message + ")", ""};
+      return Error::storage_error("database error (" + message + ")");
   }
 }
 

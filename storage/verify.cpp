@@ -224,7 +224,7 @@ Result<VerifyReport> verify_database(const std::string& path, const VerifyProgre
     options.vfs = vfs.empty() ? nullptr : vfs.c_str();
     SqliteDb db(path, options);
     if (db.query_int("SELECT count(*) FROM sqlite_schema WHERE name = 'cases'") == 0) {
-      return Error{"NOT_A_REDRESS_DATABASE", path + " holds no Redress cases table", ""};
+      return Error(ErrorCode::kNotARedressDatabase, path + " holds no Redress cases table");
     }
     Verifier verifier(db, progress, bounds);
     return verifier.run();

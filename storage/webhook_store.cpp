@@ -58,11 +58,11 @@ bool is_id_char(char c) {
 
 std::optional<Error> check_id(std::string_view id) {
   if (id.empty()) {
-    return Error{"INVALID_FIELD", std::string("subscription id is empty; use ") + kIdRule, "/id"};
+    return Error::invalid_field(std::string("subscription id is empty; use ") + kIdRule, "/id");
   }
   if (id.size() > kMaxIdLength || !std::all_of(id.begin(), id.end(), is_id_char)) {
-    return Error{"INVALID_FIELD",
-                 "subscription id '" + shown(id) + "' is not valid; use " + kIdRule, "/id"};
+    return Error::invalid_field("subscription id '" + shown(id) + "' is not valid; use " + kIdRule,
+                                "/id");
   }
   return std::nullopt;
 }
@@ -96,32 +96,30 @@ bool valid_pattern(std::string_view pattern) {
 
 std::optional<Error> check_patterns(const std::vector<std::string>& patterns) {
   if (patterns.empty()) {
-    return Error{"INVALID_FIELD",
-                 "event_types is empty; name at least one event type, or [\"*\"] for every type",
-                 "/event_types"};
+    return Error::invalid_field(
+        "event_types is empty; name at least one event type, or [\"*\"] for every type",
+        "/event_types");
   }
   if (patterns.size() > kMaxPatterns) {
-    return Error{"INVALID_FIELD",
-                 "event_types has " + std::to_string(patterns.size()) +
-                     " patterns; the maximum is " + std::to_string(kMaxPatterns) +
-                     " (a prefix pattern such as \"case.*\" covers many types)",
-                 "/event_types"};
+    return Error::invalid_field("event_types has " + std::to_string(patterns.size()) +
+                                    " patterns; the maximum is " + std::to_string(kMaxPatterns) +
+                                    " (a prefix pattern such as \"case.*\" covers many types)",
+                                "/event_types");
   }
   for (size_t i = 0; i < patterns.size(); ++i) {
     const auto& p = patterns[i];
     const auto pointer = "/event_types/" + std::to_string(i);
     if (p.empty() || p.size() > kMaxPatternLength) {
-      return Error{"INVALID_FIELD",
-                   "event type pattern '" + shown(p) + "' must be 1 to " +
-                       std::to_string(kMaxPatternLength) + " characters long",
-                   pointer};
+      return Error::invalid_field("event type pattern '" + shown(p) + "' must be 1 to " +
+                                      std::to_string(kMaxPatternLength) + " characters long",
+                                  pointer);
     }
     if (!valid_pattern(p)) {
-      return Error{"INVALID_FIELD",
-                   "event type pattern '" + shown(p) +
-                       "' is not valid; use \"*\", an event type such as \"case.escalated\", or "
-                       "a prefix such as \"case.*\" (segments of A-Z, a-z, 0-9, _ and -)",
-                   pointer};
+      return Error::invalid_field(
+          "event type pattern '" + shown(p) +
+              "' is not valid; use \"*\", an event type such as \"case.escalated\", or "
+              "a prefix such as \"case.*\" (segments of A-Z, a-z, 0-9, _ and -)",
+          pointer);
     }
   }
   return std::nullopt;
@@ -137,7 +135,7 @@ std::optional<Error> check_secret(std::string_view secret) {
                     std::to_string(kMinSecretBytes) + " to " + std::to_string(kMaxSecretBytes) +
                     " random bytes";
   if (secret.substr(0, kSecretPrefix.size()) != kSecretPrefix) {
-    return Error{"INVALID_FIELD", "secret does not start with \"whsec_\"; " + rule, "/secret"};
+    return Error::invalid_field("secret does not start with \"whsec_\"; " + rule, "/secret");
   }
   const auto body = secret.substr(kSecretPrefix.size());
   size_t padding = 0;
@@ -145,13 +143,12 @@ std::optional<Error> check_secret(std::string_view secret) {
   const auto data = body.substr(0, body.size() - padding);
   if (body.empty() || body.size() % 4 != 0 ||
       !std::all_of(data.begin(), data.end(), is_base64_char)) {
-    return Error{"INVALID_FIELD", "secret is not valid base64 after \"whsec_\"; " + rule,
-                 "/secret"};
+    return Error::invalid_field("secret is not valid base64 after \"whsec_\"; " + rule, "/secret");
   }
   const size_t bytes = body.size() / 4 * 3 - padding;
   if (bytes < kMinSecretBytes || bytes > kMaxSecretBytes) {
-    return Error{"INVALID_FIELD", "secret holds " + std::to_string(bytes) + " bytes; " + rule,
-                 "/secret"};
+    return Error::invalid_field("secret holds " + std::to_string(bytes) + " bytes; " + rule,
+                                "/secret");
   }
   return std::nullopt;
 }
@@ -159,13 +156,13 @@ std::optional<Error> check_secret(std::string_view secret) {
 std::optional<Error> check_text(std::string_view value, const std::string& what,
                                 const std::string& pointer) {
   if (!utf8_length(value)) {
-    return Error{"INVALID_FIELD", what + " '" + shown(value) + "' is not valid UTF-8", pointer};
+    return Error::invalid_field(what + " '" + shown(value) + "' is not valid UTF-8", pointer);
   }
   if (value.size() > kMaxDescriptionBytes) {
-    return Error{"INVALID_FIELD",
-                 what + " is " + std::to_string(value.size()) + " bytes long; the maximum is " +
-                     std::to_string(kMaxDescriptionBytes) + " bytes",
-                 pointer};
+    return Error::invalid_field(what + " is " + std::to_string(value.size()) +
+                                    " bytes long; the maximum is " +
+                                    std::to_string(kMaxDescriptionBytes) + " bytes",
+                                pointer);
   }
   return std::nullopt;
 }
@@ -175,11 +172,11 @@ std::int64_t clamp_limit(size_t limit, size_t max = kMaxListLimit) {
 }
 
 Error subscription_not_found(const std::string& id) {
-  return Error{"NOT_FOUND", "webhook subscription '" + shown(id) + "' does not exist", "/id"};
+  return Error::not_found("webhook subscription '" + shown(id) + "' does not exist", "/id");
 }
 
 Error delivery_not_found(std::int64_t id) {
-  return Error{"NOT_FOUND", "webhook delivery " + std::to_string(id) + " does not exist", ""};
+  return Error::not_found("webhook delivery " + std::to_string(id) + " does not exist");
 }
 
 std::optional<Instant> optional_instant(const Statement& row, int index) {
@@ -354,13 +351,13 @@ std::optional<DeliveryStatus> parse_delivery_status(std::string_view name) {
 
 Result<WebhookEndpoint> parse_webhook_url(std::string_view url) {
   const auto invalid = [&](const std::string& why) {
-    return Error{"INVALID_FIELD", "url '" + shown(url) + "' " + why, "/url"};
+    return Error::invalid_field("url '" + shown(url) + "' " + why, "/url");
   };
   if (url.size() > kMaxUrlBytes) {
-    return Error{"INVALID_FIELD",
-                 "url is " + std::to_string(url.size()) + " bytes long; the maximum is " +
-                     std::to_string(kMaxUrlBytes) + " bytes",
-                 "/url"};
+    return Error::invalid_field("url is " + std::to_string(url.size()) +
+                                    " bytes long; the maximum is " + std::to_string(kMaxUrlBytes) +
+                                    " bytes",
+                                "/url");
   }
   for (const char ch : url) {
     const auto c = static_cast<unsigned char>(ch);
@@ -474,8 +471,8 @@ void WebhookStore::create(NewSubscription subscription, Instant now,
   s.updated_at = now;
   auto work = [s = std::move(s)](WriteContext& context) -> Result<Subscription> {
     if (load_subscription(context, s.id)) {
-      return Error{"ALREADY_EXISTS",
-                   "webhook subscription '" + s.id + "' already exists; choose another id", "/id"};
+      return Error::already_exists(
+          "webhook subscription '" + s.id + "' already exists; choose another id", "/id");
     }
     auto insert = context.statement(
         "INSERT INTO webhook_subscriptions (id, url, event_types, secret, enabled, description, "
@@ -548,8 +545,8 @@ void WebhookStore::rotate_secret(std::string id, std::string new_secret, Instant
   auto change = [new_secret = std::move(new_secret), now,
                  keep_previous_for](Subscription& s) -> std::optional<Error> {
     if (s.secret == new_secret) {
-      return Error{"INVALID_FIELD", "the new secret is the current secret; generate a new one",
-                   "/secret"};
+      return Error::invalid_field("the new secret is the current secret; generate a new one",
+                                  "/secret");
     }
     if (keep_previous_for > std::chrono::milliseconds::zero()) {
       s.previous_secret = s.secret;

@@ -34,7 +34,7 @@ class DemoRun {
     }
     const auto& result = outcome.value();
     if (!result.accepted()) {
-      out_ << "\n    refused: " << rejection_code_name(result.rejection->code) << ": "
+      out_ << "\n    refused: " << error_code_name(result.rejection->code) << ": "
            << result.rejection->message << "\n";
       return false;
     }

@@ -8,9 +8,7 @@ namespace redress::api {
 using std::chrono::milliseconds;
 
 Status check_retry_schedule(const RetrySchedule& schedule) {
-  const auto invalid = [](const std::string& message) {
-    return Error{"INVALID_CONFIG", message, ""};
-  };
+  const auto invalid = [](const std::string& message) { return Error::invalid_config(message); };
   if (schedule.steps.empty()) return invalid("webhook schedule is empty; give at least one delay");
   for (const auto& delay : schedule.steps) {
     if (delay < milliseconds::zero()) return invalid("webhook schedule has a negative delay");

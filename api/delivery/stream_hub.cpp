@@ -192,12 +192,10 @@ class StreamHub::Core final : public WebSocketSession::Owner,
   }
 
   static ApiProblem shutting_down() {
-    return ApiProblem{"SHUTTING_DOWN",
-                      "the server is shutting down; reconnect in a moment and resume with "
-                      "after_seq",
-                      {},
-                      5,
-                      {}};
+    return ApiProblem::shutting_down(
+        "the server is shutting down; reconnect in a moment and resume with "
+        "after_seq",
+        5);
   }
 
   void take_over(beast::tcp_stream stream, Request request) {
@@ -205,14 +203,11 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     std::string_view path = request.target();
     path = path.substr(0, path.find('?'));
     if (path != kStreamPath) {
-      return refuse_upgrade(std::move(stream),
-                            ApiProblem{"ROUTE_NOT_FOUND",
-                                       "there is no WebSocket endpoint at " + std::string(path) +
-                                           "; live updates are served at /v1/stream",
-                                       {},
-                                       {},
-                                       {}},
-                            request);
+      return refuse_upgrade(
+          std::move(stream),
+          ApiProblem::route_not_found("there is no WebSocket endpoint at " + std::string(path) +
+                                      "; live updates are served at /v1/stream"),
+          request);
     }
     // The token: the Authorization header, else the subprotocol "bearer.<token>" (browsers).
     Request credentials;
@@ -902,7 +897,8 @@ class StreamHub::Core final : public WebSocketSession::Owner,
 
   void report_failure(const std::string& what, const Error& error) {
     // Retried at the next poll; logged once per run of failures.
-    if (!failing_) log_error(what + " failed; retrying", error.code + ": " + error.message);
+    if (!failing_)
+      log_error(what + " failed; retrying", std::string(error.code_name()) + ": " + error.message);
     failing_ = true;
   }
 

@@ -732,9 +732,7 @@ WebhookSender::~WebhookSender() {
 }
 
 Status WebhookSender::check_options(const WebhookSenderOptions& options) {
-  const auto invalid = [](const std::string& message) {
-    return Error{"INVALID_CONFIG", message, ""};
-  };
+  const auto invalid = [](const std::string& message) { return Error::invalid_config(message); };
   if (auto retry = check_retry_schedule(options.retry); !retry.ok()) return retry;
   if (options.request_timeout <= milliseconds::zero()) {
     return invalid("webhook request timeout must be positive");

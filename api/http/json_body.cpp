@@ -14,27 +14,23 @@ std::variant<nlohmann::json, ApiProblem> parse_json_object(const Request& reques
   const std::string& body = request.body();
   if (body.empty()) {
     if (empty_is_object) return nlohmann::json::object();
-    return ApiProblem{
-        "MALFORMED_JSON", "this endpoint needs a JSON object as the request body", {}, {}, {}};
+    return ApiProblem::malformed_json("this endpoint needs a JSON object as the request body");
   }
   if (!is_valid_utf8(body)) {
-    return ApiProblem{"INVALID_UTF8", "the request body is not valid UTF-8", {}, {}, {}};
+    return ApiProblem::invalid_utf8("the request body is not valid UTF-8");
   }
   auto result = parse_json_text(body);
   if (auto* error = std::get_if<JsonTextError>(&result)) {
-    ApiProblem problem{
-        "MALFORMED_JSON", "the request body cannot be read as JSON: " + error->reason, {}, {}, {}};
+    ApiProblem problem =
+        ApiProblem::malformed_json("the request body cannot be read as JSON: " + error->reason);
     if (error->byte_offset) problem.extensions["byte_offset"] = *error->byte_offset;
     return problem;
   }
   auto& parsed = std::get<nlohmann::json>(result);
   if (!parsed.is_object()) {
-    return ApiProblem{
-        "VALIDATION_FAILED",
+    return ApiProblem::validation_failed(
         std::string("the request body must be a JSON object, not ") + json_type_name(parsed),
-        {{"", "must be an object"}},
-        {},
-        {}};
+        {{"", "must be an object"}});
   }
   return std::move(parsed);
 }
@@ -86,7 +82,7 @@ ApiProblem BodyReader::problem() const {
   std::string detail = errors_.size() == 1
                            ? errors_.front().pointer + ": " + errors_.front().message
                            : std::to_string(errors_.size()) + " problems in the request body";
-  return ApiProblem{"VALIDATION_FAILED", detail, errors_, {}, {}};
+  return ApiProblem::validation_failed(detail, errors_);
 }
 
 const nlohmann::json* BodyReader::member(const std::string& key, bool required) {
@@ -299,7 +295,7 @@ ApiProblem QueryReader::problem() const {
   std::string detail = errors_.size() == 1
                            ? errors_.front().pointer + ": " + errors_.front().message
                            : std::to_string(errors_.size()) + " problems in the query";
-  return ApiProblem{"INVALID_QUERY", detail, errors_, {}, {}};
+  return ApiProblem::invalid_query(detail, errors_);
 }
 
 }  // namespace redress::api

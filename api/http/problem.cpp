@@ -62,6 +62,8 @@ ProblemKind problem_kind(ErrorCode code) {
       return {S::unprocessable_entity, "Invalid amount"};
     case ErrorCode::kOverflow:
       return {S::unprocessable_entity, "Amount out of range"};
+    case ErrorCode::kAmountTooLarge:
+      return {S::unprocessable_entity, "Amount too large"};
     case ErrorCode::kBadDuration:
       return {S::unprocessable_entity, "Invalid duration"};
     case ErrorCode::kBadType:
@@ -213,7 +215,7 @@ http::status problem_status(const std::string& code) {
 }
 
 nlohmann::json problem_body(const ApiProblem& problem, const std::string& instance) {
-  const ErrorCode code = known_code(problem.code);
+  const ErrorCode code = problem.code;
   nlohmann::json body =
       problem.extensions.is_object() ? problem.extensions : nlohmann::json::object();
   body["type"] = problem_type(code);
@@ -254,32 +256,29 @@ Response problem_response(const ApiProblem& problem, const Request& request) {
 }
 
 ApiProblem from_rejection(const Rejection& rejection) {
-  ApiProblem problem{rejection_code_name(rejection.code), rejection.message, {}, {}, {}};
+  ApiProblem problem{rejection.code, rejection.message};
   for (const auto& p : rejection.problems) problem.errors.push_back({p.pointer, p.message});
   return problem;
 }
 
 ApiProblem from_error(const Error& error) {
-  if (!parse_error_code(error.code) || is_server_fault(*parse_error_code(error.code))) {
+  if (is_server_fault(error.code)) {
     // The internal message (SQLite's words, file paths) goes to the log, not to the client.
-    return {error_code_name(masked_fault(known_code(error.code))),
-            "the server could not complete the request because of an internal fault; nothing was "
-            "changed; the fault is in the server log",
-            {},
-            {},
-            {}};
+    ApiProblem problem{masked_fault(error.code),
+                       "the server could not complete the request because of an internal fault; "
+                       "nothing was changed; the fault is in the server log"};
+    return problem;
   }
-  ApiProblem problem{error.code, error.message, {}, {}, {}};
-  if (error.code == "STORAGE_BUSY" || error.code == "STORAGE_OVERLOADED") {
+  ApiProblem problem{error.code, error.message};
+  if (error.code == ErrorCode::kStorageBusy || error.code == ErrorCode::kStorageOverloaded) {
     problem.retry_after_seconds = 1;
   }
   if (!error.pointer.empty()) problem.errors.push_back({error.pointer, error.message});
   return problem;
 }
 
-ApiProblem from_validation(const std::string& code, const std::string& detail,
-                           const Problems& problems) {
-  ApiProblem problem{code, detail, {}, {}, {}};
+ApiProblem from_validation(ErrorCode code, const std::string& detail, const Problems& problems) {
+  ApiProblem problem{code, detail};
   auto findings = nlohmann::json::array();
   for (const auto& p : problems) {
     if (p.severity == Severity::kError) problem.errors.push_back({p.pointer, p.message});

@@ -27,19 +27,102 @@ struct FieldProblem {
   std::string message;
 };
 
+// One problem: its code (which decides status, type and title), the detail for the client, and
+// what else the body carries. Build one with a named constructor (ApiProblem::not_found(detail));
+// the general constructor is for codes passed along from an Error or a Rejection.
 struct ApiProblem {
-  std::string code;  // UPPER_SNAKE_CASE, stable (e.g. VERSION_CONFLICT)
+  ErrorCode code = ErrorCode::kInternal;
   std::string detail;
   std::vector<FieldProblem> errors;  // for validation failures
   std::optional<int> retry_after_seconds;
   // Extra members for the body ("allowed_methods", "current_version", ...).
   nlohmann::json extensions = nlohmann::json::object();
+
+  ApiProblem(ErrorCode problem_code, std::string problem_detail,
+             std::vector<FieldProblem> field_problems = {})
+      : code(problem_code), detail(std::move(problem_detail)), errors(std::move(field_problems)) {}
+
+  // Client mistakes; `errors` lists each offending input when there are several or a pointer
+  // helps.
+  static ApiProblem bad_request(std::string detail, std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kBadRequest, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem malformed_json(std::string detail, std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kMalformedJson, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem invalid_utf8(std::string detail, std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kInvalidUtf8, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem invalid_query(std::string detail, std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kInvalidQuery, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem invalid_header(std::string detail, std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kInvalidHeader, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem body_too_large(std::string detail, std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kBodyTooLarge, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem headers_too_large(std::string detail, std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kHeadersTooLarge, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem unsupported_media_type(std::string detail,
+                                           std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kUnsupportedMediaType, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem route_not_found(std::string detail, std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kRouteNotFound, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem method_not_allowed(std::string detail, std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kMethodNotAllowed, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem unauthenticated(std::string detail, std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kUnauthenticated, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem forbidden(std::string detail, std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kForbidden, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem validation_failed(std::string detail, std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kValidationFailed, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem invalid_field(std::string detail, std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kInvalidField, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem not_found(std::string detail, std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kNotFound, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem precondition_required(std::string detail,
+                                          std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kPreconditionRequired, std::move(detail), std::move(errors)};
+  }
+  static ApiProblem idempotency_key_reused(std::string detail,
+                                           std::vector<FieldProblem> errors = {}) {
+    return {ErrorCode::kIdempotencyKeyReused, std::move(detail), std::move(errors)};
+  }
+  // Refusals that a later retry may overcome: Retry-After says when.
+  static ApiProblem rate_limited(std::string detail, int retry_after_seconds) {
+    return with_retry_after({ErrorCode::kRateLimited, std::move(detail)}, retry_after_seconds);
+  }
+  static ApiProblem idempotency_in_progress(std::string detail, int retry_after_seconds) {
+    return with_retry_after({ErrorCode::kIdempotencyInProgress, std::move(detail)},
+                            retry_after_seconds);
+  }
+  static ApiProblem shutting_down(std::string detail, int retry_after_seconds) {
+    return with_retry_after({ErrorCode::kShuttingDown, std::move(detail)}, retry_after_seconds);
+  }
+  // A fault of the server (500).
+  static ApiProblem internal(std::string detail) {
+    return {ErrorCode::kInternal, std::move(detail)};
+  }
+
+ private:
+  static ApiProblem with_retry_after(ApiProblem problem, int seconds) {
+    problem.retry_after_seconds = seconds;
+    return problem;
+  }
 };
 
 // The HTTP status of a code: one switch over ErrorCode (problem.cpp), checked by -Wswitch.
 http::status problem_status(ErrorCode code);
-// The same for a wire name; a name ErrorCode does not know is a server bug: 500.
-http::status problem_status(const std::string& code);
 // "https://redress.dev/problems/version-conflict" for VERSION_CONFLICT.
 std::string problem_type(ErrorCode code);
 // A short title for the code ("Version conflict").
@@ -60,7 +143,6 @@ ApiProblem from_rejection(const Rejection& rejection);
 // internal message is for the log.
 ApiProblem from_error(const Error& error);
 // Definition validation findings -> one problem listing each as {pointer, message, code}.
-ApiProblem from_validation(const std::string& code, const std::string& detail,
-                           const Problems& problems);
+ApiProblem from_validation(ErrorCode code, const std::string& detail, const Problems& problems);
 
 }  // namespace redress::api

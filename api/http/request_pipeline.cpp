@@ -109,7 +109,7 @@ const RouteSpec* RequestPipeline::admit(const RequestPtr& ctx, const Responder& 
 
   auto matched = router_.match(ctx->request.method(), parsed.segments);
   if (auto* problem = std::get_if<ApiProblem>(&matched)) {
-    if (problem->code == "METHOD_NOT_ALLOWED") {
+    if (problem->code == ErrorCode::kMethodNotAllowed) {
       auto response = problem_response(*problem, ctx->request);
       std::string allow;
       for (const auto& m : problem->extensions["allowed_methods"]) {
@@ -135,25 +135,19 @@ const RouteSpec* RequestPipeline::admit(const RequestPtr& ctx, const Responder& 
     }
     ctx->principal = std::get<Principal>(std::move(who));
     if (auto wait = limiter_.acquire(ctx->principal->token_id, ctx->now)) {
-      ApiProblem limited{"RATE_LIMITED",
-                         "this token sent more than its rate limit allows; retry after " +
-                             std::to_string(*wait) + " s",
-                         {},
-                         *wait,
-                         {}};
+      ApiProblem limited =
+          ApiProblem::rate_limited("this token sent more than its rate limit allows; retry after " +
+                                       std::to_string(*wait) + " s",
+                                   *wait);
       respond.problem(*ctx, limited);
       return nullptr;
     }
     if (!role_allowed(route, ctx->principal->actor.role)) {
       std::string roles;
       for (Role r : route.roles) roles += (roles.empty() ? "" : ", ") + std::string(role_name(r));
-      respond.problem(*ctx,
-                      ApiProblem{"FORBIDDEN",
-                                 std::string("the role ") + role_name(ctx->principal->actor.role) +
-                                     " may not " + route.summary + "; allowed: " + roles,
-                                 {},
-                                 {},
-                                 {}});
+      respond.problem(*ctx, ApiProblem::forbidden(
+                                std::string("the role ") + role_name(ctx->principal->actor.role) +
+                                " may not " + route.summary + "; allowed: " + roles));
       return nullptr;
     }
   }
@@ -164,12 +158,9 @@ const RouteSpec* RequestPipeline::admit(const RequestPtr& ctx, const Responder& 
       (method == http::verb::post || method == http::verb::patch || method == http::verb::put) &&
       !ctx->request.body().empty() &&
       !has_json_media_type(ctx->request[http::field::content_type])) {
-    respond.problem(*ctx, ApiProblem{"UNSUPPORTED_MEDIA_TYPE",
-                                     "send the body as JSON with Content-Type: "
-                                     "application/json",
-                                     {},
-                                     {},
-                                     {}});
+    respond.problem(*ctx,
+                    ApiProblem::unsupported_media_type("send the body as JSON with Content-Type: "
+                                                       "application/json"));
     return nullptr;
   }
   return &route;
@@ -186,13 +177,9 @@ void RequestPipeline::run_handler(const RequestPtr& ctx, const Responder& respon
                       {"request_id", ctx->request_id},
                       {"route", ctx->route},
                       {"error", e.what()}});
-    respond.problem(*ctx, ApiProblem{"INTERNAL",
-                                     "the server failed while handling this request; it is "
-                                     "logged under the request id " +
-                                         ctx->request_id,
-                                     {},
-                                     {},
-                                     {}});
+    respond.problem(*ctx, ApiProblem::internal("the server failed while handling this request; it "
+                                               "is logged under the request id " +
+                                               ctx->request_id));
   }
 }
 

@@ -72,10 +72,6 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_is_spac
   return out;
 }
 
-ApiProblem bad_target(const std::string& code, const std::string& detail) {
-  return ApiProblem{code, detail, {}, {}, {}};
-}
-
 }  // namespace
 
 void Router::add(RouteSpec route) {
@@ -92,16 +88,15 @@ std::variant<RouteMatch, ApiProblem> Router::match(http::verb method,
     allowed.emplace_back(http::to_string(route.method));
   }
   if (allowed.empty()) {
-    return bad_target("ROUTE_NOT_FOUND",
-                      "no endpoint has this path; GET /v1/openapi.json lists every endpoint");
+    return ApiProblem::route_not_found(
+        "no endpoint has this path; GET /v1/openapi.json lists every endpoint");
   }
   std::sort(allowed.begin(), allowed.end());
   allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
   std::string list;
   for (const auto& m : allowed) list += (list.empty() ? "" : ", ") + m;
-  ApiProblem problem =
-      bad_target("METHOD_NOT_ALLOWED",
-                 std::string(http::to_string(method)) + " is not allowed here; allowed: " + list);
+  ApiProblem problem = ApiProblem::method_not_allowed(std::string(http::to_string(method)) +
+                                                      " is not allowed here; allowed: " + list);
   problem.extensions["allowed_methods"] = allowed;
   return problem;
 }
@@ -152,10 +147,10 @@ bool is_valid_utf8(std::string_view text) {
 
 std::variant<ParsedTarget, ApiProblem> parse_target(std::string_view target) {
   if (target.size() > kMaxTargetBytes) {
-    return bad_target("BAD_REQUEST", "the request target is longer than 8 KiB");
+    return ApiProblem::bad_request("the request target is longer than 8 KiB");
   }
   if (target.empty() || target.front() != '/') {
-    return bad_target("BAD_REQUEST", "the request target must be an absolute path");
+    return ApiProblem::bad_request("the request target must be an absolute path");
   }
   ParsedTarget parsed;
   const size_t question = target.find('?');
@@ -166,8 +161,8 @@ std::variant<ParsedTarget, ApiProblem> parse_target(std::string_view target) {
     const auto raw = raw_path.substr(start, end == std::string_view::npos ? end : end - start);
     auto segment = percent_decode(raw, false);
     if (!segment || !is_valid_utf8(*segment)) {
-      return bad_target("BAD_REQUEST",
-                        "the path has an invalid percent-encoding, a NUL byte or invalid UTF-8");
+      return ApiProblem::bad_request(
+          "the path has an invalid percent-encoding, a NUL byte or invalid UTF-8");
     }
     parsed.segments.push_back(std::move(*segment));
     if (end == std::string_view::npos) break;
@@ -186,15 +181,15 @@ std::variant<ParsedTarget, ApiProblem> parse_target(std::string_view target) {
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     if (pair.empty()) continue;
     if (++count > kMaxQueryParameters) {
-      return bad_target("INVALID_QUERY", "more than 100 query parameters");
+      return ApiProblem::invalid_query("more than 100 query parameters");
     }
     const size_t eq = pair.find('=');
     auto key = percent_decode(pair.substr(0, eq), true);
     auto value = percent_decode(
         eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
     if (!key || !value || !is_valid_utf8(*key) || !is_valid_utf8(*value)) {
-      ApiProblem problem = bad_target(
-          "INVALID_QUERY", "a query parameter has an invalid percent-encoding or invalid UTF-8");
+      ApiProblem problem = ApiProblem::invalid_query(
+          "a query parameter has an invalid percent-encoding or invalid UTF-8");
       return problem;
     }
     parsed.query.emplace(std::move(*key), std::move(*value));

@@ -197,7 +197,7 @@ const std::vector<OptionEntry>& option_table() {
 }
 
 Error config_error(const std::string& message) {
-  return Error{"INVALID_CONFIG", message, ""};
+  return Error::invalid_config(message);
 }
 
 const OptionEntry* find_flag(const std::string& flag) {

@@ -6,7 +6,7 @@ namespace redress::api {
 namespace {
 
 ApiProblem unauthenticated(const std::string& detail) {
-  return ApiProblem{"UNAUTHENTICATED", detail, {}, {}, {}};
+  return ApiProblem::unauthenticated(detail);
 }
 
 }  // namespace

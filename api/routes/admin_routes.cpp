@@ -78,7 +78,7 @@ void respond_created(const RequestContext& ctx, const Responder& respond,
 }
 
 ApiProblem not_found(const std::string& detail, const std::string& pointer = "") {
-  ApiProblem problem{"NOT_FOUND", detail, {}, {}, {}};
+  ApiProblem problem = ApiProblem::not_found(detail);
   if (!pointer.empty()) problem.errors.push_back({pointer, detail});
   return problem;
 }
@@ -120,12 +120,10 @@ std::optional<PageRequest> read_page(QueryReader& query, const std::string& coll
     const auto decoded = base64url_decode(*token);
     const std::string prefix = collection + ":";
     if (!decoded || !decoded->starts_with(prefix) || decoded->size() == prefix.size()) {
-      token_problem = ApiProblem{"INVALID_QUERY",
-                                 "page_token is not a page token of this listing; use the "
-                                 "next_page_token of the previous page, or start without one",
-                                 {{"/query/page_token", "is not a page token of this listing"}},
-                                 {},
-                                 {}};
+      token_problem = ApiProblem::invalid_query(
+          "page_token is not a page token of this listing; use the "
+          "next_page_token of the previous page, or start without one",
+          {{"/query/page_token", "is not a page token of this listing"}});
       return std::nullopt;
     }
     page.after = decoded->substr(prefix.size());
@@ -396,7 +394,7 @@ void add_token_routes(Router& router, ServerContext& context) {
                       if (!revoked.ok()) {
                         const auto& error = revoked.error();
                         // An id that cannot be a token id names no token.
-                        if (error.code == "INVALID_FIELD" && error.pointer == "/id") {
+                        if (error.code == ErrorCode::kInvalidField && error.pointer == "/id") {
                           return respond.problem(*ctx,
                                                  not_found("token '" + id + "' does not exist"));
                         }

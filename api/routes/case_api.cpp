@@ -80,7 +80,7 @@ void answer_command(ServerContext& context, const RequestPtr& ctx, const Respond
                          ? version_conflict(*result.value().rejection, expected)
                          : from_rejection(*result.value().rejection))
                   : from_error(result.error());
-  if (!result.ok() && problem.code == "STORAGE_ERROR") {
+  if (!result.ok() && problem.code == ErrorCode::kStorageError) {
     write_access_log({{"level", "error"},
                       {"msg", "storage fault"},
                       {"request_id", ctx->request_id},
@@ -211,12 +211,10 @@ std::variant<std::optional<std::int64_t>, ApiProblem> parse_if_match(const Reque
   const auto it = ctx.request.find(http::field::if_match);
   if (it == ctx.request.end()) {
     if (required) {
-      return ApiProblem{"PRECONDITION_REQUIRED",
-                        "send If-Match with the case's ETag (from GET /v1/cases/{id}) so that a "
-                        "change made meanwhile by someone else is not overwritten",
-                        {{"/header/If-Match", "is required"}},
-                        {},
-                        {}};
+      return ApiProblem::precondition_required(
+          "send If-Match with the case's ETag (from GET /v1/cases/{id}) so that a "
+          "change made meanwhile by someone else is not overwritten",
+          {{"/header/If-Match", "is required"}});
     }
     return std::optional<std::int64_t>();
   }
@@ -230,11 +228,9 @@ std::variant<std::optional<std::int64_t>, ApiProblem> parse_if_match(const Reque
       return std::optional<std::int64_t>(version);
     }
   }
-  return ApiProblem{"INVALID_HEADER",
-                    "If-Match must be one ETag as sent by this server, e.g. \"7\" (with quotes)",
-                    {{"/header/If-Match", "not an ETag of this server"}},
-                    {},
-                    {}};
+  return ApiProblem::invalid_header(
+      "If-Match must be one ETag as sent by this server, e.g. \"7\" (with quotes)",
+      {{"/header/If-Match", "not an ETag of this server"}});
 }
 
 // If-Match for writes: optional on POST commands, required for PATCH.
@@ -258,7 +254,7 @@ std::optional<CaseSnapshot> load_case_or_404(ServerContext& context, const Reque
     return std::nullopt;
   }
   if (!loaded.value()) {
-    respond.problem(ctx, ApiProblem{"NOT_FOUND", "there is no case " + id, {}, {}, {}});
+    respond.problem(ctx, ApiProblem::not_found("there is no case " + id));
     return std::nullopt;
   }
   return std::move(*loaded.value());
@@ -271,12 +267,10 @@ void run_case_command(ServerContext& context, RequestPtr ctx, Responder respond,
   }
   std::string key(header->value());
   if (key.empty() || key.size() > kMaxIdempotencyKeyBytes) {
-    return respond.problem(*ctx, ApiProblem{"INVALID_HEADER",
-                                            "Idempotency-Key must be 1 to 255 printable ASCII "
-                                            "characters",
-                                            {{"/header/Idempotency-Key", "invalid"}},
-                                            {},
-                                            {}});
+    return respond.problem(
+        *ctx, ApiProblem::invalid_header("Idempotency-Key must be 1 to 255 printable ASCII "
+                                         "characters",
+                                         {{"/header/Idempotency-Key", "invalid"}}));
   }
   const auto fingerprint = storage::IdempotencyStore::fingerprint(
       http::to_string(ctx->request.method()), ctx->path, ctx->request.body());
@@ -286,12 +280,9 @@ void run_case_command(ServerContext& context, RequestPtr ctx, Responder respond,
       [&context, ctx, respond, run = std::move(run), key](Result<IdempotencyClaim> claim) mutable {
         if (!claim.ok()) {
           auto problem = from_error(claim.error());
-          if (claim.error().code == "INVALID_FIELD") {
-            problem = ApiProblem{"INVALID_HEADER",
-                                 claim.error().message,
-                                 {{"/header/Idempotency-Key", claim.error().message}},
-                                 {},
-                                 {}};
+          if (claim.error().code == ErrorCode::kInvalidField) {
+            problem = ApiProblem::invalid_header(
+                claim.error().message, {{"/header/Idempotency-Key", claim.error().message}});
           }
           return respond.problem(*ctx, problem);
         }
@@ -300,20 +291,15 @@ void run_case_command(ServerContext& context, RequestPtr ctx, Responder respond,
             return respond(to_response(*claim.value().response, ctx->request, true));
           case IdempotencyClaim::Kind::kInProgress:
             return respond.problem(
-                *ctx, ApiProblem{"IDEMPOTENCY_IN_PROGRESS",
-                                 "a request with this Idempotency-Key is still being processed; "
-                                 "retry after it finishes to get its response",
-                                 {},
-                                 1,
-                                 {}});
+                *ctx, ApiProblem::idempotency_in_progress(
+                          "a request with this Idempotency-Key is still being processed; "
+                          "retry after it finishes to get its response",
+                          1));
           case IdempotencyClaim::Kind::kMismatch:
             return respond.problem(
-                *ctx, ApiProblem{"IDEMPOTENCY_KEY_REUSED",
-                                 "this Idempotency-Key was used for a different request (other "
-                                 "method, path or body); use a new key for a new request",
-                                 {},
-                                 {},
-                                 {}});
+                *ctx, ApiProblem::idempotency_key_reused(
+                          "this Idempotency-Key was used for a different request (other "
+                          "method, path or body); use a new key for a new request"));
           case IdempotencyClaim::Kind::kClaimed:
             break;
         }

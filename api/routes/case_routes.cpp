@@ -108,7 +108,7 @@ bool names_known_people(ServerContext& context, const RequestContext& ctx, const
   const auto detail = problems.size() == 1
                           ? problems.front().pointer + ": " + problems.front().message
                           : std::to_string(problems.size()) + " invalid fields";
-  respond.problem(ctx, ApiProblem{"INVALID_FIELD", detail, std::move(problems), {}, {}});
+  respond.problem(ctx, ApiProblem::invalid_field(detail, std::move(problems)));
   return false;
 }
 
@@ -202,12 +202,9 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
     extra.push_back({"/query/q", "full-text search needs at least 3 characters"});
   }
   if (!q.ok() || !extra.empty()) {
-    auto problem = q.ok() ? ApiProblem{"INVALID_QUERY",
-                                       extra.front().pointer + ": " + extra.front().message,
-                                       {},
-                                       {},
-                                       {}}
-                          : q.problem();
+    auto problem =
+        q.ok() ? ApiProblem::invalid_query(extra.front().pointer + ": " + extra.front().message)
+               : q.problem();
     problem.errors.insert(problem.errors.end(), extra.begin(), extra.end());
     return respond.problem(*ctx, problem);
   }
@@ -242,7 +239,7 @@ void get_case(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto loaded = context.store.load_case_document(id);
   if (!loaded.ok()) return respond.problem(*ctx, from_error(loaded.error()));
   if (!loaded.value()) {
-    return respond.problem(*ctx, ApiProblem{"NOT_FOUND", "there is no case " + id, {}, {}, {}});
+    return respond.problem(*ctx, ApiProblem::not_found("there is no case " + id));
   }
   auto& document = *loaded.value();
   const auto etag = case_etag(document.version);
@@ -281,8 +278,7 @@ void list_events(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto loaded = context.store.load_case_with_journal(ctx->param("id"));
   if (!loaded.ok()) return respond.problem(*ctx, from_error(loaded.error()));
   if (!loaded.value()) {
-    return respond.problem(
-        *ctx, ApiProblem{"NOT_FOUND", "there is no case " + ctx->param("id"), {}, {}, {}});
+    return respond.problem(*ctx, ApiProblem::not_found("there is no case " + ctx->param("id")));
   }
   auto events = nlohmann::json::array();
   nlohmann::json next = nullptr;

@@ -95,13 +95,9 @@ void get_compensation(ServerContext& context, RequestPtr ctx, Responder respond)
     std::vector<std::string> known;
     for (const auto& c : snapshot->compensations) known.push_back(c.id);
     const auto ids = join(known);
-    return respond.problem(*ctx,
-                           ApiProblem{"NOT_FOUND",
-                                      "case " + snapshot->id + " has no compensation '" + id +
-                                          "'; its compensations: " + (ids.empty() ? "(none)" : ids),
-                                      {},
-                                      {},
-                                      {}});
+    return respond.problem(
+        *ctx, ApiProblem::not_found("case " + snapshot->id + " has no compensation '" + id +
+                                    "'; its compensations: " + (ids.empty() ? "(none)" : ids)));
   }
   // The record exactly as the case's "compensations" array holds it.
   respond.json(*ctx, http::status::ok, nlohmann::json(*record));
@@ -187,12 +183,10 @@ void approval_queue(ServerContext& context, RequestPtr ctx, Responder respond) {
     const auto theirs = parsed ? ladder_rank(*parsed) : std::nullopt;
     if (!theirs || !mine || *theirs > *mine) {
       return respond.problem(
-          *ctx, ApiProblem{"FORBIDDEN",
-                           "you may look at the approval queue of your own role or a role below "
-                           "it on the ladder (agent, team_lead, supervisor, manager)",
-                           {{"/query/role", "not a queue you may read"}},
-                           {},
-                           {}});
+          *ctx, ApiProblem::forbidden(
+                    "you may look at the approval queue of your own role or a role below "
+                    "it on the ladder (agent, team_lead, supervisor, manager)",
+                    {{"/query/role", "not a queue you may read"}}));
     }
     role = *parsed;
   }

@@ -38,7 +38,7 @@ void add_system_routes(Router& router, ServerContext& context) {
                {"workflows_loaded", workflows}};
            const bool ready =
                version.ok() && version.value() == storage::latest_schema_version() && workflows > 0;
-           if (!version.ok()) checks["database_error"] = version.error().code;
+           if (!version.ok()) checks["database_error"] = version.error().code_name();
            checks["status"] = ready ? "ready" : "not_ready";
            respond.json(*ctx, ready ? http::status::ok : http::status::service_unavailable, checks);
          });

@@ -78,7 +78,7 @@ std::optional<std::int64_t> delivery_id(const RequestContext& ctx, const Respond
   std::int64_t id = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) {
-    respond.problem(ctx, ApiProblem{"NOT_FOUND", "there is no delivery " + text, {}, {}, {}});
+    respond.problem(ctx, ApiProblem::not_found("there is no delivery " + text));
     return std::nullopt;
   }
   return id;
@@ -125,8 +125,7 @@ void get(ServerContext& context, RequestPtr ctx, Responder respond) {
   if (!found.ok()) return respond.problem(*ctx, from_error(found.error()));
   if (!found.value()) {
     return respond.problem(
-        *ctx, ApiProblem{
-                  "NOT_FOUND", "there is no webhook subscription " + ctx->param("id"), {}, {}, {}});
+        *ctx, ApiProblem::not_found("there is no webhook subscription " + ctx->param("id")));
   }
   respond.json(*ctx, http::status::ok, subscription_json(*found.value()));
 }
@@ -169,11 +168,9 @@ void deliveries(ServerContext& context, RequestPtr ctx, Responder respond) {
   if (status_text) {
     status = storage::parse_delivery_status(*status_text);
     if (!status) {
-      return respond.problem(*ctx, ApiProblem{"INVALID_QUERY",
-                                              "status must be pending, succeeded or dead",
-                                              {{"/query/status", "unknown status"}},
-                                              {},
-                                              {}});
+      return respond.problem(*ctx,
+                             ApiProblem::invalid_query("status must be pending, succeeded or dead",
+                                                       {{"/query/status", "unknown status"}}));
     }
   }
   auto rows =
@@ -196,12 +193,9 @@ void delivery(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto found = context.webhooks.delivery(*id);
   if (!found.ok()) return respond.problem(*ctx, from_error(found.error()));
   if (!found.value() || found.value()->subscription_id != ctx->param("id")) {
-    return respond.problem(*ctx, ApiProblem{"NOT_FOUND",
-                                            "there is no delivery " + std::to_string(*id) +
-                                                " of webhook " + ctx->param("id"),
-                                            {},
-                                            {},
-                                            {}});
+    return respond.problem(
+        *ctx, ApiProblem::not_found("there is no delivery " + std::to_string(*id) + " of webhook " +
+                                    ctx->param("id")));
   }
   auto attempts = context.webhooks.attempts(*id);
   if (!attempts.ok()) return respond.problem(*ctx, from_error(attempts.error()));
@@ -226,12 +220,9 @@ void redeliver(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto found = context.webhooks.delivery(*id);
   if (!found.ok()) return respond.problem(*ctx, from_error(found.error()));
   if (!found.value() || found.value()->subscription_id != ctx->param("id")) {
-    return respond.problem(*ctx, ApiProblem{"NOT_FOUND",
-                                            "there is no delivery " + std::to_string(*id) +
-                                                " of webhook " + ctx->param("id"),
-                                            {},
-                                            {},
-                                            {}});
+    return respond.problem(
+        *ctx, ApiProblem::not_found("there is no delivery " + std::to_string(*id) + " of webhook " +
+                                    ctx->param("id")));
   }
   context.webhooks.redeliver(*id, ctx->now, [&context, ctx, respond](Result<storage::Delivery> r) {
     if (!r.ok()) return respond.problem(*ctx, from_error(r.error()));

@@ -119,11 +119,8 @@ std::string loaded_ids(const WorkflowCatalog& catalog) {
 }
 
 ApiProblem unknown_workflow(const WorkflowCatalog& catalog, const std::string& id) {
-  return ApiProblem{"NOT_FOUND",
-                    "workflow '" + id + "' is not loaded; loaded workflows: " + loaded_ids(catalog),
-                    {},
-                    {},
-                    {}};
+  return ApiProblem::not_found("workflow '" + id +
+                               "' is not loaded; loaded workflows: " + loaded_ids(catalog));
 }
 
 // A path segment that must be a positive version number (no sign, no leading zeros).
@@ -248,23 +245,16 @@ void get_policy(const WorkflowCatalog& catalog, RequestPtr ctx, Responder respon
     std::vector<std::string> names;
     for (const auto k : kPolicyKinds) names.emplace_back(policy_kind_name(k));
     const auto kinds = join(names);
-    return respond.problem(
-        *ctx, ApiProblem{"NOT_FOUND",
-                         "there is no policy kind '" + kind_text + "'; the kinds are " + kinds,
-                         {},
-                         {},
-                         {}});
+    return respond.problem(*ctx, ApiProblem::not_found("there is no policy kind '" + kind_text +
+                                                       "'; the kinds are " + kinds));
   }
   const auto* document = catalog.policy_document(*kind, id);
   if (!document) {
     const auto loaded = join(catalog.policy_ids(*kind));
     return respond.problem(
-        *ctx, ApiProblem{"NOT_FOUND",
-                         "there is no " + kind_label(*kind) + " '" + id + "'; loaded " +
-                             kind_label(*kind) + " ids: " + (loaded.empty() ? "(none)" : loaded),
-                         {},
-                         {},
-                         {}});
+        *ctx,
+        ApiProblem::not_found("there is no " + kind_label(*kind) + " '" + id + "'; loaded " +
+                              kind_label(*kind) + " ids: " + (loaded.empty() ? "(none)" : loaded)));
   }
   respond.json(*ctx, http::status::ok,
                {{"kind", policy_kind_name(*kind)},
@@ -377,14 +367,11 @@ void add_workflow_routes(Router& router, ServerContext& context) {
                 const auto version = parse_version(ctx->param("version"));
                 if (!version) {
                   return respond.problem(
-                      *ctx,
-                      ApiProblem{"BAD_REQUEST",
-                                 "the version in the path must be a positive whole number, such "
-                                 "as /v1/workflows/" +
-                                     id + "/versions/1",
-                                 {{"/path/version", "must be a positive whole number"}},
-                                 {},
-                                 {}});
+                      *ctx, ApiProblem::bad_request(
+                                "the version in the path must be a positive whole number, such "
+                                "as /v1/workflows/" +
+                                    id + "/versions/1",
+                                {{"/path/version", "must be a positive whole number"}}));
                 }
                 const auto wf = catalog.find(id, *version);
                 if (!wf) {
@@ -396,13 +383,10 @@ void add_workflow_routes(Router& router, ServerContext& context) {
                       versions += (versions.empty() ? "" : ", ") + std::to_string(w->version);
                     }
                   }
-                  return respond.problem(*ctx, ApiProblem{"NOT_FOUND",
-                                                          "workflow '" + id + "' has no version " +
-                                                              std::to_string(*version) +
-                                                              "; loaded versions: " + versions,
-                                                          {},
-                                                          {},
-                                                          {}});
+                  return respond.problem(
+                      *ctx, ApiProblem::not_found("workflow '" + id + "' has no version " +
+                                                  std::to_string(*version) +
+                                                  "; loaded versions: " + versions));
                 }
                 respond.json(*ctx, http::status::ok, wf->source);
               }});

@@ -15,10 +15,9 @@ Result<std::string> issue_admin_token(storage::DirectoryStore& directory, Instan
         [&](auto done) { directory.create_user(admin, std::move(done)); });
     if (!created.ok()) return created.error();
   } else if (existing.value()->role != Role::kAdmin || !existing.value()->active) {
-    return Error{"INVALID_STATE",
-                 "the user 'admin' exists but is not an active admin; fix it through another "
-                 "admin token",
-                 ""};
+    return Error::invalid_state(
+        "the user 'admin' exists but is not an active admin; fix it through another "
+        "admin token");
   }
   const auto secret = generate_token();
   storage::NewToken token{secret.id, secret.hash, "admin", Role::kAdmin, label, std::nullopt};

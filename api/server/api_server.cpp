@@ -33,18 +33,16 @@ Result<std::shared_ptr<const WorkflowCatalog>> load_catalog_with_stored_versions
     const std::string& workflows_dir, const storage::StoreOptions& store_options) {
   std::error_code ec;
   if (!std::filesystem::is_directory(workflows_dir, ec)) {
-    return Error{"INVALID_CONFIG", "the workflows directory " + workflows_dir + " does not exist",
-                 ""};
+    return Error::invalid_config("the workflows directory " + workflows_dir + " does not exist");
   }
   // Read through the engine's one reader, so the server refuses exactly the files
   // `redress validate` refuses (too large, not a regular file).
   auto files = WorkflowCatalog::read_directory(workflows_dir);
   auto from_files = WorkflowCatalog::load(files);
   if (!from_files.catalog) {
-    return Error{"INVALID_DEFINITION",
+    return Error(ErrorCode::kInvalidDefinition,
                  "the workflow definitions in " + workflows_dir +
-                     " have errors:" + describe_problems(from_files.problems),
-                 ""};
+                     " have errors:" + describe_problems(from_files.problems));
   }
   // Workflow versions cases were started on live in the database too: add those whose files
   // are gone, so every pinned case keeps its rules.
@@ -60,10 +58,9 @@ Result<std::shared_ptr<const WorkflowCatalog>> load_catalog_with_stored_versions
   if (files.sources.size() == files_read) return from_files.catalog;
   auto merged = WorkflowCatalog::load(files);
   if (!merged.catalog) {
-    return Error{"INVALID_DEFINITION",
+    return Error(ErrorCode::kInvalidDefinition,
                  "the stored workflow versions no longer load with the current policies:" +
-                     describe_problems(merged.problems),
-                 ""};
+                     describe_problems(merged.problems));
   }
   return merged.catalog;
 }
@@ -92,9 +89,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
     if (ec) {
-      return Error{"INVALID_CONFIG",
-                   "cannot create the database directory " + parent.string() + ": " + ec.message(),
-                   ""};
+      return Error::invalid_config("cannot create the database directory " + parent.string() +
+                                   ": " + ec.message());
     }
   }
   auto catalog = load_catalog_with_stored_versions(config.workflows_dir, options);

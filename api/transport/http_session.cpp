@@ -103,13 +103,14 @@ bool HttpSession::client_gone(beast::error_code ec) {
 
 void HttpSession::on_head(beast::error_code ec, size_t) {
   if (ec == http::error::header_limit) {
-    return reject_and_close("HEADERS_TOO_LARGE",
+    return reject_and_close(ErrorCode::kHeadersTooLarge,
                             "the request line and headers are larger than the limit of " +
                                 std::to_string(limits_.header_limit) + " bytes");
   }
   if (client_gone(ec)) return shutdown();
   if (ec) {
-    return reject_and_close("BAD_REQUEST", "the request is not valid HTTP/1.1: " + ec.message());
+    return reject_and_close(ErrorCode::kBadRequest,
+                            "the request is not valid HTTP/1.1: " + ec.message());
   }
   const auto& head = head_parser_->get().base();
   const bool has_body = head_parser_->chunked() || head_parser_->content_length().value_or(0) > 0;
@@ -128,7 +129,7 @@ void HttpSession::on_head(beast::error_code ec, size_t) {
   const std::uint64_t limit = plan.body.kind == BodyPolicy::Kind::kNone ? 0 : plan.body.limit;
   if (const auto length = head_parser_->content_length(); length && *length > limit) {
     body_pending_ = true;
-    return reject_and_close("BODY_TOO_LARGE",
+    return reject_and_close(ErrorCode::kBodyTooLarge,
                             limit == 0 ? std::string("this endpoint takes no request body")
                                        : "the request body is larger than the limit of " +
                                              std::to_string(limit) + " bytes");
@@ -174,7 +175,7 @@ void HttpSession::on_buffered_body(RequestPlan::Destination destination, beast::
                                    size_t) {
   if (ec == http::error::body_limit) {
     body_pending_ = true;
-    return reject_and_close("BODY_TOO_LARGE",
+    return reject_and_close(ErrorCode::kBodyTooLarge,
                             body_limit_ == 0 ? std::string("this endpoint takes no request body")
                                              : "the request body is larger than the limit of " +
                                                    std::to_string(body_limit_) + " bytes");
@@ -182,7 +183,8 @@ void HttpSession::on_buffered_body(RequestPlan::Destination destination, beast::
   if (client_gone(ec)) return shutdown();
   if (ec) {
     body_pending_ = true;
-    return reject_and_close("BAD_REQUEST", "the request is not valid HTTP/1.1: " + ec.message());
+    return reject_and_close(ErrorCode::kBadRequest,
+                            "the request is not valid HTTP/1.1: " + ec.message());
   }
   Request request = buffered_parser_->release();
   buffered_parser_.reset();
@@ -283,7 +285,7 @@ void HttpSession::on_write(bool close, beast::error_code ec, size_t) {
   wait_for_request();
 }
 
-void HttpSession::reject_and_close(const std::string& code, const std::string& detail) {
+void HttpSession::reject_and_close(ErrorCode code, const std::string& detail) {
   // The stream after a framing error or a refused body cannot be trusted: answer, then close.
   Request request;
   request.version(11);
@@ -298,7 +300,7 @@ void HttpSession::reject_and_close(const std::string& code, const std::string& d
   buffered_parser_.reset();
   busy_ = true;
   body_pending_ = true;
-  Response response = problem_response(ApiProblem{code, detail, {}, {}, {}}, request);
+  Response response = problem_response(ApiProblem(code, detail), request);
   response.keep_alive(false);
   write(http::message_generator(std::move(response)));
 }

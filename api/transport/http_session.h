@@ -39,6 +39,7 @@
 #include "api/http/request_handler.h"
 #include "api/transport/static_files.h"
 #include "api/transport/transport_limits.h"
+#include "engine/error_code.h"
 
 namespace redress::api {
 
@@ -75,7 +76,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void answer(Response response);
   void write(http::message_generator message);
   void on_write(bool close, boost::beast::error_code ec, size_t bytes);
-  void reject_and_close(const std::string& code, const std::string& detail);
+  void reject_and_close(ErrorCode code, const std::string& detail);
   // True for read errors that mean the client is gone (no answer can reach it).
   static bool client_gone(boost::beast::error_code ec);
   void linger();

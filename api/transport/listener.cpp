@@ -23,14 +23,12 @@ Status Listener::listen(const std::string& host, std::uint16_t port) {
   beast::error_code ec;
   const auto address = net::ip::make_address(host, ec);
   if (ec) {
-    return Error{"INVALID_CONFIG", "--host " + host + " is not an IP address: " + ec.message(), ""};
+    return Error::invalid_config("--host " + host + " is not an IP address: " + ec.message());
   }
   const tcp::endpoint endpoint{address, port};
   const auto failed = [&](const char* step) {
-    return Error{"LISTEN_FAILED",
-                 std::string("cannot ") + step + " " + host + ":" + std::to_string(port) + ": " +
-                     ec.message(),
-                 ""};
+    return Error(ErrorCode::kListenFailed, std::string("cannot ") + step + " " + host + ":" +
+                                               std::to_string(port) + ": " + ec.message());
   };
   acceptor_.open(endpoint.protocol(), ec);
   if (ec) return failed("open a socket for");

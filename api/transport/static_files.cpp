@@ -71,11 +71,10 @@ void set_security_headers(http::fields& fields) {
   fields.set("Referrer-Policy", "no-referrer");
 }
 
-http::message_generator problem(const Request& request, const std::string& code,
-                                const std::string& detail) {
-  auto response = problem_response(ApiProblem{code, detail, {}, {}, {}}, request);
+http::message_generator problem(const Request& request, ErrorCode code, const std::string& detail) {
+  auto response = problem_response(ApiProblem(code, detail), request);
   set_security_headers(response.base());
-  if (code == "METHOD_NOT_ALLOWED") response.set(http::field::allow, "GET, HEAD");
+  if (code == ErrorCode::kMethodNotAllowed) response.set(http::field::allow, "GET, HEAD");
   if (request.method() == http::verb::head) response.body().clear();
   response.prepare_payload();
   return http::message_generator(std::move(response));
@@ -122,23 +121,24 @@ Result<std::shared_ptr<const StaticFiles>> StaticFiles::open(const std::string& 
   std::error_code ec;
   const auto canonical = fs::canonical(root, ec);
   if (ec) {
-    return Error{"INVALID_CONFIG", "--console-dir " + root + ": " + ec.message(), ""};
+    return Error::invalid_config("--console-dir " + root + ": " + ec.message());
   }
   if (!fs::is_directory(canonical, ec)) {
-    return Error{"INVALID_CONFIG", "--console-dir " + root + " is not a directory", ""};
+    return Error::invalid_config("--console-dir " + root + " is not a directory");
   }
   return std::shared_ptr<const StaticFiles>(new StaticFiles(canonical));
 }
 
 http::message_generator StaticFiles::serve(const Request& request) const {
   if (request.method() != http::verb::get && request.method() != http::verb::head) {
-    return problem(request, "METHOD_NOT_ALLOWED", "the console's files answer GET and HEAD only");
+    return problem(request, ErrorCode::kMethodNotAllowed,
+                   "the console's files answer GET and HEAD only");
   }
   auto target = parse_target(request.target());
   if (auto* bad = std::get_if<ApiProblem>(&target)) return problem(request, bad->code, bad->detail);
   const auto& segments = std::get<ParsedTarget>(target).segments;
   const auto not_found = [&] {
-    return problem(request, "NOT_FOUND",
+    return problem(request, ErrorCode::kNotFound,
                    "there is no file " + std::string(request.target()) + " in the console");
   };
 

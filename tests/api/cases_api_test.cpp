@@ -1,5 +1,7 @@
 // The case API end to end: a real server on an ephemeral port, real HTTP, a fresh database.
 #include <set>
+#include <string>
+#include <vector>
 
 #include <boost/test/unit_test.hpp>
 

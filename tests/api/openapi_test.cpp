@@ -413,8 +413,9 @@ BOOST_AUTO_TEST_CASE(problem_code_enum_lists_exactly_the_error_codes) {
   BOOST_TEST((documented == names), "Problem.code enum " + json(documented).dump() +
                                         " vs ErrorCode " + json(names).dump());
   BOOST_TEST(!parse_error_code("NO_SUCH_CODE").has_value());
-  BOOST_TEST(error_code_name(ErrorCode::kVersionConflict) == std::string("VERSION_CONFLICT"));
-  BOOST_TEST(api::problem_type(ErrorCode::kVersionConflict) ==
+  BOOST_TEST(error_code_name(redress::ErrorCode::kVersionConflict) ==
+             std::string("VERSION_CONFLICT"));
+  BOOST_TEST(api::problem_type(redress::ErrorCode::kVersionConflict) ==
              "https://redress.dev/problems/version-conflict");
 }
 

@@ -41,7 +41,7 @@ class ConfigFile {
 std::string refusal(const std::vector<std::string>& args, const Environment& environment = {}) {
   const auto parsed = parse_server_config(args, environment);
   BOOST_TEST_REQUIRE(!parsed.ok());
-  BOOST_TEST(parsed.error().code == "INVALID_CONFIG");
+  BOOST_TEST(parsed.error().code == redress::ErrorCode::kInvalidConfig);
   return parsed.error().message;
 }
 

@@ -116,7 +116,7 @@ std::string token_for(TestServer& server, const std::string& user_id, Role role,
     auto created = storage::await_result<storage::Team>([&](auto done) {
       directory.create_team(storage::Team{team, team, now}, std::move(done));
     });
-    BOOST_REQUIRE(created.ok() || created.error().code == "ALREADY_EXISTS");
+    BOOST_REQUIRE(created.ok() || created.error().code == redress::ErrorCode::kAlreadyExists);
   }
   auto user = storage::await_result<storage::User>([&](auto done) {
     directory.create_user(storage::User{user_id, user_id, role, team, true, now}, std::move(done));

@@ -78,7 +78,7 @@ BOOST_AUTO_TEST_CASE(start_up_refuses_the_definition_files_validate_refuses) {
     BOOST_TEST(validate_codes(path) == code + " ");
     auto loaded = api::load_catalog_with_stored_versions(workflows.string(), store);
     BOOST_REQUIRE(!loaded.ok());
-    BOOST_TEST(loaded.error().code == "INVALID_DEFINITION");
+    BOOST_TEST(loaded.error().code == redress::ErrorCode::kInvalidDefinition);
     BOOST_TEST(loaded.error().message.find(path + " : " + code + ": ") != std::string::npos,
                loaded.error().message);
   };

@@ -290,7 +290,7 @@ BOOST_AUTO_TEST_CASE(options_are_checked_before_use) {
   ca.ca_file = dir.file("missing.pem");
   const auto status = WebhookSender::check_options(ca);
   BOOST_REQUIRE(!status.ok());
-  BOOST_TEST(status.error().code == "INVALID_CONFIG");
+  BOOST_TEST(status.error().code == redress::ErrorCode::kInvalidConfig);
   BOOST_TEST(status.error().message.find("missing.pem") != std::string::npos);
   std::ofstream(dir.file("ca.pem")) << make_self_signed_certificate().cert_pem;
   ca.ca_file = dir.file("ca.pem");

@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(rejects_malformed_durations) {
     BOOST_TEST_CONTEXT("'" << text << "'") {
       const auto d = parse_duration(text);
       BOOST_REQUIRE(!d.ok());
-      BOOST_TEST(d.error().code == "BAD_DURATION");
+      BOOST_TEST(d.error().code == redress::ErrorCode::kBadDuration);
       BOOST_TEST(d.error().message.find("'" + text + "'") != std::string::npos);
     }
   }

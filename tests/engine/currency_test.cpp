@@ -51,7 +51,7 @@ BOOST_AUTO_TEST_CASE(codes_outside_iso_4217_are_refused) {
 BOOST_AUTO_TEST_CASE(money_in_an_unknown_currency_is_refused_naming_it) {
   const auto parsed = money_from_json(nlohmann::json{{"amount", 100}, {"currency", "CYN"}});
   BOOST_TEST_REQUIRE(!parsed.ok());
-  BOOST_TEST(parsed.error().code == "INVALID_FIELD");
+  BOOST_TEST(parsed.error().code == redress::ErrorCode::kInvalidField);
   BOOST_TEST(parsed.error().pointer == "/currency");
   BOOST_TEST(parsed.error().message.find("\"CYN\"") != std::string::npos);
   BOOST_TEST(money_from_json(nlohmann::json{{"amount", 100}, {"currency", "JPY"}}).ok());

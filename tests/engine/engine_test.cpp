@@ -126,7 +126,7 @@ std::vector<DefinitionSource> sources_of(const std::map<std::string, std::string
 
 // "ACCEPTED" or the rejection code name.
 std::string outcome(const Decision& d) {
-  return d.accepted() ? "ACCEPTED" : redress::rejection_code_name(d.rejection().code);
+  return d.accepted() ? "ACCEPTED" : redress::error_code_name(d.rejection().code);
 }
 
 // The pointer of the rejection's only problem; "" when accepted or when no input is at fault,
@@ -1474,7 +1474,7 @@ BOOST_AUTO_TEST_CASE(a_malformed_timer_change_is_a_bad_event) {
     e.data["timer_changes"] = changes;
     const auto status = redress::apply_event(snapshot, e);
     BOOST_REQUIRE(!status.ok());
-    BOOST_TEST(status.error().code == "BAD_EVENT");
+    BOOST_TEST(status.error().code == redress::ErrorCode::kBadEvent);
     BOOST_TEST(status.error().message.find(why) != std::string::npos, status.error().message);
   }
   // The same event with a valid change applies it after its own effect.

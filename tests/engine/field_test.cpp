@@ -59,7 +59,7 @@ redress::Error rejected(const FieldDef& f, const json& value) {
   const auto r = redress::canonical_field_value(f, value);
   BOOST_TEST(!r.ok(), shown(value) << " should be rejected");
   if (r.ok()) return {};
-  BOOST_TEST(r.error().code == "INVALID_FIELD");
+  BOOST_TEST(r.error().code == redress::ErrorCode::kInvalidField);
   return r.error();
 }
 

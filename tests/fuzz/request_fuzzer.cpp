@@ -426,7 +426,7 @@ void fuzz_body(std::string_view body) {
   auto parsed = api::parse_json_object(request, body.size() % 2 == 0);
   if (auto* problem = std::get_if<api::ApiProblem>(&parsed)) {
     const bool valid = reference_utf8(body);
-    if ((problem->code == "INVALID_UTF8") == valid && !body.empty()) {
+    if ((problem->code == redress::ErrorCode::kInvalidUtf8) == valid && !body.empty()) {
       fail("parse_json_object's UTF-8 verdict differs from the reference");
     }
     return;

@@ -205,7 +205,7 @@ BOOST_AUTO_TEST_CASE(team_queue_lists_open_cases_by_sla_due_with_paging) {
   BOOST_TEST(store->list_cases(mine).value().size() == 5u);
   CaseQuery bad;
   bad.limit = 0;
-  BOOST_TEST(store->list_cases(bad).error().code == "INVALID_ARGUMENT");
+  BOOST_TEST(store->list_cases(bad).error().code == redress::ErrorCode::kInvalidArgument);
 }
 
 BOOST_AUTO_TEST_CASE(paging_visits_every_case_once_across_ties_and_cases_without_sla) {
@@ -468,7 +468,7 @@ BOOST_AUTO_TEST_CASE(workflow_versions_are_recorded_and_a_changed_version_is_ref
   }
   const auto changed = store->record_workflow_definitions(catalog, monday_morning());
   BOOST_REQUIRE(!changed.ok());
-  BOOST_TEST(changed.error().code == "VERSION_CHANGED");
+  BOOST_TEST(changed.error().code == redress::ErrorCode::kVersionChanged);
 }
 
 BOOST_AUTO_TEST_CASE(pending_approvals_are_listed_for_the_required_role) {

@@ -90,7 +90,7 @@ T required(Result<T> result) {
 template <typename T>
 void require_error(const Result<T>& result, const std::string& code, const std::string& pointer) {
   BOOST_REQUIRE_MESSAGE(!result.ok(), "expected " + code + " at '" + pointer + "'");
-  BOOST_TEST(result.error().code == code);
+  BOOST_TEST(result.error().code_name() == code);
   BOOST_TEST(result.error().pointer == pointer);
   BOOST_TEST(!result.error().message.empty());
 }

@@ -89,7 +89,7 @@ int fail_each_write_until_success(FaultyStore& f, MakeCommand make_command, int 
       continue;
     }
     BOOST_TEST_REQUIRE(fired, "an error without an injected fault: " << outcome.error().message);
-    BOOST_TEST(outcome.error().code == expected_code,
+    BOOST_TEST(std::string(outcome.error().code_name()) == expected_code,
                "write " << n << ": " << outcome.error().code << " " << outcome.error().message);
     BOOST_TEST(database_digest(f.options.path) == before, "write " << n << " left a change behind");
     require_consistent(f.options.path);
@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(a_disk_that_stays_full_fails_writes_until_space_is_freed) {
   for (int i = 0; i < 3; ++i) {
     auto outcome = f.store->execute(comment(id, monday_morning()));
     BOOST_REQUIRE(!outcome.ok());
-    BOOST_TEST(outcome.error().code == "STORAGE_FULL");
+    BOOST_TEST(outcome.error().code == redress::ErrorCode::kStorageFull);
     BOOST_TEST(outcome.error().message.find("disk") != std::string::npos);
   }
   // Reads keep working while the disk is full.
@@ -174,7 +174,7 @@ BOOST_AUTO_TEST_CASE(a_fault_in_a_group_commit_reaches_only_its_own_command) {
         BOOST_TEST(now_version == versions[i] + 1);  // acknowledged means stored
       } else {
         ++failed;
-        BOOST_TEST(outcome.error().code == "STORAGE_IO");
+        BOOST_TEST(outcome.error().code == redress::ErrorCode::kStorageIo);
         BOOST_TEST(now_version == versions[i]);  // refused means not stored
       }
     }

@@ -197,11 +197,11 @@ BOOST_AUTO_TEST_CASE(record_completed_commits_or_rolls_back_with_the_effect_it_a
                       insert_team(context, "billing");
                       IdempotencyStore::record_completed(context, "admin", "key-fail",
                                                          created_response(), now);
-                      return Error{"CONDITION_FAILED", "the effect was refused", ""};
+                      return Error(redress::ErrorCode::kConditionFailed, "the effect was refused");
                     })
                     .get();
   BOOST_REQUIRE(!failed.ok());
-  BOOST_TEST(failed.error().code == "CONDITION_FAILED");
+  BOOST_TEST(failed.error().code == redress::ErrorCode::kConditionFailed);
   BOOST_TEST(reader.query_int("SELECT count(*) FROM teams WHERE id = 'billing'") == 0);
   BOOST_TEST(claim_kind(keys, "admin", "key-fail", kCreate, now) == Kind::kInProgress);
 
@@ -361,7 +361,7 @@ BOOST_AUTO_TEST_CASE(keys_outside_printable_ascii_are_refused) {
         std::string("ключ"), std::string("del\x7f"), std::string("nul\0", 4)}) {
     const auto result = claim(keys, "agent.li", bad, kCreate, now);
     BOOST_REQUIRE(!result.ok());
-    BOOST_TEST(result.error().code == "INVALID_FIELD");
+    BOOST_TEST(result.error().code == redress::ErrorCode::kInvalidField);
     BOOST_TEST(result.error().pointer == "");
     BOOST_TEST(result.error().message.find("Idempotency-Key") != std::string::npos);
     BOOST_TEST(!complete(keys, "agent.li", bad, created_response(), now).ok());

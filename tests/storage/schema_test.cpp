@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(migrations_apply_step_by_step_and_a_failing_one_changes_not
       {3, "three (broken)", "CREATE TABLE three (x INTEGER); INSERT INTO nowhere VALUES (1);"}};
   auto failed = migrate(db, v3);
   BOOST_REQUIRE(!failed.ok());
-  BOOST_TEST(failed.error().code == "STORAGE_ERROR");
+  BOOST_TEST(failed.error().code == redress::ErrorCode::kStorageError);
   BOOST_TEST(failed.error().message.find("nowhere") != std::string::npos);
   // Neither 2 nor the first half of 3 was kept.
   BOOST_TEST(schema_version(db) == 1);
@@ -69,7 +69,7 @@ BOOST_AUTO_TEST_CASE(a_database_from_a_newer_version_is_refused_untouched) {
   }
   auto store = CaseStore::open(options_for(dir, "a.db"), shipped_engine());
   BOOST_REQUIRE(!store.ok());
-  BOOST_TEST(store.error().code == "SCHEMA_TOO_NEW");
+  BOOST_TEST(store.error().code == redress::ErrorCode::kSchemaTooNew);
   BOOST_TEST(store.error().message.find("newer than this build") != std::string::npos);
   SqliteDb db(path, OpenOptions{});
   BOOST_TEST(schema_version(db) == latest_schema_version() + 1);
@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(a_foreign_file_with_a_schema_version_is_refused_untouched) 
     }
     auto store = CaseStore::open(options_for(dir, "other.db"), shipped_engine());
     BOOST_REQUIRE(!store.ok());
-    BOOST_TEST(store.error().code == "NOT_A_REDRESS_DATABASE");
+    BOOST_TEST(store.error().code == redress::ErrorCode::kNotARedressDatabase);
     SqliteDb db(path, OpenOptions{});
     BOOST_TEST(db.query_text("PRAGMA journal_mode") == "delete");
   }
@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(a_foreign_sqlite_file_is_refused_untouched) {
   }
   auto store = CaseStore::open(options_for(dir, "other.db"), shipped_engine());
   BOOST_REQUIRE(!store.ok());
-  BOOST_TEST(store.error().code == "NOT_A_REDRESS_DATABASE");
+  BOOST_TEST(store.error().code == redress::ErrorCode::kNotARedressDatabase);
   SqliteDb db(path, OpenOptions{});
   BOOST_TEST(db.query_text("PRAGMA journal_mode") == "delete");  // not even switched to WAL
 }
@@ -114,7 +114,7 @@ BOOST_AUTO_TEST_CASE(a_file_that_is_not_a_database_is_a_clear_error) {
   }
   auto store = CaseStore::open(options_for(dir, "junk.db"), shipped_engine());
   BOOST_REQUIRE(!store.ok());
-  BOOST_TEST(store.error().code == "STORAGE_CORRUPT");
+  BOOST_TEST(store.error().code == redress::ErrorCode::kStorageCorrupt);
 }
 
 BOOST_AUTO_TEST_CASE(the_journal_is_append_only) {

@@ -29,7 +29,7 @@ BOOST_AUTO_TEST_CASE(a_database_locked_by_another_process_is_busy_not_a_crash) {
     other.exec("BEGIN IMMEDIATE");  // another process holds the write lock
     auto outcome = store->execute(comment(id, monday_morning()));
     BOOST_REQUIRE(!outcome.ok());
-    BOOST_TEST(outcome.error().code == "STORAGE_BUSY");
+    BOOST_TEST(outcome.error().code == redress::ErrorCode::kStorageBusy);
     BOOST_TEST(outcome.error().message.find("retry") != std::string::npos);
     // Reads are not blocked by a writer in WAL mode.
     BOOST_TEST(store->load_case(id).value()->version == 1);
@@ -52,13 +52,13 @@ BOOST_AUTO_TEST_CASE(a_damaged_snapshot_fails_its_own_commands_only) {
   auto good_write = store->submit(comment(healthy, monday_morning()));
   auto bad = bad_write.get();
   BOOST_REQUIRE(!bad.ok());
-  BOOST_TEST(bad.error().code == "STORAGE_CORRUPT");
+  BOOST_TEST(bad.error().code == redress::ErrorCode::kStorageCorrupt);
   BOOST_TEST(bad.error().message.find(damaged) != std::string::npos);
   BOOST_REQUIRE(good_write.get().ok());
   BOOST_TEST(store->load_case(healthy).value()->version == 2);
   auto read = store->load_case(damaged);
   BOOST_REQUIRE(!read.ok());
-  BOOST_TEST(read.error().code == "STORAGE_CORRUPT");
+  BOOST_TEST(read.error().code == redress::ErrorCode::kStorageCorrupt);
 }
 
 BOOST_AUTO_TEST_CASE(compensation_on_the_customers_other_cases_counts_against_the_30_day_limit) {
@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(a_full_write_queue_is_refused_at_once) {
   for (auto& f : pending) {
     if (f.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
       auto outcome = f.get();
-      overloaded |= !outcome.ok() && outcome.error().code == "STORAGE_OVERLOADED";
+      overloaded |= !outcome.ok() && outcome.error().code == redress::ErrorCode::kStorageOverloaded;
     }
   }
   other.exec("ROLLBACK");

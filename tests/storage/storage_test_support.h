@@ -21,13 +21,6 @@
 #define REDRESS_SOURCE_DIR "."
 #endif
 
-namespace redress {
-// Printable values for BOOST_TEST failure messages.
-inline std::ostream& boost_test_print_type(std::ostream& out, RejectionCode code) {
-  return out << rejection_code_name(code);
-}
-}  // namespace redress
-
 namespace std::chrono {
 inline std::ostream& boost_test_print_type(std::ostream& out, const redress::Instant& t) {
   return out << redress::format_rfc3339(t);
@@ -172,8 +165,9 @@ inline storage::CommandOutcome accept(storage::CaseStore& store, storage::CaseCo
 // Requires `result` to be a value and returns it.
 template <typename T>
 T require_ok(Result<T> result) {
-  BOOST_REQUIRE_MESSAGE(result.ok(),
-                        (result.ok() ? "" : result.error().code + ": " + result.error().message));
+  BOOST_REQUIRE_MESSAGE(
+      result.ok(),
+      (result.ok() ? "" : std::string(result.error().code_name()) + ": " + result.error().message));
   return std::move(result).value();
 }
 

@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(verify_of_a_missing_file_is_an_error) {
   TempDir dir;
   auto report = verify_database(dir.file("nope.db"));
   BOOST_REQUIRE(!report.ok());
-  BOOST_TEST(report.error().code == "STORAGE_CANTOPEN");
+  BOOST_TEST(report.error().code == redress::ErrorCode::kStorageCantOpen);
 }
 
 BOOST_AUTO_TEST_CASE(a_backup_taken_during_writes_is_consistent_and_restorable) {
@@ -176,7 +176,7 @@ BOOST_AUTO_TEST_CASE(a_backup_taken_during_writes_is_consistent_and_restorable) 
   // A second backup to the same name is refused, not overwritten.
   auto again = backup_database(options_for(dir).path, dir.file("backup.db"));
   BOOST_REQUIRE(!again.ok());
-  BOOST_TEST(again.error().code == "DESTINATION_EXISTS");
+  BOOST_TEST(again.error().code == redress::ErrorCode::kDestinationExists);
 
   // Restore as docs/operations.md says: copy the backup to the database path, then start.
   std::filesystem::create_directories(dir.path() / "restored");

@@ -152,11 +152,11 @@ BOOST_AUTO_TEST_CASE(creates_gets_lists_and_updates_subscriptions) {
   auto missing = await<Subscription>(
       [&](auto done) { webhooks.update("nobody", enable, later, std::move(done)); });
   BOOST_REQUIRE(!missing.ok());
-  BOOST_TEST(missing.error().code == "NOT_FOUND");
+  BOOST_TEST(missing.error().code == redress::ErrorCode::kNotFound);
   auto duplicate = await<Subscription>(
       [&](auto done) { webhooks.create(valid_subscription(), monday_morning(), std::move(done)); });
   BOOST_REQUIRE(!duplicate.ok());
-  BOOST_TEST(duplicate.error().code == "ALREADY_EXISTS");
+  BOOST_TEST(duplicate.error().code == redress::ErrorCode::kAlreadyExists);
   BOOST_TEST(duplicate.error().pointer == "/id");
 }
 
@@ -169,7 +169,7 @@ BOOST_AUTO_TEST_CASE(invalid_subscriptions_are_refused_with_a_pointer) {
     auto s = valid_subscription();
     change(s);
     const auto error = create_error(webhooks, s);
-    BOOST_TEST(error.code == "INVALID_FIELD");
+    BOOST_TEST(error.code == redress::ErrorCode::kInvalidField);
     BOOST_TEST(error.pointer == pointer, error.message);
   };
   refused([](NewSubscription& s) { s.id = ""; }, "/id");
@@ -476,7 +476,7 @@ BOOST_AUTO_TEST_CASE(record_attempt_applies_each_outcome) {
                             std::move(done));
   });
   BOOST_REQUIRE(!missing.ok());
-  BOOST_TEST(missing.error().code == "NOT_FOUND");
+  BOOST_TEST(missing.error().code == redress::ErrorCode::kNotFound);
 
   // Listing by status.
   const auto dead_list = require_ok(webhooks.deliveries("a", DeliveryStatus::kDead, 0, 10));
@@ -491,7 +491,7 @@ BOOST_AUTO_TEST_CASE(record_attempt_applies_each_outcome) {
   BOOST_TEST(rest[0].id < page.back().id);
   auto unknown = webhooks.deliveries("nobody", std::nullopt, 0, 10);
   BOOST_REQUIRE(!unknown.ok());
-  BOOST_TEST(unknown.error().code == "NOT_FOUND");
+  BOOST_TEST(unknown.error().code == redress::ErrorCode::kNotFound);
 }
 
 BOOST_AUTO_TEST_CASE(a_410_kills_the_delivery_and_disables_the_subscription) {
@@ -578,7 +578,7 @@ BOOST_AUTO_TEST_CASE(redeliver_starts_a_new_round) {
   auto missing =
       await<Delivery>([&](auto done) { webhooks.redeliver(424242, later, std::move(done)); });
   BOOST_REQUIRE(!missing.ok());
-  BOOST_TEST(missing.error().code == "NOT_FOUND");
+  BOOST_TEST(missing.error().code == redress::ErrorCode::kNotFound);
 }
 
 BOOST_AUTO_TEST_CASE(rotate_secret_keeps_the_previous_secret_until_it_expires) {
@@ -616,7 +616,7 @@ BOOST_AUTO_TEST_CASE(rotate_secret_keeps_the_previous_secret_until_it_expires) {
   auto missing = await<Subscription>(
       [&](auto done) { webhooks.rotate_secret("nobody", kSecret, now, std::move(done)); });
   BOOST_REQUIRE(!missing.ok());
-  BOOST_TEST(missing.error().code == "NOT_FOUND");
+  BOOST_TEST(missing.error().code == redress::ErrorCode::kNotFound);
 }
 
 BOOST_AUTO_TEST_CASE(the_due_query_walks_the_due_index) {
