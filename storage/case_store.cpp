@@ -864,8 +864,9 @@ Result<std::vector<StoredEvent>> CaseStore::journal_after(std::int64_t after_seq
 }
 
 Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const {
-  if (q.limit == 0 || q.limit > 1000) {
-    return Error::invalid_argument("limit must be between 1 and 1000");
+  if (q.limit == 0 || q.limit > kMaxCasePageSize + 1) {
+    return Error::invalid_argument("limit must be between 1 and " +
+                                   std::to_string(kMaxCasePageSize + 1));
   }
   const auto query = rows::list_cases_query(q);
   return readers_->with<std::vector<CaseSummary>>([&](ReaderPool::Reader& r) {

@@ -125,6 +125,9 @@ struct CaseSummary {
   CaseCursor cursor;  // pass as CaseQuery::after to continue after this case
 };
 
+// The largest page of cases a listing returns (the documented maximum of `page_size`).
+inline constexpr size_t kMaxCasePageSize = 1000;
+
 // Filters for listing cases; empty strings do not filter. Results are ordered by SLA due
 // (soonest first, cases without a running SLA last) then id; `after` continues a page.
 struct CaseQuery {
@@ -143,7 +146,9 @@ struct CaseQuery {
   // Full text (at least 3 characters): cases whose opening fields, field updates, comments,
   // customer messages or replies contain it, case-insensitively.
   std::string text;
-  size_t limit = 50;  // 1..1000
+  // 1..kMaxCasePageSize + 1: a listing asks for one row more than its page to tell whether
+  // another page follows.
+  size_t limit = 50;
   std::optional<CaseCursor> after;
 };
 

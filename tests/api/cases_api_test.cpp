@@ -380,6 +380,46 @@ BOOST_AUTO_TEST_CASE(listing_filters_paginates_and_searches) {
   BOOST_TEST(bad_token.status == 400);
 }
 
+// page_size=1000 is the documented maximum. The listing asks the store for one row more than
+// the page (to tell whether another follows); the store refused 1001 and every listing answered
+// 500. Each filter below matches all 1001 cases, so each page is full and has a successor.
+BOOST_AUTO_TEST_CASE(every_case_listing_answers_the_maximum_page_size) {
+  api::ServerConfig config;
+  config.synchronous_full = false;  // 1001 writes; durability is not what this test is about
+  config.rate_limit_burst = 10000;  // the fake clock stands still: the bucket never refills
+  TestServer server(config);
+  const auto agent = server.token_for("agent.li", "agent");
+  constexpr int kCases = 1001;
+  std::string state;
+  for (int i = 0; i < kCases; ++i) {
+    auto r = server.http().post("/v1/cases", new_complaint(""), agent);
+    BOOST_REQUIRE_MESSAGE(r.status == 201, r.body);
+    state = r.json().at("case").at("state").get<std::string>();
+  }
+  for (const std::string& filter : std::vector<std::string>{
+           "", "open=false&", "team=after_sales&", "state=" + state + "&", "stage=confirm&",
+           "severity=normal&", "category=quality&", "customer=cust-88&", "unassigned=true&",
+           "sla_due_before=2030-01-01T00:00:00Z&", "q=seam&"}) {
+    BOOST_TEST_CONTEXT(filter) {
+      const auto first = server.http().get("/v1/cases?" + filter + "page_size=1000", agent);
+      BOOST_REQUIRE_MESSAGE(first.status == 200, first.body);
+      BOOST_TEST(first.json().at("cases").size() == 1000u);
+      const auto token = first.json().at("next_page_token");
+      BOOST_REQUIRE(token.is_string());
+      const auto second = server.http().get(
+          "/v1/cases?" + filter + "page_size=1000&page_token=" + token.get<std::string>(), agent);
+      BOOST_REQUIRE_MESSAGE(second.status == 200, second.body);
+      BOOST_TEST(second.json().at("cases").size() == 1u);
+      BOOST_TEST(second.json().at("next_page_token").is_null());
+    }
+  }
+  // Filters that match nothing answer 200 with no token at the maximum too.
+  const auto none = server.http().get("/v1/cases?escalated=true&page_size=1000", agent);
+  BOOST_REQUIRE_MESSAGE(none.status == 200, none.body);
+  BOOST_TEST(none.json().at("next_page_token").is_null());
+  BOOST_TEST(server.http().get("/v1/cases?page_size=1001", agent).status == 400);
+}
+
 BOOST_AUTO_TEST_CASE(the_approval_queue_pages_oldest_first) {
   TestServer server;
   const auto agent = server.token_for("agent.li", "agent");
