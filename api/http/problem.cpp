@@ -267,6 +267,7 @@ ApiProblem from_error(const Error& error) {
     ApiProblem problem{masked_fault(error.code),
                        "the server could not complete the request because of an internal fault; "
                        "nothing was changed; the fault is in the server log"};
+    problem.cause = std::string(error.code_name()) + ": " + error.message;
     return problem;
   }
   ApiProblem problem{error.code, error.message};

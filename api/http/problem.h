@@ -37,6 +37,9 @@ struct ApiProblem {
   std::optional<int> retry_after_seconds;
   // Extra members for the body ("allowed_methods", "current_version", ...).
   nlohmann::json extensions = nlohmann::json::object();
+  // Why a 5xx happened, in the server's own words (SQLite's message, a file path): written to the
+  // log under the request id, never sent. Empty: the detail says it all.
+  std::string cause;
 
   ApiProblem(ErrorCode problem_code, std::string problem_detail,
              std::vector<FieldProblem> field_problems = {})
@@ -109,9 +112,11 @@ struct ApiProblem {
   static ApiProblem shutting_down(std::string detail, int retry_after_seconds) {
     return with_retry_after({ErrorCode::kShuttingDown, std::move(detail)}, retry_after_seconds);
   }
-  // A fault of the server (500).
-  static ApiProblem internal(std::string detail) {
-    return {ErrorCode::kInternal, std::move(detail)};
+  // A fault of the server (500): `detail` is for the client, `cause` for the log.
+  static ApiProblem internal(std::string detail, std::string cause = {}) {
+    ApiProblem problem{ErrorCode::kInternal, std::move(detail)};
+    problem.cause = std::move(cause);
+    return problem;
   }
 
  private:

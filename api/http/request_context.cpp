@@ -28,6 +28,10 @@ void Responder::json(const RequestContext& ctx, http::status status,
 }
 
 void Responder::problem(const RequestContext& ctx, const ApiProblem& problem) const {
+  if (state_->log_fault && !state_->sent.load() &&
+      static_cast<int>(problem_status(problem.code)) >= 500) {
+    state_->log_fault(problem);
+  }
   (*this)(problem_response(problem, ctx.request));
 }
 

@@ -56,19 +56,25 @@ using RequestPtr = std::shared_ptr<RequestContext>;
 class Responder {
  public:
   using Send = std::function<void(Response)>;
-  explicit Responder(Send send) : state_(std::make_shared<State>(std::move(send))) {}
+  // Receives every 5xx problem answered through problem(), before it is sent: the pipeline logs
+  // its cause under the request id (the client sees only a generic detail).
+  using FaultLog = std::function<void(const ApiProblem&)>;
+  explicit Responder(Send send, FaultLog log_fault = {})
+      : state_(std::make_shared<State>(std::move(send), std::move(log_fault))) {}
 
   void operator()(Response response) const;
 
   // Convenience forms.
   void json(const RequestContext& ctx, http::status status, const nlohmann::json& body) const;
+  // The problem+json answer; a 5xx's cause goes to the fault log first.
   void problem(const RequestContext& ctx, const ApiProblem& problem) const;
   void no_content(const RequestContext& ctx) const;
 
  private:
   struct State {
-    explicit State(Send s) : send(std::move(s)) {}
+    State(Send s, FaultLog l) : send(std::move(s)), log_fault(std::move(l)) {}
     Send send;
+    FaultLog log_fault;
     std::atomic<bool> sent{false};
   };
   std::shared_ptr<State> state_;

@@ -41,6 +41,17 @@ void write_access_log(const nlohmann::json& line) {
   std::cerr << text << '\n';
 }
 
+void RequestPipeline::log_fault(const RequestContext& ctx, const ApiProblem& problem) const {
+  write_access_log({{"ts", format_rfc3339(services_.clock.now())},
+                    {"level", "error"},
+                    {"msg", "request failed"},
+                    {"request_id", ctx.request_id},
+                    {"route", ctx.route},
+                    {"status", static_cast<int>(problem_status(problem.code))},
+                    {"code", error_code_name(problem.code)},
+                    {"error", problem.cause.empty() ? problem.detail : problem.cause}});
+}
+
 RequestPipeline::RequestPipeline(PipelineServices services, Router router)
     : services_(services),
       router_(std::move(router)),
@@ -70,27 +81,29 @@ RequestPlan RequestPipeline::plan(const RequestHead& head) const {
 Responder RequestPipeline::responder(const RequestPtr& ctx, ResponseSender send) {
   const auto started = std::chrono::steady_clock::now();
   // Every response passes through here: request id, metrics, access log.
-  return Responder([this, ctx, started, send = std::move(send)](Response response) {
-    response.set("X-Request-Id", ctx->request_id);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const int status = static_cast<int>(response.result_int());
-    const std::string method(http::to_string(ctx->request.method()));
-    services_.metrics.record_request(ctx->route, method, status, seconds);
-    if (services_.config.access_log) {
-      nlohmann::json line{{"ts", format_rfc3339(services_.clock.now())},
-                          {"level", "info"},
-                          {"msg", "request"},
-                          {"request_id", ctx->request_id},
-                          {"method", method},
-                          {"route", ctx->route},
-                          {"status", status},
-                          {"latency_ms", std::round(seconds * 1e5) / 100}};
-      if (ctx->principal) line["actor"] = ctx->principal->actor.id;
-      write_access_log(line);
-    }
-    send(std::move(response));
-  });
+  return Responder(
+      [this, ctx, started, send = std::move(send)](Response response) {
+        response.set("X-Request-Id", ctx->request_id);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const int status = static_cast<int>(response.result_int());
+        const std::string method(http::to_string(ctx->request.method()));
+        services_.metrics.record_request(ctx->route, method, status, seconds);
+        if (services_.config.access_log) {
+          nlohmann::json line{{"ts", format_rfc3339(services_.clock.now())},
+                              {"level", "info"},
+                              {"msg", "request"},
+                              {"request_id", ctx->request_id},
+                              {"method", method},
+                              {"route", ctx->route},
+                              {"status", status},
+                              {"latency_ms", std::round(seconds * 1e5) / 100}};
+          if (ctx->principal) line["actor"] = ctx->principal->actor.id;
+          write_access_log(line);
+        }
+        send(std::move(response));
+      },
+      [this, ctx](const ApiProblem& problem) { log_fault(*ctx, problem); });
 }
 
 const RouteSpec* RequestPipeline::admit(const RequestPtr& ctx, const Responder& respond) {
@@ -171,15 +184,10 @@ void RequestPipeline::run_handler(const RequestPtr& ctx, const Responder& respon
   try {
     handler();
   } catch (const std::exception& e) {
-    write_access_log({{"ts", format_rfc3339(services_.clock.now())},
-                      {"level", "error"},
-                      {"msg", "handler failed"},
-                      {"request_id", ctx->request_id},
-                      {"route", ctx->route},
-                      {"error", e.what()}});
     respond.problem(*ctx, ApiProblem::internal("the server failed while handling this request; it "
                                                "is logged under the request id " +
-                                               ctx->request_id));
+                                                   ctx->request_id,
+                                               std::string("handler failed: ") + e.what()));
   }
 }
 

@@ -6,9 +6,11 @@
 // console (RequestPlan::kStaticFile). For each request: parse the target (percent-decoding, UTF-8,
 // bounds), find the route (404 / 405), authenticate the bearer token (401), apply the token's rate
 // limit (429 with Retry-After), check the route's roles (403), check the body's media type (415),
-// then run the handler. Exceptions escaping a handler are a broken invariant: logged, answered with
-// a 500 problem, never a crash. Every response gets an X-Request-Id and is counted in the metrics
-// and written to the JSON access log (method, route, status, latency, actor — never a token).
+// then run the handler. Exceptions escaping a handler are a broken invariant: answered with a 500
+// problem, never a crash. Every response gets an X-Request-Id and is counted in the metrics and
+// written to the JSON access log (method, route, status, latency, actor — never a token); every
+// 5xx problem also logs its cause (the Error's internal message or the exception's) on a line of
+// its own with the same request id.
 //
 // A streamed body (handle_streamed) passes the same checks before the first byte of it is read,
 // so an unauthenticated or forbidden upload is refused without reading it.
@@ -62,6 +64,9 @@ class RequestPipeline final : public RequestHandler {
   Responder responder(const RequestPtr& ctx, ResponseSender send);
   void run_handler(const RequestPtr& ctx, const Responder& respond,
                    const std::function<void()>& handler);
+  // Writes a 5xx's cause (an Error's internal message or an exception's) to the log as one JSON
+  // line with the request id, route, status and code: what the client's generic detail omits.
+  void log_fault(const RequestContext& ctx, const ApiProblem& problem) const;
 
   PipelineServices services_;
   Router router_;

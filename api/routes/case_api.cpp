@@ -80,22 +80,16 @@ void answer_command(ServerContext& context, const RequestPtr& ctx, const Respond
                          ? version_conflict(*result.value().rejection, expected)
                          : from_rejection(*result.value().rejection))
                   : from_error(result.error());
-  if (!result.ok() && problem.code == ErrorCode::kStorageError) {
-    write_access_log({{"level", "error"},
-                      {"msg", "storage fault"},
-                      {"request_id", ctx->request_id},
-                      {"error", result.error().message}});
-  }
-  auto response = problem_response(problem, ctx->request);
   if (!idempotency_key.empty()) {
-    if (retryable(response.result())) {
+    if (retryable(problem_status(problem.code))) {
       context.idempotency.release(actor.id, idempotency_key, [](Result<bool>) {});
     } else {
       context.idempotency.complete(actor.id, idempotency_key, stored_problem(problem, ctx->request),
                                    ctx->now, [](Result<bool>) {});
     }
   }
-  respond(std::move(response));
+  // Through the responder, which logs a 5xx's cause under the request id.
+  respond.problem(*ctx, problem);
 }
 
 // Runs the command; `idempotency_key` empty: no idempotency.
