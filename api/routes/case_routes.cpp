@@ -190,7 +190,7 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
   query.escalated_only = q.boolean("escalated").value_or(false);
   query.open_only = q.boolean("open").value_or(true);
   query.limit = static_cast<size_t>(
-      q.integer("page_size", 1, static_cast<std::int64_t>(storage::kMaxCasePageSize)).value_or(50));
+      q.integer("page_size", 1, static_cast<std::int64_t>(storage::kMaxPageSize)).value_or(50));
   std::vector<FieldProblem> extra;
   if (auto token = q.string("page_token", 1024)) {
     query.after = decode_cursor(*token);
