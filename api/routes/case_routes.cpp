@@ -251,7 +251,7 @@ void list_events(ServerContext& context, RequestPtr ctx, Responder respond) {
   QueryReader q(*ctx);
   q.allow_only({"after", "page_size"});
   const auto after = q.integer("after", 0, std::numeric_limits<std::int64_t>::max()).value_or(0);
-  const auto page = q.integer("page_size", 1, 1000).value_or(200);
+  const auto page = q.integer("page_size", 1, kMaxPageSize).value_or(200);
   if (!q.ok()) return respond.problem(*ctx, q.problem());
   auto loaded = context.store.load_case_with_journal(ctx->param("id"));
   if (!loaded.ok()) return respond.problem(*ctx, from_error(loaded.error()));
