@@ -864,10 +864,7 @@ Result<std::vector<StoredEvent>> CaseStore::journal_after(std::int64_t after_seq
 }
 
 Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const {
-  if (q.limit == 0 || q.limit > kMaxCasePageSize + 1) {
-    return Error::invalid_argument("limit must be between 1 and " +
-                                   std::to_string(kMaxCasePageSize + 1));
-  }
+  if (auto limit = check_listing_limit(q.limit); !limit.ok()) return limit.error();
   const auto query = rows::list_cases_query(q);
   return readers_->with<std::vector<CaseSummary>>([&](ReaderPool::Reader& r) {
     auto s = r.statements.get(query.sql);
@@ -910,6 +907,7 @@ Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const
 Result<std::vector<PendingApproval>> CaseStore::pending_approvals(
     const std::string& required_role, size_t limit,
     const std::optional<ApprovalCursor>& after) const {
+  if (auto checked = check_listing_limit(limit); !checked.ok()) return checked.error();
   return readers_->with<std::vector<PendingApproval>>([&](ReaderPool::Reader& r) {
     auto s = r.statements.get(rows::kPendingApprovalsSql);
     s->bind(1, required_role).bind(2, static_cast<std::int64_t>(limit));

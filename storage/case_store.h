@@ -44,6 +44,7 @@
 #include "engine/engine.h"
 #include "engine/result.h"
 #include "engine/role.h"
+#include "storage/listing_limit.h"
 #include "storage/sqlite.h"
 #include "storage/wal_checkpointer.h"
 
@@ -125,9 +126,6 @@ struct CaseSummary {
   CaseCursor cursor;  // pass as CaseQuery::after to continue after this case
 };
 
-// The largest page of cases a listing returns (the documented maximum of `page_size`).
-inline constexpr size_t kMaxCasePageSize = 1000;
-
 // Filters for listing cases; empty strings do not filter. Results are ordered by SLA due
 // (soonest first, cases without a running SLA last) then id; `after` continues a page.
 struct CaseQuery {
@@ -146,8 +144,8 @@ struct CaseQuery {
   // Full text (at least 3 characters): cases whose opening fields, field updates, comments,
   // customer messages or replies contain it, case-insensitively.
   std::string text;
-  // 1..kMaxCasePageSize + 1: a listing asks for one row more than its page to tell whether
-  // another page follows.
+  // 1..kMaxListingRows (listing_limit.h): a listing asks for one row more than its page to tell
+  // whether another page follows.
   size_t limit = 50;
   std::optional<CaseCursor> after;
 };
@@ -265,7 +263,7 @@ class CaseStore {
   // Journal entries with seq > after_seq across all cases, in order (live-update resume).
   Result<std::vector<StoredEvent>> journal_after(std::int64_t after_seq, size_t limit) const;
   Result<std::vector<CaseSummary>> list_cases(const CaseQuery& query) const;
-  // Oldest request first; `after` continues a page.
+  // Oldest request first; `after` continues a page; `limit` 1..kMaxListingRows.
   Result<std::vector<PendingApproval>> pending_approvals(
       const std::string& required_role, size_t limit,
       const std::optional<ApprovalCursor>& after = std::nullopt) const;

@@ -13,7 +13,6 @@ namespace {
 
 constexpr size_t kMaxIdLength = 128;
 constexpr size_t kMaxTextBytes = 200;
-constexpr size_t kMaxListLimit = 1000;
 constexpr const char* kIdRule = "1 to 128 characters from A-Z, a-z, 0-9 and . _ @ -";
 constexpr const char* kAssignableRoles =
     "agent, team_lead, supervisor, manager, admin or integration";
@@ -102,10 +101,6 @@ std::optional<Error> check_hash(const std::vector<unsigned char>& hash) {
         "/hash");
   }
   return std::nullopt;
-}
-
-std::int64_t clamp_limit(size_t limit) {
-  return static_cast<std::int64_t>(std::clamp<size_t>(limit, 1, kMaxListLimit));
 }
 
 // A stored role Redress cannot read means the row was written by something else, or damaged.
@@ -266,10 +261,11 @@ Result<std::optional<Team>> DirectoryStore::get_team(const std::string& id) cons
 
 Result<std::vector<Team>> DirectoryStore::list_teams(const std::string& after_id,
                                                      size_t limit) const {
+  if (auto checked = check_listing_limit(limit); !checked.ok()) return checked.error();
   return store_.read<std::vector<Team>>([&](ReadContext& context) {
     auto select = context.statement(std::string("SELECT ") + kTeamColumns +
                                     " FROM teams WHERE id > ? ORDER BY id LIMIT ?");
-    select->bind(1, after_id).bind(2, clamp_limit(limit));
+    select->bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
     std::vector<Team> teams;
     while (select->step()) teams.push_back(read_team(*select));
     return teams;
@@ -335,6 +331,7 @@ Result<std::optional<User>> DirectoryStore::get_user(const std::string& id) cons
 Result<std::vector<User>> DirectoryStore::list_users(const std::string& team_id,
                                                      const std::string& after_id,
                                                      size_t limit) const {
+  if (auto checked = check_listing_limit(limit); !checked.ok()) return checked.error();
   return store_.read<std::vector<User>>([&](ReadContext& context) {
     // Two statements rather than "(? = '' OR team_id = ?)", which would keep SQLite from using
     // users_by_team.
@@ -342,7 +339,7 @@ Result<std::vector<User>> DirectoryStore::list_users(const std::string& team_id,
                             (team_id.empty() ? "u.id > ?1" : "u.team_id = ?3 AND u.id > ?1") +
                             " ORDER BY u.id LIMIT ?2";
     auto select = context.statement(sql);
-    select->bind(1, after_id).bind(2, clamp_limit(limit));
+    select->bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
     if (!team_id.empty()) select->bind(3, team_id);
     std::vector<User> users;
     while (select->step()) users.push_back(read_user(*select));
@@ -503,6 +500,7 @@ Result<std::vector<ApiToken>> DirectoryStore::list_tokens(const std::string& use
                                                           bool include_revoked,
                                                           const std::string& after_id,
                                                           size_t limit) const {
+  if (auto checked = check_listing_limit(limit); !checked.ok()) return checked.error();
   return store_.read<std::vector<ApiToken>>([&](ReadContext& context) {
     // Composed from fixed fragments only (four texts in all); every value is bound.
     const std::string sql =
@@ -510,7 +508,7 @@ Result<std::vector<ApiToken>> DirectoryStore::list_tokens(const std::string& use
         (user_id.empty() ? "" : " AND t.user_id = ?3") +
         (include_revoked ? "" : " AND t.revoked_at IS NULL") + " ORDER BY t.id LIMIT ?2";
     auto select = context.statement(sql);
-    select->bind(1, after_id).bind(2, clamp_limit(limit));
+    select->bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
     if (!user_id.empty()) select->bind(3, user_id);
     std::vector<ApiToken> tokens;
     while (select->step()) tokens.push_back(read_token(*select));

@@ -17,8 +17,9 @@
 // display names and labels are valid UTF-8 of at most 200 bytes (names and display names must
 // not be empty). Other error codes: ALREADY_EXISTS (an id, or a token hash, is taken), NOT_FOUND
 // (the row, or a team or user it refers to, does not exist) and the storage errors of
-// case_store.h. Listing limits are clamped to 1..1000; listings are ordered by id and continue
-// after `after_id` (keyset pagination: stable while rows are added).
+// case_store.h. A listing's limit must be 1..kMaxListingRows (listing_limit.h: a page and one
+// more row), else INVALID_ARGUMENT; listings are ordered by id and continue after `after_id`
+// (keyset pagination: stable while rows are added).
 //
 // Nothing is ever deleted: a user leaves by being deactivated, a token by being revoked, so that
 // the journal's actor ids keep meaning someone.

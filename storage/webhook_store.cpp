@@ -19,7 +19,7 @@ constexpr size_t kMaxPatternLength = 100;
 constexpr size_t kMaxDescriptionBytes = 500;
 constexpr size_t kMinSecretBytes = 24;
 constexpr size_t kMaxSecretBytes = 64;
-constexpr size_t kMaxListLimit = 1000;
+constexpr size_t kMaxBatchLimit = 1000;  // due deliveries and purges per call (not listings)
 constexpr size_t kMaxDispatchBatch = 10000;
 constexpr std::string_view kSecretPrefix = "whsec_";
 constexpr const char* kIdRule = "1 to 128 characters from A-Z, a-z, 0-9 and . _ -";
@@ -167,7 +167,7 @@ std::optional<Error> check_text(std::string_view value, const std::string& what,
   return std::nullopt;
 }
 
-std::int64_t clamp_limit(size_t limit, size_t max = kMaxListLimit) {
+std::int64_t clamp_limit(size_t limit, size_t max = kMaxBatchLimit) {
   return static_cast<std::int64_t>(std::clamp<size_t>(limit, 1, max));
 }
 
@@ -497,10 +497,11 @@ Result<std::optional<Subscription>> WebhookStore::get(const std::string& id) con
 
 Result<std::vector<Subscription>> WebhookStore::list(const std::string& after_id,
                                                      size_t limit) const {
+  if (auto checked = check_listing_limit(limit); !checked.ok()) return checked.error();
   return store_.read<std::vector<Subscription>>([&](ReadContext& context) {
     auto select = context.statement(std::string("SELECT ") + kSubscriptionColumns +
                                     " FROM webhook_subscriptions WHERE id > ? ORDER BY id LIMIT ?");
-    select->bind(1, after_id).bind(2, clamp_limit(limit));
+    select->bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
     std::vector<Subscription> out;
     while (select->step()) out.push_back(read_subscription(*select));
     return out;
@@ -814,6 +815,7 @@ void WebhookStore::redeliver(std::int64_t delivery_id, Instant now,
 Result<std::vector<Delivery>> WebhookStore::deliveries(const std::string& subscription_id,
                                                        std::optional<DeliveryStatus> status,
                                                        std::int64_t after_id, size_t limit) const {
+  if (auto checked = check_listing_limit(limit); !checked.ok()) return checked.error();
   std::optional<std::vector<Delivery>> found;
   auto read = store_.read<bool>([&](ReadContext& context) {
     Transaction snapshot(context.db(), Transaction::Kind::kDeferred);
@@ -831,7 +833,7 @@ Result<std::vector<Delivery>> WebhookStore::deliveries(const std::string& subscr
         .bind(2, after_id > 0 ? after_id : std::numeric_limits<std::int64_t>::max())
         .bind_or_null(3, status_name)
         .bind_or_null(4, status_name)
-        .bind(5, clamp_limit(limit));
+        .bind(5, static_cast<std::int64_t>(limit));
     found.emplace();
     while (select->step()) found->push_back(read_delivery(*select));
     snapshot.commit();

@@ -220,7 +220,8 @@ class WebhookStore {
   void create(NewSubscription subscription, Instant now,
               std::function<void(Result<Subscription>)> done);
   Result<std::optional<Subscription>> get(const std::string& id) const;
-  // Subscriptions with id > after_id ("" = from the start), by id; limit clamped to 1..1000.
+  // Subscriptions with id > after_id ("" = from the start), by id; limit 1..kMaxListingRows
+  // (listing_limit.h), else INVALID_ARGUMENT.
   Result<std::vector<Subscription>> list(const std::string& after_id, size_t limit) const;
   // Applies `patch` with the rules of create. Enabling clears disabled_reason; disabling this way
   // records the reason "disabled by update".
@@ -265,8 +266,8 @@ class WebhookStore {
 
   // --- listings and metrics -----------------------------------------------------------------
   // The subscription's deliveries, newest first: with id < after_id when after_id > 0 (the last
-  // id of the previous page), only `status` when given; limit clamped to 1..1000. NOT_FOUND when
-  // there is no such subscription.
+  // id of the previous page), only `status` when given; limit 1..kMaxListingRows, else
+  // INVALID_ARGUMENT. NOT_FOUND when there is no such subscription.
   Result<std::vector<Delivery>> deliveries(const std::string& subscription_id,
                                            std::optional<DeliveryStatus> status,
                                            std::int64_t after_id, size_t limit) const;

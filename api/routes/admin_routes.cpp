@@ -7,8 +7,7 @@
 // deactivation; token revocation) the authenticator's cached grants are dropped before the
 // response is sent, so the change holds for the very next request.
 //
-// Listings use keyset pagination over the id: page_token is base64url("<collection>:<last id>"),
-// opaque to clients and refused (400 INVALID_QUERY) when it does not come from this listing.
+// Listings page by id (page_token.h: keyset pagination, opaque tokens refused by other listings).
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -17,16 +16,14 @@
 
 #include "api/http/json_body.h"
 #include "api/http/token_codec.h"
+#include "api/routes/page_token.h"
 #include "api/routes/routes.h"
 
 namespace redress::api {
 namespace {
 
-constexpr std::int64_t kDefaultPageSize = 50;
-constexpr std::int64_t kMaxPageSize = 1000;
 constexpr size_t kMaxIdBytes = 128;    // DirectoryStore checks the characters
 constexpr size_t kMaxTextBytes = 200;  // names, display names, labels
-constexpr size_t kMaxPageTokenBytes = 512;
 
 const std::vector<Role> kAdminOnly = {Role::kAdmin};
 // People who assign cases need to see who and which teams there are.
@@ -99,56 +96,31 @@ std::optional<Role> read_role(BodyReader& reader, const std::string& key, bool r
 
 // --- pagination ------------------------------------------------------------------------------
 
-std::string page_token(const std::string& collection, const std::string& last_id) {
-  const std::string text = collection + ":" + last_id;
-  return base64url(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+// Teams, users and tokens page by id, 50 to a page unless asked.
+PageListing id_listing(std::string name) {
+  return {std::move(name), {PageKeyType::kString}, 50};
 }
+const PageListing kTeamListing = id_listing("teams");
+const PageListing kUserListing = id_listing("users");
+const PageListing kTokenListing = id_listing("tokens");
 
-struct PageRequest {
-  size_t size = kDefaultPageSize;
-  std::string after;  // "" = from the start
-};
-
-// Reads page_size and page_token (plus the listing's own parameters, read by the caller through
-// the same QueryReader before or after). Problems are left in `query`; an undecodable token is
-// returned as its own problem because it is not a malformed value but a foreign one.
-std::optional<PageRequest> read_page(QueryReader& query, const std::string& collection,
-                                     std::optional<ApiProblem>& token_problem) {
-  PageRequest page;
-  if (auto size = query.integer("page_size", 1, kMaxPageSize)) page.size = *size;
-  if (auto token = query.string("page_token", kMaxPageTokenBytes)) {
-    const auto decoded = base64url_decode(*token);
-    const std::string prefix = collection + ":";
-    if (!decoded || !decoded->starts_with(prefix) || decoded->size() == prefix.size()) {
-      token_problem = ApiProblem::invalid_query(
-          "page_token is not a page token of this listing; use the "
-          "next_page_token of the previous page, or start without one",
-          {{"/query/page_token", "is not a page token of this listing"}});
-      return std::nullopt;
-    }
-    page.after = decoded->substr(prefix.size());
-  }
-  return page;
-}
-
-// Lists one page. `list(after, limit)` reads rows with id > after. A full page is followed by
-// a one-row probe so next_page_token is given exactly when more rows exist.
+// Reads page_size and page_token after the listing's own parameters were read through `query`,
+// lists one page with `list(after_id, limit)` (rows with id > after_id, by id) and answers
+// {"<listing name>": [...], "next_page_token": ...}.
 template <typename Row, typename List, typename ToJson>
-void respond_page(const RequestContext& ctx, const Responder& respond, const std::string& name,
-                  const PageRequest& page, List list, ToJson to_json) {
-  Result<std::vector<Row>> rows = list(page.after, page.size);
+void respond_page(const RequestContext& ctx, const Responder& respond, QueryReader& query,
+                  const PageListing& listing, List list, ToJson to_json) {
+  const auto page = read_page(query, listing);
+  if (!query.ok()) return respond.problem(ctx, query.problem());
+  const std::string after = page.after ? std::get<std::string>(page.after->front()) : "";
+  Result<std::vector<Row>> rows = list(after, page.rows_to_read());
   if (!rows.ok()) return respond.problem(ctx, from_error(rows.error()));
+  const auto next =
+      finish_page(rows.value(), page, listing, [](const Row& row) { return PagePosition{row.id}; });
   nlohmann::json items = nlohmann::json::array();
   for (const auto& row : rows.value()) items.push_back(to_json(row));
-  // next_page_token is null on the last page, as in every other listing.
-  nlohmann::json body{{name, std::move(items)}, {"next_page_token", nullptr}};
-  if (!rows.value().empty() && rows.value().size() >= page.size) {
-    const std::string& last = rows.value().back().id;
-    Result<std::vector<Row>> more = list(last, 1);
-    if (!more.ok()) return respond.problem(ctx, from_error(more.error()));
-    if (!more.value().empty()) body["next_page_token"] = page_token(name, last);
-  }
-  respond.json(ctx, http::status::ok, body);
+  respond.json(ctx, http::status::ok,
+               {{listing.name, std::move(items)}, {"next_page_token", page_token_json(next)}});
 }
 
 // --- teams -----------------------------------------------------------------------------------
@@ -178,12 +150,8 @@ void add_team_routes(Router& router, ServerContext& context) {
               [&context](RequestPtr ctx, Responder respond) {
                 QueryReader query(*ctx);
                 query.allow_only({"page_size", "page_token"});
-                std::optional<ApiProblem> token_problem;
-                auto page = read_page(query, "teams", token_problem);
-                if (!query.ok()) return respond.problem(*ctx, query.problem());
-                if (token_problem) return respond.problem(*ctx, *token_problem);
                 respond_page<storage::Team>(
-                    *ctx, respond, "teams", *page,
+                    *ctx, respond, query, kTeamListing,
                     [&context](const std::string& after, size_t limit) {
                       return context.directory.list_teams(after, limit);
                     },
@@ -232,12 +200,8 @@ void add_user_routes(Router& router, ServerContext& context) {
                 QueryReader query(*ctx);
                 query.allow_only({"team", "page_size", "page_token"});
                 const auto team = query.string("team", kMaxIdBytes).value_or("");
-                std::optional<ApiProblem> token_problem;
-                auto page = read_page(query, "users", token_problem);
-                if (!query.ok()) return respond.problem(*ctx, query.problem());
-                if (token_problem) return respond.problem(*ctx, *token_problem);
                 respond_page<storage::User>(
-                    *ctx, respond, "users", *page,
+                    *ctx, respond, query, kUserListing,
                     [&context, team](const std::string& after, size_t limit) {
                       return context.directory.list_users(team, after, limit);
                     },
@@ -374,12 +338,8 @@ void add_token_routes(Router& router, ServerContext& context) {
                 query.allow_only({"user", "include_revoked", "page_size", "page_token"});
                 const auto user = query.string("user", kMaxIdBytes).value_or("");
                 const bool include_revoked = query.boolean("include_revoked").value_or(false);
-                std::optional<ApiProblem> token_problem;
-                auto page = read_page(query, "tokens", token_problem);
-                if (!query.ok()) return respond.problem(*ctx, query.problem());
-                if (token_problem) return respond.problem(*ctx, *token_problem);
                 respond_page<storage::ApiToken>(
-                    *ctx, respond, "tokens", *page,
+                    *ctx, respond, query, kTokenListing,
                     [&context, user, include_revoked](const std::string& after, size_t limit) {
                       return context.directory.list_tokens(user, include_revoked, after, limit);
                     },

@@ -1,13 +1,12 @@
 // /v1/cases: create, list and search, read, update fields, journal, transitions, assignment,
 // escalation, comments, customer messages, replies and promises.
 #include <algorithm>
-#include <charconv>
 #include <limits>
 #include <set>
 
 #include "api/http/json_body.h"
-#include "api/http/token_codec.h"
 #include "api/routes/case_api.h"
+#include "api/routes/page_token.h"
 #include "api/routes/routes.h"
 #include "engine/case_vocabulary.h"
 #include "engine/role.h"
@@ -27,25 +26,8 @@ const std::vector<Role> kPeople = {Role::kAgent, Role::kTeamLead, Role::kSupervi
 constexpr size_t kMaxText = 80000;  // bytes; the engine bounds code points more precisely
 constexpr size_t kMaxName = 128;
 
-// Page tokens are opaque to clients: base64url of "<sla_due>:<id>".
-std::string encode_cursor(const storage::CaseCursor& cursor) {
-  const auto text = std::to_string(cursor.sla_due) + ":" + cursor.id;
-  return base64url(reinterpret_cast<const unsigned char*>(text.data()), text.size());
-}
-
-std::optional<storage::CaseCursor> decode_cursor(const std::string& token) {
-  auto text = base64url_decode(token);
-  if (!text) return std::nullopt;
-  const auto colon = text->find(':');
-  if (colon == std::string::npos || colon == 0) return std::nullopt;
-  storage::CaseCursor cursor;
-  const auto* begin = text->data();
-  const auto [ptr, ec] = std::from_chars(begin, begin + colon, cursor.sla_due);
-  if (ec != std::errc() || ptr != begin + colon) return std::nullopt;
-  cursor.id = text->substr(colon + 1);
-  if (cursor.id.empty()) return std::nullopt;
-  return cursor;
-}
+// Cases page by (SLA due, id): the order of the listing.
+const PageListing kCaseListing{"cases", {PageKeyType::kInteger, PageKeyType::kString}, 50};
 
 // The values the closed-vocabulary filters of the case listing accept.
 std::vector<std::string> severity_names() {
@@ -189,13 +171,13 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
   query.unassigned_only = q.boolean("unassigned").value_or(false);
   query.escalated_only = q.boolean("escalated").value_or(false);
   query.open_only = q.boolean("open").value_or(true);
-  query.limit = static_cast<size_t>(
-      q.integer("page_size", 1, static_cast<std::int64_t>(storage::kMaxCasePageSize)).value_or(50));
-  std::vector<FieldProblem> extra;
-  if (auto token = q.string("page_token", 1024)) {
-    query.after = decode_cursor(*token);
-    if (!query.after) extra.push_back({"/query/page_token", "is not a page token of this listing"});
+  const auto page = read_page(q, kCaseListing);
+  query.limit = page.rows_to_read();
+  if (page.after) {
+    query.after = storage::CaseCursor{std::get<std::int64_t>((*page.after)[0]),
+                                      std::get<std::string>((*page.after)[1])};
   }
+  std::vector<FieldProblem> extra;
   // The trigram index matches nothing shorter than three characters (code points, not bytes).
   const auto characters = std::count_if(query.text.begin(), query.text.end(),
                                         [](char c) { return (c & 0xC0) != 0x80; });
@@ -209,17 +191,12 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
     problem.errors.insert(problem.errors.end(), extra.begin(), extra.end());
     return respond.problem(*ctx, problem);
   }
-  // One more than the page tells whether another page exists.
-  const size_t page = query.limit;
-  query.limit = page + 1;
   auto listed = context.store.list_cases(query);
   if (!listed.ok()) return respond.problem(*ctx, from_error(listed.error()));
   auto& rows = listed.value();
-  std::optional<std::string> next;
-  if (rows.size() > page) {
-    rows.resize(page);
-    next = encode_cursor(rows.back().cursor);
-  }
+  const auto next = finish_page(rows, page, kCaseListing, [](const storage::CaseSummary& row) {
+    return PagePosition{row.cursor.sla_due, row.cursor.id};
+  });
   std::string body;
   body.reserve(64 + rows.size() * 512);
   JsonWriter out(body);
@@ -274,7 +251,7 @@ void list_events(ServerContext& context, RequestPtr ctx, Responder respond) {
   QueryReader q(*ctx);
   q.allow_only({"after", "page_size"});
   const auto after = q.integer("after", 0, std::numeric_limits<std::int64_t>::max()).value_or(0);
-  const auto page = q.integer("page_size", 1, 1000).value_or(200);
+  const auto page = q.integer("page_size", 1, kMaxPageSize).value_or(200);
   if (!q.ok()) return respond.problem(*ctx, q.problem());
   auto loaded = context.store.load_case_with_journal(ctx->param("id"));
   if (!loaded.ok()) return respond.problem(*ctx, from_error(loaded.error()));

@@ -3,11 +3,9 @@
 //
 // A case's compensations live in its snapshot (CaseSnapshot::compensations); reading one reads
 // the case. A proposal answers 201 with Location: /v1/cases/{id}/compensations/{compensation_id}.
-#include <charconv>
-
 #include "api/http/json_body.h"
-#include "api/http/token_codec.h"
 #include "api/routes/case_api.h"
+#include "api/routes/page_token.h"
 #include "api/routes/routes.h"
 #include "engine/case_json.h"
 #include "engine/json_reader.h"
@@ -137,42 +135,20 @@ void executed(ServerContext& context, RequestPtr ctx, Responder respond) {
                    {ctx->param("id"), std::move(done), expected, http::status::ok, nullptr});
 }
 
-// Page tokens are opaque to clients: base64url of "<requested_at ms>\x1f<case id>\x1f<approval
-// id>" (ids are printable, so the unit separator cannot occur in them).
-constexpr char kCursorSeparator = '\x1f';
-
-std::string encode_approval_cursor(const storage::PendingApproval& last) {
-  const auto text = std::to_string(storage::to_millis(last.requested_at)) + kCursorSeparator +
-                    last.case_id + kCursorSeparator + last.approval_id;
-  return base64url(reinterpret_cast<const unsigned char*>(text.data()), text.size());
-}
-
-std::optional<storage::ApprovalCursor> decode_approval_cursor(const std::string& token) {
-  const auto text = base64url_decode(token);
-  if (!text) return std::nullopt;
-  const auto first = text->find(kCursorSeparator);
-  const auto second = first == std::string::npos ? first : text->find(kCursorSeparator, first + 1);
-  if (first == std::string::npos || second == std::string::npos || first == 0) return std::nullopt;
-  std::int64_t millis = 0;
-  const auto* begin = text->data();
-  const auto [ptr, ec] = std::from_chars(begin, begin + first, millis);
-  if (ec != std::errc() || ptr != begin + first) return std::nullopt;
-  storage::ApprovalCursor cursor{storage::from_millis(millis),
-                                 text->substr(first + 1, second - first - 1),
-                                 text->substr(second + 1)};
-  if (cursor.case_id.empty() || cursor.approval_id.empty()) return std::nullopt;
-  return cursor;
-}
+// The queue pages by (requested at, case id, approval id): oldest request first.
+const PageListing kApprovalListing{
+    "approvals", {PageKeyType::kInteger, PageKeyType::kString, PageKeyType::kString}, 100};
 
 void approval_queue(ServerContext& context, RequestPtr ctx, Responder respond) {
   QueryReader q(*ctx);
   q.allow_only({"role", "page_size", "page_token"});
   const auto requested = q.one_of("role", ladder_role_names());
-  const auto limit = static_cast<size_t>(q.integer("page_size", 1, 1000).value_or(100));
+  const auto page = read_page(q, kApprovalListing);
   std::optional<storage::ApprovalCursor> after;
-  if (const auto token = q.string("page_token", 1024)) {
-    after = decode_approval_cursor(*token);
-    if (!after) q.add("page_token", "is not a page token of this listing");
+  if (page.after) {
+    after = storage::ApprovalCursor{storage::from_millis(std::get<std::int64_t>((*page.after)[0])),
+                                    std::get<std::string>((*page.after)[1]),
+                                    std::get<std::string>((*page.after)[2])};
   }
   if (!q.ok()) return respond.problem(*ctx, q.problem());
   // Each role has its own queue; someone higher on the ladder may look at a lower queue.
@@ -190,15 +166,13 @@ void approval_queue(ServerContext& context, RequestPtr ctx, Responder respond) {
     }
     role = *parsed;
   }
-  // One more than the page tells whether another page exists.
-  auto pending = context.store.pending_approvals(role_name(role), limit + 1, after);
+  auto pending = context.store.pending_approvals(role_name(role), page.rows_to_read(), after);
   if (!pending.ok()) return respond.problem(*ctx, from_error(pending.error()));
   auto& rows = pending.value();
-  nlohmann::json next = nullptr;
-  if (rows.size() > limit) {
-    rows.resize(limit);
-    next = encode_approval_cursor(rows.back());
-  }
+  const auto next =
+      finish_page(rows, page, kApprovalListing, [](const storage::PendingApproval& row) {
+        return PagePosition{storage::to_millis(row.requested_at), row.case_id, row.approval_id};
+      });
   auto out = nlohmann::json::array();
   for (const auto& a : rows) {
     out.push_back({{"case_id", a.case_id},
@@ -211,8 +185,9 @@ void approval_queue(ServerContext& context, RequestPtr ctx, Responder respond) {
                    {"requested_at", format_rfc3339(a.requested_at)},
                    {"self_proposed", a.requested_by == ctx->actor().id}});
   }
-  respond.json(*ctx, http::status::ok,
-               {{"role", role_name(role)}, {"approvals", out}, {"next_page_token", next}});
+  respond.json(
+      *ctx, http::status::ok,
+      {{"role", role_name(role)}, {"approvals", out}, {"next_page_token", page_token_json(next)}});
 }
 
 }  // namespace

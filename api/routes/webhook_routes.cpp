@@ -1,16 +1,23 @@
 // /v1/webhooks: subscriptions (the secret is shown once, at creation and rotation), their
 // deliveries and attempts, and redelivery by hand. Admins and integrations manage them.
 #include <charconv>
-#include <limits>
 
 #include "api/delivery/webhook_signature.h"
 #include "api/http/json_body.h"
+#include "api/routes/page_token.h"
 #include "api/routes/routes.h"
 
 namespace redress::api {
 namespace {
 
 const std::vector<Role> kManagers = {Role::kAdmin, Role::kIntegration};
+
+// Subscriptions page by id; a subscription's deliveries by id, newest first. A delivery token
+// names its subscription: another subscription's listing refuses it.
+const PageListing kWebhookListing{"webhooks", {PageKeyType::kString}, 50};
+PageListing delivery_listing(const std::string& subscription_id) {
+  return {"deliveries:" + subscription_id, {PageKeyType::kInteger}, 50};
+}
 
 nlohmann::json optional_time(const std::optional<Instant>& t) {
   return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
@@ -104,20 +111,19 @@ void create(ServerContext& context, RequestPtr ctx, Responder respond) {
 void list(ServerContext& context, RequestPtr ctx, Responder respond) {
   QueryReader q(*ctx);
   q.allow_only({"page_size", "page_token"});
-  const auto limit = q.integer("page_size", 1, 1000).value_or(50);
-  const auto after = q.string("page_token", 128).value_or("");
+  const auto page = read_page(q, kWebhookListing);
   if (!q.ok()) return respond.problem(*ctx, q.problem());
-  auto rows = context.webhooks.list(after, static_cast<size_t>(limit) + 1);
+  const std::string after = page.after ? std::get<std::string>(page.after->front()) : "";
+  auto rows = context.webhooks.list(after, page.rows_to_read());
   if (!rows.ok()) return respond.problem(*ctx, from_error(rows.error()));
   auto& list = rows.value();
-  nlohmann::json next = nullptr;
-  if (list.size() > static_cast<size_t>(limit)) {
-    list.resize(static_cast<size_t>(limit));
-    next = list.back().id;
-  }
+  const auto next = finish_page(list, page, kWebhookListing, [](const storage::Subscription& row) {
+    return PagePosition{row.id};
+  });
   auto out = nlohmann::json::array();
   for (const auto& s : list) out.push_back(subscription_json(s));
-  respond.json(*ctx, http::status::ok, {{"webhooks", out}, {"next_page_token", next}});
+  respond.json(*ctx, http::status::ok,
+               {{"webhooks", out}, {"next_page_token", page_token_json(next)}});
 }
 
 void get(ServerContext& context, RequestPtr ctx, Responder respond) {
@@ -160,10 +166,10 @@ void deliveries(ServerContext& context, RequestPtr ctx, Responder respond) {
   QueryReader q(*ctx);
   q.allow_only({"status", "page_size", "page_token"});
   const auto status_text = q.string("status", 16);
-  const auto limit = q.integer("page_size", 1, 1000).value_or(50);
-  const auto after =
-      q.integer("page_token", 1, std::numeric_limits<std::int64_t>::max()).value_or(0);
+  const auto listing = delivery_listing(ctx->param("id"));
+  const auto page = read_page(q, listing);
   if (!q.ok()) return respond.problem(*ctx, q.problem());
+  const std::int64_t after = page.after ? std::get<std::int64_t>(page.after->front()) : 0;
   std::optional<storage::DeliveryStatus> status;
   if (status_text) {
     status = storage::parse_delivery_status(*status_text);
@@ -173,18 +179,15 @@ void deliveries(ServerContext& context, RequestPtr ctx, Responder respond) {
                                                        {{"/query/status", "unknown status"}}));
     }
   }
-  auto rows =
-      context.webhooks.deliveries(ctx->param("id"), status, after, static_cast<size_t>(limit) + 1);
+  auto rows = context.webhooks.deliveries(ctx->param("id"), status, after, page.rows_to_read());
   if (!rows.ok()) return respond.problem(*ctx, from_error(rows.error()));
   auto& list = rows.value();
-  nlohmann::json next = nullptr;
-  if (list.size() > static_cast<size_t>(limit)) {
-    list.resize(static_cast<size_t>(limit));
-    next = std::to_string(list.back().id);
-  }
+  const auto next = finish_page(list, page, listing,
+                                [](const storage::Delivery& row) { return PagePosition{row.id}; });
   auto out = nlohmann::json::array();
   for (const auto& d : list) out.push_back(delivery_json(d));
-  respond.json(*ctx, http::status::ok, {{"deliveries", out}, {"next_page_token", next}});
+  respond.json(*ctx, http::status::ok,
+               {{"deliveries", out}, {"next_page_token", page_token_json(next)}});
 }
 
 void delivery(ServerContext& context, RequestPtr ctx, Responder respond) {

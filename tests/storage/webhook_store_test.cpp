@@ -50,21 +50,25 @@ NewSubscription valid_subscription() {
   return NewSubscription{"crm", "https://crm.example.com/hooks", {"case.*"}, kSecret, ""};
 }
 
-// Inserts an outbox row as a decision would; answers its id.
-std::int64_t add_outbox(CaseStore& store, const std::string& type, Instant created_at) {
+// Inserts `count` outbox rows as a decision would, in one write; answers the last one's id.
+std::int64_t add_outbox(CaseStore& store, const std::string& type, Instant created_at,
+                        int count = 1) {
   static int counter = 0;
-  const auto webhook_id = "msg_test_" + std::to_string(++counter);
   return require_ok(store
                         .write<std::int64_t>([=](WriteContext& context) -> Result<std::int64_t> {
-                          auto insert = context.statement(
-                              "INSERT INTO outbox (webhook_id, event_type, case_id, payload, "
-                              "created_at) VALUES (?, ?, 'C-1', ?, ?) RETURNING id");
-                          insert->bind(1, webhook_id)
-                              .bind(2, type)
-                              .bind(3, R"({"type":")" + type + R"(","data":{}})")
-                              .bind(4, to_millis(created_at));
-                          BOOST_REQUIRE(insert->step());
-                          return insert->column_int(0);
+                          std::int64_t id = 0;
+                          for (int i = 0; i < count; ++i) {
+                            auto insert = context.statement(
+                                "INSERT INTO outbox (webhook_id, event_type, case_id, payload, "
+                                "created_at) VALUES (?, ?, 'C-1', ?, ?) RETURNING id");
+                            insert->bind(1, "msg_test_" + std::to_string(++counter))
+                                .bind(2, type)
+                                .bind(3, R"({"type":")" + type + R"(","data":{}})")
+                                .bind(4, to_millis(created_at));
+                            BOOST_REQUIRE(insert->step());
+                            id = insert->column_int(0);
+                          }
+                          return id;
                         })
                         .get());
 }
@@ -722,6 +726,44 @@ BOOST_AUTO_TEST_CASE(retention_and_dead_count_walk_their_indexes) {
   BOOST_TEST(outbox.find("TEMP B-TREE") == std::string::npos, outbox);
   const auto dead = plan_of(kDeadCountSql);
   BOOST_TEST(dead.find("INDEX webhook_deliveries_dead") != std::string::npos, dead);
+}
+
+// A listing reads a page and one more row (listing_limit.h): the API asks for page_size + 1 rows
+// to tell whether another page follows. These listings clamped that to 1000, so /v1/webhooks and
+// a webhook's deliveries gave no next_page_token at page_size=1000 while more rows existed.
+BOOST_AUTO_TEST_CASE(listings_read_the_largest_page_and_one_more_row) {
+  TempDir dir;
+  auto options = options_for(dir);
+  options.synchronous = Synchronous::kNormal;  // a thousand rows; durability is not the point
+  auto store = open_store(options);
+  WebhookStore webhooks(*store);
+  const auto now = monday_morning();
+  std::vector<std::future<Result<Subscription>>> created;
+  for (size_t i = 0; i < kMaxListingRows; ++i) {
+    auto promise = std::make_shared<std::promise<Result<Subscription>>>();
+    created.push_back(promise->get_future());
+    // Only the first receives the events below.
+    const std::vector<std::string> types = {i == 0 ? "*" : "case.escalated"};
+    webhooks.create(NewSubscription{"hook-" + std::to_string(10000 + i),
+                                    "https://hooks.example.com/redress", types, kSecret, ""},
+                    now, [promise](Result<Subscription> s) { promise->set_value(std::move(s)); });
+  }
+  for (auto& subscription : created) require_ok(subscription.get());
+  add_outbox(*store, "case.updated", now, static_cast<int>(kMaxListingRows));
+  BOOST_TEST(dispatch(webhooks, now, 10000).outbox_rows == kMaxListingRows);
+
+  BOOST_TEST(require_ok(webhooks.list("", kMaxListingRows)).size() == kMaxListingRows);
+  BOOST_TEST(
+      require_ok(webhooks.deliveries("hook-10000", std::nullopt, 0, kMaxListingRows)).size() ==
+      kMaxListingRows);
+  for (const size_t limit : {size_t{0}, kMaxListingRows + 1}) {
+    const auto listed = webhooks.list("", limit);
+    BOOST_REQUIRE(!listed.ok());
+    BOOST_TEST(listed.error().code == ErrorCode::kInvalidArgument);
+    const auto delivered = webhooks.deliveries("hook-10000", std::nullopt, 0, limit);
+    BOOST_REQUIRE(!delivered.ok());
+    BOOST_TEST(delivered.error().code == ErrorCode::kInvalidArgument);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
