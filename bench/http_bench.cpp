@@ -15,6 +15,8 @@
 //      prepared INSERT per transaction, a fresh file in --dir), as in redress_storage_bench;
 //   5. POST /v1/cases/{id}/transitions, one case per connection, alternating
 //      request_customer_info and customer_provided_info, as a ratio to (4);
+//   5b. the same with a fresh Idempotency-Key on every request, on cases of their own, as a
+//      ratio to (5);
 //   6. WebSocket fan-out: --ws-clients clients on GET /v1/stream subscribe to one case; then
 //      --events transitions are fired on it one at a time (the next once every subscriber has
 //      every journal entry of the previous one). For every journal entry and every subscriber:
@@ -387,7 +389,8 @@ class BlockingClient {
 struct RequestSpec {
   http::verb method = http::verb::get;
   std::string target;
-  std::string body;  // sent as application/json when not empty
+  std::string body;             // sent as application/json when not empty
+  std::string idempotency_key;  // sent as Idempotency-Key when not empty
 };
 
 // The n-th request (0, 1, ...) of connection `conn`. Called on the client threads.
@@ -477,6 +480,7 @@ class LoadConnection : public std::enable_shared_from_this<LoadConnection> {
       req_.set(http::field::content_type, "application/json");
       req_.body() = std::move(spec.body);
     }
+    if (!spec.idempotency_key.empty()) req_.set("Idempotency-Key", spec.idempotency_key);
     req_.prepare_payload();
     sent_at_ = Clock::now();
     http::async_write(stream_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -1031,9 +1035,10 @@ int main(int argc, char** argv) {
     token = issued.json().at("token").get<std::string>();
   }
 
-  // Seeding: --cases for the reads, one per connection for the transitions, one for the fan-out.
-  const int seeded_total = options.cases + options.connections + 1;
-  std::vector<std::string> read_ids, write_ids;
+  // Seeding: --cases for the reads, one per connection for the transitions, one for the fan-out,
+  // one per connection for the keyed transitions.
+  const int seeded_total = options.cases + 2 * options.connections + 1;
+  std::vector<std::string> read_ids, write_ids, keyed_ids;
   std::string fanout_case;
   std::int64_t fanout_seq = 0;
   {
@@ -1064,6 +1069,8 @@ int main(int argc, char** argv) {
     read_ids = ids;  // every case, for GET
     write_ids.assign(ids.begin(), ids.begin() + options.connections);
     fanout_case = ids[static_cast<size_t>(options.connections)];
+    keyed_ids.assign(ids.begin() + options.connections + 1,
+                     ids.begin() + 2 * options.connections + 1);
     BlockingClient client(port);
     auto events = client.request(http::verb::get,
                                  "/v1/cases/" + fanout_case + "/events?page_size=1000", "", token);
@@ -1149,6 +1156,19 @@ int main(int argc, char** argv) {
   });
   print_load(transitions, ratio_to(transitions, raw.rate(), "raw commits"));
 
+  // 5b.
+  // ---------------------------------------------------------------------------------------------
+  std::cout << "[5b] the same with a fresh Idempotency-Key on every request (the key is looked "
+               "up, the command run and its rendered answer stored in one write), "
+            << options.connections << " connections, cases of their own\n"
+            << std::flush;
+  const auto keyed = run_load(port, token, plan, [&](size_t conn, std::uint64_t n) {
+    return RequestSpec{http::verb::post, "/v1/cases/" + keyed_ids[conn] + "/transitions",
+                       n % 2 == 0 ? ask_body : answer_body,
+                       "bench-" + std::to_string(conn) + "-" + std::to_string(n)};
+  });
+  print_load(keyed, " = " + fixed(keyed.rps() / transitions.rps(), 2) + "x unkeyed transitions");
+
   // 6.
   // ---------------------------------------------------------------------------------------------
   std::cout << "[6] WebSocket fan-out: " << options.ws_clients
@@ -1218,6 +1238,13 @@ int main(int argc, char** argv) {
   rows.push_back({"transition p50 / p99 ms",
                   fixed(transitions.p50_ms(), 2) + " / " + fixed(transitions.p99_ms(), 2),
                   "p99 < 20 ms", verdict(transitions.p99_ms() < 20.0)});
+  rows.push_back(
+      {"keyed transitions/s (x unkeyed)" + at,
+       with_commas(keyed.rps()) + " (" + fixed(keyed.rps() / transitions.rps(), 2) + "x)", "-",
+       ""});
+  rows.push_back({"keyed transition p50 / p99 ms",
+                  fixed(keyed.p50_ms(), 2) + " / " + fixed(keyed.p99_ms(), 2), "p99 < 20 ms",
+                  verdict(keyed.p99_ms() < 20.0)});
   rows.push_back({"WebSocket fan-out to " + std::to_string(fanout.clients) + ", p50 / p99 ms",
                   ms(fanout.from_send_us, 50) + " / " + ms(fanout.from_send_us, 99), "p99 < 50 ms",
                   verdict(fanout_p99 < 50.0)});

@@ -62,8 +62,6 @@ const char* error_code_name(ErrorCode code) {
       return "VERSION_CONFLICT";
     case ErrorCode::kIdempotencyKeyReused:
       return "IDEMPOTENCY_KEY_REUSED";
-    case ErrorCode::kIdempotencyInProgress:
-      return "IDEMPOTENCY_IN_PROGRESS";
     case ErrorCode::kNotAllowedFromState:
       return "NOT_ALLOWED_FROM_STATE";
     case ErrorCode::kRoleNotPermitted:

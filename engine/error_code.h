@@ -51,7 +51,6 @@ enum class ErrorCode : std::uint8_t {
   kPreconditionRequired,   // PRECONDITION_REQUIRED
   kVersionConflict,        // VERSION_CONFLICT
   kIdempotencyKeyReused,   // IDEMPOTENCY_KEY_REUSED
-  kIdempotencyInProgress,  // IDEMPOTENCY_IN_PROGRESS
   // The engine's rejections (RejectionCode is this enum).
   kNotAllowedFromState,  // NOT_ALLOWED_FROM_STATE
   kRoleNotPermitted,     // ROLE_NOT_PERMITTED

@@ -777,17 +777,13 @@ void CaseStore::enqueue(std::unique_ptr<PendingWrite> write) {
 
 namespace {
 
-std::function<Result<CommandOutcome>(WriteContext&)> case_command_work(
-    CaseCommand command, const Engine* engine, CaseStore::AfterAccept after_accept = {}) {
+std::function<Result<CommandOutcome>(WriteContext&)> case_command_work(CaseCommand command,
+                                                                       const Engine* engine) {
   auto shared = std::make_shared<CaseCommand>(std::move(command));
-  return [shared, engine, after_accept](WriteContext& context) {
+  return [shared, engine](WriteContext& context) {
     // Work on a copy: a retried batch must start again from the command as submitted.
     CaseCommand attempt = *shared;
-    auto outcome = apply_case_command(context, *engine, attempt);
-    if (after_accept && outcome.ok() && outcome.value().accepted()) {
-      after_accept(context, outcome.value());
-    }
-    return outcome;
+    return apply_case_command(context, *engine, attempt);
   };
 }
 
@@ -797,11 +793,21 @@ std::future<Result<CommandOutcome>> CaseStore::submit(CaseCommand command) {
   return write<CommandOutcome>(case_command_work(std::move(command), engine_.get()));
 }
 
-void CaseStore::submit(CaseCommand command, std::function<void(Result<CommandOutcome>)> done,
-                       AfterAccept after_accept) {
-  write<CommandOutcome>(
-      case_command_work(std::move(command), engine_.get(), std::move(after_accept)),
-      std::move(done));
+void CaseStore::submit(CaseCommand command, std::function<void(Result<CommandOutcome>)> done) {
+  write<CommandOutcome>(case_command_work(std::move(command), engine_.get()), std::move(done));
+}
+
+Result<CommandOutcome> CaseStore::run_command(WriteContext& context,
+                                              const CaseCommand& command) const {
+  context.statement("SAVEPOINT command")->run();
+  CaseCommand attempt = command;
+  auto outcome = apply_case_command(context, *engine_, attempt);
+  // The discard request is answered here, not by the writer: only the command's changes go.
+  if (!outcome.ok() || context.take_discard()) {
+    context.statement("ROLLBACK TO command")->run();
+  }
+  context.statement("RELEASE command")->run();
+  return outcome;
 }
 
 Status CaseStore::run_read(const std::function<void(ReadContext&)>& work) const {

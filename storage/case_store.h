@@ -230,16 +230,19 @@ class CaseStore {
   // Queues a command; the future is ready once its transaction is durable (or it failed).
   std::future<Result<CommandOutcome>> submit(CaseCommand command);
   Result<CommandOutcome> execute(CaseCommand command) { return submit(std::move(command)).get(); }
-  // Work done inside the command's own savepoint once the engine accepted it, so that it commits
-  // or rolls back together with the command (the API records the idempotent response here).
-  // May throw SqliteError, which fails the command.
-  using AfterAccept = std::function<void(WriteContext&, const CommandOutcome&)>;
-
   // The same, answering through `done` instead: called exactly once, on the writer thread after
   // the commit (or at once, from this thread, when the queue refuses the command). `done` must
   // not block: hand the result to your own executor.
-  void submit(CaseCommand command, std::function<void(Result<CommandOutcome>)> done,
-              AfterAccept after_accept = {});
+  void submit(CaseCommand command, std::function<void(Result<CommandOutcome>)> done);
+
+  // Runs `command` inside a write of the caller's (queued with write()), so that the caller's own
+  // rows commit or roll back together with the command's: IdempotencyStore looks up a key, runs
+  // its command and stores the answer in one savepoint this way. The command gets a savepoint of
+  // its own inside the caller's: an engine rejection that must leave nothing behind (an
+  // allocated case id, say) is rolled back to it, and the caller's write goes on. A storage error
+  // is returned or thrown (SqliteError); the caller's write must then fail too, which rolls
+  // everything back. Writer thread only (inside `work`).
+  Result<CommandOutcome> run_command(WriteContext& context, const CaseCommand& command) const;
 
   // Queues any other write, run by the writer in a savepoint of a group-commit transaction.
   // An error result rolls the savepoint back. `work` may throw SqliteError (rolled back and

@@ -12,7 +12,6 @@ namespace redress::storage {
 namespace {
 
 constexpr size_t kMaxKeyLength = 255;
-constexpr const char* kInProgress = "in_progress";
 constexpr const char* kCompleted = "completed";
 
 std::optional<Error> check_key(std::string_view key) {
@@ -68,124 +67,91 @@ std::string headers_text(const nlohmann::json& headers) {
 
 IdempotencyStore::IdempotencyStore(CaseStore& store, IdempotencyOptions options)
     : store_(store), options_(options) {
-  // Non-positive durations would make every claim expired or stale at once.
+  // A non-positive lifetime would make every stored answer expired at once.
   options_.ttl = std::max(options_.ttl, std::chrono::milliseconds(1));
-  options_.stale_after = std::max(options_.stale_after, std::chrono::milliseconds(1));
 }
 
-void IdempotencyStore::claim(std::string actor_id, std::string key, std::string fingerprint,
-                             Instant now, std::function<void(Result<IdempotencyClaim>)> done) {
-  auto invalid = check_key(key);
-  if (!invalid) invalid = check_actor(actor_id);
-  if (!invalid && fingerprint.empty()) {
-    invalid = Error::invalid_argument("an idempotency claim needs a request fingerprint");
+namespace {
+
+// What a live row of (actor, key) says before the command runs: nothing (run it), a mismatch, or
+// the stored answer to replay. Expired rows and rows "in_progress" (left by servers before one
+// write per command) say nothing: they are replaced.
+std::optional<IdempotentOutcome> stored_outcome(WriteContext& context, const std::string& actor_id,
+                                                const IdempotentRequest& request, Instant now) {
+  auto select = context.statement(
+      "SELECT request_fingerprint, state, response_status, response_headers, response_body, "
+      "expires_at FROM idempotency_keys WHERE actor_id = ? AND idempotency_key = ?");
+  select->bind(1, actor_id).bind(2, request.key);
+  if (!select->step()) return std::nullopt;
+  const bool expired = select->column_int(5) <= to_millis(now);
+  if (expired || select->column_text(1) != kCompleted) return std::nullopt;
+  if (select->column_text(0) != request.fingerprint) {
+    return IdempotentOutcome{IdempotentOutcome::Kind::kMismatch, std::nullopt, std::nullopt};
   }
+  StoredResponse response;
+  response.status = static_cast<int>(select->column_int(2));
+  response.headers = nlohmann::json::parse(select->column_text(3), nullptr, false);
+  if (response.headers.is_discarded()) {
+    throw SqliteError(SQLITE_CORRUPT,
+                      "the stored headers of an idempotency key are not valid JSON");
+  }
+  response.body = select->column_text(4);  // the BLOB's bytes, NULs included
+  return IdempotentOutcome{IdempotentOutcome::Kind::kReplay, std::nullopt, std::move(response)};
+}
+
+void store_answer(WriteContext& context, const std::string& actor_id,
+                  const IdempotentRequest& request, const StoredResponse& response, Instant now,
+                  std::chrono::milliseconds ttl) {
+  auto upsert = context.statement(
+      "INSERT INTO idempotency_keys (actor_id, idempotency_key, request_fingerprint, state, "
+      "response_status, response_headers, response_body, created_at, expires_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+      "ON CONFLICT (actor_id, idempotency_key) DO UPDATE SET "
+      "request_fingerprint = ?3, state = ?4, response_status = ?5, response_headers = ?6, "
+      "response_body = ?7, created_at = ?8, expires_at = ?9");
+  upsert->bind(1, actor_id)
+      .bind(2, request.key)
+      .bind(3, request.fingerprint)
+      .bind(4, kCompleted)
+      .bind(5, response.status)
+      .bind(6, headers_text(response.headers));
+  bind_body(*upsert, 7, response.body);
+  upsert->bind(8, to_millis(now)).bind(9, plus(now, ttl));
+  upsert->run();
+}
+
+}  // namespace
+
+void IdempotencyStore::submit(IdempotentRequest request, CaseCommand command, RenderAnswer render,
+                              std::function<void(Result<IdempotentOutcome>)> done) {
+  auto invalid = check_key(request.key);
+  if (!invalid) invalid = check_actor(command.actor.id);
+  if (!invalid && request.fingerprint.empty()) {
+    invalid = Error::invalid_argument("an idempotent request needs a request fingerprint");
+  }
+  if (!invalid && !render) invalid = Error::invalid_argument("an idempotent command needs render");
   if (invalid) {
     done(*invalid);
     return;
   }
-  auto work = [actor_id = std::move(actor_id), key = std::move(key),
-               fingerprint = std::move(fingerprint), now,
-               options = options_](WriteContext& context) -> Result<IdempotencyClaim> {
-    {
-      auto select = context.statement(
-          "SELECT request_fingerprint, state, response_status, response_headers, response_body, "
-          "created_at, expires_at FROM idempotency_keys "
-          "WHERE actor_id = ? AND idempotency_key = ?");
-      select->bind(1, actor_id).bind(2, key);
-      if (select->step()) {
-        const bool expired = select->column_int(6) <= to_millis(now);
-        const bool in_progress = select->column_text(1) == kInProgress;
-        const bool stale =
-            in_progress && to_millis(now) - select->column_int(5) >= options.stale_after.count();
-        if (!expired) {
-          if (select->column_text(0) != fingerprint) {
-            return IdempotencyClaim{IdempotencyClaim::Kind::kMismatch, std::nullopt};
-          }
-          if (in_progress && !stale) {
-            return IdempotencyClaim{IdempotencyClaim::Kind::kInProgress, std::nullopt};
-          }
-          if (!in_progress) {
-            StoredResponse response;
-            response.status = static_cast<int>(select->column_int(2));
-            response.headers = nlohmann::json::parse(select->column_text(3), nullptr, false);
-            if (response.headers.is_discarded()) {
-              throw SqliteError(SQLITE_CORRUPT,
-                                "the stored headers of an idempotency key are "
-                                "not valid JSON");
-            }
-            response.body = select->column_text(4);  // the BLOB's bytes, NULs included
-            return IdempotencyClaim{IdempotencyClaim::Kind::kReplay, std::move(response)};
-          }
-        }
-        // Expired, or a stale claim: replaced below.
-      }
+  auto shared = std::make_shared<const CaseCommand>(std::move(command));
+  auto work = [this, request = std::move(request), shared, render = std::move(render),
+               ttl = options_.ttl](WriteContext& context) -> Result<IdempotentOutcome> {
+    const CaseCommand& command = *shared;
+    if (auto stored = stored_outcome(context, command.actor.id, request, command.now)) {
+      return std::move(*stored);
     }
-    auto upsert = context.statement(
-        "INSERT INTO idempotency_keys (actor_id, idempotency_key, request_fingerprint, state, "
-        "response_status, response_headers, response_body, created_at, expires_at) "
-        "VALUES (?1, ?2, ?3, ?4, NULL, NULL, NULL, ?5, ?6) "
-        "ON CONFLICT (actor_id, idempotency_key) DO UPDATE SET "
-        "request_fingerprint = ?3, state = ?4, response_status = NULL, response_headers = NULL, "
-        "response_body = NULL, created_at = ?5, expires_at = ?6");
-    upsert->bind(1, actor_id)
-        .bind(2, key)
-        .bind(3, fingerprint)
-        .bind(4, kInProgress)
-        .bind(5, to_millis(now))
-        .bind(6, plus(now, options.ttl));
-    upsert->run();
-    return IdempotencyClaim{IdempotencyClaim::Kind::kClaimed, std::nullopt};
+    auto outcome = store_.run_command(context, command);
+    if (!outcome.ok()) return outcome.error();  // rolls the whole savepoint back
+    auto response = render(outcome.value());
+    IdempotentOutcome executed{IdempotentOutcome::Kind::kExecuted, std::move(outcome.value()),
+                               std::move(response)};
+    if (executed.response) {
+      store_answer(context, command.actor.id, request, *executed.response, command.now, ttl);
+    }
+    return executed;
   };
-  store_.write<IdempotencyClaim>(std::move(work), std::move(done));
-}
-
-void IdempotencyStore::record_completed(WriteContext& context, const std::string& actor_id,
-                                        const std::string& key, const StoredResponse& response,
-                                        Instant now) {
-  auto update = context.statement(
-      "UPDATE idempotency_keys SET state = ?1, response_status = ?2, response_headers = ?3, "
-      "response_body = ?4, expires_at = max(expires_at, ?5) "
-      "WHERE actor_id = ?6 AND idempotency_key = ?7 AND state = ?8");
-  update->bind(1, kCompleted).bind(2, response.status).bind(3, headers_text(response.headers));
-  bind_body(*update, 4, response.body);
-  update->bind(5, to_millis(now)).bind(6, actor_id).bind(7, key).bind(8, kInProgress);
-  update->run();
-}
-
-void IdempotencyStore::complete(std::string actor_id, std::string key, StoredResponse response,
-                                Instant now, std::function<void(Result<bool>)> done) {
-  auto invalid = check_key(key);
-  if (!invalid) invalid = check_actor(actor_id);
-  if (invalid) {
-    done(*invalid);
-    return;
-  }
-  auto work = [actor_id = std::move(actor_id), key = std::move(key), response = std::move(response),
-               now](WriteContext& context) -> Result<bool> {
-    record_completed(context, actor_id, key, response, now);
-    return context.db().changes() > 0;
-  };
-  store_.write<bool>(std::move(work), std::move(done));
-}
-
-void IdempotencyStore::release(std::string actor_id, std::string key,
-                               std::function<void(Result<bool>)> done) {
-  auto invalid = check_key(key);
-  if (!invalid) invalid = check_actor(actor_id);
-  if (invalid) {
-    done(*invalid);
-    return;
-  }
-  auto work = [actor_id = std::move(actor_id),
-               key = std::move(key)](WriteContext& context) -> Result<bool> {
-    auto remove = context.statement(
-        "DELETE FROM idempotency_keys WHERE actor_id = ? AND idempotency_key = ? AND state = ?");
-    remove->bind(1, actor_id).bind(2, key).bind(3, kInProgress);
-    remove->run();
-    return context.db().changes() > 0;
-  };
-  store_.write<bool>(std::move(work), std::move(done));
+  store_.write<IdempotentOutcome>(std::move(work), std::move(done));
 }
 
 void IdempotencyStore::purge_expired(Instant now, size_t limit,

@@ -1,29 +1,32 @@
 // IdempotencyStore: makes a retried POST safe, by remembering each (actor, Idempotency-Key).
 //
 // The rule (docs: DESIGN.md, HTTP API conventions): a retry of a request that completed replays
-// the stored response; the same key with a different request is refused (422); a retry while the
-// first request is still running is refused (409). The flow of one request:
+// the stored response; the same key with a different request is refused (422). A command with a
+// key is ONE write of the CaseStore's serial writer, in one savepoint:
 //
-//   claim(actor, key, fingerprint(method, path, body), now)
-//     kClaimed    → run the request; then record its response, either
-//                   - record_completed(...) INSIDE the same CaseStore::write as the effect, so a
-//                     crash can never leave the effect done but its key unrecorded (or the
-//                     reverse), or
-//                   - complete(...) when the effect was not a storage write;
-//                   or release(...) when the request failed without effect, so the client may
-//                   retry with the same key.
-//     kReplay     → answer with `response`, do nothing else
-//     kInProgress → 409;   kMismatch → 422
+//   look up (actor, key)  → a live row of another request: kMismatch;
+//                           a live completed row: kReplay with its response; nothing else runs
+//   run the case command  (CaseStore::run_command)
+//   render its answer     (the caller's `render`, inside the savepoint: the stored bytes are the
+//                          bytes sent, so a replay is byte-for-byte the first answer)
+//   store the answer      when `render` gives one (final answers); a retryable refusal (a
+//                          version conflict, say) stores nothing and leaves the key free
+//
+// The key, the command's effects and the answer therefore commit together or not at all: a
+// crash at any moment leaves either everything (a retry replays) or nothing (a retry runs the
+// command afresh), and no key is ever left "in progress". Two requests with one key never run
+// at once either: the writer runs them one after the other, and the second finds the first's
+// row (in the same batch, or committed).
 //
 // Keys are scoped by actor: two clients choosing the same key never see each other's responses.
-// A key lives `ttl` after its claim; an expired row is replaced by the next claim and removed by
-// purge_expired. A claim that stayed in progress longer than `stale_after` is presumed dead (the
-// server stopped mid-request; the effect, if it was a storage write, rolled back with it) and
-// the next claim takes it over.
+// A key lives `ttl` after its answer was stored; an expired row is replaced by the next request
+// with that key and removed by purge_expired. Rows left "in_progress" by servers before this
+// scheme (which claimed a key in a write of its own) are replaced like expired ones: the request
+// they belonged to died with that server.
 //
-// Writes go through the CaseStore's writer and answer through `done`, called exactly once: on
-// the writer thread after the commit is durable, or at once on the calling thread when the input
-// is invalid or the store refuses the write. `done` must not block.
+// `done` is called exactly once: on the writer thread after the commit is durable, or at once on
+// the calling thread when the input is invalid or the store refuses the write. `done` must not
+// block.
 //
 // Thread-safety: every method may be called from any thread. The CaseStore must outlive the
 // IdempotencyStore and every write it queued.
@@ -53,23 +56,31 @@ struct StoredResponse {
   bool operator==(const StoredResponse&) const = default;
 };
 
-struct IdempotencyClaim {
+// The key of one idempotent request and what identifies the request itself.
+struct IdempotentRequest {
+  std::string key;          // the Idempotency-Key header: 1..255 printable ASCII characters
+  std::string fingerprint;  // fingerprint(method, path, body)
+};
+
+// How a command's answer is stored: called inside the command's savepoint with its outcome
+// (accepted or refused by the engine). nullopt: this answer may change on a retry (a conflict),
+// so it is not stored and the key stays free. Must not block; may throw SqliteError.
+using RenderAnswer = std::function<std::optional<StoredResponse>(const CommandOutcome&)>;
+
+struct IdempotentOutcome {
   enum class Kind {
-    kClaimed,     // the caller owns the key now: run the request
-    kReplay,      // completed before: answer with `response`
-    kInProgress,  // the first request with this key is still running (409)
-    kMismatch,    // the key was used for a different request (422)
+    kExecuted,  // the command ran now: `outcome`, and `response` when it was stored
+    kReplay,    // the key answered before: `response` is that answer, nothing ran
+    kMismatch,  // the key was used for a different request (422); nothing ran
   };
-  Kind kind = Kind::kClaimed;
-  std::optional<StoredResponse> response;  // kReplay only
+  Kind kind = Kind::kExecuted;
+  std::optional<CommandOutcome> outcome;   // kExecuted
+  std::optional<StoredResponse> response;  // kReplay; kExecuted when the answer was stored
 };
 
 struct IdempotencyOptions {
-  // How long a key is remembered after its claim (default 24 h, as clients expect of a key).
+  // How long a key is remembered after its answer (default 24 h, as clients expect of a key).
   std::chrono::milliseconds ttl = std::chrono::hours(24);
-  // An in-progress claim older than this is presumed dead and may be taken over (default 5 min,
-  // far beyond any request's timeout).
-  std::chrono::milliseconds stale_after = std::chrono::minutes(5);
 };
 
 class IdempotencyStore {
@@ -78,31 +89,12 @@ class IdempotencyStore {
   IdempotencyStore(const IdempotencyStore&) = delete;
   IdempotencyStore& operator=(const IdempotencyStore&) = delete;
 
-  // One write. If (actor, key) has a live row: kMismatch when its fingerprint differs;
-  // kInProgress while it is in progress and younger than stale_after; kReplay with the stored
-  // response when it completed. An expired row, or an in-progress row older than stale_after, is
-  // replaced. Otherwise a new in-progress row is inserted: kClaimed.
-  // INVALID_FIELD (pointer "") when the key is not 1..255 printable ASCII characters.
-  void claim(std::string actor_id, std::string key, std::string fingerprint, Instant now,
-             std::function<void(Result<IdempotencyClaim>)> done);
-
-  // Records the final response INSIDE the caller's own write (the savepoint of the effect it
-  // answers for): both are committed, or neither. Completes only an in-progress claim: a key
-  // already completed keeps its first response, and a key with no claim (released, or purged
-  // after expiry) records nothing. Keeps the key's expiry from its claim, but not earlier than
-  // `now`. Throws SqliteError like any statement of a write.
-  static void record_completed(WriteContext& context, const std::string& actor_id,
-                               const std::string& key, const StoredResponse& response, Instant now);
-
-  // record_completed as a write of its own, for responses whose effect was not a storage write.
-  // Answers whether an in-progress claim was completed.
-  void complete(std::string actor_id, std::string key, StoredResponse response, Instant now,
-                std::function<void(Result<bool>)> done);
-
-  // The request failed without any effect (validation error, storage error): forgets an
-  // in-progress claim so that the client may retry with the same key. A completed key is kept.
-  // Answers whether a claim was removed.
-  void release(std::string actor_id, std::string key, std::function<void(Result<bool>)> done);
+  // Runs `command` under `request`'s key as described at the top: one write. The actor is
+  // the command's actor, `now` the command's. INVALID_FIELD (pointer "") when the key is not
+  // 1..255 printable ASCII characters; a storage error means nothing was written, the key
+  // included.
+  void submit(IdempotentRequest request, CaseCommand command, RenderAnswer render,
+              std::function<void(Result<IdempotentOutcome>)> done);
 
   // Deletes at most `limit` expired rows (expires_at <= now), oldest first; answers how many.
   // Meant for a periodic job: a small limit keeps each write short.

@@ -77,8 +77,6 @@ ProblemKind problem_kind(ErrorCode code) {
       return {S::precondition_failed, "Version conflict"};
     case ErrorCode::kIdempotencyKeyReused:
       return {S::unprocessable_entity, "Idempotency key reused with a different request"};
-    case ErrorCode::kIdempotencyInProgress:
-      return {S::conflict, "A request with this idempotency key is still running"};
     // The engine's rejections.
     case ErrorCode::kNotAllowedFromState:
       return {S::conflict, "Not allowed from this state"};

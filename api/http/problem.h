@@ -105,10 +105,6 @@ struct ApiProblem {
   static ApiProblem rate_limited(std::string detail, int retry_after_seconds) {
     return with_retry_after({ErrorCode::kRateLimited, std::move(detail)}, retry_after_seconds);
   }
-  static ApiProblem idempotency_in_progress(std::string detail, int retry_after_seconds) {
-    return with_retry_after({ErrorCode::kIdempotencyInProgress, std::move(detail)},
-                            retry_after_seconds);
-  }
   static ApiProblem shutting_down(std::string detail, int retry_after_seconds) {
     return with_retry_after({ErrorCode::kShuttingDown, std::move(detail)}, retry_after_seconds);
   }

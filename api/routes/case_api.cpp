@@ -8,7 +8,6 @@
 namespace redress::api {
 namespace {
 
-using storage::IdempotencyClaim;
 using storage::StoredResponse;
 
 constexpr size_t kMaxIdempotencyKeyBytes = 255;
@@ -63,70 +62,102 @@ ApiProblem version_conflict(const Rejection& rejection, std::optional<std::int64
   return problem;
 }
 
-// How a command's result is answered: the stored rendering (idempotent requests), a fresh
-// one, or a problem; refused idempotent requests release or complete their key.
-void answer_command(ServerContext& context, const RequestPtr& ctx, const Responder& respond,
-                    const std::optional<StoredResponse>& rendered, http::status status,
-                    const LocationOf& location, std::optional<std::int64_t> expected,
-                    const Actor& actor, const std::string& idempotency_key,
-                    const Result<storage::CommandOutcome>& result) {
-  if (result.ok() && result.value().accepted()) {
-    const auto stored =
-        rendered.has_value() ? *rendered : success_response(result.value(), status, location);
-    return respond(to_response(stored, ctx->request, false));
+// What a command's run asks to answer: its outcome, and how to render it. Shared by the plain
+// and the idempotent path, so that both send the same bytes for the same outcome.
+struct CommandAnswer {
+  http::status success = http::status::ok;
+  LocationOf location;
+  std::optional<std::int64_t> expected_version;
+
+  // nullopt when the command was accepted.
+  std::optional<ApiProblem> refusal(const storage::CommandOutcome& outcome) const {
+    if (outcome.accepted()) return std::nullopt;
+    return outcome.rejection->code == RejectionCode::kVersionConflict
+               ? version_conflict(*outcome.rejection, expected_version)
+               : from_rejection(*outcome.rejection);
   }
-  const ApiProblem problem =
-      result.ok() ? (result.value().rejection->code == RejectionCode::kVersionConflict
-                         ? version_conflict(*result.value().rejection, expected)
-                         : from_rejection(*result.value().rejection))
-                  : from_error(result.error());
-  if (!idempotency_key.empty()) {
-    if (retryable(problem_status(problem.code))) {
-      context.idempotency.release(actor.id, idempotency_key, [](Result<bool>) {});
-    } else {
-      context.idempotency.complete(actor.id, idempotency_key, stored_problem(problem, ctx->request),
-                                   ctx->now, [](Result<bool>) {});
-    }
-  }
-  // Through the responder, which logs a 5xx's cause under the request id.
-  respond.problem(*ctx, problem);
+};
+
+// Answers a command's result on an I/O thread: the rendering stored with its key if there is
+// one (so that the first answer and every replay are the same bytes), else a fresh rendering.
+void answer_command(const RequestPtr& ctx, const Responder& respond, const CommandAnswer& answer,
+                    const Result<storage::CommandOutcome>& result,
+                    const std::optional<StoredResponse>& stored) {
+  if (stored) return respond(to_response(*stored, ctx->request, false));
+  if (!result.ok()) return respond.problem(*ctx, from_error(result.error()));  // logs the cause
+  if (auto problem = answer.refusal(result.value())) return respond.problem(*ctx, *problem);
+  respond(to_response(success_response(result.value(), answer.success, answer.location),
+                      ctx->request, false));
 }
 
-// Runs the command; `idempotency_key` empty: no idempotency.
-void submit(ServerContext& context, RequestPtr ctx, Responder respond, CommandRun run,
-            std::string idempotency_key) {
-  const Actor actor = ctx->actor();
+// Runs the command without an Idempotency-Key.
+void submit(ServerContext& context, RequestPtr ctx, Responder respond, CommandRun run) {
   storage::CaseCommand command{run.case_id, Command{std::move(run.body), run.expected_version},
-                               actor, ctx->now};
-  const auto status = run.success;
-  const LocationOf location = std::move(run.location);
-  const auto expected = run.expected_version;
-  // The accepted response is rendered inside the transaction (so the idempotency row holds
-  // exactly what is sent) and handed to `done` through this slot.
-  auto rendered = std::make_shared<std::optional<StoredResponse>>();
-  storage::CaseStore::AfterAccept after_accept;
-  if (!idempotency_key.empty()) {
-    after_accept = [rendered, status, location, actor, idempotency_key, now = ctx->now](
-                       storage::WriteContext& write, const storage::CommandOutcome& outcome) {
-      *rendered = success_response(outcome, status, location);
-      storage::IdempotencyStore::record_completed(write, actor.id, idempotency_key, **rendered,
-                                                  now);
-    };
-  }
-  context.store.submit(
-      std::move(command),
-      [&context, ctx, respond, rendered, status, location, expected, actor,
-       idempotency_key](Result<storage::CommandOutcome> result) {
-        // Called on the writer thread: the live-update fan-out and the webhook sender are woken
-        // at once; rendering, metrics and the access log run on an I/O thread instead.
-        if (result.ok() && result.value().accepted()) context.on_committed();
-        context.run_on_io([&context, ctx, respond, rendered, status, location, expected, actor,
-                           idempotency_key, result = std::move(result)] {
-          answer_command(context, ctx, respond, *rendered, status, location, expected, actor,
-                         idempotency_key, result);
+                               ctx->actor(), ctx->now};
+  CommandAnswer answer{run.success, std::move(run.location), run.expected_version};
+  context.store.submit(std::move(command), [&context, ctx, respond, answer = std::move(answer)](
+                                               Result<storage::CommandOutcome> result) {
+    // Called on the writer thread: the live-update fan-out and the webhook sender are woken at
+    // once; rendering, metrics and the access log run on an I/O thread instead.
+    if (result.ok() && result.value().accepted()) context.on_committed();
+    context.run_on_io([ctx, respond, answer, result = std::move(result)] {
+      answer_command(ctx, respond, answer, result, std::nullopt);
+    });
+  });
+}
+
+// Runs the command under its Idempotency-Key: one write looks the key up, runs the command and
+// stores its rendered answer (storage/idempotency_store.h). The answer is rendered inside that
+// write, on the writer thread, so that the stored bytes are exactly the bytes sent; docs/
+// benchmarks.md has what that costs.
+void submit_idempotent(ServerContext& context, RequestPtr ctx, Responder respond, CommandRun run,
+                       std::string key) {
+  storage::IdempotentRequest request{
+      std::move(key), storage::IdempotencyStore::fingerprint(http::to_string(ctx->request.method()),
+                                                             ctx->path, ctx->request.body())};
+  storage::CaseCommand command{run.case_id, Command{std::move(run.body), run.expected_version},
+                               ctx->actor(), ctx->now};
+  CommandAnswer answer{run.success, std::move(run.location), run.expected_version};
+  auto render = [ctx,
+                 answer](const storage::CommandOutcome& outcome) -> std::optional<StoredResponse> {
+    auto problem = answer.refusal(outcome);
+    if (!problem) return success_response(outcome, answer.success, answer.location);
+    // A refusal whose answer may change on a retry leaves the key free for that retry.
+    if (retryable(problem_status(problem->code))) return std::nullopt;
+    return stored_problem(*problem, ctx->request);
+  };
+  context.idempotency.submit(
+      std::move(request), std::move(command), std::move(render),
+      [&context, ctx, respond, answer](Result<storage::IdempotentOutcome> result) {
+        using Kind = storage::IdempotentOutcome::Kind;
+        if (result.ok() && result.value().kind == Kind::kExecuted &&
+            result.value().outcome->accepted()) {
+          context.on_committed();  // on the writer thread, as in submit()
+        }
+        context.run_on_io([ctx, respond, answer, result = std::move(result)] {
+          if (!result.ok()) {
+            const auto& error = result.error();
+            if (error.code == ErrorCode::kInvalidField) {
+              return respond.problem(
+                  *ctx, ApiProblem::invalid_header(error.message,
+                                                   {{"/header/Idempotency-Key", error.message}}));
+            }
+            return respond.problem(*ctx, from_error(error));
+          }
+          const auto& done = result.value();
+          switch (done.kind) {
+            case Kind::kReplay:
+              return respond(to_response(*done.response, ctx->request, true));
+            case Kind::kMismatch:
+              return respond.problem(
+                  *ctx, ApiProblem::idempotency_key_reused(
+                            "this Idempotency-Key was used for a different request (other "
+                            "method, path or body); use a new key for a new request"));
+            case Kind::kExecuted:
+              return answer_command(ctx, respond, answer, *done.outcome, done.response);
+          }
         });
-      },
-      std::move(after_accept));
+      });
 }
 
 }  // namespace
@@ -257,7 +288,7 @@ std::optional<CaseSnapshot> load_case_or_404(ServerContext& context, const Reque
 void run_case_command(ServerContext& context, RequestPtr ctx, Responder respond, CommandRun run) {
   const auto header = ctx->request.find("Idempotency-Key");
   if (header == ctx->request.end() || ctx->request.method() != http::verb::post) {
-    return submit(context, std::move(ctx), std::move(respond), std::move(run), "");
+    return submit(context, std::move(ctx), std::move(respond), std::move(run));
   }
   std::string key(header->value());
   if (key.empty() || key.size() > kMaxIdempotencyKeyBytes) {
@@ -266,40 +297,7 @@ void run_case_command(ServerContext& context, RequestPtr ctx, Responder respond,
                                          "characters",
                                          {{"/header/Idempotency-Key", "invalid"}}));
   }
-  const auto fingerprint = storage::IdempotencyStore::fingerprint(
-      http::to_string(ctx->request.method()), ctx->path, ctx->request.body());
-  const auto actor_id = ctx->actor().id;
-  context.idempotency.claim(
-      actor_id, key, fingerprint, ctx->now,
-      [&context, ctx, respond, run = std::move(run), key](Result<IdempotencyClaim> claim) mutable {
-        if (!claim.ok()) {
-          auto problem = from_error(claim.error());
-          if (claim.error().code == ErrorCode::kInvalidField) {
-            problem = ApiProblem::invalid_header(
-                claim.error().message, {{"/header/Idempotency-Key", claim.error().message}});
-          }
-          return respond.problem(*ctx, problem);
-        }
-        switch (claim.value().kind) {
-          case IdempotencyClaim::Kind::kReplay:
-            return respond(to_response(*claim.value().response, ctx->request, true));
-          case IdempotencyClaim::Kind::kInProgress:
-            return respond.problem(
-                *ctx, ApiProblem::idempotency_in_progress(
-                          "a request with this Idempotency-Key is still being processed; "
-                          "retry after it finishes to get its response",
-                          1));
-          case IdempotencyClaim::Kind::kMismatch:
-            return respond.problem(
-                *ctx, ApiProblem::idempotency_key_reused(
-                          "this Idempotency-Key was used for a different request (other "
-                          "method, path or body); use a new key for a new request"));
-          case IdempotencyClaim::Kind::kClaimed:
-            break;
-        }
-        // Claimed: on the writer thread now; submitting only queues, so this never blocks.
-        submit(context, ctx, respond, std::move(run), key);
-      });
+  submit_idempotent(context, std::move(ctx), std::move(respond), std::move(run), std::move(key));
 }
 
 }  // namespace redress::api

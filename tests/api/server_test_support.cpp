@@ -31,6 +31,39 @@ ApiTempDir::~ApiTempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
+namespace {
+
+HttpResult to_http_result(boost::beast::http::response<boost::beast::http::string_body>&& res) {
+  HttpResult out;
+  out.status = static_cast<int>(res.result_int());
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(c));
+    out.headers[name] = std::string(field.value());
+  }
+  out.body = std::move(res.body());
+  return out;
+}
+
+boost::beast::http::request<boost::beast::http::string_body> make_request(
+    boost::beast::http::verb method, const std::string& target, const std::string& body,
+    const std::string& token, const std::map<std::string, std::string>& headers) {
+  namespace http = boost::beast::http;
+  http::request<http::string_body> req{method, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.keep_alive(true);
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  for (const auto& [k, v] : headers) req.set(k, v);
+  if (!body.empty()) {
+    if (!headers.count("Content-Type")) req.set(http::field::content_type, "application/json");
+    req.body() = body;
+  }
+  req.prepare_payload();
+  return req;
+}
+
+}  // namespace
+
 struct HttpClient::Impl {
   explicit Impl(std::uint16_t port) : port(port) {}
 
@@ -57,16 +90,7 @@ HttpResult HttpClient::request(boost::beast::http::verb method, const std::strin
   namespace http = boost::beast::http;
   for (int attempt = 0; attempt < 2; ++attempt) {
     impl_->connect_if_needed();
-    http::request<http::string_body> req{method, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.keep_alive(true);
-    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-    for (const auto& [k, v] : headers) req.set(k, v);
-    if (!body.empty()) {
-      if (!headers.count("Content-Type")) req.set(http::field::content_type, "application/json");
-      req.body() = body;
-    }
-    req.prepare_payload();
+    auto req = make_request(method, target, body, token, headers);
     boost::beast::error_code write_error;
     http::write(*impl_->stream, req, write_error);
     // A server may answer before it read the whole request (413 for a body over its limit) and
@@ -85,16 +109,8 @@ HttpResult HttpClient::request(boost::beast::http::verb method, const std::strin
       BOOST_FAIL("HTTP read failed: " + ec.message());
     }
     auto res = parser.release();
-    HttpResult out;
-    out.status = static_cast<int>(res.result_int());
-    for (const auto& field : res) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(c));
-      out.headers[name] = std::string(field.value());
-    }
-    out.body = res.body();
     if (!res.keep_alive()) impl_->stream.reset();
-    return out;
+    return to_http_result(std::move(res));
   }
   BOOST_FAIL("HTTP request failed twice");
   return {};
@@ -162,6 +178,24 @@ void TestServer::restart() {
 
 std::uint16_t TestServer::port() const {
   return server_->port();
+}
+
+std::optional<HttpResult> HttpClient::try_request(
+    boost::beast::http::verb method, const std::string& target, const std::string& body,
+    const std::string& token, const std::map<std::string, std::string>& headers) {
+  namespace http = boost::beast::http;
+  try {
+    impl_->connect_if_needed();
+    auto req = make_request(method, target, body, token, headers);
+    http::write(*impl_->stream, req);
+    http::response<http::string_body> res;
+    http::read(*impl_->stream, impl_->buffer, res);
+    if (!res.keep_alive()) impl_->stream.reset();
+    return to_http_result(std::move(res));
+  } catch (const std::exception&) {
+    impl_->stream.reset();
+    return std::nullopt;
+  }
 }
 
 std::string TestServer::token_for(const std::string& user_id, const std::string& role,

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>  // boost/beast/http/verb.hpp uses std::ostream without including it
 #include <string>
 
@@ -68,6 +69,12 @@ class HttpClient {
   HttpResult request(boost::beast::http::verb method, const std::string& target,
                      const std::string& body = "", const std::string& token = "",
                      const std::map<std::string, std::string>& headers = {});
+
+  // One attempt that never fails the test: nullopt when the connection or the exchange failed
+  // (a server killed mid-request, say). Safe on any thread, unlike request().
+  std::optional<HttpResult> try_request(boost::beast::http::verb method, const std::string& target,
+                                        const std::string& body, const std::string& token,
+                                        const std::map<std::string, std::string>& headers = {});
 
   HttpResult get(const std::string& target, const std::string& token = "");
   HttpResult post(const std::string& target, const nlohmann::json& body, const std::string& token,

@@ -47,11 +47,6 @@ std::string dump_case_rows(const std::string& path) {
   return out;
 }
 
-// Fails its command after the engine accepted it, inside the command's savepoint.
-void fail_after_accept(WriteContext&, const CommandOutcome&) {
-  throw SqliteError(SQLITE_IOERR, "injected: the disk went away mid-command");
-}
-
 // The same commands, some batched, one failing after acceptance, against a store.
 void run_script(CaseStore& store, Instant now) {
   const auto a = accept(store, create_complaint(now, "cust-1")).snapshot.id;
@@ -73,11 +68,16 @@ void run_script(CaseStore& store, Instant now) {
   now += std::chrono::minutes(5);
   {
     // Accepted by the engine, then rolled back: its snapshot must not be used later.
-    std::promise<Result<CommandOutcome>> failed;
-    store.submit(
-        comment(a, now, std::nullopt, "never stored"),
-        [&failed](Result<CommandOutcome> r) { failed.set_value(std::move(r)); }, fail_after_accept);
-    BOOST_TEST(!failed.get_future().get().ok());
+    // (A write of its own runs the command, then fails inside the same savepoint.)
+    const auto never_stored = comment(a, now, std::nullopt, "never stored");
+    bool accepted_inside = false;  // set on the writer thread, read after the write answered
+    auto failed = store.write<CommandOutcome>([&](WriteContext& context) -> Result<CommandOutcome> {
+      auto outcome = store.run_command(context, never_stored);
+      accepted_inside = outcome.ok() && outcome.value().accepted();
+      throw SqliteError(SQLITE_IOERR, "injected: the disk went away mid-command");
+    });
+    BOOST_TEST(!failed.get().ok());
+    BOOST_TEST(accepted_inside);
   }
   accept(store, comment(a, now, std::nullopt, "after the failure"));
   accept(store,
