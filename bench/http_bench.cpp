@@ -390,7 +390,7 @@ struct RequestSpec {
   http::verb method = http::verb::get;
   std::string target;
   std::string body;             // sent as application/json when not empty
-  std::string idempotency_key;  // sent as Idempotency-Key when not empty
+  std::string idempotency_key{};  // sent as Idempotency-Key when not empty
 };
 
 // The n-th request (0, 1, ...) of connection `conn`. Called on the client threads.
