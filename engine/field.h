@@ -8,6 +8,8 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include "engine/utf8.h"  // utf8_length, used with every text field
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,8 +51,5 @@ std::optional<FieldDef> parse_field_def(const std::string& name, const nlohmann:
 // Validates `value` for `field` and returns its canonical stored form. Error code INVALID_FIELD
 // with a message naming the field and what is expected.
 Result<nlohmann::json> canonical_field_value(const FieldDef& field, const nlohmann::json& value);
-
-// Number of Unicode code points in valid UTF-8, or nullopt when `text` is not valid UTF-8.
-std::optional<std::int64_t> utf8_length(std::string_view text);
 
 }  // namespace redress

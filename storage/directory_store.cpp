@@ -6,7 +6,7 @@
 #include <map>
 #include <string_view>
 
-#include "engine/field.h"  // utf8_length
+#include "engine/utf8.h"
 
 namespace redress::storage {
 namespace {

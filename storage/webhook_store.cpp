@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/field.h"  // utf8_length
+#include "engine/utf8.h"
 
 namespace redress::storage {
 namespace {

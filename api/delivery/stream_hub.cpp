@@ -63,8 +63,9 @@ std::vector<std::string_view> split_protocols(std::string_view header) {
   return out;
 }
 
-void log_error(const std::string& message, const std::string& detail) {
-  write_access_log({{"ts", format_rfc3339(SystemClock().now())},
+// `at` comes from the hub's clock, like every other time it uses.
+void log_error(Instant at, const std::string& message, const std::string& detail) {
+  write_access_log({{"ts", format_rfc3339(at)},
                     {"level", "error"},
                     {"msg", "stream: " + message},
                     {"error", detail}});
@@ -187,7 +188,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
       take_over(std::move(stream), std::move(request));
     } catch (const std::exception& e) {
       // A broken invariant: the connection is lost (closed with the stream), the server is not.
-      log_error("accepting a connection", e.what());
+      log_error(clock_.now(), "accepting a connection", e.what());
     }
   }
 
@@ -309,7 +310,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
       handle_message(session, message);
     } catch (const std::exception& e) {
       // A broken invariant: log it, tell the client, keep the server (and the connection) up.
-      log_error("handling a client message", e.what());
+      log_error(clock_.now(), "handling a client message", e.what());
       send(session, error_message("INTERNAL", "the server could not handle this message", {}));
     }
   }
@@ -366,7 +367,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     try {
       work();
     } catch (const std::exception& e) {
-      log_error(what, e.what());
+      log_error(clock_.now(), what, e.what());
     }
   }
 
@@ -898,7 +899,8 @@ class StreamHub::Core final : public WebSocketSession::Owner,
   void report_failure(const std::string& what, const Error& error) {
     // Retried at the next poll; logged once per run of failures.
     if (!failing_)
-      log_error(what + " failed; retrying", std::string(error.code_name()) + ": " + error.message);
+      log_error(clock_.now(), what + " failed; retrying",
+                std::string(error.code_name()) + ": " + error.message);
     failing_ = true;
   }
 

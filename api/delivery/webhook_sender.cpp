@@ -26,7 +26,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "api/delivery/webhook_signature.h"
-#include "engine/field.h"  // utf8_length
+#include "engine/utf8.h"
 
 namespace redress::api {
 namespace {
@@ -330,10 +330,6 @@ TlsSetup make_tls_context(const WebhookSenderOptions& options) {
   return setup;
 }
 
-Instant system_now() {
-  return std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
-}
-
 // --- HTTP-date (RFC 9110 section 5.6.7) ----------------------------------------------------
 
 std::optional<unsigned> month_number(std::string_view name) {
@@ -414,13 +410,14 @@ std::optional<milliseconds> parse_retry_after(std::string_view value, Instant no
 
 class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
  public:
-  Impl(asio::io_context& io, storage::WebhookStore& webhooks, WebhookSenderOptions options, Now now)
+  Impl(asio::io_context& io, storage::WebhookStore& webhooks, const Clock& clock,
+       WebhookSenderOptions options)
       : io_(io),
         strand_(asio::make_strand(io)),
         poll_timer_(strand_),
         webhooks_(webhooks),
         options_(std::move(options)),
-        now_(now ? std::move(now) : Now(system_now)),
+        clock_(clock),
         tls_(make_tls_context(options_)),
         random_(options_.seed ? *options_.seed : std::random_device{}()),
         retry_policy_(options_.retry) {
@@ -509,7 +506,7 @@ class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
       return finish_cycle();
     }
     webhooks_.dispatch(
-        now_(), options_.dispatch_batch,
+        clock_.now(), options_.dispatch_batch,
         [self = shared_from_this()](Result<storage::DispatchResult> result) {
           asio::post(self->strand_, [self, result = std::move(result)] {
             if (result.ok() && result.value().outbox_rows >= self->options_.dispatch_batch) {
@@ -552,7 +549,7 @@ class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
           filter.exclude_subscriptions.push_back(subscription);
         }
       }
-      auto due = webhooks_.due_deliveries(now_(), free, filter);
+      auto due = webhooks_.due_deliveries(clock_.now(), free, filter);
       if (!due.ok() || due.value().empty()) return;
       bool skipped = false;
       for (auto& delivery : due.value()) {
@@ -573,7 +570,7 @@ class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
     in_flight_count_.store(in_flight_.size());
     ++started_in_cycle_;
 
-    const Instant started_at = now_();
+    const Instant started_at = clock_.now();
     const auto timestamp =
         std::chrono::duration_cast<std::chrono::seconds>(started_at.time_since_epoch()).count();
     auto shared = std::make_shared<storage::DueDelivery>(std::move(delivery));
@@ -625,7 +622,7 @@ class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
   void on_attempt_done(const storage::DueDelivery& delivery, Instant started_at,
                        AttemptResult result) {
     using storage::AttemptOutcome;
-    const Instant finished_at = now_();
+    const Instant finished_at = clock_.now();
     const int code = result.status_code.value_or(0);
     AttemptOutcome outcome = AttemptOutcome::succeeded();
     if (code >= 200 && code <= 299) {
@@ -698,7 +695,7 @@ class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
   asio::steady_timer poll_timer_;
   storage::WebhookStore& webhooks_;
   WebhookSenderOptions options_;
-  Now now_;
+  const Clock& clock_;
   TlsSetup tls_;
   std::mt19937_64 random_;  // the retry policy's jitter source; used on the strand only
   const RetryPolicy retry_policy_;
@@ -724,8 +721,8 @@ class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
 };
 
 WebhookSender::WebhookSender(asio::io_context& io, storage::WebhookStore& webhooks,
-                             WebhookSenderOptions options, Now now)
-    : impl_(std::make_shared<Impl>(io, webhooks, std::move(options), std::move(now))) {}
+                             const Clock& clock, WebhookSenderOptions options)
+    : impl_(std::make_shared<Impl>(io, webhooks, clock, std::move(options))) {}
 
 WebhookSender::~WebhookSender() {
   impl_->stop({});

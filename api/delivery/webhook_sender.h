@@ -19,7 +19,7 @@
 // (visible, redeliverable by hand). Every failure is recorded as an attempt with an error text
 // for a person; no exception leaves the sender.
 //
-// Time. `now` (injected) is the clock of the schedule, next_attempt_at and webhook-timestamp, so
+// Time. `clock` (injected) is the clock of the schedule, next_attempt_at and webhook-timestamp, so
 // tests advance a fake clock instead of sleeping. Network timeouts use real (steady) timers.
 //
 // Threads. The sender owns no threads: it runs on the io_context it is given (any number of
@@ -94,11 +94,9 @@ struct WebhookSenderCounters {
 
 class WebhookSender {
  public:
-  using Now = std::function<Instant()>;
-
-  // `now` defaults to the system clock.
-  WebhookSender(boost::asio::io_context& io, storage::WebhookStore& webhooks,
-                WebhookSenderOptions options = {}, Now now = {});
+  // `clock` must outlive the sender.
+  WebhookSender(boost::asio::io_context& io, storage::WebhookStore& webhooks, const Clock& clock,
+                WebhookSenderOptions options = {});
   ~WebhookSender();
   WebhookSender(const WebhookSender&) = delete;
   WebhookSender& operator=(const WebhookSender&) = delete;

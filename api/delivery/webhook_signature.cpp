@@ -41,39 +41,6 @@ std::string mac(std::string_view secret, std::string_view webhook_id,
 
 }  // namespace
 
-std::string base64_encode(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3), '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(data.data()),
-                                      static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(std::max(written, 0)));
-  return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  if (text.empty()) return std::string();
-  // EVP_DecodeBlock skips surrounding whitespace; canonical input has none.
-  const bool clean = std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-           c == '/' || c == '=';
-  });
-  if (!clean) return std::nullopt;
-  size_t padding = 0;
-  while (padding < 2 && text[text.size() - 1 - padding] == '=') ++padding;
-  if (text.substr(0, text.size() - padding).find('=') != std::string_view::npos) {
-    return std::nullopt;
-  }
-  std::string out(text.size() / 4 * 3, '\0');
-  const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(text.data()),
-                                      static_cast<int>(text.size()));
-  if (written < 0) return std::nullopt;
-  // EVP_DecodeBlock counts the zero bytes the padding stands for; drop them.
-  out.resize(static_cast<size_t>(written) - padding);
-  return out;
-}
-
 std::string sign(std::string_view secret, std::string_view webhook_id,
                  std::int64_t timestamp_seconds, std::string_view body) {
   return std::string(kVersionPrefix) +

@@ -15,6 +15,8 @@
 // Thread-safety: free functions without shared state.
 #pragma once
 
+#include "api/http/base64.h"  // secrets and signatures are base64
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -41,9 +43,5 @@ bool verify(std::string_view secret, std::string_view webhook_id, std::int64_t t
 // Returns "" in the (practically impossible) case that the generator fails.
 std::string new_secret(std::size_t bytes = 32);
 
-// Standard base64 with padding (OpenSSL EVP_EncodeBlock / EVP_DecodeBlock). Decoding refuses
-// anything but canonical padded base64 (no whitespace, length a multiple of 4).
-std::string base64_encode(std::string_view data);
-std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace redress::api

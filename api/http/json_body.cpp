@@ -6,6 +6,7 @@
 #include "api/http/router.h"
 #include "engine/json_reader.h"
 #include "engine/json_text.h"
+#include "engine/utf8.h"
 
 namespace redress::api {
 

@@ -1,5 +1,7 @@
 #include "api/http/router.h"
 
+#include "engine/utf8.h"
+
 #include <algorithm>
 
 namespace redress::api {
@@ -104,45 +106,6 @@ std::variant<RouteMatch, ApiProblem> Router::match(http::verb method,
 bool role_allowed(const RouteSpec& route, Role role) {
   return route.roles.empty() ||
          std::find(route.roles.begin(), route.roles.end(), role) != route.roles.end();
-}
-
-bool is_valid_utf8(std::string_view text) {
-  size_t i = 0;
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  while (i < text.size()) {
-    const unsigned char c = byte(i);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length = 0;
-    std::uint32_t code = 0;
-    if ((c & 0xE0) == 0xC0) {
-      length = 2;
-      code = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      length = 3;
-      code = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      length = 4;
-      code = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (size_t k = 1; k < length; ++k) {
-      const unsigned char cc = byte(i + k);
-      if ((cc & 0xC0) != 0x80) return false;
-      code = (code << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-    if ((length == 2 && code < 0x80) || (length == 3 && code < 0x800) ||
-        (length == 4 && code < 0x10000) || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-      return false;
-    }
-    i += length;
-  }
-  return true;
 }
 
 std::variant<ParsedTarget, ApiProblem> parse_target(std::string_view target) {

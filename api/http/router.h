@@ -67,7 +67,4 @@ struct ParsedTarget {
 };
 std::variant<ParsedTarget, ApiProblem> parse_target(std::string_view target);
 
-// True when `text` is valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
-bool is_valid_utf8(std::string_view text);
-
 }  // namespace redress::api

@@ -32,9 +32,4 @@ bool looks_like_token(std::string_view token);
 // `n` random bytes as lowercase hex (ids).
 std::string random_hex(size_t bytes);
 
-// base64url without padding.
-std::string base64url(const unsigned char* data, size_t size);
-// The inverse; nullopt for characters outside the alphabet or an impossible length.
-std::optional<std::string> base64url_decode(std::string_view text);
-
 }  // namespace redress::api

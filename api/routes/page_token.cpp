@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "api/delivery/webhook_signature.h"
+#include "api/http/base64.h"
 #include "api/http/token_codec.h"
 
 namespace redress::api {
@@ -16,34 +16,6 @@ constexpr size_t kMaxNameBytes = 255;    // its length is one byte
 constexpr size_t kMaxStringBytes = 511;  // well inside the token's bound, and two length bytes
 constexpr const char* kUseAsGiven =
     "; use next_page_token exactly as the previous page gave it, or start without one";
-
-// The one base64 of the project is OpenSSL's (api/delivery/webhook_signature.h); page tokens use
-// its URL-safe alphabet without padding (RFC 4648 §5), so they need no escaping in a query.
-// Every use of base64 here goes through these two functions.
-std::string to_base64url(std::string_view bytes) {
-  auto text = base64_encode(bytes);
-  while (!text.empty() && text.back() == '=') text.pop_back();
-  for (auto& c : text) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return text;
-}
-
-// nullopt unless `text` is the one unpadded base64url text of its bytes.
-std::optional<std::string> from_base64url(std::string_view text) {
-  std::string standard(text);
-  for (auto& c : standard) {
-    if (c == '+' || c == '/' || c == '=') return std::nullopt;  // not the URL-safe alphabet
-    if (c == '-') c = '+';
-    if (c == '_') c = '/';
-  }
-  standard.append((4 - standard.size() % 4) % 4, '=');
-  auto bytes = base64_decode(standard);
-  // Other spellings of the same bytes (stray bits in the last character) are not a token.
-  if (!bytes || to_base64url(*bytes) != text) return std::nullopt;
-  return bytes;
-}
 
 std::string checksum(std::string_view content) {
   const auto digest = hash_token(content);  // SHA-256
@@ -111,7 +83,7 @@ std::string encode_page_token(std::string_view listing, const PagePosition& posi
     }
   }
   content += checksum(content);
-  auto token = to_base64url(content);
+  auto token = base64url_encode(content);
   if (token.size() > kMaxPageTokenLength) throw std::length_error("page token too long");
   return token;
 }
@@ -122,7 +94,7 @@ Result<PagePosition> decode_page_token(std::string_view token, std::string_view 
     return refused("is longer than any page token (at most " + std::to_string(kMaxPageTokenLength) +
                    " characters)");
   }
-  const auto bytes = from_base64url(token);
+  const auto bytes = base64url_decode(token);
   if (!bytes || bytes->empty()) {
     return refused("is not a page token (those are unpadded base64url)");
   }

@@ -118,8 +118,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
   if (auto checked = WebhookSender::check_options(webhook_options); !checked.ok()) {
     return checked.error();
   }
-  server->sender_ = std::make_unique<WebhookSender>(
-      server->ioc_, *server->webhooks_, webhook_options, [&clock] { return clock.now(); });
+  server->sender_ =
+      std::make_unique<WebhookSender>(server->ioc_, *server->webhooks_, clock, webhook_options);
   auto* raw = server.get();
   server->hub_ = std::make_unique<StreamHub>(
       server->ioc_, *server->store_,

@@ -272,7 +272,9 @@ BOOST_AUTO_TEST_CASE(utf8_length_rejects_invalid_sequences) {
            "a\xc3",
        }) {
     BOOST_TEST(!redress::utf8_length(bad).has_value(), "accepted invalid UTF-8");
+    BOOST_TEST(!redress::is_valid_utf8(bad), "is_valid_utf8 accepted invalid UTF-8");
   }
+  BOOST_TEST(redress::is_valid_utf8("a\xe4\xbd\xa0z"));
 }
 
 BOOST_AUTO_TEST_CASE(parse_rfc3339_offsets_and_fractions) {

@@ -51,6 +51,7 @@
 #include "api/http/token_codec.h"
 #include "api/routes/routes.h"
 #include "api/server/api_server.h"
+#include "engine/utf8.h"
 #include "storage/await.h"
 
 #ifndef REDRESS_SOURCE_DIR
@@ -435,7 +436,7 @@ void fuzz_body(std::string_view body) {
 }
 
 void fuzz_decoders(std::string_view input) {
-  if (api::is_valid_utf8(input) != reference_utf8(input)) {
+  if (redress::is_valid_utf8(input) != reference_utf8(input)) {
     fail("is_valid_utf8 differs from the reference decoder");
   }
   // The target as in a request line: the second word of the first line, else the first line.
