@@ -1,0 +1,172 @@
+// The catalogues of event types in the OpenAPI document (components.schemas.JournalEventType and
+// the `webhooks` section) against the engine: every journal type the engine writes is listed,
+// every listed type is one replay accepts (and the reverse), every built-in webhook type the
+// engine sends is documented with its payload, and nothing documented is never sent. Consoles
+// render the journal in words from this catalogue, so a type missing from it would show raw.
+//
+// What the engine writes is read from its source: the string literals passed to emit(...) and
+// webhook(...) in engine/engine.cpp (both arms of a `cond ? "a" : "b"` included), and the types
+// apply_event compares against in engine/case_snapshot.cpp. Types a workflow definition declares
+// (`emit`) are data, not code, and are documented by WebhookEventType's description.
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include "api/routes/openapi.h"
+#include "engine/case_snapshot.h"
+
+#ifndef REDRESS_SOURCE_DIR
+#define REDRESS_SOURCE_DIR "."
+#endif
+
+namespace {
+
+using Types = std::set<std::string>;
+
+std::string source(const std::string& path) {
+  std::ifstream in(std::string(REDRESS_SOURCE_DIR) + "/" + path);
+  BOOST_REQUIRE_MESSAGE(in, "cannot read " << path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The event-type literals passed to `function(` in `text`.
+Types literals_passed_to(const std::string& text, const std::string& function) {
+  // function( [cond ?] "a.b" [: "c.d"]
+  const std::regex call("\\b" + function +
+                        "\\(\\s*(?:[^\"();]*\\?\\s*)?\"([a-z_]+\\.[a-z_]+)\"(?:\\s*:\\s*\"([a-z_]+"
+                        "\\.[a-z_]+)\")?");
+  Types found;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), call); it != std::sregex_iterator();
+       ++it) {
+    found.insert((*it)[1].str());
+    if ((*it)[2].matched) found.insert((*it)[2].str());
+  }
+  return found;
+}
+
+// The types apply_event compares `t` against.
+Types types_replay_names(const std::string& text) {
+  const std::regex compare("\\bt == \"([a-z_]+\\.[a-z_]+)\"");
+  Types found;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), compare);
+       it != std::sregex_iterator(); ++it) {
+    found.insert((*it)[1].str());
+  }
+  return found;
+}
+
+const nlohmann::json& document() {
+  static const auto doc = nlohmann::json::parse(redress::api::openapi_document());
+  return doc;
+}
+
+Types journal_catalogue() {
+  const auto& schema = document().at("components").at("schemas").at("JournalEventType");
+  Types types(schema.at("enum").begin(), schema.at("enum").end());
+  BOOST_TEST(types.size() == schema.at("enum").size(), "JournalEventType lists a type twice");
+  return types;
+}
+
+Types webhook_catalogue() {
+  Types types;
+  for (const auto& [type, item] : document().at("webhooks").items()) types.insert(type);
+  return types;
+}
+
+std::string missing(const Types& wanted, const Types& have) {
+  std::string out;
+  for (const auto& t : wanted) {
+    if (!have.count(t)) out += (out.empty() ? "" : ", ") + t;
+  }
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(event_catalogue)
+
+BOOST_AUTO_TEST_CASE(the_source_scan_finds_what_it_looks_for) {
+  // The scans are the test's eyes: prove they see the shapes the engine uses.
+  const std::string sample =
+      "b_.emit(\"case.assigned\", x);\n"
+      "b_.emit(cmd.approve ? \"compensation.approved\" : \"compensation.rejected\",\n"
+      "b_.webhook(\n        \"case.deescalated\",\n"
+      "if (t == \"sla.met\") {";
+  BOOST_TEST((literals_passed_to(sample, "emit") ==
+              Types{"case.assigned", "compensation.approved", "compensation.rejected"}));
+  BOOST_TEST((literals_passed_to(sample, "webhook") == Types{"case.deescalated"}));
+  BOOST_TEST((types_replay_names(sample) == Types{"sla.met"}));
+  // And on the real sources they find a plausible number.
+  BOOST_TEST(literals_passed_to(source("engine/engine.cpp"), "emit").size() >= 25u);
+  BOOST_TEST(literals_passed_to(source("engine/engine.cpp"), "webhook").size() >= 14u);
+  BOOST_TEST(types_replay_names(source("engine/case_snapshot.cpp")).size() >= 25u);
+}
+
+BOOST_AUTO_TEST_CASE(the_journal_catalogue_is_exactly_what_the_engine_writes_and_replays) {
+  const auto catalogue = journal_catalogue();
+  const auto written = literals_passed_to(source("engine/engine.cpp"), "emit");
+  const auto replayed = types_replay_names(source("engine/case_snapshot.cpp"));
+  BOOST_TEST(
+      missing(written, catalogue).empty(),
+      "written by the engine, missing from JournalEventType: " << missing(written, catalogue));
+  BOOST_TEST(missing(replayed, catalogue).empty(),
+             "replayed, missing from JournalEventType: " << missing(replayed, catalogue));
+  BOOST_TEST(missing(catalogue, replayed).empty(),
+             "in JournalEventType, unknown to replay: " << missing(catalogue, replayed));
+  // Replay itself agrees: a catalogued type is never "unknown" (its data here is empty, so it
+  // may be refused as malformed), and a type outside the catalogue is.
+  for (const auto& type : catalogue) {
+    redress::CaseSnapshot snapshot;
+    const redress::Event event{type, {}, "agent.li", "agent", 1, nlohmann::json::object()};
+    const auto applied = redress::apply_event(snapshot, event);
+    BOOST_TEST(
+        (applied.ok() || applied.error().message.find("unknown event type") == std::string::npos),
+        type << ": " << (applied.ok() ? "" : applied.error().message));
+  }
+  redress::CaseSnapshot snapshot;
+  const auto unknown = redress::apply_event(
+      snapshot, {"case.teleported", {}, "agent.li", "agent", 1, nlohmann::json::object()});
+  BOOST_REQUIRE(!unknown.ok());
+  BOOST_TEST(unknown.error().message.find("unknown event type") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(every_journal_type_has_words_in_english_and_chinese) {
+  const auto& labels =
+      document().at("components").at("schemas").at("JournalEventType").at("x-labels");
+  for (const auto& type : journal_catalogue()) {
+    BOOST_REQUIRE_MESSAGE(labels.contains(type), type << " has no x-labels entry");
+    BOOST_TEST(!labels.at(type).value("en", "").empty(), type);
+    BOOST_TEST(!labels.at(type).value("zh", "").empty(), type);
+  }
+  BOOST_TEST(labels.size() == journal_catalogue().size(), "x-labels names a type not in the enum");
+}
+
+BOOST_AUTO_TEST_CASE(the_webhooks_section_is_exactly_what_the_engine_sends) {
+  const auto documented = webhook_catalogue();
+  const auto sent = literals_passed_to(source("engine/engine.cpp"), "webhook");
+  BOOST_TEST(missing(sent, documented).empty(),
+             "sent by the engine, missing from `webhooks`: " << missing(sent, documented));
+  BOOST_TEST(missing(documented, sent).empty(),
+             "documented in `webhooks`, never sent: " << missing(documented, sent));
+  const auto& listed = document().at("components").at("schemas").at("WebhookEventType").at("enum");
+  BOOST_TEST((Types(listed.begin(), listed.end()) == documented));
+  // Each documents its envelope: the type it names, a timestamp, the case data.
+  for (const auto& [type, item] : document().at("webhooks").items()) {
+    const auto& schema =
+        item.at("post").at("requestBody").at("content").at("application/json").at("schema");
+    BOOST_TEST(schema.at("properties").at("type").at("const") == type);
+    BOOST_TEST(schema.at("properties").contains("timestamp"), type);
+    BOOST_TEST(schema.at("properties").at("data").at("allOf")[0].at("$ref") ==
+                   "#/components/schemas/WebhookCaseData",
+               type);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
