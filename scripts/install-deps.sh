@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   clang clang-format          # clang for the libFuzzer targets, clang-format for style
   libboost1.81-dev libboost-test1.81-dev
+  libboost-url1.81-dev        # Boost.URL: webhook URLs and request targets
   nlohmann-json3-dev
   libsqlite3-dev sqlite3
   libssl-dev

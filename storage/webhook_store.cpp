@@ -5,12 +5,18 @@
 #include <algorithm>
 #include <limits>
 
+#include <boost/url/authority_view.hpp>
+#include <boost/url/grammar/ci_string.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 #include <nlohmann/json.hpp>
 
 #include "engine/utf8.h"
 
 namespace redress::storage {
 namespace {
+
+namespace urls = boost::urls;
 
 constexpr size_t kMaxIdLength = 128;
 constexpr size_t kMaxUrlBytes = 2048;
@@ -65,6 +71,33 @@ std::optional<Error> check_id(std::string_view id) {
                                 "/id");
   }
   return std::nullopt;
+}
+
+// Why parse_uri refused a URL of printable ASCII: names the part at fault.
+std::string why_not_a_uri(std::string_view url) {
+  const size_t separator = url.find("://");
+  const auto scheme = url.substr(0, separator);
+  const bool web_scheme =
+      urls::grammar::ci_is_equal(scheme, "https") || urls::grammar::ci_is_equal(scheme, "http");
+  if (separator == std::string_view::npos || !web_scheme) {
+    return "must start with http:// or https://";
+  }
+  const auto rest = url.substr(separator + 3);
+  const auto authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.find('@') != std::string_view::npos) {
+    return "carries user info; credentials do not belong in a webhook URL";
+  }
+  if (!urls::parse_authority(authority)) {
+    if (!authority.empty() && authority.front() == '[') {
+      return authority.find(']') == std::string_view::npos
+                 ? "has an unterminated IPv6 address"
+                 : "has an invalid IPv6 address, or characters after it other than :port";
+    }
+    return authority.find(':') == std::string_view::npos ? "has an invalid host name"
+                                                         : "has an invalid host name or port";
+  }
+  return "has a path, query or fragment that is not valid; percent-encode characters such as "
+         "\" < > { } | \\ ^ ` and '%' not followed by two hex digits";
 }
 
 std::optional<Error> check_url(std::string_view url) {
@@ -365,77 +398,52 @@ Result<WebhookEndpoint> parse_webhook_url(std::string_view url) {
       return invalid("contains a space, a control character or non-ASCII; percent-encode it");
     }
   }
-  const auto lower_prefix = [&](std::string_view prefix) {
-    if (url.size() < prefix.size()) return false;
-    for (size_t i = 0; i < prefix.size(); ++i) {
-      char c = url[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != prefix[i]) return false;
-    }
-    return true;
+  const auto parsed = urls::parse_uri(url);
+  // Boost.URL 1.81 accepts an authority followed by a path that does not start with '/'
+  // ("http://[::1]x/", "https://example.com:8x/"), which RFC 3986's path-abempty forbids.
+  const auto path_follows_authority = [&] {
+    return !parsed->has_authority() || parsed->encoded_path().empty() ||
+           parsed->encoded_path().front() == '/';
   };
-  WebhookEndpoint endpoint;
-  std::string_view rest;
-  if (lower_prefix("https://")) {
-    endpoint.tls = true;
-    rest = url.substr(8);
-  } else if (lower_prefix("http://")) {
-    rest = url.substr(7);
-  } else {
+  if (!parsed || !path_follows_authority()) return invalid(why_not_a_uri(url));
+  const auto scheme = parsed->scheme_id();
+  if ((scheme != urls::scheme::http && scheme != urls::scheme::https) || !parsed->has_authority()) {
     return invalid("must start with http:// or https://");
   }
-  const size_t authority_end = rest.find_first_of("/?#");
-  const auto authority = rest.substr(0, authority_end);
-  auto tail =
-      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
-  if (authority.find('@') != std::string_view::npos) {
+  if (parsed->has_userinfo()) {
     return invalid("carries user info; credentials do not belong in a webhook URL");
   }
-  std::string_view host;
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos) return invalid("has an unterminated IPv6 address");
-    host = authority.substr(1, close - 1);
-    const auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return invalid("has characters after the IPv6 address");
-      port = after.substr(1);
-      if (port.empty()) return invalid("has an empty port");
-    }
-    const bool ipv6_chars = std::all_of(host.begin(), host.end(), [](char c) {
-      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-             c == ':' || c == '.';
-    });
-    if (host.empty() || !ipv6_chars) return invalid("has an invalid IPv6 address");
-  } else {
-    const size_t colon = authority.find(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string_view::npos) {
-      port = authority.substr(colon + 1);
-      if (port.empty()) return invalid("has an empty port");
-    }
-    const bool host_chars = std::all_of(host.begin(), host.end(), [](char c) {
-      return is_alnum(c) || c == '.' || c == '-' || c == '_';
-    });
-    if (!host_chars) return invalid("has an invalid host name");
+  const std::string_view host = parsed->encoded_host_address();
+  switch (parsed->host_type()) {
+    case urls::host_type::ipv4:
+    case urls::host_type::ipv6:
+      break;
+    case urls::host_type::ipvfuture:
+      return invalid("has an invalid IPv6 address");
+    case urls::host_type::name:
+    case urls::host_type::none:
+      // Host names take the characters of ids: no percent-encoding, no sub-delimiters.
+      if (!std::all_of(host.begin(), host.end(), is_id_char)) {
+        return invalid("has an invalid host name");
+      }
+      break;
   }
   if (host.empty()) return invalid("has no host");
-  if (!port.empty()) {
-    if (port.size() > 5 ||
-        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return invalid("has an invalid port");
-    }
+  const std::string_view port = parsed->port();
+  if (parsed->has_port()) {
+    if (port.empty()) return invalid("has an empty port");
+    if (port.size() > 5) return invalid("has an invalid port");  // only digits parse as a port
     const int number = std::stoi(std::string(port));
     if (number < 1 || number > 65535) return invalid("has a port outside 1..65535");
   }
-  if (const size_t hash = tail.find('#'); hash != std::string_view::npos) {
-    tail = tail.substr(0, hash);
-  }
+  WebhookEndpoint endpoint;
+  endpoint.tls = scheme == urls::scheme::https;
   endpoint.host = std::string(host);
   endpoint.port = port.empty() ? (endpoint.tls ? "443" : "80") : std::string(port);
-  endpoint.target =
-      (tail.empty() || tail.front() != '/') ? "/" + std::string(tail) : std::string(tail);
+  // The fragment is the receiver's business and never sent.
+  const std::string_view path = parsed->encoded_path();
+  endpoint.target = path.empty() ? "/" : std::string(path);
+  if (parsed->has_query()) endpoint.target += "?" + std::string(parsed->encoded_query());
   return endpoint;
 }
 

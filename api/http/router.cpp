@@ -4,8 +4,18 @@
 
 #include <algorithm>
 
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/grammar/charset.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/parse_path.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <boost/url/rfc/pchars.hpp>
+#include <boost/url/url_view.hpp>
+
 namespace redress::api {
 namespace {
+
+namespace urls = boost::urls;
 
 constexpr size_t kMaxTargetBytes = 8 * 1024;
 constexpr size_t kMaxQueryParameters = 100;
@@ -44,34 +54,66 @@ bool matches(const std::string& pattern, const std::vector<std::string>& segment
   return true;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+// Shown in messages: the byte itself when printable ASCII, else its hex value.
+std::string shown_byte(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  if (byte > 0x20 && byte < 0x7F) return std::string("'") + c + "'";
+  constexpr const char* kHex = "0123456789ABCDEF";
+  return std::string("byte 0x") + kHex[byte >> 4] + kHex[byte & 0xF];
 }
 
-// Percent-decodes; `plus_is_space` for query components (form encoding).
-std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) return std::nullopt;  // "%" needs two hex digits after it
-      const int hi = hex_value(in[i + 1]);
-      const int lo = hex_value(in[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += c;
+// Why parse_origin_form refused `raw` (the path, or the query without its '?'): the first
+// character RFC 3986 does not allow there, or the first '%' not followed by two hex digits.
+std::string why_not_origin_form(std::string_view raw, std::string_view component,
+                                const urls::grammar::lut_chars& allowed) {
+  auto it = raw.begin();
+  while (true) {
+    it = urls::grammar::find_if_not(it, raw.end(), allowed);
+    if (it == raw.end()) break;
+    if (*it != '%') {
+      return "the " + std::string(component) + " contains " + shown_byte(*it) +
+             ", which must be percent-encoded";
     }
+    const auto escape = raw.substr(static_cast<size_t>(it - raw.begin()), 3);
+    if (escape.size() < 3 || !urls::make_pct_string_view(escape)) {
+      return "the " + std::string(component) + " has an invalid percent-encoding '" +
+             std::string(escape) + "'; '%' must be followed by two hex digits";
+    }
+    it += 3;
   }
-  if (out.find('\0') != std::string::npos) return std::nullopt;
-  return out;
+  return "the " + std::string(component) + " is not valid";
+}
+
+// Percent-decodes one already validated component; nullopt when the result holds a NUL byte
+// or is not UTF-8. `options` says whether '+' means a space (in the query only).
+std::optional<std::string> decoded_text(urls::pct_string_view encoded,
+                                        urls::encoding_opts options = {}) {
+  auto text = encoded.decode(options);
+  if (text.find('\0') != std::string::npos || !is_valid_utf8(text)) return std::nullopt;
+  return text;
+}
+
+// Splits a grammar-checked path into its percent-decoded segments, or says which segment
+// decodes to a NUL byte or invalid UTF-8. The path is split on '/' here rather than through
+// encoded_segments(), which hides a leading "/." (Boost.URL's guard for paths starting "//"):
+// "/./v1/cases" must not reach the route of "/v1/cases". Every segment has passed the grammar,
+// so pct_string_view's check cannot throw.
+std::optional<ApiProblem> decode_path(std::string_view raw_path,
+                                      std::vector<std::string>& segments) {
+  size_t start = 1;  // origin-form paths start with '/'
+  while (true) {
+    const size_t end = raw_path.find('/', start);
+    const auto raw = raw_path.substr(start, end == std::string_view::npos ? end : end - start);
+    auto decoded = decoded_text(urls::pct_string_view(raw));
+    if (!decoded) {
+      return ApiProblem::bad_request("path segment '" + std::string(raw) +
+                                     "' decodes to a NUL byte or invalid UTF-8");
+    }
+    segments.push_back(std::move(*decoded));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -115,45 +157,40 @@ std::variant<ParsedTarget, ApiProblem> parse_target(std::string_view target) {
   if (target.empty() || target.front() != '/') {
     return ApiProblem::bad_request("the request target must be an absolute path");
   }
-  ParsedTarget parsed;
-  const size_t question = target.find('?');
-  const std::string_view raw_path = target.substr(0, question);
-  size_t start = 1;
-  while (true) {
-    const size_t end = raw_path.find('/', start);
-    const auto raw = raw_path.substr(start, end == std::string_view::npos ? end : end - start);
-    auto segment = percent_decode(raw, false);
-    if (!segment || !is_valid_utf8(*segment)) {
-      return ApiProblem::bad_request(
-          "the path has an invalid percent-encoding, a NUL byte or invalid UTF-8");
+  const auto url = urls::parse_origin_form(target);
+  if (!url) {
+    const size_t question = target.find('?');
+    const auto raw_path = target.substr(0, question);
+    if (question == std::string_view::npos || !urls::parse_path(raw_path)) {
+      return ApiProblem::bad_request(why_not_origin_form(raw_path, "path", urls::pchars + '/'));
     }
-    parsed.segments.push_back(std::move(*segment));
-    if (end == std::string_view::npos) break;
-    start = end + 1;
+    std::vector<std::string> segments;  // the path is blamed before the query
+    if (auto problem = decode_path(raw_path, segments)) return *problem;
+    return ApiProblem::invalid_query(
+        why_not_origin_form(target.substr(question + 1), "query", urls::pchars + '/' + '?'));
   }
+
+  ParsedTarget parsed;
+  if (auto problem = decode_path(url->encoded_path(), parsed.segments)) return *problem;
   // A trailing slash ("/v1/cases/") is the same route as without it.
   if (parsed.segments.size() > 1 && parsed.segments.back().empty()) parsed.segments.pop_back();
   for (const auto& s : parsed.segments) parsed.path += "/" + s;
-  if (question == std::string_view::npos) return parsed;
 
-  std::string_view query = target.substr(question + 1);
+  // Browsers send a space in a query as '+' (form encoding), so '+' decodes to a space there;
+  // a literal plus arrives as %2B.
+  urls::encoding_opts form_encoding;
+  form_encoding.space_as_plus = true;
   size_t count = 0;
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
+  for (const auto param : url->encoded_params()) {
+    if (param.key.empty() && !param.has_value) continue;  // "a=1&&b=2", a bare "?"
     if (++count > kMaxQueryParameters) {
       return ApiProblem::invalid_query("more than 100 query parameters");
     }
-    const size_t eq = pair.find('=');
-    auto key = percent_decode(pair.substr(0, eq), true);
-    auto value = percent_decode(
-        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
-    if (!key || !value || !is_valid_utf8(*key) || !is_valid_utf8(*value)) {
-      ApiProblem problem = ApiProblem::invalid_query(
-          "a query parameter has an invalid percent-encoding or invalid UTF-8");
-      return problem;
+    auto key = decoded_text(param.key, form_encoding);
+    auto value = decoded_text(param.value, form_encoding);
+    if (!key || !value) {
+      return ApiProblem::invalid_query("query parameter '" + std::string(param.key) +
+                                       "' decodes to a NUL byte or invalid UTF-8");
     }
     parsed.query.emplace(std::move(*key), std::move(*value));
   }

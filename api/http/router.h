@@ -57,9 +57,12 @@ class Router {
 // admits.
 bool role_allowed(const RouteSpec& route, Role role);
 
-// Splits a request target into its decoded path segments and query parameters. Errors
-// (INVALID_QUERY / BAD_REQUEST): bad percent-encoding, a NUL byte, invalid UTF-8, a target over
-// 8 KiB, more than 100 query parameters.
+// Splits a request target (RFC 3986 origin-form, parsed by Boost.URL) into its decoded path
+// segments and query parameters. Each segment is decoded on its own; dot segments are kept as
+// they are. In the query '+' is a space (form encoding) and "%2B" a plus. Errors, BAD_REQUEST in
+// the path and INVALID_QUERY in the query, name the fault: a character that must be
+// percent-encoded, bad percent-encoding, a NUL byte, invalid UTF-8; also a target over 8 KiB or
+// not starting with '/', more than 100 query parameters.
 struct ParsedTarget {
   std::string path;  // decoded, segments joined with '/'
   std::vector<std::string> segments;

@@ -12,6 +12,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "api/delivery/retry_policy.h"
 #include "api/delivery/webhook_sender.h"
 #include "api/delivery/webhook_signature.h"
 #include "storage/webhook_store.h"
@@ -254,6 +255,33 @@ BOOST_AUTO_TEST_CASE(retry_after_is_read_as_seconds_or_an_http_date) {
   BOOST_TEST(!parse_retry_after("soon", now).has_value());
   BOOST_TEST(!parse_retry_after("Sun, 31 Feb 1994 08:49:37 GMT", now).has_value());
   BOOST_TEST(!parse_retry_after("Sun, 06 Nov 1994 25:49:37 GMT", now).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_dates_invalid_past_and_far) {
+  const auto now = *parse_rfc3339("2026-12-03T10:00:00Z");
+  using Delay = std::optional<std::chrono::milliseconds>;
+  // Not dates: a wrong weekday, a bad month or zone, trailing text, a missing field.
+  for (const auto* value :
+       {"Wed, 03 Dec 2026 10:00:30 GMT", "Thu, 03 Dec 2026 10:00:30 UTC",
+        "Thu, 03 Foo 2026 10:00:30 GMT", "Thu, 03 Dec 2026 10:00:30 GMT junk",
+        "Thu, 03 Dec 2026 10:00 GMT", "Thu, 32 Dec 2026 10:00:30 GMT",
+        "Thu, 03 Dec 2026 10:60:30 GMT", "2026-12-03T10:00:30Z", "GMT", "Thu,"}) {
+    BOOST_TEST(!parse_retry_after(value, now).has_value(), value);
+  }
+  BOOST_TEST((parse_retry_after("Thu, 03 Dec 2026 10:00:30 GMT", now) == Delay(30s)));
+  BOOST_TEST((parse_retry_after("\tThu, 03 Dec 2026 10:00:30 GMT ", now) == Delay(30s)));
+  // A date in the past asks for no delay at all.
+  BOOST_TEST((parse_retry_after("Wed, 02 Dec 2026 10:00:00 GMT", now) == Delay(0s)));
+  BOOST_TEST((parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", now) == Delay(0s)));
+  // A far date is read as it is; the retry policy caps it at max_retry_after (24 h).
+  const auto far = parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now);
+  BOOST_REQUIRE(far.has_value());
+  BOOST_TEST((*far > std::chrono::hours(24 * 365 * 7000)));
+  const RetryPolicy policy;
+  const auto next = policy.next_attempt_at(
+      1, now, now, [] { return 0.5; }, far);
+  BOOST_REQUIRE(next.has_value());
+  BOOST_TEST((*next == now + RetrySchedule{}.max_retry_after));
 }
 
 BOOST_AUTO_TEST_CASE(options_are_checked_before_use) {

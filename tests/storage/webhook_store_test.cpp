@@ -249,6 +249,64 @@ BOOST_AUTO_TEST_CASE(urls_are_taken_apart_for_connecting) {
   BOOST_TEST(!parse_webhook_url("http://example.com:0/").ok());
 }
 
+BOOST_AUTO_TEST_CASE(url_refusals_name_the_problem) {
+  const auto why = [](std::string_view url) {
+    auto parsed = parse_webhook_url(url);
+    BOOST_REQUIRE_MESSAGE(!parsed.ok(), std::string(url) + " was accepted");
+    BOOST_TEST(parsed.error().code == redress::ErrorCode::kInvalidField);
+    BOOST_TEST(parsed.error().pointer == "/url");
+    return parsed.error().message;
+  };
+  const auto names = [&](std::string_view url, std::string_view problem) {
+    const auto message = why(url);
+    BOOST_TEST(message.find(problem) != std::string::npos, url << ": " << message);
+  };
+  names("ftp://example.com/", "must start with http:// or https://");
+  names("mailto:ops@example.com", "must start with http:// or https://");
+  names("https:example.com/in", "must start with http:// or https://");
+  names("example.com/in", "must start with http:// or https://");
+  names("https://", "has no host");
+  names("https:///path", "has no host");
+  names("https://user:pw@example.com/", "carries user info");
+  names("https://user@example.com/", "carries user info");
+  names("https://example.com:99999/", "has a port outside 1..65535");
+  names("http://example.com:0/", "has a port outside 1..65535");
+  names("https://example.com:123456/", "has an invalid port");
+  names("https://example.com:/", "has an empty port");
+  names("https://example.com:8x/", "has an invalid host name or port");
+  names("https://exa mple.com/", "contains a space, a control character or non-ASCII");
+  names("https://ex\xC3\xA4mple.com/", "contains a space, a control character or non-ASCII");
+  names("https://exa%41mple.com/", "has an invalid host name");
+  names("https://exa!mple.com/", "has an invalid host name");
+  names("http://[::1/x", "has an unterminated IPv6 address");
+  names("http://[::1]x/", "has an invalid IPv6 address");
+  names("http://[::g]/", "has an invalid IPv6 address");
+  names("http://[v1.x]/", "has an invalid IPv6 address");
+  names("https://example.com/a|b", "has a path, query or fragment that is not valid");
+  names("https://example.com/?q=%zz", "has a path, query or fragment that is not valid");
+  names("https://example.com/#a#b", "has a path, query or fragment that is not valid");
+  names("https://example.com/" + std::string(2048, 'a'), "the maximum is 2048 bytes");
+}
+
+BOOST_AUTO_TEST_CASE(url_hosts_ports_and_targets) {
+  auto v4 = require_ok(parse_webhook_url("http://10.0.0.5:8080/in"));
+  BOOST_TEST(v4.host == "10.0.0.5");
+  BOOST_TEST(v4.port == "8080");
+  BOOST_TEST(v4.target == "/in");
+  auto names = require_ok(parse_webhook_url("https://hooks_1.example-corp.com/a/b%20c/?x=1&y=%2F"));
+  BOOST_TEST(names.host == "hooks_1.example-corp.com");
+  BOOST_TEST(names.target == "/a/b%20c/?x=1&y=%2F");  // sent as written, still encoded
+  auto empty_query = require_ok(parse_webhook_url("https://example.com/in?"));
+  BOOST_TEST(empty_query.target == "/in?");
+  auto fragment_only = require_ok(parse_webhook_url("https://example.com#top"));
+  BOOST_TEST(fragment_only.target == "/");
+  auto max_port = require_ok(parse_webhook_url("https://example.com:65535"));
+  BOOST_TEST(max_port.port == "65535");
+  auto v6 = require_ok(parse_webhook_url("https://[2001:db8::1]/in"));
+  BOOST_TEST(v6.host == "2001:db8::1");
+  BOOST_TEST(v6.port == "443");
+}
+
 BOOST_AUTO_TEST_CASE(event_type_patterns_match_exactly_or_by_prefix) {
   BOOST_TEST(event_type_matches("*", "case.created"));
   BOOST_TEST(event_type_matches("case.*", "case.created"));
