@@ -345,8 +345,10 @@ bool all_digits(std::string_view s) {
 //
 // g++ 12 at -O2 reports a -Wmaybe-uninitialized false positive inside date::from_stream (its
 // seconds are set on every path that reads them); the pragma keeps it to this function.
+#if defined(__GNUC__) && !defined(__clang__)  // clang has no such warning (and no false positive)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 std::optional<Instant> parse_http_date(std::string_view text) {
   static constexpr const char* kForms[] = {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
                                            "%a %b %d %H:%M:%S %Y"};
@@ -361,7 +363,9 @@ std::optional<Instant> parse_http_date(std::string_view text) {
   }
   return std::nullopt;
 }
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 }  // namespace
 
