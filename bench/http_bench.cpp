@@ -389,7 +389,7 @@ class BlockingClient {
 struct RequestSpec {
   http::verb method = http::verb::get;
   std::string target;
-  std::string body;             // sent as application/json when not empty
+  std::string body;               // sent as application/json when not empty
   std::string idempotency_key{};  // sent as Idempotency-Key when not empty
 };
 

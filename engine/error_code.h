@@ -48,9 +48,9 @@ enum class ErrorCode : std::uint8_t {
   kBadType,            // BAD_TYPE (a definition member of the wrong JSON type)
   kBadValue,           // BAD_VALUE (a definition member out of its range)
   // Conditional and idempotent requests.
-  kPreconditionRequired,   // PRECONDITION_REQUIRED
-  kVersionConflict,        // VERSION_CONFLICT
-  kIdempotencyKeyReused,   // IDEMPOTENCY_KEY_REUSED
+  kPreconditionRequired,  // PRECONDITION_REQUIRED
+  kVersionConflict,       // VERSION_CONFLICT
+  kIdempotencyKeyReused,  // IDEMPOTENCY_KEY_REUSED
   // The engine's rejections (RejectionCode is this enum).
   kNotAllowedFromState,  // NOT_ALLOWED_FROM_STATE
   kRoleNotPermitted,     // ROLE_NOT_PERMITTED

@@ -43,5 +43,4 @@ bool verify(std::string_view secret, std::string_view webhook_id, std::int64_t t
 // Returns "" in the (practically impossible) case that the generator fails.
 std::string new_secret(std::size_t bytes = 32);
 
-
 }  // namespace redress::api
