@@ -22,9 +22,10 @@
 
 namespace redress {
 
-// Every case command, in the order of the alternatives of CommandBody (checked at compile time in
-// command_roles.cpp), so a new command cannot be added without its row in the table.
-enum class CaseCommand {
+// The kind of every case command (storage::CaseCommand is one command with its case and actor),
+// in the order of the alternatives of CommandBody (checked at compile time in command_roles.cpp),
+// so a new command cannot be added without its row in the table.
+enum class CommandKind {
   kCreate,                    // CreateCase
   kFireTransition,            // FireTransition
   kUpdateFields,              // UpdateFields (PATCH)
@@ -41,36 +42,36 @@ enum class CaseCommand {
   kFireTimer,                 // FireTimer
 };
 
-inline constexpr std::array<CaseCommand, 14> kCaseCommands = {
-    CaseCommand::kCreate,
-    CaseCommand::kFireTransition,
-    CaseCommand::kUpdateFields,
-    CaseCommand::kAssign,
-    CaseCommand::kRecordPromise,
-    CaseCommand::kRecordReply,
-    CaseCommand::kAddComment,
-    CaseCommand::kAddCustomerMessage,
-    CaseCommand::kProposeCompensation,
-    CaseCommand::kDecideApproval,
-    CaseCommand::kMarkCompensationExecuted,
-    CaseCommand::kEscalate,
-    CaseCommand::kDeescalate,
-    CaseCommand::kFireTimer,
+inline constexpr std::array<CommandKind, 14> kCommandKinds = {
+    CommandKind::kCreate,
+    CommandKind::kFireTransition,
+    CommandKind::kUpdateFields,
+    CommandKind::kAssign,
+    CommandKind::kRecordPromise,
+    CommandKind::kRecordReply,
+    CommandKind::kAddComment,
+    CommandKind::kAddCustomerMessage,
+    CommandKind::kProposeCompensation,
+    CommandKind::kDecideApproval,
+    CommandKind::kMarkCompensationExecuted,
+    CommandKind::kEscalate,
+    CommandKind::kDeescalate,
+    CommandKind::kFireTimer,
 };
 
 // The command a body asks for.
-CaseCommand case_command_of(const CommandBody& body);
+CommandKind command_kind_of(const CommandBody& body);
 
 // What the command does, worded to follow "may not": "add internal comments".
-const char* case_command_action(CaseCommand command);
+const char* command_action(CommandKind command);
 
 // The roles that may run `command`, in the order of Role.
-const std::vector<Role>& case_command_roles(CaseCommand command);
+const std::vector<Role>& command_roles(CommandKind command);
 
-bool case_command_allowed(CaseCommand command, Role role);
+bool command_allowed(CommandKind command, Role role);
 
 // nullopt when the table lets `role` run `command`; otherwise the rejection every refusal of it
 // carries, wherever it is refused: ROLE_NOT_PERMITTED naming the allowed roles.
-std::optional<Rejection> check_case_command_role(CaseCommand command, Role role);
+std::optional<Rejection> check_command_role(CommandKind command, Role role);
 
 }  // namespace redress

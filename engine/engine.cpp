@@ -1232,7 +1232,7 @@ Decision Engine::decide(const CaseSnapshot* current, const Command& command, con
                         Instant now, const CustomerHistory& history) const {
   // The one role table (engine/command_roles.h) is the outer gate of every command, checked
   // before anything about the case, as the router checks it before reading the request.
-  if (auto refused = check_case_command_role(case_command_of(command.body), actor.role)) {
+  if (auto refused = check_command_role(command_kind_of(command.body), actor.role)) {
     return std::move(*refused);
   }
   if (const auto* create = std::get_if<CreateCase>(&command.body)) {
@@ -1263,7 +1263,7 @@ Decision Engine::decide(const CaseSnapshot* current, const Command& command, con
 
 std::optional<Rejection> Engine::check_creation(const CreateCase& command,
                                                 const Actor& actor) const {
-  if (auto refused = check_case_command_role(CaseCommand::kCreate, actor.role)) return refused;
+  if (auto refused = check_command_role(CommandKind::kCreate, actor.role)) return refused;
   auto checked = redress::check_creation(*catalog_, command, actor, /*check_case_id=*/false);
   if (auto* r = std::get_if<Rejection>(&checked)) return std::move(*r);
   return std::nullopt;
@@ -1273,8 +1273,7 @@ std::vector<const TransitionDef*> Engine::available_transitions(const CaseSnapsh
                                                                 const Actor& actor) const {
   std::vector<const TransitionDef*> out;
   const auto wf = catalog_->find(snapshot.workflow_id, snapshot.workflow_version);
-  if (!wf || snapshot.is_closed() ||
-      !case_command_allowed(CaseCommand::kFireTransition, actor.role)) {
+  if (!wf || snapshot.is_closed() || !command_allowed(CommandKind::kFireTransition, actor.role)) {
     return out;
   }
   for (const auto& t : wf->transitions) {

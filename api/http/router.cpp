@@ -125,7 +125,7 @@ void Router::add(RouteSpec route) {
       throw std::logic_error("route " + route.operation_id +
                              " runs a case command: its roles come from the role table");
     }
-    route.roles = case_command_roles(*route.case_command);
+    route.roles = command_roles(*route.case_command);
   }
   routes_.push_back(std::move(route));
 }
@@ -159,7 +159,7 @@ bool role_allowed(const RouteSpec& route, Role role) {
 }
 
 RouteSpec case_command_route(http::verb method, std::string pattern, std::string operation_id,
-                             std::string summary, CaseCommand command, Handler handler) {
+                             std::string summary, CommandKind command, Handler handler) {
   RouteSpec route;
   route.method = method;
   route.pattern = std::move(pattern);
@@ -172,7 +172,7 @@ RouteSpec case_command_route(http::verb method, std::string pattern, std::string
 
 ApiProblem role_refusal(const RouteSpec& route, Role role) {
   if (route.case_command) {
-    if (auto rejection = check_case_command_role(*route.case_command, role)) {
+    if (auto rejection = check_command_role(*route.case_command, role)) {
       return from_rejection(*rejection);
     }
   }

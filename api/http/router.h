@@ -37,7 +37,7 @@ struct RouteSpec {
   // (engine/command_roles.h), and a role outside them is refused with the engine's own
   // rejection (403 ROLE_NOT_PERMITTED, the same detail) before the body is read, so the router
   // and the engine cannot answer a role differently.
-  std::optional<CaseCommand> case_command{};
+  std::optional<CommandKind> case_command{};
 };
 
 struct RouteMatch {
@@ -65,7 +65,7 @@ class Router {
 // A route that runs one case command, with no roles of its own: Router::add gives it the
 // command's row of the engine's role table.
 RouteSpec case_command_route(http::verb method, std::string pattern, std::string operation_id,
-                             std::string summary, CaseCommand command, Handler handler);
+                             std::string summary, CommandKind command, Handler handler);
 
 // Whether `role` may call `route`. There is no implicit super-user: a route names every role it
 // admits.

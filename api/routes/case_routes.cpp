@@ -387,13 +387,13 @@ void add_case_routes(Router& router, ServerContext& context) {
     };
   };
   router.add(case_command_route(http::verb::post, "/v1/cases", "createCase", "open a case",
-                                CaseCommand::kCreate, bind(create_case)));
+                                CommandKind::kCreate, bind(create_case)));
   router.add({http::verb::get, "/v1/cases", "listCases", "list and search cases", kCaseReaders,
               true, bind(list_cases)});
   router.add({http::verb::get, "/v1/cases/{id}", "getCase", "read a case", kCaseReaders, true,
               bind(get_case)});
   router.add(case_command_route(http::verb::patch, "/v1/cases/{id}", "updateCaseFields",
-                                "update a case's fields", CaseCommand::kUpdateFields,
+                                "update a case's fields", CommandKind::kUpdateFields,
                                 bind(patch_case)));
   router.add({http::verb::get, "/v1/cases/{id}/events", "listCaseEvents", "read a case's journal",
               kCaseReaders, true, bind(list_events)});
@@ -401,30 +401,30 @@ void add_case_routes(Router& router, ServerContext& context) {
               "list the transitions the caller may fire", kCaseReaders, true,
               bind(list_transitions)});
   router.add(case_command_route(http::verb::post, "/v1/cases/{id}/transitions", "fireTransition",
-                                "fire a transition", CaseCommand::kFireTransition,
+                                "fire a transition", CommandKind::kFireTransition,
                                 bind(fire_transition)));
   router.add(case_command_route(
       http::verb::post, "/v1/cases/{id}/assignment", "assignCase", "assign or unassign a case",
-      CaseCommand::kAssign, simple_command(context, assign_body, assignment_names_known_people)));
+      CommandKind::kAssign, simple_command(context, assign_body, assignment_names_known_people)));
   router.add(case_command_route(http::verb::post, "/v1/cases/{id}/escalations", "escalateCase",
-                                "escalate a case", CaseCommand::kEscalate,
+                                "escalate a case", CommandKind::kEscalate,
                                 simple_command(context, escalate_body)));
   router.add(case_command_route(http::verb::post, "/v1/cases/{id}/deescalations", "deescalateCase",
-                                "de-escalate a case", CaseCommand::kDeescalate,
+                                "de-escalate a case", CommandKind::kDeescalate,
                                 simple_command(context, deescalate_body)));
   router.add(case_command_route(http::verb::post, "/v1/cases/{id}/comments", "addComment",
-                                "add an internal comment", CaseCommand::kAddComment,
+                                "add an internal comment", CommandKind::kAddComment,
                                 simple_command(context, text_body<AddComment>)));
   router.add(case_command_route(http::verb::post, "/v1/cases/{id}/messages", "addCustomerMessage",
                                 "record a message from the customer",
-                                CaseCommand::kAddCustomerMessage,
+                                CommandKind::kAddCustomerMessage,
                                 simple_command(context, text_body<AddCustomerMessage>)));
   router.add(case_command_route(http::verb::post, "/v1/cases/{id}/replies", "recordReply",
-                                "record a reply sent to the customer", CaseCommand::kRecordReply,
+                                "record a reply sent to the customer", CommandKind::kRecordReply,
                                 simple_command(context, text_body<RecordReply>)));
   router.add(case_command_route(http::verb::post, "/v1/cases/{id}/promises", "recordPromise",
                                 "record a promise made to the customer",
-                                CaseCommand::kRecordPromise,
+                                CommandKind::kRecordPromise,
                                 simple_command(context, promise_body)));
 }
 

@@ -200,21 +200,21 @@ void add_compensation_routes(Router& router, ServerContext& context) {
               bind(suggest_remedies)});
   router.add(case_command_route(http::verb::post, "/v1/cases/{id}/compensations",
                                 "proposeCompensation", "propose compensation",
-                                CaseCommand::kProposeCompensation, bind(propose)));
+                                CommandKind::kProposeCompensation, bind(propose)));
   router.add({http::verb::get, "/v1/cases/{id}/compensations", "listCompensations",
               "read a case's compensations", kReaders, true, bind(list_compensations)});
   router.add({http::verb::get, "/v1/cases/{id}/compensations/{compensation_id}", "getCompensation",
               "read one compensation of a case", kReaders, true, bind(get_compensation)});
   router.add(case_command_route(http::verb::post, "/v1/cases/{id}/approvals/{approval_id}",
-                                "decideApproval", "approve or reject", CaseCommand::kDecideApproval,
+                                "decideApproval", "approve or reject", CommandKind::kDecideApproval,
                                 bind(decide)));
   router.add(case_command_route(http::verb::post,
                                 "/v1/cases/{id}/compensations/{compensation_id}/execution",
                                 "markCompensationExecuted", "report a compensation as executed",
-                                CaseCommand::kMarkCompensationExecuted, bind(executed)));
+                                CommandKind::kMarkCompensationExecuted, bind(executed)));
   // The approval queue is read by those who decide approvals: the role table's row for that.
   router.add({http::verb::get, "/v1/approvals", "listApprovals", "read the approval queue",
-              case_command_roles(CaseCommand::kDecideApproval), true, bind(approval_queue)});
+              command_roles(CommandKind::kDecideApproval), true, bind(approval_queue)});
 }
 
 }  // namespace redress::api

@@ -56,13 +56,13 @@ struct RolesFixture {
 };
 
 // The answer the engine gives `role` for `command`.
-std::string engine_refusal(CaseCommand command, Role role) {
-  const auto refused = check_case_command_role(command, role);
+std::string engine_refusal(CommandKind command, Role role) {
+  const auto refused = check_command_role(command, role);
   BOOST_REQUIRE(refused);
   return refused->message;
 }
 
-void require_refused_as_the_engine_refuses(const HttpResult& result, CaseCommand command,
+void require_refused_as_the_engine_refuses(const HttpResult& result, CommandKind command,
                                            Role role) {
   BOOST_TEST(result.status == 403, result.body);
   const auto problem = result.json();
@@ -79,19 +79,19 @@ BOOST_AUTO_TEST_SUITE(case_roles)
 BOOST_AUTO_TEST_CASE(a_case_command_route_takes_its_roles_from_the_table) {
   api::Router router;
   router.add(api::case_command_route(verb::post, "/v1/cases/{id}/comments", "addComment",
-                                     "add an internal comment", CaseCommand::kAddComment,
+                                     "add an internal comment", CommandKind::kAddComment,
                                      [](api::RequestPtr, api::Responder) {}));
   const auto& route = router.routes().front();
-  BOOST_TEST((route.roles == case_command_roles(CaseCommand::kAddComment)));
+  BOOST_TEST((route.roles == command_roles(CommandKind::kAddComment)));
   BOOST_TEST(api::role_allowed(route, Role::kAdmin));
   BOOST_TEST(!api::role_allowed(route, Role::kIntegration));
   const auto refusal = api::role_refusal(route, Role::kIntegration);
   BOOST_TEST((refusal.code == ErrorCode::kRoleNotPermitted));
-  BOOST_TEST(refusal.detail == engine_refusal(CaseCommand::kAddComment, Role::kIntegration));
+  BOOST_TEST(refusal.detail == engine_refusal(CommandKind::kAddComment, Role::kIntegration));
 
   auto own_roles =
       api::case_command_route(verb::post, "/v1/cases/{id}/replies", "recordReply", "record a reply",
-                              CaseCommand::kRecordReply, [](api::RequestPtr, api::Responder) {});
+                              CommandKind::kRecordReply, [](api::RequestPtr, api::Responder) {});
   own_roles.roles = {Role::kIntegration};
   BOOST_CHECK_THROW(router.add(std::move(own_roles)), std::logic_error);
 }
@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(every_refused_role_gets_the_engines_answer_at_the_door) {
       }
     }
     for (const auto& [role, token] : f.tokens) {
-      if (case_command_allowed(*route.case_command, role)) continue;
+      if (command_allowed(*route.case_command, role)) continue;
       BOOST_TEST_CONTEXT(route.operation_id << " by " << role_name(role)) {
         require_refused_as_the_engine_refuses(
             f.send(route.method, target, nlohmann::json::object(), role), *route.case_command,
@@ -121,7 +121,7 @@ BOOST_AUTO_TEST_CASE(every_refused_role_gets_the_engines_answer_at_the_door) {
       }
     }
   }
-  BOOST_TEST(routes == static_cast<int>(kCaseCommands.size()) - 1);  // all but FireTimer
+  BOOST_TEST(routes == static_cast<int>(kCommandKinds.size()) - 1);  // all but FireTimer
 }
 
 // The engine let admins comment, the router refused them: the table admits them.
@@ -140,10 +140,10 @@ BOOST_AUTO_TEST_CASE(an_integration_comment_gets_the_engines_answer) {
   RolesFixture f;
   require_refused_as_the_engine_refuses(
       f.send(verb::post, f.path("/comments"), {{"text", "parcel scanned"}}, Role::kIntegration),
-      CaseCommand::kAddComment, Role::kIntegration);
+      CommandKind::kAddComment, Role::kIntegration);
   require_refused_as_the_engine_refuses(
       f.send(verb::post, f.path("/comments"), nlohmann::json::object(), Role::kIntegration),
-      CaseCommand::kAddComment, Role::kIntegration);
+      CommandKind::kAddComment, Role::kIntegration);
 }
 
 // The OpenAPI document listed integrations for replies, promises, escalations and PATCH; the
@@ -154,17 +154,17 @@ BOOST_AUTO_TEST_CASE(an_integration_may_not_reply_promise_escalate_or_edit_field
   const nlohmann::json empty = nlohmann::json::object();
   require_refused_as_the_engine_refuses(
       f.send(verb::post, f.path("/replies"), {{"text", "on it"}}, Role::kIntegration),
-      CaseCommand::kRecordReply, Role::kIntegration);
+      CommandKind::kRecordReply, Role::kIntegration);
   require_refused_as_the_engine_refuses(
       f.send(verb::post, f.path("/promises"), empty, Role::kIntegration),
-      CaseCommand::kRecordPromise, Role::kIntegration);
+      CommandKind::kRecordPromise, Role::kIntegration);
   require_refused_as_the_engine_refuses(
       f.send(verb::post, f.path("/escalations"), {{"reason", "angry"}}, Role::kIntegration),
-      CaseCommand::kEscalate, Role::kIntegration);
+      CommandKind::kEscalate, Role::kIntegration);
   require_refused_as_the_engine_refuses(
       f.send(verb::patch, f.path(""), {{"fields", {{"desired_outcome", "refund"}}}},
              Role::kIntegration),
-      CaseCommand::kUpdateFields, Role::kIntegration);
+      CommandKind::kUpdateFields, Role::kIntegration);
   // What an integration may do on a case: relay the customer's words.
   auto message =
       f.send(verb::post, f.path("/messages"), {{"text", "where is my refund"}}, Role::kIntegration);
@@ -195,7 +195,7 @@ BOOST_AUTO_TEST_CASE(de_escalation_by_an_agent_or_a_lead_is_refused_at_the_door)
   for (const auto role : {Role::kAgent, Role::kTeamLead}) {
     require_refused_as_the_engine_refuses(
         f.send(verb::post, f.path("/deescalations"), nlohmann::json::object(), role),
-        CaseCommand::kDeescalate, role);
+        CommandKind::kDeescalate, role);
   }
 }
 

@@ -407,29 +407,29 @@ BOOST_AUTO_TEST_CASE(case_command_roles_are_the_engines_role_table) {
   const auto doc = parsed_document();
   BOOST_REQUIRE(!doc.is_discarded());
   const auto router = api::build_router(server.server().context());
-  std::set<CaseCommand> routed;
+  std::set<CommandKind> routed;
   for (const auto& route : router.routes()) {
     if (!route.case_command) continue;
     const auto command = *route.case_command;
     routed.insert(command);
     json table = json::array();
-    for (const Role r : case_command_roles(command)) table.push_back(role_name(r));
+    for (const Role r : command_roles(command)) table.push_back(role_name(r));
     const auto label = route_label(method_name(route.method), route.pattern, route.operation_id);
     BOOST_TEST_CONTEXT(label) {
-      BOOST_TEST((route.roles == case_command_roles(command)));
+      BOOST_TEST((route.roles == command_roles(command)));
       const auto& operation = doc.at("paths").at(route.pattern).at(method_name(route.method));
       BOOST_TEST(
           operation.value("x-roles", json()) == table,
           "x-roles " << operation.value("x-roles", json()).dump() << ", table " << table.dump());
       const auto prose = prose_roles(operation);
-      BOOST_TEST((prose && *prose == role_names(case_command_roles(command))));
+      BOOST_TEST((prose && *prose == role_names(command_roles(command))));
     }
   }
-  for (const auto command : kCaseCommands) {
-    if (command == CaseCommand::kFireTimer) continue;
-    BOOST_TEST(routed.count(command) == 1u, case_command_action(command) << " has no route");
+  for (const auto command : kCommandKinds) {
+    if (command == CommandKind::kFireTimer) continue;
+    BOOST_TEST(routed.count(command) == 1u, command_action(command) << " has no route");
   }
-  BOOST_TEST(!routed.count(CaseCommand::kFireTimer));
+  BOOST_TEST(!routed.count(CommandKind::kFireTimer));
 }
 
 BOOST_AUTO_TEST_CASE(is_self_consistent) {

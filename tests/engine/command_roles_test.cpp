@@ -134,7 +134,7 @@ CommandBody body_at(std::size_t index, std::index_sequence<I...>) {
   return body;
 }
 
-CommandBody default_body(CaseCommand command) {
+CommandBody default_body(CommandKind command) {
   return body_at(static_cast<std::size_t>(command),
                  std::make_index_sequence<std::variant_size_v<CommandBody>>());
 }
@@ -144,10 +144,10 @@ CommandBody default_body(CaseCommand command) {
 BOOST_AUTO_TEST_SUITE(command_roles)
 
 BOOST_AUTO_TEST_CASE(every_case_command_has_its_row_and_is_named_by_its_body) {
-  for (const auto command : kCaseCommands) {
-    BOOST_TEST((case_command_of(default_body(command)) == command));
-    BOOST_TEST(!case_command_roles(command).empty());
-    BOOST_TEST(std::string(case_command_action(command)).size() > 0u);
+  for (const auto command : kCommandKinds) {
+    BOOST_TEST((command_kind_of(default_body(command)) == command));
+    BOOST_TEST(!redress::command_roles(command).empty());
+    BOOST_TEST(std::string(command_action(command)).size() > 0u);
   }
 }
 
@@ -155,21 +155,21 @@ BOOST_AUTO_TEST_CASE(every_case_command_has_its_row_and_is_named_by_its_body) {
 // outside the row gets the table's own rejection, whatever else is wrong with it.
 BOOST_AUTO_TEST_CASE(every_role_outside_a_row_is_refused_first_with_the_tables_rejection) {
   const RoleCase c;
-  for (const auto command : kCaseCommands) {
+  for (const auto command : kCommandKinds) {
     for (const auto role : kAllRoles) {
       const Actor actor{std::string("someone.") + role_name(role), role, "after_sales"};
       const auto d = c.attempt(actor, default_body(command));
-      const auto expected = check_case_command_role(command, role);
-      BOOST_TEST_CONTEXT(case_command_action(command) << " by " << role_name(role)) {
+      const auto expected = check_command_role(command, role);
+      BOOST_TEST_CONTEXT(command_action(command) << " by " << role_name(role)) {
         if (expected) {
           BOOST_TEST(outcome(d) == "ROLE_NOT_PERMITTED");
           BOOST_TEST(!d.accepted());
           if (!d.accepted()) BOOST_TEST(d.rejection().message == expected->message);
         } else {
-          BOOST_TEST(case_command_allowed(command, role));
-          BOOST_TEST((d.accepted() || d.rejection().message.find(std::string("may not ") +
-                                                                 case_command_action(command)) ==
-                                          std::string::npos));
+          BOOST_TEST(command_allowed(command, role));
+          BOOST_TEST((d.accepted() ||
+                      d.rejection().message.find(std::string("may not ") +
+                                                 command_action(command)) == std::string::npos));
         }
       }
     }
@@ -177,14 +177,14 @@ BOOST_AUTO_TEST_CASE(every_role_outside_a_row_is_refused_first_with_the_tables_r
 }
 
 BOOST_AUTO_TEST_CASE(the_refusal_names_the_role_and_every_allowed_role) {
-  const auto refused = check_case_command_role(CaseCommand::kAddComment, Role::kIntegration);
+  const auto refused = check_command_role(CommandKind::kAddComment, Role::kIntegration);
   BOOST_REQUIRE(refused);
   BOOST_TEST((refused->code == ErrorCode::kRoleNotPermitted));
   BOOST_TEST(refused->message ==
              "role 'integration' may not add internal comments; allowed roles: agent, team_lead, "
              "supervisor, manager, admin");
   BOOST_TEST(refused->problems.empty());
-  BOOST_TEST(!check_case_command_role(CaseCommand::kAddComment, Role::kAdmin));
+  BOOST_TEST(!check_command_role(CommandKind::kAddComment, Role::kAdmin));
 }
 
 // The engine let admins comment (the router refused them): the table admits them.
@@ -229,7 +229,7 @@ BOOST_AUTO_TEST_CASE(de_escalation_is_for_supervisors_and_managers_at_the_cases_
   const auto by_lead = c.attempt(kLead, DeescalateCase{"calm now", ""});
   BOOST_TEST(outcome(by_lead) == "ROLE_NOT_PERMITTED");
   BOOST_TEST(by_lead.rejection().message ==
-             check_case_command_role(CaseCommand::kDeescalate, Role::kTeamLead)->message);
+             check_command_role(CommandKind::kDeescalate, Role::kTeamLead)->message);
   // Admitted by the table, refused by the command: the case is above a supervisor's level.
   const auto by_supervisor = c.attempt(kSupervisor, DeescalateCase{"calm now", ""});
   BOOST_TEST(outcome(by_supervisor) == "ROLE_NOT_PERMITTED");
