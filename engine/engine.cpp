@@ -5,6 +5,7 @@
 
 #include "engine/case_json.h"
 #include "engine/case_vocabulary.h"
+#include "engine/command_roles.h"
 
 namespace redress {
 
@@ -81,10 +82,6 @@ std::optional<Rejection> check_text(const std::string& text, const std::string& 
                   pointer);
   }
   return std::nullopt;
-}
-
-bool is_ladder(Role role) {
-  return ladder_rank(role).has_value();
 }
 
 int level_rank(const std::string& level) {
@@ -730,7 +727,6 @@ class CommandHandler {
 
   std::optional<Rejection> operator()(const UpdateFields& cmd) {
     if (auto r = require_open()) return r;
-    if (auto r = require_ladder("update fields")) return r;
     if (!cmd.fields.is_object() || cmd.fields.empty()) {
       return reject(RejectionCode::kMissingField, "give at least one field to update", "/fields");
     }
@@ -744,13 +740,10 @@ class CommandHandler {
 
   std::optional<Rejection> operator()(const AssignCase& cmd) {
     if (auto r = require_open()) return r;
-    const auto rank = ladder_rank(b_.actor().role);
-    if (!rank)
-      return reject(RejectionCode::kRoleNotPermitted, "only agents and their leads assign cases");
     if (cmd.assignee.size() > kMaxIdLength || cmd.team.size() > kMaxIdLength) {
       return reject(RejectionCode::kInvalidField, "assignee and team are at most 128 characters");
     }
-    if (*rank == 0) {
+    if (b_.actor().role == Role::kAgent) {
       // Agents may take a case for themselves or hand back their own; leads assign freely.
       const bool claiming =
           cmd.assignee == b_.actor().id &&
@@ -769,7 +762,6 @@ class CommandHandler {
 
   std::optional<Rejection> operator()(const RecordPromise& cmd) {
     if (auto r = require_open()) return r;
-    if (auto r = require_ladder("record promises")) return r;
     if (auto r = check_text(cmd.text, "promise text", kMaxReasonLength, false, "/text")) return r;
     if (auto r = check_promise_due(cmd.due, "/due")) return r;
     record_promise(cmd.due, cmd.text);
@@ -778,7 +770,6 @@ class CommandHandler {
 
   std::optional<Rejection> operator()(const RecordReply& cmd) {
     if (auto r = require_open()) return r;
-    if (auto r = require_ladder("reply to customers")) return r;
     if (auto r = check_text(cmd.text, "reply text", kMaxMessageLength, false, "/text")) return r;
     b_.emit("reply.sent", {{"text", cmd.text}});
     b_.meet_clock("first_response");
@@ -793,19 +784,12 @@ class CommandHandler {
   }
 
   std::optional<Rejection> operator()(const AddComment& cmd) {
-    if (!is_ladder(b_.actor().role) && b_.actor().role != Role::kAdmin) {
-      return reject(RejectionCode::kRoleNotPermitted, "only people add comments");
-    }
     if (auto r = check_text(cmd.text, "comment", kMaxMessageLength, false, "/text")) return r;
     b_.emit("comment.added", {{"text", cmd.text}});
     return std::nullopt;
   }
 
   std::optional<Rejection> operator()(const AddCustomerMessage& cmd) {
-    if (!is_ladder(b_.actor().role) && b_.actor().role != Role::kIntegration) {
-      return reject(RejectionCode::kRoleNotPermitted,
-                    "customer messages come from agents or the messaging integration");
-    }
     if (auto r = check_text(cmd.text, "message", kMaxMessageLength, false, "/text")) return r;
     const auto signals = b_.escalation_policy().detect_threats(cmd.text);
     nlohmann::json signal_json = nlohmann::json::array();
@@ -822,7 +806,6 @@ class CommandHandler {
 
   std::optional<Rejection> operator()(const ProposeCompensation& cmd) {
     if (auto r = require_open()) return r;
-    if (auto r = require_ladder("propose compensation")) return r;
     const auto type = parse_compensation_type(cmd.type);
     if (!type) {
       return reject(RejectionCode::kInvalidField,
@@ -936,10 +919,6 @@ class CommandHandler {
   }
 
   std::optional<Rejection> operator()(const MarkCompensationExecuted& cmd) {
-    if (!is_ladder(b_.actor().role) && b_.actor().role != Role::kIntegration) {
-      return reject(RejectionCode::kRoleNotPermitted,
-                    "compensation is marked executed by an integration or a person on the case");
-    }
     auto snap = b_.working();
     auto* comp = snap.compensation(cmd.compensation_id);
     if (!comp) {
@@ -961,7 +940,6 @@ class CommandHandler {
 
   std::optional<Rejection> operator()(const EscalateCase& cmd) {
     if (auto r = require_open()) return r;
-    if (auto r = require_ladder("escalate")) return r;
     if (auto r = check_text(cmd.reason, "an escalation reason", kMaxReasonLength, false, "/reason"))
       return r;
     const int current = level_rank(b_.working().escalation_level);
@@ -987,9 +965,10 @@ class CommandHandler {
 
   std::optional<Rejection> operator()(const DeescalateCase& cmd) {
     if (auto r = require_open()) return r;
-    const auto rank = ladder_rank(b_.actor().role);
+    // The table admits supervisors and managers; one may call off only an escalation at or
+    // below their own level.
     const int current = level_rank(b_.working().escalation_level);
-    if (!rank || *rank < 2 || *rank < current) {
+    if (ladder_rank(b_.actor().role).value_or(-1) < current) {
       return reject(RejectionCode::kRoleNotPermitted,
                     "de-escalation is for a supervisor or manager at or above the case's level (" +
                         b_.working().escalation_level + ")");
@@ -1023,9 +1002,6 @@ class CommandHandler {
   }
 
   std::optional<Rejection> operator()(const FireTimer& cmd) {
-    if (b_.actor().role != Role::kSystem) {
-      return reject(RejectionCode::kRoleNotPermitted, "timers are fired by the system only");
-    }
     const auto* timer = b_.working().timer(cmd.key);
     if (!timer) {
       return reject(RejectionCode::kNotFound,
@@ -1086,14 +1062,6 @@ class CommandHandler {
   std::optional<Rejection> require_open() const {
     if (b_.working().is_closed()) {
       return reject(RejectionCode::kCaseClosed, "case " + b_.working().id + " is closed");
-    }
-    return std::nullopt;
-  }
-  std::optional<Rejection> require_ladder(const std::string& what) const {
-    if (!is_ladder(b_.actor().role)) {
-      return reject(RejectionCode::kRoleNotPermitted,
-                    "role " + quote_name(role_name(b_.actor().role)) + " may not " + what +
-                        "; agents, team leads, supervisors and managers may");
     }
     return std::nullopt;
   }
@@ -1262,6 +1230,11 @@ Decision create_case(const WorkflowCatalog& catalog, const CreateCase& cmd, cons
 
 Decision Engine::decide(const CaseSnapshot* current, const Command& command, const Actor& actor,
                         Instant now, const CustomerHistory& history) const {
+  // The one role table (engine/command_roles.h) is the outer gate of every command, checked
+  // before anything about the case, as the router checks it before reading the request.
+  if (auto refused = check_command_role(command_kind_of(command.body), actor.role)) {
+    return std::move(*refused);
+  }
   if (const auto* create = std::get_if<CreateCase>(&command.body)) {
     if (current) {
       return reject(RejectionCode::kAlreadyExists, "case " + current->id + " already exists");
@@ -1290,6 +1263,7 @@ Decision Engine::decide(const CaseSnapshot* current, const Command& command, con
 
 std::optional<Rejection> Engine::check_creation(const CreateCase& command,
                                                 const Actor& actor) const {
+  if (auto refused = check_command_role(CommandKind::kCreate, actor.role)) return refused;
   auto checked = redress::check_creation(*catalog_, command, actor, /*check_case_id=*/false);
   if (auto* r = std::get_if<Rejection>(&checked)) return std::move(*r);
   return std::nullopt;
@@ -1299,7 +1273,9 @@ std::vector<const TransitionDef*> Engine::available_transitions(const CaseSnapsh
                                                                 const Actor& actor) const {
   std::vector<const TransitionDef*> out;
   const auto wf = catalog_->find(snapshot.workflow_id, snapshot.workflow_version);
-  if (!wf || snapshot.is_closed()) return out;
+  if (!wf || snapshot.is_closed() || !command_allowed(CommandKind::kFireTransition, actor.role)) {
+    return out;
+  }
   for (const auto& t : wf->transitions) {
     if (t.allowed_from(snapshot.state, false) && t.role_allowed(actor.role)) out.push_back(&t);
   }

@@ -25,7 +25,8 @@ class Engine {
  public:
   explicit Engine(std::shared_ptr<const WorkflowCatalog> catalog);
 
-  // `current` is null only for CreateCase.
+  // `current` is null only for CreateCase. The actor's role is checked first against the one
+  // role table (engine/command_roles.h): ROLE_NOT_PERMITTED before anything else.
   Decision decide(const CaseSnapshot* current, const Command& command, const Actor& actor,
                   Instant now, const CustomerHistory& history = {}) const;
 
@@ -36,7 +37,8 @@ class Engine {
   // has problems of both kinds.
   std::optional<Rejection> check_creation(const CreateCase& command, const Actor& actor) const;
 
-  // Transitions `actor` may fire from the case's current state (role and state permitting;
+  // Transitions `actor` may fire from the case's current state (the role table, the transition's
+  // roles and the state permitting;
   // conditions and required fields are checked when fired).
   std::vector<const TransitionDef*> available_transitions(const CaseSnapshot& snapshot,
                                                           const Actor& actor) const;

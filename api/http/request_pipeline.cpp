@@ -156,11 +156,7 @@ const RouteSpec* RequestPipeline::admit(const RequestPtr& ctx, const Responder& 
       return nullptr;
     }
     if (!role_allowed(route, ctx->principal->actor.role)) {
-      std::string roles;
-      for (Role r : route.roles) roles += (roles.empty() ? "" : ", ") + std::string(role_name(r));
-      respond.problem(*ctx, ApiProblem::forbidden(
-                                std::string("the role ") + role_name(ctx->principal->actor.role) +
-                                " may not " + route.summary + "; allowed: " + roles));
+      respond.problem(*ctx, role_refusal(route, ctx->principal->actor.role));
       return nullptr;
     }
   }

@@ -3,6 +3,7 @@
 #include "engine/utf8.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/grammar/charset.hpp>
@@ -119,6 +120,13 @@ std::optional<ApiProblem> decode_path(std::string_view raw_path,
 }  // namespace
 
 void Router::add(RouteSpec route) {
+  if (route.case_command) {
+    if (!route.roles.empty()) {
+      throw std::logic_error("route " + route.operation_id +
+                             " runs a case command: its roles come from the role table");
+    }
+    route.roles = command_roles(*route.case_command);
+  }
   routes_.push_back(std::move(route));
 }
 
@@ -148,6 +156,30 @@ std::variant<RouteMatch, ApiProblem> Router::match(http::verb method,
 bool role_allowed(const RouteSpec& route, Role role) {
   return route.roles.empty() ||
          std::find(route.roles.begin(), route.roles.end(), role) != route.roles.end();
+}
+
+RouteSpec case_command_route(http::verb method, std::string pattern, std::string operation_id,
+                             std::string summary, CommandKind command, Handler handler) {
+  RouteSpec route;
+  route.method = method;
+  route.pattern = std::move(pattern);
+  route.operation_id = std::move(operation_id);
+  route.summary = std::move(summary);
+  route.handler = std::move(handler);
+  route.case_command = command;
+  return route;
+}
+
+ApiProblem role_refusal(const RouteSpec& route, Role role) {
+  if (route.case_command) {
+    if (auto rejection = check_command_role(*route.case_command, role)) {
+      return from_rejection(*rejection);
+    }
+  }
+  std::string roles;
+  for (Role r : route.roles) roles += (roles.empty() ? "" : ", ") + std::string(role_name(r));
+  return ApiProblem::forbidden(std::string("the role ") + role_name(role) + " may not " +
+                               route.summary + "; allowed: " + roles);
 }
 
 std::variant<ParsedTarget, ApiProblem> parse_target(std::string_view target) {

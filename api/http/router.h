@@ -16,6 +16,7 @@
 
 #include "api/http/request_context.h"
 #include "api/http/request_handler.h"
+#include "engine/command_roles.h"
 
 namespace redress::api {
 
@@ -24,13 +25,19 @@ struct RouteSpec {
   std::string pattern;
   std::string operation_id;  // as in the OpenAPI document: "getCase"
   std::string summary;
-  // Roles that may call the route; empty: any authenticated caller.
+  // Roles that may call the route; empty: any authenticated caller. Left empty for a case
+  // command: Router::add takes them from the engine's role table.
   std::vector<Role> roles;
   bool requires_token = true;  // false only for /healthz and /readyz
   Handler handler;             // for every body kind but kStreamed
   // The body the route takes; nullopt: a JSON body up to the server's --body-limit.
   std::optional<BodyPolicy> body{};
   StreamHandler stream_handler{};  // for BodyPolicy::kStreamed
+  // The case command the route runs, if it runs one. Its roles are then the engine's table's
+  // (engine/command_roles.h), and a role outside them is refused with the engine's own
+  // rejection (403 ROLE_NOT_PERMITTED, the same detail) before the body is read, so the router
+  // and the engine cannot answer a role differently.
+  std::optional<CommandKind> case_command{};
 };
 
 struct RouteMatch {
@@ -40,6 +47,8 @@ struct RouteMatch {
 
 class Router {
  public:
+  // Throws std::logic_error for a case command route that names roles of its own: the table is
+  // their one source.
   void add(RouteSpec route);
 
   // The route for `method` on the path's segments (each percent-decoded on its own, so "%2F"
@@ -53,9 +62,18 @@ class Router {
   std::vector<RouteSpec> routes_;
 };
 
+// A route that runs one case command, with no roles of its own: Router::add gives it the
+// command's row of the engine's role table.
+RouteSpec case_command_route(http::verb method, std::string pattern, std::string operation_id,
+                             std::string summary, CommandKind command, Handler handler);
+
 // Whether `role` may call `route`. There is no implicit super-user: a route names every role it
 // admits.
 bool role_allowed(const RouteSpec& route, Role role);
+
+// The 403 for a role `route` does not admit: FORBIDDEN naming the allowed roles, or for a case
+// command the engine's ROLE_NOT_PERMITTED rejection.
+ApiProblem role_refusal(const RouteSpec& route, Role role);
 
 // Splits a request target (RFC 3986 origin-form, parsed by Boost.URL) into its decoded path
 // segments and query parameters. Each segment is decoded on its own; dot segments are kept as

@@ -17,11 +17,6 @@ namespace {
 
 const std::vector<Role> kCaseReaders = {Role::kAgent,   Role::kTeamLead, Role::kSupervisor,
                                         Role::kManager, Role::kAdmin,    Role::kIntegration};
-// Roles that act on cases; the workflow's own role rules are checked by the engine on top.
-const std::vector<Role> kCaseActors = {Role::kAgent, Role::kTeamLead, Role::kSupervisor,
-                                       Role::kManager, Role::kIntegration};
-const std::vector<Role> kPeople = {Role::kAgent, Role::kTeamLead, Role::kSupervisor,
-                                   Role::kManager};
 
 constexpr size_t kMaxText = 80000;  // bytes; the engine bounds code points more precisely
 constexpr size_t kMaxName = 128;
@@ -391,39 +386,46 @@ void add_case_routes(Router& router, ServerContext& context) {
       handler(context, std::move(ctx), std::move(respond));
     };
   };
-  router.add({http::verb::post, "/v1/cases", "createCase", "open a case", kCaseActors, true,
-              bind(create_case)});
+  router.add(case_command_route(http::verb::post, "/v1/cases", "createCase", "open a case",
+                                CommandKind::kCreate, bind(create_case)));
   router.add({http::verb::get, "/v1/cases", "listCases", "list and search cases", kCaseReaders,
               true, bind(list_cases)});
   router.add({http::verb::get, "/v1/cases/{id}", "getCase", "read a case", kCaseReaders, true,
               bind(get_case)});
-  router.add({http::verb::patch, "/v1/cases/{id}", "updateCaseFields", "update a case's fields",
-              kCaseActors, true, bind(patch_case)});
+  router.add(case_command_route(http::verb::patch, "/v1/cases/{id}", "updateCaseFields",
+                                "update a case's fields", CommandKind::kUpdateFields,
+                                bind(patch_case)));
   router.add({http::verb::get, "/v1/cases/{id}/events", "listCaseEvents", "read a case's journal",
               kCaseReaders, true, bind(list_events)});
   router.add({http::verb::get, "/v1/cases/{id}/transitions", "listAvailableTransitions",
               "list the transitions the caller may fire", kCaseReaders, true,
               bind(list_transitions)});
-  router.add({http::verb::post, "/v1/cases/{id}/transitions", "fireTransition", "fire a transition",
-              kCaseActors, true, bind(fire_transition)});
-  router.add({http::verb::post, "/v1/cases/{id}/assignment", "assignCase",
-              "assign or unassign a case", kPeople, true,
-              simple_command(context, assign_body, assignment_names_known_people)});
-  router.add({http::verb::post, "/v1/cases/{id}/escalations", "escalateCase", "escalate a case",
-              kCaseActors, true, simple_command(context, escalate_body)});
-  router.add({http::verb::post, "/v1/cases/{id}/deescalations", "deescalateCase",
-              "de-escalate a case", kPeople, true, simple_command(context, deescalate_body)});
-  router.add({http::verb::post, "/v1/cases/{id}/comments", "addComment", "add an internal comment",
-              kCaseActors, true, simple_command(context, text_body<AddComment>)});
-  router.add({http::verb::post, "/v1/cases/{id}/messages", "addCustomerMessage",
-              "record a message from the customer", kCaseActors, true,
-              simple_command(context, text_body<AddCustomerMessage>)});
-  router.add({http::verb::post, "/v1/cases/{id}/replies", "recordReply",
-              "record a reply sent to the customer", kCaseActors, true,
-              simple_command(context, text_body<RecordReply>)});
-  router.add({http::verb::post, "/v1/cases/{id}/promises", "recordPromise",
-              "record a promise made to the customer", kCaseActors, true,
-              simple_command(context, promise_body)});
+  router.add(case_command_route(http::verb::post, "/v1/cases/{id}/transitions", "fireTransition",
+                                "fire a transition", CommandKind::kFireTransition,
+                                bind(fire_transition)));
+  router.add(case_command_route(
+      http::verb::post, "/v1/cases/{id}/assignment", "assignCase", "assign or unassign a case",
+      CommandKind::kAssign, simple_command(context, assign_body, assignment_names_known_people)));
+  router.add(case_command_route(http::verb::post, "/v1/cases/{id}/escalations", "escalateCase",
+                                "escalate a case", CommandKind::kEscalate,
+                                simple_command(context, escalate_body)));
+  router.add(case_command_route(http::verb::post, "/v1/cases/{id}/deescalations", "deescalateCase",
+                                "de-escalate a case", CommandKind::kDeescalate,
+                                simple_command(context, deescalate_body)));
+  router.add(case_command_route(http::verb::post, "/v1/cases/{id}/comments", "addComment",
+                                "add an internal comment", CommandKind::kAddComment,
+                                simple_command(context, text_body<AddComment>)));
+  router.add(case_command_route(http::verb::post, "/v1/cases/{id}/messages", "addCustomerMessage",
+                                "record a message from the customer",
+                                CommandKind::kAddCustomerMessage,
+                                simple_command(context, text_body<AddCustomerMessage>)));
+  router.add(case_command_route(http::verb::post, "/v1/cases/{id}/replies", "recordReply",
+                                "record a reply sent to the customer", CommandKind::kRecordReply,
+                                simple_command(context, text_body<RecordReply>)));
+  router.add(case_command_route(http::verb::post, "/v1/cases/{id}/promises", "recordPromise",
+                                "record a promise made to the customer",
+                                CommandKind::kRecordPromise,
+                                simple_command(context, promise_body)));
 }
 
 }  // namespace redress::api

@@ -14,9 +14,6 @@
 namespace redress::api {
 namespace {
 
-const std::vector<Role> kLadder = {Role::kAgent, Role::kTeamLead, Role::kSupervisor,
-                                   Role::kManager};
-const std::vector<Role> kApprovers = {Role::kTeamLead, Role::kSupervisor, Role::kManager};
 const std::vector<Role> kReaders = {Role::kAgent,   Role::kTeamLead, Role::kSupervisor,
                                     Role::kManager, Role::kAdmin,    Role::kIntegration};
 
@@ -201,23 +198,23 @@ void add_compensation_routes(Router& router, ServerContext& context) {
   router.add({http::verb::get, "/v1/cases/{id}/remedies", "suggestRemedies",
               "read the compensation policy's suggested remedies", kReaders, true,
               bind(suggest_remedies)});
-  router.add({http::verb::post, "/v1/cases/{id}/compensations", "proposeCompensation",
-              "propose compensation", kLadder, true, bind(propose)});
+  router.add(case_command_route(http::verb::post, "/v1/cases/{id}/compensations",
+                                "proposeCompensation", "propose compensation",
+                                CommandKind::kProposeCompensation, bind(propose)));
   router.add({http::verb::get, "/v1/cases/{id}/compensations", "listCompensations",
               "read a case's compensations", kReaders, true, bind(list_compensations)});
   router.add({http::verb::get, "/v1/cases/{id}/compensations/{compensation_id}", "getCompensation",
               "read one compensation of a case", kReaders, true, bind(get_compensation)});
-  router.add({http::verb::post, "/v1/cases/{id}/approvals/{approval_id}", "decideApproval",
-              "approve or reject", kApprovers, true, bind(decide)});
-  router.add({http::verb::post,
-              "/v1/cases/{id}/compensations/{compensation_id}/execution",
-              "markCompensationExecuted",
-              "report a compensation as executed",
-              {Role::kIntegration},
-              true,
-              bind(executed)});
+  router.add(case_command_route(http::verb::post, "/v1/cases/{id}/approvals/{approval_id}",
+                                "decideApproval", "approve or reject", CommandKind::kDecideApproval,
+                                bind(decide)));
+  router.add(case_command_route(http::verb::post,
+                                "/v1/cases/{id}/compensations/{compensation_id}/execution",
+                                "markCompensationExecuted", "report a compensation as executed",
+                                CommandKind::kMarkCompensationExecuted, bind(executed)));
+  // The approval queue is read by those who decide approvals: the role table's row for that.
   router.add({http::verb::get, "/v1/approvals", "listApprovals", "read the approval queue",
-              kApprovers, true, bind(approval_queue)});
+              command_roles(CommandKind::kDecideApproval), true, bind(approval_queue)});
 }
 
 }  // namespace redress::api

@@ -11,6 +11,7 @@
 // member make each handler name what it accepts, which must be what the document lists.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@
 #include "api/routes/openapi.h"
 #include "api/routes/routes.h"
 #include "api/server/api_server.h"
+#include "engine/command_roles.h"
 #include "engine/error_code.h"
 #include "tests/api/server_test_support.h"
 
@@ -125,6 +127,24 @@ std::set<std::string> role_names(const std::vector<Role>& roles) {
   return out;
 }
 
+// The roles an operation's description names in words ("...\n\nRoles: agent, manager."), or
+// nullopt when it names none.
+std::optional<std::set<std::string>> prose_roles(const json& operation) {
+  const auto description = operation.value("description", "");
+  const std::string marker = "Roles: ";
+  const auto at = description.find(marker);
+  if (at == std::string::npos) return std::nullopt;
+  const auto end = description.find('.', at);
+  std::set<std::string> names;
+  std::string rest = description.substr(at + marker.size(), end - at - marker.size());
+  while (!rest.empty()) {
+    const auto comma = rest.find(", ");
+    names.insert(rest.substr(0, comma));
+    rest = comma == std::string::npos ? "" : rest.substr(comma + 2);
+  }
+  return names;
+}
+
 // Every way the document and the router disagree, one message each; empty when they agree.
 std::vector<std::string> compare_with_router(const json& doc, const api::Router& router) {
   std::vector<std::string> out;
@@ -174,6 +194,12 @@ std::vector<std::string> compare_with_router(const json& doc, const api::Router&
     if (documented_roles != role_names(route.roles)) {
       out.push_back(label + ": x-roles " + json(documented_roles).dump() +
                     " but the route admits " + json(role_names(route.roles)).dump());
+    }
+    if (const auto prose = prose_roles(operation); prose && *prose != role_names(route.roles)) {
+      out.push_back(label + ": the description's roles " + json(*prose).dump() +
+                    " but the route admits " + json(role_names(route.roles)).dump());
+    } else if (!prose && !route.roles.empty()) {
+      out.push_back(label + ": the description names no roles (\"Roles: ...\")");
     }
   }
 
@@ -354,6 +380,8 @@ BOOST_AUTO_TEST_CASE(the_comparison_reports_what_is_wrong) {
   edited["paths"]["/v1/teams/{id}"]["get"]["parameters"] = json::array();
   edited["paths"]["/healthz"]["get"]["responses"]["200"].erase("description");
   edited["paths"]["/metrics"]["get"]["x-roles"] = {"admin"};
+  edited["paths"]["/v1/cases/{id}/comments"]["post"]["description"] =
+      "A note.\n\nRoles: agent, integration.";
   const auto problems = added(compare_with_router(edited, clean));
   const std::set<std::string> expected = {
       "GET /v1/zz-stale (getStale): documented but not in the router",
@@ -361,9 +389,47 @@ BOOST_AUTO_TEST_CASE(the_comparison_reports_what_is_wrong) {
       "GET /v1/teams/{id} (getTeam): path parameter {id} missing",
       "GET /healthz (getHealth): response 200 has no description",
       "GET /metrics (getMetrics): x-roles [\"admin\"] but the route admits "
-      "[\"admin\",\"integration\",\"manager\"]"};
+      "[\"admin\",\"integration\",\"manager\"]",
+      "POST /v1/cases/{id}/comments (addComment): the description's roles "
+      "[\"agent\",\"integration\"] but the route admits "
+      "[\"admin\",\"agent\",\"manager\",\"supervisor\",\"team_lead\"]"};
   BOOST_TEST((problems == expected),
              joined(std::vector<std::string>(problems.begin(), problems.end())));
+}
+
+// The roles of every case command operation are the engine's role table
+// (engine/command_roles.h), in the table's order, both as x-roles and in the description's words;
+// every command a client can send has its operation (FireTimer is Redress's own). The router
+// takes these routes' roles from the table, so with documents_every_route_and_nothing_else this
+// keeps the document, the router and the engine from drifting apart.
+BOOST_AUTO_TEST_CASE(case_command_roles_are_the_engines_role_table) {
+  TestServer server;
+  const auto doc = parsed_document();
+  BOOST_REQUIRE(!doc.is_discarded());
+  const auto router = api::build_router(server.server().context());
+  std::set<CommandKind> routed;
+  for (const auto& route : router.routes()) {
+    if (!route.case_command) continue;
+    const auto command = *route.case_command;
+    routed.insert(command);
+    json table = json::array();
+    for (const Role r : command_roles(command)) table.push_back(role_name(r));
+    const auto label = route_label(method_name(route.method), route.pattern, route.operation_id);
+    BOOST_TEST_CONTEXT(label) {
+      BOOST_TEST((route.roles == command_roles(command)));
+      const auto& operation = doc.at("paths").at(route.pattern).at(method_name(route.method));
+      BOOST_TEST(
+          operation.value("x-roles", json()) == table,
+          "x-roles " << operation.value("x-roles", json()).dump() << ", table " << table.dump());
+      const auto prose = prose_roles(operation);
+      BOOST_TEST((prose && *prose == role_names(command_roles(command))));
+    }
+  }
+  for (const auto command : kCommandKinds) {
+    if (command == CommandKind::kFireTimer) continue;
+    BOOST_TEST(routed.count(command) == 1u, command_action(command) << " has no route");
+  }
+  BOOST_TEST(!routed.count(CommandKind::kFireTimer));
 }
 
 BOOST_AUTO_TEST_CASE(is_self_consistent) {

@@ -415,9 +415,9 @@ BOOST_AUTO_TEST_CASE(complaint_every_transition_fires) {
         requested = a->approval_id == approval.id && a->required_role == "team_lead";
     }
     BOOST_TEST(requested);
-    // The agent who asked may not decide; the lead may.
+    // Agents decide no approvals, not even their own (the role table); the lead may.
     BOOST_TEST(outcome(r.attempt(kAgent, DecideApproval{approval.id, true, ""})) ==
-               "SELF_APPROVAL");
+               "ROLE_NOT_PERMITTED");
     BOOST_TEST(outcome(r.attempt(kAgent2, DecideApproval{approval.id, true, ""})) ==
                "ROLE_NOT_PERMITTED");
     r.run(kLead, DecideApproval{approval.id, true, ""});
@@ -1204,7 +1204,10 @@ BOOST_AUTO_TEST_CASE(compensation_above_authority_needs_approval) {
   BOOST_TEST(r.snap().escalation_level == "team_lead");  // over_authority: one level up
 
   BOOST_TEST(outcome(r.attempt(kAgent, MarkCompensationExecuted{comp.id, "x"})) == "INVALID_STATE");
-  BOOST_TEST(outcome(r.attempt(kAgent, DecideApproval{approval.id, true, ""})) == "SELF_APPROVAL");
+  // The proposer is an agent, whom the role table refuses before the self-approval rule is
+  // reached (a_promoted_proposer_still_may_not_approve_their_own_proposal covers that rule).
+  BOOST_TEST(outcome(r.attempt(kAgent, DecideApproval{approval.id, true, ""})) ==
+             "ROLE_NOT_PERMITTED");
   BOOST_TEST(outcome(r.attempt(kAgent2, DecideApproval{approval.id, true, ""})) ==
              "ROLE_NOT_PERMITTED");
   const auto no_reason = r.attempt(kLead, DecideApproval{approval.id, false, ""});
