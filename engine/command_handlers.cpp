@@ -1,0 +1,568 @@
+#include "engine/command_handlers.h"
+
+namespace redress::detail {
+namespace {
+
+class CommandHandler {
+ public:
+  explicit CommandHandler(DecisionBuilder& b) : b_(b) {}
+
+  std::optional<Rejection> operator()(const CreateCase&) { return std::nullopt; }  // handled apart
+
+  std::optional<Rejection> operator()(const FireTransition& cmd) {
+    return fire_transition(cmd.transition, cmd.data, /*approved_by_superior=*/false);
+  }
+
+  std::optional<Rejection> fire_transition(const std::string& name, const nlohmann::json& data,
+                                           bool approved_by_superior) {
+    const auto& wf = b_.wf();
+    const auto& snap = b_.working();
+    const auto* t = wf.transition(name);
+    if (!t) {
+      std::vector<std::string> names;
+      for (const auto& x : wf.transitions) names.push_back(x.name);
+      return reject(RejectionCode::kUnknownTransition,
+                    "workflow " + quote_name(wf.id) + " has no transition " + quote_name(name) +
+                        "; it has: " + join(names),
+                    "/transition");
+    }
+    if (snap.is_closed()) {
+      return reject(RejectionCode::kCaseClosed, "case " + snap.id + " is closed (state " +
+                                                    quote_name(snap.state) +
+                                                    "); it takes no transitions");
+    }
+    const auto* from = wf.state(snap.state);
+    if (!t->allowed_from(snap.state, from && from->final)) {
+      std::vector<std::string> possible;
+      for (const auto& x : wf.transitions) {
+        if (x.allowed_from(snap.state, false)) possible.push_back(x.name);
+      }
+      return reject(RejectionCode::kNotAllowedFromState,
+                    "transition " + quote_name(name) + " is not allowed from state " +
+                        quote_name(snap.state) + "; from there you can: " +
+                        (possible.empty() ? "(nothing)" : join(possible)));
+    }
+    if (!approved_by_superior && !t->role_allowed(b_.actor().role)) {
+      return reject(RejectionCode::kRoleNotPermitted,
+                    "role " + quote_name(role_name(b_.actor().role)) + " may not fire " +
+                        quote_name(name) + "; allowed roles: " + role_list(t->roles));
+    }
+    std::vector<std::string> allowed = t->requires_fields;
+    allowed.insert(allowed.end(), t->accepts_fields.begin(), t->accepts_fields.end());
+    auto canonical = canonical_data(wf, data, &allowed, "transition " + quote_name(name), "/data",
+                                    b_.compensation(), false, false);
+    // Every invalid field and every missing required one, in one rejection.
+    InputProblems problems;
+    if (auto* r = std::get_if<Rejection>(&canonical)) problems.add(*r);
+    for (const auto& required : t->requires_fields) {
+      // A required field given in the data is either valid or already reported as invalid.
+      const bool given = data.is_object() && data.contains(required);
+      const auto held = snap.fields.find(required);
+      if (!given && (held == snap.fields.end() || held->is_null())) {
+        const auto* f = wf.field(required);
+        problems.add(RejectionCode::kMissingField, "/data/" + pointer_token(required),
+                     "transition " + quote_name(name) + " requires field " + quote_name(required) +
+                         " (" + field_type_name(f->type) + ")");
+      }
+    }
+    if (!problems.empty()) return problems.rejection();
+    const auto& values = std::get<nlohmann::json>(canonical);
+    CaseSnapshot merged = snap;
+    for (const auto& [k, v] : values.items()) merged.fields[k] = v;
+    if (t->blocked_by_pending_approval) {
+      for (const auto& a : snap.approvals) {
+        if (a.status == "pending") {
+          return reject(RejectionCode::kApprovalRequired,
+                        "transition " + quote_name(name) + " must wait: approval " + a.id + " (" +
+                            a.kind + " " + a.subject + ") is pending with the " + a.required_role);
+        }
+      }
+    }
+    // The view copies the case's fields into JSON: build it only for a transition with
+    // conditions (most have none).
+    const auto view = t->conditions.empty() ? nlohmann::json() : condition_view(merged);
+    for (const auto& c : t->conditions) {
+      const auto outcome = evaluate_condition(c, view);
+      if (!outcome.holds) {
+        return reject(RejectionCode::kConditionFailed, "transition " + quote_name(name) +
+                                                           " needs " + describe_condition(c) +
+                                                           ": " + outcome.explanation);
+      }
+    }
+    // Promise actions need their due field; check before anything is emitted.
+    for (const auto& a : t->actions) {
+      if (a.kind != Action::Kind::kRecordPromise) continue;
+      if (!merged.fields.contains(a.due_field)) {
+        return reject(RejectionCode::kMissingField,
+                      "transition " + quote_name(name) + " records a promise and needs field " +
+                          quote_name(a.due_field),
+                      "/data/" + pointer_token(a.due_field));
+      }
+      if (auto r = check_promise_due(*parse_rfc3339(merged.fields[a.due_field].get<std::string>()),
+                                     "/data/" + pointer_token(a.due_field))) {
+        return r;
+      }
+    }
+
+    // Accepted: emit in a fixed order — data, transition, exit, actions, entry. Exit comes
+    // after the transition event so the timers it cancels are recorded in that event.
+    if (!values.empty()) b_.emit("case.fields_set", {{"fields", values}});
+    const auto* to = wf.state(t->to);
+    const std::string from_name = snap.state;
+    b_.emit("case.transitioned", {{"transition", name},
+                                  {"from", from_name},
+                                  {"to", to->name},
+                                  {"stage", stage_name(to->stage)},
+                                  {"final", to->final},
+                                  {"waiting_on_customer", to->waiting_on_customer}});
+    if (from) b_.exit_state(*from);
+    for (const auto& a : t->actions) run_action(a, *t);
+    b_.enter_state(from, *to);
+    b_.webhook("case.transitioned", {{"transition", name}, {"from", from_name}, {"to", to->name}});
+    if (to->final) b_.webhook("case.closed", {{"transition", name}});
+    return std::nullopt;
+  }
+
+  std::optional<Rejection> check_promise_due(Instant due, const std::string& pointer) {
+    if (due <= b_.now()) {
+      return reject(RejectionCode::kInvalidField,
+                    "a promise must be due in the future; " + format_rfc3339(due) +
+                        " is not after " + format_rfc3339(b_.now()),
+                    pointer);
+    }
+    if (due > b_.now() + kMaxPromiseHorizon) {
+      return reject(RejectionCode::kInvalidField, "a promise may be at most 90 days ahead",
+                    pointer);
+    }
+    return std::nullopt;
+  }
+
+  void record_promise(Instant due, const std::string& text) {
+    Promise p{b_.allocate_id("prm"), due, text, b_.actor().id, "open"};
+    b_.emit("promise.recorded", p);
+    b_.set_timer("promise:" + p.id, "promise", due);
+  }
+
+  void request_approval(const std::string& kind, const std::string& subject, Role role,
+                        const std::string& on_approved, const std::string& on_rejected,
+                        const std::string& reason) {
+    ApprovalRecord a;
+    a.id = b_.allocate_id("apr");
+    a.kind = kind;
+    a.subject = subject;
+    a.required_role = role_name(role);
+    a.requested_by = b_.actor().id;
+    a.on_approved = on_approved;
+    a.on_rejected = on_rejected;
+    a.reason = reason;
+    a.requested_at = b_.now();
+    b_.emit("approval.requested", a);
+    b_.add_effect(ApprovalRequest{b_.working().id, a.id, kind, a.required_role});
+    b_.webhook("approval.requested", {{"approval_id", a.id},
+                                      {"kind", kind},
+                                      {"subject", subject},
+                                      {"required_role", a.required_role}});
+  }
+
+  void run_action(const Action& a, const TransitionDef& t) {
+    switch (a.kind) {
+      case Action::Kind::kSet:
+        b_.emit("case.fields_set", {{"fields", {{a.field, a.value}}}});
+        break;
+      case Action::Kind::kAssign:
+        b_.route("", a.team.value_or(b_.working().team),
+                 a.role ? role_name(*a.role) : b_.working().queue_role);
+        break;
+      case Action::Kind::kStartTimer:
+        b_.start_named_timer(a.timer);
+        break;
+      case Action::Kind::kCancelTimer:
+        b_.cancel_timer("timer:" + a.timer);
+        break;
+      case Action::Kind::kRecordPromise: {
+        const auto& fields = b_.working().fields;
+        const auto due = *parse_rfc3339(fields.at(a.due_field).get<std::string>());
+        std::string text;
+        if (!a.text_field.empty() && fields.contains(a.text_field) &&
+            fields[a.text_field].is_string()) {
+          text = fields[a.text_field].get<std::string>();
+        }
+        record_promise(due, text);
+        break;
+      }
+      case Action::Kind::kEmit:
+        b_.emit("event.emitted", {{"event", a.event}, {"transition", t.name}});
+        b_.webhook(a.event, {{"transition", t.name}});
+        break;
+      case Action::Kind::kRequestApproval:
+        request_approval("transition", t.name, *a.role, a.on_approved, a.on_rejected, a.reason);
+        break;
+      case Action::Kind::kEscalate:
+        b_.raise_level(*ladder_rank(*a.role), a.reason, "transition:" + t.name);
+        break;
+      case Action::Kind::kScheduleFollowUp: {
+        auto due = b_.calendar_or_default("").add(b_.now(), a.after);
+        if (!a.window_calendar.empty())
+          due = b_.calendar_or_default(a.window_calendar).next_working_moment(due);
+        b_.emit("follow_up.scheduled", {{"due", format_rfc3339(due)}});
+        b_.set_timer("follow_up", "follow_up", due);
+        break;
+      }
+      case Action::Kind::kCompleteSla:
+        b_.meet_clock(a.sla_clock);
+        break;
+    }
+  }
+
+  std::optional<Rejection> operator()(const UpdateFields& cmd) {
+    if (auto r = require_open()) return r;
+    if (!cmd.fields.is_object() || cmd.fields.empty()) {
+      return reject(RejectionCode::kMissingField, "give at least one field to update", "/fields");
+    }
+    auto canonical = canonical_data(b_.wf(), cmd.fields, nullptr, "a field update", "/fields",
+                                    b_.compensation(), true, true);
+    if (auto* r = std::get_if<Rejection>(&canonical)) return *r;
+    b_.emit("case.fields_set", {{"fields", std::get<nlohmann::json>(canonical)}});
+    b_.webhook("case.updated", {{"fields", std::get<nlohmann::json>(canonical)}});
+    return std::nullopt;
+  }
+
+  std::optional<Rejection> operator()(const AssignCase& cmd) {
+    if (auto r = require_open()) return r;
+    if (cmd.assignee.size() > kMaxIdLength || cmd.team.size() > kMaxIdLength) {
+      return reject(RejectionCode::kInvalidField, "assignee and team are at most 128 characters");
+    }
+    if (b_.actor().role == Role::kAgent) {
+      // Agents may take a case for themselves or hand back their own; leads assign freely.
+      const bool claiming =
+          cmd.assignee == b_.actor().id &&
+          (b_.working().assignee.empty() || b_.working().assignee == b_.actor().id);
+      const bool releasing = cmd.assignee.empty() && b_.working().assignee == b_.actor().id;
+      if (!(claiming || releasing) || (!cmd.team.empty() && cmd.team != b_.working().team)) {
+        return reject(RejectionCode::kRoleNotPermitted,
+                      "an agent may only take an unassigned case or release their own; ask a team "
+                      "lead to reassign");
+      }
+    }
+    b_.route(cmd.assignee, cmd.team.empty() ? b_.working().team : cmd.team,
+             b_.working().queue_role);
+    return std::nullopt;
+  }
+
+  std::optional<Rejection> operator()(const RecordPromise& cmd) {
+    if (auto r = require_open()) return r;
+    if (auto r = check_text(cmd.text, "promise text", kMaxReasonLength, false, "/text")) return r;
+    if (auto r = check_promise_due(cmd.due, "/due")) return r;
+    record_promise(cmd.due, cmd.text);
+    return std::nullopt;
+  }
+
+  std::optional<Rejection> operator()(const RecordReply& cmd) {
+    if (auto r = require_open()) return r;
+    if (auto r = check_text(cmd.text, "reply text", kMaxMessageLength, false, "/text")) return r;
+    b_.emit("reply.sent", {{"text", cmd.text}});
+    b_.meet_clock("first_response");
+    // Replying by the promised time keeps the promise (the handbooks: reply when you said).
+    for (const auto& p : std::vector<Promise>(b_.working().promises)) {
+      if (p.status == "open" && p.due >= b_.now()) {
+        b_.emit("promise.kept", {{"id", p.id}});
+        b_.cancel_timer("promise:" + p.id);
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Rejection> operator()(const AddComment& cmd) {
+    if (auto r = check_text(cmd.text, "comment", kMaxMessageLength, false, "/text")) return r;
+    b_.emit("comment.added", {{"text", cmd.text}});
+    return std::nullopt;
+  }
+
+  std::optional<Rejection> operator()(const AddCustomerMessage& cmd) {
+    if (auto r = check_text(cmd.text, "message", kMaxMessageLength, false, "/text")) return r;
+    const auto signals = b_.escalation_policy().detect_threats(cmd.text);
+    nlohmann::json signal_json = nlohmann::json::array();
+    for (const auto& s : signals) signal_json.push_back({{"kind", s.kind}, {"keyword", s.keyword}});
+    b_.emit("message.received", {{"text", cmd.text}, {"signals", signal_json}});
+    if (!signals.empty() && !b_.working().is_closed()) {
+      EscalationSituation situation;
+      situation.trigger = EscalationTrigger::kThreatSignal;
+      situation.signals = signals;
+      b_.escalate(situation);
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Rejection> operator()(const ProposeCompensation& cmd) {
+    if (auto r = require_open()) return r;
+    const auto type = parse_compensation_type(cmd.type);
+    if (!type) {
+      return reject(RejectionCode::kInvalidField,
+                    "unknown compensation type " + quote_name(cmd.type) +
+                        "; expected full_refund, partial_refund, return_and_refund, exchange, "
+                        "reshipment, repair, coupon, next_order_discount, full_reduction_voucher, "
+                        "gift, points, membership_upgrade or apology_only",
+                    "/type");
+    }
+    if (auto r = check_text(cmd.note, "note", kMaxReasonLength, true, "/note")) return r;
+    const auto& snap = b_.working();
+    const ProposalInput input = b_.proposal_input(*type, cmd.value);
+    const auto outcome = b_.compensation().evaluate(input);
+    if (!outcome.ok()) {
+      return reject(map_policy_error(outcome.error().code), outcome.error().message,
+                    "/value" + outcome.error().pointer);
+    }
+    CompensationRecord c;
+    c.id = b_.allocate_id("cmp");
+    c.type = cmd.type;
+    c.value = cmd.value;
+    c.note = cmd.note;
+    c.proposed_by = b_.actor().id;
+    c.proposer_role = role_name(b_.actor().role);
+    c.proposed_at = b_.now();
+    const nlohmann::json summary{
+        {"compensation_id", c.id}, {"type", c.type}, {"value", money_to_json(c.value)}};
+    if (outcome.value().approved_now) {
+      c.status = "approved";
+      c.required_role = c.proposer_role;
+      c.decided_by = b_.actor().id;
+      c.decided_at = b_.now();
+      b_.emit("compensation.proposed", c);
+      b_.webhook("compensation.approved", summary);
+      return std::nullopt;
+    }
+    const Role required = outcome.value().required_role;
+    c.status = "pending";
+    c.required_role = role_name(required);
+    // The approval gets the id after the compensation's.
+    c.approval_id = "apr-" + std::to_string(snap.next_id + 1);
+    b_.emit("compensation.proposed", c);
+    request_approval("compensation", c.id, required, "", "", outcome.value().reason);
+    EscalationSituation situation;
+    situation.trigger = EscalationTrigger::kCompensationAboveAuthority;
+    b_.escalate(situation);
+    return std::nullopt;
+  }
+
+  std::optional<Rejection> operator()(const DecideApproval& cmd) {
+    if (auto r = require_open()) return r;
+    auto snap = b_.working();
+    auto* approval = snap.approval(cmd.approval_id);
+    if (!approval) {
+      return reject(RejectionCode::kNotFound,
+                    "case " + snap.id + " has no approval " + quote_name(cmd.approval_id),
+                    "/approval_id");
+    }
+    if (approval->status != "pending") {
+      return reject(RejectionCode::kInvalidState, "approval " + approval->id + " was already " +
+                                                      approval->status + " by " +
+                                                      approval->decided_by);
+    }
+    const auto status = b_.compensation().check_approver(b_.actor(), approval->requested_by,
+                                                         *parse_role(approval->required_role));
+    if (!status.ok()) return reject(map_policy_error(status.error().code), status.error().message);
+    if (!cmd.approve) {
+      if (auto r = check_text(cmd.reason, "a rejection reason", kMaxReasonLength, false, "/reason"))
+        return r;
+    } else if (auto r = check_text(cmd.reason, "reason", kMaxReasonLength, true, "/reason")) {
+      return r;
+    }
+    if (approval->kind == "compensation") {
+      auto* comp = snap.compensation(approval->subject);
+      if (!comp) throw std::logic_error("approval without its compensation");
+      if (cmd.approve) {
+        // Re-check against the approver's own authority and the case as it is now: other
+        // proposals may have been granted since this one was made (two pending proposals must
+        // not add up past the approver's limit), and another refund may have used up the order.
+        const auto type = parse_compensation_type(comp->type);
+        const ProposalInput input = b_.proposal_input(*type, comp->value);
+        const auto recheck = b_.compensation().evaluate(input);
+        if (!recheck.ok()) {
+          return reject(map_policy_error(recheck.error().code),
+                        "cannot approve " + comp->id + " now: " + recheck.error().message);
+        }
+        if (!recheck.value().approved_now) {
+          return reject(RejectionCode::kExceedsAuthority,
+                        "approving " + comp->id + " would exceed the " +
+                            role_name(b_.actor().role) + "'s authority: " + recheck.value().reason);
+        }
+      }
+      b_.emit("approval.decided",
+              {{"id", approval->id}, {"approved", cmd.approve}, {"reason", cmd.reason}});
+      b_.emit(cmd.approve ? "compensation.approved" : "compensation.rejected",
+              {{"id", comp->id}, {"reason", cmd.reason}});
+      b_.webhook(cmd.approve ? "compensation.approved" : "compensation.rejected",
+                 {{"compensation_id", comp->id},
+                  {"type", comp->type},
+                  {"value", money_to_json(comp->value)},
+                  {"reason", cmd.reason}});
+      return std::nullopt;
+    }
+    b_.emit("approval.decided",
+            {{"id", approval->id}, {"approved", cmd.approve}, {"reason", cmd.reason}});
+    b_.webhook("approval.decided", {{"approval_id", approval->id}, {"approved", cmd.approve}});
+    const std::string next = cmd.approve ? approval->on_approved : approval->on_rejected;
+    if (!next.empty())
+      return fire_transition(next, nlohmann::json::object(), /*approved_by_superior=*/true);
+    return std::nullopt;
+  }
+
+  std::optional<Rejection> operator()(const MarkCompensationExecuted& cmd) {
+    auto snap = b_.working();
+    auto* comp = snap.compensation(cmd.compensation_id);
+    if (!comp) {
+      return reject(RejectionCode::kNotFound,
+                    "case " + snap.id + " has no compensation " + quote_name(cmd.compensation_id),
+                    "/compensation_id");
+    }
+    if (comp->status != "approved") {
+      return reject(RejectionCode::kInvalidState, "compensation " + comp->id + " is " +
+                                                      comp->status +
+                                                      "; only an approved one can be executed");
+    }
+    if (auto r = check_text(cmd.reference, "reference", 200, true, "/reference")) return r;
+    b_.emit("compensation.executed", {{"id", comp->id}, {"reference", cmd.reference}});
+    b_.webhook("compensation.executed",
+               {{"compensation_id", comp->id}, {"type", comp->type}, {"reference", cmd.reference}});
+    return std::nullopt;
+  }
+
+  std::optional<Rejection> operator()(const EscalateCase& cmd) {
+    if (auto r = require_open()) return r;
+    if (auto r = check_text(cmd.reason, "an escalation reason", kMaxReasonLength, false, "/reason"))
+      return r;
+    const int current = level_rank(b_.working().escalation_level);
+    int target = current + 1;
+    if (!cmd.to_level.empty()) {
+      const auto role = parse_role(cmd.to_level);
+      if (!role || !ladder_rank(*role)) {
+        return reject(RejectionCode::kInvalidField,
+                      "escalation level must be team_lead, supervisor or manager", "/to_level");
+      }
+      target = *ladder_rank(*role);
+    }
+    if (target <= current || target > kLadderTop) {
+      return reject(RejectionCode::kInvalidField,
+                    "case is already at level " + quote_name(b_.working().escalation_level) +
+                        "; escalation must go higher",
+                    "/to_level");
+    }
+    b_.raise_level(target, cmd.reason, "");
+    b_.route("", b_.working().team, level_name(target));
+    return std::nullopt;
+  }
+
+  std::optional<Rejection> operator()(const DeescalateCase& cmd) {
+    if (auto r = require_open()) return r;
+    // The table admits supervisors and managers; one may call off only an escalation at or
+    // below their own level.
+    const int current = level_rank(b_.working().escalation_level);
+    if (ladder_rank(b_.actor().role).value_or(-1) < current) {
+      return reject(RejectionCode::kRoleNotPermitted,
+                    "de-escalation is for a supervisor or manager at or above the case's level (" +
+                        b_.working().escalation_level + ")");
+    }
+    if (auto r =
+            check_text(cmd.reason, "a de-escalation reason", kMaxReasonLength, false, "/reason"))
+      return r;
+    int target = current - 1;
+    if (!cmd.to_level.empty()) {
+      const auto role = parse_role(cmd.to_level);
+      if (!role || !ladder_rank(*role)) {
+        return reject(RejectionCode::kInvalidField,
+                      "level must be agent, team_lead, supervisor or manager", "/to_level");
+      }
+      target = *ladder_rank(*role);
+    }
+    if (target >= current || target < 0) {
+      return reject(RejectionCode::kInvalidField,
+                    "case is at level " + quote_name(b_.working().escalation_level) +
+                        "; de-escalation must go lower",
+                    "/to_level");
+    }
+    EscalationRecord record{
+        b_.now(), b_.working().escalation_level, level_name(target), cmd.reason, "", b_.actor().id};
+    b_.emit("case.deescalated", record);
+    b_.route(b_.working().assignee, b_.working().team, level_name(target));
+    b_.webhook(
+        "case.deescalated",
+        {{"from_level", record.from_level}, {"to_level", record.to_level}, {"reason", cmd.reason}});
+    return std::nullopt;
+  }
+
+  std::optional<Rejection> operator()(const FireTimer& cmd) {
+    const auto* timer = b_.working().timer(cmd.key);
+    if (!timer) {
+      return reject(RejectionCode::kNotFound,
+                    "case " + b_.working().id + " has no pending timer " + quote_name(cmd.key));
+    }
+    if (timer->due > b_.now()) {
+      return reject(RejectionCode::kInvalidState,
+                    "timer " + cmd.key + " is not due until " + format_rfc3339(timer->due));
+    }
+    const CaseTimer fired = *timer;
+    b_.emit("timer.fired", {{"key", fired.key}});
+    const auto& key = fired.key;
+    if (key.rfind("sla:", 0) == 0) {
+      const auto second = key.find(':', 4);
+      const auto clock = key.substr(4, second - 4);
+      const bool breach = key.substr(second + 1) == "breach";
+      const auto* c = b_.working().sla(clock);
+      if (!c) throw std::logic_error("SLA timer without its clock");
+      b_.emit(breach ? "sla.breached" : "sla.warning", {{"clock", clock}});
+      b_.webhook(breach ? "case.sla_breached" : "case.sla_warning",
+                 {{"clock", clock}, {"due", format_rfc3339(c->due)}});
+      EscalationSituation situation;
+      situation.trigger = breach ? EscalationTrigger::kSlaBreach : EscalationTrigger::kSlaWarning;
+      situation.sla_clock = clock;
+      b_.escalate(situation);
+    } else if (key.rfind("promise:", 0) == 0) {
+      const auto id = key.substr(8);
+      auto snap = b_.working();
+      if (auto* p = snap.promise(id); p && p->status == "open") {
+        b_.emit("promise.breached", {{"id", id}});
+        b_.webhook("case.promise_breached",
+                   {{"promise_id", id}, {"due", format_rfc3339(p->due)}, {"text", p->text}});
+        EscalationSituation situation;
+        situation.trigger = EscalationTrigger::kPromiseBreach;
+        b_.escalate(situation);
+      }
+    } else if (key.rfind("timer:", 0) == 0) {
+      const auto* def = b_.wf().timer(key.substr(6));
+      if (!def) throw std::logic_error("timer without its definition");
+      if (!def->emit.empty()) {
+        b_.emit("event.emitted", {{"event", def->emit}, {"timer", def->name}});
+        b_.webhook(def->emit, {{"timer", def->name}});
+      }
+      if (!def->transition.empty()) {
+        if (auto r = fire_transition(def->transition, nlohmann::json::object(), false)) {
+          // The timer is consumed either way; the journal says why it did nothing.
+          b_.emit("timer.skipped", {{"key", key}, {"reason", r->message}});
+        }
+      }
+    } else if (key == "follow_up") {
+      b_.emit("follow_up.due", {{"due", format_rfc3339(fired.due)}});
+      b_.webhook("case.follow_up_due", {{"due", format_rfc3339(fired.due)}});
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::optional<Rejection> require_open() const {
+    if (b_.working().is_closed()) {
+      return reject(RejectionCode::kCaseClosed, "case " + b_.working().id + " is closed");
+    }
+    return std::nullopt;
+  }
+
+  DecisionBuilder& b_;
+};
+
+}  // namespace
+
+std::optional<Rejection> handle_case_command(DecisionBuilder& builder, const CommandBody& body) {
+  CommandHandler handler(builder);
+  return std::visit(handler, body);
+}
+
+}  // namespace redress::detail

@@ -1,0 +1,426 @@
+// The working parts of one decision, shared by the command handlers (engine/command_handlers.cpp)
+// and case creation (engine/case_creation.cpp): DecisionBuilder, which applies each event to a
+// working snapshot as it is emitted, and the input checks every command uses.
+//
+// Internal to engine/: nothing outside it includes this header. Thread-safety: a DecisionBuilder
+// belongs to the one decide() call that made it; the free functions are pure.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "engine/case_json.h"
+#include "engine/case_vocabulary.h"
+#include "engine/command.h"
+#include "engine/compensation_policy.h"
+#include "engine/decision.h"
+#include "engine/role.h"
+#include "engine/workflow_catalog.h"
+
+namespace redress::detail {
+
+inline constexpr auto kThirtyDays = std::chrono::hours(24 * 30);
+inline constexpr auto kMaxPromiseHorizon = std::chrono::hours(24 * 90);
+inline constexpr size_t kMaxFieldsPerCommand = 100;
+
+// A rejection with at most one problem: the message is both the summary and, when an input is at
+// fault (`pointer` given), that input's problem.
+Rejection reject(RejectionCode code, std::string message, std::string pointer = {});
+
+// them at once. The rejection's code is MISSING_FIELD when every problem is a missing input,
+// otherwise the code of the first other problem.
+class InputProblems {
+ public:
+  void add(RejectionCode code, std::string pointer, std::string message) {
+    if (code != RejectionCode::kMissingField && !code_) code_ = code;
+    problems_.push_back({std::move(pointer), std::move(message)});
+  }
+  // Folds in a rejection of one input (check_text, canonical_data).
+  void add(const Rejection& rejection) {
+    if (rejection.code != RejectionCode::kMissingField && !code_) code_ = rejection.code;
+    problems_.insert(problems_.end(), rejection.problems.begin(), rejection.problems.end());
+  }
+  bool empty() const { return problems_.empty(); }
+
+  Rejection rejection() const {
+    std::string summary;
+    if (problems_.size() == 1) {
+      summary = problems_.front().message;
+    } else {
+      summary = std::to_string(problems_.size()) + " problems:";
+      for (size_t i = 0; i < problems_.size(); ++i) {
+        summary += (i ? "; " : " ") + problems_[i].message;
+      }
+    }
+    return Rejection{code_.value_or(RejectionCode::kMissingField), std::move(summary), problems_};
+  }
+
+ private:
+  std::optional<RejectionCode> code_;
+  std::vector<RejectionProblem> problems_;
+};
+
+// Text bounds shared by every free-text command member.
+std::optional<Rejection> check_text(const std::string& text, const std::string& what,
+                                    std::int64_t max_length, bool allow_empty,
+                                    const std::string& pointer);
+
+// The escalation ladder's rank of a level name ("agent" 0 ... ), and back.
+int level_rank(const std::string& level);
+std::string level_name(int rank);
+std::string role_list(const std::vector<Role>& roles);
+
+// Builds one decision: applies each event to a working snapshot as it is emitted, so the result
+// is, by construction, what replaying the journal yields.
+class DecisionBuilder {
+ public:
+  DecisionBuilder(const WorkflowCatalog& catalog, const WorkflowDefinition& wf, const Actor& actor,
+                  Instant now, const CustomerHistory& history, CaseSnapshot start)
+      : catalog_(catalog),
+        wf_(wf),
+        actor_(actor),
+        now_(now),
+        history_(history),
+        working_(std::move(start)),
+        new_version_(working_.version + 1) {
+    calendar_ = catalog.calendar(wf.policies.calendar);
+    sla_ = catalog.sla_policy(wf.policies.sla);
+    escalation_ = catalog.escalation_policy(wf.policies.escalation);
+    compensation_ = catalog.compensation_policy(wf.policies.compensation);
+    if (!calendar_ || !sla_ || !escalation_ || !compensation_) {
+      // The catalog cross-checks references at load, so this is a broken invariant.
+      throw std::logic_error("workflow " + wf.id + " refers to a policy the catalog lacks");
+    }
+  }
+
+  void add_effect(Effect effect) { effects_.push_back(std::move(effect)); }
+
+  Decision finish() { return Accepted{std::move(working_), std::move(effects_)}; }
+  const CaseSnapshot& working() const { return working_; }
+  const WorkflowDefinition& wf() const { return wf_; }
+  const Actor& actor() const { return actor_; }
+  Instant now() const { return now_; }
+
+  // --- primitives -------------------------------------------------------------------------
+  void emit(const std::string& type, nlohmann::json data) {
+    Event e{type, now_, actor_.id, role_name(actor_.role), new_version_, std::move(data)};
+    const auto status = apply_event(working_, e);
+    if (!status.ok())
+      throw std::logic_error("engine emitted an inapplicable event: " + status.error().message);
+    effects_.push_back(JournalAppend{std::move(e)});
+  }
+
+  // A timer set or cancelled while handling an event is recorded in that event (the decision's
+  // latest), not as an event of its own: see apply_event. False when the decision has emitted
+  // nothing yet, so the change needs its own event.
+  bool fold_timer_change(nlohmann::json change) {
+    for (auto it = effects_.rbegin(); it != effects_.rend(); ++it) {
+      auto* journal = std::get_if<JournalAppend>(&*it);
+      if (!journal) continue;
+      const auto status = apply_timer_change(working_, change);
+      if (!status.ok())
+        throw std::logic_error("engine made an inapplicable timer change: " +
+                               status.error().message);
+      auto& data = journal->event.data;
+      if (!data.contains(kTimerChangesMember)) data[kTimerChangesMember] = nlohmann::json::array();
+      data[kTimerChangesMember].push_back(std::move(change));
+      return true;
+    }
+    return false;
+  }
+
+  void webhook(const std::string& type, nlohmann::json extra = nlohmann::json::object()) {
+    nlohmann::json data{{"case_id", working_.id},
+                        {"workflow", working_.workflow_id},
+                        {"workflow_version", working_.workflow_version},
+                        {"state", working_.state},
+                        {"stage", working_.stage},
+                        {"severity", working_.severity},
+                        {"priority", working_.priority},
+                        {"escalation_level", working_.escalation_level},
+                        {"assignee", working_.assignee},
+                        {"team", working_.team},
+                        {"customer_id", working_.customer.id},
+                        {"order_id", working_.order.id},
+                        {"version", working_.version}};
+    for (auto& [k, v] : extra.items()) data[k] = v;
+    effects_.push_back(WebhookEmit{type, std::move(data)});
+  }
+
+  void set_timer(const std::string& key, const std::string& name, Instant due) {
+    CaseTimer timer{key, name, due};
+    if (!fold_timer_change(timer_set_change(timer))) {
+      emit("timer.set", {{"key", key}, {"name", name}, {"due", format_rfc3339(due)}});
+    }
+    effects_.push_back(TimerSet{working_.id, key, name, due});
+  }
+
+  void cancel_timer(const std::string& key) {
+    if (!working_.timer(key)) return;
+    if (!fold_timer_change(timer_cancel_change(key))) emit("timer.cancelled", {{"key", key}});
+    effects_.push_back(TimerCancel{working_.id, key});
+  }
+
+  std::string allocate_id(const std::string& prefix) const {
+    return prefix + "-" + std::to_string(working_.next_id);
+  }
+
+  const BusinessCalendar& calendar_or_default(const std::string& id) const {
+    if (!id.empty()) {
+      if (const auto* c = catalog_.calendar(id)) return *c;
+    }
+    return *calendar_;
+  }
+
+  // --- SLA clocks -------------------------------------------------------------------------
+  Instant position(const SlaClock& clock, Instant from, std::int64_t ms) const {
+    if (!clock.business) return from + Millis(ms);
+    return calendar_or_default(clock.calendar).add_working_time(from, Millis(ms));
+  }
+
+  std::int64_t elapsed(const SlaClock& clock, Instant from, Instant to) const {
+    if (to <= from) return 0;
+    if (!clock.business) return (to - from).count();
+    return calendar_or_default(clock.calendar).working_time_between(from, to).count();
+  }
+
+  void start_clock(const std::string& name, const Duration& target, const std::string& stage) {
+    SlaClock clock;
+    clock.name = name;
+    clock.stage = stage;
+    clock.calendar = sla_->calendar;
+    clock.business = target.kind == Duration::Kind::kBusiness;
+    const auto& cal = calendar_or_default(clock.calendar);
+    clock.due = cal.add(now_, target);
+    clock.target_ms = clock.business ? cal.working_time_between(now_, clock.due).count()
+                                     : (clock.due - now_).count();
+    clock.warn_ms = clock.target_ms * sla_->warning_percent / 100;
+    clock.warn_at = position(clock, now_, clock.warn_ms);
+    clock.running_since = now_;
+    clock.status = "running";
+    // A paused clock never sits in this state: a new start replaces the clock outright.
+    cancel_timer("sla:" + name + ":warning");
+    cancel_timer("sla:" + name + ":breach");
+    emit("sla.started", clock);
+    set_timer("sla:" + name + ":warning", "sla_warning", clock.warn_at);
+    set_timer("sla:" + name + ":breach", "sla_breach", clock.due);
+  }
+
+  void pause_clocks() {
+    for (const auto& clock : std::vector<SlaClock>(working_.slas)) {
+      if (clock.status != "running" || !clock.running_since) continue;
+      const auto consumed = clock.consumed_ms + elapsed(clock, *clock.running_since, now_);
+      emit("sla.paused", {{"clock", clock.name}, {"consumed_ms", consumed}});
+      cancel_timer("sla:" + clock.name + ":warning");
+      cancel_timer("sla:" + clock.name + ":breach");
+    }
+  }
+
+  void resume_clocks() {
+    for (const auto& clock : std::vector<SlaClock>(working_.slas)) {
+      if (clock.status != "paused") continue;
+      const auto due =
+          position(clock, now_, std::max<std::int64_t>(0, clock.target_ms - clock.consumed_ms));
+      const auto warn_at =
+          position(clock, now_, std::max<std::int64_t>(0, clock.warn_ms - clock.consumed_ms));
+      emit("sla.resumed", {{"clock", clock.name},
+                           {"due", format_rfc3339(due)},
+                           {"warn_at", format_rfc3339(warn_at)}});
+      if (!clock.warned) set_timer("sla:" + clock.name + ":warning", "sla_warning", warn_at);
+      if (!clock.breached) set_timer("sla:" + clock.name + ":breach", "sla_breach", due);
+    }
+  }
+
+  void meet_clock(const std::string& name) {
+    const auto* clock = working_.sla(name);
+    if (!clock || clock->status == "met") return;
+    auto consumed = clock->consumed_ms;
+    if (clock->running_since) consumed += elapsed(*clock, *clock->running_since, now_);
+    const bool late = clock->breached;
+    emit("sla.met", {{"clock", name}, {"consumed_ms", consumed}, {"late", late}});
+    cancel_timer("sla:" + name + ":warning");
+    cancel_timer("sla:" + name + ":breach");
+  }
+
+  std::optional<Duration> stage_target(const StateDef& state) const {
+    if (state.sla.empty()) return std::nullopt;
+    if (const auto it = state.sla.find(working_.severity); it != state.sla.end()) return it->second;
+    if (const auto it = state.sla.find("default"); it != state.sla.end()) return it->second;
+    return std::nullopt;
+  }
+
+  // --- escalation ---------------------------------------------------------------------------
+  void escalate(EscalationSituation situation) {
+    situation.severity = working_.severity;
+    situation.segment = working_.customer.segment;
+    situation.tier = working_.customer.tier;
+    situation.now = now_;
+    situation.current_level = level_rank(working_.escalation_level);
+    for (const auto& outcome : escalation_->evaluate(situation)) apply_escalation(outcome);
+  }
+
+  void raise_level(int to_rank, const std::string& reason, const std::string& rule_id) {
+    const int from_rank = level_rank(working_.escalation_level);
+    if (to_rank <= from_rank) return;
+    EscalationRecord record{
+        now_, working_.escalation_level, level_name(to_rank), reason, rule_id, actor_.id};
+    emit("case.escalated", record);
+    webhook("case.escalated", {{"from_level", record.from_level},
+                               {"to_level", record.to_level},
+                               {"reason", reason},
+                               {"rule", rule_id}});
+  }
+
+  void route(const std::string& assignee, const std::string& team, const std::string& queue_role) {
+    if (working_.assignee == assignee && working_.team == team &&
+        working_.queue_role == queue_role) {
+      return;
+    }
+    emit("case.assigned", {{"assignee", assignee}, {"team", team}, {"queue_role", queue_role}});
+    webhook("case.assigned");
+  }
+
+  void apply_escalation(const EscalationOutcome& o) {
+    raise_level(o.new_level, o.reason, o.rule_id);
+    if (o.priority && EscalationPolicy::priority_rank(*o.priority) >
+                          EscalationPolicy::priority_rank(working_.priority)) {
+      emit("case.priority_changed",
+           {{"from", working_.priority}, {"to", *o.priority}, {"reason", o.reason}});
+    }
+    if (o.reassign_to_role || o.team) {
+      route("", o.team.value_or(working_.team),
+            o.reassign_to_role ? role_name(*o.reassign_to_role) : working_.queue_role);
+    }
+  }
+
+  // --- state entry and exit -----------------------------------------------------------------
+  void exit_state(const StateDef& from) {
+    for (const auto& name : from.timers) cancel_timer("timer:" + name);
+  }
+
+  void start_named_timer(const std::string& name) {
+    const auto* def = wf_.timer(name);
+    if (!def) throw std::logic_error("unknown timer " + name);  // validated at load
+    set_timer("timer:" + name, name, calendar_or_default(def->calendar).add(now_, def->after));
+  }
+
+  void enter_state(const StateDef* from, const StateDef& to) {
+    if (to.final) {
+      for (const auto& clock : std::vector<SlaClock>(working_.slas)) meet_clock(clock.name);
+      for (const auto& timer : std::vector<CaseTimer>(working_.timers)) cancel_timer(timer.key);
+      return;
+    }
+    if (from && from->stage == Stage::kFollowUp && to.stage != Stage::kFollowUp) {
+      // The case reopened: the follow-up it was waiting for no longer applies, and the
+      // customer's problem is unresolved again, so the resolution target runs anew.
+      cancel_timer("follow_up");
+      const auto* resolution = working_.sla("resolution");
+      if (resolution && resolution->status == "met") {
+        start_clock("resolution", sla_->targets.at(working_.severity).resolution, "");
+      }
+    }
+    if (to.waiting_on_customer) {
+      pause_clocks();
+    } else {
+      if (from && from->waiting_on_customer) resume_clocks();
+      const auto* stage_clock = working_.sla("stage");
+      const bool same_stage =
+          stage_clock && stage_clock->stage == stage_name(to.stage) && stage_clock->status != "met";
+      if (!same_stage) {
+        if (stage_clock) meet_clock("stage");
+        if (const auto target = stage_target(to))
+          start_clock("stage", *target, stage_name(to.stage));
+      }
+    }
+    if (to.resolves) meet_clock("resolution");
+    for (const auto& name : to.timers) start_named_timer(name);
+  }
+
+  // --- compensation totals --------------------------------------------------------------------
+  Money currency_zero() const { return Money{0, compensation_->currency()}; }
+
+  Money order_paid() const {
+    return working_.order.paid.currency.empty() ? currency_zero() : working_.order.paid;
+  }
+
+  // Refunds granted so far: before the case, plus approved or executed refunds on it.
+  Money refunded_so_far() const {
+    Money total = working_.order.refunded.currency.empty() ? Money{0, order_paid().currency}
+                                                           : working_.order.refunded;
+    for (const auto& c : working_.compensations) {
+      const auto type = parse_compensation_type(c.type);
+      if (!type || !is_refund(*type) || c.value.currency != total.currency) continue;
+      if (c.status == "approved" || c.status == "executed") {
+        total.amount = saturating_add(total.amount, c.value.amount);
+      }
+    }
+    return total;
+  }
+
+  Money customer_granted_30d() const {
+    Money total = history_.compensation_granted_30d.currency.empty()
+                      ? currency_zero()
+                      : history_.compensation_granted_30d;
+    for (const auto& c : working_.compensations) {
+      if ((c.status == "approved" || c.status == "executed") && c.decided_at &&
+          *c.decided_at > now_ - kThirtyDays && c.value.currency == total.currency) {
+        total.amount = saturating_add(total.amount, c.value.amount);
+      }
+    }
+    return total;
+  }
+
+  // What the compensation policy needs to judge `value` of `type` granted by the acting role,
+  // against the case and the customer as they are now.
+  ProposalInput proposal_input(CompensationType type, const Money& value) const {
+    ProposalInput input;
+    input.type = type;
+    input.value = value;
+    input.proposer_role = actor_.role;
+    input.order_paid = order_paid();
+    input.order_refunded = refunded_so_far();
+    input.case_granted =
+        compensation_total(working_, compensation_->currency(), {"approved", "executed"});
+    input.customer_granted_30d = customer_granted_30d();
+    return input;
+  }
+
+  const CompensationPolicy& compensation() const { return *compensation_; }
+  const EscalationPolicy& escalation_policy() const { return *escalation_; }
+  const SlaPolicy& sla() const { return *sla_; }
+
+ private:
+  const WorkflowCatalog& catalog_;
+  const WorkflowDefinition& wf_;
+  const Actor& actor_;
+  const Instant now_;
+  const CustomerHistory& history_;
+  const BusinessCalendar* calendar_ = nullptr;
+  const SlaPolicy* sla_ = nullptr;
+  const EscalationPolicy* escalation_ = nullptr;
+  const CompensationPolicy* compensation_ = nullptr;
+  CaseSnapshot working_;
+  std::int64_t new_version_;
+  std::vector<Effect> effects_;
+};
+
+// The rejection for a compensation policy's refusal: its own code where the client can act on
+// that code, INVALID_FIELD (the proposed value is wrong) for the rest.
+RejectionCode map_policy_error(ErrorCode code);
+
+// Validates and canonicalises command data against the workflow's fields, reporting every field
+// at fault (each with its pointer under `base`, "/data" or "/fields"); money fields are bounded
+// by the compensation policy's maximum amount. `allowed` limits the names accepted (nullptr = any
+// declared field); `editable_only` refuses fields marked not editable.
+std::variant<nlohmann::json, Rejection> canonical_data(
+    const WorkflowDefinition& wf, const nlohmann::json& data,
+    const std::vector<std::string>* allowed, const std::string& context, const std::string& base,
+    const CompensationPolicy& policy, bool editable_only, bool allow_null);
+
+}  // namespace redress::detail
