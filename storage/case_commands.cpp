@@ -1,0 +1,399 @@
+#include "storage/case_commands.h"
+
+#include <sqlite3.h>
+
+#include <random>
+
+#include "engine/case_json.h"
+#include "storage/case_rows.h"
+
+namespace redress::storage {
+namespace {
+
+// "msg_" + 32 hex digits: the creation time in milliseconds (48 bits), then 80 random bits.
+// Random bits keep ids unique across databases (a restored backup must not reuse a webhook id a
+// receiver has already seen and deduplicated). The time in front makes ids ascend, so each
+// outbox insert lands at the right edge of the webhook_id index; fully random ids put every
+// insert on a page of its own, the largest share of the pages a batch of transitions wrote to
+// the WAL (38 of 190, measured with the WAL's frame headers).
+std::string new_webhook_id(Instant now) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "msg_";
+  const auto millis = static_cast<std::uint64_t>(std::max<std::int64_t>(to_millis(now), 0));
+  for (int shift = 44; shift >= 0; shift -= 4) id += kHex[(millis >> shift) & 0xf];
+  auto bits = rng();
+  for (int i = 0; i < 16; ++i, bits >>= 4) id += kHex[bits & 0xf];
+  bits = rng();
+  for (int i = 0; i < 4; ++i, bits >>= 4) id += kHex[bits & 0xf];
+  return id;
+}
+
+std::string timer_kind(const std::string& key) {
+  const auto colon = key.find(':');
+  return colon == std::string::npos ? key : key.substr(0, colon);
+}
+
+// The next free "C-<n>". A caller may have chosen such an id itself; those are skipped.
+std::string allocate_case_id(WriteContext& context) {
+  for (;;) {
+    std::string id;
+    {
+      auto s = context.statement(
+          "UPDATE id_sequences SET next_value = next_value + 1 WHERE name = 'case' "
+          "RETURNING next_value - 1");
+      if (!s->step()) throw SqliteError(SQLITE_CORRUPT, "the case id sequence is missing");
+      id = "C-" + std::to_string(s->column_int(0));
+    }
+    auto taken = context.statement("SELECT 1 FROM cases WHERE id = ?");
+    taken->bind(1, id);
+    if (!taken->step()) return id;
+  }
+}
+
+CustomerHistory gather_history(WriteContext& context, const std::string& customer_id,
+                               const std::string& case_id, const std::string& currency,
+                               Instant now) {
+  CustomerHistory history;
+  if (customer_id.empty()) return history;
+  {
+    // The escalation policy looks at a window of weeks; 200 recent cases is far beyond any rule.
+    auto s = context.statement(
+        "SELECT created_at FROM cases WHERE customer_id = ? AND id <> ? "
+        "ORDER BY created_at DESC LIMIT 200");
+    s->bind(1, customer_id).bind(2, case_id);
+    while (s->step()) history.other_cases_opened_at.push_back(from_millis(s->column_int(0)));
+  }
+  if (!currency.empty()) {
+    // Summed here with saturating arithmetic, not by SQL sum(), which fails the whole command
+    // with "integer overflow" once the stored amounts add up past int64.
+    auto s = context.statement(
+        "SELECT amount FROM compensations "
+        "WHERE customer_id = ? AND case_id <> ? AND status IN ('approved', 'executed') "
+        "AND decided_at > ? AND currency = ?");
+    s->bind(1, customer_id)
+        .bind(2, case_id)
+        .bind(3, to_millis(now - std::chrono::days(30)))
+        .bind(4, currency);
+    std::int64_t total = 0;
+    while (s->step()) total = saturating_add(total, s->column_int(0));
+    history.compensation_granted_30d = Money{total, currency};
+  }
+  return history;
+}
+
+// The words a journal entry adds to its case's full-text index (case_text, schema v2), or
+// nothing. Must agree with migration 2, which indexes the entries written before it existed.
+std::optional<std::string> searchable_text(const Event& e) {
+  const auto string_values = [](const nlohmann::json& object, std::string& out) {
+    if (!object.is_object()) return;
+    for (const auto& [key, value] : object.items()) {
+      if (!value.is_string()) continue;
+      if (!out.empty()) out += ' ';
+      out += value.get<std::string>();
+    }
+  };
+  std::string text;
+  if (e.type == "case.created") {
+    for (const char* pointer : {"/id", "/customer/id", "/order/id"}) {
+      const auto p = nlohmann::json::json_pointer(pointer);
+      if (e.data.contains(p) && e.data.at(p).is_string()) {
+        if (!text.empty()) text += ' ';
+        text += e.data.at(p).get<std::string>();
+      }
+    }
+    if (e.data.contains("fields")) string_values(e.data.at("fields"), text);
+  } else if (e.type == "case.fields_set") {
+    if (e.data.contains("fields")) string_values(e.data.at("fields"), text);
+  } else if (e.type == "comment.added" || e.type == "message.received" || e.type == "reply.sent") {
+    if (e.data.contains("text") && e.data.at("text").is_string()) {
+      text = e.data.at("text").get<std::string>();
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (text.empty()) return std::nullopt;
+  return text;
+}
+
+void index_case_text(WriteContext& context, const std::string& case_id, const Event& e) {
+  auto text = searchable_text(e);
+  if (!text) return;
+  context.defer_case_text(case_id, e.type, std::move(*text));
+}
+
+// The case's snapshot as this transaction sees it: the writer's parsed copy when it is at the
+// row's version, else the row's text parsed. Null: no such case.
+SnapshotCache::Entry load_current_snapshot(WriteContext& context, const std::string& case_id) {
+  auto s = context.statement("SELECT version, snapshot FROM cases WHERE id = ?");
+  s->bind(1, case_id);
+  if (!s->step()) return nullptr;
+  if (auto cached = context.snapshots().find(case_id, s->column_int(0))) return cached;
+  return std::make_shared<const CaseSnapshot>(rows::parse_snapshot(s->column_text(1), case_id));
+}
+
+// Inserts the case's row, or updates what changed since `before`.
+void save_case_row(WriteContext& context, const CaseSnapshot* before, const CaseSnapshot& snap) {
+  const auto columns = rows::case_columns(snap);
+  auto s = before ? context.statement(rows::case_update_sql(rows::case_columns(*before), columns))
+                  : context.statement(std::string("INSERT INTO cases (") + rows::kCaseColumnList +
+                                      ", snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                      "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
+  rows::bind_case_columns(*s, columns);
+  s->bind(rows::kCaseColumnCount + 1, snapshot_to_json(snap).dump());
+  s->run();
+  if (before && sqlite3_changes(context.db().handle()) != 1) {
+    throw SqliteError(SQLITE_CORRUPT, "case " + snap.id + ": its row vanished during the write");
+  }
+}
+
+std::optional<std::int64_t> millis_or_null(const std::optional<Instant>& t) {
+  return t ? std::optional(to_millis(*t)) : std::nullopt;
+}
+
+// Compensation and approval rows are projections of the snapshot for cross-case queries
+// (approval queues, a customer's 30-day compensation); only changed records are rewritten.
+void project_records(WriteContext& context, const CaseSnapshot* before, const CaseSnapshot& after) {
+  std::map<std::string, nlohmann::json> old_compensations;
+  std::map<std::string, nlohmann::json> old_approvals;
+  if (before) {
+    for (const auto& c : before->compensations) old_compensations[c.id] = c;
+    for (const auto& a : before->approvals) old_approvals[a.id] = a;
+  }
+  for (const auto& c : after.compensations) {
+    auto old = old_compensations.find(c.id);
+    if (old != old_compensations.end() && old->second == nlohmann::json(c)) continue;
+    auto s = context.statement(
+        "INSERT OR REPLACE INTO compensations (case_id, compensation_id, customer_id, type, "
+        "amount, currency, status, proposed_by, required_role, approval_id, decided_by, "
+        "reference, proposed_at, decided_at, executed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s->bind(1, after.id)
+        .bind(2, c.id)
+        .bind_or_null(3, after.customer.id)
+        .bind(4, c.type)
+        .bind(5, c.value.amount)
+        .bind(6, c.value.currency)
+        .bind(7, c.status)
+        .bind(8, c.proposed_by)
+        .bind_or_null(9, c.required_role)
+        .bind_or_null(10, c.approval_id)
+        .bind_or_null(11, c.decided_by)
+        .bind_or_null(12, c.reference)
+        .bind(13, to_millis(c.proposed_at))
+        .bind_or_null(14, millis_or_null(c.decided_at))
+        .bind_or_null(15, millis_or_null(c.executed_at));
+    s->run();
+  }
+  for (const auto& a : after.approvals) {
+    auto old = old_approvals.find(a.id);
+    if (old != old_approvals.end() && old->second == nlohmann::json(a)) continue;
+    auto s = context.statement(
+        "INSERT OR REPLACE INTO approvals (case_id, approval_id, kind, subject, required_role, "
+        "requested_by, team, status, requested_at, decided_at, decided_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s->bind(1, after.id)
+        .bind(2, a.id)
+        .bind(3, a.kind)
+        .bind(4, a.subject)
+        .bind(5, a.required_role)
+        .bind(6, a.requested_by)
+        .bind_or_null(7, after.team)
+        .bind(8, a.status)
+        .bind(9, to_millis(a.requested_at))
+        .bind_or_null(10, millis_or_null(a.decided_at))
+        .bind_or_null(11, a.decided_by);
+    s->run();
+  }
+}
+
+// A FireTimer command first looks at its row: gone means another firing consumed it already; a
+// row not yet due must not fire. Returns a rejection in either case.
+std::optional<Rejection> check_timer_row(WriteContext& context, const std::string& case_id,
+                                         const std::string& key, Instant now) {
+  auto s = context.statement("SELECT due_at FROM timers WHERE case_id = ? AND timer_key = ?");
+  s->bind(1, case_id).bind(2, key);
+  if (!s->step()) {
+    return Rejection{
+        RejectionCode::kNotFound,
+        "case " + case_id + " has no pending timer '" + key + "' (already fired or cancelled)",
+        {}};
+  }
+  const auto due = from_millis(s->column_int(0));
+  if (due > now) {
+    return Rejection{RejectionCode::kInvalidState,
+                     "timer '" + key + "' is not due until " + format_rfc3339(due),
+                     {}};
+  }
+  return std::nullopt;
+}
+
+void delete_timer_row(WriteContext& context, const std::string& case_id, const std::string& key) {
+  auto s = context.statement("DELETE FROM timers WHERE case_id = ? AND timer_key = ?");
+  s->bind(1, case_id).bind(2, key);
+  s->run();
+}
+
+void upsert_timer_row(WriteContext& context, const std::string& case_id, const CaseTimer& t,
+                      Instant now) {
+  auto s = context.statement(
+      "INSERT OR REPLACE INTO timers (case_id, timer_key, name, kind, due_at, fire_at, set_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  s->bind(1, case_id)
+      .bind(2, t.key)
+      .bind(3, t.name)
+      .bind(4, timer_kind(t.key))
+      .bind(5, to_millis(t.due))
+      .bind(6, to_millis(t.due))
+      .bind(7, to_millis(now));
+  s->run();
+}
+
+// The engine would not fire a due timer (its workflow version is not loaded, say): keep the row,
+// record why, and try again later so it cannot block the timers due after it.
+void postpone_timer_row(WriteContext& context, const std::string& case_id, const std::string& key,
+                        Instant now, const std::string& why) {
+  auto s = context.statement(
+      "UPDATE timers SET attempts = attempts + 1, last_error = ?, "
+      "fire_at = ? + (60000 << min(attempts, 6)) WHERE case_id = ? AND timer_key = ?");
+  s->bind(1, why).bind(2, to_millis(now)).bind(3, case_id).bind(4, key);
+  s->run();
+}
+
+// What happens to a due timer row when the engine refused to fire it.
+void settle_refused_timer(WriteContext& context, const CaseSnapshot& current,
+                          const std::string& key, const Rejection& rejection, Instant now) {
+  switch (rejection.code) {
+    case RejectionCode::kNotFound:
+      // The case holds no such timer: the row is stale and can never fire.
+      delete_timer_row(context, current.id, key);
+      return;
+    case RejectionCode::kInvalidState:
+      // The row said due but the case's own deadline is later: the case is right.
+      if (const auto* t = current.timer(key)) {
+        upsert_timer_row(context, current.id, *t, now);
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  postpone_timer_row(context, current.id, key, now,
+                     std::string(error_code_name(rejection.code)) + ": " + rejection.message);
+}
+
+}  // namespace
+
+Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& engine,
+                                          CaseCommand& command) {
+  CommandOutcome outcome;
+  std::string case_id = command.case_id;
+  auto* create = std::get_if<CreateCase>(&command.command.body);
+  if (create) {
+    if (create->case_id.empty()) create->case_id = allocate_case_id(context);
+    case_id = create->case_id;
+  }
+  const SnapshotCache::Entry current = load_current_snapshot(context, case_id);
+
+  const auto* fire = std::get_if<FireTimer>(&command.command.body);
+  if (fire && current) {
+    if (auto refused = check_timer_row(context, case_id, fire->key, command.now)) {
+      outcome.rejection = std::move(refused);
+      return outcome;  // nothing was changed
+    }
+  }
+
+  const std::string customer_id = create    ? create->customer.id
+                                  : current ? current->customer.id
+                                            : std::string();
+  const std::string currency = create    ? create->order.paid.currency
+                               : current ? current->order.paid.currency
+                                         : std::string();
+  const auto history = needs_customer_history(command.command.body)
+                           ? gather_history(context, customer_id, case_id, currency, command.now)
+                           : CustomerHistory{};
+  std::optional<Decision> decided;
+  try {
+    decided.emplace(engine.decide(current ? &*current : nullptr, command.command, command.actor,
+                                  command.now, history));
+  } catch (const std::exception& e) {
+    if (!(fire && current)) throw;
+    // An engine bug on one timer must not wedge the timer queue: back the row off, report it.
+    decided.emplace(Rejection{
+        RejectionCode::kInvalidState, std::string("internal error while firing: ") + e.what(), {}});
+  }
+  auto& decision = *decided;
+  if (!decision.accepted()) {
+    outcome.rejection = decision.rejection();
+    if (fire && current) {
+      settle_refused_timer(context, *current, fire->key, decision.rejection(), command.now);
+    } else if (fire) {
+      delete_timer_row(context, case_id, fire->key);  // a row without its case can never fire
+    } else {
+      context.discard_changes();  // e.g. an allocated case id
+    }
+    return outcome;
+  }
+  if (fire && current) delete_timer_row(context, case_id, fire->key);  // consumed with its effects
+
+  auto& accepted = decision.result();
+  const CaseSnapshot& snap = accepted.snapshot;
+  save_case_row(context, current.get(), snap);
+  context.snapshots().stage(snap);
+
+  std::int64_t case_seq = 0;
+  if (current) {
+    auto s =
+        context.statement("SELECT coalesce(max(case_seq), 0) FROM case_events WHERE case_id = ?");
+    s->bind(1, case_id);
+    s->step();
+    case_seq = s->column_int(0);
+  }
+  std::int64_t last_seq = 0;
+  for (const auto& effect : accepted.effects) {
+    if (const auto* j = std::get_if<JournalAppend>(&effect)) {
+      const auto& e = j->event;
+      auto s = context.statement(
+          "INSERT INTO case_events (case_id, case_seq, case_version, type, at, actor_id, "
+          "actor_role, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      s->bind(1, case_id)
+          .bind(2, ++case_seq)
+          .bind(3, e.case_version)
+          .bind(4, e.type)
+          .bind(5, to_millis(e.at))
+          .bind(6, e.actor_id)
+          .bind(7, e.actor_role)
+          .bind(8, e.data.dump());
+      s->run();
+      last_seq = sqlite3_last_insert_rowid(context.db().handle());
+      index_case_text(context, case_id, e);
+      outcome.events.push_back(StoredEvent{last_seq, case_seq, case_id, e});
+    } else if (const auto* t = std::get_if<TimerSet>(&effect)) {
+      upsert_timer_row(context, case_id, CaseTimer{t->key, t->name, t->due}, command.now);
+    } else if (const auto* c = std::get_if<TimerCancel>(&effect)) {
+      delete_timer_row(context, c->case_id, c->key);
+    } else if (const auto* w = std::get_if<WebhookEmit>(&effect)) {
+      const auto webhook_id = new_webhook_id(command.now);
+      const nlohmann::json payload{
+          {"type", w->type}, {"timestamp", format_rfc3339(command.now)}, {"data", w->data}};
+      auto s = context.statement(
+          "INSERT INTO outbox (webhook_id, event_type, case_id, journal_seq, payload, created_at) "
+          "VALUES (?, ?, ?, ?, ?, ?)");
+      s->bind(1, webhook_id)
+          .bind(2, w->type)
+          .bind(3, case_id)
+          .bind_or_null(4, last_seq ? std::optional(last_seq) : std::nullopt)
+          .bind(5, payload.dump())
+          .bind(6, to_millis(command.now));
+      s->run();
+      outcome.webhook_ids.push_back(webhook_id);
+    } else if (const auto* a = std::get_if<ApprovalRequest>(&effect)) {
+      outcome.approvals_requested.push_back(*a);
+    }
+  }
+  project_records(context, current ? &*current : nullptr, snap);
+  outcome.snapshot = std::move(accepted.snapshot);
+  return outcome;
+}
+
+}  // namespace redress::storage
