@@ -54,6 +54,7 @@
 #include "engine/result.h"
 #include "engine/time.h"
 #include "storage/case_store.h"
+#include "storage/webhook_rules.h"
 
 namespace redress::storage {
 
@@ -110,16 +111,6 @@ struct Delivery {
   Instant created_at{};
   Instant updated_at{};
 };
-
-// A webhook URL taken apart for connecting. parse_webhook_url accepts exactly the URLs the
-// subscription rules above accept.
-struct WebhookEndpoint {
-  bool tls = false;    // https
-  std::string host;    // without brackets for an IPv6 literal
-  std::string port;    // "80" / "443" when the URL names none
-  std::string target;  // path and query, "/" when empty; never the fragment
-};
-Result<WebhookEndpoint> parse_webhook_url(std::string_view url);
 
 // What the sender needs for one attempt.
 struct DueDelivery {
@@ -199,9 +190,6 @@ struct DispatchResult {
   size_t outbox_rows = 0;  // outbox rows consumed (the cursor moved past them)
   size_t deliveries = 0;   // deliveries created
 };
-
-// Whether an event type matches one subscription pattern ("*", "case.*", "case.escalated").
-bool event_type_matches(std::string_view pattern, std::string_view event_type);
 
 // The SQL of due_deliveries (for the query-plan test: it must walk webhook_deliveries_due), and
 // of the retention and metrics queries (each must walk its index, not the delivery table).
