@@ -125,246 +125,268 @@ void respond_page(const RequestContext& ctx, const Responder& respond, QueryRead
 
 // --- teams -----------------------------------------------------------------------------------
 
+// POST /v1/teams (createTeam): create a team.
+void create_team(ServerContext& context, RequestPtr ctx, Responder respond) {
+  auto parsed = parse_json_object(ctx->request);
+  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+    return respond.problem(*ctx, *problem);
+  }
+  const auto& body = std::get<nlohmann::json>(parsed);
+  BodyReader reader(body, "", {"id", "name"});
+  auto id = reader.string("id", true, kMaxIdBytes);
+  auto name = reader.string("name", true, kMaxTextBytes);
+  if (!reader.ok()) return respond.problem(*ctx, reader.problem());
+  context.directory.create_team(
+      storage::Team{*id, *name, ctx->now}, [ctx, respond](Result<storage::Team> team) {
+        if (!team.ok()) return respond.problem(*ctx, from_error(team.error()));
+        respond_created(*ctx, respond, "/v1/teams/" + team.value().id, team_json(team.value()));
+      });
+}
+
+// GET /v1/teams (listTeams): list teams.
+void list_teams(ServerContext& context, RequestPtr ctx, Responder respond) {
+  QueryReader query(*ctx);
+  query.allow_only({"page_size", "page_token"});
+  respond_page<storage::Team>(
+      *ctx, respond, query, kTeamListing,
+      [&context](const std::string& after, size_t limit) {
+        return context.directory.list_teams(after, limit);
+      },
+      team_json);
+}
+
+// GET /v1/teams/{id} (getTeam): read a team.
+void get_team(ServerContext& context, RequestPtr ctx, Responder respond) {
+  const auto id = ctx->param("id");
+  auto team = context.directory.get_team(id);
+  if (!team.ok()) return respond.problem(*ctx, from_error(team.error()));
+  if (!team.value()) {
+    return respond.problem(*ctx, not_found("team '" + id + "' does not exist"));
+  }
+  respond.json(*ctx, http::status::ok, team_json(*team.value()));
+}
+
+// POST /v1/users (createUser): create a user.
+void create_user(ServerContext& context, RequestPtr ctx, Responder respond) {
+  auto parsed = parse_json_object(ctx->request);
+  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+    return respond.problem(*ctx, *problem);
+  }
+  const auto& body = std::get<nlohmann::json>(parsed);
+  BodyReader reader(body, "", {"id", "display_name", "role", "team_id"});
+  auto id = reader.string("id", true, kMaxIdBytes);
+  auto display_name = reader.string("display_name", true, kMaxTextBytes);
+  auto role = read_role(reader, "role", true);
+  auto team_id = reader.string("team_id", false, kMaxIdBytes, /*allow_empty=*/true);
+  if (!reader.ok()) return respond.problem(*ctx, reader.problem());
+  storage::User user{*id, *display_name, *role, team_id.value_or(""), true, ctx->now};
+  context.directory.create_user(std::move(user), [ctx, respond](Result<storage::User> created) {
+    if (!created.ok()) return respond.problem(*ctx, from_error(created.error()));
+    respond_created(*ctx, respond, "/v1/users/" + created.value().id, user_json(created.value()));
+  });
+}
+
+// GET /v1/users (listUsers): list users.
+void list_users(ServerContext& context, RequestPtr ctx, Responder respond) {
+  QueryReader query(*ctx);
+  query.allow_only({"team", "page_size", "page_token"});
+  const auto team = query.string("team", kMaxIdBytes).value_or("");
+  respond_page<storage::User>(
+      *ctx, respond, query, kUserListing,
+      [&context, team](const std::string& after, size_t limit) {
+        return context.directory.list_users(team, after, limit);
+      },
+      user_json);
+}
+
+// GET /v1/users/{id} (getUser): read a user.
+void get_user(ServerContext& context, RequestPtr ctx, Responder respond) {
+  const auto id = ctx->param("id");
+  auto user = context.directory.get_user(id);
+  if (!user.ok()) return respond.problem(*ctx, from_error(user.error()));
+  if (!user.value()) {
+    return respond.problem(*ctx, not_found("user '" + id + "' does not exist"));
+  }
+  respond.json(*ctx, http::status::ok, user_json(*user.value()));
+}
+
+// PATCH /v1/users/{id} (updateUser): change a user's name, role, team or activity.
+void update_user(ServerContext& context, RequestPtr ctx, Responder respond) {
+  const auto id = ctx->param("id");
+  auto existing = context.directory.get_user(id);
+  if (!existing.ok()) return respond.problem(*ctx, from_error(existing.error()));
+  if (!existing.value()) {
+    return respond.problem(*ctx, not_found("user '" + id + "' does not exist"));
+  }
+  auto parsed = parse_json_object(ctx->request);
+  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+    return respond.problem(*ctx, *problem);
+  }
+  const auto& body = std::get<nlohmann::json>(parsed);
+  BodyReader reader(body, "", {"display_name", "role", "team_id", "active"});
+  storage::UserPatch patch;
+  patch.display_name = reader.string("display_name", false, kMaxTextBytes);
+  patch.role = read_role(reader, "role", false);
+  // team_id: null or "" leaves the team; BodyReader reads null as absent, so look
+  // first.
+  if (const auto it = body.find("team_id"); it != body.end() && it->is_null()) {
+    patch.team_id = "";
+  } else {
+    patch.team_id = reader.string("team_id", false, kMaxIdBytes, /*allow_empty=*/true);
+  }
+  patch.active = reader.boolean("active", false);
+  if (!reader.ok()) return respond.problem(*ctx, reader.problem());
+  context.directory.update_user(
+      id, std::move(patch), ctx->now,
+      [ctx, respond, &context, id, before = *existing.value()](Result<storage::User> updated) {
+        if (!updated.ok()) return respond.problem(*ctx, from_error(updated.error()));
+        // Cached grants carry the old role, team and activity.
+        context.auth.forget_user(id);
+        const auto& after = updated.value();
+        if (after.role != before.role || after.team_id != before.team_id ||
+            after.active != before.active) {
+          // Streams were authorised for the old rights (a team topic, say).
+          context.on_credentials_changed("", id);
+        }
+        respond.json(*ctx, http::status::ok, user_json(after));
+      });
+}
+
+// POST /v1/tokens (createToken): create an API token.
+void create_token(ServerContext& context, RequestPtr ctx, Responder respond) {
+  auto parsed = parse_json_object(ctx->request);
+  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+    return respond.problem(*ctx, *problem);
+  }
+  const auto& body = std::get<nlohmann::json>(parsed);
+  BodyReader reader(body, "", {"user_id", "role", "label", "expires_at"});
+  auto user_id = reader.string("user_id", false, kMaxIdBytes);
+  auto role = read_role(reader, "role", false);
+  auto label = reader.string("label", false, kMaxTextBytes, /*allow_empty=*/true);
+  auto expires_at = reader.instant("expires_at", false);
+  if (expires_at && *expires_at <= ctx->now) {
+    reader.add(reader.pointer("expires_at"),
+               "must be in the future (now is " + format_rfc3339(ctx->now) +
+                   "); leave it out for a token that does not expire");
+  }
+  auto present = [&body](const char* key) {
+    const auto it = body.find(key);
+    return it != body.end() && !it->is_null();
+  };
+  if (!present("user_id") && !present("role")) {
+    reader.add(reader.pointer("role"),
+               "is required for a token not tied to a user (give user_id, or a role such "
+               "as integration)");
+  }
+  if (!reader.ok()) return respond.problem(*ctx, reader.problem());
+
+  if (user_id) {
+    // A user's token carries the user's role.
+    auto user = context.directory.get_user(*user_id);
+    if (!user.ok()) return respond.problem(*ctx, from_error(user.error()));
+    if (!user.value()) {
+      return respond.problem(
+          *ctx, not_found("user '" + *user_id +
+                              "' does not exist; create the user first, or leave user_id "
+                              "out for a token not tied to a person",
+                          "/user_id"));
+    }
+    const Role user_role = user.value()->role;
+    if (role && *role != user_role) {
+      reader.add(reader.pointer("role"),
+                 std::string("'") + role_name(*role) + "' differs from user '" + *user_id +
+                     "''s role '" + role_name(user_role) +
+                     "'; a user's token carries the user's role (leave role out)");
+      return respond.problem(*ctx, reader.problem());
+    }
+    role = user_role;
+  }
+
+  const auto secret = generate_token();
+  storage::NewToken token{secret.id, secret.hash,        user_id.value_or(""),
+                          *role,     label.value_or(""), expires_at};
+  context.directory.create_token(
+      std::move(token), ctx->now,
+      [ctx, respond, shown_once = secret.token](Result<storage::ApiToken> created) {
+        if (!created.ok()) return respond.problem(*ctx, from_error(created.error()));
+        auto json = token_json(created.value());
+        json["token"] = shown_once;  // the only time the secret is ever shown
+        respond_created(*ctx, respond, "/v1/tokens/" + created.value().id, json);
+      });
+}
+
+// GET /v1/tokens (listTokens): list API tokens (never their secrets).
+void list_tokens(ServerContext& context, RequestPtr ctx, Responder respond) {
+  QueryReader query(*ctx);
+  query.allow_only({"user", "include_revoked", "page_size", "page_token"});
+  const auto user = query.string("user", kMaxIdBytes).value_or("");
+  const bool include_revoked = query.boolean("include_revoked").value_or(false);
+  respond_page<storage::ApiToken>(
+      *ctx, respond, query, kTokenListing,
+      [&context, user, include_revoked](const std::string& after, size_t limit) {
+        return context.directory.list_tokens(user, include_revoked, after, limit);
+      },
+      token_json);
+}
+
+// DELETE /v1/tokens/{id} (revokeToken): revoke an API token.
+void revoke_token(ServerContext& context, RequestPtr ctx, Responder respond) {
+  const auto id = ctx->param("id");
+  context.directory.revoke_token(
+      id, ctx->now, [ctx, respond, &context, id](Result<storage::ApiToken> revoked) {
+        if (!revoked.ok()) {
+          const auto& error = revoked.error();
+          // An id that cannot be a token id names no token.
+          if (error.code == ErrorCode::kInvalidField && error.pointer == "/id") {
+            return respond.problem(*ctx, not_found("token '" + id + "' does not exist"));
+          }
+          return respond.problem(*ctx, from_error(error));
+        }
+        context.auth.forget_token(id);           // refused from the very next request
+        context.on_credentials_changed(id, "");  // and its open streams closed
+        respond.json(*ctx, http::status::ok, token_json(revoked.value()));
+      });
+}
+
 void add_team_routes(Router& router, ServerContext& context) {
   router.add({http::verb::post, "/v1/teams", "createTeam", "create a team", kAdminOnly, true,
-              [&context](RequestPtr ctx, Responder respond) {
-                auto parsed = parse_json_object(ctx->request);
-                if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-                  return respond.problem(*ctx, *problem);
-                }
-                const auto& body = std::get<nlohmann::json>(parsed);
-                BodyReader reader(body, "", {"id", "name"});
-                auto id = reader.string("id", true, kMaxIdBytes);
-                auto name = reader.string("name", true, kMaxTextBytes);
-                if (!reader.ok()) return respond.problem(*ctx, reader.problem());
-                context.directory.create_team(
-                    storage::Team{*id, *name, ctx->now},
-                    [ctx, respond](Result<storage::Team> team) {
-                      if (!team.ok()) return respond.problem(*ctx, from_error(team.error()));
-                      respond_created(*ctx, respond, "/v1/teams/" + team.value().id,
-                                      team_json(team.value()));
-                    });
-              }});
+              bind_handler(context, create_team)});
 
   router.add({http::verb::get, "/v1/teams", "listTeams", "list teams", kDirectoryReaders, true,
-              [&context](RequestPtr ctx, Responder respond) {
-                QueryReader query(*ctx);
-                query.allow_only({"page_size", "page_token"});
-                respond_page<storage::Team>(
-                    *ctx, respond, query, kTeamListing,
-                    [&context](const std::string& after, size_t limit) {
-                      return context.directory.list_teams(after, limit);
-                    },
-                    team_json);
-              }});
+              bind_handler(context, list_teams)});
 
   router.add({http::verb::get, "/v1/teams/{id}", "getTeam", "read a team", kDirectoryReaders, true,
-              [&context](RequestPtr ctx, Responder respond) {
-                const auto id = ctx->param("id");
-                auto team = context.directory.get_team(id);
-                if (!team.ok()) return respond.problem(*ctx, from_error(team.error()));
-                if (!team.value()) {
-                  return respond.problem(*ctx, not_found("team '" + id + "' does not exist"));
-                }
-                respond.json(*ctx, http::status::ok, team_json(*team.value()));
-              }});
+              bind_handler(context, get_team)});
 }
 
 // --- users -----------------------------------------------------------------------------------
 
 void add_user_routes(Router& router, ServerContext& context) {
   router.add({http::verb::post, "/v1/users", "createUser", "create a user", kAdminOnly, true,
-              [&context](RequestPtr ctx, Responder respond) {
-                auto parsed = parse_json_object(ctx->request);
-                if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-                  return respond.problem(*ctx, *problem);
-                }
-                const auto& body = std::get<nlohmann::json>(parsed);
-                BodyReader reader(body, "", {"id", "display_name", "role", "team_id"});
-                auto id = reader.string("id", true, kMaxIdBytes);
-                auto display_name = reader.string("display_name", true, kMaxTextBytes);
-                auto role = read_role(reader, "role", true);
-                auto team_id = reader.string("team_id", false, kMaxIdBytes, /*allow_empty=*/true);
-                if (!reader.ok()) return respond.problem(*ctx, reader.problem());
-                storage::User user{*id, *display_name, *role, team_id.value_or(""), true, ctx->now};
-                context.directory.create_user(
-                    std::move(user), [ctx, respond](Result<storage::User> created) {
-                      if (!created.ok()) return respond.problem(*ctx, from_error(created.error()));
-                      respond_created(*ctx, respond, "/v1/users/" + created.value().id,
-                                      user_json(created.value()));
-                    });
-              }});
+              bind_handler(context, create_user)});
 
   router.add({http::verb::get, "/v1/users", "listUsers", "list users", kDirectoryReaders, true,
-              [&context](RequestPtr ctx, Responder respond) {
-                QueryReader query(*ctx);
-                query.allow_only({"team", "page_size", "page_token"});
-                const auto team = query.string("team", kMaxIdBytes).value_or("");
-                respond_page<storage::User>(
-                    *ctx, respond, query, kUserListing,
-                    [&context, team](const std::string& after, size_t limit) {
-                      return context.directory.list_users(team, after, limit);
-                    },
-                    user_json);
-              }});
+              bind_handler(context, list_users)});
 
   router.add({http::verb::get, "/v1/users/{id}", "getUser", "read a user", kDirectoryReaders, true,
-              [&context](RequestPtr ctx, Responder respond) {
-                const auto id = ctx->param("id");
-                auto user = context.directory.get_user(id);
-                if (!user.ok()) return respond.problem(*ctx, from_error(user.error()));
-                if (!user.value()) {
-                  return respond.problem(*ctx, not_found("user '" + id + "' does not exist"));
-                }
-                respond.json(*ctx, http::status::ok, user_json(*user.value()));
-              }});
+              bind_handler(context, get_user)});
 
   router.add({http::verb::patch, "/v1/users/{id}", "updateUser",
               "change a user's name, role, team or activity", kAdminOnly, true,
-              [&context](RequestPtr ctx, Responder respond) {
-                const auto id = ctx->param("id");
-                auto existing = context.directory.get_user(id);
-                if (!existing.ok()) return respond.problem(*ctx, from_error(existing.error()));
-                if (!existing.value()) {
-                  return respond.problem(*ctx, not_found("user '" + id + "' does not exist"));
-                }
-                auto parsed = parse_json_object(ctx->request);
-                if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-                  return respond.problem(*ctx, *problem);
-                }
-                const auto& body = std::get<nlohmann::json>(parsed);
-                BodyReader reader(body, "", {"display_name", "role", "team_id", "active"});
-                storage::UserPatch patch;
-                patch.display_name = reader.string("display_name", false, kMaxTextBytes);
-                patch.role = read_role(reader, "role", false);
-                // team_id: null or "" leaves the team; BodyReader reads null as absent, so look
-                // first.
-                if (const auto it = body.find("team_id"); it != body.end() && it->is_null()) {
-                  patch.team_id = "";
-                } else {
-                  patch.team_id =
-                      reader.string("team_id", false, kMaxIdBytes, /*allow_empty=*/true);
-                }
-                patch.active = reader.boolean("active", false);
-                if (!reader.ok()) return respond.problem(*ctx, reader.problem());
-                context.directory.update_user(
-                    id, std::move(patch), ctx->now,
-                    [ctx, respond, &context, id,
-                     before = *existing.value()](Result<storage::User> updated) {
-                      if (!updated.ok()) return respond.problem(*ctx, from_error(updated.error()));
-                      // Cached grants carry the old role, team and activity.
-                      context.auth.forget_user(id);
-                      const auto& after = updated.value();
-                      if (after.role != before.role || after.team_id != before.team_id ||
-                          after.active != before.active) {
-                        // Streams were authorised for the old rights (a team topic, say).
-                        context.on_credentials_changed("", id);
-                      }
-                      respond.json(*ctx, http::status::ok, user_json(after));
-                    });
-              }});
+              bind_handler(context, update_user)});
 }
 
 // --- tokens ----------------------------------------------------------------------------------
 
 void add_token_routes(Router& router, ServerContext& context) {
-  router.add(
-      {http::verb::post, "/v1/tokens", "createToken", "create an API token", kAdminOnly, true,
-       [&context](RequestPtr ctx, Responder respond) {
-         auto parsed = parse_json_object(ctx->request);
-         if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-           return respond.problem(*ctx, *problem);
-         }
-         const auto& body = std::get<nlohmann::json>(parsed);
-         BodyReader reader(body, "", {"user_id", "role", "label", "expires_at"});
-         auto user_id = reader.string("user_id", false, kMaxIdBytes);
-         auto role = read_role(reader, "role", false);
-         auto label = reader.string("label", false, kMaxTextBytes, /*allow_empty=*/true);
-         auto expires_at = reader.instant("expires_at", false);
-         if (expires_at && *expires_at <= ctx->now) {
-           reader.add(reader.pointer("expires_at"),
-                      "must be in the future (now is " + format_rfc3339(ctx->now) +
-                          "); leave it out for a token that does not expire");
-         }
-         auto present = [&body](const char* key) {
-           const auto it = body.find(key);
-           return it != body.end() && !it->is_null();
-         };
-         if (!present("user_id") && !present("role")) {
-           reader.add(reader.pointer("role"),
-                      "is required for a token not tied to a user (give user_id, or a role such "
-                      "as integration)");
-         }
-         if (!reader.ok()) return respond.problem(*ctx, reader.problem());
-
-         if (user_id) {
-           // A user's token carries the user's role.
-           auto user = context.directory.get_user(*user_id);
-           if (!user.ok()) return respond.problem(*ctx, from_error(user.error()));
-           if (!user.value()) {
-             return respond.problem(
-                 *ctx, not_found("user '" + *user_id +
-                                     "' does not exist; create the user first, or leave user_id "
-                                     "out for a token not tied to a person",
-                                 "/user_id"));
-           }
-           const Role user_role = user.value()->role;
-           if (role && *role != user_role) {
-             reader.add(reader.pointer("role"),
-                        std::string("'") + role_name(*role) + "' differs from user '" + *user_id +
-                            "''s role '" + role_name(user_role) +
-                            "'; a user's token carries the user's role (leave role out)");
-             return respond.problem(*ctx, reader.problem());
-           }
-           role = user_role;
-         }
-
-         const auto secret = generate_token();
-         storage::NewToken token{secret.id, secret.hash,        user_id.value_or(""),
-                                 *role,     label.value_or(""), expires_at};
-         context.directory.create_token(
-             std::move(token), ctx->now,
-             [ctx, respond, shown_once = secret.token](Result<storage::ApiToken> created) {
-               if (!created.ok()) return respond.problem(*ctx, from_error(created.error()));
-               auto json = token_json(created.value());
-               json["token"] = shown_once;  // the only time the secret is ever shown
-               respond_created(*ctx, respond, "/v1/tokens/" + created.value().id, json);
-             });
-       }});
+  router.add({http::verb::post, "/v1/tokens", "createToken", "create an API token", kAdminOnly,
+              true, bind_handler(context, create_token)});
 
   router.add({http::verb::get, "/v1/tokens", "listTokens", "list API tokens (never their secrets)",
-              kAdminOnly, true, [&context](RequestPtr ctx, Responder respond) {
-                QueryReader query(*ctx);
-                query.allow_only({"user", "include_revoked", "page_size", "page_token"});
-                const auto user = query.string("user", kMaxIdBytes).value_or("");
-                const bool include_revoked = query.boolean("include_revoked").value_or(false);
-                respond_page<storage::ApiToken>(
-                    *ctx, respond, query, kTokenListing,
-                    [&context, user, include_revoked](const std::string& after, size_t limit) {
-                      return context.directory.list_tokens(user, include_revoked, after, limit);
-                    },
-                    token_json);
-              }});
+              kAdminOnly, true, bind_handler(context, list_tokens)});
 
   router.add({http::verb::delete_, "/v1/tokens/{id}", "revokeToken", "revoke an API token",
-              kAdminOnly, true, [&context](RequestPtr ctx, Responder respond) {
-                const auto id = ctx->param("id");
-                context.directory.revoke_token(
-                    id, ctx->now, [ctx, respond, &context, id](Result<storage::ApiToken> revoked) {
-                      if (!revoked.ok()) {
-                        const auto& error = revoked.error();
-                        // An id that cannot be a token id names no token.
-                        if (error.code == ErrorCode::kInvalidField && error.pointer == "/id") {
-                          return respond.problem(*ctx,
-                                                 not_found("token '" + id + "' does not exist"));
-                        }
-                        return respond.problem(*ctx, from_error(error));
-                      }
-                      context.auth.forget_token(id);           // refused from the very next request
-                      context.on_credentials_changed(id, "");  // and its open streams closed
-                      respond.json(*ctx, http::status::ok, token_json(revoked.value()));
-                    });
-              }});
+              kAdminOnly, true, bind_handler(context, revoke_token)});
 }
 
 }  // namespace

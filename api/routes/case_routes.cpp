@@ -381,11 +381,7 @@ std::variant<CommandBody, ApiProblem> promise_body(const nlohmann::json& body) {
 }  // namespace
 
 void add_case_routes(Router& router, ServerContext& context) {
-  auto bind = [&context](void (*handler)(ServerContext&, RequestPtr, Responder)) -> Handler {
-    return [&context, handler](RequestPtr ctx, Responder respond) {
-      handler(context, std::move(ctx), std::move(respond));
-    };
-  };
+  auto bind = [&context](ContextHandler handler) { return bind_handler(context, handler); };
   router.add(case_command_route(http::verb::post, "/v1/cases", "createCase", "open a case",
                                 CommandKind::kCreate, bind(create_case)));
   router.add({http::verb::get, "/v1/cases", "listCases", "list and search cases", kCaseReaders,

@@ -190,11 +190,7 @@ void approval_queue(ServerContext& context, RequestPtr ctx, Responder respond) {
 }  // namespace
 
 void add_compensation_routes(Router& router, ServerContext& context) {
-  auto bind = [&context](void (*handler)(ServerContext&, RequestPtr, Responder)) -> Handler {
-    return [&context, handler](RequestPtr ctx, Responder respond) {
-      handler(context, std::move(ctx), std::move(respond));
-    };
-  };
+  auto bind = [&context](ContextHandler handler) { return bind_handler(context, handler); };
   router.add({http::verb::get, "/v1/cases/{id}/remedies", "suggestRemedies",
               "read the compensation policy's suggested remedies", kReaders, true,
               bind(suggest_remedies)});

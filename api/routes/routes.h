@@ -24,6 +24,11 @@ void add_compensation_routes(Router& router, ServerContext& context);
 // /v1/webhooks: subscriptions, deliveries, redelivery.
 void add_webhook_routes(Router& router, ServerContext& context);
 
+// Route handlers are named functions that take the server's context first; bind_handler makes
+// one a router Handler (the context outlives the router).
+using ContextHandler = void (*)(ServerContext&, RequestPtr, Responder);
+Handler bind_handler(ServerContext& context, ContextHandler handler);
+
 // Every group above.
 Router build_router(ServerContext& context);
 

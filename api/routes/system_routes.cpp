@@ -5,6 +5,20 @@
 #include "storage/schema.h"
 
 namespace redress::api {
+namespace {
+
+// GET /metrics (getMetrics): read the Prometheus metrics.
+void get_metrics(ServerContext& context, RequestPtr ctx, Responder respond) {
+  Response response{http::status::ok, ctx->request.version()};
+  response.set(http::field::content_type, "text/plain; version=0.0.4");
+  response.set(http::field::cache_control, "no-store");
+  response.body() = context.metrics.render();
+  response.keep_alive(ctx->request.keep_alive());
+  response.prepare_payload();
+  respond(std::move(response));
+}
+
+}  // namespace
 
 void add_system_routes(Router& router, ServerContext& context) {
   auto readiness = std::make_shared<ReadinessCheck>(context.queries, context.clock);
@@ -50,15 +64,7 @@ void add_system_routes(Router& router, ServerContext& context) {
               "read the Prometheus metrics",
               {Role::kAdmin, Role::kManager, Role::kIntegration},
               true,
-              [&context](RequestPtr ctx, Responder respond) {
-                Response response{http::status::ok, ctx->request.version()};
-                response.set(http::field::content_type, "text/plain; version=0.0.4");
-                response.set(http::field::cache_control, "no-store");
-                response.body() = context.metrics.render();
-                response.keep_alive(ctx->request.keep_alive());
-                response.prepare_payload();
-                respond(std::move(response));
-              }});
+              bind_handler(context, get_metrics)});
 
   router.add({http::verb::get,
               "/v1/openapi.json",
@@ -76,6 +82,12 @@ void add_system_routes(Router& router, ServerContext& context) {
                 response.prepare_payload();
                 respond(std::move(response));
               }});
+}
+
+Handler bind_handler(ServerContext& context, ContextHandler handler) {
+  return [&context, handler](RequestPtr ctx, Responder respond) {
+    handler(context, std::move(ctx), std::move(respond));
+  };
 }
 
 Router build_router(ServerContext& context) {

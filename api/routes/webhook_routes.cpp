@@ -237,11 +237,7 @@ void redeliver(ServerContext& context, RequestPtr ctx, Responder respond) {
 }  // namespace
 
 void add_webhook_routes(Router& router, ServerContext& context) {
-  auto bind = [&context](void (*handler)(ServerContext&, RequestPtr, Responder)) -> Handler {
-    return [&context, handler](RequestPtr ctx, Responder respond) {
-      handler(context, std::move(ctx), std::move(respond));
-    };
-  };
+  auto bind = [&context](ContextHandler handler) { return bind_handler(context, handler); };
   router.add({http::verb::post, "/v1/webhooks", "createWebhook", "create a webhook subscription",
               kManagers, true, bind(create)});
   router.add({http::verb::get, "/v1/webhooks", "listWebhooks", "list webhook subscriptions",

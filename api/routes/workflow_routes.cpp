@@ -234,7 +234,7 @@ std::string kind_label(PolicyKind kind) {
 }
 
 // GET /v1/policies/{kind}/{id}: the policy's definition as loaded and the workflows using it.
-void get_policy(const WorkflowCatalog& catalog, RequestPtr ctx, Responder respond) {
+void respond_policy(const WorkflowCatalog& catalog, RequestPtr ctx, Responder respond) {
   QueryReader query(*ctx);
   query.allow_only({});
   if (!query.ok()) return respond.problem(*ctx, query.problem());
@@ -329,6 +329,121 @@ Problems version_changes(const std::vector<Submitted>& submitted, const Workflow
   return problems;
 }
 
+// GET /v1/workflows (listWorkflows): list loaded workflow versions.
+void list_workflows(ServerContext& context, RequestPtr ctx, Responder respond) {
+  QueryReader query(*ctx);
+  query.allow_only({});
+  if (!query.ok()) return respond.problem(*ctx, query.problem());
+  const auto& catalog = context.store.engine().catalog();
+  auto workflows = nlohmann::json::array();
+  for (const auto& wf : catalog.workflows()) {
+    const auto latest = catalog.latest(wf->id);
+    workflows.push_back(workflow_summary(*wf, latest && latest == wf));
+  }
+  respond.json(*ctx, http::status::ok, {{"workflows", std::move(workflows)}});
+}
+
+// GET /v1/workflows/{id} (getWorkflow): read the latest version of a workflow.
+void get_workflow(ServerContext& context, RequestPtr ctx, Responder respond) {
+  const auto& catalog = context.store.engine().catalog();
+  const auto id = ctx->param("id");
+  const auto wf = catalog.latest(id);
+  if (!wf) return respond.problem(*ctx, unknown_workflow(catalog, id));
+  respond.json(*ctx, http::status::ok, wf->source);
+}
+
+// GET /v1/workflows/{id}/versions/{version} (getWorkflowVersion): read one version of a workflow.
+void get_workflow_version(ServerContext& context, RequestPtr ctx, Responder respond) {
+  const auto& catalog = context.store.engine().catalog();
+  const auto id = ctx->param("id");
+  const auto version = parse_version(ctx->param("version"));
+  if (!version) {
+    return respond.problem(
+        *ctx,
+        ApiProblem::bad_request("the version in the path must be a positive whole number, such "
+                                "as /v1/workflows/" +
+                                    id + "/versions/1",
+                                {{"/path/version", "must be a positive whole number"}}));
+  }
+  const auto wf = catalog.find(id, *version);
+  if (!wf) {
+    if (!catalog.latest(id)) return respond.problem(*ctx, unknown_workflow(catalog, id));
+    std::string versions;
+    for (const auto& w : catalog.workflows()) {
+      if (w->id == id) {
+        versions += (versions.empty() ? "" : ", ") + std::to_string(w->version);
+      }
+    }
+    return respond.problem(
+        *ctx, ApiProblem::not_found("workflow '" + id + "' has no version " +
+                                    std::to_string(*version) + "; loaded versions: " + versions));
+  }
+  respond.json(*ctx, http::status::ok, wf->source);
+}
+
+// GET /v1/policies (listPolicies): list the loaded calendars and SLA, escalation and compensation
+// policies.
+void list_policies(ServerContext& context, RequestPtr ctx, Responder respond) {
+  QueryReader query(*ctx);
+  query.allow_only({});
+  if (!query.ok()) return respond.problem(*ctx, query.problem());
+  respond.json(*ctx, http::status::ok, policies_json(context.store.engine().catalog()));
+}
+
+// GET /v1/policies/{kind}/{id} (getPolicy): read one policy as loaded and the workflow versions
+// using it.
+void get_policy(ServerContext& context, RequestPtr ctx, Responder respond) {
+  respond_policy(context.store.engine().catalog(), std::move(ctx), std::move(respond));
+}
+
+// validateWorkflows: `policy_documents` are the policy files of the workflows directory, read
+// once at start-up, against which submitted workflows are checked.
+void validate_workflows(ServerContext& context, const std::vector<PolicyDocument>& policy_documents,
+                        RequestPtr ctx, Responder respond) {
+  auto parsed = parse_json_object(ctx->request);
+  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+    return respond.problem(*ctx, *problem);
+  }
+  const auto& body = std::get<nlohmann::json>(parsed);
+  // One definition document, or {"documents": [...]}: a definition always has "kind".
+  std::vector<Submitted> submitted;
+  if (body.contains("documents") && !body.contains("kind")) {
+    BodyReader reader(body, "", {"documents"});
+    const auto& documents = body["documents"];
+    if (!documents.is_array() || documents.empty()) {
+      reader.add("/documents", "must be a non-empty array of definition documents");
+    } else if (documents.size() > kMaxDocuments) {
+      reader.add("/documents", "must have at most " + std::to_string(kMaxDocuments) + " documents");
+    }
+    if (!reader.ok()) return respond.problem(*ctx, reader.problem());
+    for (size_t i = 0; i < documents.size(); ++i) {
+      submitted.push_back({"documents/" + std::to_string(i), documents[i]});
+    }
+  } else {
+    submitted.push_back({"document", body});
+  }
+
+  const auto& catalog = context.store.engine().catalog();
+  std::vector<std::string> context_names;
+  const auto sources = validation_sources(submitted, catalog, policy_documents, context_names);
+  auto load = WorkflowCatalog::load(sources);
+  auto problems = version_changes(submitted, catalog);
+  problems.insert(problems.end(), load.problems.begin(), load.problems.end());
+
+  // Warnings about the context documents are not news to the caller; their errors are
+  // (a submitted policy that breaks a loaded workflow).
+  const std::set<std::string> context_set(context_names.begin(), context_names.end());
+  auto list = nlohmann::json::array();
+  for (const auto& p : problems) {
+    if (p.severity == Severity::kWarning && context_set.count(p.file)) continue;
+    list.push_back(problem_to_json(p));
+  }
+  respond.json(*ctx, http::status::ok,
+               {{"valid", !has_errors(problems)},
+                {"problems", std::move(list)},
+                {"checked_with", context_names}});
+}
+
 }  // namespace
 
 void add_workflow_routes(Router& router, ServerContext& context) {
@@ -336,124 +451,28 @@ void add_workflow_routes(Router& router, ServerContext& context) {
       read_policy_documents(context.config.workflows_dir));
 
   router.add({http::verb::get, "/v1/workflows", "listWorkflows", "list loaded workflow versions",
-              kReaders, true, [&context](RequestPtr ctx, Responder respond) {
-                QueryReader query(*ctx);
-                query.allow_only({});
-                if (!query.ok()) return respond.problem(*ctx, query.problem());
-                const auto& catalog = context.store.engine().catalog();
-                auto workflows = nlohmann::json::array();
-                for (const auto& wf : catalog.workflows()) {
-                  const auto latest = catalog.latest(wf->id);
-                  workflows.push_back(workflow_summary(*wf, latest && latest == wf));
-                }
-                respond.json(*ctx, http::status::ok, {{"workflows", std::move(workflows)}});
-              }});
+              kReaders, true, bind_handler(context, list_workflows)});
 
   router.add({http::verb::get, "/v1/workflows/{id}", "getWorkflow",
               "read the latest version of a workflow", kReaders, true,
-              [&context](RequestPtr ctx, Responder respond) {
-                const auto& catalog = context.store.engine().catalog();
-                const auto id = ctx->param("id");
-                const auto wf = catalog.latest(id);
-                if (!wf) return respond.problem(*ctx, unknown_workflow(catalog, id));
-                respond.json(*ctx, http::status::ok, wf->source);
-              }});
+              bind_handler(context, get_workflow)});
 
   router.add({http::verb::get, "/v1/workflows/{id}/versions/{version}", "getWorkflowVersion",
               "read one version of a workflow", kReaders, true,
-              [&context](RequestPtr ctx, Responder respond) {
-                const auto& catalog = context.store.engine().catalog();
-                const auto id = ctx->param("id");
-                const auto version = parse_version(ctx->param("version"));
-                if (!version) {
-                  return respond.problem(
-                      *ctx, ApiProblem::bad_request(
-                                "the version in the path must be a positive whole number, such "
-                                "as /v1/workflows/" +
-                                    id + "/versions/1",
-                                {{"/path/version", "must be a positive whole number"}}));
-                }
-                const auto wf = catalog.find(id, *version);
-                if (!wf) {
-                  if (!catalog.latest(id))
-                    return respond.problem(*ctx, unknown_workflow(catalog, id));
-                  std::string versions;
-                  for (const auto& w : catalog.workflows()) {
-                    if (w->id == id) {
-                      versions += (versions.empty() ? "" : ", ") + std::to_string(w->version);
-                    }
-                  }
-                  return respond.problem(
-                      *ctx, ApiProblem::not_found("workflow '" + id + "' has no version " +
-                                                  std::to_string(*version) +
-                                                  "; loaded versions: " + versions));
-                }
-                respond.json(*ctx, http::status::ok, wf->source);
-              }});
+              bind_handler(context, get_workflow_version)});
 
   router.add({http::verb::get, "/v1/policies", "listPolicies",
               "list the loaded calendars and SLA, escalation and compensation policies", kReaders,
-              true, [&context](RequestPtr ctx, Responder respond) {
-                QueryReader query(*ctx);
-                query.allow_only({});
-                if (!query.ok()) return respond.problem(*ctx, query.problem());
-                respond.json(*ctx, http::status::ok,
-                             policies_json(context.store.engine().catalog()));
-              }});
+              true, bind_handler(context, list_policies)});
 
   router.add({http::verb::get, "/v1/policies/{kind}/{id}", "getPolicy",
               "read one policy as loaded and the workflow versions using it", kReaders, true,
-              [&context](RequestPtr ctx, Responder respond) {
-                get_policy(context.store.engine().catalog(), std::move(ctx), std::move(respond));
-              }});
+              bind_handler(context, get_policy)});
 
   router.add({http::verb::post, "/v1/workflows/validate", "validateWorkflows",
               "validate definitions without installing them", kValidators, true,
               [&context, policy_documents](RequestPtr ctx, Responder respond) {
-                auto parsed = parse_json_object(ctx->request);
-                if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-                  return respond.problem(*ctx, *problem);
-                }
-                const auto& body = std::get<nlohmann::json>(parsed);
-                // One definition document, or {"documents": [...]}: a definition always has "kind".
-                std::vector<Submitted> submitted;
-                if (body.contains("documents") && !body.contains("kind")) {
-                  BodyReader reader(body, "", {"documents"});
-                  const auto& documents = body["documents"];
-                  if (!documents.is_array() || documents.empty()) {
-                    reader.add("/documents", "must be a non-empty array of definition documents");
-                  } else if (documents.size() > kMaxDocuments) {
-                    reader.add("/documents",
-                               "must have at most " + std::to_string(kMaxDocuments) + " documents");
-                  }
-                  if (!reader.ok()) return respond.problem(*ctx, reader.problem());
-                  for (size_t i = 0; i < documents.size(); ++i) {
-                    submitted.push_back({"documents/" + std::to_string(i), documents[i]});
-                  }
-                } else {
-                  submitted.push_back({"document", body});
-                }
-
-                const auto& catalog = context.store.engine().catalog();
-                std::vector<std::string> context_names;
-                const auto sources =
-                    validation_sources(submitted, catalog, *policy_documents, context_names);
-                auto load = WorkflowCatalog::load(sources);
-                auto problems = version_changes(submitted, catalog);
-                problems.insert(problems.end(), load.problems.begin(), load.problems.end());
-
-                // Warnings about the context documents are not news to the caller; their errors are
-                // (a submitted policy that breaks a loaded workflow).
-                const std::set<std::string> context_set(context_names.begin(), context_names.end());
-                auto list = nlohmann::json::array();
-                for (const auto& p : problems) {
-                  if (p.severity == Severity::kWarning && context_set.count(p.file)) continue;
-                  list.push_back(problem_to_json(p));
-                }
-                respond.json(*ctx, http::status::ok,
-                             {{"valid", !has_errors(problems)},
-                              {"problems", std::move(list)},
-                              {"checked_with", context_names}});
+                validate_workflows(context, *policy_documents, std::move(ctx), std::move(respond));
               }});
 }
 
