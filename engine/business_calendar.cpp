@@ -9,6 +9,8 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include "engine/json_reader.h"
+
 namespace redress {
 namespace {
 
@@ -33,10 +35,6 @@ constexpr std::string_view kDefaultTimeZone = "Asia/Shanghai";
 constexpr std::string_view kDurationForm =
     "expected \"<count><m|h|d> <business|calendar>\" such as \"30m business\", \"4h business\" or "
     "\"2d calendar\"";
-
-std::string in_quotes(std::string_view s) {
-  return "'" + std::string(s) + "'";
-}
 
 std::optional<int> weekday_index(std::string_view key) {
   for (size_t i = 0; i < kWeekdayKeys.size(); ++i) {
@@ -101,80 +99,48 @@ std::string format_period(const WorkPeriod& p) {
   return format_minute(p.start_minute) + "-" + format_minute(p.end_minute);
 }
 
-// Collects problems for one calendar definition; every check reports and carries on.
-class CalendarProblems {
- public:
-  explicit CalendarProblems(Problems& problems) : problems_(problems) {}
-
-  void error(std::string code, std::string pointer, std::string message) {
-    problems_.push_back(
-        {Severity::kError, std::move(code), std::move(pointer), std::move(message), {}});
-    ++errors_;
-  }
-
-  // Reports UNKNOWN_KEY for each member of `object` not in `allowed`.
-  void check_keys(const Json& object, const std::string& pointer, std::string_view what,
-                  std::initializer_list<std::string_view> allowed) {
-    for (const auto& [key, value] : object.items()) {
-      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-      std::string expected;
-      for (std::string_view name : allowed) {
-        expected += expected.empty() ? "" : ", ";
-        expected += name;
-      }
-      error(
-          "UNKNOWN_KEY", pointer + "/" + pointer_token(key),
-          "unknown key " + in_quotes(key) + " in " + std::string(what) + "; expected " + expected);
+// Member readers of a calendar definition; problems go to the definition's JsonReader.
+// The string member `key` of `object`, or nullopt (MISSING_KEY when `required`, BAD_TYPE when
+// present but not a string).
+std::optional<std::string> string_member(JsonReader& report, const Json& object,
+                                         const std::string& pointer, const std::string& key,
+                                         std::string_view what, bool required) {
+  const auto it = object.find(key);
+  if (it == object.end()) {
+    if (required) {
+      report.error("MISSING_KEY", pointer + "/" + key,
+                   std::string(what) + " is missing required key " + quote_name(key));
     }
+    return std::nullopt;
   }
-
-  // The string member `key` of `object`, or nullopt (MISSING_KEY when `required`, BAD_TYPE when
-  // present but not a string).
-  std::optional<std::string> string_member(const Json& object, const std::string& pointer,
-                                           const std::string& key, std::string_view what,
-                                           bool required) {
-    const auto it = object.find(key);
-    if (it == object.end()) {
-      if (required) {
-        error("MISSING_KEY", pointer + "/" + key,
-              std::string(what) + " is missing required key " + in_quotes(key));
-      }
-      return std::nullopt;
-    }
-    if (!it->is_string()) {
-      error("BAD_TYPE", pointer + "/" + key,
-            in_quotes(key) + " of " + std::string(what) + " must be a string, not " +
-                it->type_name());
-      return std::nullopt;
-    }
-    return it->get<std::string>();
+  if (!it->is_string()) {
+    report.error(
+        "BAD_TYPE", pointer + "/" + key,
+        quote_name(key) + " of " + std::string(what) + " must be a string, not " + it->type_name());
+    return std::nullopt;
   }
+  return it->get<std::string>();
+}
 
-  // A date member as local days, reporting BAD_DATE for text that is not a date.
-  std::optional<std::int64_t> date_value(const std::string& text, const std::string& pointer) {
-    auto day = parse_date(text);
-    if (!day) {
-      error("BAD_DATE", pointer,
-            in_quotes(text) + " is not a date; expected \"YYYY-MM-DD\", e.g. \"2026-10-01\"");
-    }
-    return day;
+// A date member as local days, reporting BAD_DATE for text that is not a date.
+std::optional<std::int64_t> date_value(JsonReader& report, const std::string& text,
+                                       const std::string& pointer) {
+  auto day = parse_date(text);
+  if (!day) {
+    report.error("BAD_DATE", pointer,
+                 quote_name(text) + " is not a date; expected \"YYYY-MM-DD\", e.g. \"2026-10-01\"");
   }
-
-  std::size_t errors() const { return errors_; }
-
- private:
-  Problems& problems_;
-  std::size_t errors_ = 0;
-};
+  return day;
+}
 
 // Parses the periods of one weekday, reporting every problem. Returns them sorted, with touching
 // periods merged; the result is meaningless when a problem was reported.
 std::vector<WorkPeriod> parse_day_periods(const Json& periods, const std::string& pointer,
-                                          std::string_view day, CalendarProblems& problems) {
+                                          std::string_view day, JsonReader& problems) {
   const std::string pair_form = "[\"HH:MM\", \"HH:MM\"]";
   if (!periods.is_array()) {
     problems.error("BAD_TYPE", pointer,
-                   "working periods of " + in_quotes(day) + " must be an array of " + pair_form +
+                   "working periods of " + quote_name(day) + " must be an array of " + pair_form +
                        " pairs, not " + periods.type_name());
     return {};
   }
@@ -188,13 +154,13 @@ std::vector<WorkPeriod> parse_day_periods(const Json& periods, const std::string
     const std::string p = pointer + "/" + std::to_string(i);
     if (!element.is_array()) {
       problems.error("BAD_TYPE", p,
-                     "working period " + std::to_string(i) + " of " + in_quotes(day) +
+                     "working period " + std::to_string(i) + " of " + quote_name(day) +
                          " must be a " + pair_form + " pair, not " + element.type_name());
       continue;
     }
     if (element.size() != 2) {
       problems.error("BAD_PERIOD", p,
-                     "working period " + std::to_string(i) + " of " + in_quotes(day) + " has " +
+                     "working period " + std::to_string(i) + " of " + quote_name(day) + " has " +
                          std::to_string(element.size()) + " elements; expected a " + pair_form +
                          " pair of start and end");
       continue;
@@ -212,7 +178,7 @@ std::vector<WorkPeriod> parse_day_periods(const Json& periods, const std::string
       minutes[j] = parse_time_of_day(text);
       if (!minutes[j]) {
         problems.error("BAD_TIME", tp,
-                       in_quotes(text) +
+                       quote_name(text) +
                            " is not a time of day; expected \"HH:MM\" on the 24-hour clock from "
                            "\"00:00\" to \"23:59\", or \"24:00\" for the end of the day");
       }
@@ -221,7 +187,7 @@ std::vector<WorkPeriod> parse_day_periods(const Json& periods, const std::string
     const WorkPeriod period{*minutes[0], *minutes[1]};
     if (period.end_minute <= period.start_minute) {
       problems.error("BAD_PERIOD", p,
-                     "working period " + format_period(period) + " of " + in_quotes(day) +
+                     "working period " + format_period(period) + " of " + quote_name(day) +
                          " does not end after it starts; the end must be later than the start "
                          "(use \"24:00\" for midnight at the end of the day)");
       continue;
@@ -240,7 +206,7 @@ std::vector<WorkPeriod> parse_day_periods(const Json& periods, const std::string
       const Parsed& later = current.index > furthest->index ? current : *furthest;
       const Parsed& earlier = current.index > furthest->index ? *furthest : current;
       problems.error("BAD_PERIOD", pointer + "/" + std::to_string(later.index),
-                     "working period " + format_period(later.period) + " of " + in_quotes(day) +
+                     "working period " + format_period(later.period) + " of " + quote_name(day) +
                          " overlaps " + format_period(earlier.period) +
                          "; the periods of a day must not overlap");
       overlapping = true;
@@ -266,7 +232,7 @@ std::vector<WorkPeriod> parse_day_periods(const Json& periods, const std::string
 
 Result<Duration> parse_duration(std::string_view text) {
   const auto bad = [&](std::string why) -> Result<Duration> {
-    return Error(ErrorCode::kBadDuration, "invalid duration " + in_quotes(text) + ": " + why);
+    return Error(ErrorCode::kBadDuration, "invalid duration " + quote_name(text) + ": " + why);
   };
   std::size_t pos = 0;
   std::int64_t count = 0;
@@ -352,38 +318,38 @@ std::string format_duration(const Duration& d) {
 std::optional<BusinessCalendar> BusinessCalendar::parse(const nlohmann::json& definition,
                                                         const std::string& pointer,
                                                         Problems& problems) {
-  CalendarProblems report(problems);
+  JsonReader report(problems);
   if (!definition.is_object()) {
     report.error("BAD_TYPE", pointer,
                  std::string("a calendar must be an object, not ") + definition.type_name());
     return std::nullopt;
   }
-  report.check_keys(definition, pointer, "a calendar",
-                    {"id", "time_zone", "week", "holidays", "makeup_days"});
+  report.check_keys(definition, pointer, {"id", "time_zone", "week", "holidays", "makeup_days"},
+                    "a calendar");
 
   BusinessCalendar calendar;
-  if (auto id = report.string_member(definition, pointer, "id", "a calendar", true)) {
+  if (auto id = string_member(report, definition, pointer, "id", "a calendar", true)) {
     const bool valid =
         !id->empty() && id->size() <= 64 && std::all_of(id->begin(), id->end(), [](char c) {
           return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_';
         });
     if (!valid) {
       report.error("BAD_NAME", pointer + "/id",
-                   "calendar id " + in_quotes(*id) +
+                   "calendar id " + quote_name(*id) +
                        " must be 1-64 characters of lower-case letters, digits and '_'");
     }
     calendar.id_ = std::move(*id);
   }
   const std::string what =
-      calendar.id_.empty() ? "the calendar" : "calendar " + in_quotes(calendar.id_);
+      calendar.id_.empty() ? "the calendar" : "calendar " + quote_name(calendar.id_);
 
-  calendar.zone_name_ = report.string_member(definition, pointer, "time_zone", what, false)
+  calendar.zone_name_ = string_member(report, definition, pointer, "time_zone", what, false)
                             .value_or(std::string(kDefaultTimeZone));
   try {
     calendar.zone_ = date::locate_zone(calendar.zone_name_);
   } catch (const std::runtime_error&) {
     report.error("UNKNOWN_TIME_ZONE", pointer + "/time_zone",
-                 "unknown time zone " + in_quotes(calendar.zone_name_) +
+                 "unknown time zone " + quote_name(calendar.zone_name_) +
                      "; expected an IANA time zone name such as 'Asia/Shanghai' or "
                      "'Europe/Berlin'");
   }
@@ -401,13 +367,13 @@ std::optional<BusinessCalendar> BusinessCalendar::parse(const nlohmann::json& de
         "BAD_TYPE", pointer + "/week",
         "'week' must be an object with members mon .. sun, not " + std::string(week->type_name()));
   } else {
-    const std::size_t errors_before = report.errors();
+    const std::size_t errors_before = report.error_count();
     for (const auto& [key, periods] : week->items()) {
       const std::string p = pointer + "/week/" + pointer_token(key);
       const auto day = weekday_index(key);
       if (!day) {
         report.error("UNKNOWN_KEY", p,
-                     "unknown weekday " + in_quotes(key) + " in 'week'; expected " +
+                     "unknown weekday " + quote_name(key) + " in 'week'; expected " +
                          std::string(kWeekdayList));
         continue;
       }
@@ -416,13 +382,13 @@ std::optional<BusinessCalendar> BusinessCalendar::parse(const nlohmann::json& de
     const bool any_work = std::any_of(calendar.week_.begin(), calendar.week_.end(),
                                       [](const auto& periods) { return !periods.empty(); });
     // With broken periods the missing working time is a consequence, not a separate problem.
-    if (report.errors() == errors_before && !any_work) {
+    if (report.error_count() == errors_before && !any_work) {
       report.error("NO_WORKING_TIME", pointer + "/week",
                    what +
                        " has no working period on any weekday; add working periods to at "
                        "least one day, e.g. \"mon\": [[\"09:00\", \"18:00\"]]");
     }
-    week_valid = report.errors() == errors_before;
+    week_valid = report.error_count() == errors_before;
   }
 
   if (const auto holidays = definition.find("holidays"); holidays != definition.end()) {
@@ -434,7 +400,7 @@ std::optional<BusinessCalendar> BusinessCalendar::parse(const nlohmann::json& de
         const Json& holiday = (*holidays)[i];
         const std::string p = pointer + "/holidays/" + std::to_string(i);
         if (holiday.is_string()) {
-          if (auto day = report.date_value(holiday.get<std::string>(), p)) {
+          if (auto day = date_value(report, holiday.get<std::string>(), p)) {
             calendar.holidays_.insert(*day);
           }
           continue;
@@ -446,14 +412,14 @@ std::optional<BusinessCalendar> BusinessCalendar::parse(const nlohmann::json& de
                            std::string(holiday.type_name()));
           continue;
         }
-        report.check_keys(holiday, p, "a holiday range", {"from", "to", "name"});
-        report.string_member(holiday, p, "name", "a holiday range", false);
+        report.check_keys(holiday, p, {"from", "to", "name"}, "a holiday range");
+        string_member(report, holiday, p, "name", "a holiday range", false);
         std::optional<std::int64_t> from, to;
-        if (auto text = report.string_member(holiday, p, "from", "a holiday range", true)) {
-          from = report.date_value(*text, p + "/from");
+        if (auto text = string_member(report, holiday, p, "from", "a holiday range", true)) {
+          from = date_value(report, *text, p + "/from");
         }
-        if (auto text = report.string_member(holiday, p, "to", "a holiday range", true)) {
-          to = report.date_value(*text, p + "/to");
+        if (auto text = string_member(report, holiday, p, "to", "a holiday range", true)) {
+          to = date_value(report, *text, p + "/to");
         }
         if (!from || !to) continue;
         if (*to < *from) {
@@ -488,16 +454,16 @@ std::optional<BusinessCalendar> BusinessCalendar::parse(const nlohmann::json& de
         int hours_of = 0;  // Monday's hours unless told otherwise
         bool hours_known = true;
         if (entry.is_string()) {
-          day = report.date_value(entry.get<std::string>(), p);
+          day = date_value(report, entry.get<std::string>(), p);
         } else if (entry.is_object()) {
-          report.check_keys(entry, p, "a make-up day", {"date", "hours_of"});
+          report.check_keys(entry, p, {"date", "hours_of"}, "a make-up day");
           date_pointer = p + "/date";
-          if (auto text = report.string_member(entry, p, "date", "a make-up day", true)) {
-            day = report.date_value(*text, date_pointer);
+          if (auto text = string_member(report, entry, p, "date", "a make-up day", true)) {
+            day = date_value(report, *text, date_pointer);
           }
           if (entry.contains("hours_of")) {
             hours_pointer = p + "/hours_of";
-            auto text = report.string_member(entry, p, "hours_of", "a make-up day", false);
+            auto text = string_member(report, entry, p, "hours_of", "a make-up day", false);
             const auto index = text ? weekday_index(*text) : std::nullopt;
             if (index) {
               hours_of = *index;
@@ -505,7 +471,7 @@ std::optional<BusinessCalendar> BusinessCalendar::parse(const nlohmann::json& de
               hours_known = false;
               if (text) {
                 report.error("BAD_VALUE", hours_pointer,
-                             "'hours_of' is " + in_quotes(*text) +
+                             "'hours_of' is " + quote_name(*text) +
                                  "; expected the weekday whose "
                                  "working periods apply: " +
                                  std::string(kWeekdayList));
@@ -523,7 +489,7 @@ std::optional<BusinessCalendar> BusinessCalendar::parse(const nlohmann::json& de
           report.error("NO_WORKING_TIME", hours_pointer,
                        "make-up day " + (day ? format_date(*day) + " " : std::string()) +
                            "takes the working periods of " +
-                           in_quotes(kWeekdayKeys[static_cast<std::size_t>(hours_of)]) +
+                           quote_name(kWeekdayKeys[static_cast<std::size_t>(hours_of)]) +
                            ", which has none; set 'hours_of' to a weekday with working periods");
         }
         if (!day) continue;
@@ -546,7 +512,7 @@ std::optional<BusinessCalendar> BusinessCalendar::parse(const nlohmann::json& de
     }
   }
 
-  if (report.errors() != 0) return std::nullopt;
+  if (report.error_count() != 0) return std::nullopt;
   return calendar;
 }
 

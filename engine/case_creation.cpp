@@ -31,9 +31,8 @@ std::variant<CheckedCreation, Rejection> check_creation(const WorkflowCatalog& c
     problems.add(RejectionCode::kInvalidField, "/id", "case id must be 1-128 characters");
   }
   if (!is_severity(cmd.severity)) {
-    problems.add(
-        RejectionCode::kInvalidField, "/severity",
-        "severity " + quote_name(cmd.severity) + " is not one of low, normal, high, critical");
+    problems.add(RejectionCode::kInvalidField, "/severity",
+                 "severity " + quote_name(cmd.severity) + " is not one of " + join(kSeverities));
   }
   for (const auto& [value, pointer] : std::vector<std::pair<const std::string*, const char*>>{
            {&cmd.category, "/category"},

@@ -39,18 +39,14 @@ constexpr std::array<const char*, 5> kFaultParties{"shop", "carrier", "supplier"
 // One basis point is 1/100 of a percent; 100% is 10000 bp.
 constexpr std::int64_t kWholeOrderBp = 10000;
 
-using policy_parsing::check_keys;
 using policy_parsing::expect_type;
-using policy_parsing::in_quotes;
 using policy_parsing::is_one_of;
 using policy_parsing::is_plain_name;
-using policy_parsing::join;
 using policy_parsing::json_type;
-using policy_parsing::ProblemLog;
 
 // Reads a non-negative whole number of minor units. nullopt (with a problem) otherwise.
 std::optional<std::int64_t> read_limit(const json& value, const std::string& pointer,
-                                       const std::string& what, ProblemLog& log) {
+                                       const std::string& what, JsonReader& log) {
   if (!expect_type(value.is_number_integer(), value, pointer, what,
                    "an integer number of minor units (e.g. 5000 for 50.00)", log)) {
     return std::nullopt;
@@ -201,7 +197,7 @@ struct AuthorityEntry {
 // Reports BAD_LIMIT where a higher role has less authority than the nearest lower role for one of
 // the two limits. `entries` is indexed by ladder rank; missing roles are skipped.
 void check_limits_rise(const std::array<std::optional<AuthorityEntry>, kLadderTop + 1>& entries,
-                       const std::string& currency, bool per_case, ProblemLog& log) {
+                       const std::string& currency, bool per_case, JsonReader& log) {
   const char* key = per_case ? "per_case" : "per_customer_30d";
   const AuthorityEntry* lower = nullptr;
   for (const auto& entry : entries) {
@@ -222,7 +218,7 @@ void check_limits_rise(const std::array<std::optional<AuthorityEntry>, kLadderTo
 }
 
 std::vector<AuthorityLimit> parse_authority(const json& authority, const std::string& pointer,
-                                            const std::string& currency, ProblemLog& log) {
+                                            const std::string& currency, JsonReader& log) {
   if (!expect_type(authority.is_array(), authority, pointer, "'authority'",
                    "an array of {\"role\", \"per_case\", \"per_customer_30d\"}", log)) {
     return {};
@@ -232,7 +228,7 @@ std::vector<AuthorityLimit> parse_authority(const json& authority, const std::st
     const auto& item = authority[i];
     const std::string p = pointer + "/" + std::to_string(i);
     if (!expect_type(item.is_object(), item, p, "an authority entry", "an object", log)) continue;
-    check_keys(item, p, {"role", "per_case", "per_customer_30d"}, log);
+    log.check_keys(item, p, {"role", "per_case", "per_customer_30d"});
     AuthorityEntry entry;
     entry.pointer = p;
     if (item.contains("per_case")) {
@@ -257,14 +253,15 @@ std::vector<AuthorityLimit> parse_authority(const json& authority, const std::st
     const auto rank = role ? ladder_rank(*role) : std::nullopt;
     if (!rank) {
       log.error("UNKNOWN_ROLE", p + "/role",
-                "unknown authority role " + in_quotes(name) +
+                "unknown authority role " + quote_name(name) +
                     "; authority is given to the ladder roles agent, team_lead, supervisor and "
                     "manager");
       continue;
     }
     if (by_rank[*rank]) {
-      log.error("DUPLICATE_NAME", p + "/role",
-                "role " + in_quotes(name) + " already has authority at " + by_rank[*rank]->pointer);
+      log.error(
+          "DUPLICATE_NAME", p + "/role",
+          "role " + quote_name(name) + " already has authority at " + by_rank[*rank]->pointer);
       continue;
     }
     entry.limit.role = *role;
@@ -290,7 +287,7 @@ std::vector<AuthorityLimit> parse_authority(const json& authority, const std::st
 // `max_amount`: {"CNY": 100000000, ...}, the largest single amount per currency, each at most
 // kMaxMoneyAmount.
 std::map<std::string, std::int64_t> parse_max_amounts(const json& value, const std::string& pointer,
-                                                      ProblemLog& log) {
+                                                      JsonReader& log) {
   std::map<std::string, std::int64_t> out;
   if (!expect_type(value.is_object(), value, pointer, "'max_amount'",
                    "an object of currency codes and amounts in minor units", log)) {
@@ -300,7 +297,7 @@ std::map<std::string, std::int64_t> parse_max_amounts(const json& value, const s
     const std::string p = pointer + "/" + pointer_token(currency);
     if (!is_currency_code(currency)) {
       log.error("BAD_MONEY", p,
-                "currency " + in_quotes(currency) +
+                "currency " + quote_name(currency) +
                     " is not a three-letter ISO 4217 code such as \"CNY\"");
       continue;
     }
@@ -321,14 +318,14 @@ std::map<std::string, std::int64_t> parse_max_amounts(const json& value, const s
 template <typename Valid>
 std::vector<std::string> parse_when_list(const json& value, const std::string& pointer,
                                          const std::string& key, const std::string& expected,
-                                         Valid valid, ProblemLog& log) {
+                                         Valid valid, JsonReader& log) {
   std::vector<std::string> out;
-  if (!expect_type(value.is_array(), value, pointer, in_quotes(key), "an array of strings", log)) {
+  if (!expect_type(value.is_array(), value, pointer, quote_name(key), "an array of strings", log)) {
     return out;
   }
   if (value.empty()) {
     log.error("BAD_VALUE", pointer,
-              in_quotes(key) + " must list at least one value; omit it to match any " + key);
+              quote_name(key) + " must list at least one value; omit it to match any " + key);
   }
   for (size_t i = 0; i < value.size(); ++i) {
     const std::string p = pointer + "/" + std::to_string(i);
@@ -337,7 +334,7 @@ std::vector<std::string> parse_when_list(const json& value, const std::string& p
     }
     auto v = value[i].get<std::string>();
     if (!valid(v)) {
-      log.error("BAD_VALUE", p, "unknown " + key + " " + in_quotes(v) + "; expected " + expected);
+      log.error("BAD_VALUE", p, "unknown " + key + " " + quote_name(v) + "; expected " + expected);
       continue;
     }
     out.push_back(std::move(v));
@@ -350,15 +347,14 @@ std::vector<std::string> parse_when_list(const json& value, const std::string& p
 std::optional<CompensationPolicy> CompensationPolicy::parse(const json& definition,
                                                             const std::string& pointer,
                                                             Problems& problems) {
-  ProblemLog log(problems);
+  JsonReader log(problems);
   if (!expect_type(definition.is_object(), definition, pointer, "a compensation policy",
                    "an object", log)) {
     return std::nullopt;
   }
-  check_keys(
+  log.check_keys(
       definition, pointer,
-      {"kind", "id", "title", "description", "currency", "max_amount", "authority", "suggestions"},
-      log);
+      {"kind", "id", "title", "description", "currency", "max_amount", "authority", "suggestions"});
 
   CompensationPolicy policy;
   if (!definition.contains("currency")) {
@@ -370,7 +366,7 @@ std::optional<CompensationPolicy> CompensationPolicy::parse(const json& definiti
       policy.currency_ = c.get<std::string>();
     } else {
       log.error("BAD_MONEY", pointer + "/currency",
-                "currency " + in_quotes(c.get<std::string>()) +
+                "currency " + quote_name(c.get<std::string>()) +
                     " is not a three-letter ISO 4217 code such as \"CNY\"");
     }
   }
@@ -402,7 +398,7 @@ std::optional<CompensationPolicy> CompensationPolicy::parse(const json& definiti
                                             [&](const auto& seen) { return seen.first == id; });
           if (earlier != ids.end()) {
             log.error("DUPLICATE_NAME", p + "/id",
-                      "suggestion id " + in_quotes(id) + " is already used at " + earlier->second);
+                      "suggestion id " + quote_name(id) + " is already used at " + earlier->second);
           } else {
             ids.emplace_back(id, p);
           }
@@ -420,11 +416,11 @@ std::optional<CompensationPolicy> CompensationPolicy::parse(const json& definiti
 
 std::optional<CompensationPolicy::SuggestionRule> CompensationPolicy::parse_suggestion(
     const json& item, const std::string& p, const std::string& currency, Problems& problems) {
-  ProblemLog log(problems);
+  JsonReader log(problems);
   if (!expect_type(item.is_object(), item, p, "a suggestion", "an object", log)) {
     return std::nullopt;
   }
-  check_keys(item, p, {"id", "when", "remedies"}, log);
+  log.check_keys(item, p, {"id", "when", "remedies"});
   SuggestionRule rule;
   if (!item.contains("id")) {
     log.error("MISSING_KEY", p + "/id", "suggestion is missing 'id'");
@@ -432,7 +428,7 @@ std::optional<CompensationPolicy::SuggestionRule> CompensationPolicy::parse_sugg
     rule.id = item["id"].get<std::string>();
     if (!is_plain_name(rule.id)) {
       log.error("BAD_NAME", p + "/id",
-                "suggestion id " + in_quotes(rule.id) +
+                "suggestion id " + quote_name(rule.id) +
                     " must be 1 to 64 lower-case letters, digits or underscores");
     }
   }
@@ -441,7 +437,7 @@ std::optional<CompensationPolicy::SuggestionRule> CompensationPolicy::parse_sugg
     const auto& when = item["when"];
     const std::string wp = p + "/when";
     if (expect_type(when.is_object(), when, wp, "'when'", "an object", log)) {
-      check_keys(when, wp, {"category", "fault_party", "severity", "segment"}, log);
+      log.check_keys(when, wp, {"category", "fault_party", "severity", "segment"});
       if (when.contains("category")) {
         rule.categories = parse_when_list(when["category"], wp + "/category", "category",
                                           "a name of lower-case letters, digits and underscores",
@@ -455,7 +451,7 @@ std::optional<CompensationPolicy::SuggestionRule> CompensationPolicy::parse_sugg
       }
       if (when.contains("severity")) {
         rule.severities = parse_when_list(
-            when["severity"], wp + "/severity", "severity", "low, normal, high or critical",
+            when["severity"], wp + "/severity", "severity", "one of " + join(kSeverities),
             [](const std::string& v) { return is_one_of(v, kSeverities); }, log);
       }
       if (when.contains("segment")) {
@@ -486,9 +482,9 @@ std::optional<CompensationPolicy::SuggestionRule> CompensationPolicy::parse_sugg
 
 std::optional<CompensationPolicy::RemedyOption> CompensationPolicy::parse_remedy(
     const json& item, const std::string& p, const std::string& currency, Problems& problems) {
-  ProblemLog log(problems);
+  JsonReader log(problems);
   if (!expect_type(item.is_object(), item, p, "a remedy", "an object", log)) return std::nullopt;
-  check_keys(item, p, {"type", "cost", "note"}, log);
+  log.check_keys(item, p, {"type", "cost", "note"});
   RemedyOption remedy{CompensationType::kApologyOnly, std::nullopt, std::nullopt, {}};
 
   std::optional<CompensationType> type;
@@ -506,7 +502,7 @@ std::optional<CompensationPolicy::RemedyOption> CompensationPolicy::parse_remedy
         names += name;
       }
       log.error("UNKNOWN_COMPENSATION_TYPE", p + "/type",
-                "unknown compensation type " + in_quotes(item["type"].get<std::string>()) +
+                "unknown compensation type " + quote_name(item["type"].get<std::string>()) +
                     "; expected one of: " + names);
     }
   }
@@ -531,7 +527,7 @@ std::optional<CompensationPolicy::RemedyOption> CompensationPolicy::parse_remedy
                  "an object, {\"percent_of_order\": 30} or {\"amount\": 1000, ...}", log)) {
     // reported
   } else if (cost.contains("percent_of_order")) {
-    check_keys(cost, cp, {"percent_of_order"}, log);
+    log.check_keys(cost, cp, {"percent_of_order"});
     auto bp = percent_to_basis_points(cost["percent_of_order"]);
     if (bp.ok()) {
       remedy.percent_of_order_bp = bp.value();

@@ -1,5 +1,7 @@
 #include "engine/condition.h"
 
+#include "engine/case_vocabulary.h"
+
 #include <algorithm>
 
 #include "engine/time.h"
@@ -268,10 +270,10 @@ std::optional<FieldDef> builtin_operand(const std::string& path) {
   f.name = path;
   if (path == "case.severity") {
     f.type = FieldType::kEnum;
-    f.values = {"low", "normal", "high", "critical"};
+    f.values.assign(kSeverities.begin(), kSeverities.end());
   } else if (path == "case.priority") {
     f.type = FieldType::kEnum;
-    f.values = {"low", "normal", "high", "urgent"};
+    f.values.assign(kPriorities.begin(), kPriorities.end());
   } else if (path == "case.escalation_level") {
     f.type = FieldType::kEnum;
     f.values = {"agent", "team_lead", "supervisor", "manager"};

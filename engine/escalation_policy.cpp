@@ -31,14 +31,10 @@ constexpr std::array<const char*, 3> kSlaClocks{"first_response", "stage", "reso
 
 constexpr std::int64_t kMaxRepeatWindowDays = 3650;
 
-using policy_parsing::check_keys;
 using policy_parsing::expect_type;
-using policy_parsing::in_quotes;
 using policy_parsing::is_one_of;
 using policy_parsing::is_plain_name;
-using policy_parsing::join;
 using policy_parsing::json_type;
-using policy_parsing::ProblemLog;
 
 std::optional<EscalationTrigger> parse_trigger_name(std::string_view name) {
   for (const auto& [trigger, trigger_name] : kTriggerNames) {
@@ -49,10 +45,10 @@ std::optional<EscalationTrigger> parse_trigger_name(std::string_view name) {
 
 // A string member, or nullopt (with BAD_TYPE when present but not a string).
 std::optional<std::string> read_string(const json& object, const std::string& pointer,
-                                       const char* key, ProblemLog& log) {
+                                       const char* key, JsonReader& log) {
   if (!object.contains(key)) return std::nullopt;
   const auto& value = object[key];
-  if (!expect_type(value.is_string(), value, pointer + "/" + key, in_quotes(key), "a string",
+  if (!expect_type(value.is_string(), value, pointer + "/" + key, quote_name(key), "a string",
                    log)) {
     return std::nullopt;
   }
@@ -61,14 +57,14 @@ std::optional<std::string> read_string(const json& object, const std::string& po
 
 // A ladder role member (raise_to, reassign_to_role): UNKNOWN_ROLE for anything else.
 std::optional<Role> read_ladder_role(const json& object, const std::string& pointer,
-                                     const char* key, ProblemLog& log) {
+                                     const char* key, JsonReader& log) {
   const auto name = read_string(object, pointer, key, log);
   if (!name) return std::nullopt;
   const auto role = parse_role(*name);
   if (!role || !ladder_rank(*role)) {
     log.error("UNKNOWN_ROLE", pointer + "/" + key,
               std::string(key) + " must be a ladder role (agent, team_lead, supervisor or " +
-                  "manager), not " + in_quotes(*name));
+                  "manager), not " + quote_name(*name));
     return std::nullopt;
   }
   return role;
@@ -78,14 +74,14 @@ std::optional<Role> read_ladder_role(const json& object, const std::string& poin
 std::optional<std::int64_t> read_integer(const json& object, const std::string& pointer,
                                          const char* key, std::int64_t min, std::int64_t max,
                                          const char* range_code, const std::string& meaning,
-                                         ProblemLog& log) {
+                                         JsonReader& log) {
   const std::string p = pointer + "/" + key;
   if (!object.contains(key)) {
-    log.error("MISSING_KEY", p, "missing required key " + in_quotes(key) + " (" + meaning + ")");
+    log.error("MISSING_KEY", p, "missing required key " + quote_name(key) + " (" + meaning + ")");
     return std::nullopt;
   }
   const auto& value = object[key];
-  if (!expect_type(value.is_number_integer(), value, p, in_quotes(key), "an integer", log)) {
+  if (!expect_type(value.is_number_integer(), value, p, quote_name(key), "an integer", log)) {
     return std::nullopt;
   }
   const bool too_big = value.is_number_unsigned()
@@ -93,7 +89,7 @@ std::optional<std::int64_t> read_integer(const json& object, const std::string& 
                            : value.get<std::int64_t>() > max;
   if (too_big || value.get<std::int64_t>() < min) {
     log.error(range_code, p,
-              in_quotes(key) + " (" + meaning + ") must be between " + std::to_string(min) +
+              quote_name(key) + " (" + meaning + ") must be between " + std::to_string(min) +
                   " and " + std::to_string(max) + ", not " + value.dump());
     return std::nullopt;
   }
@@ -104,21 +100,21 @@ std::optional<std::int64_t> read_integer(const json& object, const std::string& 
 // non-empty array of strings, each checked by `check` (which reports its own problem).
 template <typename Check>
 std::vector<std::string> read_value_list(const json& object, const std::string& pointer,
-                                         const char* key, Check check, ProblemLog& log) {
+                                         const char* key, Check check, JsonReader& log) {
   std::vector<std::string> out;
   if (!object.contains(key)) return out;
   const std::string p = pointer + "/" + key;
   const auto& list = object[key];
-  if (!expect_type(list.is_array(), list, p, in_quotes(key), "an array of strings", log)) {
+  if (!expect_type(list.is_array(), list, p, quote_name(key), "an array of strings", log)) {
     return out;
   }
   if (list.empty()) {
     log.error("BAD_VALUE", p,
-              in_quotes(key) + " must list at least one value; omit it to match any");
+              quote_name(key) + " must list at least one value; omit it to match any");
   }
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string ip = p + "/" + std::to_string(i);
-    if (!expect_type(list[i].is_string(), list[i], ip, "a value of " + in_quotes(key), "a string",
+    if (!expect_type(list[i].is_string(), list[i], ip, "a value of " + quote_name(key), "a string",
                      log)) {
       continue;
     }
@@ -161,7 +157,7 @@ bool contains_word(std::string_view text, std::string_view word) {
 }
 
 std::string sla_clock_text(const std::string& clock) {
-  return clock.empty() ? "SLA" : "SLA " + in_quotes(clock);
+  return clock.empty() ? "SLA" : "SLA " + quote_name(clock);
 }
 
 }  // namespace
@@ -186,12 +182,12 @@ int EscalationPolicy::priority_rank(std::string_view priority) {
 std::optional<EscalationPolicy> EscalationPolicy::parse(const json& definition,
                                                         const std::string& pointer,
                                                         Problems& problems) {
-  ProblemLog log(problems);
+  JsonReader log(problems);
   if (!expect_type(definition.is_object(), definition, pointer, "an escalation policy", "an object",
                    log)) {
     return std::nullopt;
   }
-  check_keys(definition, pointer, {"kind", "id", "title", "description", "signals", "rules"}, log);
+  log.check_keys(definition, pointer, {"kind", "id", "title", "description", "signals", "rules"});
   EscalationPolicy policy;
 
   // Signals first: threat_signal triggers refer to their kinds. A kind whose keywords are broken
@@ -207,15 +203,15 @@ std::optional<EscalationPolicy> EscalationPolicy::parse(const json& definition,
         signal_kinds.push_back(kind);
         if (!is_plain_name(kind)) {
           log.error("BAD_NAME", kp,
-                    "signal kind " + in_quotes(kind) +
+                    "signal kind " + quote_name(kind) +
                         " must be 1 to 64 lower-case letters, digits or underscores");
         }
-        if (!expect_type(keywords.is_array(), keywords, kp, "keywords of " + in_quotes(kind),
+        if (!expect_type(keywords.is_array(), keywords, kp, "keywords of " + quote_name(kind),
                          "an array of strings", log)) {
           continue;
         }
         if (keywords.empty()) {
-          log.error("BAD_VALUE", kp, "signal " + in_quotes(kind) + " needs at least one keyword");
+          log.error("BAD_VALUE", kp, "signal " + quote_name(kind) + " needs at least one keyword");
         }
         SignalKeywords entry{kind, {}};
         for (size_t i = 0; i < keywords.size(); ++i) {
@@ -231,7 +227,7 @@ std::optional<EscalationPolicy> EscalationPolicy::parse(const json& definition,
           }
           if (is_one_of(keyword, entry.keywords)) {
             log.warning("DUPLICATE_NAME", ip,
-                        "keyword \"" + keyword + "\" is listed twice for " + in_quotes(kind));
+                        "keyword \"" + keyword + "\" is listed twice for " + quote_name(kind));
             continue;
           }
           entry.keywords.push_back(std::move(keyword));
@@ -251,8 +247,8 @@ std::optional<EscalationPolicy> EscalationPolicy::parse(const json& definition,
       const std::string p = rp + "/" + std::to_string(i);
       const auto& item = rules[i];
       if (!expect_type(item.is_object(), item, p, "a rule", "an object", log)) continue;
-      ProblemLog rule_log(problems);
-      check_keys(item, p, {"id", "trigger", "effect", "reason"}, rule_log);
+      JsonReader rule_log(problems);
+      rule_log.check_keys(item, p, {"id", "trigger", "effect", "reason"});
       Rule rule{};
       if (!item.contains("id")) {
         rule_log.error("MISSING_KEY", p + "/id", "rule is missing 'id'");
@@ -262,11 +258,11 @@ std::optional<EscalationPolicy> EscalationPolicy::parse(const json& definition,
                                           [&](const auto& seen) { return seen.first == *id; });
         if (!is_plain_name(*id)) {
           rule_log.error("BAD_NAME", p + "/id",
-                         "rule id " + in_quotes(*id) +
+                         "rule id " + quote_name(*id) +
                              " must be 1 to 64 lower-case letters, digits or underscores");
         } else if (earlier != ids.end()) {
           rule_log.error("DUPLICATE_NAME", p + "/id",
-                         "rule id " + in_quotes(*id) + " is already used at " + earlier->second);
+                         "rule id " + quote_name(*id) + " is already used at " + earlier->second);
         } else {
           ids.emplace_back(*id, p);
         }
@@ -298,7 +294,7 @@ std::optional<EscalationPolicy> EscalationPolicy::parse(const json& definition,
 void EscalationPolicy::parse_trigger(const json& trigger, const std::string& pointer,
                                      const std::vector<std::string>& signal_kinds, Rule& rule,
                                      Problems& problems) {
-  ProblemLog log(problems);
+  JsonReader log(problems);
   if (!expect_type(trigger.is_object(), trigger, pointer, "'trigger'", "an object", log)) return;
   std::vector<std::string_view> names;
   for (const auto& [_, name] : kTriggerNames) names.push_back(name);
@@ -312,7 +308,7 @@ void EscalationPolicy::parse_trigger(const json& trigger, const std::string& poi
   const auto type = parse_trigger_name(*type_name);
   if (!type) {
     log.error("UNKNOWN_TRIGGER", pointer + "/type",
-              "unknown trigger " + in_quotes(*type_name) + "; expected one of: " + join(names));
+              "unknown trigger " + quote_name(*type_name) + "; expected one of: " + join(names));
     return;  // which other keys belong here depends on the type
   }
   rule.trigger = *type;
@@ -320,8 +316,9 @@ void EscalationPolicy::parse_trigger(const json& trigger, const std::string& poi
   const auto known = [&](const auto& allowed, const std::string& what) {
     return [&allowed, what, &log](const std::string& value, const std::string& p) {
       if (is_one_of(value, allowed)) return true;
-      log.error("BAD_VALUE", p,
-                "unknown " + what + " " + in_quotes(value) + "; expected one of: " + join(allowed));
+      log.error(
+          "BAD_VALUE", p,
+          "unknown " + what + " " + quote_name(value) + "; expected one of: " + join(allowed));
       return false;
     };
   };
@@ -329,7 +326,7 @@ void EscalationPolicy::parse_trigger(const json& trigger, const std::string& poi
     return [what, &log](const std::string& value, const std::string& p) {
       if (is_plain_name(value)) return true;
       log.error("BAD_VALUE", p,
-                what + " " + in_quotes(value) +
+                what + " " + quote_name(value) +
                     " must be 1 to 64 lower-case letters, digits or underscores");
       return false;
     };
@@ -338,37 +335,37 @@ void EscalationPolicy::parse_trigger(const json& trigger, const std::string& poi
   switch (*type) {
     case EscalationTrigger::kSlaWarning:
     case EscalationTrigger::kSlaBreach:
-      check_keys(trigger, pointer, {"type", "clock"}, log);
+      log.check_keys(trigger, pointer, {"type", "clock"});
       if (const auto clock = read_string(trigger, pointer, "clock", log)) {
         if (is_one_of(*clock, kSlaClocks)) {
           rule.sla_clock = *clock;
         } else {
           log.error("BAD_VALUE", pointer + "/clock",
-                    "unknown SLA clock " + in_quotes(*clock) +
+                    "unknown SLA clock " + quote_name(*clock) +
                         "; expected one of: " + join(kSlaClocks) + " (omit 'clock' to match any)");
         }
       }
       break;
     case EscalationTrigger::kPromiseBreach:
     case EscalationTrigger::kCompensationAboveAuthority:
-      check_keys(trigger, pointer, {"type"}, log);
+      log.check_keys(trigger, pointer, {"type"});
       break;
     case EscalationTrigger::kSeverityAtCreation:
-      check_keys(trigger, pointer, {"type", "severities"}, log);
+      log.check_keys(trigger, pointer, {"type", "severities"});
       rule.values =
           read_value_list(trigger, pointer, "severities", known(kSeverities, "severity"), log);
       break;
     case EscalationTrigger::kCustomerSegment:
-      check_keys(trigger, pointer, {"type", "segments"}, log);
+      log.check_keys(trigger, pointer, {"type", "segments"});
       rule.values =
           read_value_list(trigger, pointer, "segments", plain_name("customer segment"), log);
       break;
     case EscalationTrigger::kCustomerTier:
-      check_keys(trigger, pointer, {"type", "tiers"}, log);
+      log.check_keys(trigger, pointer, {"type", "tiers"});
       rule.values = read_value_list(trigger, pointer, "tiers", plain_name("membership tier"), log);
       break;
     case EscalationTrigger::kRepeatComplainant:
-      check_keys(trigger, pointer, {"type", "cases", "within_days"}, log);
+      log.check_keys(trigger, pointer, {"type", "cases", "within_days"});
       // A single case is not a repeat; the window is capped at ten years.
       if (const auto n = read_integer(trigger, pointer, "cases", 2, 10000, "BAD_VALUE",
                                       "number of cases, including this one", log)) {
@@ -380,13 +377,13 @@ void EscalationPolicy::parse_trigger(const json& trigger, const std::string& poi
       }
       break;
     case EscalationTrigger::kThreatSignal:
-      check_keys(trigger, pointer, {"type", "signals"}, log);
+      log.check_keys(trigger, pointer, {"type", "signals"});
       rule.values = read_value_list(
           trigger, pointer, "signals",
           [&](const std::string& kind, const std::string& p) {
             if (is_one_of(kind, signal_kinds)) return true;
             log.error("UNKNOWN_SIGNAL", p,
-                      "signal kind " + in_quotes(kind) + " is not defined in 'signals'" +
+                      "signal kind " + quote_name(kind) + " is not defined in 'signals'" +
                           (signal_kinds.empty() ? std::string(" (which defines none)")
                                                 : "; defined: " + join(signal_kinds)));
             return false;
@@ -398,10 +395,9 @@ void EscalationPolicy::parse_trigger(const json& trigger, const std::string& poi
 
 void EscalationPolicy::parse_effect(const json& effect, const std::string& pointer, Rule& rule,
                                     Problems& problems) {
-  ProblemLog log(problems);
+  JsonReader log(problems);
   if (!expect_type(effect.is_object(), effect, pointer, "'effect'", "an object", log)) return;
-  check_keys(effect, pointer, {"raise_to", "raise_by", "reassign_to_role", "team", "priority"},
-             log);
+  log.check_keys(effect, pointer, {"raise_to", "raise_by", "reassign_to_role", "team", "priority"});
   const bool any = effect.contains("raise_to") || effect.contains("raise_by") ||
                    effect.contains("reassign_to_role") || effect.contains("team") ||
                    effect.contains("priority");
@@ -428,7 +424,7 @@ void EscalationPolicy::parse_effect(const json& effect, const std::string& point
       rule.team = *team;
     } else {
       log.error("BAD_VALUE", pointer + "/team",
-                "team " + in_quotes(*team) +
+                "team " + quote_name(*team) +
                     " must be 1 to 64 lower-case letters, digits or underscores");
     }
   }
@@ -438,7 +434,7 @@ void EscalationPolicy::parse_effect(const json& effect, const std::string& point
     } else {
       log.error(
           "BAD_VALUE", pointer + "/priority",
-          "unknown priority " + in_quotes(*priority) + "; expected one of: " + join(kPriorities));
+          "unknown priority " + quote_name(*priority) + "; expected one of: " + join(kPriorities));
     }
   }
 }
@@ -478,13 +474,13 @@ std::optional<std::string> EscalationPolicy::match(const Rule& rule,
       return std::string("a promise to the customer passed its deadline unkept");
     case EscalationTrigger::kSeverityAtCreation:
       if (!listed(situation.severity)) return std::nullopt;
-      return "case opened with severity " + in_quotes(situation.severity);
+      return "case opened with severity " + quote_name(situation.severity);
     case EscalationTrigger::kCustomerSegment:
       if (!listed(situation.segment)) return std::nullopt;
-      return "customer segment " + in_quotes(situation.segment);
+      return "customer segment " + quote_name(situation.segment);
     case EscalationTrigger::kCustomerTier:
       if (!listed(situation.tier)) return std::nullopt;
-      return "customer tier " + in_quotes(situation.tier);
+      return "customer tier " + quote_name(situation.tier);
     case EscalationTrigger::kRepeatComplainant: {
       // Cases opened in (now - window, now]: a case opened exactly `within_days` ago has left it.
       const Instant since = situation.now - std::chrono::days(rule.repeat_window_days);

@@ -12,15 +12,6 @@ bool is_valid_name(std::string_view name) {
   });
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += separator;
-    out += items[i];
-  }
-  return out;
-}
-
 const char* json_type_name(const nlohmann::json& value) {
   switch (value.type()) {
     case nlohmann::json::value_t::null:
@@ -44,13 +35,15 @@ const char* json_type_name(const nlohmann::json& value) {
 }
 
 void JsonReader::check_keys(const nlohmann::json& object, const std::string& pointer,
-                            std::initializer_list<std::string_view> allowed) {
+                            std::initializer_list<std::string_view> allowed,
+                            std::string_view what) {
   if (!object.is_object()) return;
   for (const auto& [key, _] : object.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      std::vector<std::string> names(allowed.begin(), allowed.end());
       error("UNKNOWN_KEY", pointer + "/" + pointer_token(key),
-            "unknown key " + quote_name(key) + "; expected one of: " + join(names));
+            "unknown key " + quote_name(key) +
+                (what.empty() ? std::string() : " in " + std::string(what)) +
+                "; expected one of: " + join(allowed));
     }
   }
 }

@@ -1,6 +1,8 @@
 // JsonReader: walks a JSON definition and records every problem it meets instead of stopping.
+// It is the one problem collector of every definition parser in engine/ (workflows, calendars,
+// SLA, escalation and compensation policies).
 //
-// Definition loaders (workflows, policies) use it so that one pass reports all the problems in a
+// Definition loaders use it so that one pass reports all the problems in a
 // file, each with an RFC 6901 pointer and a precise message. Reading a missing or mistyped member
 // records MISSING_KEY / BAD_TYPE and returns nullopt; `check_keys` records UNKNOWN_KEY for members
 // a definition does not know (so a typo like "trasitions" is not silently ignored).
@@ -13,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,18 +26,34 @@ namespace redress {
 
 class JsonReader {
  public:
-  explicit JsonReader(Problems& problems) : problems_(problems) {}
+  // Appends to `problems`, which may already hold other files' problems.
+  explicit JsonReader(Problems& problems) : problems_(problems), first_(problems.size()) {}
 
-  void error(const std::string& code, const std::string& pointer, const std::string& message) {
-    problems_.push_back({Severity::kError, code, pointer, message, {}});
+  void error(std::string code, std::string pointer, std::string message) {
+    problems_.push_back(
+        {Severity::kError, std::move(code), std::move(pointer), std::move(message), {}});
   }
-  void warning(const std::string& code, const std::string& pointer, const std::string& message) {
-    problems_.push_back({Severity::kWarning, code, pointer, message, {}});
+  void warning(std::string code, std::string pointer, std::string message) {
+    problems_.push_back(
+        {Severity::kWarning, std::move(code), std::move(pointer), std::move(message), {}});
   }
 
-  // Records UNKNOWN_KEY for every member of `object` not in `allowed`.
+  // The errors added to the list since this reader was made, by it or by any other reader of the
+  // same list (a parser may read one part with a reader of its own); not those the list held
+  // before. A parser compares the count before and after a part to know whether it was valid.
+  std::size_t error_count() const {
+    std::size_t errors = 0;
+    for (std::size_t i = first_; i < problems_.size(); ++i) {
+      if (problems_[i].severity == Severity::kError) ++errors;
+    }
+    return errors;
+  }
+  bool has_new_errors() const { return error_count() > 0; }
+
+  // Records UNKNOWN_KEY for every member of `object` not in `allowed`; `what` names the object
+  // in the message ("a holiday range") when the pointer alone would not.
   void check_keys(const nlohmann::json& object, const std::string& pointer,
-                  std::initializer_list<std::string_view> allowed);
+                  std::initializer_list<std::string_view> allowed, std::string_view what = {});
 
   // True when `value` is an object; otherwise records BAD_TYPE ("<what> must be an object").
   bool expect_object(const nlohmann::json& value, const std::string& pointer,
@@ -64,6 +83,7 @@ class JsonReader {
 
  private:
   Problems& problems_;
+  std::size_t first_;  // problems_.size() when the reader was made
 };
 
 // True for [a-z][a-z0-9_]{0,63}.
@@ -74,8 +94,16 @@ inline std::string quote_name(std::string_view s) {
   return "'" + std::string(s) + "'";
 }
 
-// Joins with ", ".
-std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
+// Joins any range of strings with ", ".
+template <typename Names>
+std::string join(const Names& items, std::string_view separator = ", ") {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
 
 // JSON type name for messages ("string", "number", "object", ...).
 const char* json_type_name(const nlohmann::json& value);

@@ -1,5 +1,5 @@
-// Helpers shared by the policy parsers (compensation, escalation): a problem log that knows
-// whether this parse added an error, JSON type names for messages, and key and name checks.
+// Helpers shared by the policy parsers (compensation, escalation): JSON type names for messages,
+// a type check and name checks. Problems go to the one collector, JsonReader.
 // Internal to engine/; not part of any module's public surface.
 #pragma once
 
@@ -10,38 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/validation_problem.h"
+#include "engine/json_reader.h"
 
 namespace redress::policy_parsing {
 
 using nlohmann::json;
-
-// Collects problems for one parse and remembers whether this parse reported an error (the
-// caller's list may already hold problems from other files).
-class ProblemLog {
- public:
-  explicit ProblemLog(Problems& problems) : problems_(problems), first_(problems.size()) {}
-
-  void error(std::string code, std::string pointer, std::string message) {
-    problems_.push_back(
-        {Severity::kError, std::move(code), std::move(pointer), std::move(message), {}});
-  }
-  void warning(std::string code, std::string pointer, std::string message) {
-    problems_.push_back(
-        {Severity::kWarning, std::move(code), std::move(pointer), std::move(message), {}});
-  }
-
-  bool has_new_errors() const {
-    for (size_t i = first_; i < problems_.size(); ++i) {
-      if (problems_[i].severity == Severity::kError) return true;
-    }
-    return false;
-  }
-
- private:
-  Problems& problems_;
-  size_t first_;
-};
 
 inline const char* json_type(const json& value) {
   switch (value.type()) {
@@ -65,32 +38,8 @@ inline const char* json_type(const json& value) {
   }
 }
 
-inline std::string in_quotes(std::string_view s) {
-  return "'" + std::string(s) + "'";
-}
-
-template <typename Names>
-std::string join(const Names& names) {
-  std::string out;
-  for (const auto& name : names) {
-    if (!out.empty()) out += ", ";
-    out += name;
-  }
-  return out;
-}
-
-inline void check_keys(const json& object, const std::string& pointer,
-                       std::initializer_list<std::string_view> allowed, ProblemLog& log) {
-  for (const auto& [key, _] : object.items()) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      log.error("UNKNOWN_KEY", pointer + "/" + pointer_token(key),
-                "unknown key " + in_quotes(key) + "; expected one of: " + join(allowed));
-    }
-  }
-}
-
 inline bool expect_type(bool ok, const json& value, const std::string& pointer,
-                        const std::string& what, const char* expected, ProblemLog& log) {
+                        const std::string& what, const char* expected, JsonReader& log) {
   if (!ok) {
     log.error("BAD_TYPE", pointer, what + " must be " + expected + ", not " + json_type(value));
   }
