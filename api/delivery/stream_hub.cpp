@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -15,13 +14,10 @@
 #include <boost/beast/http/write.hpp>
 #include <nlohmann/json.hpp>
 
-#include "api/http/json_writer.h"
+#include "api/delivery/journal_tail.h"
 #include "api/http/request_pipeline.h"
 #include "api/transport/websocket_session.h"
 #include "engine/case_snapshot.h"
-#include "engine/json_text.h"
-#include "engine/role.h"
-#include "storage/server_queries.h"
 
 namespace redress::api {
 
@@ -32,36 +28,8 @@ namespace websocket = beast::websocket;
 namespace {
 
 constexpr std::string_view kStreamPath = "/v1/stream";
-constexpr size_t kMaxIdBytes = 128;
 // Tail passes per strand turn before yielding to subscription changes and replays.
 constexpr int kMaxTailRounds = 8;
-
-bool valid_id(std::string_view id) {
-  if (id.empty() || id.size() > kMaxIdBytes) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) { return c > ' ' && c < 0x7f; });
-}
-
-std::optional<int> rank_of(const Principal& who) {
-  return ladder_rank(who.actor.role);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> split_protocols(std::string_view header) {
-  std::vector<std::string_view> out;
-  while (!header.empty()) {
-    const auto comma = header.find(',');
-    const auto item = trim(header.substr(0, comma));
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string_view::npos) break;
-    header.remove_prefix(comma + 1);
-  }
-  return out;
-}
 
 // `at` comes from the hub's clock, like every other time it uses.
 void log_error(Instant at, const std::string& message, const std::string& detail) {
@@ -73,6 +41,10 @@ void log_error(Instant at, const std::string& message, const std::string& detail
 
 std::shared_ptr<const std::string> text(const nlohmann::json& message) {
   return std::make_shared<const std::string>(message.dump());
+}
+
+void close_session(WebSocketSession& session, const StreamClose& why) {
+  session.close(static_cast<websocket::close_code>(why.code), std::string(why.why));
 }
 
 // Writes an HTTP problem response on a connection that asked for a WebSocket, then closes it.
@@ -95,67 +67,6 @@ void refuse_upgrade(beast::tcp_stream stream, const ApiProblem& problem, const R
 
 }  // namespace
 
-std::optional<StreamTopic> parse_stream_topic(std::string_view text) {
-  if (text == "all") return StreamTopic{StreamTopic::Kind::kAll, ""};
-  if (text == "escalations") return StreamTopic{StreamTopic::Kind::kEscalations, ""};
-  const auto colon = text.find(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  const auto prefix = text.substr(0, colon);
-  const auto argument = text.substr(colon + 1);
-  if (prefix == "case" && valid_id(argument)) {
-    return StreamTopic{StreamTopic::Kind::kCase, std::string(argument)};
-  }
-  if (prefix == "team" && valid_id(argument)) {
-    return StreamTopic{StreamTopic::Kind::kTeam, std::string(argument)};
-  }
-  if (prefix == "approvals") {
-    const auto role = parse_role(argument);
-    if (role && ladder_rank(*role)) {
-      return StreamTopic{StreamTopic::Kind::kApprovals, std::string(argument)};
-    }
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> stream_topic_refusal(const Principal& who, const StreamTopic& topic) {
-  const Role role = who.actor.role;
-  if (role == Role::kAdmin) return std::nullopt;
-  const std::string as = std::string("the role ") + role_name(role);
-  const auto rank = rank_of(who);
-  switch (topic.kind) {
-    case StreamTopic::Kind::kCase:
-      return std::nullopt;
-    case StreamTopic::Kind::kAll:
-      if (role == Role::kManager) return std::nullopt;
-      return as + " may not subscribe to all: it is for managers and admins";
-    case StreamTopic::Kind::kEscalations:
-      if (rank && *rank >= 1) return std::nullopt;
-      return as + " may not subscribe to escalations: it is for team leads and above";
-    case StreamTopic::Kind::kTeam:
-      if (rank && *rank >= 1) return std::nullopt;
-      if (rank && !who.actor.team.empty() && who.actor.team == topic.argument) return std::nullopt;
-      return as + " may not subscribe to team:" + topic.argument +
-             ": only its members, team leads and above may";
-    case StreamTopic::Kind::kApprovals: {
-      const auto wanted = ladder_rank(*parse_role(topic.argument));
-      if (rank && wanted && *rank >= *wanted) return std::nullopt;
-      return as + " may not subscribe to approvals:" + topic.argument + ": only the " +
-             topic.argument + " and roles above it may";
-    }
-  }
-  return as + " may not subscribe to this topic";
-}
-
-std::vector<std::string> event_topics(const storage::StoredEvent& event, std::string_view team,
-                                      std::string_view approval_role) {
-  std::vector<std::string> topics{"all", "case:" + event.case_id};
-  if (!team.empty()) topics.push_back("team:" + std::string(team));
-  if (!approval_role.empty()) topics.push_back("approvals:" + std::string(approval_role));
-  const auto& type = event.event.type;
-  if (type == "case.escalated" || type == "case.deescalated") topics.push_back("escalations");
-  return topics;
-}
-
 // ------------------------------------------------------------------------------------------------
 
 class StreamHub::Core final : public WebSocketSession::Owner,
@@ -165,8 +76,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
        const Clock& clock, size_t queue_limit)
       : strand_(net::make_strand(ioc)),
         timer_(strand_),
-        store_(store),
-        queries_(store),
+        journal_(std::make_unique<JournalTail>(store)),
         authenticate_(std::move(authenticate)),
         clock_(clock),
         queue_limit_(queue_limit == 0 ? 1 : queue_limit) {}
@@ -174,7 +84,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
   void start() {
     // Start at the journal's end: a subscriber without after_seq wants what happens from now.
     // Read here so that head() is right at once; the strand retries if this read fails.
-    if (auto end = read_journal_end(); end.ok()) {
+    if (auto end = journal_->end(); end.ok()) {
       head_ = end.value();
       published_head_.store(end.value());
     }
@@ -211,18 +121,11 @@ class StreamHub::Core final : public WebSocketSession::Owner,
           request);
     }
     // The token: the Authorization header, else the subprotocol "bearer.<token>" (browsers).
+    const auto offered = upgrade_credentials(request[http::field::authorization],
+                                             request[http::field::sec_websocket_protocol]);
     Request credentials;
-    bool offered_bearer = false;
-    const auto authorization = request[http::field::authorization];
-    if (!authorization.empty()) credentials.set(http::field::authorization, authorization);
-    for (const auto protocol : split_protocols(request[http::field::sec_websocket_protocol])) {
-      if (protocol == "bearer") {
-        offered_bearer = true;
-      } else if (protocol.starts_with("bearer.") && authorization.empty()) {
-        credentials.set(
-            http::field::authorization,
-            "Bearer " + std::string(protocol.substr(std::string_view("bearer.").size())));
-      }
+    if (!offered.authorization.empty()) {
+      credentials.set(http::field::authorization, offered.authorization);
     }
     auto who = authenticate_(credentials, clock_.now());
     if (auto* problem = std::get_if<ApiProblem>(&who)) {
@@ -241,7 +144,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
       }
     }
     if (!session) return refuse_upgrade(std::move(stream), shutting_down(), request);
-    session->run(std::move(request), offered_bearer ? "bearer" : "");
+    session->run(std::move(request), offered.offered_bearer ? "bearer" : "");
   }
 
   void poke() {
@@ -270,7 +173,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
       }
     }
     for (const auto& session : live) {
-      session->close(websocket::close_code::going_away, "server shutting down");
+      close_session(*session, kShuttingDownClose);
     }
   }
 
@@ -289,7 +192,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
       }
     }
     for (const auto& session : affected) {
-      session->close(websocket::close_code::policy_error, "credentials changed");
+      close_session(*session, kCredentialsChangedClose);
     }
   }
 
@@ -311,13 +214,12 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     } catch (const std::exception& e) {
       // A broken invariant: log it, tell the client, keep the server (and the connection) up.
       log_error(clock_.now(), "handling a client message", e.what());
-      send(session, error_message("INTERNAL", "the server could not handle this message", {}));
+      send(session, internal_error_frame());
     }
   }
 
   void on_binary(const std::shared_ptr<WebSocketSession>& session) override {
-    send(session,
-         error_message("BINARY_NOT_SUPPORTED", "send text frames: the protocol is JSON text", {}));
+    send(session, binary_not_supported_frame());
   }
 
   void on_drained(const std::shared_ptr<WebSocketSession>& session) override {
@@ -349,19 +251,6 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     bool wants_approvals = false;
   };
 
-  struct SubscriptionChange {
-    bool subscribe = true;
-    std::vector<std::string> topics;
-    std::optional<std::int64_t> after_seq;
-    nlohmann::json id;  // echoed; null when the client sent none
-  };
-
-  // Case facts the topics of a batch need, read once per batch.
-  struct Facts {
-    std::map<std::string, std::string> team_of;                                // case id
-    std::map<storage::ServerQueries::ApprovalKey, std::string> approval_role;  // case, approval
-  };
-
   template <typename F>
   void guarded(const char* what, F&& work) {
     try {
@@ -373,94 +262,23 @@ class StreamHub::Core final : public WebSocketSession::Owner,
 
   // --- client messages ------------------------------------------------------------------------
 
-  static nlohmann::json error_message(const std::string& code, const std::string& message,
-                                      const nlohmann::json& id) {
-    nlohmann::json out{{"type", "error"}, {"code", code}, {"message", message}};
-    if (!id.is_null()) out["id"] = id;
-    return out;
-  }
-
   // Queues a reply; a client too slow to take even that is closed as a slow consumer.
   void send(const std::shared_ptr<WebSocketSession>& session, const nlohmann::json& message,
             std::optional<std::int64_t> position = std::nullopt) {
     if (session->offer(text(message), position) == WebSocketSession::Offer::kFull) {
-      session->close(websocket::close_code::try_again_later, "slow consumer");
+      close_session(*session, kSlowConsumerClose);
     }
   }
 
   void handle_message(const std::shared_ptr<WebSocketSession>& session, std::string_view raw) {
     if (stopped_.load()) return;
-    auto parsed = parse_json_text(raw);
-    const auto* message_ptr = std::get_if<nlohmann::json>(&parsed);
-    if (!message_ptr || !message_ptr->is_object()) {
-      return send(
-          session,
-          error_message("MALFORMED_MESSAGE",
-                        "a message must be one JSON object, such as {\"type\":\"ping\"}", {}));
+    auto parsed = parse_client_message(raw);
+    if (const auto* error = std::get_if<ProtocolError>(&parsed)) {
+      return send(session, error_frame(error->code, error->message, error->id));
     }
-    const nlohmann::json& message = *message_ptr;
-    nlohmann::json id;
-    if (auto it = message.find("id"); it != message.end() && (it->is_string() || it->is_number())) {
-      id = *it;
-    }
-    const auto type_it = message.find("type");
-    if (type_it == message.end() || !type_it->is_string()) {
-      return send(session, error_message("INVALID_FIELD",
-                                         "/type: a message needs a \"type\": subscribe, "
-                                         "unsubscribe or ping",
-                                         id));
-    }
-    const auto& type = type_it->get_ref<const std::string&>();
-    if (type == "ping") {
-      nlohmann::json pong{{"type", "pong"}};
-      if (!id.is_null()) pong["id"] = id;
-      return send(session, pong);
-    }
-    if (type != "subscribe" && type != "unsubscribe") {
-      return send(session, error_message("UNKNOWN_MESSAGE_TYPE",
-                                         "/type: unknown message type; expected subscribe, "
-                                         "unsubscribe or ping",
-                                         id));
-    }
-    SubscriptionChange change;
-    change.subscribe = type == "subscribe";
-    change.id = id;
-    if (auto it = message.find("topics"); it != message.end()) {
-      if (!it->is_array()) {
-        return send(session,
-                    error_message("INVALID_FIELD", "/topics: must be an array of strings", id));
-      }
-      if (it->size() > kMaxTopics) {
-        return send(session, error_message("TOO_MANY_TOPICS",
-                                           "/topics: at most " + std::to_string(kMaxTopics) +
-                                               " topics per connection",
-                                           id));
-      }
-      for (size_t i = 0; i < it->size(); ++i) {
-        if (!(*it)[i].is_string()) {
-          return send(session,
-                      error_message("INVALID_FIELD",
-                                    "/topics/" + std::to_string(i) + ": must be a string", id));
-        }
-        change.topics.push_back((*it)[i].get<std::string>());
-      }
-    }
-    if (auto it = message.find("after_seq"); it != message.end() && !it->is_null()) {
-      if (!change.subscribe || !it->is_number_integer() ||
-          (it->is_number_unsigned() &&
-           it->get<std::uint64_t>() >
-               static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) ||
-          (!it->is_number_unsigned() && it->get<std::int64_t>() < 0)) {
-        return send(session,
-                    error_message("INVALID_FIELD",
-                                  change.subscribe
-                                      ? "/after_seq: must be a journal sequence (an integer >= 0)"
-                                      : "/after_seq: only subscribe takes after_seq",
-                                  id));
-      }
-      change.after_seq = it->get<std::int64_t>();
-    }
-    net::post(strand_, [self = shared_from_this(), session, change = std::move(change)] {
+    auto& message = std::get<ClientMessage>(parsed);
+    if (message.kind == ClientMessage::Kind::kPing) return send(session, pong_frame(message.id));
+    net::post(strand_, [self = shared_from_this(), session, change = std::move(message)] {
       self->guarded("subscribe", [&] { self->change_subscription(session, change); });
     });
   }
@@ -468,16 +286,14 @@ class StreamHub::Core final : public WebSocketSession::Owner,
   // --- subscriptions (strand) -----------------------------------------------------------------
 
   void change_subscription(const std::shared_ptr<WebSocketSession>& session,
-                           const SubscriptionChange& change) {
+                           const ClientMessage& change) {
     if (stopped_.load()) return;
     if (!head_) {
-      if (auto end = read_journal_end(); end.ok()) {
+      if (auto end = journal_->end(); end.ok()) {
         head_ = end.value();
         published_head_.store(end.value());
       } else {
-        return send(session, error_message("STREAM_UNAVAILABLE",
-                                           "the journal cannot be read right now; retry shortly",
-                                           change.id));
+        return send(session, stream_unavailable_frame(change.id));
       }
     }
     const auto id = session->id();
@@ -489,26 +305,20 @@ class StreamHub::Core final : public WebSocketSession::Owner,
       sub.cursor = *head_;
     }
     std::vector<std::string> over_limit;
+    const bool subscribe = change.kind == ClientMessage::Kind::kSubscribe;
     for (const auto& topic : change.topics) {
-      if (!change.subscribe) {
+      if (!subscribe) {
         remove_topic(id, sub, topic);
         continue;
       }
       if (sub.topics.count(topic)) continue;
       const auto parsed = parse_stream_topic(topic);
       if (!parsed) {
-        auto error = error_message(
-            "UNKNOWN_TOPIC",
-            "unknown topic; expected case:<id>, team:<id>, approvals:<role>, escalations or all",
-            change.id);
-        error["topic"] = topic;
-        send(session, error);
+        send(session, unknown_topic_frame(topic, change.id));
         continue;
       }
       if (auto refusal = stream_topic_refusal(sub.principal, *parsed)) {
-        auto error = error_message("FORBIDDEN_TOPIC", *refusal, change.id);
-        error["topic"] = topic;
-        send(session, error);
+        send(session, forbidden_topic_frame(topic, *refusal, change.id));
         continue;
       }
       if (sub.topics.size() >= kMaxTopics) {
@@ -517,14 +327,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
       }
       add_topic(id, sub, topic);
     }
-    if (!over_limit.empty()) {
-      auto error =
-          error_message("TOO_MANY_TOPICS",
-                        "a connection may have at most " + std::to_string(kMaxTopics) +
-                            " topics; not subscribed: " + nlohmann::json(over_limit).dump(),
-                        change.id);
-      send(session, error);
-    }
+    if (!over_limit.empty()) send(session, too_many_topics_frame(over_limit, change.id));
     if (change.after_seq) {
       // Always through a replay step, even when after_seq is at or past head_: the tail may
       // trail the journal, and entries between head_ and the journal's end are backlog for this
@@ -537,10 +340,9 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     } else {
       catching_up_.insert(id);
     }
-    nlohmann::json reply{{"type", "subscribed"}, {"topics", sub.topics}, {"head", *head_}};
-    if (!change.id.is_null()) reply["id"] = change.id;
     // Once this reply is written, the client has seen everything up to this position.
-    send(session, reply, sub.live ? std::max(*head_, sub.cursor) : sub.cursor);
+    send(session, subscribed_frame(sub.topics, *head_, change.id),
+         sub.live ? std::max(*head_, sub.cursor) : sub.cursor);
     if (!sub.live) post_step(id, sub);
   }
 
@@ -589,51 +391,6 @@ class StreamHub::Core final : public WebSocketSession::Owner,
 
   // --- the journal (strand) -------------------------------------------------------------------
 
-  Result<std::int64_t> read_journal_end() const { return queries_.journal_head(); }
-
-  // The case teams and approval roles `events` need (only what is asked for).
-  Result<Facts> load_facts(const std::vector<storage::StoredEvent>& events, bool teams,
-                           bool approvals) const {
-    std::set<std::string> cases;
-    std::set<storage::ServerQueries::ApprovalKey> decided;
-    for (const auto& e : events) {
-      if (teams) cases.insert(e.case_id);
-      if (approvals && e.event.type == "approval.decided") {
-        if (auto it = e.event.data.find("id"); it != e.event.data.end() && it->is_string()) {
-          decided.emplace(e.case_id, it->get<std::string>());
-        }
-      }
-    }
-    Facts facts;
-    auto team_of = queries_.case_teams(cases);
-    if (!team_of.ok()) return team_of.error();
-    facts.team_of = std::move(team_of).value();
-    auto approval_role = queries_.approval_roles(decided);
-    if (!approval_role.ok()) return approval_role.error();
-    facts.approval_role = std::move(approval_role).value();
-    return facts;
-  }
-
-  static std::vector<std::string> topics_of(const storage::StoredEvent& e, const Facts& facts) {
-    std::string team;
-    if (auto it = facts.team_of.find(e.case_id); it != facts.team_of.end()) team = it->second;
-    std::string role;
-    if (e.event.type == "approval.requested") {
-      if (auto it = e.event.data.find("required_role");
-          it != e.event.data.end() && it->is_string()) {
-        role = it->get<std::string>();
-      }
-    } else if (e.event.type == "approval.decided") {
-      if (auto id = e.event.data.find("id"); id != e.event.data.end() && id->is_string()) {
-        if (auto it = facts.approval_role.find({e.case_id, id->get<std::string>()});
-            it != facts.approval_role.end()) {
-          role = it->second;
-        }
-      }
-    }
-    return event_topics(e, team, role);
-  }
-
   // A journal entry matched for one subscriber: its index in the batch read, and the topics of
   // the subscriber's it matched.
   struct Matched {
@@ -644,53 +401,33 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     }
   };
 
-  // {"type":"events","seq":S,"events":[{"seq":..,"case_id":..,"case_seq":..,"topics":[..],
-  // "event":{..}},..]}, S being the last entry's seq (the position the client has reached).
-  // `event_json(i)` is entry i's event, serialised once per batch however many messages hold it.
+  // The "events" frame of `matched` entries of `rows` (stream_protocol.h). `event_json(i)` is
+  // entry i's event, serialised once per batch however many messages hold it.
   template <typename EventJson>
   static std::shared_ptr<const std::string> events_message(
       const std::vector<storage::StoredEvent>& rows, const std::vector<Matched>& matched,
       EventJson&& event_json) {
-    std::string out;
-    out.reserve(64 + matched.size() * 512);
-    JsonWriter w(out);
-    w.begin_object()
-        .key("type")
-        .string("events")
-        .key("seq")
-        .integer(rows[matched.back().index].seq)
-        .key("events")
-        .begin_array();
+    std::vector<EventsFrameEntry> entries;
+    entries.reserve(matched.size());
     for (const auto& m : matched) {
       const auto& e = rows[m.index];
-      w.begin_object()
-          .key("seq")
-          .integer(e.seq)
-          .key("case_id")
-          .string(e.case_id)
-          .key("case_seq")
-          .integer(e.case_seq)
-          .key("topics")
-          .begin_array();
-      for (const auto& topic : m.topics) w.string(topic);
-      w.end_array().key("event").raw(event_json(m.index)).end_object();
+      entries.push_back({e.seq, e.case_id, e.case_seq, &m.topics, event_json(m.index)});
     }
-    w.end_array().end_object();
-    return std::make_shared<const std::string>(std::move(out));
+    return std::make_shared<const std::string>(events_frame(entries));
   }
 
   void tail() {
     poke_pending_.store(false);
     if (stopped_.load()) return;
     if (!head_) {
-      auto end = read_journal_end();
+      auto end = journal_->end();
       if (!end.ok()) return report_failure("reading the journal's end", end.error());
       head_ = end.value();
       published_head_.store(end.value());
     }
     bool more = false;
     for (int round = 0; round < kMaxTailRounds; ++round) {
-      auto rows = store_.journal_after(*head_, kJournalBatch);
+      auto rows = journal_->read_after(*head_, kJournalBatch);
       if (!rows.ok()) return report_failure("reading the journal", rows.error());
       if (rows.value().empty()) break;
       if (!fan_out(rows.value())) return;
@@ -717,15 +454,15 @@ class StreamHub::Core final : public WebSocketSession::Owner,
   // Returns false, having delivered nothing, when the facts cannot be read (retried later).
   bool fan_out(const std::vector<storage::StoredEvent>& events) {
     if (index_.empty()) return true;
-    auto facts = load_facts(events, team_keys_ > 0, approval_keys_ > 0);
-    if (!facts.ok()) {
-      report_failure("reading case facts", facts.error());
+    auto topics = journal_->topics_of(events, {team_keys_ > 0, approval_keys_ > 0});
+    if (!topics.ok()) {
+      report_failure("reading case facts", topics.error());
       return false;
     }
     std::map<std::uint64_t, std::vector<Matched>> matched;
     for (size_t i = 0; i < events.size(); ++i) {
       const auto& e = events[i];
-      for (const auto& topic : topics_of(e, facts.value())) {
+      for (const auto& topic : topics.value()[i]) {
         auto it = index_.find(topic);
         if (it == index_.end()) continue;
         for (const auto id : it->second) {
@@ -760,19 +497,12 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     return true;
   }
 
-  // Whether a message holding `entries` entries whose events total `bytes` takes no more: at most
-  // kMaxEventsPerMessage entries, and none added once kEventsMessageBytes are in (so a single
-  // larger entry still goes, alone). Live fan-out and replay both cut messages by this rule.
-  static bool message_full(size_t entries, size_t bytes) {
-    return entries >= kMaxEventsPerMessage || (entries > 0 && bytes >= kEventsMessageBytes);
-  }
-
   // The end of the message that starts at list[from].
   template <typename EventJson>
   static size_t chunk_end(const std::vector<Matched>& list, size_t from, EventJson&& json_of) {
     size_t bytes = 0;
     size_t to = from;
-    while (to < list.size() && !message_full(to - from, bytes)) {
+    while (to < list.size() && !events_frame_full(to - from, bytes)) {
       bytes += json_of(list[to].index).size();
       ++to;
     }
@@ -795,7 +525,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
         return true;
       case WebSocketSession::Offer::kFull:
         // Never buffer without limit: the client resumes from what it has seen.
-        session->close(websocket::close_code::try_again_later, "slow consumer");
+        close_session(*session, kSlowConsumerClose);
         drop(id);
         return false;
       case WebSocketSession::Offer::kClosed:
@@ -829,10 +559,10 @@ class StreamHub::Core final : public WebSocketSession::Owner,
       room = replay_room(*session);
       if (room == 0) return;  // closing: on_closed drops it
     }
-    auto rows = store_.journal_after(sub.cursor, kJournalBatch);
+    auto rows = journal_->read_after(sub.cursor, kJournalBatch);
     if (!rows.ok()) return report_failure("replaying the journal", rows.error());
-    auto facts = load_facts(rows.value(), sub.wants_teams, sub.wants_approvals);
-    if (!facts.ok()) return report_failure("reading case facts", facts.error());
+    auto topics = journal_->topics_of(rows.value(), {sub.wants_teams, sub.wants_approvals});
+    if (!topics.ok()) return report_failure("reading case facts", topics.error());
     // Matching entries go out kMaxEventsPerMessage to a message, each message taking one place
     // of the room. The cursor only passes entries whose message was queued, so a step that runs
     // out of room resumes exactly there.
@@ -861,11 +591,11 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     std::int64_t scanned = sub.cursor;
     for (size_t i = 0; i < read.size(); ++i) {
       std::vector<std::string> matched;
-      for (auto& topic : topics_of(read[i], facts.value())) {
+      for (auto& topic : topics.value()[i]) {
         if (sub.topics.count(topic)) matched.push_back(std::move(topic));
       }
       if (!matched.empty()) {
-        if (message_full(batch.size(), batch_bytes) && !flush()) {
+        if (events_frame_full(batch.size(), batch_bytes) && !flush()) {
           full = true;
           break;
         }
@@ -915,8 +645,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
 
   net::strand<net::io_context::executor_type> strand_;
   net::steady_timer timer_;  // runs on strand_
-  storage::CaseStore& store_;
-  const storage::ServerQueries queries_;  // the journal head and the facts topics need
+  const std::unique_ptr<const JournalSource> journal_;
   const Authenticate authenticate_;
   const Clock& clock_;
   const size_t queue_limit_;

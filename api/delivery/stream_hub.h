@@ -1,10 +1,12 @@
-// StreamHub: GET /v1/stream — live updates over WebSocket, from the journal, resumable.
+// StreamHub: GET /v1/stream — live updates over WebSocket, from the journal, resumable. The hub
+// holds the connections and their subscriptions and runs the loop; the protocol's messages and
+// frames are stream_protocol.h (pure), the journal reads journal_tail.h.
 //
 // The hub TAILS THE JOURNAL: on poke() (coalesced) and every kPollInterval it reads the entries
-// after its head (journal_after, in batches) on ONE strand and fans each out to the connections
-// whose topics match it. Live delivery and resume-after-reconnect therefore read the same source
-// in the same order (the global journal sequence): whatever path committed an event — the API,
-// the timer loop, another tool on the same database — reaches the clients.
+// after its head (JournalSource::read_after, in batches) on ONE strand and fans each out to the
+// connections whose topics match it. Live delivery and resume-after-reconnect therefore read the
+// same source in the same order (the global journal sequence): whatever path committed an event —
+// the API, the timer loop, another tool on the same database — reaches the clients.
 //
 // Protocol (JSON text frames; every server message may echo the client's "id"):
 //   client → server
@@ -31,7 +33,8 @@
 //     {"type":"pong"}
 // Topics: case:<id>; team:<team> (events of cases currently in that team); approvals:<role>
 // (approval.requested / approval.decided whose required role is <role>); escalations
-// (case.escalated / case.deescalated); all. Who may subscribe: see stream_topic_refusal.
+// (case.escalated / case.deescalated); all. Who may subscribe: see stream_topic_refusal
+// (stream_protocol.h).
 //
 // Authentication happens before the upgrade: `Authorization: Bearer <token>`, or — for
 // browsers, which cannot set headers — the subprotocols "bearer" and "bearer.<token>" offered
@@ -64,6 +67,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include "api/delivery/stream_protocol.h"
 #include "api/http/http_types.h"
 #include "api/http/problem.h"
 #include "api/http/request_context.h"
@@ -72,45 +76,18 @@
 
 namespace redress::api {
 
-// A parsed subscription topic.
-struct StreamTopic {
-  enum class Kind { kCase, kTeam, kApprovals, kEscalations, kAll };
-  Kind kind = Kind::kAll;
-  std::string argument;  // the case id, team id or role name; empty for escalations and all
-};
-
-// "case:<id>", "team:<id>" (ids of 1..128 printable ASCII characters), "approvals:<role>"
-// (agent, team_lead, supervisor or manager), "escalations", "all"; nullopt otherwise.
-std::optional<StreamTopic> parse_stream_topic(std::string_view text);
-
-// Why `who` may not subscribe to `topic` (a message naming both), or nullopt when it may:
-//   case:<id>         every authenticated role;
-//   team:<t>          members of t, and team_lead and above (any team);
-//   approvals:<role>  that role and those above it on the ladder;
-//   escalations       team_lead and above;
-//   all               managers.
-// Admins may subscribe to everything; integration tokens to cases only.
-std::optional<std::string> stream_topic_refusal(const Principal& who, const StreamTopic& topic);
-
-// The topics a journal entry is published on: all, case:<id>, then team:<team> when the case
-// is in a team, approvals:<role> when `approval_role` is known, escalations for escalation
-// events. `team` is the case's current team; `approval_role` the required role of the approval
-// the event requests or decides (empty for other events).
-std::vector<std::string> event_topics(const storage::StoredEvent& event, std::string_view team,
-                                      std::string_view approval_role);
-
 class StreamHub {
  public:
   using Authenticate = std::function<std::variant<Principal, ApiProblem>(const Request&, Instant)>;
 
   static constexpr std::chrono::milliseconds kPollInterval{250};
-  static constexpr size_t kMaxTopics = 100;
+  static constexpr size_t kMaxTopics = kMaxStreamTopics;
   static constexpr size_t kJournalBatch = 1000;
   // One "events" message carries at most this many journal entries, and stops taking more once
   // its entries' events reach kEventsMessageBytes (a single larger entry still goes alone), so a
-  // burst becomes several messages that the send queue's bound still sees.
-  static constexpr size_t kMaxEventsPerMessage = 64;
-  static constexpr size_t kEventsMessageBytes = 64 * 1024;
+  // burst becomes several messages that the send queue's bound still sees (stream_protocol.h).
+  static constexpr size_t kMaxEventsPerMessage = kMaxEventsPerFrame;
+  static constexpr size_t kEventsMessageBytes = kEventsFrameBytes;
 
   // Starts tailing the journal from its current end. `store` and `clock` must outlive the hub;
   // `queue_limit` is the per-connection send queue (ServerConfig::stream_queue_limit).

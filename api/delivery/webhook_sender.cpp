@@ -1,13 +1,7 @@
 #include "api/delivery/webhook_sender.h"
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <map>
 #include <random>
 #include <set>
@@ -16,321 +10,22 @@
 
 #include <date/date.h>
 #include <boost/asio/bind_executor.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/beast/core/error.hpp>
 
-#include "api/delivery/webhook_signature.h"
-#include "engine/utf8.h"
+#include "api/delivery/webhook_attempt.h"
 
 namespace redress::api {
 namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
 using Strand = asio::strand<asio::io_context::executor_type>;
 using std::chrono::milliseconds;
 
-constexpr std::size_t kMaxResponseHeaderBytes = 16 * 1024;
-constexpr std::size_t kErrorBodyBytes = 200;  // of a failed answer's body, kept in the error
-constexpr std::size_t kMaxDueQueries = 64;    // per cycle (see Impl::deliver)
-
-// What one attempt came to, before the sender decides what it means.
-struct AttemptResult {
-  std::optional<int> status_code;  // none: no HTTP answer
-  std::string retry_after;         // the header's value, if any
-  std::string error;               // "" for 2xx
-  std::int64_t latency_ms = 0;
-};
-
-// A short, printable excerpt of a response body for an error message: valid UTF-8 cut at a
-// character boundary, control characters as spaces; bytes of invalid UTF-8 as '?'.
-std::string excerpt(std::string_view body) {
-  const bool valid = utf8_length(body).has_value();
-  std::string out;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    const auto c = static_cast<unsigned char>(body[i]);
-    if (out.size() >= kErrorBodyBytes) {
-      // Do not end inside a multi-byte character.
-      while (valid && !out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) {
-        out.pop_back();
-      }
-      if (valid && !out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
-      out += "...";
-      break;
-    }
-    if (c < 0x20 || c == 0x7F) {
-      out += ' ';
-    } else if (c >= 0x80 && !valid) {
-      out += '?';
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
-bool is_ip_literal(const std::string& host) {
-  boost::system::error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
-}
-
-std::string seconds_text(milliseconds d) {
-  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
-  return std::to_string(d.count()) + " ms";
-}
-
-// One HTTP(S) POST, from name resolution to the response, on its own strand and bounded by one
-// deadline. Lives as long as its pending operations (each handler holds a shared_ptr).
-class HttpAttempt : public std::enable_shared_from_this<HttpAttempt> {
- public:
-  using Done = std::function<void(AttemptResult)>;
-
-  HttpAttempt(asio::io_context& io, std::shared_ptr<ssl::context> tls,
-              storage::WebhookEndpoint endpoint, http::request<http::string_body> request,
-              milliseconds timeout, std::size_t max_body, bool verify_peer, Done done)
-      : strand_(asio::make_strand(io)),
-        resolver_(strand_),
-        deadline_(strand_),
-        tls_context_(std::move(tls)),
-        endpoint_(std::move(endpoint)),
-        request_(std::move(request)),
-        timeout_(timeout),
-        max_body_(max_body),
-        verify_peer_(verify_peer),
-        done_(std::move(done)) {
-    if (endpoint_.tls) {
-      secure_.emplace(strand_, *tls_context_);
-    } else {
-      plain_.emplace(strand_);
-    }
-  }
-
-  void run() {
-    asio::dispatch(strand_, [self = shared_from_this()] { self->start(); });
-  }
-
- private:
-  beast::tcp_stream& tcp() { return secure_ ? secure_->next_layer() : *plain_; }
-
-  template <typename F>
-  void with_stream(F&& f) {
-    if (secure_) {
-      f(*secure_);
-    } else {
-      f(*plain_);
-    }
-  }
-
-  void start() {
-    started_ = std::chrono::steady_clock::now();
-    deadline_.expires_after(timeout_);
-    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec) self->on_deadline();
-    });
-    if (secure_) {
-      // SNI is for names only; verification checks the name (or the IP address) either way.
-      if (!is_ip_literal(endpoint_.host) &&
-          !SSL_set_tlsext_host_name(secure_->native_handle(), endpoint_.host.c_str())) {
-        fail("TLS setup", beast::error_code(static_cast<int>(::ERR_get_error()),
-                                            asio::error::get_ssl_category()));
-        return;
-      }
-      if (verify_peer_) {
-        secure_->set_verify_mode(ssl::verify_peer);
-        secure_->set_verify_callback(ssl::host_name_verification(endpoint_.host));
-      } else {
-        secure_->set_verify_mode(ssl::verify_none);
-      }
-    }
-    stage_ = "resolving " + endpoint_.host;
-    resolver_.async_resolve(
-        endpoint_.host, endpoint_.port,
-        [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
-          self->on_resolve(ec, std::move(results));
-        });
-  }
-
-  void on_deadline() {
-    if (finished_) return;
-    timed_out_ = true;
-    resolver_.cancel();
-    tcp().close();  // every pending operation completes with an error
-  }
-
-  void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
-    if (ec) return fail("resolve " + endpoint_.host, ec);
-    stage_ = "connecting";
-    tcp().async_connect(results,
-                        [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
-                          self->on_connect(ec);
-                        });
-  }
-
-  void on_connect(beast::error_code ec) {
-    if (ec) return fail("connect to " + endpoint_.host + ":" + endpoint_.port, ec);
-    if (!secure_) return write();
-    stage_ = "TLS handshake";
-    secure_->async_handshake(ssl::stream_base::client,
-                             [self = shared_from_this()](beast::error_code ec) {
-                               if (ec) return self->fail_tls(ec);
-                               self->write();
-                             });
-  }
-
-  void write() {
-    stage_ = "sending the request";
-    with_stream([this](auto& stream) {
-      http::async_write(
-          stream, request_,
-          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
-    });
-  }
-
-  void on_write(beast::error_code ec) {
-    if (ec) return fail("send the request", ec);
-    stage_ = "waiting for the response";
-    parser_.emplace();
-    parser_->header_limit(kMaxResponseHeaderBytes);
-    parser_->body_limit(max_body_);
-    with_stream([this](auto& stream) {
-      http::async_read_header(
-          stream, buffer_, *parser_,
-          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
-    });
-  }
-
-  void on_header(beast::error_code ec) {
-    // A Content-Length beyond the limit is refused as soon as the header is parsed: the status
-    // is there, and the body is not worth reading.
-    const bool too_long = ec == http::error::body_limit && parser_->is_header_done();
-    if (ec && !too_long) return fail("read the response", ec);
-    latency_ = std::chrono::steady_clock::now() - started_;
-    have_status_ = true;
-    if (too_long || parser_->is_done()) return finish();
-    with_stream([this](auto& stream) {
-      http::async_read(stream, buffer_, *parser_,
-                       [self = shared_from_this()](beast::error_code, std::size_t) {
-                         // The status decides: a body over the limit, cut short or too slow
-                         // changes nothing.
-                         self->finish();
-                       });
-    });
-  }
-
-  void finish() {
-    if (finished_) return;
-    AttemptResult result;
-    const auto& response = parser_->get();
-    result.status_code = response.result_int();
-    result.retry_after = std::string(response[http::field::retry_after]);
-    result.latency_ms = std::chrono::duration_cast<milliseconds>(latency_).count();
-    if (*result.status_code < 200 || *result.status_code > 299) {
-      result.error = "HTTP " + std::to_string(*result.status_code);
-      const auto reason = std::string(response.reason());
-      if (!reason.empty()) result.error += " " + excerpt(reason);
-      const auto body = excerpt(response.body());
-      if (!body.empty()) result.error += ": " + body;
-    }
-    complete(std::move(result));
-  }
-
-  void fail_tls(beast::error_code ec) {
-    std::string what = "TLS handshake with " + endpoint_.host;
-    const long verify = SSL_get_verify_result(secure_->native_handle());
-    if (verify != X509_V_OK) {
-      what += " (certificate: " + std::string(X509_verify_cert_error_string(verify)) + ")";
-    }
-    fail(what, ec);
-  }
-
-  void fail(const std::string& what, beast::error_code ec) {
-    if (finished_) return;
-    if (have_status_) return finish();
-    AttemptResult result;
-    result.latency_ms =
-        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started_)
-            .count();
-    if (timed_out_) {
-      result.error = "timed out after " + seconds_text(timeout_) + " while " + stage_;
-    } else {
-      result.error = what + ": " + ec.message();
-    }
-    complete(std::move(result));
-  }
-
-  void complete(AttemptResult result) {
-    finished_ = true;
-    deadline_.cancel();
-    resolver_.cancel();
-    beast::error_code ignored;
-    tcp().socket().close(ignored);
-    auto done = std::move(done_);
-    done(std::move(result));
-  }
-
-  Strand strand_;
-  tcp::resolver resolver_;
-  asio::steady_timer deadline_;
-  std::shared_ptr<ssl::context> tls_context_;
-  std::optional<beast::tcp_stream> plain_;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure_;
-  storage::WebhookEndpoint endpoint_;
-  http::request<http::string_body> request_;
-  milliseconds timeout_;
-  std::size_t max_body_;
-  bool verify_peer_;
-  Done done_;
-  beast::flat_buffer buffer_;
-  std::optional<http::response_parser<http::string_body>> parser_;
-  std::chrono::steady_clock::time_point started_{};
-  std::chrono::steady_clock::duration latency_{};
-  std::string stage_ = "starting";
-  bool have_status_ = false;
-  bool timed_out_ = false;
-  bool finished_ = false;
-};
-
-// The TLS client context every https attempt shares; `error` says why it is unusable.
-struct TlsSetup {
-  std::shared_ptr<ssl::context> context;
-  std::string error;
-};
-
-TlsSetup make_tls_context(const WebhookSenderOptions& options) {
-  TlsSetup setup;
-  try {
-    setup.context = std::make_shared<ssl::context>(ssl::context::tls_client);
-    setup.context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                               ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                               ssl::context::no_tlsv1_1);
-    setup.context->set_verify_mode(options.verify_peer ? ssl::verify_peer : ssl::verify_none);
-    beast::error_code ec;
-    setup.context->set_default_verify_paths(ec);
-    if (ec) setup.error = "cannot use the system's CA certificates: " + ec.message();
-    if (!options.ca_file.empty()) {
-      setup.context->load_verify_file(options.ca_file, ec);
-      if (ec) {
-        setup.error = "cannot load CA file '" + options.ca_file + "': " + ec.message();
-      }
-    }
-  } catch (const boost::system::system_error& e) {
-    setup.error = std::string("cannot create a TLS context: ") + e.what();
-  }
-  return setup;
-}
+constexpr std::size_t kMaxDueQueries = 64;  // per cycle (see Impl::deliver)
 
 // --- HTTP-date (RFC 9110 section 5.6.7) ----------------------------------------------------
 
@@ -395,7 +90,9 @@ class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
         webhooks_(webhooks),
         options_(std::move(options)),
         clock_(clock),
-        tls_(make_tls_context(options_)),
+        tls_(make_tls_client(options_.ca_file, options_.verify_peer)),
+        attempt_options_{options_.request_timeout, options_.max_response_bytes,
+                         options_.verify_peer, options_.user_agent},
         random_(options_.seed ? *options_.seed : std::random_device{}()),
         retry_policy_(options_.retry) {
     options_.max_in_flight = std::max<std::size_t>(options_.max_in_flight, 1);
@@ -551,60 +248,24 @@ class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
     const auto timestamp =
         std::chrono::duration_cast<std::chrono::seconds>(started_at.time_since_epoch()).count();
     auto shared = std::make_shared<storage::DueDelivery>(std::move(delivery));
-    auto done = [self = shared_from_this(), shared, started_at](AttemptResult result) {
-      asio::post(self->strand_, [self, shared, started_at, result = std::move(result)]() mutable {
-        self->on_attempt_done(*shared, started_at, std::move(result));
-      });
-    };
-
-    if (!shared->endpoint) {
-      AttemptResult result;
-      result.error = "cannot deliver to the subscription's URL: " + shared->url_error;
-      return done(std::move(result));
-    }
-    const auto& ep = *shared->endpoint;
-    if (ep.tls && !tls_.error.empty()) {
-      AttemptResult result;
-      result.error = "TLS setup: " + tls_.error;
-      return done(std::move(result));
-    }
-
-    http::request<http::string_body> request{http::verb::post, ep.target, 11};
-    const bool default_port = ep.port == (ep.tls ? "443" : "80");
-    const bool ipv6 = ep.host.find(':') != std::string::npos;
-    request.set(http::field::host,
-                (ipv6 ? "[" + ep.host + "]" : ep.host) + (default_port ? "" : ":" + ep.port));
-    request.set(http::field::user_agent, options_.user_agent);
-    request.set(http::field::content_type, "application/json");
-    request.set(http::field::connection, "close");
-    request.set("webhook-id", shared->webhook_id);
-    request.set("webhook-timestamp", std::to_string(timestamp));
-    request.set("webhook-signature",
-                signature_header(shared->secrets, shared->webhook_id, timestamp, shared->payload));
-    request.body() = shared->payload;
-    request.prepare_payload();
-
-    try {
-      std::make_shared<HttpAttempt>(io_, tls_.context, ep, std::move(request),
-                                    options_.request_timeout, options_.max_response_bytes,
-                                    options_.verify_peer, done)
-          ->run();
-    } catch (const std::exception& e) {  // e.g. OpenSSL cannot make a connection object
-      AttemptResult result;
-      result.error = std::string("cannot start the attempt: ") + e.what();
-      done(std::move(result));
-    }
+    start_webhook_attempt(io_, tls_, *shared, timestamp, attempt_options_,
+                          [self = shared_from_this(), shared, started_at](AttemptResult result) {
+                            asio::post(self->strand_, [self, shared, started_at,
+                                                       result = std::move(result)]() mutable {
+                              self->on_attempt_done(*shared, started_at, std::move(result));
+                            });
+                          });
   }
 
   void on_attempt_done(const storage::DueDelivery& delivery, Instant started_at,
                        AttemptResult result) {
     using storage::AttemptOutcome;
     const Instant finished_at = clock_.now();
-    const int code = result.status_code.value_or(0);
+    const auto verdict = classify_attempt(result);
     AttemptOutcome outcome = AttemptOutcome::succeeded();
-    if (code >= 200 && code <= 299) {
+    if (verdict == AttemptVerdict::kSucceeded) {
       outcome = AttemptOutcome::succeeded();
-    } else if (code == 410) {
+    } else if (verdict == AttemptVerdict::kGone) {
       outcome = AttemptOutcome::subscription_gone();
     } else {
       const int made = delivery.round_attempts + 1;  // attempts of this round, this one included
@@ -673,7 +334,8 @@ class WebhookSender::Impl : public std::enable_shared_from_this<Impl> {
   storage::WebhookStore& webhooks_;
   WebhookSenderOptions options_;
   const Clock& clock_;
-  TlsSetup tls_;
+  const TlsClient tls_;
+  const AttemptOptions attempt_options_;
   std::mt19937_64 random_;  // the retry policy's jitter source; used on the strand only
   const RetryPolicy retry_policy_;
 
@@ -719,7 +381,7 @@ Status WebhookSender::check_options(const WebhookSenderOptions& options) {
   }
   if (options.dispatch_batch == 0) return invalid("webhook dispatch batch must be at least 1");
   if (!options.ca_file.empty()) {
-    const auto setup = make_tls_context(options);
+    const auto setup = make_tls_client(options.ca_file, options.verify_peer);
     if (!setup.error.empty()) return invalid("webhook " + setup.error);
   }
   return Status::Ok();

@@ -11,13 +11,13 @@
 // An attempt POSTs the outbox payload exactly, with the Standard Webhooks headers webhook-id
 // (the outbox row's, the same on every retry), webhook-timestamp (Unix seconds of this attempt)
 // and webhook-signature (one signature per live secret: the current one, plus the previous one
-// during a rotation; api/webhook_signature.h). Only a 2xx answer is success. 410 Gone kills the
-// delivery and disables the subscription. Anything else — another status, a DNS, connect, TLS or
-// I/O error, the timeout — is a failed attempt: the next one is scheduled after the delay of the
-// retry schedule for the attempts made in this round (with jitter), or later if the endpoint's
-// Retry-After asks for it (capped); when the schedule is exhausted the delivery is dead-lettered
-// (visible, redeliverable by hand). Every failure is recorded as an attempt with an error text
-// for a person; no exception leaves the sender.
+// during a rotation; webhook_signature.h); one attempt is webhook_attempt.h. Only 2xx is success.
+// 410 Gone kills the delivery and disables the subscription. Anything else — another status, a DNS,
+// connect, TLS or I/O error, the timeout — is a failed attempt: the next one is scheduled after the
+// delay of the retry schedule for the attempts made in this round (with jitter), or later if the
+// endpoint's Retry-After asks for it (capped); when the schedule is exhausted the delivery is
+// dead-lettered (visible, redeliverable by hand). Every failure is recorded as an attempt with an
+// error text for a person; no exception leaves the sender.
 //
 // Time. `clock` (injected) is the clock of the schedule, next_attempt_at and webhook-timestamp, so
 // tests advance a fake clock instead of sleeping. Network timeouts use real (steady) timers.

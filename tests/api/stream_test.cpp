@@ -248,71 +248,9 @@ void settle(StreamTestListener& listener, TestServer& server) {
   BOOST_REQUIRE(eventually([&] { return listener.hub().head() >= end; }));
 }
 
-api::Principal principal(Role role, const std::string& team = "after_sales") {
-  return api::Principal{Actor{"someone", role, team}, "tok_1", "someone"};
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(stream)
-
-// --- pure parts -----------------------------------------------------------------------------
-
-BOOST_AUTO_TEST_CASE(topics_parse_strictly) {
-  using Kind = api::StreamTopic::Kind;
-  BOOST_TEST((api::parse_stream_topic("all")->kind == Kind::kAll));
-  BOOST_TEST((api::parse_stream_topic("escalations")->kind == Kind::kEscalations));
-  BOOST_TEST(api::parse_stream_topic("case:C-12")->argument == "C-12");
-  BOOST_TEST((api::parse_stream_topic("team:after_sales")->kind == Kind::kTeam));
-  BOOST_TEST(api::parse_stream_topic("approvals:team_lead")->argument == "team_lead");
-  for (const char* bad : {"", "everything", "case:", "case", "team:", "approvals:admin",
-                          "approvals:nobody", "case:has space", "all ", "Case:C-1"}) {
-    BOOST_TEST(!api::parse_stream_topic(bad).has_value(), bad);
-  }
-  BOOST_TEST(!api::parse_stream_topic("case:" + std::string(129, 'x')).has_value());
-}
-
-BOOST_AUTO_TEST_CASE(who_may_subscribe_to_what) {
-  const auto allowed = [](Role role, const std::string& topic, const std::string& team) {
-    return !api::stream_topic_refusal(principal(role, team), *api::parse_stream_topic(topic));
-  };
-  BOOST_TEST(allowed(Role::kAgent, "case:C-1", "after_sales"));
-  BOOST_TEST(allowed(Role::kIntegration, "case:C-1", ""));
-  BOOST_TEST(!allowed(Role::kIntegration, "team:after_sales", ""));
-  BOOST_TEST(!allowed(Role::kAgent, "all", "after_sales"));
-  BOOST_TEST(!allowed(Role::kSupervisor, "all", "after_sales"));
-  BOOST_TEST(allowed(Role::kManager, "all", ""));
-  BOOST_TEST(allowed(Role::kAdmin, "all", ""));
-  BOOST_TEST(allowed(Role::kAgent, "team:after_sales", "after_sales"));
-  BOOST_TEST(!allowed(Role::kAgent, "team:billing", "after_sales"));
-  BOOST_TEST(!allowed(Role::kAgent, "team:billing", ""));
-  BOOST_TEST(allowed(Role::kTeamLead, "team:billing", "after_sales"));
-  BOOST_TEST(!allowed(Role::kAgent, "escalations", "after_sales"));
-  BOOST_TEST(allowed(Role::kTeamLead, "escalations", "after_sales"));
-  BOOST_TEST(allowed(Role::kAgent, "approvals:agent", "after_sales"));
-  BOOST_TEST(!allowed(Role::kAgent, "approvals:team_lead", "after_sales"));
-  BOOST_TEST(allowed(Role::kSupervisor, "approvals:team_lead", "after_sales"));
-  BOOST_TEST(!allowed(Role::kSupervisor, "approvals:manager", "after_sales"));
-  BOOST_TEST(allowed(Role::kAdmin, "approvals:manager", ""));
-  const auto why =
-      api::stream_topic_refusal(principal(Role::kAgent), *api::parse_stream_topic("all"));
-  BOOST_TEST(why->find("agent") != std::string::npos);
-  BOOST_TEST(why->find("all") != std::string::npos);
-}
-
-BOOST_AUTO_TEST_CASE(an_event_is_published_on_its_case_team_and_kind) {
-  storage::StoredEvent e;
-  e.seq = 7;
-  e.case_id = "C-3";
-  e.event.type = "case.escalated";
-  BOOST_TEST(api::event_topics(e, "after_sales", "") ==
-                 (std::vector<std::string>{"all", "case:C-3", "team:after_sales", "escalations"}),
-             boost::test_tools::per_element());
-  e.event.type = "approval.requested";
-  BOOST_TEST(api::event_topics(e, "", "team_lead") ==
-                 (std::vector<std::string>{"all", "case:C-3", "approvals:team_lead"}),
-             boost::test_tools::per_element());
-}
 
 // --- the handshake --------------------------------------------------------------------------
 

@@ -3,16 +3,19 @@
 #include "tests/api/webhook_test_receiver.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -44,7 +47,63 @@ void add_extension(X509* cert, int nid, const char* value) {
   X509_EXTENSION_free(extension);
 }
 
+// Base64 (RFC 4648, with padding) by OpenSSL's EVP block functions.
+std::string base64_encode(const unsigned char* data, size_t size) {
+  std::string out(4 * ((size + 2) / 3) + 1, '\0');
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
+  out.resize(static_cast<size_t>(written));
+  return out;
+}
+
+std::optional<std::string> base64_decode(const std::string& text) {
+  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
+  std::string out(3 * text.size() / 4, '\0');
+  const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(text.data()),
+                                      static_cast<int>(text.size()));
+  if (written < 0) return std::nullopt;
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  size_t padding = 0;
+  for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) ++padding;
+  out.resize(static_cast<size_t>(written) - padding);
+  return out;
+}
+
 }  // namespace
+
+std::string expected_signature(const std::string& secret, const std::string& webhook_id,
+                               std::int64_t timestamp_seconds, const std::string& body) {
+  const std::string prefix = "whsec_";
+  if (secret.rfind(prefix, 0) != 0) return "";
+  const auto key = base64_decode(secret.substr(prefix.size()));
+  if (!key) return "";
+  const std::string signed_text = webhook_id + "." + std::to_string(timestamp_seconds) + "." + body;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_size = 0;
+  if (!HMAC(EVP_sha256(), key->data(), static_cast<int>(key->size()),
+            reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), mac,
+            &mac_size)) {
+    return "";
+  }
+  return "v1," + base64_encode(mac, mac_size);
+}
+
+bool WebhookTestReceiver::Request::signed_with(const std::string& secret) const {
+  const auto timestamp = header("webhook-timestamp");
+  if (timestamp.empty()) return false;
+  const auto expected =
+      expected_signature(secret, header("webhook-id"), std::stoll(timestamp), body);
+  if (expected.empty()) return false;
+  const auto signatures = header("webhook-signature");
+  size_t from = 0;
+  while (from <= signatures.size()) {
+    const auto space = std::min(signatures.find(' ', from), signatures.size());
+    if (signatures.compare(from, space - from, expected) == 0) return true;
+    from = space + 1;
+  }
+  return false;
+}
 
 TestCertificate make_self_signed_certificate() {
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);

@@ -10,6 +10,11 @@
 // API) for "localhost" and 127.0.0.1, usable both as the server's certificate and as the CA file
 // a client trusts.
 //
+// expected_signature() and Request::signed_with() check the Standard Webhooks signature on their
+// own, with OpenSSL's HMAC() and base64, from docs/api.md's description — never through the
+// project's api/delivery/webhook_signature code: a mistake made alike in signing and checking
+// would pass unseen if the test checked with the code under test.
+//
 // The implementation (Beast, Asio, OpenSSL) lives in webhook_test_receiver.cpp so that it is
 // compiled once, not in every test file.
 //
@@ -17,6 +22,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,6 +36,11 @@ struct TestCertificate {
   std::string cert_pem;
   std::string key_pem;
 };
+
+// "v1," + base64(HMAC-SHA256(key, webhook_id + "." + timestamp + "." + body)), the key being the
+// base64-decoded part of `secret` after "whsec_"; "" when the secret is not of that form.
+std::string expected_signature(const std::string& secret, const std::string& webhook_id,
+                               std::int64_t timestamp_seconds, const std::string& body);
 
 // A self-signed P-256 certificate for CN=localhost, SAN DNS:localhost and IP:127.0.0.1, valid
 // from an hour ago for a day; CA:TRUE so that it can be its own trust anchor.
@@ -54,6 +65,9 @@ class WebhookTestReceiver {
       auto it = headers.find(name);
       return it == headers.end() ? "" : it->second;
     }
+    // Whether one of the space-separated entries of this request's webhook-signature header is
+    // expected_signature(secret, its webhook-id, its webhook-timestamp, its body).
+    bool signed_with(const std::string& secret) const;
   };
 
   // Plain HTTP, or HTTPS with `tls`'s certificate.

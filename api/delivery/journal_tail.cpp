@@ -1,0 +1,72 @@
+#include "api/delivery/journal_tail.h"
+
+#include <map>
+#include <set>
+#include <utility>
+
+#include "api/delivery/stream_protocol.h"
+
+namespace redress::api {
+namespace {
+
+// The id of the approval an approval.decided entry decides; "" when it names none.
+std::string decided_approval(const storage::StoredEvent& e) {
+  if (e.event.type != "approval.decided") return "";
+  auto it = e.event.data.find("id");
+  return it != e.event.data.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+}  // namespace
+
+JournalTail::JournalTail(storage::CaseStore& store) : store_(store), queries_(store) {}
+
+Result<std::int64_t> JournalTail::end() const {
+  return queries_.journal_head();
+}
+
+Result<std::vector<storage::StoredEvent>> JournalTail::read_after(std::int64_t after,
+                                                                  std::size_t limit) const {
+  return store_.journal_after(after, limit);
+}
+
+Result<std::vector<std::vector<std::string>>> JournalTail::topics_of(
+    const std::vector<storage::StoredEvent>& entries, TopicFacts needed) const {
+  // The case teams and approval roles the entries need (only what is asked for), read once.
+  std::set<std::string> cases;
+  std::set<storage::ServerQueries::ApprovalKey> decided;
+  for (const auto& e : entries) {
+    if (needed.teams) cases.insert(e.case_id);
+    if (needed.approvals) {
+      if (auto id = decided_approval(e); !id.empty()) decided.emplace(e.case_id, std::move(id));
+    }
+  }
+  auto team_of = queries_.case_teams(cases);
+  if (!team_of.ok()) return team_of.error();
+  auto approval_role = queries_.approval_roles(decided);
+  if (!approval_role.ok()) return approval_role.error();
+
+  std::vector<std::vector<std::string>> topics;
+  topics.reserve(entries.size());
+  for (const auto& e : entries) {
+    std::string team;
+    if (auto it = team_of.value().find(e.case_id); it != team_of.value().end()) {
+      team = it->second;
+    }
+    std::string role;
+    if (e.event.type == "approval.requested") {
+      if (auto it = e.event.data.find("required_role");
+          it != e.event.data.end() && it->is_string()) {
+        role = it->get<std::string>();
+      }
+    } else if (auto id = decided_approval(e); !id.empty()) {
+      if (auto it = approval_role.value().find({e.case_id, id});
+          it != approval_role.value().end()) {
+        role = it->second;
+      }
+    }
+    topics.push_back(event_topics(e, team, role));
+  }
+  return topics;
+}
+
+}  // namespace redress::api
