@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace redress::api {
 
@@ -30,8 +31,10 @@ std::optional<int> RateLimiter::acquire(const std::string& key, Instant now) {
     bucket.tokens -= 1.0;
     return std::nullopt;
   }
-  const double wait = (1.0 - bucket.tokens) / per_second_;
-  return std::max(1, static_cast<int>(std::ceil(wait)));
+  // Capped before the cast: a tiny configured rate makes the wait exceed int, and casting such a
+  // double is undefined (on x86 it wrapped to a Retry-After of 1 s).
+  const double wait = std::ceil((1.0 - bucket.tokens) / per_second_);
+  return std::max(1, static_cast<int>(std::min(wait, double{std::numeric_limits<int>::max()})));
 }
 
 }  // namespace redress::api

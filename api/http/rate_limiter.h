@@ -21,7 +21,7 @@ class RateLimiter {
   // per_second <= 0 disables limiting.
   RateLimiter(double per_second, double burst, size_t max_keys = 100000);
 
-  // nullopt: allowed. Otherwise: whole seconds to wait (at least 1).
+  // nullopt: allowed. Otherwise: whole seconds to wait (at least 1, at most INT_MAX).
   std::optional<int> acquire(const std::string& key, Instant now);
 
  private:

@@ -1,0 +1,200 @@
+// Engine tests: Compensation: authority, approvals, refund and customer caps, the policy's maximum
+// per currency, and self-approval. The shared drivers (CaseRun, actors, cases) are in
+// tests/engine/test_support.h.
+#include <boost/test/unit_test.hpp>
+
+#include "tests/engine/test_support.h"
+
+using namespace redress::testing::engine_cases;
+
+BOOST_AUTO_TEST_SUITE(engine_compensation)
+
+BOOST_AUTO_TEST_CASE(compensation_within_authority_is_approved_at_once) {
+  CaseRun r;
+  r.run(kAgent, complaint("C-40"));
+  const auto d = r.run(kAgent, ProposeCompensation{"coupon", cny(5000), "sorry"});
+  BOOST_REQUIRE(r.snap().compensations.size() == 1u);
+  const auto& c = r.snap().compensations.front();
+  BOOST_TEST(c.status == "approved");
+  BOOST_TEST(c.decided_by == kAgent.id);
+  BOOST_TEST(c.approval_id == "");
+  BOOST_TEST(r.snap().approvals.empty());
+  BOOST_TEST(find_webhook(d.result().effects, "compensation.approved") != nullptr);
+  for (const auto& e : d.result().effects) BOOST_TEST(!std::holds_alternative<ApprovalRequest>(e));
+
+  BOOST_TEST(outcome(r.attempt(kAgent, ProposeCompensation{"bribe", cny(1), ""})) ==
+             "INVALID_FIELD");
+  BOOST_TEST(outcome(r.attempt(kAgent, ProposeCompensation{"coupon", Money{100, "USD"}, ""})) ==
+             "CURRENCY_MISMATCH");
+  BOOST_TEST(outcome(r.attempt(kIntegration, ProposeCompensation{"coupon", cny(100), ""})) ==
+             "ROLE_NOT_PERMITTED");
+
+  // Executed only once approved; the reference is kept.
+  r.run(kIntegration, MarkCompensationExecuted{c.id, "CPN-778"});
+  BOOST_TEST(r.snap().compensations.front().status == "executed");
+  BOOST_TEST(r.snap().compensations.front().reference == "CPN-778");
+  BOOST_TEST(outcome(r.attempt(kIntegration, MarkCompensationExecuted{c.id, "again"})) ==
+             "INVALID_STATE");
+  BOOST_TEST(outcome(r.attempt(kIntegration, MarkCompensationExecuted{"cmp-99", "x"})) ==
+             "NOT_FOUND");
+  BOOST_TEST(r.replay_matches());
+}
+
+BOOST_AUTO_TEST_CASE(compensation_above_authority_needs_approval) {
+  CaseRun r;
+  r.run(kAgent, complaint("C-41"));
+  const auto d = r.run(kAgent, ProposeCompensation{"coupon", cny(5001), "bigger coupon"});
+  BOOST_REQUIRE(r.snap().compensations.size() == 1u);
+  const auto comp = r.snap().compensations.front();
+  BOOST_TEST(comp.status == "pending");
+  BOOST_TEST(comp.required_role == "team_lead");
+  BOOST_REQUIRE(r.snap().approvals.size() == 1u);
+  const auto approval = r.snap().approvals.front();
+  BOOST_TEST(approval.id == comp.approval_id);
+  BOOST_TEST(approval.kind == "compensation");
+  BOOST_TEST(approval.subject == comp.id);
+  BOOST_TEST(approval.required_role == "team_lead");
+  BOOST_TEST(approval.status == "pending");
+  bool requested = false;
+  for (const auto& e : d.result().effects) {
+    if (const auto* a = std::get_if<ApprovalRequest>(&e))
+      requested = a->approval_id == approval.id && a->required_role == "team_lead";
+  }
+  BOOST_TEST(requested);
+  BOOST_TEST(r.snap().escalation_level == "team_lead");  // over_authority: one level up
+
+  BOOST_TEST(outcome(r.attempt(kAgent, MarkCompensationExecuted{comp.id, "x"})) == "INVALID_STATE");
+  // The proposer is an agent, whom the role table refuses before the self-approval rule is
+  // reached (a_promoted_proposer_still_may_not_approve_their_own_proposal covers that rule).
+  BOOST_TEST(outcome(r.attempt(kAgent, DecideApproval{approval.id, true, ""})) ==
+             "ROLE_NOT_PERMITTED");
+  BOOST_TEST(outcome(r.attempt(kAgent2, DecideApproval{approval.id, true, ""})) ==
+             "ROLE_NOT_PERMITTED");
+  const auto no_reason = r.attempt(kLead, DecideApproval{approval.id, false, ""});
+  BOOST_TEST(outcome(no_reason) == "MISSING_FIELD");
+  BOOST_TEST(pointer_of(no_reason) == "/reason");
+  BOOST_TEST(outcome(r.attempt(kLead, DecideApproval{"apr-99", true, ""})) == "NOT_FOUND");
+
+  const auto ok = r.run(kLead, DecideApproval{approval.id, true, "reasonable"});
+  BOOST_TEST(r.snap().compensations.front().status == "approved");
+  BOOST_TEST(r.snap().compensations.front().decided_by == kLead.id);
+  BOOST_TEST(approval_of(r.snap(), approval.id)->status == "approved");
+  BOOST_TEST(find_webhook(ok.result().effects, "compensation.approved") != nullptr);
+  BOOST_TEST(outcome(r.attempt(kSupervisor, DecideApproval{approval.id, false, "no"})) ==
+             "INVALID_STATE");
+  r.run(kIntegration, MarkCompensationExecuted{comp.id, "CPN-1"});
+  BOOST_TEST(r.snap().compensations.front().status == "executed");
+
+  // A rejection with a reason.
+  r.run(kAgent, ProposeCompensation{"gift", cny(9000), "gift box"});
+  const auto second = r.snap().compensations.back();
+  BOOST_TEST(second.status == "pending");
+  r.run(kSupervisor, DecideApproval{second.approval_id, false, "too generous"});
+  BOOST_TEST(r.snap().compensations.back().status == "rejected");
+  BOOST_TEST(approval_of(r.snap(), second.approval_id)->decision_reason == "too generous");
+  BOOST_TEST(outcome(r.attempt(kAgent, MarkCompensationExecuted{second.id, "x"})) ==
+             "INVALID_STATE");
+  BOOST_TEST(r.replay_matches());
+}
+
+BOOST_AUTO_TEST_CASE(compensation_refund_cap_and_customer_cap) {
+  {
+    CaseRun r;
+    r.run(kAgent, complaint("C-42"));
+    BOOST_TEST(outcome(r.attempt(kManager, ProposeCompensation{"full_refund", cny(29901), ""})) ==
+               "REFUND_EXCEEDS_PAID");
+    r.run(kManager, ProposeCompensation{"partial_refund", cny(20000), "most of it"});
+    BOOST_TEST(r.snap().compensations.back().status == "approved");
+    // Only 99.00 remains refundable.
+    BOOST_TEST(outcome(r.attempt(kManager, ProposeCompensation{"partial_refund", cny(9901), ""})) ==
+               "REFUND_EXCEEDS_PAID");
+    r.run(kManager, ProposeCompensation{"partial_refund", cny(9900), "the rest"});
+    BOOST_TEST(r.replay_matches());
+  }
+  const auto required_for = [](std::int64_t granted_30d) {
+    CaseRun r;
+    r.history.compensation_granted_30d = cny(granted_30d);
+    r.run(kAgent, complaint("C-43"));
+    r.run(kAgent, ProposeCompensation{"coupon", cny(2000), "goodwill"});
+    const auto& c = r.snap().compensations.back();
+    return c.status == "approved" ? std::string("approved") : c.required_role;
+  };
+  BOOST_TEST(required_for(0) == "approved");
+  BOOST_TEST(required_for(8000) == "approved");     // 10000 exactly: within the agent cap
+  BOOST_TEST(required_for(8001) == "team_lead");    // one unit over the agent's 30-day cap
+  BOOST_TEST(required_for(39000) == "supervisor");  // over the team lead's 30-day cap
+  BOOST_TEST(required_for(198001) == "manager");    // over the supervisor's
+}
+
+BOOST_AUTO_TEST_CASE(amounts_above_the_policy_maximum_are_refused_naming_the_field) {
+  // The shipped policy bounds a single CNY amount at CNY 1,000,000.00.
+  CaseRun r;
+  r.run(kAgent, complaint("C-14"));
+  // The 9.2e18 coupon that a manager's unlimited authority once let through.
+  const auto huge =
+      r.attempt(kManager, ProposeCompensation{"coupon", cny(9200000000000000000), ""});
+  BOOST_TEST(outcome(huge) == "INVALID_FIELD");
+  BOOST_TEST(pointer_of(huge) == "/value/amount");
+  BOOST_TEST(huge.rejection().message.find("CNY 1000000.00") != std::string::npos,
+             huge.rejection().message);
+  const auto above = r.attempt(kManager, ProposeCompensation{"coupon", cny(100000001), ""});
+  BOOST_TEST(pointer_of(above) == "/value/amount");
+  r.run(kManager, ProposeCompensation{"coupon", cny(100000000), "the most one amount may be"});
+  BOOST_TEST(r.snap().compensations.back().status == "approved");
+
+  // Order amounts at creation, each named.
+  auto rich = complaint("C-15");
+  rich.order.paid = cny(100000001);
+  rich.order.refunded = cny(100000001);
+  const auto refused = CaseRun().attempt(kAgent, rich);
+  BOOST_TEST(outcome(refused) == "INVALID_FIELD");
+  const std::vector<std::string> both{"/order/paid/amount", "/order/refunded/amount"};
+  BOOST_TEST(pointers_of(refused) == both, boost::test_tools::per_element());
+
+  // Money fields (checked alike in field updates, transitions and creation).
+  CaseRun ret;
+  ret.run(kAgent, other("R-15", "return_exchange", {{"request_type", "return_refund"}}));
+  const json too_much{{"refund_amount", {{"amount", 9200000000000000000}, {"currency", "CNY"}}}};
+  const auto update = ret.attempt(kAgent, redress::UpdateFields{too_much});
+  BOOST_TEST(outcome(update) == "INVALID_FIELD");
+  BOOST_TEST(pointer_of(update) == "/fields/refund_amount/amount");
+}
+
+BOOST_AUTO_TEST_CASE(a_promoted_proposer_still_may_not_approve_their_own_proposal) {
+  CaseRun r;
+  r.run(kAgent, complaint("C-16"));
+  r.run(kAgent, ProposeCompensation{"coupon", cny(6000), "above the agent's authority"});
+  const auto approval_id = r.snap().compensations.back().approval_id;
+  BOOST_TEST(r.snap().approvals.back().required_role == "team_lead");
+  // The same person, now a team lead: the role may approve, the person may not.
+  const redress::Actor promoted{kAgent.id, Role::kTeamLead, kAgent.team};
+  const auto own = r.attempt(promoted, DecideApproval{approval_id, true, ""});
+  BOOST_TEST(outcome(own) == "SELF_APPROVAL");
+  BOOST_TEST(outcome(r.attempt(promoted, DecideApproval{approval_id, false, "no"})) ==
+             "SELF_APPROVAL");
+  r.run(kLead, DecideApproval{approval_id, true, ""});  // another team lead may
+  BOOST_TEST(r.snap().compensations.back().status == "approved");
+}
+
+// Regression: two proposals each within a team lead's authority must not add up past it
+// when the same lead approves both.
+
+BOOST_AUTO_TEST_CASE(approval_rechecks_the_approvers_authority_against_the_case_total) {
+  CaseRun r;
+  r.run(kAgent, complaint("C-81"));
+  r.run(kAgent, ProposeCompensation{"coupon", cny(15000), "first"});
+  r.run(kAgent, ProposeCompensation{"gift", cny(15000), "second"});
+  BOOST_REQUIRE(r.snap().approvals.size() == 2u);
+  const auto first = r.snap().approvals[0].id;
+  const auto second = r.snap().approvals[1].id;
+  r.run(kLead, redress::DecideApproval{first, true, "fair"});
+  const auto refused = r.attempt(kLead, redress::DecideApproval{second, true, "also fair"});
+  BOOST_TEST(outcome(refused) == "EXCEEDS_AUTHORITY");
+  BOOST_TEST(refused.rejection().message.find("team_lead") != std::string::npos);
+  // A supervisor's authority covers the total, so the supervisor may approve it.
+  r.run(kSupervisor, redress::DecideApproval{second, true, "approved above the lead"});
+  BOOST_TEST(r.snap().compensations[1].status == "approved");
+  BOOST_TEST(r.replay_matches());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
