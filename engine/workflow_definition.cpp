@@ -1,5 +1,7 @@
 #include "engine/workflow_definition.h"
 
+#include "engine/command_roles.h"
+
 #include <algorithm>
 #include <deque>
 #include <set>
@@ -200,6 +202,29 @@ class WorkflowParser {
   }
 
  private:
+  // A workflow may narrow the role table (engine/command_roles.h), never widen it: a role listed
+  // here that the table refuses for the command can never use the entry. A warning, not an
+  // error, so that a definition written before the table still loads. `system` in a
+  // transition's roles is meaningful: timers fire transitions as the system (FireTimer).
+  void warn_roles_the_table_refuses(const nlohmann::json& object, const std::string& pointer,
+                                    CommandKind command) {
+    const auto it = object.find("roles");
+    if (it == object.end() || !it->is_array()) return;
+    for (size_t i = 0; i < it->size(); ++i) {
+      const auto& name = (*it)[i];
+      if (!name.is_string()) continue;
+      const auto role = parse_role(name.get<std::string>());
+      if (!role || command_allowed(command, *role)) continue;
+      if (command == CommandKind::kFireTransition && *role == Role::kSystem) continue;
+      std::vector<std::string> allowed;
+      for (const Role r : command_roles(command)) allowed.push_back(role_name(r));
+      reader_.warning("ROLE_NEVER_PERMITTED", pointer + "/roles/" + std::to_string(i),
+                      "role " + quote_name(name.get<std::string>()) + " may never " +
+                          command_action(command) + ", whatever a workflow says; only " +
+                          join(allowed) + " may, so this entry has no effect");
+    }
+  }
+
   void parse_policies() {
     if (!def_json_.contains("policies")) {
       reader_.error("MISSING_KEY", "/policies",
@@ -525,6 +550,7 @@ class WorkflowParser {
             check_state_ref(t.to, p + "/to");
           }
           t.roles = parse_roles(body, p, "roles", reader_, true);
+          warn_roles_the_table_refuses(body, p, CommandKind::kFireTransition);
           if (body.contains("roles") && body["roles"].is_array() && body["roles"].empty()) {
             reader_.error("BAD_VALUE", p + "/roles",
                           "transition " + quote_name(name) + " allows no role");
@@ -587,6 +613,7 @@ class WorkflowParser {
     if (!reader_.expect_object(c, "/create", "'create'")) return;
     reader_.check_keys(c, "/create", {"roles", "requires", "accepts"});
     wf_.create.roles = parse_roles(c, "/create", "roles", reader_, true);
+    warn_roles_the_table_refuses(c, "/create", CommandKind::kCreate);
     wf_.create.requires_fields = reader_.optional_string_array(c, "/create", "requires")
                                      .value_or(std::vector<std::string>{});
     wf_.create.accepts_fields =

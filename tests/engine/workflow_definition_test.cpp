@@ -335,6 +335,26 @@ BOOST_AUTO_TEST_CASE(unknown_role) {
   expect_rejected(wf, "UNKNOWN_ROLE", "/transitions/1/actions/0/escalate/to");
 }
 
+// The role table is the outer gate: a workflow listing a role it refuses loads, with a warning
+// that the entry has no effect.
+BOOST_AUTO_TEST_CASE(a_role_the_role_table_refuses_is_a_warning) {
+  auto wf = valid_workflow();
+  at(wf, "/transitions/0/roles") = json::array({"agent", "admin", "system"});
+  at(wf, "/create/roles") = json::array({"agent", "system"});
+  const auto load = load_workflow(wf);
+  BOOST_TEST(load.catalog != nullptr, describe(load.problems));
+  BOOST_TEST(has_problem(load.problems, "ROLE_NEVER_PERMITTED", "/transitions/0/roles/1"),
+             describe(load.problems));
+  BOOST_TEST(has_problem(load.problems, "ROLE_NEVER_PERMITTED", "/create/roles/1"),
+             describe(load.problems));
+  for (const auto& p : load.problems) {
+    BOOST_TEST((p.severity == redress::Severity::kWarning), p.code);
+  }
+  BOOST_TEST(!has_problem(load.problems, "ROLE_NEVER_PERMITTED", "/transitions/0/roles/0"));
+  // Timers fire transitions as the system.
+  BOOST_TEST(!has_problem(load.problems, "ROLE_NEVER_PERMITTED", "/transitions/0/roles/2"));
+}
+
 BOOST_AUTO_TEST_CASE(unknown_field) {
   auto wf = valid_workflow();
   at(wf, "/transitions/0/requires") = json::array({"confirmed", "colour"});
