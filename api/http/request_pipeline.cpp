@@ -12,7 +12,7 @@ bool has_json_media_type(std::string_view content_type) {
   const auto semicolon = content_type.find(';');
   std::string base(content_type.substr(0, semicolon));
   while (!base.empty() && base.back() == ' ') base.pop_back();
-  for (auto& c : base) c = static_cast<char>(std::tolower(c));
+  for (auto& c : base) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return base == "application/json" || (base.size() > 5 && base.ends_with("+json"));
 }
 

@@ -22,8 +22,9 @@ std::variant<Principal, ApiProblem> TokenAuthenticator::authenticate(std::string
   }
   constexpr std::string_view kScheme = "Bearer ";
   if (authorization.size() <= kScheme.size() ||
-      !std::equal(kScheme.begin(), kScheme.end(), authorization.begin(),
-                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      !std::equal(
+          kScheme.begin(), kScheme.end(), authorization.begin(),
+          [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); })) {
     return unauthenticated("the Authorization header must use the Bearer scheme");
   }
   const auto token = authorization.substr(kScheme.size());
@@ -36,7 +37,7 @@ std::variant<Principal, ApiProblem> TokenAuthenticator::authenticate(std::string
   std::optional<storage::TokenGrant> grant;
   std::uint64_t generation = 0;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     generation = generation_;
     if (auto it = cache_.find(key);
         it != cache_.end() && now - it->second.fetched_at < cache_ttl_) {
@@ -48,7 +49,7 @@ std::variant<Principal, ApiProblem> TokenAuthenticator::authenticate(std::string
     if (!found.ok()) return from_error(found.error());
     if (!found.value()) return unauthenticated("the bearer token is not recognised");
     grant = *found.value();
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     // A revocation or user change committed while we read may have made this grant stale: it
     // answers this one request (read before the change) but is not cached.
     if (generation == generation_) {
@@ -78,20 +79,20 @@ std::variant<Principal, ApiProblem> TokenAuthenticator::authenticate(std::string
     principal.actor.team = grant->user->team_id;
   }
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     last_used_[t.id] = now;
   }
   return principal;
 }
 
 void TokenAuthenticator::forget_token(const std::string& token_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ++generation_;
   std::erase_if(cache_, [&](const auto& entry) { return entry.second.grant.token.id == token_id; });
 }
 
 void TokenAuthenticator::forget_user(const std::string& user_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ++generation_;
   std::erase_if(cache_, [&](const auto& entry) {
     return entry.second.grant.user && entry.second.grant.user->id == user_id;
@@ -99,7 +100,7 @@ void TokenAuthenticator::forget_user(const std::string& user_id) {
 }
 
 std::vector<std::pair<std::string, Instant>> TokenAuthenticator::take_last_used() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<std::pair<std::string, Instant>> out(last_used_.begin(), last_used_.end());
   last_used_.clear();
   return out;
