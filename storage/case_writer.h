@@ -12,6 +12,8 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/mutex.h"
+
 #include "storage/case_store.h"
 #include "storage/wal_checkpointer.h"
 
@@ -37,7 +39,7 @@ class CaseStore::Writer {
 
   ~Writer() {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       stopping_ = true;
     }
     wake_.notify_all();
@@ -51,7 +53,7 @@ class CaseStore::Writer {
 
   void enqueue(std::unique_ptr<PendingWrite> write) {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       if (stopping_) {
         write->set_error(
             Error(ErrorCode::kStorageClosed, "the store is shutting down; nothing was written"));
@@ -69,15 +71,15 @@ class CaseStore::Writer {
   }
 
   StoreStats stats() const {
-    std::lock_guard lock(stats_mutex_);
+    MutexLock lock(stats_mutex_);
     StoreStats stats = stats_;
     if (checkpointer_) stats.checkpoints = checkpointer_->stats();
     return stats;
   }
 
   void wait_until_idle() {
-    std::unique_lock lock(mutex_);
-    idle_.wait(lock, [this] { return queue_.empty() && !in_batch_; });
+    MutexLock lock(mutex_);
+    while (!queue_.empty() || in_batch_) lock.wait(idle_);
   }
 
  private:
@@ -87,12 +89,12 @@ class CaseStore::Writer {
     for (;;) {
       Batch batch;
       {
-        std::unique_lock lock(mutex_);
+        MutexLock lock(mutex_);
         if (queue_.empty()) {
           in_batch_ = false;
           idle_.notify_all();
         }
-        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        while (!stopping_ && queue_.empty()) lock.wait(wake_);
         if (queue_.empty()) return;  // stopping and drained
         in_batch_ = true;
         while (!queue_.empty() && batch.size() < max_batch_) {
@@ -115,7 +117,7 @@ class CaseStore::Writer {
     // SQLite gave up on the whole transaction: run each write alone, so the fault reaches only
     // the write it belongs to.
     {
-      std::lock_guard lock(stats_mutex_);
+      MutexLock lock(stats_mutex_);
       ++stats_.batch_retries;
     }
     for (auto& write : batch) {
@@ -161,7 +163,7 @@ class CaseStore::Writer {
       return false;
     }
     {
-      std::lock_guard lock(stats_mutex_);
+      MutexLock lock(stats_mutex_);
       ++stats_.transactions;
       stats_.writes += batch.size();
       stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, batch.size());
@@ -221,14 +223,15 @@ class CaseStore::Writer {
   std::unique_ptr<WalCheckpointer> checkpointer_;
   const size_t max_batch_;
   const size_t max_queue_;
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;  // the queue is empty and no batch is running
-  bool in_batch_ = false;         // the writer took a batch and has not answered all of it
-  std::deque<std::unique_ptr<PendingWrite>> queue_;
-  bool stopping_ = false;
-  mutable std::mutex stats_mutex_;
-  StoreStats stats_;
+  // The writer took a batch and has not answered all of it.
+  bool in_batch_ GUARDED_BY(mutex_) = false;
+  std::deque<std::unique_ptr<PendingWrite>> queue_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  mutable Mutex stats_mutex_;
+  StoreStats stats_ GUARDED_BY(stats_mutex_);
   std::thread thread_;
 };
 

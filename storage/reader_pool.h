@@ -10,6 +10,8 @@
 #include <mutex>
 #include <vector>
 
+#include "engine/mutex.h"
+
 #include "storage/case_store.h"
 
 namespace redress::storage {
@@ -55,14 +57,14 @@ class CaseStore::ReaderPool {
   // Borrows an idle connection for one read and returns it, whatever happens.
   struct Lease {
     explicit Lease(ReaderPool& p) : pool(p) {
-      std::unique_lock lock(pool.mutex_);
-      pool.available_.wait(lock, [this] { return !pool.idle_.empty(); });
+      MutexLock lock(pool.mutex_);
+      while (pool.idle_.empty()) lock.wait(pool.available_);
       reader = std::move(pool.idle_.back());
       pool.idle_.pop_back();
     }
     ~Lease() {
       {
-        std::lock_guard lock(pool.mutex_);
+        MutexLock lock(pool.mutex_);
         pool.idle_.push_back(std::move(reader));
       }
       pool.available_.notify_one();
@@ -81,9 +83,9 @@ class CaseStore::ReaderPool {
     std::unique_ptr<Reader> reader;
   };
 
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable available_;
-  std::vector<std::unique_ptr<Reader>> idle_;
+  std::vector<std::unique_ptr<Reader>> idle_ GUARDED_BY(mutex_);
 };
 
 }  // namespace redress::storage

@@ -19,7 +19,7 @@ WalCheckpointer::WalCheckpointer(const std::string& path, const OpenOptions& ope
 
 WalCheckpointer::~WalCheckpointer() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -37,7 +37,7 @@ void WalCheckpointer::detach(SqliteDb& writer) {
 int WalCheckpointer::on_commit(void* self_pointer, sqlite3*, const char*, int frames) {
   auto* self = static_cast<WalCheckpointer*>(self_pointer);
   {
-    std::lock_guard lock(self->stats_mutex_);
+    MutexLock lock(self->stats_mutex_);
     // After a restart the count starts again from this commit's own frames.
     const std::int64_t added =
         frames > self->stats_.wal_frames ? frames - self->stats_.wal_frames : frames;
@@ -49,7 +49,7 @@ int WalCheckpointer::on_commit(void* self_pointer, sqlite3*, const char*, int fr
   if (frames >= self->threshold_ * kHardLimitFactor) self->over_hard_limit_ = true;
   // While the writer's turn is pending, another pass would only collide with it.
   if (frames >= self->threshold_ && !self->tail_ready_) {
-    std::lock_guard lock(self->mutex_);
+    MutexLock lock(self->mutex_);
     if (!self->running_ && !self->wanted_) {
       self->wanted_ = true;
       self->wake_.notify_one();
@@ -63,7 +63,7 @@ void WalCheckpointer::before_transaction(SqliteDb& writer) {
   if (!hard && !tail_ready_) return;
   if (checkpoint(writer) < 0) return;  // busy: the thread is in a pass; try again next time
   tail_ready_ = false;
-  std::lock_guard lock(stats_mutex_);
+  MutexLock lock(stats_mutex_);
   ++stats_.by_writer;
 }
 
@@ -74,7 +74,7 @@ std::int64_t WalCheckpointer::checkpoint(SqliteDb& db) {
                                            &log_frames, &copied_frames);
   if (rc == SQLITE_OK) return std::max(log_frames - copied_frames, 0);
   if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {  // busy: another checkpoint is running
-    std::lock_guard lock(stats_mutex_);
+    MutexLock lock(stats_mutex_);
     ++stats_.failures;
   }
   return -1;
@@ -83,8 +83,8 @@ std::int64_t WalCheckpointer::checkpoint(SqliteDb& db) {
 void WalCheckpointer::loop() {
   for (;;) {
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || wanted_; });
+      MutexLock lock(mutex_);
+      while (!stopping_ && !wanted_) lock.wait(wake_);
       if (stopping_) return;
       wanted_ = false;
       running_ = true;
@@ -95,13 +95,13 @@ void WalCheckpointer::loop() {
     for (int pass = 0; pass < 8; ++pass) {
       left = checkpoint(*db_);
       if (left >= 0) {
-        std::lock_guard lock(stats_mutex_);
+        MutexLock lock(stats_mutex_);
         ++stats_.background;
       }
       if (left < 0 || left <= tail()) break;
     }
     if (left >= 0 && left <= tail()) tail_ready_ = true;
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     running_ = false;
   }
 }
@@ -113,7 +113,7 @@ std::int64_t WalCheckpointer::tail() const {
 }
 
 CheckpointStats WalCheckpointer::stats() const {
-  std::lock_guard lock(stats_mutex_);
+  MutexLock lock(stats_mutex_);
   return stats_;
 }
 

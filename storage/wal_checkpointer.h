@@ -26,6 +26,7 @@
 #include <string>
 #include <thread>
 
+#include "engine/mutex.h"
 #include "storage/sqlite.h"
 
 namespace redress::storage {
@@ -70,18 +71,18 @@ class WalCheckpointer {
   const std::int64_t tail_;  // few enough frames for the writer to copy between transactions
   std::unique_ptr<SqliteDb> db_;
 
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
-  bool wanted_ = false;
-  bool running_ = false;
-  bool stopping_ = false;
+  bool wanted_ GUARDED_BY(mutex_) = false;
+  bool running_ GUARDED_BY(mutex_) = false;
+  bool stopping_ GUARDED_BY(mutex_) = false;
   std::thread thread_;
 
   std::atomic<bool> tail_ready_{false};
   std::atomic<bool> over_hard_limit_{false};
   std::atomic<std::int64_t> last_commit_frames_{0};
-  mutable std::mutex stats_mutex_;
-  CheckpointStats stats_;
+  mutable Mutex stats_mutex_;
+  CheckpointStats stats_ GUARDED_BY(stats_mutex_);
 };
 
 }  // namespace redress::storage

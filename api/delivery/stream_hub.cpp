@@ -18,6 +18,7 @@
 #include "api/http/request_pipeline.h"
 #include "api/transport/websocket_session.h"
 #include "engine/case_snapshot.h"
+#include "engine/mutex.h"
 
 namespace redress::api {
 
@@ -134,7 +135,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     std::shared_ptr<WebSocketSession> session;
     {
       // Checked under the registry's lock: stop() either sees this session or refuses it.
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       if (!stopped_.load()) {
         const auto id = next_session_id_.fetch_add(1);
         session = std::make_shared<WebSocketSession>(std::move(stream), id,
@@ -155,7 +156,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
 
   void stop() {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       if (stopped_.exchange(true)) return;
     }
     net::post(strand_, [self = shared_from_this()] {
@@ -167,7 +168,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     // Snapshot under the lock, close outside it.
     std::vector<std::shared_ptr<WebSocketSession>> live;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       for (const auto& [id, weak] : sessions_) {
         if (auto session = weak.lock()) live.push_back(std::move(session));
       }
@@ -180,7 +181,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
   void close_for_credentials(const std::string& token_id, const std::string& user_id) {
     std::vector<std::shared_ptr<WebSocketSession>> affected;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       for (const auto& [id, weak] : sessions_) {
         auto session = weak.lock();
         if (!session) continue;
@@ -197,7 +198,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
   }
 
   size_t connection_count() const {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return static_cast<size_t>(
         std::count_if(sessions_.begin(), sessions_.end(),
                       [](const auto& entry) { return !entry.second.expired(); }));
@@ -230,7 +231,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
 
   void on_closed(std::uint64_t session_id) override {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       sessions_.erase(session_id);
     }
     net::post(strand_, [self = shared_from_this(), session_id] { self->drop(session_id); });
@@ -655,8 +656,9 @@ class StreamHub::Core final : public WebSocketSession::Owner,
   std::atomic<std::int64_t> published_head_{0};
   std::atomic<std::uint64_t> next_session_id_{1};
 
-  mutable std::mutex mutex_;
-  std::map<std::uint64_t, std::weak_ptr<WebSocketSession>> sessions_;  // every open connection
+  mutable Mutex mutex_;
+  std::map<std::uint64_t, std::weak_ptr<WebSocketSession>> sessions_
+      GUARDED_BY(mutex_);  // every open connection
 
   // Strand only.
   std::optional<std::int64_t> head_;  // the last sequence fanned out; unknown until first read

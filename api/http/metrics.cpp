@@ -61,7 +61,7 @@ std::string prometheus_number(double value) {
 
 void Metrics::record_request(const std::string& route, const std::string& method, int status,
                              double seconds) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ++requests_[{route, method, status}];
   auto& h = latency_[{route, method}];
   for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
@@ -73,18 +73,18 @@ void Metrics::record_request(const std::string& route, const std::string& method
 
 void Metrics::increment(const std::string& name, const std::map<std::string, std::string>& labels,
                         double by) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   counters_[name][labels] += by;
 }
 
 void Metrics::register_gauge(const std::string& name, const std::string& help,
                              std::function<std::vector<Sample>()> collect) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   gauges_[name] = Gauge{help, std::move(collect)};
 }
 
 void Metrics::describe_counter(const std::string& name, const std::string& help) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   counter_help_[name] = help;
   counters_.try_emplace(name);
 }
@@ -93,7 +93,7 @@ std::string Metrics::render() const {
   std::ostringstream out;
   std::map<std::string, Gauge> gauges;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     out << "# HELP redress_http_requests_total HTTP requests by route, method and status.\n"
         << "# TYPE redress_http_requests_total counter\n";
     for (const auto& [key, count] : requests_) {

@@ -18,6 +18,8 @@
 #include <tuple>
 #include <vector>
 
+#include "engine/mutex.h"
+
 namespace redress::api {
 
 // A sample value or `le` bound as the Prometheus clients print it: the shortest text that reads
@@ -57,12 +59,13 @@ class Metrics {
     std::string help;
     std::function<std::vector<Sample>()> collect;
   };
-  mutable std::mutex mutex_;
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
-  std::map<std::pair<std::string, std::string>, Histogram> latency_;
-  std::map<std::string, std::map<std::map<std::string, std::string>, double>> counters_;
-  std::map<std::string, std::string> counter_help_;
-  std::map<std::string, Gauge> gauges_;
+  mutable Mutex mutex_;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_ GUARDED_BY(mutex_);
+  std::map<std::pair<std::string, std::string>, Histogram> latency_ GUARDED_BY(mutex_);
+  std::map<std::string, std::map<std::map<std::string, std::string>, double>> counters_
+      GUARDED_BY(mutex_);
+  std::map<std::string, std::string> counter_help_ GUARDED_BY(mutex_);
+  std::map<std::string, Gauge> gauges_ GUARDED_BY(mutex_);
 };
 
 }  // namespace redress::api

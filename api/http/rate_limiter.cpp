@@ -11,7 +11,7 @@ RateLimiter::RateLimiter(double per_second, double burst, size_t max_keys)
 
 std::optional<int> RateLimiter::acquire(const std::string& key, Instant now) {
   if (per_second_ <= 0) return std::nullopt;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = buckets_.find(key);
   if (it == buckets_.end()) {
     if (buckets_.size() >= max_keys_) {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/mutex.h"
 #include "engine/time.h"
 
 namespace redress::api {
@@ -32,8 +33,8 @@ class RateLimiter {
   const double per_second_;
   const double burst_;
   const size_t max_keys_;
-  std::mutex mutex_;
-  std::map<std::string, Bucket> buckets_;
+  Mutex mutex_;
+  std::map<std::string, Bucket> buckets_ GUARDED_BY(mutex_);
 };
 
 }  // namespace redress::api

@@ -22,6 +22,7 @@
 
 #include "api/http/problem.h"
 #include "api/http/request_context.h"
+#include "engine/mutex.h"
 #include "storage/directory_store.h"
 
 namespace redress::api {
@@ -49,12 +50,12 @@ class TokenAuthenticator {
   storage::DirectoryStore& directory_;
   const size_t cache_capacity_;
   const std::chrono::milliseconds cache_ttl_;
-  std::mutex mutex_;
-  std::map<std::string, CachedGrant> cache_;  // by token hash (binary string)
-  std::map<std::string, Instant> last_used_;  // by token id
+  Mutex mutex_;
+  std::map<std::string, CachedGrant> cache_ GUARDED_BY(mutex_);  // by token hash (binary string)
+  std::map<std::string, Instant> last_used_ GUARDED_BY(mutex_);  // by token id
   // Bumped by every forget_*: a grant read from the database before a revocation committed must
   // not be cached after the revocation dropped it.
-  std::uint64_t generation_ = 0;
+  std::uint64_t generation_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace redress::api

@@ -5,7 +5,7 @@
 namespace redress::api {
 
 void ReadinessCheck::check(Done done) {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   if (probing_) {
     waiting_.push_back(std::move(done));
     return;
@@ -27,7 +27,7 @@ void ReadinessCheck::check(Done done) {
 void ReadinessCheck::finish(Result<int> result) {
   std::vector<Done> waiting;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     last_result_ = result;
     probing_ = false;
     waiting.swap(waiting_);

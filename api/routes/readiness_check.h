@@ -23,6 +23,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/mutex.h"
 #include "engine/result.h"
 #include "engine/time.h"
 #include "storage/server_queries.h"
@@ -46,11 +47,11 @@ class ReadinessCheck : public std::enable_shared_from_this<ReadinessCheck> {
   storage::ServerQueries& queries_;
   const Clock& clock_;
   const Millis interval_;
-  std::mutex mutex_;
-  std::optional<Result<int>> last_result_;  // guarded by mutex_
-  Instant last_started_{};                  // guarded by mutex_: when last_result_'s probe began
-  bool probing_ = false;                    // guarded by mutex_
-  std::vector<Done> waiting_;               // guarded by mutex_: answered when the probe ends
+  Mutex mutex_;
+  std::optional<Result<int>> last_result_ GUARDED_BY(mutex_);
+  Instant last_started_ GUARDED_BY(mutex_){};  // when last_result_'s probe began
+  bool probing_ GUARDED_BY(mutex_) = false;
+  std::vector<Done> waiting_ GUARDED_BY(mutex_);  // answered when the probe ends
 };
 
 }  // namespace redress::api

@@ -197,7 +197,7 @@ std::uint16_t ApiServer::port() const {
 }
 
 size_t ApiServer::fire_due_timers_now() {
-  std::lock_guard lock(timers_mutex_);
+  MutexLock lock(timers_mutex_);
   auto fired = store_->fire_due_timers(clock_.now());
   if (!fired.ok()) {
     write_access_log({{"ts", format_rfc3339(clock_.now())},
@@ -291,7 +291,7 @@ void ApiServer::background_loop() {
   // clock set back by more than the interval runs it at once instead of waiting to catch up.
   constexpr auto kHousekeepingInterval = std::chrono::seconds(30);
   auto next_housekeeping = clock_.now();
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   while (!stopping_) {
     lock.unlock();
     fire_due_timers_now();
@@ -302,14 +302,15 @@ void ApiServer::background_loop() {
       next_housekeeping = now + kHousekeepingInterval;
     }
     lock.lock();
-    wake_.wait_for(lock, config_.timer_interval,
-                   [this] { return stopping_ || std::exchange(background_wanted_, false); });
+    // One pass per interval, or sooner when woken; a spurious wake-up only runs a pass early.
+    if (!stopping_ && !background_wanted_) lock.wait_for(wake_, config_.timer_interval);
+    background_wanted_ = false;
   }
 }
 
 void ApiServer::wake_background() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     background_wanted_ = true;
   }
   wake_.notify_all();
@@ -317,7 +318,7 @@ void ApiServer::wake_background() {
 
 void ApiServer::stop() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_) {
       return;
     }
@@ -366,15 +367,15 @@ void ApiServer::stop() {
   service_.reset();
   store_.reset();
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopped_ = true;
   }
   wake_.notify_all();
 }
 
 void ApiServer::wait() {
-  std::unique_lock lock(mutex_);
-  wake_.wait(lock, [this] { return stopped_; });
+  MutexLock lock(mutex_);
+  while (!stopped_) lock.wait(wake_);
 }
 
 }  // namespace redress::api

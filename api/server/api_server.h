@@ -27,6 +27,7 @@
 #include "api/http/server_config.h"
 #include "api/routes/server_context.h"
 #include "api/transport/transport_limits.h"
+#include "engine/mutex.h"
 #include "engine/time.h"
 
 namespace redress::api {
@@ -98,12 +99,12 @@ class ApiServer {
   // work inline (a server used without start(), as the request fuzzer does, still answers).
   std::atomic<bool> io_running_{false};
   std::thread background_;
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
-  bool stopping_ = false;
-  bool background_wanted_ = false;  // wake_background() asked for a pass
-  bool stopped_ = false;
-  std::mutex timers_mutex_;  // one timer pass at a time (loop and tests)
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  bool background_wanted_ GUARDED_BY(mutex_) = false;  // wake_background() asked for a pass
+  bool stopped_ GUARDED_BY(mutex_) = false;
+  Mutex timers_mutex_;  // one timer pass at a time (loop and tests)
 };
 
 // Loads the definitions in `workflows_dir` and merges the workflow versions stored in the

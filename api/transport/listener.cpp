@@ -55,7 +55,7 @@ void Listener::accept() {
 void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
   if (ec == net::error::operation_aborted) return;  // stopped
   if (!ec) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
     if (stopped_) return;
     if (sessions_.size() + other_connections_() >= limits_.max_connections) {
@@ -75,7 +75,7 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
 void Listener::stop() {
   std::vector<std::shared_ptr<HttpSession>> live;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopped_ = true;
     for (auto& weak : sessions_) {
       if (auto s = weak.lock()) live.push_back(std::move(s));
@@ -89,7 +89,7 @@ void Listener::stop() {
 }
 
 size_t Listener::session_count() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
   return sessions_.size();
 }

@@ -22,6 +22,7 @@
 #include "api/transport/http_session.h"
 #include "api/transport/static_files.h"
 #include "api/transport/transport_limits.h"
+#include "engine/mutex.h"
 
 namespace redress::api {
 
@@ -56,9 +57,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
   const std::shared_ptr<const StaticFiles> static_files_;
   std::function<size_t()> other_connections_;
   std::uint16_t port_ = 0;
-  std::mutex mutex_;
-  std::vector<std::weak_ptr<HttpSession>> sessions_;
-  bool stopped_ = false;
+  Mutex mutex_;
+  std::vector<std::weak_ptr<HttpSession>> sessions_ GUARDED_BY(mutex_);
+  bool stopped_ GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace redress::api

@@ -47,7 +47,7 @@ void WebSocketSession::on_accept(beast::error_code ec) {
   if (ec) return finish();
   bool resume_writing = false;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     accepted_ = true;
     resume_writing = std::exchange(write_parked_, false);
   }
@@ -77,7 +77,7 @@ void WebSocketSession::on_read(beast::error_code ec, size_t) {
 
 WebSocketSession::Offer WebSocketSession::offer(std::shared_ptr<const std::string> message,
                                                 std::optional<std::int64_t> position) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (finished_ || close_code_) return Offer::kClosed;
   if (queue_.size() + (in_flight_ ? 1 : 0) >= queue_limit_) return Offer::kFull;
   queue_.push_back({std::move(message), position});
@@ -91,7 +91,7 @@ WebSocketSession::Offer WebSocketSession::offer(std::shared_ptr<const std::strin
 
 void WebSocketSession::close(websocket::close_code code, std::string why) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (finished_ || close_code_) return;
     close_code_ = code;
     close_why_ = std::move(why);
@@ -108,14 +108,14 @@ void WebSocketSession::close(websocket::close_code code, std::string why) {
 }
 
 size_t WebSocketSession::room() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (finished_ || close_code_) return 0;
   const size_t used = queue_.size() + (in_flight_ ? 1 : 0);
   return used >= queue_limit_ ? 0 : queue_limit_ - used;
 }
 
 bool WebSocketSession::notify_when_drained() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (finished_ || close_code_) return false;
   if (queue_.size() + (in_flight_ ? 1 : 0) <= queue_limit_ / 2) return false;
   drain_wanted_ = true;
@@ -123,12 +123,12 @@ bool WebSocketSession::notify_when_drained() {
 }
 
 std::int64_t WebSocketSession::resume_seq() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return resume_seq_;
 }
 
 void WebSocketSession::write_next() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   if (finished_) {
     sending_ = false;
     return;
@@ -167,7 +167,7 @@ void WebSocketSession::write_next() {
 void WebSocketSession::on_write(beast::error_code ec, size_t) {
   bool drained = false;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     in_flight_ = false;
     if (!ec && writing_->position) resume_seq_ = *writing_->position;
     if (!ec && drain_wanted_ && queue_.size() <= queue_limit_ / 2) {
@@ -183,7 +183,7 @@ void WebSocketSession::on_write(beast::error_code ec, size_t) {
 
 void WebSocketSession::arm_close_deadline() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (finished_) return;
   }
   close_deadline_.expires_after(kCloseGrace);
@@ -194,7 +194,7 @@ void WebSocketSession::arm_close_deadline() {
 void WebSocketSession::on_close_deadline(beast::error_code ec) {
   if (ec == net::error::operation_aborted) return;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (finished_) return;
   }
   // The peer neither read our last messages nor answered the close: drop the connection. The
@@ -211,7 +211,7 @@ void WebSocketSession::on_close(beast::error_code) {
 
 void WebSocketSession::finish() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (finished_) return;
     finished_ = true;
     queue_.clear();

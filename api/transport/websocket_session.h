@@ -40,6 +40,7 @@
 
 #include "api/http/http_types.h"
 #include "api/http/request_context.h"
+#include "engine/mutex.h"
 
 namespace redress::api {
 
@@ -122,18 +123,22 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   std::shared_ptr<Owner> owner_;
   std::optional<Outgoing> writing_;  // strand only: the message being written
 
-  mutable std::mutex mutex_;
-  std::deque<Outgoing> queue_;  // waiting to be written
-  bool sending_ = false;        // a write, a close, or a post of write_next is under way
-  bool in_flight_ = false;      // writing_ holds a message (counted against the limit)
-  std::optional<boost::beast::websocket::close_code> close_code_;  // a close was requested
-  std::string close_why_;
-  bool close_started_ = false;
-  bool accepted_ = false;      // the handshake completed: frames may be written
-  bool write_parked_ = false;  // write_next found the handshake under way; on_accept resumes
-  bool drain_wanted_ = false;
-  bool finished_ = false;
-  std::int64_t resume_seq_ = 0;
+  mutable Mutex mutex_;
+  std::deque<Outgoing> queue_ GUARDED_BY(mutex_);  // waiting to be written
+  bool sending_ GUARDED_BY(mutex_) =
+      false;  // a write, a close, or a post of write_next is under way
+  bool in_flight_ GUARDED_BY(mutex_) =
+      false;  // writing_ holds a message (counted against the limit)
+  std::optional<boost::beast::websocket::close_code> close_code_
+      GUARDED_BY(mutex_);  // a close was requested
+  std::string close_why_ GUARDED_BY(mutex_);
+  bool close_started_ GUARDED_BY(mutex_) = false;
+  bool accepted_ GUARDED_BY(mutex_) = false;  // the handshake completed: frames may be written
+  bool write_parked_ GUARDED_BY(mutex_) =
+      false;  // write_next found the handshake under way; on_accept resumes
+  bool drain_wanted_ GUARDED_BY(mutex_) = false;
+  bool finished_ GUARDED_BY(mutex_) = false;
+  std::int64_t resume_seq_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace redress::api
