@@ -507,9 +507,8 @@ std::optional<CompensationPolicy::RemedyOption> CompensationPolicy::parse_remedy
     }
   }
 
-  if (item.contains("note") &&
-      expect_type(item["note"].is_string(), item["note"], p + "/note", "'note'", "a string", log)) {
-    remedy.note = item["note"].get<std::string>();
+  if (auto note = read_label(log, item, p, "note", "the description of a remedy")) {
+    remedy.note = std::move(*note);
   }
 
   const std::string cp = p + "/cost";

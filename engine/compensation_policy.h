@@ -25,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/localized_text.h"
 #include "engine/money.h"
 #include "engine/result.h"
 #include "engine/role.h"
@@ -90,7 +91,7 @@ struct RemedyQuery {
 struct SuggestedRemedy {
   CompensationType type = CompensationType::kApologyOnly;
   Money estimated_cost;
-  std::string note;     // e.g. "apologise, explain the cause"
+  LocalizedText note;   // e.g. "apologise, explain the cause" / "致歉并说明原因"
   std::string rule_id;  // the suggestion rule that produced it
 };
 
@@ -140,7 +141,7 @@ class CompensationPolicy {
     CompensationType type;
     std::optional<Money> fixed_cost;                  // a fixed cost, or
     std::optional<std::int64_t> percent_of_order_bp;  // basis points of the order paid
-    std::string note;
+    LocalizedText note;
   };
   struct SuggestionRule {
     std::string id;

@@ -45,12 +45,15 @@ std::optional<FieldDef> parse_field_def(const std::string& name, const nlohmann:
                                         const std::string& pointer, JsonReader& reader) {
   if (!reader.expect_object(definition, pointer, "field " + quote_name(name))) return std::nullopt;
   reader.check_keys(definition, pointer,
-                    {"type", "title", "values", "max_length", "min", "max", "target", "editable"});
+                    {"type", "title", "values", "value_titles", "max_length", "min", "max",
+                     "target", "editable"});
   const size_t before = reader.problems().size();
   reader.check_name(name, pointer, "field name");
   FieldDef field;
   field.name = name;
-  field.title = reader.optional_string(definition, pointer, "title").value_or("");
+  field.title =
+      read_label(reader, definition, pointer, "title", "the title of field " + quote_name(name))
+          .value_or(LocalizedText{});
   field.editable = reader.optional_bool(definition, pointer, "editable").value_or(true);
   const auto type_name = reader.required_string(definition, pointer, "type");
   if (type_name) {
@@ -115,6 +118,29 @@ std::optional<FieldDef> parse_field_def(const std::string& name, const nlohmann:
     reader.error("BAD_VALUE", pointer + "/values",
                  "'values' only applies to enum fields; field " + quote_name(name) + " is " +
                      field_type_name(field.type));
+  }
+  if (definition.is_object() && definition.contains("value_titles")) {
+    const auto& titles = definition["value_titles"];
+    const std::string at = pointer + "/value_titles";
+    if (field.type != FieldType::kEnum) {
+      reader.error("BAD_VALUE", at,
+                   "'value_titles' only applies to enum fields; field " + quote_name(name) +
+                       " is " + field_type_name(field.type));
+    } else if (reader.expect_object(titles, at, "'value_titles' of field " + quote_name(name))) {
+      for (const auto& [value, ignored] : titles.items()) {
+        if (std::find(field.values.begin(), field.values.end(), value) == field.values.end()) {
+          reader.error("UNKNOWN_VALUE", at + "/" + pointer_token(value),
+                       "field " + quote_name(name) + " has no value " + quote_name(value) +
+                           " to give a title; its values: " + join(field.values));
+          continue;
+        }
+        if (auto title = read_label(
+                reader, titles, at, value,
+                "the title of value " + quote_name(value) + " of field " + quote_name(name))) {
+          field.value_titles.emplace(value, std::move(*title));
+        }
+      }
+    }
   }
   if (field.type == FieldType::kReference) {
     field.target = reader.optional_string(definition, pointer, "target").value_or("");

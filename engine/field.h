@@ -11,6 +11,7 @@
 #include "engine/utf8.h"  // utf8_length, used with every text field
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/json_reader.h"
+#include "engine/localized_text.h"
 #include "engine/result.h"
 
 namespace redress {
@@ -31,12 +33,13 @@ const char* field_type_name(FieldType type);
 struct FieldDef {
   std::string name;
   FieldType type = FieldType::kString;
-  std::string title;
-  std::vector<std::string> values;       // kEnum: the allowed values
-  std::int64_t max_length = 0;           // kString/kText/kReference: code points
-  std::optional<std::int64_t> min, max;  // kInteger bounds, inclusive
-  std::string target;                    // kReference: "order", "customer", "case", "user", ...
-  bool editable = true;                  // may be changed by a field update outside transitions
+  LocalizedText title;                                // empty when the definition gives none
+  std::vector<std::string> values;                    // kEnum: the allowed values
+  std::map<std::string, LocalizedText> value_titles;  // kEnum: words for (some of) the values
+  std::int64_t max_length = 0;                        // kString/kText/kReference: code points
+  std::optional<std::int64_t> min, max;               // kInteger bounds, inclusive
+  std::string target;    // kReference: "order", "customer", "case", "user", ...
+  bool editable = true;  // may be changed by a field update outside transitions
 };
 
 // Default maximum lengths, in Unicode code points.

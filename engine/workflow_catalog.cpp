@@ -296,16 +296,17 @@ CatalogLoad WorkflowCatalog::with_newer(const WorkflowCatalog& newer) const {
     const auto it = merged->workflows_.find(key);
     if (it == merged->workflows_.end()) {
       merged->workflows_.emplace(key, wf);
-    } else if (it->second->source != wf->source) {
+    } else if (it->second->source == wf->source) {
+      it->second = wf;  // keep the instance running cases already use
+    } else if (without_labels(it->second->source) != without_labels(wf->source)) {
       result.problems.push_back(
           {Severity::kError, "VERSION_CHANGED", "/version",
            "workflow " + quote_name(key.first) + " version " + std::to_string(key.second) +
                " is already loaded with different content; give the changed definition a new "
                "version number",
            ""});
-    } else {
-      it->second = wf;  // keep the instance running cases already use
     }
+    // Otherwise only the words a person reads differ: newer's instance, with its words, stays.
   }
   if (!has_errors(result.problems)) result.catalog = merged;
   return result;

@@ -11,6 +11,23 @@
 
 namespace redress {
 
+nlohmann::json without_labels(const nlohmann::json& definition) {
+  if (definition.is_object()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [key, value] : definition.items()) {
+      if (key == "title" || key == "description" || key == "value_titles") continue;
+      out[key] = without_labels(value);
+    }
+    return out;
+  }
+  if (definition.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : definition) out.push_back(without_labels(item));
+    return out;
+  }
+  return definition;
+}
+
 std::optional<Stage> parse_stage(std::string_view name) {
   if (name == "confirm") return Stage::kConfirm;
   if (name == "analyse") return Stage::kAnalyse;
@@ -183,7 +200,8 @@ class WorkflowParser {
         wf_.version = static_cast<int>(*version);
       }
     }
-    wf_.title = reader_.optional_string(def_json_, "", "title").value_or(wf_.id);
+    wf_.title = read_label(reader_, def_json_, "", "title", "the workflow's title")
+                    .value_or(LocalizedText::english(wf_.id));
     parse_policies();
     parse_fields();
     parse_states();
@@ -262,7 +280,8 @@ class WorkflowParser {
                               "sla", "timers"});
           StateDef s;
           s.name = name;
-          s.title = reader_.optional_string(body, p, "title").value_or(name);
+          s.title = read_label(reader_, body, p, "title", "the title of state " + quote_name(name))
+                        .value_or(LocalizedText::english(name));
           if (const auto stage = reader_.required_string(body, p, "stage")) {
             if (const auto st = parse_stage(*stage)) {
               s.stage = *st;
@@ -524,7 +543,9 @@ class WorkflowParser {
                               "conditions", "actions", "blocked_by_pending_approval"});
           TransitionDef t;
           t.name = name;
-          t.title = reader_.optional_string(body, p, "title").value_or(name);
+          t.title =
+              read_label(reader_, body, p, "title", "the title of transition " + quote_name(name))
+                  .value_or(LocalizedText::english(name));
           if (!body.contains("from")) {
             reader_.error("MISSING_KEY", p + "/from", "missing required key 'from'");
           } else if (body["from"].is_string()) {

@@ -22,6 +22,7 @@
 #include "engine/condition.h"
 #include "engine/field.h"
 #include "engine/json_reader.h"
+#include "engine/localized_text.h"
 #include "engine/role.h"
 
 namespace redress {
@@ -34,7 +35,7 @@ const char* stage_name(Stage stage);
 
 struct StateDef {
   std::string name;
-  std::string title;
+  LocalizedText title;  // the name, in English, when the definition gives none
   Stage stage = Stage::kConfirm;
   bool final = false;
   bool waiting_on_customer = false;  // SLA clocks pause while the case is here
@@ -77,7 +78,7 @@ struct Action {
 
 struct TransitionDef {
   std::string name;
-  std::string title;
+  LocalizedText title;            // the name, in English, when the definition gives none
   std::vector<std::string> from;  // state names; "*" = any non-final state
   std::string to;
   std::vector<Role> roles;
@@ -113,10 +114,16 @@ struct PolicyRefs {
   std::string compensation;
 };
 
+// The definition without the words a person reads: every member named "title", "description"
+// or "value_titles", at any depth (in a workflow definition those names are only ever labels).
+// Two versions that differ only in these behave the same, so a translation or a corrected title
+// needs no new version number (CaseStore::record_workflow_definitions).
+nlohmann::json without_labels(const nlohmann::json& definition);
+
 struct WorkflowDefinition {
   std::string id;
   int version = 0;
-  std::string title;
+  LocalizedText title;  // the id, in English, when the definition gives none
   std::string initial_state;
   PolicyRefs policies;
   std::vector<FieldDef> fields;

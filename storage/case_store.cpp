@@ -176,13 +176,21 @@ Status CaseStore::record_workflow_definitions(const WorkflowCatalog& catalog, In
       existing->bind(1, wf->id).bind(2, wf->version);
       if (existing->step()) {
         const auto stored = nlohmann::json::parse(existing->column_text(0), nullptr, false);
-        if (stored != wf->source) {
-          return Error(ErrorCode::kVersionChanged,
-                       "workflow '" + wf->id + "' version " + std::to_string(wf->version) +
-                           " differs from the definition cases were started on; give the "
-                           "changed definition a new version number");
+        if (stored == wf->source) continue;
+        // Words a person reads (titles, descriptions) may be corrected or translated without a
+        // new version: cases behave the same. The stored copy takes the new words.
+        if (!stored.is_discarded() && without_labels(stored) == without_labels(wf->source)) {
+          auto relabel = context.statement(
+              "UPDATE workflow_definitions SET definition = ? WHERE workflow_id = ? AND "
+              "version = ?");
+          relabel->bind(1, wf->source.dump()).bind(2, wf->id).bind(3, wf->version);
+          relabel->run();
+          continue;
         }
-        continue;
+        return Error(ErrorCode::kVersionChanged,
+                     "workflow '" + wf->id + "' version " + std::to_string(wf->version) +
+                         " differs from the definition cases were started on; give the "
+                         "changed definition a new version number");
       }
       auto insert = context.statement(
           "INSERT INTO workflow_definitions (workflow_id, version, definition, installed_at) "

@@ -277,7 +277,8 @@ void list_transitions(ServerContext& context, RequestPtr ctx, Responder respond)
   auto out = nlohmann::json::array();
   for (const auto* t : engine.available_transitions(*snapshot, ctx->actor())) {
     out.push_back({{"name", t->name},
-                   {"title", t->title},
+                   {"title", t->title.english()},
+                   {"labels", t->title.to_json()},
                    {"to", t->to},
                    {"requires", t->requires_fields},
                    {"accepts", t->accepts_fields},

@@ -33,7 +33,8 @@ void suggest_remedies(ServerContext& context, RequestPtr ctx, Responder respond)
   for (const auto& r : context.store.engine().suggest_remedies(*snapshot)) {
     remedies.push_back({{"type", compensation_type_name(r.type)},
                         {"estimated_cost", money_to_json(r.estimated_cost)},
-                        {"note", r.note},
+                        {"note", r.note.english()},
+                        {"note_labels", r.note.to_json()},
                         {"rule_id", r.rule_id}});
   }
   respond.json(*ctx, http::status::ok, {{"case_id", snapshot->id}, {"remedies", remedies}});

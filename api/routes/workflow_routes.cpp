@@ -99,7 +99,7 @@ nlohmann::json workflow_summary(const WorkflowDefinition& wf, bool latest) {
   for (const auto& s : wf.states) states.push_back(s.name);
   return {{"id", wf.id},
           {"version", wf.version},
-          {"title", wf.title},
+          {"title", wf.title.english()},
           {"initial_state", wf.initial_state},
           {"states", std::move(states)},
           {"policies",

@@ -348,7 +348,7 @@ BOOST_AUTO_TEST_CASE(reports_every_problem_of_a_broken_definition) {
 
   // The same version number with other content: the server would refuse it.
   auto changed = read_json("workflows/complaint.json");
-  changed["title"] = "Changed without a new version";
+  changed["initial_state"] = "analysing";  // changed without a new version
   auto version_changed = server.http().post("/v1/workflows/validate", changed, admin);
   BOOST_TEST(version_changed.json().at("valid") == false);
   BOOST_TEST(has_problem(version_changed.json(), "VERSION_CHANGED", "/version", "document"),

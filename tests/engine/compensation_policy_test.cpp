@@ -75,11 +75,11 @@ json base_definition() {
       {"id": "quality_shop_fault",
        "when": {"category": ["quality"], "fault_party": ["shop", "supplier"]},
        "remedies": [
-         {"type": "coupon", "cost": {"amount": 1000, "currency": "CNY"}, "note": "coupon"},
-         {"type": "exchange", "cost": {"percent_of_order": 30}, "note": "exchange"},
-         {"type": "gift", "cost": {"amount": 1000, "currency": "CNY"}, "note": "gift"},
-         {"type": "apology_only", "note": "apologise"},
-         {"type": "partial_refund", "cost": {"percent_of_order": 12.5}, "note": "partial"}
+         {"type": "coupon", "cost": {"amount": 1000, "currency": "CNY"}, "note": {"en": "coupon", "zh": "优惠券"}},
+         {"type": "exchange", "cost": {"percent_of_order": 30}, "note": {"en": "exchange", "zh": "换货"}},
+         {"type": "gift", "cost": {"amount": 1000, "currency": "CNY"}, "note": {"en": "gift", "zh": "赠品"}},
+         {"type": "apology_only", "note": {"en": "apologise", "zh": "致歉"}},
+         {"type": "partial_refund", "cost": {"percent_of_order": 12.5}, "note": {"en": "partial", "zh": "部分退款"}}
        ]},
       {"id": "fallback", "when": {},
        "remedies": [
@@ -760,7 +760,7 @@ BOOST_AUTO_TEST_CASE(suggestions_cheapest_first_with_stable_ties) {
   BOOST_TEST(s[3].estimated_cost == cny(1250));
   BOOST_TEST(s[4].type == CompensationType::kExchange);
   BOOST_TEST(s[4].estimated_cost == cny(3000));
-  BOOST_TEST(s[4].note == "exchange");
+  BOOST_TEST(s[4].note.english() == "exchange");
   for (const auto& r : s) BOOST_TEST(r.rule_id == "quality_shop_fault");
 
   // A cheap order reorders them: 30% of CNY 20.00 is CNY 6.00, below the CNY 10.00 coupon.

@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(cases_keep_their_workflow_version) {
   BOOST_TEST(old_catalog->with_newer(*same.catalog).catalog != nullptr);
   auto changed_texts = shipped_texts();
   auto v1_changed = json::parse(changed_texts["complaint.json"]);
-  v1_changed["title"] = "Customer complaint, edited in place";
+  v1_changed["initial_state"] = "analysing";  // behaviour edited in place
   changed_texts["complaint.json"] = v1_changed.dump();
   const auto edited = WorkflowCatalog::load(sources_of(changed_texts));
   BOOST_REQUIRE_MESSAGE(edited.catalog, describe(edited.problems));

@@ -49,7 +49,7 @@ std::vector<DefinitionSource> policy_sources() {
 // A small workflow that exercises most of the format and loads without problems.
 json valid_workflow() {
   return json::parse(R"({
-    "kind": "workflow", "id": "mini", "version": 1, "title": "Mini",
+    "kind": "workflow", "id": "mini", "version": 1, "title": {"en": "Mini", "zh": "迷你"},
     "initial_state": "open",
     "policies": {"calendar": "cn_office", "sla": "default", "escalation": "default",
                  "compensation": "default"},
@@ -136,7 +136,8 @@ BOOST_AUTO_TEST_CASE(valid_workflow_loads_with_every_part_read) {
   BOOST_TEST_REQUIRE(load.catalog);
   const auto wf = load.catalog->find("mini", 1);
   BOOST_TEST_REQUIRE(wf);
-  BOOST_TEST(wf->title == "Mini");
+  BOOST_TEST(wf->title.english() == "Mini");
+  BOOST_TEST(wf->title.in("zh") == "迷你");
   BOOST_TEST(wf->initial_state == "open");
   BOOST_TEST(wf->policies.calendar == "cn_office");
   BOOST_TEST(wf->policies.compensation == "default");
@@ -698,8 +699,17 @@ BOOST_AUTO_TEST_CASE(with_newer_keeps_old_versions_and_refuses_changes) {
   BOOST_TEST_REQUIRE(merged_same.catalog);
   BOOST_TEST(merged_same.catalog->find("mini", 1) == v1.catalog->find("mini", 1));
 
+  // New words only (a translation): the same version, taking the new words.
+  auto relabeled = valid_workflow();
+  relabeled["title"] = {{"en", "Mini"}, {"zh", "小型工作流"}};
+  const auto r = load_workflow(relabeled);
+  BOOST_TEST_REQUIRE(r.catalog);
+  const auto merged_relabeled = merged.catalog->with_newer(*r.catalog);
+  BOOST_TEST_REQUIRE(merged_relabeled.catalog, describe(merged_relabeled.problems));
+  BOOST_TEST(merged_relabeled.catalog->find("mini", 1)->title.in("zh") == "小型工作流");
+
   auto changed = valid_workflow();
-  changed["title"] = "Mini, silently edited";
+  changed["states"][0]["sla"]["default"] = "8h business";  // behaviour, silently edited
   const auto c = load_workflow(changed);
   BOOST_TEST_REQUIRE(c.catalog);
   const auto refused = merged.catalog->with_newer(*c.catalog);
@@ -796,6 +806,97 @@ BOOST_AUTO_TEST_CASE(policy_kinds_are_named_as_a_workflows_policies_keys) {
   for (const char* other : {"calendars", "sla_policy", "workflow", "", "Calendar"}) {
     BOOST_TEST(!redress::parse_policy_kind(other).has_value(), other);
   }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(localized_labels)
+
+BOOST_AUTO_TEST_CASE(labels_are_text_or_words_per_language) {
+  auto wf = valid_workflow();
+  wf["states"][0]["title"] = {{"en", "Open"}, {"zh", "待处理"}};
+  wf["fields"][1]["value_titles"] = {{"quality", {{"en", "Quality fault"}, {"zh", "质量问题"}}}};
+  const auto load = load_workflow(wf);
+  BOOST_TEST_REQUIRE(load.problems.empty(), describe(load.problems));
+  const auto def = load.catalog->find("mini", 1);
+  BOOST_TEST(def->states[0].title.in("zh") == "待处理");
+  BOOST_TEST(def->states[1].title.english() == "working");  // no title: the name
+  BOOST_TEST(def->fields[1].value_titles.at("quality").in("zh") == "质量问题");
+  BOOST_TEST(def->fields[1].value_titles.at("quality").in("fr") == "Quality fault");
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_language_warns_and_an_unknown_one_is_an_error) {
+  auto english_only = valid_workflow();
+  english_only["transitions"][0]["title"] = "Start working";
+  auto load = load_workflow(english_only);
+  BOOST_TEST_REQUIRE(load.catalog);  // a warning does not stop loading
+  BOOST_TEST(has_problem(load.problems, "MISSING_LANGUAGE", "/transitions/0/title"),
+             describe(load.problems));
+
+  auto unknown = valid_workflow();
+  unknown["fields"][0]["title"] = {{"en", "Summary"}, {"cn", "摘要"}};
+  expect_rejected(unknown, "UNKNOWN_LANGUAGE", "/fields/0/title/cn");
+
+  auto empty = valid_workflow();
+  empty["title"] = {{"en", "Mini"}, {"zh", ""}};
+  expect_rejected(empty, "BAD_TYPE", "/title/zh");
+
+  auto number = valid_workflow();
+  number["states"][1]["title"] = 7;
+  expect_rejected(number, "BAD_TYPE", "/states/1/title");
+
+  auto stray = valid_workflow();
+  stray["fields"][1]["value_titles"] = {{"delivered", {{"en", "Delivered"}, {"zh", "已送达"}}}};
+  expect_rejected(stray, "UNKNOWN_VALUE", "/fields/1/value_titles/delivered");
+
+  auto not_enum = valid_workflow();
+  not_enum["fields"][0]["value_titles"] = json::object();
+  expect_rejected(not_enum, "BAD_VALUE", "/fields/0/value_titles");
+}
+
+// Everything a person reads in the shipped definitions has Chinese words: every workflow, state,
+// transition and field title, every enum value and every suggested remedy's note.
+BOOST_AUTO_TEST_CASE(shipped_labels) {
+  const auto load = WorkflowCatalog::load_directory(REDRESS_SOURCE_DIR "/workflows");
+  BOOST_TEST_REQUIRE(load.catalog);
+  std::vector<std::string> missing;
+  const auto need = [&](const redress::LocalizedText& text, const std::string& what) {
+    if (!text.has("zh") || !text.has("en")) missing.push_back(what);
+  };
+  for (const auto& wf : load.catalog->workflows()) {
+    const std::string at = wf->id + " v" + std::to_string(wf->version);
+    need(wf->title, at + " title");
+    for (const auto& s : wf->states) need(s.title, at + " state " + s.name);
+    for (const auto& t : wf->transitions) need(t.title, at + " transition " + t.name);
+    for (const auto& f : wf->fields) {
+      need(f.title, at + " field " + f.name);
+      for (const auto& value : f.values) {
+        const auto it = f.value_titles.find(value);
+        if (it == f.value_titles.end()) {
+          missing.push_back(at + " field " + f.name + " value " + value);
+        } else {
+          need(it->second, at + " field " + f.name + " value " + value);
+        }
+      }
+    }
+  }
+  const auto* policy = load.catalog->compensation_policy("default");
+  BOOST_TEST_REQUIRE(policy);
+  for (const char* category :
+       {"quality", "damaged", "late_delivery", "wrong_item", "missing_item", "out_of_stock",
+        "bad_review", "service_attitude", "refund_dispute", "other"}) {
+    for (const char* fault : {"shop", "carrier", "customer"}) {
+      for (const char* segment : {"vip", "new"}) {
+        redress::RemedyQuery query{category, fault, "normal", segment,
+                                   redress::Money{10000, "CNY"}};
+        for (const auto& remedy : policy->suggest(query)) {
+          need(remedy.note, std::string("remedy of rule ") + remedy.rule_id);
+        }
+      }
+    }
+  }
+  BOOST_TEST(missing.empty(),
+             "labels without Chinese or English words: " << redress::join(missing));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

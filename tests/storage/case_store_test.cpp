@@ -469,6 +469,32 @@ BOOST_AUTO_TEST_CASE(workflow_versions_are_recorded_and_a_changed_version_is_ref
   const auto changed = store->record_workflow_definitions(catalog, monday_morning());
   BOOST_REQUIRE(!changed.ok());
   BOOST_TEST(changed.error().code == redress::ErrorCode::kVersionChanged);
+
+  // Stored with other words only (say, before its titles were translated): accepted, and the
+  // stored copy takes the file's words.
+  const auto complaint = catalog.find("complaint", 1);
+  BOOST_REQUIRE(complaint);
+  auto older_words = complaint->source;
+  older_words["title"] = "Customer complaint";
+  older_words["states"][0]["title"] = "Confirm";
+  {
+    SqliteDb db(options_for(dir).path, OpenOptions{});
+    redress::storage::Statement update(
+        db, "UPDATE workflow_definitions SET definition = ? WHERE workflow_id = 'complaint'");
+    update.bind(1, older_words.dump());
+    update.run();
+  }
+  BOOST_TEST(store->record_workflow_definitions(catalog, monday_morning()).ok());
+  const auto relabeled = store->stored_workflow_definitions();
+  BOOST_REQUIRE(relabeled.ok());
+  bool found = false;
+  for (const auto& text : relabeled.value()) {
+    const auto stored_json = nlohmann::json::parse(text);
+    if (stored_json.at("id") != "complaint") continue;
+    found = true;
+    BOOST_TEST(stored_json == complaint->source);
+  }
+  BOOST_TEST(found);
 }
 
 BOOST_AUTO_TEST_CASE(pending_approvals_are_listed_for_the_required_role) {
