@@ -16,9 +16,12 @@ std::variant<CheckedCreation, Rejection> check_creation(const WorkflowCatalog& c
   }
   if (std::find(wf->create.roles.begin(), wf->create.roles.end(), actor.role) ==
       wf->create.roles.end()) {
-    return reject(RejectionCode::kRoleNotPermitted,
-                  "role " + quote_name(role_name(actor.role)) + " may not open " +
-                      quote_name(wf->id) + " cases; allowed roles: " + role_list(wf->create.roles));
+    auto refusal =
+        reject(RejectionCode::kRoleNotPermitted,
+               "role " + quote_name(role_name(actor.role)) + " may not open " + quote_name(wf->id) +
+                   " cases; allowed roles: " + role_list(wf->create.roles));
+    refusal.allowed_roles = wf->create.roles;
+    return refusal;
   }
   const auto* compensation = catalog.compensation_policy(wf->policies.compensation);
   if (!compensation) {

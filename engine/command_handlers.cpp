@@ -43,9 +43,11 @@ class CommandHandler {
                         (possible.empty() ? "(nothing)" : join(possible)));
     }
     if (!approved_by_superior && !t->role_allowed(b_.actor().role)) {
-      return reject(RejectionCode::kRoleNotPermitted,
-                    "role " + quote_name(role_name(b_.actor().role)) + " may not fire " +
-                        quote_name(name) + "; allowed roles: " + role_list(t->roles));
+      auto refusal = reject(RejectionCode::kRoleNotPermitted,
+                            "role " + quote_name(role_name(b_.actor().role)) + " may not fire " +
+                                quote_name(name) + "; allowed roles: " + role_list(t->roles));
+      refusal.allowed_roles = t->roles;
+      return refusal;
     }
     std::vector<std::string> allowed = t->requires_fields;
     allowed.insert(allowed.end(), t->accepts_fields.begin(), t->accepts_fields.end());

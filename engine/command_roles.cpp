@@ -157,7 +157,8 @@ std::optional<Rejection> check_command_role(CommandKind command, Role role) {
   return Rejection{ErrorCode::kRoleNotPermitted,
                    "role " + quote_name(role_name(role)) + " may not " + command_action(command) +
                        "; allowed roles: " + allowed,
-                   {}};
+                   {},
+                   command_roles(command)};
 }
 
 }  // namespace redress

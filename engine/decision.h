@@ -13,6 +13,7 @@
 
 #include "engine/case_snapshot.h"
 #include "engine/error_code.h"
+#include "engine/role.h"
 
 namespace redress {
 
@@ -38,6 +39,9 @@ struct Rejection {
   RejectionCode code = RejectionCode::kInvalidField;
   std::string message;
   std::vector<RejectionProblem> problems;
+  // ROLE_NOT_PERMITTED by a list of roles (the role table's, a transition's, a workflow's
+  // creation roles): those roles, so a client can say who may do it instead.
+  std::vector<Role> allowed_roles;
 };
 
 struct JournalAppend {

@@ -5,7 +5,7 @@
 namespace redress::detail {
 
 Rejection reject(RejectionCode code, std::string message, std::string pointer) {
-  Rejection rejection{code, message, {}};
+  Rejection rejection{code, message, {}, {}};
   if (!pointer.empty()) rejection.problems.push_back({std::move(pointer), std::move(message)});
   return rejection;
 }

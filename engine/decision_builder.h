@@ -58,7 +58,8 @@ class InputProblems {
         summary += (i ? "; " : " ") + problems_[i].message;
       }
     }
-    return Rejection{code_.value_or(RejectionCode::kMissingField), std::move(summary), problems_};
+    return Rejection{
+        code_.value_or(RejectionCode::kMissingField), std::move(summary), problems_, {}};
   }
 
  private:

@@ -217,12 +217,14 @@ std::optional<Rejection> check_timer_row(WriteContext& context, const std::strin
     return Rejection{
         RejectionCode::kNotFound,
         "case " + case_id + " has no pending timer '" + key + "' (already fired or cancelled)",
+        {},
         {}};
   }
   const auto due = from_millis(s->column_int(0));
   if (due > now) {
     return Rejection{RejectionCode::kInvalidState,
                      "timer '" + key + "' is not due until " + format_rfc3339(due),
+                     {},
                      {}};
   }
   return std::nullopt;
@@ -319,8 +321,10 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
   } catch (const std::exception& e) {
     if (!(fire && current)) throw;
     // An engine bug on one timer must not wedge the timer queue: back the row off, report it.
-    decided.emplace(Rejection{
-        RejectionCode::kInvalidState, std::string("internal error while firing: ") + e.what(), {}});
+    decided.emplace(Rejection{RejectionCode::kInvalidState,
+                              std::string("internal error while firing: ") + e.what(),
+                              {},
+                              {}});
   }
   auto& decision = *decided;
   if (!decision.accepted()) {

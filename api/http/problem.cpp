@@ -256,6 +256,11 @@ Response problem_response(const ApiProblem& problem, const Request& request) {
 ApiProblem from_rejection(const Rejection& rejection) {
   ApiProblem problem{rejection.code, rejection.message};
   for (const auto& p : rejection.problems) problem.errors.push_back({p.pointer, p.message});
+  if (!rejection.allowed_roles.empty()) {
+    auto roles = nlohmann::json::array();
+    for (const Role role : rejection.allowed_roles) roles.push_back(role_name(role));
+    problem.extensions["allowed_roles"] = std::move(roles);
+  }
   return problem;
 }
 

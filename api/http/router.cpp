@@ -178,8 +178,12 @@ ApiProblem role_refusal(const RouteSpec& route, Role role) {
   }
   std::string roles;
   for (Role r : route.roles) roles += (roles.empty() ? "" : ", ") + std::string(role_name(r));
-  return ApiProblem::forbidden(std::string("the role ") + role_name(role) + " may not " +
-                               route.summary + "; allowed: " + roles);
+  auto problem = ApiProblem::forbidden(std::string("the role ") + role_name(role) + " may not " +
+                                       route.summary + "; allowed: " + roles);
+  auto allowed = nlohmann::json::array();
+  for (Role r : route.roles) allowed.push_back(role_name(r));
+  problem.extensions["allowed_roles"] = std::move(allowed);
+  return problem;
 }
 
 std::variant<ParsedTarget, ApiProblem> parse_target(std::string_view target) {
