@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Redress builds against, only those that are missing.
 # Idempotent: a machine that already has everything is left untouched (no apt-get run).
+# Usage: scripts/install-deps.sh            (the server and the web console's build)
+#        scripts/install-deps.sh --browser  (also Chromium and a CJK font, for the browser tests)
 set -euo pipefail
 
 packages=(
@@ -14,6 +16,15 @@ packages=(
   libhowardhinnant-date-dev tzdata
   curl
 )
+if [[ "${1:-}" == "--browser" ]]; then
+  # Debian's Chromium, driven by playwright-core in web/tests/e2e; a font with Chinese glyphs so
+  # the Chinese pages render (and their screenshots show words, not boxes).
+  packages+=(chromium fonts-wqy-microhei)
+fi
+# Node.js builds the console (web/). A machine may already carry a newer Node.js from elsewhere,
+# which conflicts with Debian's npm package: install Debian's only when the commands are missing.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

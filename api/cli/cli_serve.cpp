@@ -42,9 +42,18 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return 1;
   }
   out << "redress: serving on http://" << config.host << ":" << server.value()->port()
-      << "  (database " << config.db_path << ", workflows " << config.workflows_dir << ")\n"
-      << "redress: try  curl http://" << config.host << ":" << server.value()->port() << "/readyz\n"
-      << std::flush;
+      << "  (database " << config.db_path << ", workflows " << config.workflows_dir << ")\n";
+  // A wildcard listen address is not an address a browser can open: show the loopback one.
+  const std::string browsable_host =
+      config.host == "0.0.0.0" ? "127.0.0.1" : (config.host == "::" ? "[::1]" : config.host);
+  if (!config.console_dir.empty()) {
+    out << "redress: console  http://" << browsable_host << ":" << server.value()->port()
+        << "/  (sign in with an API token)\n";
+  } else {
+    out << "redress: try  curl http://" << browsable_host << ":" << server.value()->port()
+        << "/readyz\n";
+  }
+  out << std::flush;
 
   int received = 0;
   sigwait(&signals, &received);

@@ -1,0 +1,101 @@
+// The console's one way to the server: JSON over /v1 with the session token. Every failure
+// becomes an ApiError carrying the RFC 9457 problem (status 0 and code UNREACHABLE when the
+// server cannot be reached), so pages render each in the viewer's language:
+//   - 401 ends the session (the app shows the sign-in page with a reason);
+//   - 429 waits for Retry-After (at most 3 times, at most 30 s each) and retries;
+//   - 412 and field errors are left to the page, which keeps what the person typed.
+import { endSession, sessionToken } from './session.js';
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || problem.code || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+    this.code = problem.code || (status === 0 ? 'UNREACHABLE' : `HTTP_${status}`);
+  }
+
+  // Field errors by JSON pointer: {"/data/summary": ["..."]}.
+  fieldErrors() {
+    const byPointer = {};
+    for (const error of this.problem.errors || []) {
+      (byPointer[error.pointer] ||= []).push(error.message);
+    }
+    return byPointer;
+  }
+}
+
+const rateLimitListeners = new Set();
+export function onRateLimited(listener) {
+  rateLimitListeners.add(listener);
+  return () => rateLimitListeners.delete(listener);
+}
+
+const kMaxRateRetries = 3;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Options: body (JSON), token (instead of the session's), ifMatch (a version number), ifNoneMatch,
+// idempotencyKey. Resolves to {status, data, etag}.
+export async function request(method, path, options = {}) {
+  for (let attempt = 0; ; ++attempt) {
+    const headers = { Accept: 'application/json' };
+    const token = options.token ?? sessionToken();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (options.ifMatch != null) headers['If-Match'] = `"${options.ifMatch}"`;
+    if (options.ifNoneMatch != null) headers['If-None-Match'] = `"${options.ifNoneMatch}"`;
+    if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        cache: 'no-store',
+        credentials: 'omit',
+      });
+    } catch {
+      throw new ApiError(0, { code: 'UNREACHABLE', detail: 'the server cannot be reached' });
+    }
+    if (response.status === 304) return { status: 304, data: null, etag: response.headers.get('ETag') };
+    const text = await response.text();
+    let data = null;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = { detail: text.slice(0, 200) };
+      }
+    }
+    if (response.ok) return { status: response.status, data, etag: response.headers.get('ETag') };
+    const problem = data && typeof data === 'object' ? data : {};
+    if (response.status === 429 && attempt < kMaxRateRetries) {
+      const seconds = Math.min(30, Math.max(1, Number(response.headers.get('Retry-After')) || 1));
+      for (const listener of rateLimitListeners) listener(seconds);
+      await sleep(seconds * 1000);
+      continue;
+    }
+    if (response.status === 401 && !options.token && sessionToken()) endSession('expired');
+    throw new ApiError(response.status, problem);
+  }
+}
+
+export const get = (path, options) => request('GET', path, options);
+export const post = (path, body, options = {}) => request('POST', path, { ...options, body });
+export const patch = (path, body, options = {}) => request('PATCH', path, { ...options, body });
+export const del = (path, options) => request('DELETE', path, options);
+
+// A query string from an object, leaving out empty values.
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '' && value !== false) {
+      search.set(key, String(value));
+    }
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+export function newIdempotencyKey() {
+  return crypto.randomUUID();
+}

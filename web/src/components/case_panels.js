@@ -1,0 +1,413 @@
+// The panels of the case page: customer and order, transitions with their generated forms,
+// compensation, conversation and notes, promises, assignment and escalation. Each panel gets
+// the case view ({id, data, def, me, version(), applyOutcome()}) and runs commands through it.
+import { get } from '../api.js';
+import { html, useEffect, useState } from '../html.js';
+import { dateTime, fromMinorUnits, label, money, t, toMinorUnits, word } from '../i18n/index.js';
+import { field as fieldOf, fieldTitle, enumTitle } from '../workflows.js';
+import { FieldControl, initialValue, kCurrencies, messagesFor, wireValue } from './fields.js';
+import { useCommand } from './command.js';
+import { Countdown, Notice, ProblemNotice } from './ui.js';
+import { atLeast, isLadder } from '../app.js';
+
+// --- customer and order -------------------------------------------------------------------------
+
+// Issue 15 makes customers and orders records of their own; this panel is where their details
+// will show. Today the case carries the customer's id, segment and tier and the order's amounts.
+export function CustomerPanel({ caseView }) {
+  const c = caseView.data.customer || {};
+  const o = caseView.data.order || {};
+  const hasOrder = o.id;
+  return html`<section class="panel" aria-labelledby="customer-heading">
+    <h2 id="customer-heading">${t('case.customer')}</h2>
+    <dl class="facts">
+      <dt>${t('case.customer_id')}</dt><dd>${c.id || t('app.none')}</dd>
+      <dt>${t('case.segment')}</dt><dd>${c.segment || t('app.none')}</dd>
+      <dt>${t('case.tier')}</dt><dd>${c.tier || t('app.none')}</dd>
+      ${hasOrder
+        ? html`<dt>${t('case.order_id')}</dt><dd>${o.id}</dd>
+          <dt>${t('case.paid')}</dt><dd>${money(o.paid)}</dd>
+          <dt>${t('case.refunded')}</dt><dd>${o.refunded && o.refunded.currency ? money(o.refunded) : t('app.none')}</dd>`
+        : null}
+    </dl>
+    ${hasOrder ? null : html`<p class="muted">${t('case.no_order')}</p>`}
+  </section>`;
+}
+
+// --- case fields --------------------------------------------------------------------------------
+
+function fieldDisplay(def, name, value) {
+  const f = fieldOf(def, name);
+  if (value === null || value === undefined || value === '') return t('app.none');
+  switch (f.type) {
+    case 'bool':
+      return value ? t('app.yes') : t('app.no');
+    case 'money':
+      return money(value);
+    case 'datetime':
+      return dateTime(value);
+    case 'enum':
+      return enumTitle(def, name, value);
+    default:
+      return String(value);
+  }
+}
+
+export function FieldsPanel({ caseView }) {
+  const { def, data } = caseView;
+  const names = Object.keys(data.fields || {});
+  if (!names.length) return null;
+  return html`<section class="panel" aria-labelledby="fields-heading">
+    <h2 id="fields-heading">${t('case.fields')}</h2>
+    <dl class="facts facts-wide">
+      ${names.map((name) => html`<dt>${fieldTitle(def, name)}</dt><dd class="prewrap">${fieldDisplay(def, name, data.fields[name])}</dd>`)}
+    </dl>
+  </section>`;
+}
+
+// --- transitions --------------------------------------------------------------------------------
+
+function TransitionForm({ caseView, transition, onDone, onCancel }) {
+  const { def, data } = caseView;
+  const names = [...transition.requires, ...transition.accepts];
+  const [values, setValues] = useState(() => {
+    const start = {};
+    for (const name of names) start[name] = initialValue(fieldOf(def, name), data.fields && data.fields[name]);
+    return start;
+  });
+  const command = useCommand(caseView);
+
+  async function submit(event) {
+    event.preventDefault();
+    const payload = {};
+    for (const name of names) {
+      const value = wireValue(fieldOf(def, name), values[name]);
+      if (value !== undefined) payload[name] = value;
+    }
+    const outcome = await command.run('/transitions', { transition: transition.name, data: payload });
+    if (outcome) onDone(outcome);
+  }
+
+  const formId = `transition-${transition.name}`;
+  return html`<form class="transition-form" id=${formId} onSubmit=${submit} aria-labelledby=${`${formId}-title`} novalidate>
+    <h3 id=${`${formId}-title`}>${label(transition.labels || transition.title, transition.name)}</h3>
+    ${names.map((name) => html`<${FieldControl} key=${name} id=${`${formId}-${name}`} field=${fieldOf(def, name)}
+      value=${values[name]} required=${transition.requires.includes(name)}
+      messages=${messagesFor(command.fieldErrors, '/data', name)}
+      onInput=${(value) => setValues({ ...values, [name]: value })} />`)}
+    <${ProblemNotice} error=${command.error} onReload=${caseView.reload} />
+    <div class="actions">
+      <button type="submit" class="primary" disabled=${command.busy}>${t('case.fire')}</button>
+      <button type="button" onClick=${onCancel}>${t('app.cancel')}</button>
+    </div>
+  </form>`;
+}
+
+export function TransitionsPanel({ caseView, transitions }) {
+  const [open, setOpen] = useState(null);
+  const [done, setDone] = useState(false);
+  const available = transitions || [];
+  useEffect(() => {
+    if (open && !available.some((tr) => tr.name === open)) setOpen(null);
+  }, [transitions]);
+  const current = available.find((tr) => tr.name === open);
+  return html`<section class="panel" aria-labelledby="actions-heading">
+    <h2 id="actions-heading">${t('case.actions')}</h2>
+    ${caseView.data.closed_at ? html`<p>${t('case.closed')}</p>` : null}
+    ${!caseView.data.closed_at && available.length === 0 ? html`<p class="muted">${t('case.no_actions')}</p>` : null}
+    <div class="transition-buttons">
+      ${available.map((tr) => html`<button type="button" data-transition=${tr.name}
+        aria-expanded=${open === tr.name ? 'true' : 'false'} disabled=${tr.blocked_by_pending_approval}
+        title=${tr.blocked_by_pending_approval ? t('case.blocked_by_approval') : undefined}
+        onClick=${() => { setOpen(open === tr.name ? null : tr.name); setDone(false); }}>
+        ${label(tr.labels || tr.title, tr.name)}</button>`)}
+    </div>
+    ${done ? html`<${Notice}>${t('case.done')}<//>` : null}
+    ${current
+      ? html`<${TransitionForm} key=${current.name} caseView=${caseView} transition=${current}
+          onDone=${() => { setOpen(null); setDone(true); }} onCancel=${() => setOpen(null)} />`
+      : null}
+  </section>`;
+}
+
+// --- SLA clocks ---------------------------------------------------------------------------------
+
+export function SlaPanel({ caseView }) {
+  const clocks = caseView.data.slas || [];
+  if (!clocks.length) return null;
+  return html`<ul class="sla-list" aria-label=${t('case.sla')}>
+    ${clocks.map((clock) => html`<li key=${clock.name}>
+      <span class="sla-name">${word('clock', clock.name)}</span>
+      ${clock.status === 'running'
+        ? html`<${Countdown} due=${clock.due} warnAt=${clock.warn_at} breached=${clock.breached} />`
+        : html`<span class="muted">${t(`case.sla.${clock.status}`)}${clock.breached ? ` · ${t('due.breached')}` : ''}</span>`}
+    </li>`)}
+  </ul>`;
+}
+
+// --- assignment and escalation ------------------------------------------------------------------
+
+export function AssignmentControls({ caseView }) {
+  const { me, data } = caseView;
+  const command = useCommand(caseView);
+  const [target, setTarget] = useState('');
+  if (!isLadder(me.role) || data.closed_at) return null;
+  const mine = me.user && data.assignee === me.user.id;
+  return html`<div class="assignment">
+    ${me.user && !mine
+      ? html`<button type="button" disabled=${command.busy} onClick=${() => command.run('/assignment', { assignee: me.user.id })}>${t('case.claim')}</button>`
+      : null}
+    ${mine ? html`<button type="button" disabled=${command.busy} onClick=${() => command.run('/assignment', { assignee: '' })}>${t('case.release')}</button>` : null}
+    ${atLeast(me.role, 'team_lead')
+      ? html`<form class="inline-form" onSubmit=${(e) => { e.preventDefault(); command.run('/assignment', { assignee: target.trim() }); }}>
+          <label for="assign-to">${t('case.assign_to')}</label>
+          <input id="assign-to" size="12" value=${target} onInput=${(e) => setTarget(e.target.value)} />
+          <button type="submit" disabled=${command.busy || !target.trim()}>${t('case.assign')}</button>
+        </form>`
+      : null}
+    <${ProblemNotice} error=${command.error} onReload=${caseView.reload} />
+  </div>`;
+}
+
+const kLevels = ['agent', 'team_lead', 'supervisor', 'manager'];
+
+function LevelForm({ caseView, kind }) {
+  const [reason, setReason] = useState('');
+  const [level, setLevel] = useState('');
+  const command = useCommand(caseView);
+  const current = kLevels.indexOf(caseView.data.escalation_level || 'agent');
+  const choices = kind === 'escalate' ? kLevels.slice(current + 1) : kLevels.slice(0, current);
+  if (!choices.length) return null;
+  const id = `${kind}-form`;
+  async function submit(event) {
+    event.preventDefault();
+    const body = { reason };
+    if (level) body.to_level = level;
+    if (await command.run(kind === 'escalate' ? '/escalations' : '/deescalations', body)) {
+      setReason('');
+      setLevel('');
+    }
+  }
+  const errors = command.fieldErrors;
+  return html`<form class="level-form" onSubmit=${submit} aria-labelledby=${`${id}-title`}>
+    <h3 id=${`${id}-title`}>${t(kind === 'escalate' ? 'case.escalate' : 'case.deescalate')}</h3>
+    <div class="field">
+      <label for=${`${id}-level`}>${t('case.to_level')}</label>
+      <select id=${`${id}-level`} value=${level} onChange=${(e) => setLevel(e.target.value)}>
+        <option value="">${t('case.next_level')}</option>
+        ${choices.map((l) => html`<option value=${l}>${word('level', l)}</option>`)}
+      </select>
+    </div>
+    <${FieldControl} id=${`${id}-reason`} field=${{ name: 'reason', type: 'text', title: t('case.reason') }} required
+      value=${reason} onInput=${setReason} messages=${messagesFor(errors, '', 'reason')} />
+    <${ProblemNotice} error=${command.error} onReload=${caseView.reload} />
+    <button type="submit" disabled=${command.busy || !reason.trim()}>${t(kind === 'escalate' ? 'case.escalate' : 'case.deescalate')}</button>
+  </form>`;
+}
+
+export function EscalationPanel({ caseView }) {
+  const { me, data } = caseView;
+  if (!isLadder(me.role) || data.closed_at) return null;
+  return html`<section class="panel" aria-label=${t('case.escalate')}>
+    <${LevelForm} caseView=${caseView} kind="escalate" />
+    ${atLeast(me.role, 'supervisor') ? html`<${LevelForm} caseView=${caseView} kind="deescalate" />` : null}
+  </section>`;
+}
+
+// --- conversation, notes, promises --------------------------------------------------------------
+
+function TextCommand({ caseView, path, id, titleKey, buttonKey }) {
+  const [text, setText] = useState('');
+  const command = useCommand(caseView);
+  async function submit(event) {
+    event.preventDefault();
+    if (await command.run(path, { text })) setText('');
+  }
+  return html`<form class="text-command" onSubmit=${submit}>
+    <${FieldControl} id=${id} field=${{ name: 'text', type: 'text', title: t(titleKey) }}
+      value=${text} onInput=${setText} messages=${messagesFor(command.fieldErrors, '', 'text')} />
+    <${ProblemNotice} error=${command.error} onReload=${caseView.reload} />
+    <button type="submit" disabled=${command.busy || !text.trim()}>${t(buttonKey)}</button>
+  </form>`;
+}
+
+export function CommunicationPanel({ caseView }) {
+  const { me, data } = caseView;
+  const person = isLadder(me.role);
+  if (data.closed_at && !person) return null;
+  return html`<section class="panel" aria-labelledby="communication-heading">
+    <h2 id="communication-heading">${t('case.communication')}</h2>
+    ${person ? html`<${TextCommand} caseView=${caseView} path="/replies" id="reply-text" titleKey="case.reply" buttonKey="case.send_reply" />` : null}
+    ${person ? html`<${TextCommand} caseView=${caseView} path="/messages" id="message-text" titleKey="case.message" buttonKey="case.record_message" />` : null}
+    ${person || me.role === 'admin'
+      ? html`<${TextCommand} caseView=${caseView} path="/comments" id="comment-text" titleKey="case.comment" buttonKey="case.add_comment" />`
+      : null}
+  </section>`;
+}
+
+export function PromisesPanel({ caseView }) {
+  const { me, data } = caseView;
+  const [text, setText] = useState('');
+  const [due, setDue] = useState('');
+  const command = useCommand(caseView);
+  const promises = data.promises || [];
+  async function submit(event) {
+    event.preventDefault();
+    const body = { text, due: wireValue({ type: 'datetime' }, due) };
+    if (await command.run('/promises', body)) {
+      setText('');
+      setDue('');
+    }
+  }
+  return html`<section class="panel" aria-labelledby="promises-heading">
+    <h2 id="promises-heading">${t('case.promises')}</h2>
+    ${promises.length === 0 ? html`<p class="muted">${t('case.no_promises')}</p>` : null}
+    <ul class="promise-list">
+      ${promises.map((p) => html`<li key=${p.id}>
+        <span class=${`badge badge-promise-${p.status}`}>${t(`case.promise.${p.status}`)}</span>
+        ${' '}${p.text}
+        ${p.status === 'open' ? html` · <${Countdown} due=${p.due} />` : html` · <span class="muted">${dateTime(p.due)}</span>`}
+      </li>`)}
+    </ul>
+    ${isLadder(me.role) && !data.closed_at
+      ? html`<form class="promise-form" onSubmit=${submit}>
+          <${FieldControl} id="promise-text" field=${{ name: 'text', type: 'string', title: t('case.promise_text') }} required
+            value=${text} onInput=${setText} messages=${messagesFor(command.fieldErrors, '', 'text')} />
+          <${FieldControl} id="promise-due" field=${{ name: 'due', type: 'datetime', title: t('case.promise_due') }} required
+            value=${due} onInput=${setDue} messages=${messagesFor(command.fieldErrors, '', 'due')} />
+          <${ProblemNotice} error=${command.error} onReload=${caseView.reload} />
+          <button type="submit" disabled=${command.busy || !text.trim() || !due}>${t('case.record_promise')}</button>
+        </form>`
+      : null}
+  </section>`;
+}
+
+// --- compensation -------------------------------------------------------------------------------
+
+function AuthorityLine({ authority }) {
+  if (!authority) return null;
+  const show = (limit, key) => {
+    if (!limit) return html`<li>${t(key, { remaining: t('comp.unlimited'), limit: t('comp.unlimited') })}</li>`;
+    const currency = authority.currency;
+    return html`<li>${t(key, { remaining: money({ amount: limit.remaining, currency }), limit: money({ amount: limit.limit, currency }) })}</li>`;
+  };
+  return html`<div class="authority">
+    <h3>${t('comp.authority')} <span class="muted">(${word('role', authority.role)})</span></h3>
+    <ul>${show(authority.per_case, 'comp.per_case')}${show(authority.per_customer_30d, 'comp.per_customer')}</ul>
+  </div>`;
+}
+
+const kCompensationTypes = [
+  'apology_only', 'points', 'coupon', 'next_order_discount', 'full_reduction_voucher', 'gift',
+  'membership_upgrade', 'repair', 'reshipment', 'exchange', 'partial_refund', 'return_and_refund',
+  'full_refund',
+];
+
+function ProposeForm({ caseView, preset, onProposed }) {
+  const currencyDefault = (caseView.data.order && caseView.data.order.paid && caseView.data.order.paid.currency) || 'CNY';
+  const [type, setType] = useState(preset ? preset.type : '');
+  const [value, setValue] = useState(() => (preset && preset.estimated_cost
+    ? { amount: fromMinorUnits(preset.estimated_cost.amount, preset.estimated_cost.currency), currency: preset.estimated_cost.currency }
+    : { amount: '', currency: currencyDefault }));
+  const [note, setNote] = useState(preset ? label(preset.note_labels || preset.note) : '');
+  const command = useCommand(caseView);
+  useEffect(() => {
+    if (!preset) return;
+    setType(preset.type);
+    if (preset.estimated_cost) {
+      setValue({ amount: fromMinorUnits(preset.estimated_cost.amount, preset.estimated_cost.currency), currency: preset.estimated_cost.currency });
+    }
+    setNote(label(preset.note_labels || preset.note));
+  }, [preset]);
+
+  async function submit(event) {
+    event.preventDefault();
+    const minor = toMinorUnits(value.amount === '' ? '0' : value.amount, value.currency);
+    const body = { type, value: { amount: minor === null ? value.amount : minor, currency: value.currency } };
+    if (note.trim()) body.note = note;
+    const outcome = await command.run('/compensations', body);
+    if (outcome) onProposed(outcome);
+  }
+  const errors = command.fieldErrors;
+  return html`<form class="propose-form" onSubmit=${submit} aria-labelledby="propose-title" novalidate>
+    <h3 id="propose-title">${t('comp.propose')}</h3>
+    <${FieldControl} id="propose-type" required field=${{ name: 'type', type: 'enum', title: t('comp.type'), values: kCompensationTypes,
+      value_titles: Object.fromEntries(kCompensationTypes.map((c) => [c, word('comptype', c)])) }}
+      value=${type} onInput=${setType} messages=${messagesFor(errors, '', 'type')} />
+    <${FieldControl} id="propose-value" required field=${{ name: 'value', type: 'money', title: t('comp.value') }}
+      value=${value} onInput=${setValue} messages=${messagesFor(errors, '', 'value')} />
+    <${FieldControl} id="propose-note" field=${{ name: 'note', type: 'text', title: t('comp.note') }}
+      value=${note} onInput=${setNote} messages=${messagesFor(errors, '', 'note')} />
+    <${ProblemNotice} error=${command.error} onReload=${caseView.reload} />
+    <button type="submit" class="primary" disabled=${command.busy || !type}>${t('comp.propose')}</button>
+  </form>`;
+}
+
+function ExecuteButton({ caseView, compensation }) {
+  const [reference, setReference] = useState('');
+  const command = useCommand(caseView);
+  const id = `execute-${compensation.id}`;
+  return html`<form class="inline-form" onSubmit=${(e) => {
+    e.preventDefault();
+    command.run(`/compensations/${encodeURIComponent(compensation.id)}/execution`, { reference: reference.trim() });
+  }}>
+    <label for=${id}>${t('comp.reference')}</label>
+    <input id=${id} size="14" value=${reference} onInput=${(e) => setReference(e.target.value)} />
+    <button type="submit" disabled=${command.busy || !reference.trim()}>${t('comp.mark_executed')}</button>
+    <${ProblemNotice} error=${command.error} onReload=${caseView.reload} />
+  </form>`;
+}
+
+export function CompensationPanel({ caseView }) {
+  const { me, data } = caseView;
+  const [remedies, setRemedies] = useState(null);
+  const [error, setError] = useState(null);
+  const [preset, setPreset] = useState(null);
+  const [proposed, setProposed] = useState(null);
+  const ladder = isLadder(me.role);
+  useEffect(() => {
+    get(`/v1/cases/${encodeURIComponent(caseView.id)}/remedies`)
+      .then((answer) => { setRemedies(answer.data); setError(null); })
+      .catch(setError);
+  }, [caseView.data.version]);
+
+  const list = data.compensations || [];
+  return html`<section class="panel compensation" aria-labelledby="comp-heading">
+    <h2 id="comp-heading">${t('comp.title')}</h2>
+    <${ProblemNotice} error=${error} />
+    ${remedies ? html`<${AuthorityLine} authority=${remedies.authority} />` : null}
+    ${remedies
+      ? html`<h3>${t('comp.suggested')}</h3>
+        ${remedies.remedies.length === 0 ? html`<p class="muted">${t('comp.none_suggested')}</p>` : null}
+        <ol class="remedy-list">
+          ${remedies.remedies.map((r, i) => html`<li key=${i}>
+            <strong>${word('comptype', r.type)}</strong> · ${money(r.estimated_cost)}
+            ${r.within_authority === true ? html` · <span class="badge badge-ok">${t('comp.within')}</span>` : null}
+            ${r.within_authority === false && r.approver_role ? html` · <span class="badge badge-warn">${t('comp.needs', { role: word('role', r.approver_role) })}</span>` : null}
+            <div class="muted">${label(r.note_labels || r.note)}</div>
+            ${ladder && !data.closed_at ? html`<button type="button" class="small" onClick=${() => setPreset({ ...r })}>${t('comp.propose')}</button>` : null}
+          </li>`)}
+        </ol>`
+      : null}
+    ${ladder && !data.closed_at
+      ? html`<${ProposeForm} caseView=${caseView} preset=${preset}
+          onProposed=${(outcome) => setProposed(outcome.approvals_requested || [])} />`
+      : null}
+    ${proposed && proposed.length
+      ? html`<${Notice}>${proposed.map((a) => t('comp.went_to', { role: word('role', a.required_role) })).join(' ')}<//>`
+      : null}
+    <h3>${t('comp.list')}</h3>
+    ${list.length === 0 ? html`<p class="muted">${t('comp.none')}</p>` : null}
+    <ul class="compensation-list">
+      ${list.map((c) => html`<li key=${c.id} data-compensation=${c.id} data-status=${c.status}>
+        <span class=${`badge badge-comp-${c.status}`}>${t(`comp.status.${c.status}`)}</span>
+        ${' '}<strong>${word('comptype', c.type)}</strong> · ${money(c.value)} · ${c.proposed_by}
+        ${c.status === 'pending' && c.required_role ? html` · ${t('comp.went_to', { role: word('role', c.required_role) })}` : null}
+        ${c.reason ? html`<div class="muted">${c.reason}</div>` : null}
+        ${c.status === 'approved' && (ladder || me.role === 'integration') ? html`<${ExecuteButton} caseView=${caseView} compensation=${c} />` : null}
+      </li>`)}
+    </ul>
+  </section>`;
+}
+
+export { kCurrencies };

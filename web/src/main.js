@@ -1,0 +1,4 @@
+import { App } from './app.js';
+import { html, render } from './html.js';
+
+render(html`<${App} />`, document.getElementById('app'));

@@ -1,0 +1,111 @@
+// An agent signs in, opens a complaint from the new-case form, finds it in the queue, and walks
+// it confirm → analyse → negotiate → resolve → follow-up → closed through the generated forms.
+// Then a form sent with missing and invalid fields shows each server message beside its field
+// and leaves the case unchanged.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { fire } from './case_steps.js';
+import { Server, launchBrowser, newPage, screenshot, signIn } from './support.js';
+
+let server;
+let browser;
+let agent;
+
+before(async () => {
+  server = await new Server().start();
+  agent = await server.person('li.na', 'agent', { name: 'Li Na 李娜' });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+test('an agent walks a complaint through the five stages to closed', async () => {
+  const page = await newPage(browser, { language: 'en' });
+  await signIn(page, server, agent.token);
+  await page.locator('h1', { hasText: 'Queue' }).waitFor();
+
+  await page.getByRole('link', { name: 'New case', exact: true }).click();
+  await page.locator('#new-field-summary').waitFor();
+  await page.locator('#new-customer_id').fill('CU-1001');
+  await page.locator('#new-order_id').fill('TB-20261201-77');
+  await page.locator('#new-order-paid').fill('299.00');
+  await page.locator('#new-field-summary').fill('Kettle arrived with a cracked lid');
+  await page.locator('#new-field-category').selectOption('damaged');
+  await page.locator('#new-field-desired_outcome').fill('A replacement lid');
+  await page.locator('form button[type=submit]').click();
+  await page.locator('dd[data-state="confirming"]').waitFor();
+  const caseId = (await page.locator('main h1').textContent()).match(/C-\d+/)[0];
+
+  // The queue lists it, with its summary; Enter on its link opens it.
+  await page.getByRole('link', { name: 'Queue', exact: true }).click();
+  const row = page.locator('table.cases tbody tr', { hasText: caseId });
+  await row.waitFor();
+  assert.match(await row.textContent(), /Kettle arrived with a cracked lid/);
+  await row.getByRole('link', { name: caseId }).focus();
+  await page.keyboard.press('Enter');
+  await page.locator('dd[data-state="confirming"]').waitFor();
+
+  await fire(page, 'confirm_problem', {
+    desired_outcome: 'A replacement lid', customer_confirmed: { select: 'true' },
+  }, 'analysing');
+  await fire(page, 'complete_analysis', {
+    cause: 'Packed without padding at the warehouse', fault_party: { select: 'shop' },
+  }, 'negotiating');
+  await fire(page, 'offer_remedy', { remedy_summary: 'Ship a new lid and a CNY 10 coupon' }, 'awaiting_customer_decision');
+  await fire(page, 'customer_accepts', {}, 'resolving');
+  await fire(page, 'confirm_resolved', { resolution_note: 'Lid shipped, SF1234567' }, 'following_up');
+  await fire(page, 'follow_up_satisfied', {
+    follow_up_channel: { select: 'chat' }, satisfied: { select: 'true' },
+  }, 'closed');
+
+  const stored = await server.api('GET', `/v1/cases/${caseId}`, { token: agent.token });
+  assert.equal(stored.state, 'closed');
+  assert.equal(stored.stage, 'closed');
+  // The timeline tells the story in words.
+  const timeline = await page.locator('.timeline-list').textContent();
+  assert.match(timeline, /opened the case/);
+  assert.match(timeline, /The remedy has really happened/);
+  assert.deepEqual(page.consoleErrors, []);
+});
+
+test('a form with missing and invalid fields shows each server message beside its field', async () => {
+  const opened = await server.api('POST', '/v1/cases', {
+    token: agent.token,
+    body: { workflow_id: 'complaint', customer: { id: 'CU-2002' }, team: 'after_sales', fields: { summary: 'Wrong colour sent' } },
+  });
+  const caseId = opened.case.id;
+  const page = await newPage(browser, { language: 'en' });
+  await signIn(page, server, agent.token);
+  await page.goto(`${server.url}/cases/${caseId}`);
+  await page.locator('dd[data-state="confirming"]').waitFor();
+
+  // desired_outcome, customer_confirmed and category left empty: each is missing.
+  await fire(page, 'confirm_problem', {}, null);
+  const form = page.locator('#transition-confirm_problem');
+  for (const name of ['category', 'desired_outcome', 'customer_confirmed']) {
+    const errors = form.locator(`[data-field="${name}"] .field-errors li`);
+    await errors.first().waitFor();
+    assert.match(await errors.first().textContent(), new RegExp(name));
+    assert.equal(await form.locator(`#transition-confirm_problem-${name}`).getAttribute('aria-invalid'), 'true');
+  }
+  await screenshot(page, 'case-form-errors-en');
+  const after = await server.api('GET', `/v1/cases/${caseId}`, { token: agent.token });
+  assert.equal(after.state, 'confirming');
+  assert.equal(after.version, opened.case.version);
+
+  // The new-case form: no customer id (missing) and an amount with three decimals for CNY
+  // (invalid): both messages beside their fields, and no case is opened.
+  const before = await server.api('GET', '/v1/cases?page_size=1000', { token: agent.token });
+  await page.getByRole('link', { name: 'New case', exact: true }).click();
+  await page.locator('#new-field-summary').fill('Parcel never arrived');
+  await page.locator('#new-order_id').fill('TB-1');
+  await page.locator('#new-order-paid').fill('12.345');
+  await page.locator('form button[type=submit]').click();
+  await page.locator('[data-field="customer_id"] .field-errors li').first().waitFor();
+  await page.locator('[data-field="paid"] .field-errors li').first().waitFor();
+  const still = await server.api('GET', '/v1/cases?page_size=1000', { token: agent.token });
+  assert.equal(still.cases.length, before.cases.length);
+});
