@@ -87,4 +87,29 @@ std::vector<SuggestedRemedy> Engine::suggest_remedies(const CaseSnapshot& snapsh
   return policy->suggest(q);
 }
 
+RemedyAdvice Engine::advise_remedies(const CaseSnapshot& snapshot, const Actor& actor, Instant now,
+                                     const CustomerHistory& history) const {
+  RemedyAdvice advice;
+  const auto wf = catalog_->find(snapshot.workflow_id, snapshot.workflow_version);
+  if (!wf) return advice;
+  // The builder a ProposeCompensation would be decided with, so that the totals are the ones
+  // the proposal's evaluate() sees, not a copy of how they are summed.
+  const detail::DecisionBuilder builder(*catalog_, *wf, actor, now, history, snapshot);
+  const auto& policy = builder.compensation();
+  advice.authority = policy.remaining_authority(
+      builder.proposal_input(CompensationType::kApologyOnly, Money{0, policy.currency()}));
+  for (auto& remedy : suggest_remedies(snapshot)) {
+    RemedyAssessment assessed;
+    const auto outcome =
+        policy.evaluate(builder.proposal_input(remedy.type, remedy.estimated_cost));
+    if (outcome.ok()) {
+      assessed.within_authority = outcome.value().approved_now;
+      if (!outcome.value().approved_now) assessed.approver_role = outcome.value().required_role;
+    }
+    assessed.remedy = std::move(remedy);
+    advice.remedies.push_back(std::move(assessed));
+  }
+  return advice;
+}
+
 }  // namespace redress
