@@ -98,13 +98,18 @@ RemedyAdvice Engine::advise_remedies(const CaseSnapshot& snapshot, const Actor& 
   const auto& policy = builder.compensation();
   advice.authority = policy.remaining_authority(
       builder.proposal_input(CompensationType::kApologyOnly, Money{0, policy.currency()}));
+  // Each remedy is proposed for real, on a copy: whatever would refuse the proposal (the role
+  // table, a closed case, the policy) refuses it here too, and an accepted one says whether it
+  // was approved at once or which role it went to.
   for (auto& remedy : suggest_remedies(snapshot)) {
     RemedyAssessment assessed;
-    const auto outcome =
-        policy.evaluate(builder.proposal_input(remedy.type, remedy.estimated_cost));
-    if (outcome.ok()) {
-      assessed.within_authority = outcome.value().approved_now;
-      if (!outcome.value().approved_now) assessed.approver_role = outcome.value().required_role;
+    const ProposeCompensation proposal{compensation_type_name(remedy.type), remedy.estimated_cost,
+                                       ""};
+    const auto decided = decide(&snapshot, Command{proposal, std::nullopt}, actor, now, history);
+    if (decided.accepted() && !decided.result().snapshot.compensations.empty()) {
+      const auto& record = decided.result().snapshot.compensations.back();
+      assessed.within_authority = record.status == "approved";
+      if (!assessed.within_authority) assessed.approver_role = parse_role(record.required_role);
     }
     assessed.remedy = std::move(remedy);
     advice.remedies.push_back(std::move(assessed));

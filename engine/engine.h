@@ -21,8 +21,8 @@
 
 namespace redress {
 
-// One suggested remedy judged for a proposer, by the same CompensationPolicy::evaluate a
-// proposal of its estimated cost would get.
+// One suggested remedy judged for a proposer: what `decide` would make of a proposal of its
+// estimated cost (the role table, the case being open, CompensationPolicy::evaluate).
 struct RemedyAssessment {
   SuggestedRemedy remedy;
   bool within_authority = false;      // the proposal would be approved at once
@@ -61,9 +61,10 @@ class Engine {
   // The compensation policy's remedy suggestions for the case, cheapest first.
   std::vector<SuggestedRemedy> suggest_remedies(const CaseSnapshot& snapshot) const;
 
-  // The suggestions judged for `actor` at `now`, with the totals a ProposeCompensation decided
-  // with the same inputs would be judged by (`history` as the store gathers it for a proposal:
-  // the customer's other cases included). Empty when the case's workflow is not loaded.
+  // The suggestions judged for `actor` at `now`: each one's proposal decided on a copy of the
+  // case, and the authority left by the totals such a proposal is judged by (`history` as the
+  // store gathers it for a proposal: the customer's other cases included). Empty when the
+  // case's workflow is not loaded.
   RemedyAdvice advise_remedies(const CaseSnapshot& snapshot, const Actor& actor, Instant now,
                                const CustomerHistory& history) const;
 

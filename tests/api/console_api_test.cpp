@@ -196,9 +196,13 @@ BOOST_AUTO_TEST_CASE(remedies_carry_the_callers_remaining_authority_and_each_one
   BOOST_TEST(for_lead.at("authority") == lead_authority, for_lead.at("authority").dump());
   BOOST_TEST(for_lead.at("remedies")[3].at("within_authority") == true);
 
-  // Admins grant nothing themselves; an unknown case is 404.
+  // Admins may not propose compensation: nothing is theirs to grant. An unknown case is 404.
   const auto for_admin = http.get("/v1/cases/" + id + "/remedies", server.admin_token()).json();
   BOOST_TEST(for_admin.at("authority").is_null());
+  for (const auto& remedy : for_admin.at("remedies")) {
+    BOOST_TEST(remedy.at("within_authority") == false);
+    BOOST_TEST(remedy.at("approver_role").is_null());
+  }
   BOOST_TEST(http.get("/v1/cases/C-404/remedies", agent).status == 404);
 }
 

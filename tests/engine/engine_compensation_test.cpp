@@ -249,10 +249,24 @@ BOOST_AUTO_TEST_CASE(remedy_advice_agrees_with_what_each_proposal_would_decide) 
   BOOST_TEST(!manager.authority->per_case.remaining.has_value());
   BOOST_TEST(manager.authority->per_case.granted == 1000);
   for (const auto& assessed : manager.remedies) BOOST_TEST(assessed.within_authority);
+  // Admins may not propose at all: nothing is within their authority, nothing goes anywhere.
   const redress::Actor admin{"admin", Role::kAdmin, ""};
   const auto for_admin = r.engine().advise_remedies(r.snap(), admin, r.now, r.history);
   BOOST_TEST(!for_admin.authority.has_value());
   BOOST_TEST(for_admin.remedies.size() == 5u);
+  for (const auto& assessed : for_admin.remedies) {
+    BOOST_TEST(!assessed.within_authority);
+    BOOST_TEST(!assessed.approver_role.has_value());
+  }
+  // Nor may anyone on a closed case; the authority is still shown.
+  r.fire(kAgent, "withdraw", {{"cancel_reason", "customer withdrew"}});
+  BOOST_REQUIRE(r.snap().is_closed());
+  const auto closed = r.engine().advise_remedies(r.snap(), kAgent, r.now, r.history);
+  BOOST_TEST(closed.authority.has_value());
+  for (const auto& assessed : closed.remedies) {
+    BOOST_TEST(!assessed.within_authority);
+    BOOST_TEST(!assessed.approver_role.has_value());
+  }
 }
 
 BOOST_AUTO_TEST_CASE(remedy_advice_counts_nothing_pending_or_older_than_thirty_days) {
