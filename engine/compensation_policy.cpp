@@ -712,6 +712,24 @@ Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input)
   return outcome;
 }
 
+std::optional<RemainingAuthority> CompensationPolicy::remaining_authority(
+    const ProposalInput& input) const {
+  const auto own = std::find_if(limits_.begin(), limits_.end(), [&](const AuthorityLimit& limit) {
+    return limit.role == input.proposer_role;
+  });
+  if (own == limits_.end()) return std::nullopt;
+  // The same totals evaluate() adds a proposal to; `covers` allows a total equal to the limit.
+  const auto use = [&](const std::optional<std::int64_t>& limit, const Money& granted) {
+    AuthorityUse out;
+    out.limit = limit;
+    out.granted = in_currency(granted, currency_) ? std::max<std::int64_t>(granted.amount, 0) : 0;
+    if (limit) out.remaining = std::max<std::int64_t>(*limit - out.granted, 0);
+    return out;
+  };
+  return RemainingAuthority{own->role, currency_, use(own->per_case, input.case_granted),
+                            use(own->per_customer_30d, input.customer_granted_30d)};
+}
+
 Status CompensationPolicy::check_approver(const Actor& approver, const std::string& proposer_id,
                                           Role required_role) const {
   if (approver.id == proposer_id) {

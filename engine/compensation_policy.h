@@ -80,6 +80,22 @@ struct ProposalOutcome {
   std::string reason;
 };
 
+// How much of one limit a role has used and has left, in the policy currency's minor units.
+struct AuthorityUse {
+  std::optional<std::int64_t> limit;      // nullopt = unlimited
+  std::int64_t granted = 0;               // what evaluate() counts as already granted
+  std::optional<std::int64_t> remaining;  // limit - granted, at least 0; nullopt = unlimited
+};
+
+// A role's authority on one case: what a proposal of theirs may still add before it needs
+// approval. Both limits are always given for a ladder role (every ladder role has an entry).
+struct RemainingAuthority {
+  Role role = Role::kAgent;
+  std::string currency;
+  AuthorityUse per_case;
+  AuthorityUse per_customer_30d;
+};
+
 struct RemedyQuery {
   std::string category;
   std::string fault_party;  // shop, carrier, supplier, customer, unknown
@@ -126,6 +142,12 @@ class CompensationPolicy {
   //   EXCEEDS_AUTHORITY   no role's limits cover it
   // Totals are summed saturating: a total past int64 is above every finite limit.
   Result<ProposalOutcome> evaluate(const ProposalInput& input) const;
+
+  // The proposer's authority left against the totals evaluate() would judge `input` by (its
+  // case_granted and customer_granted_30d; its value is ignored). nullopt for a role the policy
+  // gives no authority (off the ladder: admin, integration). A total that is recorded in
+  // another currency counts as nothing here; evaluate() refuses such a proposal.
+  std::optional<RemainingAuthority> remaining_authority(const ProposalInput& input) const;
 
   // Whether `approver` may approve or reject a proposal that requires `required_role`:
   // SELF_APPROVAL when approver_id == proposer_id; ROLE_NOT_PERMITTED when the approver is below

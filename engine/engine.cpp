@@ -87,4 +87,34 @@ std::vector<SuggestedRemedy> Engine::suggest_remedies(const CaseSnapshot& snapsh
   return policy->suggest(q);
 }
 
+RemedyAdvice Engine::advise_remedies(const CaseSnapshot& snapshot, const Actor& actor, Instant now,
+                                     const CustomerHistory& history) const {
+  RemedyAdvice advice;
+  const auto wf = catalog_->find(snapshot.workflow_id, snapshot.workflow_version);
+  if (!wf) return advice;
+  // The builder a ProposeCompensation would be decided with, so that the totals are the ones
+  // the proposal's evaluate() sees, not a copy of how they are summed.
+  const detail::DecisionBuilder builder(*catalog_, *wf, actor, now, history, snapshot);
+  const auto& policy = builder.compensation();
+  advice.authority = policy.remaining_authority(
+      builder.proposal_input(CompensationType::kApologyOnly, Money{0, policy.currency()}));
+  // Each remedy is proposed for real, on a copy: whatever would refuse the proposal (the role
+  // table, a closed case, the policy) refuses it here too, and an accepted one says whether it
+  // was approved at once or which role it went to.
+  for (auto& remedy : suggest_remedies(snapshot)) {
+    RemedyAssessment assessed;
+    const ProposeCompensation proposal{compensation_type_name(remedy.type), remedy.estimated_cost,
+                                       ""};
+    const auto decided = decide(&snapshot, Command{proposal, std::nullopt}, actor, now, history);
+    if (decided.accepted() && !decided.result().snapshot.compensations.empty()) {
+      const auto& record = decided.result().snapshot.compensations.back();
+      assessed.within_authority = record.status == "approved";
+      if (!assessed.within_authority) assessed.approver_role = parse_role(record.required_role);
+    }
+    assessed.remedy = std::move(remedy);
+    advice.remedies.push_back(std::move(assessed));
+  }
+  return advice;
+}
+
 }  // namespace redress

@@ -21,6 +21,21 @@
 
 namespace redress {
 
+// One suggested remedy judged for a proposer: what `decide` would make of a proposal of its
+// estimated cost (the role table, the case being open, CompensationPolicy::evaluate).
+struct RemedyAssessment {
+  SuggestedRemedy remedy;
+  bool within_authority = false;      // the proposal would be approved at once
+  std::optional<Role> approver_role;  // else the role it would go to; nullopt when refused
+};
+
+// The remedies for a case as one proposer sees them: each judged against their authority, and
+// the authority they have left (nullopt for a role without compensation authority).
+struct RemedyAdvice {
+  std::optional<RemainingAuthority> authority;
+  std::vector<RemedyAssessment> remedies;  // cheapest first, as suggest_remedies
+};
+
 class Engine {
  public:
   explicit Engine(std::shared_ptr<const WorkflowCatalog> catalog);
@@ -45,6 +60,13 @@ class Engine {
 
   // The compensation policy's remedy suggestions for the case, cheapest first.
   std::vector<SuggestedRemedy> suggest_remedies(const CaseSnapshot& snapshot) const;
+
+  // The suggestions judged for `actor` at `now`: each one's proposal decided on a copy of the
+  // case, and the authority left by the totals such a proposal is judged by (`history` as the
+  // store gathers it for a proposal: the customer's other cases included). Empty when the
+  // case's workflow is not loaded.
+  RemedyAdvice advise_remedies(const CaseSnapshot& snapshot, const Actor& actor, Instant now,
+                               const CustomerHistory& history) const;
 
   const WorkflowCatalog& catalog() const { return *catalog_; }
 

@@ -41,4 +41,20 @@ std::optional<std::int64_t> utf8_length(std::string_view text) {
   return count;
 }
 
+std::string utf8_truncate(std::string_view text, std::size_t max_code_points) {
+  if (max_code_points == 0) return {};
+  // Code points start at every byte that is not a continuation byte (10xxxxxx).
+  const auto starts_code_point = [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  };
+  std::size_t seen = 0;
+  std::size_t cut = text.size();  // where code point number max_code_points - 1 starts
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!starts_code_point(text[i])) continue;
+    if (seen == max_code_points - 1) cut = i;
+    if (++seen > max_code_points) return std::string(text.substr(0, cut)) + "\u2026";
+  }
+  return std::string(text);
+}
+
 }  // namespace redress

@@ -51,37 +51,6 @@ std::string allocate_case_id(WriteContext& context) {
   }
 }
 
-CustomerHistory gather_history(WriteContext& context, const std::string& customer_id,
-                               const std::string& case_id, const std::string& currency,
-                               Instant now) {
-  CustomerHistory history;
-  if (customer_id.empty()) return history;
-  {
-    // The escalation policy looks at a window of weeks; 200 recent cases is far beyond any rule.
-    auto s = context.statement(
-        "SELECT created_at FROM cases WHERE customer_id = ? AND id <> ? "
-        "ORDER BY created_at DESC LIMIT 200");
-    s->bind(1, customer_id).bind(2, case_id);
-    while (s->step()) history.other_cases_opened_at.push_back(from_millis(s->column_int(0)));
-  }
-  if (!currency.empty()) {
-    // Summed here with saturating arithmetic, not by SQL sum(), which fails the whole command
-    // with "integer overflow" once the stored amounts add up past int64.
-    auto s = context.statement(
-        "SELECT amount FROM compensations "
-        "WHERE customer_id = ? AND case_id <> ? AND status IN ('approved', 'executed') "
-        "AND decided_at > ? AND currency = ?");
-    s->bind(1, customer_id)
-        .bind(2, case_id)
-        .bind(3, to_millis(now - std::chrono::days(30)))
-        .bind(4, currency);
-    std::int64_t total = 0;
-    while (s->step()) total = saturating_add(total, s->column_int(0));
-    history.compensation_granted_30d = Money{total, currency};
-  }
-  return history;
-}
-
 // The words a journal entry adds to its case's full-text index (case_text, schema v2), or
 // nothing. Must agree with migration 2, which indexes the entries written before it existed.
 std::optional<std::string> searchable_text(const Event& e) {
@@ -136,9 +105,7 @@ SnapshotCache::Entry load_current_snapshot(WriteContext& context, const std::str
 void save_case_row(WriteContext& context, const CaseSnapshot* before, const CaseSnapshot& snap) {
   const auto columns = rows::case_columns(snap);
   auto s = before ? context.statement(rows::case_update_sql(rows::case_columns(*before), columns))
-                  : context.statement(std::string("INSERT INTO cases (") + rows::kCaseColumnList +
-                                      ", snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                                      "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
+                  : context.statement(rows::case_insert_sql());
   rows::bind_case_columns(*s, columns);
   s->bind(rows::kCaseColumnCount + 1, snapshot_to_json(snap).dump());
   s->run();
@@ -312,7 +279,8 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
                                : current ? current->order.paid.currency
                                          : std::string();
   const auto history = needs_customer_history(command.command.body)
-                           ? gather_history(context, customer_id, case_id, currency, command.now)
+                           ? rows::customer_history(context.statements(), customer_id, case_id,
+                                                    currency, command.now)
                            : CustomerHistory{};
   std::optional<Decision> decided;
   try {

@@ -38,6 +38,21 @@ Result<std::optional<CaseWithJournal>> CaseStore::load_case_with_journal(
       });
 }
 
+Result<std::optional<CaseWithHistory>> CaseStore::load_case_with_customer_history(
+    const std::string& case_id, Instant now) const {
+  return readers_->with<std::optional<CaseWithHistory>>(
+      [&](ReaderPool::Reader& r) -> std::optional<CaseWithHistory> {
+        Transaction tx(*r.db, Transaction::Kind::kDeferred);  // one consistent view
+        auto snapshot = rows::load_snapshot(r.statements, case_id);
+        if (!snapshot) return std::nullopt;
+        // The currency the writer gathers a proposal's history in: the order's.
+        auto history = rows::customer_history(r.statements, snapshot->customer.id, case_id,
+                                              snapshot->order.paid.currency, now);
+        tx.commit();
+        return CaseWithHistory{std::move(*snapshot), std::move(history)};
+      });
+}
+
 Result<std::vector<StoredEvent>> CaseStore::journal_after(std::int64_t after_seq,
                                                           size_t limit) const {
   return readers_->with<std::vector<StoredEvent>>([&](ReaderPool::Reader& r) {
@@ -81,6 +96,10 @@ Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const
       summary.team = c.team;
       summary.customer_id = c.customer_id;
       if (c.sla_due != kNoSlaDue) summary.sla_due = from_millis(c.sla_due);
+      if (c.sla_warn_at) summary.sla_warn_at = from_millis(*c.sla_warn_at);
+      summary.sla_warned = c.sla_warned != 0;
+      summary.sla_breached = c.sla_breached != 0;
+      summary.summary = c.summary;
       summary.created_at = from_millis(c.created_at);
       summary.updated_at = from_millis(c.updated_at);
       if (c.closed_at) summary.closed_at = from_millis(*c.closed_at);

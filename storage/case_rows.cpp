@@ -1,8 +1,12 @@
 #include "storage/case_rows.h"
 
 #include <algorithm>
+#include <chrono>
+#include <iterator>
 
 #include <sqlite3.h>
+
+#include "engine/utf8.h"
 
 namespace redress::storage::rows {
 
@@ -27,6 +31,30 @@ std::int64_t sla_due(const CaseSnapshot& snapshot) {
   return due;
 }
 
+std::string listing_summary(const CaseSnapshot& snapshot) {
+  const auto summary = snapshot.fields.find("summary");
+  if (summary == snapshot.fields.end() || !summary->is_string()) return {};
+  return utf8_truncate(summary->get_ref<const std::string&>(), kListingSummaryLength);
+}
+
+namespace {
+
+// The queue's SLA facts: the warn instant of the clock whose deadline is sla_due (the first of
+// equal deadlines, as sla_due takes it) and whether any running clock has warned or breached.
+// Paused and met clocks count for neither: a queue shows what is running out now.
+void set_sla_columns(const CaseSnapshot& snap, CaseColumns& c) {
+  const SlaClock* soonest = nullptr;
+  for (const auto& clock : snap.slas) {
+    if (clock.status != "running") continue;
+    if (!soonest || clock.due < soonest->due) soonest = &clock;
+    if (clock.warned) c.sla_warned = 1;
+    if (clock.breached) c.sla_breached = 1;
+  }
+  if (soonest) c.sla_warn_at = to_millis(soonest->warn_at);
+}
+
+}  // namespace
+
 CaseColumns case_columns(const CaseSnapshot& snap) {
   CaseColumns c;
   c.id = snap.id;
@@ -48,6 +76,8 @@ CaseColumns case_columns(const CaseSnapshot& snap) {
   c.created_at = to_millis(snap.created_at);
   c.updated_at = to_millis(snap.updated_at);
   if (snap.closed_at) c.closed_at = to_millis(*snap.closed_at);
+  c.summary = listing_summary(snap);
+  set_sla_columns(snap, c);
   return c;
 }
 
@@ -73,6 +103,10 @@ CaseColumns case_columns_from_row(const Statement& row, int first) {
   c.created_at = row.column_int(i++);
   c.updated_at = row.column_int(i++);
   c.closed_at = row.column_optional_int(i++);
+  c.summary = row.column_text(i++);
+  c.sla_warn_at = row.column_optional_int(i++);
+  c.sla_warned = row.column_int(i++);
+  c.sla_breached = row.column_int(i++);
   return c;
 }
 
@@ -96,6 +130,10 @@ void bind_case_columns(Statement& s, const CaseColumns& c, int first) {
   s.bind(first + 16, c.created_at);
   s.bind(first + 17, c.updated_at);
   s.bind_or_null(first + 18, c.closed_at);
+  s.bind_or_null(first + 19, c.summary);
+  s.bind_or_null(first + 20, c.sla_warn_at);
+  s.bind(first + 21, c.sla_warned);
+  s.bind(first + 22, c.sla_breached);
 }
 
 namespace {
@@ -135,7 +173,13 @@ constexpr ColumnSpec kCaseColumns[] = {
     REDRESS_CASE_COLUMN(created_at, 17, false),
     REDRESS_CASE_COLUMN(updated_at, 18, true),
     REDRESS_CASE_COLUMN(closed_at, 19, true),
+    REDRESS_CASE_COLUMN(summary, 20, true),
+    REDRESS_CASE_COLUMN(sla_warn_at, 21, true),
+    REDRESS_CASE_COLUMN(sla_warned, 22, true),
+    REDRESS_CASE_COLUMN(sla_breached, 23, true),
 };
+
+static_assert(std::size(kCaseColumns) == kCaseColumnCount);
 
 #undef REDRESS_CASE_COLUMN
 
@@ -162,11 +206,54 @@ std::string case_update_sql(const CaseColumns& before, const CaseColumns& after)
   return sql + " WHERE id = ?1";
 }
 
+const std::string& case_insert_sql() {
+  static const std::string sql = [] {
+    std::string text =
+        std::string("INSERT INTO cases (") + kCaseColumnList + ", snapshot) VALUES (";
+    for (int parameter = 1; parameter <= kCaseColumnCount + 1; ++parameter) {
+      text += (parameter > 1 ? ", ?" : "?") + std::to_string(parameter);
+    }
+    return text + ")";
+  }();
+  return sql;
+}
+
 std::optional<CaseSnapshot> load_snapshot(StatementCache& statements, const std::string& case_id) {
   auto s = statements.get("SELECT snapshot FROM cases WHERE id = ?");
   s->bind(1, case_id);
   if (!s->step()) return std::nullopt;
   return parse_snapshot(s->column_text(0), case_id);
+}
+
+CustomerHistory customer_history(StatementCache& statements, const std::string& customer_id,
+                                 const std::string& case_id, const std::string& currency,
+                                 Instant now) {
+  CustomerHistory history;
+  if (customer_id.empty()) return history;
+  {
+    // The escalation policy looks at a window of weeks; 200 recent cases is far beyond any rule.
+    auto s = statements.get(
+        "SELECT created_at FROM cases WHERE customer_id = ? AND id <> ? "
+        "ORDER BY created_at DESC LIMIT 200");
+    s->bind(1, customer_id).bind(2, case_id);
+    while (s->step()) history.other_cases_opened_at.push_back(from_millis(s->column_int(0)));
+  }
+  if (!currency.empty()) {
+    // Summed here with saturating arithmetic, not by SQL sum(), which fails the whole command
+    // with "integer overflow" once the stored amounts add up past int64.
+    auto s = statements.get(
+        "SELECT amount FROM compensations "
+        "WHERE customer_id = ? AND case_id <> ? AND status IN ('approved', 'executed') "
+        "AND decided_at > ? AND currency = ?");
+    s->bind(1, customer_id)
+        .bind(2, case_id)
+        .bind(3, to_millis(now - std::chrono::days(30)))
+        .bind(4, currency);
+    std::int64_t total = 0;
+    while (s->step()) total = saturating_add(total, s->column_int(0));
+    history.compensation_granted_30d = Money{total, currency};
+  }
+  return history;
 }
 
 StoredEvent event_from_row(const Statement& row) {

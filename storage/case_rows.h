@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/case_snapshot.h"
+#include "engine/command.h"
 #include "storage/case_store.h"
 #include "storage/sqlite.h"
 
@@ -15,6 +16,12 @@ namespace redress::storage::rows {
 
 // The earliest deadline among the case's running SLA clocks, or kNoSlaDue.
 std::int64_t sla_due(const CaseSnapshot& snapshot);
+
+// Code points of a case's summary kept for listings (a longer one is cut, ending in "…").
+inline constexpr std::size_t kListingSummaryLength = 200;
+// What a queue row shows of the case's text: its `summary` field (the complaint workflow's
+// opening summary) cut to kListingSummaryLength; "" when the case has none.
+std::string listing_summary(const CaseSnapshot& snapshot);
 
 // The `cases` columns other than the snapshot itself: what queues filter and sort on. Derived
 // from the snapshot in one place, so the writer and `verify` cannot disagree about them.
@@ -39,6 +46,11 @@ struct CaseColumns {
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
   std::optional<std::int64_t> closed_at;
+  // Schema v4: what a queue row and the team workload show without parsing the snapshot.
+  std::string summary;                      // listing_summary
+  std::optional<std::int64_t> sla_warn_at;  // the warn instant of the clock that gives sla_due
+  std::int64_t sla_warned = 0;              // 1: some running clock has passed its warning
+  std::int64_t sla_breached = 0;            // 1: some running clock has passed its breach
 
   bool operator==(const CaseColumns&) const = default;
 };
@@ -46,13 +58,13 @@ struct CaseColumns {
 inline constexpr const char* kCaseColumnList =
     "id, workflow_id, workflow_version, version, state, stage, severity, priority, category, "
     "escalation_level, assignee, team, queue_role, customer_id, order_id, sla_due, created_at, "
-    "updated_at, closed_at";
-inline constexpr int kCaseColumnCount = 19;
+    "updated_at, closed_at, summary, sla_warn_at, sla_warned, sla_breached";
+inline constexpr int kCaseColumnCount = 23;
 
 CaseColumns case_columns(const CaseSnapshot& snapshot);
 // Reads kCaseColumnList starting at column `first` of `row`.
 CaseColumns case_columns_from_row(const Statement& row, int first = 0);
-// Binds kCaseColumnList to parameters first..first+18 of `statement`.
+// Binds kCaseColumnList to parameters first..first+kCaseColumnCount-1 of `statement`.
 void bind_case_columns(Statement& statement, const CaseColumns& columns, int first = 1);
 // The names of the columns that differ, comma-separated (for verify's messages).
 std::string differing_columns(const CaseColumns& a, const CaseColumns& b);
@@ -62,10 +74,21 @@ std::string differing_columns(const CaseColumns& a, const CaseColumns& b);
 // rewrite each index that holds it, even with an equal value. The SQL text depends only on
 // which columns changed, so prepared statements for it stay few.
 std::string case_update_sql(const CaseColumns& before, const CaseColumns& after);
+// The INSERT of a new row: kCaseColumnList bound like bind_case_columns, then the snapshot.
+const std::string& case_insert_sql();
 
 // A stored snapshot's text parsed; SqliteError(SQLITE_CORRUPT) when it is not a valid snapshot.
 CaseSnapshot parse_snapshot(const std::string& text, const std::string& case_id);
 std::optional<CaseSnapshot> load_snapshot(StatementCache& statements, const std::string& case_id);
+
+// What the engine is told of the customer of case `case_id` when it decides a command at `now`
+// (engine/command.h CustomerHistory): when their other cases were opened, and what was granted
+// on them in `currency` over the 30 days before `now`. Empty for a case without a customer. The
+// writer gathers it for commands that need it, and the remedy advice reads it the same way, so
+// both judge compensation by the same totals.
+CustomerHistory customer_history(StatementCache& statements, const std::string& customer_id,
+                                 const std::string& case_id, const std::string& currency,
+                                 Instant now);
 
 // The case's journal in case_seq order.
 std::vector<StoredEvent> load_journal(StatementCache& statements, const std::string& case_id);

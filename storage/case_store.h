@@ -120,6 +120,10 @@ struct CaseSummary {
   std::string team;
   std::string customer_id;
   std::optional<Instant> sla_due;
+  std::optional<Instant> sla_warn_at;  // the warn instant of the clock that gives sla_due
+  bool sla_warned = false;             // some running clock has passed its warning
+  bool sla_breached = false;           // some running clock has passed its breach
+  std::string summary;                 // the `summary` field, cut for listings ("" if none)
   Instant created_at{};
   Instant updated_at{};
   std::optional<Instant> closed_at;
@@ -161,6 +165,12 @@ struct CaseDocument {
 struct CaseWithJournal {
   CaseSnapshot snapshot;
   std::vector<StoredEvent> events;
+};
+
+// A case with what the engine would be told of its customer by a compensation proposal.
+struct CaseWithHistory {
+  CaseSnapshot snapshot;
+  CustomerHistory history;
 };
 
 struct DueTimer {
@@ -263,6 +273,11 @@ class CaseStore {
   Result<std::optional<CaseDocument>> load_case_document(const std::string& case_id) const;
   // The snapshot and its journal read in one read transaction (consistent with each other).
   Result<std::optional<CaseWithJournal>> load_case_with_journal(const std::string& case_id) const;
+  // The snapshot and the CustomerHistory the writer would gather for a compensation proposal on
+  // the case at `now` (the customer's other cases), read in one read transaction: what
+  // Engine::advise_remedies needs to agree with the proposal's decision.
+  Result<std::optional<CaseWithHistory>> load_case_with_customer_history(const std::string& case_id,
+                                                                         Instant now) const;
   // Journal entries with seq > after_seq across all cases, in order (live-update resume).
   Result<std::vector<StoredEvent>> journal_after(std::int64_t after_seq, size_t limit) const;
   Result<std::vector<CaseSummary>> list_cases(const CaseQuery& query) const;

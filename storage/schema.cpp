@@ -1,5 +1,7 @@
 #include "storage/schema.h"
 
+#include "storage/case_rows.h"
+
 namespace redress::storage {
 namespace {
 
@@ -293,6 +295,57 @@ CREATE INDEX webhook_deliveries_dead ON webhook_deliveries (id) WHERE status = '
 CREATE INDEX webhook_deliveries_by_outbox ON webhook_deliveries (outbox_id);
 )sql";
 
+// Version 4: what the console's queue rows and team workload read from stored columns rather
+// than from 10,000 snapshots: the summary text, the warn instant of the clock that gives
+// sla_due, and whether a running clock has warned or breached (rows::CaseColumns). The writer
+// keeps them with the other columns; backfill_queue_columns fills them for existing cases. The
+// workload counts one team's open cases per assignee from the covering index alone.
+constexpr const char* kMigration4 = R"sql(
+ALTER TABLE cases ADD COLUMN summary TEXT;
+ALTER TABLE cases ADD COLUMN sla_warn_at INTEGER;
+ALTER TABLE cases ADD COLUMN sla_warned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN sla_breached INTEGER NOT NULL DEFAULT 0;
+-- closed_at is NULL in every entry; it is listed so that SQLite (3.40) counts the index as
+-- covering a query whose WHERE names it, and reads no table row.
+CREATE INDEX cases_open_workload ON cases (team, assignee, sla_breached, sla_warned, closed_at)
+  WHERE closed_at IS NULL;
+)sql";
+
+// Fills migration 4's columns of every case from its snapshot with rows::case_columns, the
+// writer's own derivation, so that `redress verify` finds them as the writer would have written
+// them. In pages of rowids, so memory stays bounded on a large database.
+void backfill_queue_columns(SqliteDb& db) {
+  Statement page(db,
+                 "SELECT rowid, id, snapshot FROM cases WHERE rowid > ? ORDER BY rowid LIMIT 500");
+  Statement update(db,
+                   "UPDATE cases SET summary = ?2, sla_warn_at = ?3, sla_warned = ?4, "
+                   "sla_breached = ?5 WHERE rowid = ?1");
+  struct Derived {
+    std::int64_t rowid;
+    rows::CaseColumns columns;
+  };
+  std::int64_t after = 0;
+  for (;;) {
+    std::vector<Derived> derived;
+    page.bind(1, after);
+    while (page.step()) {
+      const auto snapshot = rows::parse_snapshot(page.column_text(2), page.column_text(1));
+      derived.push_back({page.column_int(0), rows::case_columns(snapshot)});
+    }
+    page.reset();
+    if (derived.empty()) return;
+    for (const auto& [rowid, c] : derived) {
+      update.bind(1, rowid)
+          .bind_or_null(2, c.summary)
+          .bind_or_null(3, c.sla_warn_at)
+          .bind(4, c.sla_warned)
+          .bind(5, c.sla_breached);
+      update.run();
+    }
+    after = derived.back().rowid;
+  }
+}
+
 const std::vector<Migration> kMigrations = {
     {1,
      "cases, journal, timers, outbox, compensations, approvals, customers, orders, users, "
@@ -301,6 +354,10 @@ const std::vector<Migration> kMigrations = {
     {2, "full-text search over case text (FTS5 trigram); webhook redelivery rounds", kMigration2},
     {3, "webhook retention: indexes for purging settled deliveries and counting dead ones",
      kMigration3},
+    {4,
+     "queue columns of cases (summary, SLA warn instant, warned and breached flags) backfilled "
+     "from snapshots; the team workload index",
+     kMigration4, backfill_queue_columns},
 };
 
 bool has_user_tables(SqliteDb& db) {
@@ -363,6 +420,7 @@ Result<MigrationReport> migrate(SqliteDb& db, const std::vector<Migration>& list
     for (const auto& m : list) {
       if (m.version <= report.from_version) continue;
       db.exec(m.sql);
+      if (m.backfill) m.backfill(db);
       report.applied.push_back(std::to_string(m.version) + ": " + m.description);
     }
     report.to_version = latest;

@@ -23,6 +23,9 @@ struct Migration {
   int version;
   const char* description;
   const char* sql;
+  // Runs after `sql`, in the same transaction, for what SQL alone cannot derive (columns
+  // computed from stored snapshots by the writer's own code). May throw SqliteError.
+  void (*backfill)(SqliteDb& db) = nullptr;
 };
 
 // Every migration this build knows, in version order.

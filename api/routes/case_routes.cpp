@@ -179,6 +179,12 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
   if (!query.text.empty() && characters < 3) {
     extra.push_back({"/query/q", "full-text search needs at least 3 characters"});
   }
+  // Cases nobody holds cannot also be someone's: refused rather than answered with nothing.
+  if (query.unassigned_only && !query.assignee.empty()) {
+    extra.push_back({"/query/unassigned",
+                     "unassigned=true lists the cases nobody holds; it cannot be combined with "
+                     "assignee"});
+  }
   if (!q.ok() || !extra.empty()) {
     auto problem =
         q.ok() ? ApiProblem::invalid_query(extra.front().pointer + ": " + extra.front().message)

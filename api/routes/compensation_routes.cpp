@@ -26,18 +26,58 @@ std::optional<nlohmann::json> body_object(const RequestContext& ctx, const Respo
   return std::get<nlohmann::json>(std::move(parsed));
 }
 
+nlohmann::json optional_amount(const std::optional<std::int64_t>& amount) {
+  return amount ? nlohmann::json(*amount) : nlohmann::json(nullptr);
+}
+
+nlohmann::json authority_use_json(const AuthorityUse& use) {
+  return {{"limit", optional_amount(use.limit)},
+          {"granted", use.granted},
+          {"remaining", optional_amount(use.remaining)}};
+}
+
+// The caller's authority on the case, in minor units of the policy's currency; a null limit
+// (and remaining) is unlimited. Null for a role without compensation authority.
+nlohmann::json authority_json(const std::optional<RemainingAuthority>& authority) {
+  if (!authority) return nullptr;
+  return {{"role", role_name(authority->role)},
+          {"currency", authority->currency},
+          {"per_case", authority_use_json(authority->per_case)},
+          {"per_customer_30d", authority_use_json(authority->per_customer_30d)}};
+}
+
+// The policy's suggestions, each judged for the caller exactly as a proposal of its estimated
+// cost would be at this moment (Engine::advise_remedies over the same customer history the
+// writer gathers for a proposal).
 void suggest_remedies(ServerContext& context, RequestPtr ctx, Responder respond) {
-  auto snapshot = load_case_or_404(context, *ctx, respond);
-  if (!snapshot) return;
+  QueryReader query(*ctx);
+  query.allow_only({});
+  if (!query.ok()) return respond.problem(*ctx, query.problem());
+  const auto id = ctx->param("id");
+  auto loaded = context.store.load_case_with_customer_history(id, ctx->now);
+  if (!loaded.ok()) return respond.problem(*ctx, from_error(loaded.error()));
+  if (!loaded.value())
+    return respond.problem(*ctx, ApiProblem::not_found("there is no case " + id));
+  const auto& [snapshot, history] = *loaded.value();
+  const auto advice =
+      context.store.engine().advise_remedies(snapshot, ctx->actor(), ctx->now, history);
   auto remedies = nlohmann::json::array();
-  for (const auto& r : context.store.engine().suggest_remedies(*snapshot)) {
+  for (const auto& assessed : advice.remedies) {
+    const auto& r = assessed.remedy;
     remedies.push_back({{"type", compensation_type_name(r.type)},
                         {"estimated_cost", money_to_json(r.estimated_cost)},
                         {"note", r.note.english()},
                         {"note_labels", r.note.to_json()},
-                        {"rule_id", r.rule_id}});
+                        {"rule_id", r.rule_id},
+                        {"within_authority", assessed.within_authority},
+                        {"approver_role", assessed.approver_role
+                                              ? nlohmann::json(role_name(*assessed.approver_role))
+                                              : nlohmann::json(nullptr)}});
   }
-  respond.json(*ctx, http::status::ok, {{"case_id", snapshot->id}, {"remedies", remedies}});
+  respond.json(*ctx, http::status::ok,
+               {{"case_id", snapshot.id},
+                {"authority", authority_json(advice.authority)},
+                {"remedies", std::move(remedies)}});
 }
 
 // The Location of the compensation an accepted proposal recorded: the id is in its

@@ -24,6 +24,10 @@ void add_compensation_routes(Router& router, ServerContext& context);
 // /v1/webhooks: subscriptions, deliveries, redelivery.
 void add_webhook_routes(Router& router, ServerContext& context);
 
+// /v1/teams/{id}/workload: a team's open cases per person (team leads and above; agents their
+// own team).
+void add_workload_routes(Router& router, ServerContext& context);
+
 // Route handlers are named functions that take the server's context first; bind_handler makes
 // one a router Handler (the context outlives the router).
 using ContextHandler = void (*)(ServerContext&, RequestPtr, Responder);

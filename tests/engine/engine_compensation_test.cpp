@@ -197,4 +197,96 @@ BOOST_AUTO_TEST_CASE(approval_rechecks_the_approvers_authority_against_the_case_
   BOOST_TEST(r.replay_matches());
 }
 
+BOOST_AUTO_TEST_CASE(remedy_advice_agrees_with_what_each_proposal_would_decide) {
+  CaseRun r;
+  r.history.compensation_granted_30d = cny(6000);  // granted on the customer's other cases
+  r.run(kAgent, complaint("C-60"));
+  to_negotiating(r);
+  r.run(kAgent, ProposeCompensation{"coupon", cny(1000), "goodwill"});
+  BOOST_REQUIRE(r.snap().compensations.back().status == "approved");
+
+  const auto advice = r.engine().advise_remedies(r.snap(), kAgent, r.now, r.history);
+  BOOST_REQUIRE(advice.authority.has_value());
+  const auto& authority = *advice.authority;
+  BOOST_TEST(redress::role_name(authority.role) == std::string("agent"));
+  BOOST_TEST(authority.currency == "CNY");
+  BOOST_TEST((authority.per_case.limit == std::optional<std::int64_t>(5000)));
+  BOOST_TEST(authority.per_case.granted == 1000);
+  BOOST_TEST((authority.per_case.remaining == std::optional<std::int64_t>(4000)));
+  BOOST_TEST((authority.per_customer_30d.limit == std::optional<std::int64_t>(10000)));
+  BOOST_TEST(authority.per_customer_30d.granted == 7000);  // 6000 elsewhere + 1000 here
+  BOOST_TEST((authority.per_customer_30d.remaining == std::optional<std::int64_t>(3000)));
+
+  // quality_fault for a CNY 299.00 order, cheapest first: apology 0, gift 10.00, repair 44.85,
+  // exchange 89.70, return_and_refund 299.00.
+  BOOST_REQUIRE(advice.remedies.size() == 5u);
+  const std::vector<std::pair<bool, std::optional<Role>>> expected = {
+      {true, std::nullopt},       {true, std::nullopt},
+      {false, Role::kTeamLead},    // this case would total 54.85, over the agent's 50.00
+      {false, Role::kTeamLead},    // 99.70 on the case, 159.70 for the customer
+      {false, Role::kSupervisor},  // 309.00 on the case, over the team lead's 200.00
+  };
+  for (size_t i = 0; i < advice.remedies.size(); ++i) {
+    const auto& assessed = advice.remedies[i];
+    const std::string type = redress::compensation_type_name(assessed.remedy.type);
+    BOOST_TEST(assessed.within_authority == expected[i].first, type);
+    BOOST_TEST((assessed.approver_role == expected[i].second), type);
+    // The same inputs through a real proposal decide the same.
+    const auto proposed =
+        r.attempt(kAgent, ProposeCompensation{type, assessed.remedy.estimated_cost, ""});
+    BOOST_REQUIRE_MESSAGE(proposed.accepted(), type + ": " + outcome(proposed));
+    const auto& record = proposed.result().snapshot.compensations.back();
+    BOOST_TEST((record.status == "approved") == assessed.within_authority, type);
+    if (assessed.approver_role) {
+      BOOST_TEST(record.required_role == redress::role_name(*assessed.approver_role), type);
+    }
+  }
+
+  // A manager's limits are unlimited; admins have no compensation authority of their own.
+  const auto manager = r.engine().advise_remedies(r.snap(), kManager, r.now, r.history);
+  BOOST_REQUIRE(manager.authority.has_value());
+  BOOST_TEST(!manager.authority->per_case.limit.has_value());
+  BOOST_TEST(!manager.authority->per_case.remaining.has_value());
+  BOOST_TEST(manager.authority->per_case.granted == 1000);
+  for (const auto& assessed : manager.remedies) BOOST_TEST(assessed.within_authority);
+  // Admins may not propose at all: nothing is within their authority, nothing goes anywhere.
+  const redress::Actor admin{"admin", Role::kAdmin, ""};
+  const auto for_admin = r.engine().advise_remedies(r.snap(), admin, r.now, r.history);
+  BOOST_TEST(!for_admin.authority.has_value());
+  BOOST_TEST(for_admin.remedies.size() == 5u);
+  for (const auto& assessed : for_admin.remedies) {
+    BOOST_TEST(!assessed.within_authority);
+    BOOST_TEST(!assessed.approver_role.has_value());
+  }
+  // Nor may anyone on a closed case; the authority is still shown.
+  r.fire(kAgent, "withdraw", {{"cancel_reason", "customer withdrew"}});
+  BOOST_REQUIRE(r.snap().is_closed());
+  const auto closed = r.engine().advise_remedies(r.snap(), kAgent, r.now, r.history);
+  BOOST_TEST(closed.authority.has_value());
+  for (const auto& assessed : closed.remedies) {
+    BOOST_TEST(!assessed.within_authority);
+    BOOST_TEST(!assessed.approver_role.has_value());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(remedy_advice_counts_nothing_pending_or_older_than_thirty_days) {
+  CaseRun r;
+  r.run(kAgent, complaint("C-61"));
+  to_negotiating(r);
+  r.run(kAgent, ProposeCompensation{"coupon", cny(3000), "within"});
+  r.run(kAgent, ProposeCompensation{"coupon", cny(4000), "needs a team lead"});
+  BOOST_REQUIRE(r.snap().compensations.back().status == "pending");
+  const auto advice = r.engine().advise_remedies(r.snap(), kAgent, r.now, r.history);
+  BOOST_REQUIRE(advice.authority.has_value());
+  // evaluate() counts approved and executed compensation only: the pending 40.00 is not spent.
+  BOOST_TEST(advice.authority->per_case.granted == 3000);
+  BOOST_TEST((advice.authority->per_case.remaining == std::optional<std::int64_t>(2000)));
+  // Thirty days on, the grant has left the customer's rolling window but not the case.
+  const auto later =
+      r.engine().advise_remedies(r.snap(), kAgent, r.now + hours(24 * 30 + 1), r.history);
+  BOOST_TEST(later.authority->per_case.granted == 3000);
+  BOOST_TEST(later.authority->per_customer_30d.granted == 0);
+  BOOST_TEST((later.authority->per_customer_30d.remaining == std::optional<std::int64_t>(10000)));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,6 +4,7 @@
 #include "storage/case_rows.h"
 #include "storage/schema.h"
 #include "storage/sqlite.h"
+#include "storage/team_workload.h"
 #include "tests/storage/storage_test_support.h"
 
 using namespace redress;
@@ -71,6 +72,12 @@ BOOST_AUTO_TEST_CASE(listings_use_their_indexes) {
 
   check_plan(db, rows::kPendingApprovalsSql, "approvals_pending", true);
   check_plan(db, rows::kDueTimersSql, "timers_by_fire_at", true);
+
+  // The team workload reads its covering index alone, grouped in index order: no case row is
+  // read, however many open cases the team has.
+  check_plan(db, kTeamWorkloadSql, "cases_open_workload", true);
+  BOOST_TEST(plan_of(db, kTeamWorkloadSql).find("USING COVERING INDEX cases_open_workload") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -63,6 +63,11 @@ inline Instant monday_morning() {  // Monday 2026-11-23 09:00 in Shanghai
   return *parse_rfc3339("2026-11-23T09:00:00+08:00");
 }
 
+// That Monday at `local_time` ("11:45:00") in Shanghai, the cn_office calendar's zone.
+inline Instant monday_at(const char* local_time) {
+  return *parse_rfc3339(std::string("2026-11-23T") + local_time + "+08:00");
+}
+
 inline Actor agent(const std::string& id = "agent.li") {
   return Actor{id, Role::kAgent, "after_sales"};
 }
