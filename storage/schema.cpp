@@ -293,6 +293,25 @@ CREATE INDEX webhook_deliveries_dead ON webhook_deliveries (id) WHERE status = '
 CREATE INDEX webhook_deliveries_by_outbox ON webhook_deliveries (outbox_id);
 )sql";
 
+// Version 4: console sign-in sessions. A session is a short-lived secret exchanged for an API
+// token (its parent): it acts with the parent's user and role, so revoking the parent (or
+// deactivating its user) ends it too. Only the SHA-256 of its secret is kept, as for tokens.
+// `expires_at` is the idle expiry a refresh moves forward, never past `max_expires_at` (the
+// absolute end, itself never past the parent's own expiry).
+constexpr const char* kMigration4 = R"sql(
+CREATE TABLE sessions (
+  id              TEXT    PRIMARY KEY,
+  token_hash      BLOB    NOT NULL UNIQUE,
+  token_id        TEXT    NOT NULL REFERENCES api_tokens (id),
+  created_at      INTEGER NOT NULL,
+  expires_at      INTEGER NOT NULL,
+  max_expires_at  INTEGER NOT NULL,
+  revoked_at      INTEGER,
+  last_used_at    INTEGER
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_token ON sessions (token_id);
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1,
      "cases, journal, timers, outbox, compensations, approvals, customers, orders, users, "
@@ -301,6 +320,7 @@ const std::vector<Migration> kMigrations = {
     {2, "full-text search over case text (FTS5 trigram); webhook redelivery rounds", kMigration2},
     {3, "webhook retention: indexes for purging settled deliveries and counting dead ones",
      kMigration3},
+    {4, "console sign-in sessions", kMigration4},
 };
 
 bool has_user_tables(SqliteDb& db) {
