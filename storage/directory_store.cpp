@@ -823,4 +823,22 @@ void DirectoryStore::touch_sessions(std::vector<std::pair<std::string, Instant>>
   touch_rows(store_, "sessions", std::move(used), std::move(done));
 }
 
+void DirectoryStore::purge_expired_sessions(Instant before, size_t limit,
+                                            std::function<void(Result<size_t>)> done) {
+  if (auto checked = check_listing_limit(limit); !checked.ok()) {
+    done(checked.error());
+    return;
+  }
+  auto work = [before, limit](WriteContext& context) -> Result<size_t> {
+    // WITHOUT ROWID: rows are named by id; sessions_by_expiry finds the oldest without a scan.
+    auto remove = context.statement(
+        "DELETE FROM sessions WHERE id IN ("
+        "SELECT id FROM sessions WHERE expires_at < ? ORDER BY expires_at LIMIT ?)");
+    remove->bind(1, to_millis(before)).bind(2, static_cast<std::int64_t>(limit));
+    remove->run();
+    return static_cast<size_t>(context.db().changes());
+  };
+  store_.write<size_t>(guarded<size_t>(std::move(work)), std::move(done));
+}
+
 }  // namespace redress::storage

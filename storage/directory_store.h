@@ -21,8 +21,8 @@
 // more row), else INVALID_ARGUMENT; listings are ordered by id and continue after `after_id`
 // (keyset pagination: stable while rows are added).
 //
-// Nothing is ever deleted: a user leaves by being deactivated, a token by being revoked, so that
-// the journal's actor ids keep meaning someone.
+// Nothing but an expired session is ever deleted: a user leaves by being deactivated, a token by
+// being revoked, so that the journal's actor ids keep meaning someone.
 //
 // Thread-safety: every method may be called from any thread. DirectoryStore holds only a
 // reference to the CaseStore, which must outlive it and every write it queued.
@@ -203,6 +203,11 @@ class DirectoryStore {
   // touch_tokens for sessions: one write, last_used_at only moves forward, unknown ids ignored.
   void touch_sessions(std::vector<std::pair<std::string, Instant>> used,
                       std::function<void(Result<size_t>)> done);
+  // Deletes up to `limit` sessions that expired before `before`, oldest first, in one write, and
+  // answers how many. (A session is the only row here that is deleted: nothing refers to it, and
+  // the journal names people by their user id.)
+  void purge_expired_sessions(Instant before, size_t limit,
+                              std::function<void(Result<size_t>)> done);
 
  private:
   CaseStore& store_;

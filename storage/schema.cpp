@@ -297,7 +297,7 @@ CREATE INDEX webhook_deliveries_by_outbox ON webhook_deliveries (outbox_id);
 // token (its parent): it acts with the parent's user and role, so revoking the parent (or
 // deactivating its user) ends it too. Only the SHA-256 of its secret is kept, as for tokens.
 // `expires_at` is the idle expiry a refresh moves forward, never past `max_expires_at` (the
-// absolute end, itself never past the parent's own expiry).
+// absolute end, itself never past the parent's own expiry). Ended sessions are purged by expiry.
 constexpr const char* kMigration4 = R"sql(
 CREATE TABLE sessions (
   id              TEXT    PRIMARY KEY,
@@ -310,6 +310,7 @@ CREATE TABLE sessions (
   last_used_at    INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX sessions_by_token ON sessions (token_id);
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
 )sql";
 
 const std::vector<Migration> kMigrations = {

@@ -292,6 +292,10 @@ void ApiServer::housekeeping() {
   idempotency_->purge_expired(clock_.now(), 1000, [](Result<size_t>) {});
   webhooks_->purge_settled(clock_.now() - config_.webhook_retention, 1000,
                            [](Result<storage::PurgeResult>) {});
+  // An expired session stays a week for whoever looks into a sign-in (its last use), then goes.
+  constexpr auto kExpiredSessionRetention = std::chrono::hours(24 * 7);
+  directory_->purge_expired_sessions(clock_.now() - kExpiredSessionRetention, 1000,
+                                     [](Result<size_t>) {});
 }
 
 void ApiServer::background_loop() {

@@ -799,6 +799,32 @@ BOOST_AUTO_TEST_CASE(a_role_change_or_a_deactivation_revokes_the_users_sessions_
   BOOST_TEST(!required(directory.find_token(hash_of(9)))->token.revoked_at.has_value());
 }
 
+BOOST_AUTO_TEST_CASE(expired_sessions_are_purged_oldest_first_in_bounded_batches) {
+  SessionStore fixture;
+  auto& directory = fixture.directory;
+  const auto now = fixture.now;
+  for (int i = 0; i < 4; ++i) {
+    const auto end = now + std::chrono::minutes(10 * (i + 1));
+    required(create_session(
+        directory,
+        session_of("S-" + std::to_string(i), static_cast<unsigned char>(60 + i), end, end), now));
+  }
+  const auto purge = [&](Instant before, size_t limit) {
+    return required(await_result<size_t>(
+        [&](auto done) { directory.purge_expired_sessions(before, limit, std::move(done)); }));
+  };
+  // Expired before now + 35 min: S-0, S-1, S-2 (at 10, 20, 30 min); one per batch here.
+  BOOST_TEST(purge(now + std::chrono::minutes(35), 1) == 1u);
+  BOOST_TEST(!required(directory.get_session("S-0")).has_value());
+  BOOST_TEST(required(directory.get_session("S-1")).has_value());
+  BOOST_TEST(purge(now + std::chrono::minutes(35), 100) == 2u);
+  BOOST_TEST(purge(now + std::chrono::minutes(35), 100) == 0u);
+  BOOST_TEST(required(directory.get_session("S-3")).has_value());
+  BOOST_TEST(required(directory.find_session(hash_of(63))).has_value());
+  // The parent token stays.
+  BOOST_TEST(required(directory.find_token(hash_of(9))).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(sessions_and_their_last_use_survive_closing_and_reopening_the_database) {
   TempDir dir;
   const auto options = options_for(dir);
