@@ -135,6 +135,40 @@ CommandKind command_kind_of(const CommandBody& body) {
   return static_cast<CommandKind>(body.index());
 }
 
+const char* command_name(CommandKind command) {
+  switch (command) {
+    case CommandKind::kCreate:
+      return "create";
+    case CommandKind::kFireTransition:
+      return "fire_transition";
+    case CommandKind::kUpdateFields:
+      return "update_fields";
+    case CommandKind::kAssign:
+      return "assign";
+    case CommandKind::kRecordPromise:
+      return "record_promise";
+    case CommandKind::kRecordReply:
+      return "record_reply";
+    case CommandKind::kAddComment:
+      return "add_comment";
+    case CommandKind::kAddCustomerMessage:
+      return "add_customer_message";
+    case CommandKind::kProposeCompensation:
+      return "propose_compensation";
+    case CommandKind::kDecideApproval:
+      return "decide_approval";
+    case CommandKind::kMarkCompensationExecuted:
+      return "mark_compensation_executed";
+    case CommandKind::kEscalate:
+      return "escalate";
+    case CommandKind::kDeescalate:
+      return "deescalate";
+    case CommandKind::kFireTimer:
+      return "fire_timer";
+  }
+  throw std::logic_error("unknown CommandKind");
+}
+
 const char* command_action(CommandKind command) {
   return row(command).action;
 }

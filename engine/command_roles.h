@@ -62,6 +62,10 @@ inline constexpr std::array<CommandKind, 14> kCommandKinds = {
 // The command a body asks for.
 CommandKind command_kind_of(const CommandBody& body);
 
+// The command's stable name on the wire (GET /v1/me lists them): its enumerator in snake_case,
+// "fire_transition" for kFireTransition. Never changes once shipped.
+const char* command_name(CommandKind command);
+
 // What the command does, worded to follow "may not": "add internal comments".
 const char* command_action(CommandKind command);
 

@@ -147,16 +147,16 @@ constexpr const char* kTokenColumns =
     "t.id, t.user_id, t.role, t.label, t.created_at, t.expires_at, t.revoked_at, t.last_used_at";
 constexpr int kTokenColumnCount = 8;
 
-ApiToken read_token(const Statement& row) {
+ApiToken read_token(const Statement& row, int first = 0) {
   ApiToken token;
-  token.id = row.column_text(0);
-  token.user_id = row.column_text(1);
-  token.role = stored_role(row.column_text(2), "api_tokens", token.id);
-  token.label = row.column_text(3);
-  token.created_at = from_millis(row.column_int(4));
-  token.expires_at = optional_instant(row, 5);
-  token.revoked_at = optional_instant(row, 6);
-  token.last_used_at = optional_instant(row, 7);
+  token.id = row.column_text(first);
+  token.user_id = row.column_text(first + 1);
+  token.role = stored_role(row.column_text(first + 2), "api_tokens", token.id);
+  token.label = row.column_text(first + 3);
+  token.created_at = from_millis(row.column_int(first + 4));
+  token.expires_at = optional_instant(row, first + 5);
+  token.revoked_at = optional_instant(row, first + 6);
+  token.last_used_at = optional_instant(row, first + 7);
   return token;
 }
 
@@ -381,6 +381,7 @@ void DirectoryStore::update_user(std::string id, UserPatch patch, Instant now,
     if (!found) return Error::not_found("user '" + id + "' does not exist", "/id");
     User user = std::move(*found);
     const Role old_role = user.role;
+    const bool was_active = user.active;
     const bool was_admin = user.active && user.role == Role::kAdmin;
     if (patch.display_name) user.display_name = *patch.display_name;
     if (patch.role) user.role = *patch.role;
@@ -415,6 +416,15 @@ void DirectoryStore::update_user(std::string id, UserPatch patch, Instant now,
       auto tokens = context.statement("UPDATE api_tokens SET role = ? WHERE user_id = ?");
       tokens->bind(1, role_name(user.role)).bind(2, user.id);
       tokens->run();
+    }
+    if (user.role != old_role || (was_active && !user.active)) {
+      // A console session was opened for the rights the user had then: it ends, and the person
+      // signs in again (a reactivation must not revive it either).
+      auto sessions = context.statement(
+          "UPDATE sessions SET revoked_at = ?1 WHERE revoked_at IS NULL AND token_id IN "
+          "(SELECT id FROM api_tokens WHERE user_id = ?2)");
+      sessions->bind(1, to_millis(now)).bind(2, user.id);
+      sessions->run();
     }
     return user;
   };
@@ -496,6 +506,11 @@ void DirectoryStore::create_token(NewToken token, Instant now,
   store_.write<ApiToken>(guarded<ApiToken>(std::move(work)), std::move(done));
 }
 
+Result<std::optional<ApiToken>> DirectoryStore::get_token(const std::string& id) const {
+  return store_.read<std::optional<ApiToken>>(
+      [&](ReadContext& context) { return load_token(context, id); });
+}
+
 Result<std::vector<ApiToken>> DirectoryStore::list_tokens(const std::string& user_id,
                                                           bool include_revoked,
                                                           const std::string& after_id,
@@ -565,9 +580,13 @@ Result<std::optional<TokenGrant>> DirectoryStore::find_token(
       });
 }
 
-void DirectoryStore::touch_tokens(std::vector<std::pair<std::string, Instant>> used,
-                                  std::function<void(Result<size_t>)> done) {
-  // One update per token, with its latest use: a batch may hold several uses of one token.
+namespace {
+
+// The write behind touch_tokens and touch_sessions: `table` is one of two fixed names.
+void touch_rows(CaseStore& store, const char* table,
+                std::vector<std::pair<std::string, Instant>> used,
+                std::function<void(Result<size_t>)> done) {
+  // One update per row, with its latest use: a batch may hold several uses of one credential.
   std::map<std::string, Instant> latest;
   for (auto& [id, at] : used) {
     auto [slot, inserted] = latest.emplace(std::move(id), at);
@@ -577,19 +596,27 @@ void DirectoryStore::touch_tokens(std::vector<std::pair<std::string, Instant>> u
     done(size_t{0});
     return;
   }
-  auto work = [latest = std::move(latest)](WriteContext& context) -> Result<size_t> {
+  const std::string sql = std::string("UPDATE ") + table +
+                          " SET last_used_at = ?1 "
+                          "WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1)";
+  auto work = [latest = std::move(latest), sql](WriteContext& context) -> Result<size_t> {
     size_t changed = 0;
     for (const auto& [id, at] : latest) {
-      auto update = context.statement(
-          "UPDATE api_tokens SET last_used_at = ?1 "
-          "WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1)");
+      auto update = context.statement(sql);
       update->bind(1, to_millis(at)).bind(2, id);
       update->run();
       changed += static_cast<size_t>(context.db().changes());
     }
     return changed;
   };
-  store_.write<size_t>(guarded<size_t>(std::move(work)), std::move(done));
+  store.write<size_t>(guarded<size_t>(std::move(work)), std::move(done));
+}
+
+}  // namespace
+
+void DirectoryStore::touch_tokens(std::vector<std::pair<std::string, Instant>> used,
+                                  std::function<void(Result<size_t>)> done) {
+  touch_rows(store_, "api_tokens", std::move(used), std::move(done));
 }
 
 Result<bool> DirectoryStore::has_active_admin_token(Instant now) const {
@@ -602,6 +629,216 @@ Result<bool> DirectoryStore::has_active_admin_token(Instant now) const {
     select->bind(1, role_name(Role::kAdmin)).bind(2, to_millis(now));
     return select->step() && select->column_int(0) != 0;
   });
+}
+
+// --- sessions --------------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kSessionColumns =
+    "s.id, s.token_id, s.created_at, s.expires_at, s.max_expires_at, s.revoked_at, "
+    "s.last_used_at";
+constexpr int kSessionColumnCount = 7;
+
+Session read_session(const Statement& row) {
+  Session session;
+  session.id = row.column_text(0);
+  session.token_id = row.column_text(1);
+  session.created_at = from_millis(row.column_int(2));
+  session.expires_at = from_millis(row.column_int(3));
+  session.max_expires_at = from_millis(row.column_int(4));
+  session.revoked_at = optional_instant(row, 5);
+  session.last_used_at = optional_instant(row, 6);
+  return session;
+}
+
+template <typename Context>
+std::optional<Session> load_session(Context& context, const std::string& id) {
+  auto select = context.statement(std::string("SELECT ") + kSessionColumns +
+                                  " FROM sessions AS s WHERE s.id = ?");
+  select->bind(1, id);
+  if (!select->step()) return std::nullopt;
+  return read_session(*select);
+}
+
+bool session_hash_taken(WriteContext& context, const std::vector<unsigned char>& hash) {
+  auto select = context.statement(
+      "SELECT 1 FROM sessions WHERE token_hash = ?1 UNION ALL "
+      "SELECT 1 FROM api_tokens WHERE token_hash = ?1");
+  select->bind_blob(1, hash.data(), static_cast<int>(hash.size()));
+  return select->step();
+}
+
+// Why a session cannot be used or refreshed at `now`; nullopt when it can.
+std::optional<std::string> session_ended(const Session& session, Instant now) {
+  if (session.revoked_at) {
+    return "session '" + session.id + "' was revoked at " + format_rfc3339(*session.revoked_at);
+  }
+  if (session.expires_at <= now) {
+    return "session '" + session.id + "' expired at " + format_rfc3339(session.expires_at);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void DirectoryStore::create_session(NewSession session, Instant now,
+                                    std::function<void(Result<Session>)> done) {
+  auto invalid = check_id(session.id, "session id", "/id");
+  if (!invalid) invalid = check_hash(session.hash);
+  if (!invalid) invalid = check_id(session.token_id, "token id", "/token_id");
+  if (!invalid && (session.expires_at <= now || session.expires_at > session.max_expires_at)) {
+    invalid = Error::invalid_field("session expiry " + format_rfc3339(session.expires_at) +
+                                       " must be after now (" + format_rfc3339(now) +
+                                       ") and not after its absolute end " +
+                                       format_rfc3339(session.max_expires_at),
+                                   "/expires_at");
+  }
+  if (invalid) {
+    done(*invalid);
+    return;
+  }
+  auto work = [session = std::move(session), now](WriteContext& context) -> Result<Session> {
+    if (load_session(context, session.id)) {
+      return Error::already_exists("session '" + session.id + "' already exists", "/id");
+    }
+    if (session_hash_taken(context, session.hash)) {
+      return Error::already_exists(
+          "another session or token already has this hash; generate a new secret", "/hash");
+    }
+    auto parent = load_token(context, session.token_id);
+    if (!parent) {
+      return Error::not_found("token '" + session.token_id + "' does not exist", "/token_id");
+    }
+    if (parent->revoked_at || (parent->expires_at && *parent->expires_at <= now)) {
+      return Error::invalid_state("token '" + parent->id +
+                                  "' is revoked or expired; it cannot open a session");
+    }
+    if (!parent->user_id.empty()) {
+      auto user = load_user(context, parent->user_id);
+      if (!user || !user->active) {
+        return Error::invalid_state("the user of token '" + parent->id +
+                                    "' is deactivated; it cannot open a session");
+      }
+    }
+    if (parent->expires_at && session.max_expires_at > *parent->expires_at) {
+      return Error::invalid_field("a session may not outlive its token, which expires at " +
+                                      format_rfc3339(*parent->expires_at),
+                                  "/expires_at");
+    }
+    auto insert = context.statement(
+        "INSERT INTO sessions (id, token_hash, token_id, created_at, expires_at, max_expires_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
+    insert->bind(1, session.id)
+        .bind_blob(2, session.hash.data(), static_cast<int>(session.hash.size()))
+        .bind(3, session.token_id)
+        .bind(4, to_millis(now))
+        .bind(5, to_millis(session.expires_at))
+        .bind(6, to_millis(session.max_expires_at));
+    insert->run();
+    Session stored;
+    stored.id = session.id;
+    stored.token_id = session.token_id;
+    stored.created_at = now;
+    stored.expires_at = session.expires_at;
+    stored.max_expires_at = session.max_expires_at;
+    return stored;
+  };
+  store_.write<Session>(guarded<Session>(std::move(work)), std::move(done));
+}
+
+Result<std::optional<SessionGrant>> DirectoryStore::find_session(
+    const std::vector<unsigned char>& hash) const {
+  if (auto invalid = check_hash(hash)) return *invalid;
+  return store_.read<std::optional<SessionGrant>>(
+      [&](ReadContext& context) -> std::optional<SessionGrant> {
+        // The session's columns first, then the parent token's and its user's, so that the
+        // token's and user's readers take their columns from an offset.
+        auto select = context.statement(
+            std::string("SELECT ") + kSessionColumns + ", " + kTokenColumns + ", " + kUserColumns +
+            " FROM sessions AS s JOIN api_tokens AS t ON t.id = s.token_id "
+            "LEFT JOIN users AS u ON u.id = t.user_id WHERE s.token_hash = ?");
+        select->bind_blob(1, hash.data(), static_cast<int>(hash.size()));
+        if (!select->step()) return std::nullopt;
+        SessionGrant grant;
+        grant.session = read_session(*select);
+        grant.parent.token = read_token(*select, kSessionColumnCount);
+        const int user_first = kSessionColumnCount + kTokenColumnCount;
+        if (!select->column_is_null(user_first)) {
+          grant.parent.user = read_user(*select, user_first);
+        }
+        return grant;
+      });
+}
+
+Result<std::optional<Session>> DirectoryStore::get_session(const std::string& id) const {
+  return store_.read<std::optional<Session>>(
+      [&](ReadContext& context) { return load_session(context, id); });
+}
+
+void DirectoryStore::refresh_session(std::string id, Instant now, Millis ttl,
+                                     std::function<void(Result<Session>)> done) {
+  if (auto invalid = check_id(id, "session id", "/id")) {
+    done(*invalid);
+    return;
+  }
+  auto work = [id = std::move(id), now, ttl](WriteContext& context) -> Result<Session> {
+    auto session = load_session(context, id);
+    if (!session) return Error::not_found("session '" + id + "' does not exist", "/id");
+    if (auto ended = session_ended(*session, now)) {
+      return Error::invalid_state(*ended + "; sign in again for a new session");
+    }
+    session->expires_at = std::min(now + ttl, session->max_expires_at);
+    auto update = context.statement("UPDATE sessions SET expires_at = ? WHERE id = ?");
+    update->bind(1, to_millis(session->expires_at)).bind(2, id);
+    update->run();
+    return std::move(*session);
+  };
+  store_.write<Session>(guarded<Session>(std::move(work)), std::move(done));
+}
+
+void DirectoryStore::revoke_session(std::string id, Instant now,
+                                    std::function<void(Result<Session>)> done) {
+  if (auto invalid = check_id(id, "session id", "/id")) {
+    done(*invalid);
+    return;
+  }
+  auto work = [id = std::move(id), now](WriteContext& context) -> Result<Session> {
+    auto session = load_session(context, id);
+    if (!session) return Error::not_found("session '" + id + "' does not exist", "/id");
+    if (!session->revoked_at) {
+      auto update = context.statement(
+          "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+      update->bind(1, to_millis(now)).bind(2, id);
+      update->run();
+      session->revoked_at = now;
+    }
+    return std::move(*session);
+  };
+  store_.write<Session>(guarded<Session>(std::move(work)), std::move(done));
+}
+
+void DirectoryStore::touch_sessions(std::vector<std::pair<std::string, Instant>> used,
+                                    std::function<void(Result<size_t>)> done) {
+  touch_rows(store_, "sessions", std::move(used), std::move(done));
+}
+
+void DirectoryStore::purge_expired_sessions(Instant before, size_t limit,
+                                            std::function<void(Result<size_t>)> done) {
+  if (auto checked = check_listing_limit(limit); !checked.ok()) {
+    done(checked.error());
+    return;
+  }
+  auto work = [before, limit](WriteContext& context) -> Result<size_t> {
+    // WITHOUT ROWID: rows are named by id; sessions_by_expiry finds the oldest without a scan.
+    auto remove = context.statement(
+        "DELETE FROM sessions WHERE id IN ("
+        "SELECT id FROM sessions WHERE expires_at < ? ORDER BY expires_at LIMIT ?)");
+    remove->bind(1, to_millis(before)).bind(2, static_cast<std::int64_t>(limit));
+    remove->run();
+    return static_cast<size_t>(context.db().changes());
+  };
+  store_.write<size_t>(guarded<size_t>(std::move(work)), std::move(done));
 }
 
 }  // namespace redress::storage

@@ -21,8 +21,8 @@
 // more row), else INVALID_ARGUMENT; listings are ordered by id and continue after `after_id`
 // (keyset pagination: stable while rows are added).
 //
-// Nothing is ever deleted: a user leaves by being deactivated, a token by being revoked, so that
-// the journal's actor ids keep meaning someone.
+// Nothing but an expired session is ever deleted: a user leaves by being deactivated, a token by
+// being revoked, so that the journal's actor ids keep meaning someone.
 //
 // Thread-safety: every method may be called from any thread. DirectoryStore holds only a
 // reference to the CaseStore, which must outlive it and every write it queued.
@@ -94,6 +94,33 @@ struct TokenGrant {
   std::optional<User> user;  // the token's user, if any
 };
 
+// A console sign-in session: a short-lived secret exchanged for an API token (its parent). It
+// acts with the parent's user and role; it ends when it expires, is revoked, or its parent stops
+// working (revoked, expired, its user deactivated).
+struct Session {
+  std::string id;        // "S-" + hex
+  std::string token_id;  // the parent API token
+  Instant created_at{};
+  Instant expires_at{};      // idle expiry: a refresh moves it, never past max_expires_at
+  Instant max_expires_at{};  // the absolute end
+  std::optional<Instant> revoked_at;
+  std::optional<Instant> last_used_at;  // as batched by touch_sessions; may lag behind use
+};
+
+struct NewSession {
+  std::string id;
+  std::vector<unsigned char> hash;  // exactly 32 bytes: the SHA-256 of the session's secret
+  std::string token_id;             // the parent token
+  Instant expires_at{};             // in (now, max_expires_at]
+  Instant max_expires_at{};         // not past the parent token's expiry
+};
+
+// What authentication needs for one presented session secret: the session and its parent.
+struct SessionGrant {
+  Session session;
+  TokenGrant parent;
+};
+
 class DirectoryStore {
  public:
   explicit DirectoryStore(CaseStore& store) : store_(store) {}
@@ -119,6 +146,8 @@ class DirectoryStore {
   // user. Changing the role also changes the role of the user's tokens, in the same write: a
   // token acts with its user's authority, and a demoted user must not keep the old one through a
   // token issued earlier.
+  // Changing the role or deactivating the user also revokes the user's console sessions, in
+  // the same write: a session was opened for the rights the user had then.
   // Refused with LAST_ADMIN when demoting or deactivating an admin would leave no usable admin
   // credential (an unrevoked, unexpired admin token of an active admin or of no user): nobody
   // could then manage users and tokens over the API.
@@ -130,6 +159,7 @@ class DirectoryStore {
   // unless the hash is 32 bytes; NOT_FOUND "/user_id" when a named user does not exist;
   // INVALID_FIELD "/role" when a named user has another role, or for kSystem.
   void create_token(NewToken token, Instant now, std::function<void(Result<ApiToken>)> done);
+  Result<std::optional<ApiToken>> get_token(const std::string& id) const;
   // Tokens with id > after_id, by id; `user_id` non-empty: only that user's tokens.
   Result<std::vector<ApiToken>> list_tokens(const std::string& user_id, bool include_revoked,
                                             const std::string& after_id, size_t limit) const;
@@ -151,6 +181,33 @@ class DirectoryStore {
   // tied to no user or to an active admin user. `redress init` asks this to know whether the
   // first admin token still has to be made.
   Result<bool> has_active_admin_token(Instant now) const;
+
+  // --- sessions ------------------------------------------------------------------------------
+  // Sessions are not tokens for listings: list_tokens never shows them.
+  // ALREADY_EXISTS "/id" or "/hash"; INVALID_FIELD "/hash" unless 32 bytes; NOT_FOUND
+  // "/token_id" when the parent does not exist; INVALID_STATE when the parent is revoked or
+  // expired at `now`, or its user is deactivated (a revocation that committed after the request
+  // was authenticated wins); INVALID_FIELD "/expires_at" unless now < expires_at <=
+  // max_expires_at and max_expires_at is not past the parent's expiry.
+  void create_session(NewSession session, Instant now, std::function<void(Result<Session>)> done);
+  // The session with this hash, its parent token and the parent's user, whatever their state
+  // (the caller says why it refuses one). nullopt when no session has this hash.
+  Result<std::optional<SessionGrant>> find_session(const std::vector<unsigned char>& hash) const;
+  Result<std::optional<Session>> get_session(const std::string& id) const;
+  // Moves expires_at to min(now + ttl, max_expires_at). NOT_FOUND "/id"; INVALID_STATE when the
+  // session is revoked or expired at `now` (an ended session is not revived).
+  void refresh_session(std::string id, Instant now, Millis ttl,
+                       std::function<void(Result<Session>)> done);
+  // NOT_FOUND "/id". Revoking a revoked session succeeds and keeps the first revoked_at.
+  void revoke_session(std::string id, Instant now, std::function<void(Result<Session>)> done);
+  // touch_tokens for sessions: one write, last_used_at only moves forward, unknown ids ignored.
+  void touch_sessions(std::vector<std::pair<std::string, Instant>> used,
+                      std::function<void(Result<size_t>)> done);
+  // Deletes up to `limit` sessions that expired before `before`, oldest first, in one write, and
+  // answers how many. (A session is the only row here that is deleted: nothing refers to it, and
+  // the journal names people by their user id.)
+  void purge_expired_sessions(Instant before, size_t limit,
+                              std::function<void(Result<size_t>)> done);
 
  private:
   CaseStore& store_;

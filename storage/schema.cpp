@@ -346,6 +346,26 @@ void backfill_queue_columns(SqliteDb& db) {
   }
 }
 
+// Version 5: console sign-in sessions. A session is a short-lived secret exchanged for an API
+// token (its parent): it acts with the parent's user and role, so revoking the parent (or
+// deactivating its user) ends it too. Only the SHA-256 of its secret is kept, as for tokens.
+// `expires_at` is the idle expiry a refresh moves forward, never past `max_expires_at` (the
+// absolute end, itself never past the parent's own expiry). Ended sessions are purged by expiry.
+constexpr const char* kMigration5 = R"sql(
+CREATE TABLE sessions (
+  id              TEXT    PRIMARY KEY,
+  token_hash      BLOB    NOT NULL UNIQUE,
+  token_id        TEXT    NOT NULL REFERENCES api_tokens (id),
+  created_at      INTEGER NOT NULL,
+  expires_at      INTEGER NOT NULL,
+  max_expires_at  INTEGER NOT NULL,
+  revoked_at      INTEGER,
+  last_used_at    INTEGER
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_token ON sessions (token_id);
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1,
      "cases, journal, timers, outbox, compensations, approvals, customers, orders, users, "
@@ -358,6 +378,7 @@ const std::vector<Migration> kMigrations = {
      "queue columns of cases (summary, SLA warn instant, warned and breached flags) backfilled "
      "from snapshots; the team workload index",
      kMigration4, backfill_queue_columns},
+    {5, "console sign-in sessions", kMigration5, nullptr},
 };
 
 bool has_user_tables(SqliteDb& db) {

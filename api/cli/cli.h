@@ -14,6 +14,7 @@ inline constexpr const char* kInitUsage =
     "redress init [--db PATH] [--workflows DIR] [--new-admin-token]";
 inline constexpr const char* kValidateUsage = "redress validate [--json] FILE...";
 inline constexpr const char* kDemoUsage = "redress demo [--workflows DIR] [--db PATH]";
+inline constexpr const char* kSeedDemoUsage = "redress seed-demo [--db PATH] [--workflows DIR]";
 inline constexpr const char* kMigrateUsage = "redress migrate [--db PATH] [--dry-run]";
 inline constexpr const char* kVerifyUsage = "redress verify [--db PATH] [--workflows DIR]";
 inline constexpr const char* kBackupUsage = "redress backup [--db PATH] FILE";
@@ -24,6 +25,10 @@ int run_validate(const std::vector<std::string>& args, std::ostream& out, std::o
 // redress demo [--workflows DIR] [--db PATH] — walks a complaint through all five stages on a
 // fake clock, stored through CaseStore (default data/demo.db), then verifies the database.
 int run_demo(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// redress seed-demo [--db PATH] [--workflows DIR] — demo team, people, tokens and cases in a
+// database without cases; exit 2 when it holds cases (or on usage errors), 1 on other errors.
+int run_seed_demo(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // redress migrate [--db PATH] [--dry-run] — bring the database to this build's schema.
 int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

@@ -23,7 +23,7 @@ struct Subcommand {
   bool own_help = false;
 };
 
-const std::array<Subcommand, 7> kSubcommands = {{
+const std::array<Subcommand, 8> kSubcommands = {{
     {"serve", redress::cli::kServeUsage,
      "run the HTTP/WebSocket server (redress serve --help lists its options)",
      redress::cli::run_serve, true},
@@ -35,6 +35,11 @@ const std::array<Subcommand, 7> kSubcommands = {{
      "walk a demo complaint through all five stages (fake clock), stored in PATH (default "
      "data/demo.db), then verify it",
      redress::cli::run_demo},
+    {"seed-demo", redress::cli::kSeedDemoUsage,
+     "fill a database without cases with demo data for the console: team after_sales, people of "
+     "every role with fresh API tokens (printed once) and a dozen cases; exit 2 when it already "
+     "holds cases",
+     redress::cli::run_seed_demo},
     {"migrate", redress::cli::kMigrateUsage,
      "create the database or bring it to this build's schema", redress::cli::run_migrate},
     {"verify", redress::cli::kVerifyUsage,

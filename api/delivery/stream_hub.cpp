@@ -186,7 +186,9 @@ class StreamHub::Core final : public WebSocketSession::Owner,
         auto session = weak.lock();
         if (!session) continue;
         const auto& who = session->principal();
-        if ((!token_id.empty() && who.token_id == token_id) ||
+        // A session acts as its parent token: revoking the parent closes its sessions' streams
+        // too, and revoking one session (its id in `token_id`) closes only that session's.
+        if ((!token_id.empty() && (who.token_id == token_id || who.session_id == token_id)) ||
             (!user_id.empty() && who.user_id == user_id)) {
           affected.push_back(std::move(session));
         }

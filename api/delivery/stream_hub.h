@@ -107,8 +107,9 @@ class StreamHub {
   // Closes every connection with 1001 (going away) and stops polling. Idempotent.
   void stop();
 
-  // A token was revoked (`token_id`) or a user's role, team or activity changed (`user_id`):
-  // every connection opened with that token, or by that user, is closed with 1008 (policy
+  // A token or a console session was revoked (`token_id`: a token id, or a session id) or a
+  // user's role, team or activity changed (`user_id`): every connection opened with that token
+  // (or a session of it), that session, or by that user, is closed with 1008 (policy
   // violation) and the reason "credentials changed: resume with after_seq=<N>", so a stream
   // never outlives the rights it was opened with (a reconnect is authenticated afresh). Empty
   // ids match nothing.

@@ -26,11 +26,14 @@
 namespace redress::api {
 
 // Who sent the request: an authenticated token, its role and (when it belongs to a person) the
-// user and their team. `actor` is what the engine sees.
+// user and their team. `actor` is what the engine sees. A console session acts as its parent
+// token: `token_id` is the parent's (rate limits and revocations key on it) and `session_id`
+// names the session.
 struct Principal {
   Actor actor;
   std::string token_id;
-  std::string user_id;  // empty for integration tokens not tied to a person
+  std::string user_id;     // empty for integration tokens not tied to a person
+  std::string session_id;  // empty unless the request came with a session secret (rds_...)
 };
 
 struct RequestContext {

@@ -186,6 +186,16 @@ const std::vector<OptionEntry>& option_table() {
          if (e.empty()) c.webhook_retention = std::chrono::hours(24 * days);
          return e;
        }},
+      {{"--session-ttl", "REDRESS_SESSION_TTL", "session_ttl", "SECONDS",
+        "a console session expires this long after it was created or last refreshed "
+        "(60 to 86400)",
+        "1800"},
+       seconds_setter(&ServerConfig::session_ttl, 60, 24 * 60 * 60)},
+      {{"--session-max-age", "REDRESS_SESSION_MAX_AGE", "session_max_age", "SECONDS",
+        "no console session lasts longer than this from its creation, however often it is "
+        "refreshed (60 to 2592000)",
+        "43200"},
+       seconds_setter(&ServerConfig::session_max_age, 60, 30 * 24 * 60 * 60)},
       {{"--stream-queue-limit", "REDRESS_STREAM_QUEUE_LIMIT", "stream_queue_limit", "N",
         "messages queued for one WebSocket client before it is closed (it resumes later)", "1024"},
        size_setter(&ServerConfig::stream_queue_limit, 16, 1000000)},

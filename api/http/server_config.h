@@ -50,6 +50,11 @@ struct ServerConfig {
   // Succeeded and dead deliveries (with their attempts) and the outbox rows they sent are kept
   // this long after they settle; the retry schedule spans about three days.
   std::chrono::hours webhook_retention{24 * 30};
+  // Console sessions (POST /v1/sessions): a session expires `session_ttl` after it was created
+  // or last refreshed, and never later than `session_max_age` after creation (nor after its
+  // parent token's own expiry).
+  std::chrono::seconds session_ttl{30 * 60};
+  std::chrono::seconds session_max_age{12 * 60 * 60};
   // WebSocket.
   size_t stream_queue_limit = 1024;  // messages queued per WebSocket before it is closed
   // Logging.

@@ -7,6 +7,11 @@
 // Refusals say precisely why (missing, malformed, unknown, revoked, expired, user deactivated)
 // without ever echoing the token.
 //
+// Console session secrets (rds_...) are accepted the same way: the session must be unrevoked
+// and unexpired, and its parent token must pass every check a token passes, so revoking the
+// parent or deactivating its user ends the session at once. The session acts with the parent's
+// role and user (Principal::token_id is the parent's, Principal::session_id the session's).
+//
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
@@ -37,15 +42,25 @@ class TokenAuthenticator {
   // Drop cached grants after a change (revocation, role or team change, deactivation).
   void forget_token(const std::string& token_id);
   void forget_user(const std::string& user_id);
+  // After a session was refreshed or revoked.
+  void forget_session(const std::string& session_id);
 
   // Last-used times gathered since the previous call, for DirectoryStore::touch_tokens.
   std::vector<std::pair<std::string, Instant>> take_last_used();
+  // The same for sessions, for DirectoryStore::touch_sessions.
+  std::vector<std::pair<std::string, Instant>> take_session_last_used();
 
  private:
   struct CachedGrant {
-    storage::TokenGrant grant;
+    storage::TokenGrant grant;                // the token, or a session's parent token
+    std::optional<storage::Session> session;  // set for a session secret
     Instant fetched_at{};
   };
+
+  // The cached grant for `hash`, else the stored one (cached unless a forget_* intervened).
+  // nullopt: no credential has this hash.
+  Result<std::optional<CachedGrant>> lookup(const std::vector<unsigned char>& hash, bool session,
+                                            Instant now);
 
   storage::DirectoryStore& directory_;
   const size_t cache_capacity_;
@@ -53,6 +68,7 @@ class TokenAuthenticator {
   Mutex mutex_;
   std::map<std::string, CachedGrant> cache_ GUARDED_BY(mutex_);  // by token hash (binary string)
   std::map<std::string, Instant> last_used_ GUARDED_BY(mutex_);  // by token id
+  std::map<std::string, Instant> session_last_used_ GUARDED_BY(mutex_);  // by session id
   // Bumped by every forget_*: a grant read from the database before a revocation committed must
   // not be cached after the revocation dropped it.
   std::uint64_t generation_ GUARDED_BY(mutex_) = 0;

@@ -11,6 +11,7 @@ namespace redress::api {
 namespace {
 
 constexpr std::string_view kTokenPrefix = "rdr_";
+constexpr std::string_view kSessionPrefix = "rds_";
 constexpr size_t kTokenRandomBytes = 32;  // 256 bits
 constexpr size_t kTokenLength = 4 + 43;   // prefix + base64url(32 bytes) without padding
 
@@ -45,27 +46,47 @@ std::vector<unsigned char> hash_token(std::string_view token) {
   return digest;
 }
 
-NewTokenSecret generate_token() {
+namespace {
+
+NewTokenSecret generate_secret(std::string_view prefix, std::string id) {
   unsigned char raw[kTokenRandomBytes];
   random_bytes(raw, sizeof raw);
   NewTokenSecret out;
-  out.token = std::string(kTokenPrefix) +
+  out.token = std::string(prefix) +
               base64url_encode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
   out.hash = hash_token(out.token);
-  out.id = "tok_" + random_hex(8);
+  out.id = std::move(id);
   return out;
 }
 
-bool looks_like_token(std::string_view token) {
-  if (token.size() != kTokenLength || token.substr(0, kTokenPrefix.size()) != kTokenPrefix) {
+bool has_secret_shape(std::string_view token, std::string_view prefix) {
+  if (token.size() != kTokenLength || token.substr(0, prefix.size()) != prefix) {
     return false;
   }
-  for (char c : token.substr(kTokenPrefix.size())) {
+  for (char c : token.substr(prefix.size())) {
     const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                     c == '-' || c == '_';
     if (!ok) return false;
   }
   return true;
+}
+
+}  // namespace
+
+NewTokenSecret generate_token() {
+  return generate_secret(kTokenPrefix, "tok_" + random_hex(8));
+}
+
+NewTokenSecret generate_session_token() {
+  return generate_secret(kSessionPrefix, "S-" + random_hex(8));
+}
+
+bool looks_like_token(std::string_view token) {
+  return has_secret_shape(token, kTokenPrefix);
+}
+
+bool looks_like_session_token(std::string_view token) {
+  return has_secret_shape(token, kSessionPrefix);
 }
 
 }  // namespace redress::api

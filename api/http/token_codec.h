@@ -4,6 +4,9 @@
 // Only SHA-256(token) is stored; the token is shown once when created and never logged. A token
 // id ("tok_" + 16 hex digits) names it in lists, logs and revocations.
 //
+// A console session's secret has the same shape with the prefix "rds_" (so that a person, a log
+// scrubber or a secret scanner can tell the two apart) and its id is "S-" + 16 hex digits.
+//
 // Thread-safety: free functions, safe from any thread.
 #pragma once
 
@@ -21,6 +24,8 @@ struct NewTokenSecret {
 };
 
 NewTokenSecret generate_token();
+// A session secret: id "S-...", token "rds_...".
+NewTokenSecret generate_session_token();
 
 // SHA-256 of `token` (32 bytes).
 std::vector<unsigned char> hash_token(std::string_view token);
@@ -28,6 +33,8 @@ std::vector<unsigned char> hash_token(std::string_view token);
 // Whether `token` has the shape of a Redress token (prefix, length, alphabet). Checked before
 // hashing so garbage is refused cheaply and clearly.
 bool looks_like_token(std::string_view token);
+// The same for a session secret ("rds_").
+bool looks_like_session_token(std::string_view token);
 
 // `n` random bytes as lowercase hex (ids).
 std::string random_hex(size_t bytes);

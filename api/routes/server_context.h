@@ -32,8 +32,9 @@ struct ServerContext {
   // Called after writes that may have produced outbox rows or journal entries: wakes the
   // webhook sender and the live-update fan-out without waiting for their next poll.
   std::function<void()> on_committed = [] {};
-  // Called after a token was revoked (token id) or a user's role, team or activity changed
-  // (user id): open live-update streams opened with them are closed (StreamHub).
+  // Called after a token or a session was revoked (token id or session id) or a user's role,
+  // team or activity changed (user id): open live-update streams opened with them are closed
+  // (StreamHub).
   std::function<void(const std::string& token_id, const std::string& user_id)>
       on_credentials_changed = [](const std::string&, const std::string&) {};
   // Runs `work` on an I/O thread. Storage callbacks arrive on the single writer thread, whose

@@ -278,12 +278,24 @@ void ApiServer::count_journal() {
   }
 }
 
-void ApiServer::housekeeping() {
+void ApiServer::flush_last_used() {
   auto used = auth_->take_last_used();
   if (!used.empty()) directory_->touch_tokens(std::move(used), [](Result<size_t>) {});
+  auto sessions_used = auth_->take_session_last_used();
+  if (!sessions_used.empty()) {
+    directory_->touch_sessions(std::move(sessions_used), [](Result<size_t>) {});
+  }
+}
+
+void ApiServer::housekeeping() {
+  flush_last_used();
   idempotency_->purge_expired(clock_.now(), 1000, [](Result<size_t>) {});
   webhooks_->purge_settled(clock_.now() - config_.webhook_retention, 1000,
                            [](Result<storage::PurgeResult>) {});
+  // An expired session stays a week for whoever looks into a sign-in (its last use), then goes.
+  constexpr auto kExpiredSessionRetention = std::chrono::hours(24 * 7);
+  directory_->purge_expired_sessions(clock_.now() - kExpiredSessionRetention, 1000,
+                                     [](Result<size_t>) {});
 }
 
 void ApiServer::background_loop() {
@@ -357,10 +369,7 @@ void ApiServer::stop() {
   }
   io_threads_.clear();
   // The last flush of last-used times, then the writer drains and the database closes.
-  if (auth_ && directory_) {
-    auto used = auth_->take_last_used();
-    if (!used.empty()) directory_->touch_tokens(std::move(used), [](Result<size_t>) {});
-  }
+  if (auth_ && directory_) flush_last_used();
   // Writes still queued are answered while everything their callbacks reach (the RequestPipeline,
   // the other stores) is alive; with the I/O threads gone, those callbacks run inline.
   if (store_) store_->wait_until_idle();

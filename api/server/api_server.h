@@ -71,6 +71,8 @@ class ApiServer {
   explicit ApiServer(const ServerConfig& config, const Clock& clock);
   void background_loop();
   void housekeeping();
+  // Writes the tokens' and sessions' last-used times gathered by the authenticator.
+  void flush_last_used();
   void register_gauges();
   // Counts what the journal records (SLA warnings and breaches, escalations) since start-up.
   void count_journal();

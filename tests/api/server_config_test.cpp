@@ -127,6 +127,25 @@ BOOST_AUTO_TEST_CASE(bad_config_files_are_refused_never_thrown) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(session_lifetimes_default_to_30_minutes_and_12_hours_within_bounds) {
+  auto parsed = parse_server_config({}, {});
+  BOOST_TEST_REQUIRE(parsed.ok());
+  BOOST_TEST(parsed.value().config.session_ttl.count() == 30 * 60);
+  BOOST_TEST(parsed.value().config.session_max_age.count() == 12 * 60 * 60);
+
+  ConfigFile file(R"({"session_ttl": 600, "session_max_age": 7200})");
+  parsed = parse_server_config({"--config", file.path(), "--session-ttl", "120"},
+                               {{"REDRESS_SESSION_TTL", "900"}});
+  BOOST_TEST_REQUIRE(parsed.ok());
+  BOOST_TEST(parsed.value().config.session_ttl.count() == 120);  // the flag wins
+  BOOST_TEST(parsed.value().config.session_max_age.count() == 7200);
+
+  BOOST_TEST(contains(refusal({"--session-ttl", "59"}), "between 60 and 86400"));
+  BOOST_TEST(contains(refusal({"--session-ttl", "86401"}), "--session-ttl"));
+  BOOST_TEST(contains(refusal({}, {{"REDRESS_SESSION_MAX_AGE", "soon"}}),
+                      "REDRESS_SESSION_MAX_AGE must be a whole number"));
+}
+
 BOOST_AUTO_TEST_CASE(help_documents_every_option) {
   const auto parsed = parse_server_config({"--port", "1", "--help"}, {});
   BOOST_TEST_REQUIRE(parsed.ok());

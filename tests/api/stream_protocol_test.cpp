@@ -42,7 +42,7 @@ void check_refusal(const std::string& text, const std::string& code, const std::
 }
 
 Principal principal(Role role, const std::string& team = "after_sales") {
-  return Principal{Actor{"someone", role, team}, "tok_1", "someone"};
+  return Principal{Actor{"someone", role, team}, "tok_1", "someone", ""};
 }
 
 }  // namespace

@@ -35,6 +35,21 @@ BOOST_AUTO_TEST_CASE(a_generated_token_has_the_documented_shape) {
   BOOST_TEST(secret.id.find_first_not_of("0123456789abcdef", 4) == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_session_secret_has_its_own_prefix_and_is_no_token) {
+  const NewTokenSecret session = generate_session_token();
+  BOOST_TEST(session.token.size() == 4u + 43u);
+  BOOST_TEST(session.token.rfind("rds_", 0) == 0u);
+  BOOST_TEST(session.id.rfind("S-", 0) == 0u);
+  BOOST_TEST(session.id.size() == 2u + 16u);
+  BOOST_TEST((session.hash == hash_token(session.token)));
+  BOOST_TEST(looks_like_session_token(session.token));
+  BOOST_TEST(!looks_like_token(session.token));
+  const NewTokenSecret token = generate_token();
+  BOOST_TEST(!looks_like_session_token(token.token));
+  BOOST_TEST(!looks_like_session_token("rds_" + std::string(42, 'A')));
+  BOOST_TEST(!looks_like_session_token("rds_" + std::string(42, 'A') + "="));
+}
+
 BOOST_AUTO_TEST_CASE(the_stored_form_is_the_sha256_and_never_the_token) {
   const NewTokenSecret secret = generate_token();
   BOOST_TEST(secret.hash.size() == 32u);

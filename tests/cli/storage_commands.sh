@@ -3,16 +3,7 @@
 # usage: storage_commands.sh PATH/TO/redress
 set -euo pipefail
 redress=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect_exit() {  # expect_exit CODE command...
-  local want=$1; shift
-  set +e; "$@" >out.txt 2>err.txt; local got=$?; set -e
-  [[ $got -eq $want ]] || { cat out.txt err.txt >&2; fail "'$*' exited $got, expected $want"; }
-}
+source "$(dirname "${BASH_SOURCE[0]}")/expect_exit.sh"
 
 expect_exit 0 "$redress" migrate --dry-run
 grep -q "would apply 1" out.txt || fail "dry run lists the pending migration"

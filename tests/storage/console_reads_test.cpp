@@ -127,9 +127,11 @@ BOOST_AUTO_TEST_CASE(migration_four_backfills_cases_stored_before_it) {
   BOOST_TEST((before[1].sla_warned && !before[1].sla_breached));
   BOOST_TEST((!before[2].sla_warned && !before[2].sla_breached));
   {
-    // The database as version 3 left it: without migration 4's columns and index.
+    // The database as version 3 left it: without migration 4's columns and index (nor
+    // migration 5's sessions table).
     SqliteDb db(options.path, OpenOptions{});
     db.exec(
+        "DROP TABLE sessions;"
         "DROP INDEX cases_open_workload;"
         "ALTER TABLE cases DROP COLUMN summary;"
         "ALTER TABLE cases DROP COLUMN sla_warn_at;"

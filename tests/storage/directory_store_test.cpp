@@ -1,6 +1,6 @@
-// DirectoryStore on real SQLite files: teams, users and API tokens — validation at the storage
-// boundary, keyset pagination, token lookup by hash, revocation, batched last-used times, and
-// everything surviving a restart.
+// DirectoryStore on real SQLite files: teams, users, API tokens and console sessions —
+// validation at the storage boundary, keyset pagination, token and session lookup by hash,
+// revocation, refresh, batched last-used times, and everything surviving a restart.
 #include <string>
 #include <utility>
 #include <vector>
@@ -65,6 +65,22 @@ Result<size_t> touch_tokens(DirectoryStore& directory,
                             std::vector<std::pair<std::string, Instant>> used) {
   return await_result<size_t>(
       [&](auto done) { directory.touch_tokens(std::move(used), std::move(done)); });
+}
+
+Result<Session> create_session(DirectoryStore& directory, NewSession session, Instant now) {
+  return await_result<Session>(
+      [&](auto done) { directory.create_session(std::move(session), now, std::move(done)); });
+}
+
+Result<Session> refresh_session(DirectoryStore& directory, const std::string& id, Instant now,
+                                Millis ttl) {
+  return await_result<Session>(
+      [&](auto done) { directory.refresh_session(id, now, ttl, std::move(done)); });
+}
+
+Result<Session> revoke_session(DirectoryStore& directory, const std::string& id, Instant now) {
+  return await_result<Session>(
+      [&](auto done) { directory.revoke_session(id, now, std::move(done)); });
 }
 
 Team team(const std::string& id, const std::string& name = "After-sales") {
@@ -615,6 +631,228 @@ BOOST_AUTO_TEST_CASE(everything_survives_closing_and_reopening_the_database) {
   BOOST_TEST(admin->token.revoked_at == std::optional<Instant>(now + std::chrono::minutes(2)));
   BOOST_TEST(required(directory.has_active_admin_token(now)));  // tok-admin-2
   BOOST_TEST(required(directory.list_tokens("", true, "", 10)).size() == 3u);
+}
+
+// --- sessions --------------------------------------------------------------------------------
+
+namespace {
+
+// A person with a token "tok-li" (hash seed 9) that expires after `token_life`.
+void seed_person_with_token(DirectoryStore& directory, Instant now,
+                            std::optional<Millis> token_life = std::nullopt) {
+  required(create_team(directory, team("after_sales")));
+  required(create_user(directory, person("li.na", Role::kAgent, "after_sales")));
+  std::optional<Instant> expires;
+  if (token_life) expires = now + *token_life;
+  required(create_token(directory, token_for("tok-li", "li.na", Role::kAgent, 9, expires), now));
+}
+
+NewSession session_of(const std::string& id, unsigned char seed, Instant expires,
+                      Instant max_expires, const std::string& token_id = "tok-li") {
+  return NewSession{id, hash_of(seed), token_id, expires, max_expires};
+}
+
+// A fresh database with the person "li.na" and her token "tok-li" (see seed_person_with_token).
+struct SessionStore {
+  explicit SessionStore(std::optional<Millis> token_life = std::nullopt)
+      : store(open_store(options_for(dir))), directory(*store) {
+    seed_person_with_token(directory, now, token_life);
+  }
+  TempDir dir;
+  std::unique_ptr<CaseStore> store;
+  DirectoryStore directory;
+  const Instant now = monday_morning();
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_session_is_found_by_its_hash_with_its_parent_token_and_user) {
+  SessionStore fixture;
+  auto& directory = fixture.directory;
+  const auto now = fixture.now;
+  const auto created = required(create_session(
+      directory,
+      session_of("S-1", 50, now + std::chrono::minutes(30), now + std::chrono::hours(12)), now));
+  BOOST_TEST(created.id == "S-1");
+  BOOST_TEST(created.token_id == "tok-li");
+  BOOST_TEST(created.created_at == now);
+
+  const auto grant = required(directory.find_session(hash_of(50)));
+  BOOST_REQUIRE(grant.has_value());
+  BOOST_TEST(grant->session.id == "S-1");
+  BOOST_TEST(grant->session.expires_at == now + std::chrono::minutes(30));
+  BOOST_TEST(grant->session.max_expires_at == now + std::chrono::hours(12));
+  BOOST_TEST(!grant->session.revoked_at.has_value());
+  BOOST_TEST(grant->parent.token.id == "tok-li");
+  BOOST_TEST(grant->parent.token.role == Role::kAgent);
+  BOOST_REQUIRE(grant->parent.user.has_value());
+  BOOST_TEST(grant->parent.user->team_id == "after_sales");
+
+  // A session's hash is no token's, a token's is no session's, and sessions are not listed.
+  BOOST_TEST(!required(directory.find_token(hash_of(50))).has_value());
+  BOOST_TEST(!required(directory.find_session(hash_of(9))).has_value());
+  BOOST_TEST(ids_of(required(directory.list_tokens("", true, "", 10))) == strings({"tok-li"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_session_needs_a_working_parent_and_may_not_outlive_it) {
+  SessionStore fixture(std::chrono::hours(1));
+  auto& directory = fixture.directory;
+  const auto now = fixture.now;
+  const auto half_hour = now + std::chrono::minutes(30);
+  require_error(
+      create_session(directory, session_of("S-1", 50, half_hour, half_hour, "tok-none"), now),
+      "NOT_FOUND", "/token_id");
+  // The absolute end past the token's expiry.
+  require_error(
+      create_session(directory, session_of("S-1", 50, half_hour, now + std::chrono::hours(2)), now),
+      "INVALID_FIELD", "/expires_at");
+  // An expiry in the past, or past the absolute end.
+  require_error(create_session(directory, session_of("S-1", 50, now, half_hour), now),
+                "INVALID_FIELD", "/expires_at");
+  require_error(
+      create_session(directory, session_of("S-1", 50, half_hour, now + std::chrono::minutes(5)),
+                     now),
+      "INVALID_FIELD", "/expires_at");
+  require_error(
+      create_session(directory, NewSession{"S-1", {1, 2, 3}, "tok-li", half_hour, half_hour}, now),
+      "INVALID_FIELD", "/hash");
+  // The token's own hash may not become a session's.
+  require_error(create_session(directory, session_of("S-1", 9, half_hour, half_hour), now),
+                "ALREADY_EXISTS", "/hash");
+
+  required(create_session(directory, session_of("S-1", 50, half_hour, half_hour), now));
+  require_error(create_session(directory, session_of("S-1", 51, half_hour, half_hour), now),
+                "ALREADY_EXISTS", "/id");
+
+  // A revoked parent, or a deactivated user, opens no session.
+  required(create_user(directory, person("wang.fang", Role::kAgent, "after_sales")));
+  required(create_token(directory, token_for("tok-wang", "wang.fang", Role::kAgent, 12), now));
+  required(update_user(directory, "wang.fang", UserPatch{{}, {}, {}, false}));
+  auto refused =
+      create_session(directory, session_of("S-2", 52, half_hour, half_hour, "tok-wang"), now);
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(refused.error().code_name() == std::string("INVALID_STATE"));
+  required(revoke_token(directory, "tok-li", now));
+  refused = create_session(directory, session_of("S-3", 53, half_hour, half_hour), now);
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(refused.error().code_name() == std::string("INVALID_STATE"));
+}
+
+BOOST_AUTO_TEST_CASE(refresh_moves_the_expiry_up_to_the_absolute_end_and_never_revives) {
+  SessionStore fixture;
+  auto& directory = fixture.directory;
+  const auto now = fixture.now;
+  const Millis ttl = std::chrono::minutes(30);
+  required(create_session(directory, session_of("S-1", 50, now + ttl, now + std::chrono::hours(1)),
+                          now));
+  auto refreshed = required(refresh_session(directory, "S-1", now + std::chrono::minutes(20), ttl));
+  BOOST_TEST(refreshed.expires_at == now + std::chrono::minutes(50));
+  // Near the absolute end, a refresh stops there.
+  refreshed = required(refresh_session(directory, "S-1", now + std::chrono::minutes(45), ttl));
+  BOOST_TEST(refreshed.expires_at == now + std::chrono::hours(1));
+  BOOST_TEST(required(directory.get_session("S-1"))->expires_at == now + std::chrono::hours(1));
+  // Expired: not revived.
+  auto late = refresh_session(directory, "S-1", now + std::chrono::hours(1), ttl);
+  BOOST_REQUIRE(!late.ok());
+  BOOST_TEST(late.error().code_name() == std::string("INVALID_STATE"));
+  require_error(refresh_session(directory, "S-none", now, ttl), "NOT_FOUND", "/id");
+}
+
+BOOST_AUTO_TEST_CASE(revoking_a_session_is_idempotent_and_ends_refreshes) {
+  SessionStore fixture;
+  auto& directory = fixture.directory;
+  const auto now = fixture.now;
+  const auto end = now + std::chrono::hours(1);
+  required(create_session(directory, session_of("S-1", 50, end, end), now));
+  const auto first = required(revoke_session(directory, "S-1", now + std::chrono::minutes(1)));
+  BOOST_TEST(first.revoked_at == std::optional<Instant>(now + std::chrono::minutes(1)));
+  const auto again = required(revoke_session(directory, "S-1", now + std::chrono::minutes(2)));
+  BOOST_TEST(again.revoked_at == std::optional<Instant>(now + std::chrono::minutes(1)));
+  auto refreshed =
+      refresh_session(directory, "S-1", now + std::chrono::minutes(3), std::chrono::minutes(30));
+  BOOST_REQUIRE(!refreshed.ok());
+  BOOST_TEST(refreshed.error().code_name() == std::string("INVALID_STATE"));
+  require_error(revoke_session(directory, "S-none", now), "NOT_FOUND", "/id");
+  // The token itself is untouched.
+  BOOST_TEST(!required(directory.find_token(hash_of(9)))->token.revoked_at.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_role_change_or_a_deactivation_revokes_the_users_sessions_only) {
+  SessionStore fixture;
+  auto& directory = fixture.directory;
+  const auto now = fixture.now;
+  const auto end = now + std::chrono::hours(1);
+  required(create_user(directory, person("wang.fang", Role::kAgent, "after_sales")));
+  required(create_token(directory, token_for("tok-wang", "wang.fang", Role::kAgent, 12), now));
+  required(create_session(directory, session_of("S-li", 50, end, end), now));
+  required(create_session(directory, session_of("S-wang", 51, end, end, "tok-wang"), now));
+
+  // A new display name or team leaves the session alone.
+  required(update_user(directory, "li.na", UserPatch{"Li Na (李娜)", {}, {}, {}}));
+  BOOST_TEST(!required(directory.get_session("S-li"))->revoked_at.has_value());
+  required(update_user(directory, "li.na", UserPatch{{}, Role::kTeamLead, {}, {}}));
+  BOOST_TEST(required(directory.get_session("S-li"))->revoked_at == std::optional<Instant>(now));
+  BOOST_TEST(!required(directory.get_session("S-wang"))->revoked_at.has_value());
+  required(update_user(directory, "wang.fang", UserPatch{{}, {}, {}, false}));
+  BOOST_TEST(required(directory.get_session("S-wang"))->revoked_at.has_value());
+  // The tokens themselves stay (a deactivated user's token is refused by its user's state).
+  BOOST_TEST(!required(directory.find_token(hash_of(9)))->token.revoked_at.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(expired_sessions_are_purged_oldest_first_in_bounded_batches) {
+  SessionStore fixture;
+  auto& directory = fixture.directory;
+  const auto now = fixture.now;
+  for (int i = 0; i < 4; ++i) {
+    const auto end = now + std::chrono::minutes(10 * (i + 1));
+    required(create_session(
+        directory,
+        session_of("S-" + std::to_string(i), static_cast<unsigned char>(60 + i), end, end), now));
+  }
+  const auto purge = [&](Instant before, size_t limit) {
+    return required(await_result<size_t>(
+        [&](auto done) { directory.purge_expired_sessions(before, limit, std::move(done)); }));
+  };
+  // Expired before now + 35 min: S-0, S-1, S-2 (at 10, 20, 30 min); one per batch here.
+  BOOST_TEST(purge(now + std::chrono::minutes(35), 1) == 1u);
+  BOOST_TEST(!required(directory.get_session("S-0")).has_value());
+  BOOST_TEST(required(directory.get_session("S-1")).has_value());
+  BOOST_TEST(purge(now + std::chrono::minutes(35), 100) == 2u);
+  BOOST_TEST(purge(now + std::chrono::minutes(35), 100) == 0u);
+  BOOST_TEST(required(directory.get_session("S-3")).has_value());
+  BOOST_TEST(required(directory.find_session(hash_of(63))).has_value());
+  // The parent token stays.
+  BOOST_TEST(required(directory.find_token(hash_of(9))).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(sessions_and_their_last_use_survive_closing_and_reopening_the_database) {
+  TempDir dir;
+  const auto options = options_for(dir);
+  const auto now = monday_morning();
+  const auto end = now + std::chrono::hours(1);
+  {
+    auto store = open_store(options);
+    DirectoryStore directory(*store);
+    seed_person_with_token(directory, now);
+    required(create_session(directory, session_of("S-1", 50, end, end), now));
+    const auto used = now + std::chrono::minutes(3);
+    const auto touched = await_result<size_t>([&](auto done) {
+      directory.touch_sessions({{"S-1", used}, {"S-1", now}, {"S-none", used}}, std::move(done));
+    });
+    BOOST_TEST(required(touched) == 1u);
+    // Only forward.
+    const auto back = await_result<size_t>([&](auto done) {
+      directory.touch_sessions({{"S-1", now}}, std::move(done));
+    });
+    BOOST_TEST(required(back) == 0u);
+  }
+  auto store = open_store(options);
+  DirectoryStore directory(*store);
+  const auto grant = required(directory.find_session(hash_of(50)));
+  BOOST_REQUIRE(grant.has_value());
+  BOOST_TEST(grant->session.last_used_at == std::optional<Instant>(now + std::chrono::minutes(3)));
+  BOOST_TEST(grant->session.expires_at == end);
+  BOOST_TEST(grant->parent.token.id == "tok-li");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
