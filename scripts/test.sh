@@ -10,9 +10,14 @@
 #        REDRESS_SKIP_FUZZ=1 scripts/test.sh       (skip the fuzz stage)
 #        REDRESS_FUZZ_SECONDS=300 scripts/test.sh  (fuzz longer than the default 30 s per target)
 #        REDRESS_SKIP_TSAN=1 scripts/test.sh       (skip the ThreadSanitizer stage)
+#        REDRESS_SKIP_BROWSER=1 scripts/test.sh    (skip the web console's browser tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+if [[ "${REDRESS_SKIP_BROWSER:-0}" == "1" ]]; then
+  scripts/install-deps.sh
+else
+  scripts/install-deps.sh --browser
+fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
 generator=()
@@ -33,6 +38,20 @@ echo "== build and test (optimised, g++) =="
 # No debug information here: the sanitizer stages below carry line tables for their reports, and
 # leaving -g out of this stage shortens its compile and link steps (the budget is 35 minutes).
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG"
+
+# The web console against the server just built: its catalogue tests (Node's test runner), then
+# the end-to-end tests, each file with its own fresh server and database, in Debian's headless
+# Chromium. Screenshots land in build/screenshots. One file at a time: each starts a server and a
+# browser, and the machine has two cores.
+if [[ "${REDRESS_SKIP_BROWSER:-0}" != "1" ]]; then
+  echo "== web console: catalogue tests, then end-to-end tests in headless Chromium =="
+  scripts/build-web.sh
+  (cd web && node --test --test-reporter=spec tests/unit/*.test.js)
+  for test_file in web/tests/e2e/*.test.js; do
+    REDRESS_BIN="$PWD/build/api/redress" REDRESS_SCREENSHOT_DIR="$PWD/build/screenshots" \
+      node --test --test-reporter=spec "$test_file"
+  done
+fi
 
 # One clang build serves the sanitizer stage and the fuzz stage: every library is compiled once
 # with ASan + UBSan and libFuzzer's coverage hooks (harmless outside a fuzzer), the test suites

@@ -71,13 +71,17 @@ export async function allStates() {
   return states;
 }
 
+// Every category value → its label (value_titles) across loaded workflows.
 export async function allCategories() {
   const list = await workflowList();
-  const values = new Set();
+  const values = new Map();
   for (const summary of list.filter((w) => w.latest)) {
     const def = await definition(summary.id, summary.version);
     const category = (def.fields || []).find((f) => f.name === 'category');
-    for (const value of (category && category.values) || []) values.add(value);
+    const titles = (category && category.value_titles) || {};
+    for (const value of (category && category.values) || []) {
+      if (!values.has(value)) values.set(value, titles[value] || value);
+    }
   }
-  return [...values];
+  return values;
 }

@@ -111,14 +111,17 @@ export function TransitionsPanel({ caseView, transitions }) {
     if (open && !available.some((tr) => tr.name === open)) setOpen(null);
   }, [transitions]);
   const current = available.find((tr) => tr.name === open);
+  // The flag says the transition waits while an approval is pending; whether one is, the case says.
+  const approvalPending = (caseView.data.approvals || []).some((a) => a.status === 'pending');
+  const blocked = (tr) => tr.blocked_by_pending_approval && approvalPending;
   return html`<section class="panel" aria-labelledby="actions-heading">
     <h2 id="actions-heading">${t('case.actions')}</h2>
     ${caseView.data.closed_at ? html`<p>${t('case.closed')}</p>` : null}
     ${!caseView.data.closed_at && available.length === 0 ? html`<p class="muted">${t('case.no_actions')}</p>` : null}
     <div class="transition-buttons">
       ${available.map((tr) => html`<button type="button" data-transition=${tr.name}
-        aria-expanded=${open === tr.name ? 'true' : 'false'} disabled=${tr.blocked_by_pending_approval}
-        title=${tr.blocked_by_pending_approval ? t('case.blocked_by_approval') : undefined}
+        aria-expanded=${open === tr.name ? 'true' : 'false'} disabled=${blocked(tr)}
+        title=${blocked(tr) ? t('case.blocked_by_approval') : undefined}
         onClick=${() => { setOpen(open === tr.name ? null : tr.name); setDone(false); }}>
         ${label(tr.labels || tr.title, tr.name)}</button>`)}
     </div>

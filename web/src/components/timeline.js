@@ -30,14 +30,15 @@ export function describeEvent(event, def) {
       args.assignee = data.assignee || t('case.unassigned');
       break;
     case 'case.priority_changed':
-      args.from = data.from;
-      args.to = data.to;
+      args.from = word('priority', data.from);
+      args.to = word('priority', data.to);
       break;
     case 'case.escalated':
     case 'case.deescalated':
       args.from = word('level', data.from_level);
       args.to = word('level', data.to_level);
-      args.reason = data.reason || data.rule || '';
+      // A rule's reason is the escalation policy's text (English); a person's is what they typed.
+      args.reason = data.rule_id ? '' : data.reason || '';
       break;
     case 'sla.started':
     case 'sla.paused':
@@ -99,6 +100,12 @@ export function describeEvent(event, def) {
   return text === key ? event.type : text;
 }
 
+function ruleReason(event) {
+  const data = event.data || {};
+  if ((event.type !== 'case.escalated' && event.type !== 'case.deescalated') || !data.rule_id) return null;
+  return html`<span class="rule-reason" lang="en">${data.reason || data.rule_id}</span>`;
+}
+
 export function Timeline({ events, def }) {
   const [shown, setShown] = useState(kShownAtFirst);
   const newestFirst = [...events].reverse();
@@ -109,7 +116,7 @@ export function Timeline({ events, def }) {
       ${visible.map((event) => html`<li key=${event.case_seq} data-type=${event.type}
           class=${kSystemTypes.has(event.type) ? 'timeline-system' : ''}>
         <time datetime=${event.at}>${dateTime(event.at)}</time>
-        <span class="timeline-text">${describeEvent(event, def)}</span>
+        <span class="timeline-text">${describeEvent(event, def)}${ruleReason(event)}</span>
         ${event.type === 'message.received' && (event.data.signals || []).length
           ? html`<span class="badge badge-threat">${t('event.signals', { signals: event.data.signals.join(', ') })}</span>`
           : null}

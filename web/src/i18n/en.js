@@ -294,6 +294,11 @@ export default {
   'severity.high': 'high',
   'severity.critical': 'critical',
 
+  'priority.low': 'low',
+  'priority.normal': 'normal',
+  'priority.high': 'high',
+  'priority.urgent': 'urgent',
+
   'clock.first_response': 'first response',
   'clock.stage': 'stage deadline',
   'clock.resolution': 'resolution',

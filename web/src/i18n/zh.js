@@ -292,6 +292,11 @@ export default {
   'severity.high': '严重',
   'severity.critical': '紧急',
 
+  'priority.low': '低',
+  'priority.normal': '普通',
+  'priority.high': '高',
+  'priority.urgent': '紧急',
+
   'clock.first_response': '首次响应',
   'clock.stage': '阶段时限',
   'clock.resolution': '解决时限',

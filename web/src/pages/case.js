@@ -135,7 +135,7 @@ export function CasePage({ id, me }) {
         <div><dt>${t('case.state')}</dt><dd data-state=${data.state}>${stateTitle(def, data.state)}</dd></div>
         <div><dt>${t('case.stage')}</dt><dd>${word('stage', data.stage)}</dd></div>
         <div><dt>${t('case.severity')}</dt><dd><${Badge} kind="severity" value=${data.severity}>${word('severity', data.severity)}<//></dd></div>
-        <div><dt>${t('case.priority')}</dt><dd>${data.priority}</dd></div>
+        <div><dt>${t('case.priority')}</dt><dd>${word('priority', data.priority)}</dd></div>
         <div><dt>${t('case.level')}</dt><dd data-level=${data.escalation_level}>${word('level', data.escalation_level)}</dd></div>
         <div><dt>${t('case.assignee')}</dt><dd data-assignee=${data.assignee}>${data.assignee || t('case.unassigned')}</dd></div>
         <div><dt>${t('case.team')}</dt><dd>${data.team || t('app.none')}</dd></div>

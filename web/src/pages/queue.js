@@ -55,7 +55,7 @@ export function QueuePage({ me }) {
   const [nextToken, setNextToken] = useState(null);
   const [error, setError] = useState(null);
   const [states, setStates] = useState(new Map());
-  const [categories, setCategories] = useState([]);
+  const [categories, setCategories] = useState(new Map());
   const loadSerial = useRef(0);
 
   useEffect(() => {
@@ -143,7 +143,7 @@ export function QueuePage({ me }) {
       ${select('state', [...states.keys()], t('filter.state'), (v) => label(states.get(v), v))}
       ${select('stage', kStages, t('filter.stage'), (v) => word('stage', v))}
       ${select('severity', kSeverities, t('filter.severity'), (v) => word('severity', v))}
-      ${select('category', categories, t('filter.category'))}
+      ${select('category', [...categories.keys()], t('filter.category'), (v) => label(categories.get(v), v))}
       ${select('escalation_level', kLevels, t('filter.escalation_level'), (v) => word('level', v))}
       ${scope !== 'mine'
         ? html`<div class="field field-inline">
