@@ -32,6 +32,7 @@ export function definition(id, version) {
 
 export function forget() {
   listing = null;
+  statesLoading = null;
   definitions.clear();
 }
 
@@ -61,7 +62,18 @@ export function enumTitle(def, fieldName, value) {
 }
 
 // Every state name → title across loaded workflows (the queue's state filter and column).
-export async function allStates() {
+let statesLoading = null;
+export function allStates() {
+  if (!statesLoading) {
+    statesLoading = loadStates().catch((error) => {
+      statesLoading = null;
+      throw error;
+    });
+  }
+  return statesLoading;
+}
+
+async function loadStates() {
   const list = await workflowList();
   const states = new Map();
   for (const summary of list.filter((w) => w.latest)) {

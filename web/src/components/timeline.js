@@ -118,7 +118,7 @@ export function Timeline({ events, def }) {
         <time datetime=${event.at}>${dateTime(event.at)}</time>
         <span class="timeline-text">${describeEvent(event, def)}${ruleReason(event)}</span>
         ${event.type === 'message.received' && (event.data.signals || []).length
-          ? html`<span class="badge badge-threat">${t('event.signals', { signals: event.data.signals.join(', ') })}</span>`
+          ? html`<span class="badge badge-threat">${t('event.signals', { signals: event.data.signals.map((s) => (typeof s === 'string' ? s : s.keyword || s.kind)).join(', ') })}</span>`
           : null}
       </li>`)}
     </ol>

@@ -106,7 +106,7 @@ export default {
   'case.team': 'Team',
   'case.unassigned': 'Unassigned',
   'case.workflow': 'Workflow',
-  'case.version': 'Version {version}',
+  'case.version': 'version {version}',
   'case.opened': 'Opened {time}',
   'case.sla': 'SLA clocks',
   'case.sla.running': 'running',

@@ -104,7 +104,7 @@ export default {
   'case.team': '小组',
   'case.unassigned': '未分配',
   'case.workflow': '工作流',
-  'case.version': '版本 {version}',
+  'case.version': '第 {version} 版',
   'case.opened': '创建于 {time}',
   'case.sla': '服务时限（SLA）',
   'case.sla.running': '计时中',

@@ -139,7 +139,7 @@ export function CasePage({ id, me }) {
         <div><dt>${t('case.level')}</dt><dd data-level=${data.escalation_level}>${word('level', data.escalation_level)}</dd></div>
         <div><dt>${t('case.assignee')}</dt><dd data-assignee=${data.assignee}>${data.assignee || t('case.unassigned')}</dd></div>
         <div><dt>${t('case.team')}</dt><dd>${data.team || t('app.none')}</dd></div>
-        <div><dt>${t('case.workflow')}</dt><dd>${label(def.title, data.workflow_id).split(/[:：]/)[0]} · ${t('case.version', { version: data.version })}</dd></div>
+        <div><dt>${t('case.workflow')}</dt><dd>${label(def.title, data.workflow_id).split(/[:：]/)[0]} · ${t('case.version', { version: data.workflow_version })}</dd></div>
       </dl>
       <p class="muted">${t('case.opened', { time: dateTime(data.created_at) })}</p>
       <${SlaPanel} caseView=${caseView} />

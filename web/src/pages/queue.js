@@ -59,7 +59,6 @@ export function QueuePage({ me }) {
   const loadSerial = useRef(0);
 
   useEffect(() => {
-    allStates().then(setStates).catch(() => {});
     allCategories().then(setCategories).catch(() => {});
   }, []);
 
@@ -76,7 +75,8 @@ export function QueuePage({ me }) {
     if (scope === 'mine' && me.user) params.assignee = me.user.id;
     if (scope === 'team' && me.team) params.team = me.team.id;
     try {
-      const answer = await get(`/v1/cases${query(params)}`);
+      // The state column needs the workflows' words: rows wait for them (fetched once).
+      const [answer] = await Promise.all([get(`/v1/cases${query(params)}`), allStates().then(setStates).catch(() => {})]);
       if (serial !== loadSerial.current) return;
       setRows(answer.data.cases);
       setNextToken(answer.data.next_page_token);
