@@ -79,7 +79,7 @@ function homeFor(me) {
   return me.role === 'admin' ? '/first-steps' : '/queue';
 }
 
-function LanguageSwitch() {
+export function LanguageSwitch() {
   return html`<div class="language-switch" role="group" aria-label=${t('app.language')}>
     ${languages.map((lang) => html`<button type="button" lang=${lang === 'zh' ? 'zh-CN' : 'en'}
       aria-pressed=${language() === lang ? 'true' : 'false'} onClick=${() => setLanguage(lang)}>

@@ -1,7 +1,7 @@
 // Sign in by pasting an API token; the console keeps only the session it is exchanged for.
 import { html, useState } from '../html.js';
-import { language, languages, setLanguage, t } from '../i18n/index.js';
-import { signIn } from '../app.js';
+import { t } from '../i18n/index.js';
+import { LanguageSwitch, signIn } from '../app.js';
 import { Notice, ProblemNotice } from '../components/ui.js';
 
 export function SignInPage({ reason }) {
@@ -25,10 +25,7 @@ export function SignInPage({ reason }) {
 
   return html`<main class="signin" id="main">
     <div class="signin-card">
-      <div class="language-switch" role="group" aria-label=${t('app.language')}>
-        ${languages.map((lang) => html`<button type="button" aria-pressed=${language() === lang ? 'true' : 'false'}
-          onClick=${() => setLanguage(lang)}>${lang === 'zh' ? '中文' : 'English'}</button>`)}
-      </div>
+      <${LanguageSwitch} />
       <p class="brand-large"><img src="/assets/favicon.svg" alt="" width="40" height="40" /> ${t('app.name')}
         <span class="tagline">${t('app.tagline')}</span></p>
       <h1 tabindex="-1">${t('signin.title')}</h1>

@@ -3,24 +3,13 @@
 // open case page shows the approval without reloading. The proposer, a team lead here, sees
 // their own proposal in their queue without an approve button, and why.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { Server, accessibilityViolations, launchBrowser, newPage, screenshot, signIn } from './support.js';
+import { test } from 'node:test';
+import { serverAndBrowser, accessibilityViolations, newPage, screenshot, signIn } from './support.js';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await new Server().start();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+const shared = serverAndBrowser();
 
 async function openCase(token, summary, paid = 59900) {
-  const opened = await server.api('POST', '/v1/cases', {
+  const opened = await shared.server.api('POST', '/v1/cases', {
     token,
     body: {
       workflow_id: 'complaint', severity: 'high', team: 'after_sales',
@@ -33,19 +22,19 @@ async function openCase(token, summary, paid = 59900) {
 }
 
 test('an approval travels live from agent to supervisor and back', async () => {
-  const agent = await server.person('wang.fang', 'agent', { name: 'Wang Fang 王芳' });
-  const supervisor = await server.person('zhao.lei', 'supervisor', { name: 'Zhao Lei 赵磊' });
+  const agent = await shared.server.person('wang.fang', 'agent', { name: 'Wang Fang 王芳' });
+  const supervisor = await shared.server.person('zhao.lei', 'supervisor', { name: 'Zhao Lei 赵磊' });
   const caseId = await openCase(agent.token, 'Blender motor burnt out after a week');
 
-  const agentPage = await newPage(browser, { language: 'en' });
-  await signIn(agentPage, server, agent.token);
-  const supervisorPage = await newPage(browser, { language: 'zh' });
-  await signIn(supervisorPage, server, supervisor.token);
-  await supervisorPage.goto(`${server.url}/approvals`);
+  const agentPage = await newPage(shared.browser, { language: 'en' });
+  await signIn(agentPage, shared.server, agent.token);
+  const supervisorPage = await newPage(shared.browser, { language: 'zh' });
+  await signIn(supervisorPage, shared.server, supervisor.token);
+  await supervisorPage.goto(`${shared.server.url}/approvals`);
   await supervisorPage.locator('.empty, .approval-list li').first().waitFor();
   await supervisorPage.locator('[data-live="live"]').waitFor();
 
-  await agentPage.goto(`${server.url}/cases/${caseId}`);
+  await agentPage.goto(`${shared.server.url}/cases/${caseId}`);
   await agentPage.locator('#propose-type').waitFor();
   await agentPage.locator('[data-live="live"]').waitFor();
   await agentPage.locator('#propose-type').selectOption('partial_refund');
@@ -77,16 +66,16 @@ test("a proposer's own proposal is listed without an approve button", async () =
   // A team lead proposes above a team lead's authority (CNY 200.00 per case): it waits for a
   // supervisor. Promoted to supervisor meanwhile, they find it in their new queue — and may
   // not decide it themselves.
-  const lead = await server.person('chen.jie', 'team_lead', { name: 'Chen Jie 陈杰' });
+  const lead = await shared.server.person('chen.jie', 'team_lead', { name: 'Chen Jie 陈杰' });
   const caseId = await openCase(lead.token, 'Sofa delivered with a torn cover', 299900);
-  await server.api('POST', `/v1/cases/${caseId}/compensations`, {
+  await shared.server.api('POST', `/v1/cases/${caseId}/compensations`, {
     token: lead.token,
     body: { type: 'partial_refund', value: { amount: 30000, currency: 'CNY' }, note: 'Part of the price back' },
   });
-  await server.api('PATCH', `/v1/users/${lead.id}`, { body: { role: 'supervisor' } });
-  const page = await newPage(browser, { language: 'en' });
-  await signIn(page, server, lead.token);
-  await page.goto(`${server.url}/approvals`);
+  await shared.server.api('PATCH', `/v1/users/${lead.id}`, { body: { role: 'supervisor' } });
+  const page = await newPage(shared.browser, { language: 'en' });
+  await signIn(page, shared.server, lead.token);
+  await page.goto(`${shared.server.url}/approvals`);
   const own = page.locator(`.approval[data-case="${caseId}"]`);
   await own.waitFor();
   assert.equal(await own.locator('button[data-decision="approve"]').count(), 0);

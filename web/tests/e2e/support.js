@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -169,4 +170,20 @@ export async function eventually(check, what) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+// A fresh server and a browser for the test file: started before its first test, stopped after
+// its last. The returned object's `server` and `browser` are set once `before` has run.
+export function serverAndBrowser(setUp = async () => {}) {
+  const shared = { server: null, browser: null };
+  before(async () => {
+    shared.server = await new Server().start();
+    shared.browser = await launchBrowser();
+    await setUp(shared);
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await shared.server?.dispose();
+  });
+  return shared;
 }
