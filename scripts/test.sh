@@ -8,15 +8,21 @@
 # Usage: scripts/test.sh            (all four stages)
 #        REDRESS_SKIP_SANITIZE=1 scripts/test.sh   (skip the sanitizer build, for quick local runs)
 #        REDRESS_SKIP_FUZZ=1 scripts/test.sh       (skip the fuzz stage)
-#        REDRESS_FUZZ_SECONDS=300 scripts/test.sh  (fuzz longer than the default 30 s per target)
+#        REDRESS_FUZZ_SECONDS=300 scripts/test.sh  (fuzz longer than the default 15 s per target)
 #        REDRESS_SKIP_TSAN=1 scripts/test.sh       (skip the ThreadSanitizer stage)
 #        REDRESS_SKIP_BROWSER=1 scripts/test.sh    (skip the web console's browser tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [[ "${REDRESS_SKIP_BROWSER:-0}" == "1" ]]; then
-  scripts/install-deps.sh
-else
-  scripts/install-deps.sh --browser
+scripts/install-deps.sh
+
+# The browser stage's preparation — Chromium and a Chinese font from apt, the console's npm
+# packages and its build — runs in the background while the first stage compiles: it waits on
+# the network and the disk, the compiler on the CPU. The browser stage waits for it.
+browser_prep_log=$(mktemp)
+browser_prep_pid=
+if [[ "${REDRESS_SKIP_BROWSER:-0}" != "1" ]]; then
+  (scripts/install-deps.sh --browser && scripts/build-web.sh) >"$browser_prep_log" 2>&1 &
+  browser_prep_pid=$!
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -45,7 +51,13 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBIN
 # browser, and the machine has two cores.
 if [[ "${REDRESS_SKIP_BROWSER:-0}" != "1" ]]; then
   echo "== web console: catalogue tests, then end-to-end tests in headless Chromium =="
-  scripts/build-web.sh
+  prep_status=0
+  wait "$browser_prep_pid" || prep_status=$?
+  cat "$browser_prep_log"
+  if [[ $prep_status -ne 0 ]]; then
+    echo "redress: preparing the browser tests failed (exit $prep_status)" >&2
+    exit "$prep_status"
+  fi
   (cd web && node --test --test-reporter=spec tests/unit/*.test.js)
   for test_file in web/tests/e2e/*.test.js; do
     REDRESS_BIN="$PWD/build/api/redress" REDRESS_SCREENSHOT_DIR="$PWD/build/screenshots" \
@@ -72,7 +84,7 @@ if [[ "${REDRESS_SKIP_SANITIZE:-0}" != "1" ]]; then
     -DREDRESS_BUILD_BENCH=OFF
   if [[ $fuzz == ON ]]; then
     echo "== libFuzzer targets (same build) =="
-    tests/fuzz/run_fuzzers.sh build-asan "${REDRESS_FUZZ_SECONDS:-30}"
+    tests/fuzz/run_fuzzers.sh build-asan "${REDRESS_FUZZ_SECONDS:-15}"
   fi
 fi
 
