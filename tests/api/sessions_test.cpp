@@ -109,8 +109,9 @@ BOOST_AUTO_TEST_CASE(create_use_refresh_revoke_then_the_session_is_refused_every
   BOOST_TEST(server.http().get("/v1/me", agent).status == 200);
 
   // Sessions are not API tokens: the token listing does not show them.
-  const auto tokens = server.http().get("/v1/tokens?include_revoked=true", server.admin_token());
-  for (const auto& t : tokens.json().at("tokens")) {
+  const auto tokens =
+      server.http().get("/v1/tokens?include_revoked=true", server.admin_token()).json();
+  for (const auto& t : tokens.at("tokens")) {  // iterates a member of a named JSON value
     BOOST_TEST(t.at("id").get<std::string>().rfind("S-", 0) != 0u);
   }
 }
