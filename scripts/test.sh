@@ -26,14 +26,18 @@ if [[ "${REDRESS_SKIP_BROWSER:-0}" != "1" ]]; then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
-generator=()
-command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
+cmake_options=()
+command -v ninja >/dev/null 2>&1 && cmake_options=(-G Ninja)
 # ccache, when the machine has it, makes a rebuild of unchanged sources a cache hit.
-command -v ccache >/dev/null 2>&1 && generator+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+command -v ccache >/dev/null 2>&1 && cmake_options+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+# The test suites compile in unity batches here (tests/CMakeLists.txt says why); a developer's
+# own build directory compiles them file by file unless asked otherwise.
+cmake_options+=(-DREDRESS_UNITY_TESTS=ON)
 
 run_suite() {
   local dir=$1; shift
-  cmake -S . -B "$dir" "${generator[@]}" "$@" >/dev/null
+  cmake -S . -B "$dir" "${cmake_options[@]}" "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
   # Validate the shipped definitions with the real binary, as operators will.
   "$dir/api/redress" validate workflows/*.json
@@ -98,7 +102,7 @@ if [[ "${REDRESS_SKIP_TSAN:-0}" != "1" ]]; then
   tsan_suites='^redress_(storage|api)_tests\.'
   tsan_excluded='\.(crash|power_loss|fault_injection|storage_faults|query_plan|schema|statement_cache|money_bounds|verify_backup|connection_sessions|idempotency_crash|base64|json_writer|page_token|retry_policy|target_decoding|openapi|event_catalogue|server_config)$'
   # -O1 -g1: line tables are all a race report needs, and they compile fastest.
-  CC=clang CXX=clang++ cmake -S . -B build-tsan "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  CC=clang CXX=clang++ cmake -S . -B build-tsan "${cmake_options[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DREDRESS_TSAN=ON -DREDRESS_BUILD_BENCH=OFF >/dev/null
   cmake --build build-tsan -j "$jobs" --target redress_storage_tests redress_api_tests
   (cd build-tsan &&

@@ -30,11 +30,6 @@ std::set<std::string> error_pointers(const HttpResult& result) {
   return pointers;
 }
 
-std::string problem_code(const HttpResult& result) {
-  const auto body = result.json();
-  return body.is_object() && body.contains("code") ? body["code"].get<std::string>() : "";
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(admin_routes)

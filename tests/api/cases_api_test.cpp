@@ -27,17 +27,6 @@ nlohmann::json new_complaint(const std::string& assignee) {
   return body;
 }
 
-// Fires a transition and requires success; returns the response body.
-nlohmann::json fire(TestServer& server, const std::string& token, const std::string& case_id,
-                    const std::string& transition,
-                    const nlohmann::json& data = nlohmann::json::object()) {
-  auto r = server.http().post("/v1/cases/" + case_id + "/transitions",
-                              {{"transition", transition}, {"data", data}}, token);
-  BOOST_REQUIRE_MESSAGE(r.status == 200,
-                        transition + " -> " + std::to_string(r.status) + " " + r.body);
-  return r.json();
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(cases_api)

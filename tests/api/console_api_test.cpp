@@ -40,13 +40,6 @@ std::string open_case(TestServer& server, const std::string& token, const json& 
   return created.json().at("case").at("id").get<std::string>();
 }
 
-void fire(TestServer& server, const std::string& token, const std::string& case_id,
-          const std::string& transition, const json& data) {
-  auto r = server.http().post("/v1/cases/" + case_id + "/transitions",
-                              {{"transition", transition}, {"data", data}}, token);
-  BOOST_REQUIRE_MESSAGE(r.status == 200, transition + " -> " + r.body);
-}
-
 // The listing's rows by case id.
 std::map<std::string, json> rows_of(TestServer& server, const std::string& token,
                                     const std::string& query) {

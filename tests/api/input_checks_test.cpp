@@ -11,8 +11,8 @@
 namespace redress::testing {
 namespace {
 
-nlohmann::json complaint(const std::string& team, const std::string& assignee,
-                         const std::string& currency = "CNY") {
+nlohmann::json complaint_for_team(const std::string& team, const std::string& assignee,
+                                  const std::string& currency = "CNY") {
   nlohmann::json body = {
       {"workflow_id", "complaint"},
       {"severity", "normal"},
@@ -44,8 +44,8 @@ BOOST_AUTO_TEST_SUITE(input_checks)
 BOOST_AUTO_TEST_CASE(case_filters_refuse_values_outside_their_vocabulary) {
   TestServer server;
   const auto agent = server.token_for("agent.li", "agent");
-  BOOST_REQUIRE_EQUAL(server.http().post("/v1/cases", complaint("after_sales", ""), agent).status,
-                      201);
+  BOOST_REQUIRE_EQUAL(
+      server.http().post("/v1/cases", complaint_for_team("after_sales", ""), agent).status, 201);
 
   struct Typo {
     std::string query;
@@ -95,14 +95,16 @@ BOOST_AUTO_TEST_CASE(money_outside_iso_4217_is_refused) {
   TestServer server;
   const auto agent = server.token_for("agent.li", "agent");
   for (const std::string currency : {"CYN", "XYZ"}) {
-    const auto r = server.http().post("/v1/cases", complaint("after_sales", "", currency), agent);
+    const auto r =
+        server.http().post("/v1/cases", complaint_for_team("after_sales", "", currency), agent);
     BOOST_TEST(r.status == 422, currency << ": " << r.body);
     BOOST_TEST(pointers(r) == std::vector<std::string>{"/order/paid/currency"}, r.body);
     BOOST_TEST(mentions(r, currency), r.body);
   }
   BOOST_TEST(server.http().get("/v1/cases?open=false", agent).json().at("cases").empty());
 
-  const auto created = server.http().post("/v1/cases", complaint("after_sales", ""), agent);
+  const auto created =
+      server.http().post("/v1/cases", complaint_for_team("after_sales", ""), agent);
   BOOST_REQUIRE_EQUAL(created.status, 201);
   const auto case_id = created.json().at("case").at("id").get<std::string>();
   const auto proposed = server.http().post(
@@ -118,18 +120,21 @@ BOOST_AUTO_TEST_CASE(a_case_names_only_teams_and_users_that_exist) {
   const auto agent = server.token_for("agent.li", "agent");
   const auto lead = server.token_for("lead.wang", "team_lead");
 
-  const auto no_team = server.http().post("/v1/cases", complaint("after_sails", ""), agent);
+  const auto no_team =
+      server.http().post("/v1/cases", complaint_for_team("after_sails", ""), agent);
   BOOST_TEST(no_team.status == 422, no_team.body);
   BOOST_TEST(pointers(no_team) == std::vector<std::string>{"/team"});
   BOOST_TEST(mentions(no_team, "after_sails"), no_team.body);
 
-  const auto both = server.http().post("/v1/cases", complaint("after_sails", "agent.lee"), agent);
+  const auto both =
+      server.http().post("/v1/cases", complaint_for_team("after_sails", "agent.lee"), agent);
   BOOST_TEST(both.status == 422, both.body);
   BOOST_TEST((pointers(both) == std::vector<std::string>{"/team", "/assignee"}), both.body);
   BOOST_TEST(mentions(both, "agent.lee"), both.body);
   BOOST_TEST(server.http().get("/v1/cases?open=false", agent).json().at("cases").empty());
 
-  const auto created = server.http().post("/v1/cases", complaint("after_sales", "agent.li"), agent);
+  const auto created =
+      server.http().post("/v1/cases", complaint_for_team("after_sales", "agent.li"), agent);
   BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
   const auto assignment =
       "/v1/cases/" + created.json().at("case").at("id").get<std::string>() + "/assignment";

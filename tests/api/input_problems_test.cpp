@@ -24,7 +24,7 @@ nlohmann::json cny(std::int64_t amount) {
 }
 
 // The pointers of a problem's `errors`.
-std::set<std::string> pointers(const HttpResult& r) {
+std::set<std::string> pointer_set(const HttpResult& r) {
   std::set<std::string> out;
   const auto body = r.json();
   if (!body.is_object() || !body.contains("errors")) return out;
@@ -59,7 +59,7 @@ BOOST_AUTO_TEST_CASE(creating_a_case_lists_every_invalid_input) {
   BOOST_TEST(five.json().at("code") == "VALIDATION_FAILED");
   const std::set<std::string> expected{"/workflow_version", "/customer/tier", "/severity",
                                        "/order/refunded", "/fields/category"};
-  BOOST_TEST(pointers(five) == expected, boost::test_tools::per_element());
+  BOOST_TEST(pointer_set(five) == expected, boost::test_tools::per_element());
   BOOST_TEST(five.json().at("detail") == "5 problems in the request body");
 
   // Only the engine's: its code, its summary and each problem.
@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(creating_a_case_lists_every_invalid_input) {
   BOOST_TEST(three.status == 422, three.body);
   BOOST_TEST(three.json().at("code") == "INVALID_FIELD");
   const std::set<std::string> engine_pointers{"/severity", "/fields/bogus", "/fields/category"};
-  BOOST_TEST(pointers(three) == engine_pointers, boost::test_tools::per_element());
+  BOOST_TEST(pointer_set(three) == engine_pointers, boost::test_tools::per_element());
   BOOST_TEST(three.json().at("detail").get<std::string>().rfind("3 problems: ", 0) == 0u);
 
   // Nothing was created.
@@ -90,7 +90,7 @@ BOOST_AUTO_TEST_CASE(a_transition_lists_every_missing_field) {
   BOOST_TEST(missing.json().at("code") == "MISSING_FIELD");
   const std::set<std::string> four{"/data/summary", "/data/category", "/data/desired_outcome",
                                    "/data/customer_confirmed"};
-  BOOST_TEST(pointers(missing) == four, boost::test_tools::per_element());
+  BOOST_TEST(pointer_set(missing) == four, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(an_agent_may_not_fire_a_transition_reserved_to_team_leads) {
@@ -141,7 +141,7 @@ BOOST_AUTO_TEST_CASE(amounts_above_the_maximum_are_refused_naming_the_field) {
                               {{"type", "coupon"}, {"value", cny(9200000000000000000)}}, manager);
   BOOST_TEST(huge.status == 422, huge.body);
   BOOST_TEST(huge.json().at("code") == "INVALID_FIELD");
-  BOOST_TEST(pointers(huge) == std::set<std::string>{"/value/amount"},
+  BOOST_TEST(pointer_set(huge) == std::set<std::string>{"/value/amount"},
              boost::test_tools::per_element());
   BOOST_TEST(huge.json().at("detail").get<std::string>().find("CNY 1000000.00") !=
              std::string::npos);
@@ -154,7 +154,7 @@ BOOST_AUTO_TEST_CASE(amounts_above_the_maximum_are_refused_naming_the_field) {
   rich["order"]["paid"] = cny(100000001);
   const auto refused = http.post("/v1/cases", rich, agent);
   BOOST_TEST(refused.status == 422, refused.body);
-  BOOST_TEST(pointers(refused) == std::set<std::string>{"/order/paid/amount"},
+  BOOST_TEST(pointer_set(refused) == std::set<std::string>{"/order/paid/amount"},
              boost::test_tools::per_element());
 }
 

@@ -51,7 +51,7 @@ std::string token_of(const std::string& bytes) {
   return base64url_encode(bytes);
 }
 
-RequestContext request_with(std::multimap<std::string, std::string> query) {
+RequestContext request_with_query(std::multimap<std::string, std::string> query) {
   RequestContext ctx;
   ctx.query = std::move(query);
   return ctx;
@@ -208,7 +208,7 @@ BOOST_AUTO_TEST_CASE(a_position_of_other_types_is_refused) {
 
 BOOST_AUTO_TEST_CASE(read_page_takes_the_size_and_the_position) {
   const auto token = encode_page_token("cases", {std::int64_t{7}, std::string("C-3")});
-  auto ctx = request_with({{"page_size", "2"}, {"page_token", token}});
+  auto ctx = request_with_query({{"page_size", "2"}, {"page_token", token}});
   QueryReader query(ctx);
   const auto page = read_page(query, kListing);
   BOOST_TEST(query.ok());
@@ -217,7 +217,7 @@ BOOST_AUTO_TEST_CASE(read_page_takes_the_size_and_the_position) {
   BOOST_REQUIRE(page.after.has_value());
   BOOST_TEST((*page.after == PagePosition{std::int64_t{7}, std::string("C-3")}));
 
-  auto first = request_with({});
+  auto first = request_with_query({});
   QueryReader defaults(first);
   const auto first_page = read_page(defaults, PageListing{"approvals", {}, 100});
   BOOST_TEST(defaults.ok());
@@ -225,7 +225,7 @@ BOOST_AUTO_TEST_CASE(read_page_takes_the_size_and_the_position) {
   BOOST_TEST(!first_page.after.has_value());
 
   // The maximum page asks the store for one row more: the store must accept it.
-  auto largest = request_with({{"page_size", "1000"}});
+  auto largest = request_with_query({{"page_size", "1000"}});
   QueryReader at_max(largest);
   BOOST_TEST(read_page(at_max, kListing).rows_to_read() == storage::kMaxListingRows);
   BOOST_TEST(storage::check_listing_limit(storage::kMaxListingRows).ok());
@@ -241,7 +241,7 @@ BOOST_AUTO_TEST_CASE(read_page_reports_every_bad_parameter_at_its_pointer) {
            {"page_token", "!!"},
            {"page_token", foreign},
            {"page_token", std::string(kMaxPageTokenLength + 1, 'A')}}) {
-    auto ctx = request_with({{name, value}});
+    auto ctx = request_with_query({{name, value}});
     QueryReader query(ctx);
     const auto page = read_page(query, kListing);
     BOOST_TEST(!query.ok(), name << "=" << value);

@@ -38,7 +38,8 @@ class ConfigFile {
 };
 
 // The message of a refused configuration; fails the test when it was accepted.
-std::string refusal(const std::vector<std::string>& args, const Environment& environment = {}) {
+std::string config_refusal(const std::vector<std::string>& args,
+                           const Environment& environment = {}) {
   const auto parsed = parse_server_config(args, environment);
   BOOST_TEST_REQUIRE(!parsed.ok());
   BOOST_TEST(parsed.error().code == redress::ErrorCode::kInvalidConfig);
@@ -70,8 +71,8 @@ BOOST_AUTO_TEST_CASE(webhook_retention_is_whole_days) {
   const auto parsed = parse_server_config({"--webhook-retention-days", "7"}, {});
   BOOST_TEST_REQUIRE(parsed.ok());
   BOOST_TEST(parsed.value().config.webhook_retention.count() == 24 * 7);
-  BOOST_TEST(contains(refusal({"--webhook-retention-days", "0"}), "between 1 and 3650"));
-  BOOST_TEST(contains(refusal({"--webhook-retention-days", "1.5"}), "whole number"));
+  BOOST_TEST(contains(config_refusal({"--webhook-retention-days", "0"}), "between 1 and 3650"));
+  BOOST_TEST(contains(config_refusal({"--webhook-retention-days", "1.5"}), "whole number"));
 }
 
 BOOST_AUTO_TEST_CASE(flag_beats_environment_beats_file) {
@@ -93,20 +94,20 @@ BOOST_AUTO_TEST_CASE(flag_beats_environment_beats_file) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_flags_are_refused_with_the_option_named) {
-  BOOST_TEST(contains(refusal({"--prot", "1"}), "unknown option '--prot'"));
-  BOOST_TEST(contains(refusal({"--port"}), "--port needs a value"));
-  BOOST_TEST(contains(refusal({"--port", "70000"}), "between 0 and 65535"));
-  BOOST_TEST(contains(refusal({"--port", "80x"}), "whole number"));
-  BOOST_TEST(contains(refusal({"--synchronous", "sometimes"}), "full or normal"));
-  BOOST_TEST(contains(refusal({"--rate-limit", "1e400"}), "must be a number"));
-  BOOST_TEST(contains(refusal({"--rate-limit", "nan"}), "must be a number"));
-  BOOST_TEST(contains(refusal({"--config"}), "--config needs a file name"));
-  BOOST_TEST(
-      contains(refusal({}, {{"REDRESS_THREADS", "0"}}), "environment variable REDRESS_THREADS"));
+  BOOST_TEST(contains(config_refusal({"--prot", "1"}), "unknown option '--prot'"));
+  BOOST_TEST(contains(config_refusal({"--port"}), "--port needs a value"));
+  BOOST_TEST(contains(config_refusal({"--port", "70000"}), "between 0 and 65535"));
+  BOOST_TEST(contains(config_refusal({"--port", "80x"}), "whole number"));
+  BOOST_TEST(contains(config_refusal({"--synchronous", "sometimes"}), "full or normal"));
+  BOOST_TEST(contains(config_refusal({"--rate-limit", "1e400"}), "must be a number"));
+  BOOST_TEST(contains(config_refusal({"--rate-limit", "nan"}), "must be a number"));
+  BOOST_TEST(contains(config_refusal({"--config"}), "--config needs a file name"));
+  BOOST_TEST(contains(config_refusal({}, {{"REDRESS_THREADS", "0"}}),
+                      "environment variable REDRESS_THREADS"));
 }
 
 BOOST_AUTO_TEST_CASE(bad_config_files_are_refused_never_thrown) {
-  BOOST_TEST(contains(refusal({"--config", "/nonexistent/redress.json"}), "cannot read"));
+  BOOST_TEST(contains(config_refusal({"--config", "/nonexistent/redress.json"}), "cannot read"));
   const std::vector<std::pair<std::string, std::string>> files = {
       {R"({"port": )", "is not valid JSON"},
       // A number beyond double's range used to escape as nlohmann's out_of_range exception.
@@ -121,7 +122,7 @@ BOOST_AUTO_TEST_CASE(bad_config_files_are_refused_never_thrown) {
     BOOST_TEST_CONTEXT(text.substr(0, 40)) {
       ConfigFile file(text);
       std::string message;
-      BOOST_REQUIRE_NO_THROW(message = refusal({"--config", file.path()}));
+      BOOST_REQUIRE_NO_THROW(message = config_refusal({"--config", file.path()}));
       BOOST_TEST(contains(message, expected), message);
     }
   }
@@ -140,9 +141,9 @@ BOOST_AUTO_TEST_CASE(session_lifetimes_default_to_30_minutes_and_12_hours_within
   BOOST_TEST(parsed.value().config.session_ttl.count() == 120);  // the flag wins
   BOOST_TEST(parsed.value().config.session_max_age.count() == 7200);
 
-  BOOST_TEST(contains(refusal({"--session-ttl", "59"}), "between 60 and 86400"));
-  BOOST_TEST(contains(refusal({"--session-ttl", "86401"}), "--session-ttl"));
-  BOOST_TEST(contains(refusal({}, {{"REDRESS_SESSION_MAX_AGE", "soon"}}),
+  BOOST_TEST(contains(config_refusal({"--session-ttl", "59"}), "between 60 and 86400"));
+  BOOST_TEST(contains(config_refusal({"--session-ttl", "86401"}), "--session-ttl"));
+  BOOST_TEST(contains(config_refusal({}, {{"REDRESS_SESSION_MAX_AGE", "soon"}}),
                       "REDRESS_SESSION_MAX_AGE must be a whole number"));
 }
 

@@ -30,17 +30,6 @@ nlohmann::json complaint() {
           {"fields", {{"summary", "wrong colour delivered"}, {"category", "wrong_item"}}}};
 }
 
-// Polls `done` until it holds or 20 s pass (real time: the network is real).
-template <typename Condition>
-bool eventually(Condition done) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return done();
-}
-
 // Posts complaints on one keep-alive connection until the server stops answering, recording
 // the ids it acknowledged. A plain Beast client: connection errors are expected here, and the
 // tests' HttpClient fails the test on them (from a thread that is not the test's own).

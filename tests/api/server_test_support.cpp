@@ -213,4 +213,18 @@ std::string TestServer::token_for(const std::string& user_id, const std::string&
   return token.json().at("token").get<std::string>();
 }
 
+std::string problem_code(const HttpResult& result) {
+  const auto body = result.json();
+  return body.is_object() && body.contains("code") ? body["code"].get<std::string>() : "";
+}
+
+nlohmann::json fire(TestServer& server, const std::string& token, const std::string& case_id,
+                    const std::string& transition, const nlohmann::json& data) {
+  auto r = server.http().post("/v1/cases/" + case_id + "/transitions",
+                              {{"transition", transition}, {"data", data}}, token);
+  BOOST_REQUIRE_MESSAGE(r.status == 200,
+                        transition + " -> " + std::to_string(r.status) + " " + r.body);
+  return r.json();
+}
+
 }  // namespace redress::testing

@@ -9,6 +9,7 @@
 // api/server/api_server.h themselves.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -16,6 +17,7 @@
 #include <optional>
 #include <ostream>  // boost/beast/http/verb.hpp uses std::ostream without including it
 #include <string>
+#include <thread>
 
 #include <boost/beast/http/verb.hpp>
 #include <nlohmann/json.hpp>
@@ -120,5 +122,24 @@ class TestServer {
   std::unique_ptr<HttpClient> client_;
   std::string admin_token_;
 };
+
+// The `code` of a problem+json answer, or "" when the body has none.
+std::string problem_code(const HttpResult& result);
+
+// Fires a transition and requires a 200; returns the response body.
+nlohmann::json fire(TestServer& server, const std::string& token, const std::string& case_id,
+                    const std::string& transition,
+                    const nlohmann::json& data = nlohmann::json::object());
+
+// Polls `condition` until it holds or `deadline` passes (real time: the network is real).
+template <typename Predicate>
+bool eventually(Predicate condition, std::chrono::seconds deadline = std::chrono::seconds(20)) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
 
 }  // namespace redress::testing

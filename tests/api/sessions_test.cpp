@@ -27,11 +27,6 @@ HttpResult sign_out(TestServer& server, const std::string& token) {
   return server.http().request(http::verb::delete_, "/v1/sessions/current", "", token);
 }
 
-std::string problem_code(const HttpResult& result) {
-  const auto body = result.json();
-  return body.is_object() && body.contains("code") ? body["code"].get<std::string>() : "";
-}
-
 // POST /v1/sessions with `token`; requires the 201 and answers its body.
 json open_session(TestServer& server, const std::string& token) {
   auto created = server.http().post("/v1/sessions", json::object(), token);

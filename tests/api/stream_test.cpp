@@ -229,16 +229,6 @@ std::vector<json> until_pong(WebSocketTestClient& client) {
   return before;
 }
 
-template <typename Predicate>
-bool eventually(Predicate condition, std::chrono::seconds deadline = std::chrono::seconds(20)) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
-
 // Lets the hub catch up with what setup committed, so that a subscription made now starts at
 // the journal's end (the hub otherwise finds it at its next poll, and a fresh subscription
 // starts from the hub's head: what came just before may still be delivered).

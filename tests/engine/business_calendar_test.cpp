@@ -1,11 +1,13 @@
 #include "engine/business_calendar.h"
 
-#include <boost/test/unit_test.hpp>
-
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+#include "tests/engine/test_support.h"
 
 namespace redress {
 namespace {
@@ -13,6 +15,7 @@ namespace {
 using Json = nlohmann::json;
 using std::chrono::hours;
 using std::chrono::minutes;
+using testing::describe;
 
 // Mon-Fri 09:00-12:00 and 13:30-18:00 (7.5 working hours a day) in Shanghai, with New Year's
 // Day and the 2026 National Day week off, and two make-up days: Sunday 2026-09-27 (Monday's
@@ -64,12 +67,6 @@ Instant at(std::string_view rfc3339) {
 #define CHECK_INSTANT(actual, expected) \
   BOOST_TEST(format_rfc3339(actual) == format_rfc3339(at(expected)))
 
-std::string describe(const Problems& problems) {
-  std::string out;
-  for (const auto& p : problems) out += "\n  " + p.code + " " + p.pointer + ": " + p.message;
-  return out;
-}
-
 BusinessCalendar calendar(std::string_view json_text) {
   Problems problems;
   auto cal = BusinessCalendar::parse(Json::parse(json_text), "/calendars/0", problems);
@@ -84,7 +81,7 @@ Problems problems_of(const Json& definition) {
   return problems;
 }
 
-bool has_problem(const Problems& problems, std::string_view code, std::string_view pointer) {
+bool has_error_at(const Problems& problems, std::string_view code, std::string_view pointer) {
   for (const auto& p : problems) {
     if (p.code == code && p.pointer == pointer && p.severity == Severity::kError) return true;
   }
@@ -363,7 +360,7 @@ BOOST_AUTO_TEST_CASE(reports_each_problem_with_code_and_pointer) {
       const Problems problems = problems_of(definition);
       BOOST_TEST(problems.size() == c.expected.size(), "problems:" << describe(problems));
       for (const auto& [code, pointer] : c.expected) {
-        BOOST_TEST(has_problem(problems, code, pointer),
+        BOOST_TEST(has_error_at(problems, code, pointer),
                    "expected " << code << " at " << pointer << "; got:" << describe(problems));
       }
       for (const auto& p : problems) BOOST_TEST(!p.message.empty());
@@ -381,12 +378,12 @@ BOOST_AUTO_TEST_CASE(reports_every_problem_at_once) {
   definition["colour"] = "blue";
   const Problems problems = problems_of(definition);
   BOOST_TEST(problems.size() == 6u, "problems:" << describe(problems));
-  BOOST_TEST(has_problem(problems, "UNKNOWN_TIME_ZONE", "/calendars/2/time_zone"));
-  BOOST_TEST(has_problem(problems, "BAD_TIME", "/calendars/2/week/mon/0/0"));
-  BOOST_TEST(has_problem(problems, "BAD_PERIOD", "/calendars/2/week/tue/0"));
-  BOOST_TEST(has_problem(problems, "BAD_DATE", "/calendars/2/holidays/0"));
-  BOOST_TEST(has_problem(problems, "BAD_DATE", "/calendars/2/makeup_days/0"));
-  BOOST_TEST(has_problem(problems, "UNKNOWN_KEY", "/calendars/2/colour"));
+  BOOST_TEST(has_error_at(problems, "UNKNOWN_TIME_ZONE", "/calendars/2/time_zone"));
+  BOOST_TEST(has_error_at(problems, "BAD_TIME", "/calendars/2/week/mon/0/0"));
+  BOOST_TEST(has_error_at(problems, "BAD_PERIOD", "/calendars/2/week/tue/0"));
+  BOOST_TEST(has_error_at(problems, "BAD_DATE", "/calendars/2/holidays/0"));
+  BOOST_TEST(has_error_at(problems, "BAD_DATE", "/calendars/2/makeup_days/0"));
+  BOOST_TEST(has_error_at(problems, "UNKNOWN_KEY", "/calendars/2/colour"));
 }
 
 BOOST_AUTO_TEST_CASE(messages_name_the_value_and_what_is_valid) {

@@ -21,12 +21,6 @@
 
 // How Boost.Test prints the engine's values in failure messages (found by ADL).
 namespace redress {
-static std::ostream& boost_test_print_type(std::ostream& out, const Money& m) {
-  return out << format_money(m);
-}
-static std::ostream& boost_test_print_type(std::ostream& out, Role role) {
-  return out << role_name(role);
-}
 static std::ostream& boost_test_print_type(std::ostream& out, CompensationType type) {
   return out << compensation_type_name(type);
 }
@@ -47,6 +41,7 @@ using redress::Role;
 using redress::testing::describe;
 using redress::testing::has_problem;
 using redress::testing::load_shipped;
+using redress::testing::engine_cases::cny;
 
 // The error message of a failed result, for test failure output (never touches a value).
 template <typename T>
@@ -55,13 +50,9 @@ std::string error_of(const redress::Result<T>& r) {
                 : std::string(r.error().code_name()) + ": " + r.error().message;
 }
 
-Money cny(std::int64_t amount) {
-  return Money{amount, "CNY"};
-}
-
 // A small valid policy; tests break one thing at a time. The manager is limited here so that
 // "beyond every limit" is reachable.
-json base_definition() {
+json base_compensation_policy() {
   return json::parse(R"({
     "kind": "compensation_policy", "id": "test", "title": "Test", "description": "for tests",
     "currency": "CNY",
@@ -90,7 +81,7 @@ json base_definition() {
   })");
 }
 
-CompensationPolicy parse_ok(const json& definition) {
+CompensationPolicy parse_compensation_ok(const json& definition) {
   Problems problems;
   auto policy = CompensationPolicy::parse(definition, "", problems);
   BOOST_REQUIRE_MESSAGE(policy.has_value() && problems.empty(),
@@ -99,8 +90,8 @@ CompensationPolicy parse_ok(const json& definition) {
 }
 
 // Parses a broken definition and requires that it fails with `code` at `pointer`.
-Problems expect_problem(const json& definition, const std::string& code, const std::string& pointer,
-                        const std::string& prefix = "") {
+Problems expect_compensation_problem(const json& definition, const std::string& code,
+                                     const std::string& pointer, const std::string& prefix = "") {
   Problems problems;
   const auto policy = CompensationPolicy::parse(definition, prefix, problems);
   BOOST_CHECK_MESSAGE(!policy.has_value(), "a broken definition must not parse");
@@ -128,7 +119,7 @@ BOOST_AUTO_TEST_SUITE(compensation_policy)
 // ---- the shipped policy ------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(shipped_policy_is_valid) {
-  const auto policy = parse_ok(load_shipped("compensation.json"));
+  const auto policy = parse_compensation_ok(load_shipped("compensation.json"));
   BOOST_TEST(policy.currency() == "CNY");
   BOOST_REQUIRE_EQUAL(policy.limits().size(), 4u);
   BOOST_TEST(policy.limits()[0].role == Role::kAgent);
@@ -142,7 +133,7 @@ BOOST_AUTO_TEST_CASE(shipped_policy_is_valid) {
 }
 
 BOOST_AUTO_TEST_CASE(shipped_policy_suggests_by_cause) {
-  const auto policy = parse_ok(load_shipped("compensation.json"));
+  const auto policy = parse_compensation_ok(load_shipped("compensation.json"));
   const auto types_of = [&](const RemedyQuery& q) {
     std::vector<std::string> types;
     for (const auto& s : policy.suggest(q)) types.push_back(compensation_type_name(s.type));
@@ -195,22 +186,23 @@ BOOST_AUTO_TEST_CASE(shipped_policy_suggests_by_cause) {
 // ---- parse problems ----------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(base_definition_is_valid_and_ignores_file_header_keys) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   BOOST_TEST(policy.limits().size() == 4u);
 }
 
 BOOST_AUTO_TEST_CASE(non_object_definition_is_bad_type) {
-  expect_problem(json::array(), "BAD_TYPE", "/policy", "/policy");
+  expect_compensation_problem(json::array(), "BAD_TYPE", "/policy", "/policy");
 }
 
 BOOST_AUTO_TEST_CASE(unknown_keys_are_reported_under_the_prefix) {
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["colour"] = "red";
   d["authority"][0]["per_order"] = 1;
   d["suggestions"][0]["when"]["weather"] = json::array({"rain"});
   d["suggestions"][0]["remedies"][0]["cost"]["tax"] = 1;
   d["suggestions"][0]["remedies"][1]["cost"]["amount"] = 1;
-  const auto problems = expect_problem(d, "UNKNOWN_KEY", "/policies/0/colour", "/policies/0");
+  const auto problems =
+      expect_compensation_problem(d, "UNKNOWN_KEY", "/policies/0/colour", "/policies/0");
   BOOST_TEST(has_problem(problems, "UNKNOWN_KEY", "/policies/0/authority/0/per_order"));
   BOOST_TEST(has_problem(problems, "UNKNOWN_KEY", "/policies/0/suggestions/0/when/weather"));
   // money_from_json reports the unknown key of a fixed cost as a money problem.
@@ -220,95 +212,95 @@ BOOST_AUTO_TEST_CASE(unknown_keys_are_reported_under_the_prefix) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_keys) {
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d.erase("currency");
-  expect_problem(d, "MISSING_KEY", "/currency");
+  expect_compensation_problem(d, "MISSING_KEY", "/currency");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d.erase("authority");
-  expect_problem(d, "MISSING_KEY", "/authority");
+  expect_compensation_problem(d, "MISSING_KEY", "/authority");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["authority"].erase(1);  // team_lead gone
-  const auto problems = expect_problem(d, "MISSING_KEY", "/authority");
+  const auto problems = expect_compensation_problem(d, "MISSING_KEY", "/authority");
   BOOST_TEST(problems.size() == 1u, describe(problems));
   BOOST_TEST(problems[0].message.find("team_lead") != std::string::npos, problems[0].message);
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["authority"][2].erase("role");
-  expect_problem(d, "MISSING_KEY", "/authority/2/role");
+  expect_compensation_problem(d, "MISSING_KEY", "/authority/2/role");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["remedies"][1].erase("cost");
-  expect_problem(d, "MISSING_KEY", "/suggestions/0/remedies/1/cost");
+  expect_compensation_problem(d, "MISSING_KEY", "/suggestions/0/remedies/1/cost");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0].erase("remedies");
-  expect_problem(d, "MISSING_KEY", "/suggestions/0/remedies");
+  expect_compensation_problem(d, "MISSING_KEY", "/suggestions/0/remedies");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][1].erase("id");
-  expect_problem(d, "MISSING_KEY", "/suggestions/1/id");
+  expect_compensation_problem(d, "MISSING_KEY", "/suggestions/1/id");
 }
 
 BOOST_AUTO_TEST_CASE(bad_types) {
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["authority"][0]["per_case"] = "5000";
-  expect_problem(d, "BAD_TYPE", "/authority/0/per_case");
+  expect_compensation_problem(d, "BAD_TYPE", "/authority/0/per_case");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["authority"][1]["per_customer_30d"] = 400.5;
-  expect_problem(d, "BAD_TYPE", "/authority/1/per_customer_30d");
+  expect_compensation_problem(d, "BAD_TYPE", "/authority/1/per_customer_30d");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["authority"] = json::object();
-  expect_problem(d, "BAD_TYPE", "/authority");
+  expect_compensation_problem(d, "BAD_TYPE", "/authority");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"] = "none";
-  expect_problem(d, "BAD_TYPE", "/suggestions");
+  expect_compensation_problem(d, "BAD_TYPE", "/suggestions");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["when"]["category"] = "quality";
-  expect_problem(d, "BAD_TYPE", "/suggestions/0/when/category");
+  expect_compensation_problem(d, "BAD_TYPE", "/suggestions/0/when/category");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["remedies"][2]["note"] = 7;
-  expect_problem(d, "BAD_TYPE", "/suggestions/0/remedies/2/note");
+  expect_compensation_problem(d, "BAD_TYPE", "/suggestions/0/remedies/2/note");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["remedies"][1]["cost"]["percent_of_order"] = "30";
-  expect_problem(d, "BAD_TYPE", "/suggestions/0/remedies/1/cost/percent_of_order");
+  expect_compensation_problem(d, "BAD_TYPE", "/suggestions/0/remedies/1/cost/percent_of_order");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["currency"] = 156;
-  expect_problem(d, "BAD_TYPE", "/currency");
+  expect_compensation_problem(d, "BAD_TYPE", "/currency");
 }
 
 BOOST_AUTO_TEST_CASE(unknown_and_duplicate_roles) {
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["authority"].push_back({{"role", "admin"}, {"per_case", 1}});
-  expect_problem(d, "UNKNOWN_ROLE", "/authority/4/role");
+  expect_compensation_problem(d, "UNKNOWN_ROLE", "/authority/4/role");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["authority"][3]["role"] = "boss";
-  auto problems = expect_problem(d, "UNKNOWN_ROLE", "/authority/3/role");
+  auto problems = expect_compensation_problem(d, "UNKNOWN_ROLE", "/authority/3/role");
   BOOST_TEST(has_problem(problems, "MISSING_KEY", "/authority"));  // and manager is missing
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["authority"].push_back({{"role", "agent"}, {"per_case", 1}});
-  problems = expect_problem(d, "DUPLICATE_NAME", "/authority/4/role");
+  problems = expect_compensation_problem(d, "DUPLICATE_NAME", "/authority/4/role");
   BOOST_TEST(problems.size() == 1u, describe(problems));
 }
 
 BOOST_AUTO_TEST_CASE(authority_given_in_any_order_is_sorted_up_the_ladder) {
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["authority"] = json::parse(R"([
     {"role": "manager"},
     {"role": "agent", "per_case": 5000},
     {"role": "supervisor"},
     {"role": "team_lead", "per_case": 20000}])");
-  const auto policy = parse_ok(d);
+  const auto policy = parse_compensation_ok(d);
   BOOST_REQUIRE_EQUAL(policy.limits().size(), 4u);
   BOOST_TEST(policy.limits()[0].role == Role::kAgent);
   BOOST_TEST(policy.limits()[1].role == Role::kTeamLead);
@@ -317,106 +309,107 @@ BOOST_AUTO_TEST_CASE(authority_given_in_any_order_is_sorted_up_the_ladder) {
 }
 
 BOOST_AUTO_TEST_CASE(higher_role_with_lower_limit_is_bad_limit) {
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["authority"][1]["per_case"] = 4999;  // team_lead below agent's 5000
-  auto problems = expect_problem(d, "BAD_LIMIT", "/authority/1/per_case");
+  auto problems = expect_compensation_problem(d, "BAD_LIMIT", "/authority/1/per_case");
   BOOST_TEST(problems.size() == 1u, describe(problems));
   BOOST_TEST(problems[0].message.find("CNY 49.99") != std::string::npos, problems[0].message);
   BOOST_TEST(problems[0].message.find("CNY 50.00") != std::string::npos, problems[0].message);
 
   // Equal limits are fine.
-  d = base_definition();
+  d = base_compensation_policy();
   d["authority"][1]["per_case"] = 5000;
-  parse_ok(d);
+  parse_compensation_ok(d);
 
   // Unlimited below, limited above.
-  d = base_definition();
+  d = base_compensation_policy();
   d["authority"][1].erase("per_customer_30d");
-  expect_problem(d, "BAD_LIMIT", "/authority/2/per_customer_30d");
+  expect_compensation_problem(d, "BAD_LIMIT", "/authority/2/per_customer_30d");
 
   // Negative limit.
-  d = base_definition();
+  d = base_compensation_policy();
   d["authority"][0]["per_case"] = -1;
-  expect_problem(d, "BAD_LIMIT", "/authority/0/per_case");
+  expect_compensation_problem(d, "BAD_LIMIT", "/authority/0/per_case");
 }
 
 BOOST_AUTO_TEST_CASE(bad_money) {
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["currency"] = "cny";
-  expect_problem(d, "BAD_MONEY", "/currency");
+  expect_compensation_problem(d, "BAD_MONEY", "/currency");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["remedies"][0]["cost"]["currency"] = "USD";
-  expect_problem(d, "BAD_MONEY", "/suggestions/0/remedies/0/cost/currency");
+  expect_compensation_problem(d, "BAD_MONEY", "/suggestions/0/remedies/0/cost/currency");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["remedies"][0]["cost"]["amount"] = 10.5;
-  expect_problem(d, "BAD_MONEY", "/suggestions/0/remedies/0/cost/amount");
+  expect_compensation_problem(d, "BAD_MONEY", "/suggestions/0/remedies/0/cost/amount");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["remedies"][0]["cost"]["amount"] = -100;
-  expect_problem(d, "BAD_MONEY", "/suggestions/0/remedies/0/cost/amount");
+  expect_compensation_problem(d, "BAD_MONEY", "/suggestions/0/remedies/0/cost/amount");
 }
 
 BOOST_AUTO_TEST_CASE(unknown_compensation_type) {
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["suggestions"][0]["remedies"][1]["type"] = "cash";
   const auto problems =
-      expect_problem(d, "UNKNOWN_COMPENSATION_TYPE", "/suggestions/0/remedies/1/type");
+      expect_compensation_problem(d, "UNKNOWN_COMPENSATION_TYPE", "/suggestions/0/remedies/1/type");
   BOOST_TEST(problems[0].message.find("full_reduction_voucher") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(bad_values) {
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["suggestions"][0]["remedies"][1]["cost"]["percent_of_order"] = 12.345;
-  expect_problem(d, "BAD_VALUE", "/suggestions/0/remedies/1/cost/percent_of_order");
+  expect_compensation_problem(d, "BAD_VALUE", "/suggestions/0/remedies/1/cost/percent_of_order");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["remedies"][1]["cost"]["percent_of_order"] = 100.01;
-  expect_problem(d, "BAD_VALUE", "/suggestions/0/remedies/1/cost/percent_of_order");
+  expect_compensation_problem(d, "BAD_VALUE", "/suggestions/0/remedies/1/cost/percent_of_order");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["remedies"][1]["cost"]["percent_of_order"] = -5;
-  expect_problem(d, "BAD_VALUE", "/suggestions/0/remedies/1/cost/percent_of_order");
+  expect_compensation_problem(d, "BAD_VALUE", "/suggestions/0/remedies/1/cost/percent_of_order");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["remedies"][3]["cost"] = {{"amount", 1}, {"currency", "CNY"}};
-  expect_problem(d, "BAD_VALUE", "/suggestions/0/remedies/3/cost");  // apology_only costs 0
+  expect_compensation_problem(d, "BAD_VALUE",
+                              "/suggestions/0/remedies/3/cost");  // apology_only costs 0
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["remedies"][1] = {{"type", "full_refund"},
                                         {"cost", {{"percent_of_order", 90}}}};
-  expect_problem(d, "BAD_VALUE", "/suggestions/0/remedies/1/cost");
+  expect_compensation_problem(d, "BAD_VALUE", "/suggestions/0/remedies/1/cost");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["when"]["fault_party"][1] = "aliens";
-  expect_problem(d, "BAD_VALUE", "/suggestions/0/when/fault_party/1");
+  expect_compensation_problem(d, "BAD_VALUE", "/suggestions/0/when/fault_party/1");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["when"]["severity"] = json::array({"urgent"});
-  expect_problem(d, "BAD_VALUE", "/suggestions/0/when/severity/0");
+  expect_compensation_problem(d, "BAD_VALUE", "/suggestions/0/when/severity/0");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["when"]["segment"] = json::array();
-  expect_problem(d, "BAD_VALUE", "/suggestions/0/when/segment");
+  expect_compensation_problem(d, "BAD_VALUE", "/suggestions/0/when/segment");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][0]["remedies"] = json::array();
-  expect_problem(d, "BAD_VALUE", "/suggestions/0/remedies");
+  expect_compensation_problem(d, "BAD_VALUE", "/suggestions/0/remedies");
 }
 
 BOOST_AUTO_TEST_CASE(bad_and_duplicate_suggestion_ids) {
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["suggestions"][0]["id"] = "Quality Fault";
-  expect_problem(d, "BAD_NAME", "/suggestions/0/id");
+  expect_compensation_problem(d, "BAD_NAME", "/suggestions/0/id");
 
-  d = base_definition();
+  d = base_compensation_policy();
   d["suggestions"][1]["id"] = "quality_shop_fault";
-  expect_problem(d, "DUPLICATE_NAME", "/suggestions/1/id");
+  expect_compensation_problem(d, "DUPLICATE_NAME", "/suggestions/1/id");
 }
 
 BOOST_AUTO_TEST_CASE(every_problem_is_reported_at_once) {
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["colour"] = "red";
   d["authority"][1]["per_case"] = 1;
   d["suggestions"][0]["remedies"][0]["type"] = "cash";
@@ -432,14 +425,14 @@ BOOST_AUTO_TEST_CASE(every_problem_is_reported_at_once) {
 
 BOOST_AUTO_TEST_CASE(problems_from_earlier_files_do_not_fail_this_one) {
   Problems problems{{redress::Severity::kError, "UNKNOWN_STATE", "/x", "elsewhere", "other.json"}};
-  BOOST_TEST(CompensationPolicy::parse(base_definition(), "", problems).has_value());
+  BOOST_TEST(CompensationPolicy::parse(base_compensation_policy(), "", problems).has_value());
   BOOST_TEST(problems.size() == 1u);
 }
 
 // ---- evaluate: authority -----------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(exactly_at_agent_per_case_limit_is_approved_now) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   const auto r = policy.evaluate(proposal(CompensationType::kCoupon, 5000));
   BOOST_REQUIRE_MESSAGE(r.ok(), error_of(r));
   BOOST_TEST(r.value().approved_now);
@@ -447,7 +440,7 @@ BOOST_AUTO_TEST_CASE(exactly_at_agent_per_case_limit_is_approved_now) {
 }
 
 BOOST_AUTO_TEST_CASE(one_minor_unit_above_agent_limit_needs_team_lead) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   const auto r = policy.evaluate(proposal(CompensationType::kCoupon, 5001));
   BOOST_REQUIRE_MESSAGE(r.ok(), error_of(r));
   BOOST_TEST(!r.value().approved_now);
@@ -458,7 +451,7 @@ BOOST_AUTO_TEST_CASE(one_minor_unit_above_agent_limit_needs_team_lead) {
 }
 
 BOOST_AUTO_TEST_CASE(case_total_includes_what_was_already_granted) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   auto in = proposal(CompensationType::kGift, 2000);
   in.case_granted = cny(3000);
   in.customer_granted_30d = cny(3000);
@@ -470,7 +463,7 @@ BOOST_AUTO_TEST_CASE(case_total_includes_what_was_already_granted) {
 }
 
 BOOST_AUTO_TEST_CASE(per_customer_30d_cap_across_cases_routes_higher) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   // Small on this case, but the customer already got CNY 90.00 on other cases.
   auto in = proposal(CompensationType::kCoupon, 1000);
   in.customer_granted_30d = cny(9000);
@@ -496,7 +489,7 @@ BOOST_AUTO_TEST_CASE(per_customer_30d_cap_across_cases_routes_higher) {
 }
 
 BOOST_AUTO_TEST_CASE(both_limits_exceeded_are_both_named) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   auto in = proposal(CompensationType::kCoupon, 6000);
   in.customer_granted_30d = cny(5000);
   const auto r = policy.evaluate(in);
@@ -507,7 +500,7 @@ BOOST_AUTO_TEST_CASE(both_limits_exceeded_are_both_named) {
 }
 
 BOOST_AUTO_TEST_CASE(higher_proposer_is_approved_within_own_authority) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   auto r = policy.evaluate(proposal(CompensationType::kPartialRefund, 20000, Role::kTeamLead));
   BOOST_TEST(r.value().approved_now);
   BOOST_TEST(r.value().required_role == Role::kTeamLead);
@@ -517,7 +510,7 @@ BOOST_AUTO_TEST_CASE(higher_proposer_is_approved_within_own_authority) {
 }
 
 BOOST_AUTO_TEST_CASE(beyond_every_limit_exceeds_authority) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   auto in = proposal(CompensationType::kCoupon, 500001, Role::kManager);
   const auto r = policy.evaluate(in);
   BOOST_REQUIRE(!r.ok());
@@ -527,7 +520,7 @@ BOOST_AUTO_TEST_CASE(beyond_every_limit_exceeds_authority) {
       r.error().message);
 
   // The shipped policy leaves the manager unlimited: the same proposal goes to a manager.
-  const auto shipped = parse_ok(load_shipped("compensation.json"));
+  const auto shipped = parse_compensation_ok(load_shipped("compensation.json"));
   in.proposer_role = Role::kAgent;
   const auto s = shipped.evaluate(in);
   BOOST_REQUIRE(s.ok());
@@ -536,7 +529,7 @@ BOOST_AUTO_TEST_CASE(beyond_every_limit_exceeds_authority) {
 }
 
 BOOST_AUTO_TEST_CASE(off_ladder_proposer_has_no_authority) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   for (const Role role : {Role::kIntegration, Role::kAdmin, Role::kSystem}) {
     auto r = policy.evaluate(proposal(CompensationType::kCoupon, 100, role));
     BOOST_REQUIRE(r.ok());
@@ -551,7 +544,7 @@ BOOST_AUTO_TEST_CASE(off_ladder_proposer_has_no_authority) {
 }
 
 BOOST_AUTO_TEST_CASE(apology_only_must_be_zero) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   auto r = policy.evaluate(proposal(CompensationType::kApologyOnly, 0));
   BOOST_TEST(r.value().approved_now);
   r = policy.evaluate(proposal(CompensationType::kApologyOnly, 1));
@@ -560,14 +553,14 @@ BOOST_AUTO_TEST_CASE(apology_only_must_be_zero) {
 }
 
 BOOST_AUTO_TEST_CASE(negative_value_is_invalid) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   const auto r = policy.evaluate(proposal(CompensationType::kCoupon, -1));
   BOOST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().code == redress::ErrorCode::kInvalidAmount);
 }
 
 BOOST_AUTO_TEST_CASE(negative_history_is_invalid) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   auto in = proposal(CompensationType::kCoupon, 6000);
   in.case_granted = cny(-1000);  // would bring the case total under the agent's limit
   const auto r = policy.evaluate(in);
@@ -579,7 +572,7 @@ BOOST_AUTO_TEST_CASE(totals_past_int64_saturate_above_every_limit) {
   // Totals granted before amounts were bounded may not fit in int64 with one more proposal: they
   // count as above every limit (here EXCEEDS_AUTHORITY, since even the manager is limited), never
   // as an overflow error or a wrapped, negative total.
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   auto in = proposal(CompensationType::kCoupon, 1);
   in.case_granted = cny(std::numeric_limits<std::int64_t>::max());
   auto r = policy.evaluate(in);
@@ -591,10 +584,10 @@ BOOST_AUTO_TEST_CASE(totals_past_int64_saturate_above_every_limit) {
   BOOST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().code == redress::ErrorCode::kExceedsAuthority);
   // With an unlimited manager the proposal goes to the manager.
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["authority"][3].erase("per_case");
   d["authority"][3].erase("per_customer_30d");
-  const auto unlimited = parse_ok(d);
+  const auto unlimited = parse_compensation_ok(d);
   const auto to_manager = unlimited.evaluate(in);
   BOOST_REQUIRE_MESSAGE(to_manager.ok(), (to_manager.ok() ? "" : to_manager.error().message));
   BOOST_TEST(!to_manager.value().approved_now);
@@ -602,9 +595,9 @@ BOOST_AUTO_TEST_CASE(totals_past_int64_saturate_above_every_limit) {
 }
 
 BOOST_AUTO_TEST_CASE(amounts_are_bounded_per_currency) {
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["max_amount"] = {{"CNY", 100000000}};  // CNY 1,000,000.00
-  const auto policy = parse_ok(d);
+  const auto policy = parse_compensation_ok(d);
   BOOST_TEST(policy.max_amount("CNY") == 100000000);
   BOOST_TEST(policy.max_amount("USD") == redress::kMaxMoneyAmount);  // unlisted: the ceiling
   BOOST_TEST(policy.check_amount(cny(100000000), "coupon value").ok());
@@ -621,7 +614,7 @@ BOOST_AUTO_TEST_CASE(amounts_are_bounded_per_currency) {
   const auto r = policy.evaluate(huge);
   BOOST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().code == redress::ErrorCode::kAmountTooLarge);
-  BOOST_TEST(parse_ok(base_definition()).evaluate(huge).error().code ==
+  BOOST_TEST(parse_compensation_ok(base_compensation_policy()).evaluate(huge).error().code ==
              redress::ErrorCode::kAmountTooLarge);
 
   // redress validate: codes, amounts and the ceiling are checked.
@@ -632,16 +625,16 @@ BOOST_AUTO_TEST_CASE(amounts_are_bounded_per_currency) {
            {{{"CNY", redress::kMaxMoneyAmount + 1}}, "/max_amount/CNY", "BAD_LIMIT"},
            {{{"CNY", "lots"}}, "/max_amount/CNY", "BAD_TYPE"},
            {json::array(), "/max_amount", "BAD_TYPE"}}) {
-    auto broken = base_definition();
+    auto broken = base_compensation_policy();
     broken["max_amount"] = bad;
-    expect_problem(broken, code, pointer);
+    expect_compensation_problem(broken, code, pointer);
   }
 }
 
 // ---- evaluate: refunds and currency ------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(refund_above_paid_minus_refunded_is_refused) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   auto in = proposal(CompensationType::kPartialRefund, 12000, Role::kSupervisor);
   in.order_paid = cny(15000);
   in.order_refunded = cny(5000);
@@ -662,7 +655,7 @@ BOOST_AUTO_TEST_CASE(refund_above_paid_minus_refunded_is_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(full_refund_must_equal_the_remainder) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   auto in = proposal(CompensationType::kFullRefund, 8000);
   in.order_paid = cny(15000);
   in.order_refunded = cny(5000);
@@ -679,14 +672,14 @@ BOOST_AUTO_TEST_CASE(full_refund_must_equal_the_remainder) {
 }
 
 BOOST_AUTO_TEST_CASE(zero_refund_is_invalid) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   const auto r = policy.evaluate(proposal(CompensationType::kPartialRefund, 0));
   BOOST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().code == redress::ErrorCode::kInvalidAmount);
 }
 
 BOOST_AUTO_TEST_CASE(currency_mismatch) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   auto in = proposal(CompensationType::kCoupon, 100);
   in.value = Money{100, "USD"};
   auto r = policy.evaluate(in);
@@ -707,7 +700,7 @@ BOOST_AUTO_TEST_CASE(currency_mismatch) {
 }
 
 BOOST_AUTO_TEST_CASE(unset_prior_totals_count_as_zero) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   ProposalInput in;
   in.type = CompensationType::kCoupon;
   in.value = cny(5000);
@@ -719,7 +712,7 @@ BOOST_AUTO_TEST_CASE(unset_prior_totals_count_as_zero) {
 // ---- approvers ---------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(self_approval_is_refused_first) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   auto s = policy.check_approver(Actor{"u-7", Role::kManager, ""}, "u-7", Role::kTeamLead);
   BOOST_REQUIRE(!s.ok());
   BOOST_TEST(s.error().code == redress::ErrorCode::kSelfApproval);
@@ -729,7 +722,7 @@ BOOST_AUTO_TEST_CASE(self_approval_is_refused_first) {
 }
 
 BOOST_AUTO_TEST_CASE(lower_or_off_ladder_approver_is_refused) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   auto s = policy.check_approver(Actor{"a-1", Role::kAgent, ""}, "a-2", Role::kTeamLead);
   BOOST_REQUIRE(!s.ok());
   BOOST_TEST(s.error().code == redress::ErrorCode::kRoleNotPermitted);
@@ -746,7 +739,7 @@ BOOST_AUTO_TEST_CASE(lower_or_off_ladder_approver_is_refused) {
 // ---- suggestions -------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(suggestions_cheapest_first_with_stable_ties) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   const auto s = policy.suggest({"quality", "supplier", "normal", "regular", cny(10000)});
   BOOST_REQUIRE_EQUAL(s.size(), 5u);
   // apology 0, coupon 1000 and gift 1000 (policy order kept), partial 12.5% = 1250, exchange
@@ -773,7 +766,7 @@ BOOST_AUTO_TEST_CASE(suggestions_cheapest_first_with_stable_ties) {
 }
 
 BOOST_AUTO_TEST_CASE(first_matching_rule_wins_and_fallback_catches_the_rest) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_compensation_ok(base_compensation_policy());
   // Fault party outside the specific rule: the fallback applies, alone.
   auto s = policy.suggest({"quality", "customer", "normal", "regular", cny(10000)});
   BOOST_REQUIRE_EQUAL(s.size(), 2u);
@@ -787,18 +780,19 @@ BOOST_AUTO_TEST_CASE(first_matching_rule_wins_and_fallback_catches_the_rest) {
   for (const auto& r : s) BOOST_TEST(r.rule_id == "quality_shop_fault");
 
   // Without a fallback, nothing matches.
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["suggestions"].erase(1);
-  BOOST_TEST(parse_ok(d).suggest({"late_delivery", "carrier", "low", "new", cny(1)}).empty());
+  BOOST_TEST(
+      parse_compensation_ok(d).suggest({"late_delivery", "carrier", "low", "new", cny(1)}).empty());
 }
 
 BOOST_AUTO_TEST_CASE(percent_costs_are_exact_and_round_half_up) {
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["suggestions"] = json::parse(R"([{"id": "p", "remedies": [
       {"type": "partial_refund", "cost": {"percent_of_order": 0.29}},
       {"type": "exchange", "cost": {"percent_of_order": 50}},
       {"type": "repair", "cost": {"percent_of_order": 1e1}}]}])");
-  const auto policy = parse_ok(d);
+  const auto policy = parse_compensation_ok(d);
   // 0.29% is 29 bp exactly (0.29 * 100 in double is 28.999...).
   auto s = policy.suggest({"x", "shop", "low", "new", cny(10000)});
   BOOST_REQUIRE_EQUAL(s.size(), 3u);
@@ -817,9 +811,9 @@ BOOST_AUTO_TEST_CASE(percent_costs_are_exact_and_round_half_up) {
 }
 
 BOOST_AUTO_TEST_CASE(two_decimal_percent_is_accepted) {
-  auto d = base_definition();
+  auto d = base_compensation_policy();
   d["suggestions"][0]["remedies"][1]["cost"]["percent_of_order"] = 33.33;
-  const auto policy = parse_ok(d);
+  const auto policy = parse_compensation_ok(d);
   const auto s = policy.suggest({"quality", "shop", "low", "new", cny(30000)});
   BOOST_TEST(s.back().estimated_cost == cny(9999));
 }

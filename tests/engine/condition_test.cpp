@@ -8,6 +8,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "tests/engine/test_support.h"
+
 namespace {
 
 using nlohmann::json;
@@ -16,6 +18,8 @@ using redress::FieldDef;
 using redress::FieldType;
 using redress::JsonReader;
 using redress::Problems;
+using redress::testing::describe;
+using redress::testing::has_problem;
 
 std::vector<FieldDef> declared_fields() {
   std::vector<FieldDef> out;
@@ -46,13 +50,7 @@ std::optional<FieldDef> resolve(const std::string& path) {
   return redress::builtin_operand(path);
 }
 
-std::string describe(const Problems& problems) {
-  std::string out;
-  for (const auto& p : problems) out += "\n  " + p.code + " " + p.pointer + ": " + p.message;
-  return out.empty() ? " (none)" : out;
-}
-
-Condition parse_ok(const json& definition) {
+Condition parse_condition_ok(const json& definition) {
   Problems problems;
   JsonReader reader(problems);
   auto c = redress::parse_condition(definition, "/c", reader, resolve);
@@ -69,13 +67,6 @@ Problems parse_bad(const json& definition) {
   return problems;
 }
 
-bool has_problem(const Problems& problems, const std::string& code, const std::string& pointer) {
-  for (const auto& p : problems) {
-    if (p.code == code && p.pointer == pointer) return true;
-  }
-  return false;
-}
-
 json view() {
   return json::parse(R"({
     "fields": {"confirmed": true, "count": 3, "amount": {"amount": 1500, "currency": "CNY"},
@@ -90,7 +81,7 @@ json view() {
 }
 
 bool holds(const json& definition, const json& v = view()) {
-  return redress::evaluate_condition(parse_ok(definition), v).holds;
+  return redress::evaluate_condition(parse_condition_ok(definition), v).holds;
 }
 
 json leaf(const std::string& op, const std::string& field, const json& value) {
@@ -141,7 +132,7 @@ BOOST_AUTO_TEST_CASE(exists_operator) {
   v["fields"].erase("note");
   BOOST_TEST(!holds({{"exists", {{"field", "fields.note"}}}}, v));
   const auto out =
-      redress::evaluate_condition(parse_ok({{"exists", {{"field", "fields.note"}}}}), v);
+      redress::evaluate_condition(parse_condition_ok({{"exists", {{"field", "fields.note"}}}}), v);
   BOOST_TEST(out.explanation == "fields.note is not set");
 }
 
@@ -170,8 +161,8 @@ BOOST_AUTO_TEST_CASE(money_compares_minor_units) {
   BOOST_TEST(!holds(leaf("gt", "fields.amount", 1500)));
   BOOST_TEST(holds(leaf("lt", "compensation.granted", 501)));
   // Stored canonically as minor units.
-  BOOST_TEST(parse_ok(leaf("eq", "order.paid", json{{"amount", 7}, {"currency", "CNY"}})).value ==
-             json(7));
+  BOOST_TEST(parse_condition_ok(leaf("eq", "order.paid", json{{"amount", 7}, {"currency", "CNY"}}))
+                 .value == json(7));
 }
 
 BOOST_AUTO_TEST_CASE(datetime_compares_instants_across_offsets) {
@@ -186,7 +177,7 @@ BOOST_AUTO_TEST_CASE(datetime_compares_instants_across_offsets) {
   BOOST_TEST(holds(leaf("lt", "fields.due", "2026-11-22T09:00:00Z"), v));
   BOOST_TEST(holds(leaf("eq", "fields.due", "2026-11-21T21:00:00-05:00"), v));
   // The comparison value is stored in canonical UTC form.
-  BOOST_TEST(parse_ok(leaf("eq", "fields.due", "2026-11-22T17:30:00+08:00")).value ==
+  BOOST_TEST(parse_condition_ok(leaf("eq", "fields.due", "2026-11-22T17:30:00+08:00")).value ==
              json("2026-11-22T09:30:00Z"));
 }
 
@@ -208,50 +199,54 @@ BOOST_AUTO_TEST_CASE(missing_operand_semantics) {
 BOOST_AUTO_TEST_CASE(explanations) {
   json v = view();
   v["fields"]["confirmed"] = false;
-  const auto fail = redress::evaluate_condition(parse_ok(leaf("eq", "fields.confirmed", true)), v);
+  const auto fail =
+      redress::evaluate_condition(parse_condition_ok(leaf("eq", "fields.confirmed", true)), v);
   BOOST_TEST(!fail.holds);
   BOOST_TEST(fail.explanation == "fields.confirmed eq true (was false)");
 
   v["fields"].erase("count");
-  const auto unset = redress::evaluate_condition(parse_ok(leaf("ge", "fields.count", 2)), v);
+  const auto unset =
+      redress::evaluate_condition(parse_condition_ok(leaf("ge", "fields.count", 2)), v);
   BOOST_TEST(unset.explanation == "fields.count ge 2 (not set)");
 
   // "and" explains its first failing leaf.
   const auto both = redress::evaluate_condition(
-      parse_ok(
+      parse_condition_ok(
           {{"and", {leaf("eq", "fields.note", "hello"), leaf("eq", "fields.confirmed", true)}}}),
       v);
   BOOST_TEST(both.explanation == "fields.confirmed eq true (was false)");
 
-  const auto neg =
-      redress::evaluate_condition(parse_ok({{"not", leaf("eq", "fields.note", "hello")}}), v);
+  const auto neg = redress::evaluate_condition(
+      parse_condition_ok({{"not", leaf("eq", "fields.note", "hello")}}), v);
   BOOST_TEST(!neg.holds);
   BOOST_TEST(neg.explanation == "not (fields.note eq \"hello\")");
 
   const auto either = redress::evaluate_condition(
-      parse_ok({{"or", {leaf("eq", "fields.confirmed", true), leaf("gt", "order.paid", 20000)}}}),
+      parse_condition_ok(
+          {{"or", {leaf("eq", "fields.confirmed", true), leaf("gt", "order.paid", 20000)}}}),
       v);
   BOOST_TEST(either.explanation ==
              "none of: fields.confirmed eq true (was false); order.paid gt 20000 (was 10000)");
 
   const auto in = redress::evaluate_condition(
-      parse_ok({{"in", {{"field", "case.severity"}, {"values", {"low", "normal"}}}}}), v);
+      parse_condition_ok({{"in", {{"field", "case.severity"}, {"values", {"low", "normal"}}}}}), v);
   BOOST_TEST(in.explanation == "case.severity in [\"low\",\"normal\"] (was \"high\")");
 
-  const auto ok = redress::evaluate_condition(parse_ok(leaf("eq", "fields.note", "hello")), v);
+  const auto ok =
+      redress::evaluate_condition(parse_condition_ok(leaf("eq", "fields.note", "hello")), v);
   BOOST_TEST(ok.holds);
   BOOST_TEST(ok.explanation.empty());
 }
 
 BOOST_AUTO_TEST_CASE(describe_condition_text) {
-  const auto c = parse_ok(
+  const auto c = parse_condition_ok(
       {{"and", {leaf("eq", "fields.confirmed", true), {{"not", leaf("lt", "fields.count", 2)}}}}});
   BOOST_TEST(redress::describe_condition(c) ==
              "(fields.confirmed eq true and not fields.count lt 2)");
 }
 
 BOOST_AUTO_TEST_CASE(parse_builds_the_tree) {
-  const auto c = parse_ok(
+  const auto c = parse_condition_ok(
       {{"or", {leaf("eq", "case.priority", "urgent"), {{"exists", {{"field", "fields.note"}}}}}}});
   BOOST_TEST((c.op == Condition::Op::kOr));
   BOOST_TEST_REQUIRE(c.children.size() == 2u);
@@ -319,7 +314,7 @@ BOOST_AUTO_TEST_CASE(nesting_depth_limit) {
     for (int i = 0; i < levels; ++i) c = json{{"not", c}};
     return c;
   };
-  const auto sixteen = parse_ok(nested(16));
+  const auto sixteen = parse_condition_ok(nested(16));
   BOOST_TEST(redress::evaluate_condition(sixteen, view()).holds);  // even number of negations
   const auto problems = parse_bad(nested(17));
   BOOST_TEST_REQUIRE(problems.size() == 1u, describe(problems));

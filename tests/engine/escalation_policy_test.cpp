@@ -18,13 +18,6 @@
 #define REDRESS_SOURCE_DIR "."
 #endif
 
-// How Boost.Test prints the engine's values in failure messages (found by ADL).
-namespace redress {
-static std::ostream& boost_test_print_type(std::ostream& out, Role role) {
-  return out << role_name(role);
-}
-}  // namespace redress
-
 namespace {
 
 using nlohmann::json;
@@ -42,7 +35,7 @@ using redress::testing::has_problem;
 using redress::testing::load_shipped;
 
 // One rule per trigger type, each with values, so that wrong values can be tried.
-json base_definition() {
+json base_escalation_policy() {
   return json::parse(R"({
     "kind": "escalation_policy", "id": "test", "title": "Test", "description": "for tests",
     "signals": {
@@ -73,7 +66,7 @@ json base_definition() {
   })");
 }
 
-EscalationPolicy parse_ok(const json& definition) {
+EscalationPolicy parse_escalation_ok(const json& definition) {
   Problems problems;
   auto policy = EscalationPolicy::parse(definition, "", problems);
   BOOST_REQUIRE_MESSAGE(policy.has_value(),
@@ -82,8 +75,8 @@ EscalationPolicy parse_ok(const json& definition) {
   return std::move(*policy);
 }
 
-Problems expect_problem(const json& definition, const std::string& code, const std::string& pointer,
-                        const std::string& prefix = "") {
+Problems expect_escalation_problem(const json& definition, const std::string& code,
+                                   const std::string& pointer, const std::string& prefix = "") {
   Problems problems;
   const auto policy = EscalationPolicy::parse(definition, prefix, problems);
   BOOST_CHECK_MESSAGE(!policy.has_value(), "a broken definition must not parse");
@@ -124,7 +117,7 @@ BOOST_AUTO_TEST_SUITE(escalation_policy)
 // ---- the shipped policy ------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(shipped_policy_is_valid) {
-  const auto policy = parse_ok(load_shipped("escalation.json"));
+  const auto policy = parse_escalation_ok(load_shipped("escalation.json"));
   auto s = situation(EscalationTrigger::kSlaBreach);
   s.sla_clock = "resolution";
   const auto out = policy.evaluate(s);
@@ -136,7 +129,7 @@ BOOST_AUTO_TEST_CASE(shipped_policy_is_valid) {
 }
 
 BOOST_AUTO_TEST_CASE(shipped_policy_detects_threats) {
-  const auto policy = parse_ok(load_shipped("escalation.json"));
+  const auto policy = parse_escalation_ok(load_shipped("escalation.json"));
   auto found = policy.detect_threats("我要打12315投诉你们");
   BOOST_REQUIRE_EQUAL(found.size(), 1u);
   BOOST_TEST(found[0].kind == "regulator");
@@ -175,16 +168,16 @@ BOOST_AUTO_TEST_CASE(shipped_policy_detects_threats) {
 // ---- parse problems ----------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(base_definition_is_valid) {
-  parse_ok(base_definition());
+  parse_escalation_ok(base_escalation_policy());
 }
 
 BOOST_AUTO_TEST_CASE(unknown_keys) {
-  auto d = base_definition();
+  auto d = base_escalation_policy();
   d["colour"] = "red";
   d["rules"][0]["when"] = "now";
   d["rules"][4]["trigger"]["clock"] = "resolution";  // not a key of customer_segment
   d["rules"][1]["effect"]["raise"] = 1;
-  const auto problems = expect_problem(d, "UNKNOWN_KEY", "/esc/colour", "/esc");
+  const auto problems = expect_escalation_problem(d, "UNKNOWN_KEY", "/esc/colour", "/esc");
   BOOST_TEST(has_problem(problems, "UNKNOWN_KEY", "/esc/rules/0/when"));
   BOOST_TEST(has_problem(problems, "UNKNOWN_KEY", "/esc/rules/4/trigger/clock"));
   BOOST_TEST(has_problem(problems, "UNKNOWN_KEY", "/esc/rules/1/effect/raise"));
@@ -192,161 +185,162 @@ BOOST_AUTO_TEST_CASE(unknown_keys) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_keys) {
-  auto d = base_definition();
+  auto d = base_escalation_policy();
   d.erase("rules");
-  expect_problem(d, "MISSING_KEY", "/rules");
+  expect_escalation_problem(d, "MISSING_KEY", "/rules");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][0].erase("trigger");
-  expect_problem(d, "MISSING_KEY", "/rules/0/trigger");
+  expect_escalation_problem(d, "MISSING_KEY", "/rules/0/trigger");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][0].erase("effect");
-  expect_problem(d, "MISSING_KEY", "/rules/0/effect");
+  expect_escalation_problem(d, "MISSING_KEY", "/rules/0/effect");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][0].erase("id");
-  expect_problem(d, "MISSING_KEY", "/rules/0/id");
+  expect_escalation_problem(d, "MISSING_KEY", "/rules/0/id");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][2]["trigger"].erase("type");
-  expect_problem(d, "MISSING_KEY", "/rules/2/trigger/type");
+  expect_escalation_problem(d, "MISSING_KEY", "/rules/2/trigger/type");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][6]["trigger"].erase("cases");
-  expect_problem(d, "MISSING_KEY", "/rules/6/trigger/cases");
+  expect_escalation_problem(d, "MISSING_KEY", "/rules/6/trigger/cases");
 }
 
 BOOST_AUTO_TEST_CASE(bad_types) {
-  auto d = base_definition();
+  auto d = base_escalation_policy();
   d["rules"] = json::object();
-  expect_problem(d, "BAD_TYPE", "/rules");
+  expect_escalation_problem(d, "BAD_TYPE", "/rules");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["signals"]["media"] = "曝光";
-  expect_problem(d, "BAD_TYPE", "/signals/media");
+  expect_escalation_problem(d, "BAD_TYPE", "/signals/media");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["signals"]["lawyer"][1] = 7;
-  expect_problem(d, "BAD_TYPE", "/signals/lawyer/1");
+  expect_escalation_problem(d, "BAD_TYPE", "/signals/lawyer/1");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][1]["effect"]["raise_by"] = "1";
-  expect_problem(d, "BAD_TYPE", "/rules/1/effect/raise_by");
+  expect_escalation_problem(d, "BAD_TYPE", "/rules/1/effect/raise_by");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][6]["trigger"]["within_days"] = 7.5;
-  expect_problem(d, "BAD_TYPE", "/rules/6/trigger/within_days");
+  expect_escalation_problem(d, "BAD_TYPE", "/rules/6/trigger/within_days");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][4]["trigger"]["segments"] = "vip";
-  expect_problem(d, "BAD_TYPE", "/rules/4/trigger/segments");
+  expect_escalation_problem(d, "BAD_TYPE", "/rules/4/trigger/segments");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][0]["reason"] = json::array();
-  expect_problem(d, "BAD_TYPE", "/rules/0/reason");
+  expect_escalation_problem(d, "BAD_TYPE", "/rules/0/reason");
 }
 
 BOOST_AUTO_TEST_CASE(unknown_trigger) {
-  auto d = base_definition();
+  auto d = base_escalation_policy();
   d["rules"][2]["trigger"]["type"] = "full_moon";
-  const auto problems = expect_problem(d, "UNKNOWN_TRIGGER", "/rules/2/trigger/type");
+  const auto problems = expect_escalation_problem(d, "UNKNOWN_TRIGGER", "/rules/2/trigger/type");
   BOOST_TEST(problems.size() == 1u, describe(problems));
   BOOST_TEST(problems[0].message.find("repeat_complainant") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_roles) {
-  auto d = base_definition();
+  auto d = base_escalation_policy();
   d["rules"][3]["effect"]["raise_to"] = "admin";  // off the ladder
-  expect_problem(d, "UNKNOWN_ROLE", "/rules/3/effect/raise_to");
+  expect_escalation_problem(d, "UNKNOWN_ROLE", "/rules/3/effect/raise_to");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][0]["effect"]["reassign_to_role"] = "boss";
-  expect_problem(d, "UNKNOWN_ROLE", "/rules/0/effect/reassign_to_role");
+  expect_escalation_problem(d, "UNKNOWN_ROLE", "/rules/0/effect/reassign_to_role");
 }
 
 BOOST_AUTO_TEST_CASE(unknown_signal) {
-  auto d = base_definition();
+  auto d = base_escalation_policy();
   d["rules"][7]["trigger"]["signals"] = json::array({"lawyer", "media", "weather"});
-  const auto problems = expect_problem(d, "UNKNOWN_SIGNAL", "/rules/7/trigger/signals/2");
+  const auto problems =
+      expect_escalation_problem(d, "UNKNOWN_SIGNAL", "/rules/7/trigger/signals/2");
   BOOST_TEST(problems.size() == 1u, describe(problems));
 
   // Without a "signals" section no kind is defined.
-  d = base_definition();
+  d = base_escalation_policy();
   d.erase("signals");
-  expect_problem(d, "UNKNOWN_SIGNAL", "/rules/7/trigger/signals/0");
+  expect_escalation_problem(d, "UNKNOWN_SIGNAL", "/rules/7/trigger/signals/0");
 }
 
 BOOST_AUTO_TEST_CASE(bad_durations) {
-  auto d = base_definition();
+  auto d = base_escalation_policy();
   d["rules"][6]["trigger"]["within_days"] = 0;
-  expect_problem(d, "BAD_DURATION", "/rules/6/trigger/within_days");
+  expect_escalation_problem(d, "BAD_DURATION", "/rules/6/trigger/within_days");
   d["rules"][6]["trigger"]["within_days"] = 3651;
-  expect_problem(d, "BAD_DURATION", "/rules/6/trigger/within_days");
+  expect_escalation_problem(d, "BAD_DURATION", "/rules/6/trigger/within_days");
   d["rules"][6]["trigger"]["within_days"] = 3650;
-  parse_ok(d);
+  parse_escalation_ok(d);
   d["rules"][6]["trigger"]["within_days"] = 1;
-  parse_ok(d);
+  parse_escalation_ok(d);
 }
 
 BOOST_AUTO_TEST_CASE(bad_values) {
-  auto d = base_definition();
+  auto d = base_escalation_policy();
   d["rules"][6]["trigger"]["cases"] = 1;
-  expect_problem(d, "BAD_VALUE", "/rules/6/trigger/cases");
+  expect_escalation_problem(d, "BAD_VALUE", "/rules/6/trigger/cases");
   d["rules"][6]["trigger"]["cases"] = 2;
-  parse_ok(d);
+  parse_escalation_ok(d);
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][0]["trigger"]["clock"] = "lunch";
-  expect_problem(d, "BAD_VALUE", "/rules/0/trigger/clock");
+  expect_escalation_problem(d, "BAD_VALUE", "/rules/0/trigger/clock");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][1]["effect"] = json::object();
-  expect_problem(d, "BAD_VALUE", "/rules/1/effect");
+  expect_escalation_problem(d, "BAD_VALUE", "/rules/1/effect");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][3]["effect"]["raise_by"] = 1;  // beside raise_to
-  expect_problem(d, "BAD_VALUE", "/rules/3/effect/raise_by");
+  expect_escalation_problem(d, "BAD_VALUE", "/rules/3/effect/raise_by");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][1]["effect"]["raise_by"] = 0;
-  expect_problem(d, "BAD_VALUE", "/rules/1/effect/raise_by");
+  expect_escalation_problem(d, "BAD_VALUE", "/rules/1/effect/raise_by");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][2]["effect"]["priority"] = "asap";
-  expect_problem(d, "BAD_VALUE", "/rules/2/effect/priority");
+  expect_escalation_problem(d, "BAD_VALUE", "/rules/2/effect/priority");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][5]["effect"]["team"] = "VIP Care";
-  expect_problem(d, "BAD_VALUE", "/rules/5/effect/team");
+  expect_escalation_problem(d, "BAD_VALUE", "/rules/5/effect/team");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][3]["trigger"]["severities"] = json::array({"urgent"});
-  expect_problem(d, "BAD_VALUE", "/rules/3/trigger/severities/0");
+  expect_escalation_problem(d, "BAD_VALUE", "/rules/3/trigger/severities/0");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][4]["trigger"]["segments"] = json::array();
-  expect_problem(d, "BAD_VALUE", "/rules/4/trigger/segments");
+  expect_escalation_problem(d, "BAD_VALUE", "/rules/4/trigger/segments");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["signals"]["media"][0] = " ";
-  expect_problem(d, "BAD_VALUE", "/signals/media/0");
+  expect_escalation_problem(d, "BAD_VALUE", "/signals/media/0");
 }
 
 BOOST_AUTO_TEST_CASE(bad_and_duplicate_names) {
-  auto d = base_definition();
+  auto d = base_escalation_policy();
   d["rules"][2]["id"] = "Promise Breach";
-  expect_problem(d, "BAD_NAME", "/rules/2/id");
+  expect_escalation_problem(d, "BAD_NAME", "/rules/2/id");
 
-  d = base_definition();
+  d = base_escalation_policy();
   d["rules"][8]["id"] = "vip";
-  const auto problems = expect_problem(d, "DUPLICATE_NAME", "/rules/8/id");
+  const auto problems = expect_escalation_problem(d, "DUPLICATE_NAME", "/rules/8/id");
   BOOST_TEST(problems.size() == 1u, describe(problems));
   BOOST_TEST(problems[0].message.find("/rules/4") != std::string::npos, problems[0].message);
 }
 
 BOOST_AUTO_TEST_CASE(duplicate_keyword_is_only_a_warning) {
-  auto d = base_definition();
+  auto d = base_escalation_policy();
   d["signals"]["lawyer"].push_back("sue");
   Problems problems;
   const auto policy = EscalationPolicy::parse(d, "", problems);
@@ -358,7 +352,7 @@ BOOST_AUTO_TEST_CASE(duplicate_keyword_is_only_a_warning) {
 }
 
 BOOST_AUTO_TEST_CASE(every_problem_is_reported_at_once) {
-  auto d = base_definition();
+  auto d = base_escalation_policy();
   d["rules"][0]["trigger"]["clock"] = "lunch";
   d["rules"][3]["effect"]["raise_to"] = "admin";
   d["rules"][7]["trigger"]["signals"][0] = "weather";
@@ -381,7 +375,7 @@ BOOST_AUTO_TEST_CASE(non_object_definition_is_bad_type) {
 // ---- evaluate: each trigger --------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(sla_breach_matches_its_clock_only) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_escalation_ok(base_escalation_policy());
   auto s = situation(EscalationTrigger::kSlaBreach);
   s.sla_clock = "resolution";
   auto out = policy.evaluate(s);
@@ -403,7 +397,7 @@ BOOST_AUTO_TEST_CASE(sla_breach_matches_its_clock_only) {
 }
 
 BOOST_AUTO_TEST_CASE(severity_at_creation) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_escalation_ok(base_escalation_policy());
   auto s = situation(EscalationTrigger::kSeverityAtCreation);
   s.severity = "critical";
   const auto out = policy.evaluate(s);
@@ -415,7 +409,7 @@ BOOST_AUTO_TEST_CASE(severity_at_creation) {
 }
 
 BOOST_AUTO_TEST_CASE(customer_segment) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_escalation_ok(base_escalation_policy());
   auto s = situation(EscalationTrigger::kCustomerSegment);
   s.segment = "vip";
   const auto out = policy.evaluate(s);
@@ -434,7 +428,7 @@ BOOST_AUTO_TEST_CASE(customer_segment) {
 }
 
 BOOST_AUTO_TEST_CASE(customer_tier) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_escalation_ok(base_escalation_policy());
   auto s = situation(EscalationTrigger::kCustomerTier, 1);
   s.tier = "diamond";
   const auto out = policy.evaluate(s);
@@ -448,7 +442,7 @@ BOOST_AUTO_TEST_CASE(customer_tier) {
 }
 
 BOOST_AUTO_TEST_CASE(promise_breach_and_compensation_above_authority) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_escalation_ok(base_escalation_policy());
   auto out = policy.evaluate(situation(EscalationTrigger::kPromiseBreach));
   BOOST_TEST(rule_ids(out) == Ids{"promise"});
   BOOST_TEST(out[0].new_level == 1);
@@ -458,7 +452,7 @@ BOOST_AUTO_TEST_CASE(promise_breach_and_compensation_above_authority) {
 }
 
 BOOST_AUTO_TEST_CASE(threat_signal_matches_listed_kinds_only) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_escalation_ok(base_escalation_policy());
   auto s = situation(EscalationTrigger::kThreatSignal);
   s.signals = {ThreatSignal{"regulator", "12315"}};
   auto out = policy.evaluate(s);
@@ -483,7 +477,7 @@ BOOST_AUTO_TEST_CASE(threat_signal_matches_listed_kinds_only) {
 }
 
 BOOST_AUTO_TEST_CASE(repeat_complainant_window_edges) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_escalation_ok(base_escalation_policy());
   auto s = situation(EscalationTrigger::kRepeatComplainant);
   const auto day = std::chrono::hours(24);
   const auto ms = std::chrono::milliseconds(1);
@@ -514,7 +508,7 @@ BOOST_AUTO_TEST_CASE(repeat_complainant_window_edges) {
 }
 
 BOOST_AUTO_TEST_CASE(a_trigger_never_matches_another_type) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_escalation_ok(base_escalation_policy());
   // A situation that carries every trigger's values at once: switching only its type selects
   // exactly that type's rule, so no rule fires for another trigger's situation.
   auto s = situation(EscalationTrigger::kSlaBreach);
@@ -544,7 +538,7 @@ BOOST_AUTO_TEST_CASE(a_trigger_never_matches_another_type) {
 // ---- evaluate: levels and order ----------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(raise_to_never_lowers) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_escalation_ok(base_escalation_policy());
   auto s = situation(EscalationTrigger::kCustomerSegment, 3);  // already with a manager
   s.segment = "vip";
   auto out = policy.evaluate(s);
@@ -557,7 +551,7 @@ BOOST_AUTO_TEST_CASE(raise_to_never_lowers) {
 }
 
 BOOST_AUTO_TEST_CASE(raise_by_is_capped_at_manager) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_escalation_ok(base_escalation_policy());
   auto s = situation(EscalationTrigger::kPromiseBreach, 2);
   BOOST_TEST(policy.evaluate(s)[0].new_level == 3);
   s.current_level = 3;
@@ -569,14 +563,14 @@ BOOST_AUTO_TEST_CASE(raise_by_is_capped_at_manager) {
 }
 
 BOOST_AUTO_TEST_CASE(every_matching_rule_in_policy_order) {
-  auto d = base_definition();
+  auto d = base_escalation_policy();
   d["rules"].push_back(json::parse(
       R"({"id": "late_resolution_team", "trigger": {"type": "sla_breach"},
           "effect": {"team": "escalations"}})"));
   d["rules"].insert(d["rules"].begin(),
                     json::parse(R"({"id": "any_breach", "trigger": {"type": "sla_breach"},
                                     "effect": {"raise_by": 1}})"));
-  const auto policy = parse_ok(d);
+  const auto policy = parse_escalation_ok(d);
   auto s = situation(EscalationTrigger::kSlaBreach);
   s.sla_clock = "resolution";
   const auto out = policy.evaluate(s);
@@ -590,7 +584,7 @@ BOOST_AUTO_TEST_CASE(every_matching_rule_in_policy_order) {
 // ---- threat detection --------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(ascii_keywords_match_whole_words_ignoring_case) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_escalation_ok(base_escalation_policy());
   const auto kinds = [&](std::string_view message) {
     std::vector<std::string> out;
     for (const auto& t : policy.detect_threats(message)) out.push_back(t.kind + ":" + t.keyword);
@@ -613,7 +607,7 @@ BOOST_AUTO_TEST_CASE(ascii_keywords_match_whole_words_ignoring_case) {
 }
 
 BOOST_AUTO_TEST_CASE(each_signal_reported_once_in_policy_order) {
-  const auto policy = parse_ok(base_definition());
+  const auto policy = parse_escalation_ok(base_escalation_policy());
   const auto found =
       policy.detect_threats("sue sue SUE! 媒体 and 曝光, 律师 says the regulator, 消协 and 12315");
   std::vector<std::string> got;

@@ -12,6 +12,7 @@
 
 #include "engine/money.h"
 #include "engine/time.h"
+#include "tests/engine/test_support.h"
 
 namespace {
 
@@ -81,13 +82,6 @@ long long ms(std::optional<Instant> t) {
 }
 
 }  // namespace
-
-// How Boost.Test prints money in failure messages (found by ADL).
-namespace redress {
-static std::ostream& boost_test_print_type(std::ostream& out, const Money& m) {
-  return out << format_money(m);
-}
-}  // namespace redress
 
 BOOST_AUTO_TEST_SUITE(field)
 

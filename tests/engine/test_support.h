@@ -29,6 +29,17 @@
 #define REDRESS_SOURCE_DIR "."
 #endif
 
+// How Boost.Test prints the engine's values in failure messages (found by ADL). Shared here
+// because the suites are compiled in unity batches, where a second definition would collide.
+namespace redress {
+inline std::ostream& boost_test_print_type(std::ostream& out, const Money& m) {
+  return out << format_money(m);
+}
+inline std::ostream& boost_test_print_type(std::ostream& out, Role role) {
+  return out << role_name(role);
+}
+}  // namespace redress
+
 namespace redress::testing {
 
 // A shipped file from workflows/, parsed.

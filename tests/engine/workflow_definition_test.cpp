@@ -15,6 +15,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "tests/engine/test_support.h"
+
 #ifndef REDRESS_SOURCE_DIR
 #define REDRESS_SOURCE_DIR "."
 #endif
@@ -26,6 +28,7 @@ using redress::CatalogLoad;
 using redress::DefinitionSource;
 using redress::Problems;
 using redress::WorkflowCatalog;
+using redress::testing::describe;
 
 const char* const kWorkflowFile = "mini.json";
 
@@ -94,16 +97,8 @@ CatalogLoad load_workflow(const json& workflow) {
   return load_workflows({{kWorkflowFile, workflow.dump()}});
 }
 
-std::string describe(const Problems& problems) {
-  std::string out;
-  for (const auto& p : problems) {
-    out += "\n  " + p.code + " " + p.file + "#" + p.pointer + ": " + p.message;
-  }
-  return out.empty() ? " (none)" : out;
-}
-
-bool has_problem(const Problems& problems, const std::string& code, const std::string& pointer,
-                 const std::string& file = kWorkflowFile) {
+bool has_workflow_problem(const Problems& problems, const std::string& code,
+                          const std::string& pointer, const std::string& file = kWorkflowFile) {
   return std::any_of(problems.begin(), problems.end(), [&](const redress::ValidationProblem& p) {
     return p.code == code && p.pointer == pointer && p.file == file;
   });
@@ -113,7 +108,7 @@ bool has_problem(const Problems& problems, const std::string& code, const std::s
 void expect_rejected(const json& workflow, const std::string& code, const std::string& pointer) {
   const auto load = load_workflow(workflow);
   BOOST_TEST(!load.catalog);
-  BOOST_TEST(has_problem(load.problems, code, pointer),
+  BOOST_TEST(has_workflow_problem(load.problems, code, pointer),
              "expected " << code << " at " << pointer << "; got:" << describe(load.problems));
 }
 
@@ -302,7 +297,7 @@ BOOST_AUTO_TEST_CASE(dead_end) {
   const auto load = load_workflow(wf);
   BOOST_TEST(!load.catalog);
   BOOST_TEST_REQUIRE(load.problems.size() == 1u, describe(load.problems));
-  BOOST_TEST(has_problem(load.problems, "DEAD_END", "/states/3"));
+  BOOST_TEST(has_workflow_problem(load.problems, "DEAD_END", "/states/3"));
 }
 
 BOOST_AUTO_TEST_CASE(final_state_has_exit) {
@@ -344,16 +339,18 @@ BOOST_AUTO_TEST_CASE(a_role_the_role_table_refuses_is_a_warning) {
   at(wf, "/create/roles") = json::array({"agent", "system"});
   const auto load = load_workflow(wf);
   BOOST_TEST(load.catalog != nullptr, describe(load.problems));
-  BOOST_TEST(has_problem(load.problems, "ROLE_NEVER_PERMITTED", "/transitions/0/roles/1"),
+  BOOST_TEST(has_workflow_problem(load.problems, "ROLE_NEVER_PERMITTED", "/transitions/0/roles/1"),
              describe(load.problems));
-  BOOST_TEST(has_problem(load.problems, "ROLE_NEVER_PERMITTED", "/create/roles/1"),
+  BOOST_TEST(has_workflow_problem(load.problems, "ROLE_NEVER_PERMITTED", "/create/roles/1"),
              describe(load.problems));
   for (const auto& p : load.problems) {
     BOOST_TEST((p.severity == redress::Severity::kWarning), p.code);
   }
-  BOOST_TEST(!has_problem(load.problems, "ROLE_NEVER_PERMITTED", "/transitions/0/roles/0"));
+  BOOST_TEST(
+      !has_workflow_problem(load.problems, "ROLE_NEVER_PERMITTED", "/transitions/0/roles/0"));
   // Timers fire transitions as the system.
-  BOOST_TEST(!has_problem(load.problems, "ROLE_NEVER_PERMITTED", "/transitions/0/roles/2"));
+  BOOST_TEST(
+      !has_workflow_problem(load.problems, "ROLE_NEVER_PERMITTED", "/transitions/0/roles/2"));
 }
 
 BOOST_AUTO_TEST_CASE(unknown_field) {
@@ -502,7 +499,7 @@ BOOST_AUTO_TEST_CASE(duplicate_version_names_both_files) {
   other["title"] = "Mini, edited";
   const auto load = load_workflows({{"a.json", valid_workflow().dump()}, {"b.json", other.dump()}});
   BOOST_TEST(!load.catalog);
-  BOOST_TEST_REQUIRE(has_problem(load.problems, "DUPLICATE_VERSION", "/version", "b.json"),
+  BOOST_TEST_REQUIRE(has_workflow_problem(load.problems, "DUPLICATE_VERSION", "/version", "b.json"),
                      describe(load.problems));
   const auto it = std::find_if(load.problems.begin(), load.problems.end(),
                                [](const auto& p) { return p.code == "DUPLICATE_VERSION"; });
@@ -591,9 +588,9 @@ BOOST_AUTO_TEST_CASE(file_too_large) {
   const std::string huge(redress::kMaxDefinitionBytes + 1, ' ');
   const auto load = load_workflows({{"huge.json", huge}});
   BOOST_TEST(!load.catalog);
-  BOOST_TEST(has_problem(load.problems, "FILE_TOO_LARGE", "", "huge.json"),
+  BOOST_TEST(has_workflow_problem(load.problems, "FILE_TOO_LARGE", "", "huge.json"),
              describe(load.problems));
-  BOOST_TEST(!has_problem(load.problems, "BAD_JSON", "", "huge.json"));
+  BOOST_TEST(!has_workflow_problem(load.problems, "BAD_JSON", "", "huge.json"));
 }
 
 BOOST_AUTO_TEST_CASE(several_problems_reported_together) {
@@ -610,13 +607,13 @@ BOOST_AUTO_TEST_CASE(several_problems_reported_together) {
   std::set<std::string> codes;
   for (const auto& p : load.problems) codes.insert(p.code);
   BOOST_TEST(codes.size() >= 5u, describe(load.problems));
-  BOOST_TEST(has_problem(load.problems, "BAD_VERSION", "/version"));
-  BOOST_TEST(has_problem(load.problems, "UNKNOWN_KEY", "/extra"));
-  BOOST_TEST(has_problem(load.problems, "UNKNOWN_STAGE", "/states/1/stage"));
-  BOOST_TEST(has_problem(load.problems, "UNKNOWN_STATE", "/transitions/0/to"));
-  BOOST_TEST(has_problem(load.problems, "BAD_DURATION", "/timers/0/after"));
-  BOOST_TEST(has_problem(load.problems, "UNKNOWN_POLICY", "/policies/sla"));
-  BOOST_TEST(has_problem(load.problems, "UNKNOWN_ROLE", "/transitions/0/roles/0"));
+  BOOST_TEST(has_workflow_problem(load.problems, "BAD_VERSION", "/version"));
+  BOOST_TEST(has_workflow_problem(load.problems, "UNKNOWN_KEY", "/extra"));
+  BOOST_TEST(has_workflow_problem(load.problems, "UNKNOWN_STAGE", "/states/1/stage"));
+  BOOST_TEST(has_workflow_problem(load.problems, "UNKNOWN_STATE", "/transitions/0/to"));
+  BOOST_TEST(has_workflow_problem(load.problems, "BAD_DURATION", "/timers/0/after"));
+  BOOST_TEST(has_workflow_problem(load.problems, "UNKNOWN_POLICY", "/policies/sla"));
+  BOOST_TEST(has_workflow_problem(load.problems, "UNKNOWN_ROLE", "/transitions/0/roles/0"));
 }
 
 BOOST_AUTO_TEST_CASE(broken_file_never_half_loads) {
@@ -631,8 +628,9 @@ BOOST_AUTO_TEST_CASE(broken_file_never_half_loads) {
   // A broken workflow's references to other files are still checked.
   at(bad, "/policies/calendar") = "mars_office";
   const auto again = load_workflows({{"good.json", good.dump()}, {"bad.json", bad.dump()}});
-  BOOST_TEST(has_problem(again.problems, "UNKNOWN_CALENDAR", "/policies/calendar", "bad.json"),
-             describe(again.problems));
+  BOOST_TEST(
+      has_workflow_problem(again.problems, "UNKNOWN_CALENDAR", "/policies/calendar", "bad.json"),
+      describe(again.problems));
 }
 
 BOOST_AUTO_TEST_CASE(broken_policy_file_blocks_the_catalog) {
@@ -641,7 +639,7 @@ BOOST_AUTO_TEST_CASE(broken_policy_file_blocks_the_catalog) {
   sources.push_back({kWorkflowFile, valid_workflow().dump()});
   const auto load = WorkflowCatalog::load(sources);
   BOOST_TEST(!load.catalog);
-  BOOST_TEST(has_problem(load.problems, "MISSING_KEY", "/targets", "sla.json"),
+  BOOST_TEST(has_workflow_problem(load.problems, "MISSING_KEY", "/targets", "sla.json"),
              describe(load.problems));
   // The workflow itself is fine, but the policy it names did not load.
   for (const auto& p : load.problems) {
@@ -674,7 +672,8 @@ BOOST_AUTO_TEST_CASE(load_files_reports_unreadable_path) {
   paths.push_back(missing);
   const auto load = WorkflowCatalog::load_files(paths);
   BOOST_TEST(!load.catalog);
-  BOOST_TEST(has_problem(load.problems, "FILE_UNREADABLE", "", missing), describe(load.problems));
+  BOOST_TEST(has_workflow_problem(load.problems, "FILE_UNREADABLE", "", missing),
+             describe(load.problems));
 }
 
 BOOST_AUTO_TEST_CASE(with_newer_keeps_old_versions_and_refuses_changes) {
@@ -830,7 +829,7 @@ BOOST_AUTO_TEST_CASE(a_missing_language_warns_and_an_unknown_one_is_an_error) {
   english_only["transitions"][0]["title"] = "Start working";
   auto load = load_workflow(english_only);
   BOOST_TEST_REQUIRE(load.catalog);  // a warning does not stop loading
-  BOOST_TEST(has_problem(load.problems, "MISSING_LANGUAGE", "/transitions/0/title"),
+  BOOST_TEST(has_workflow_problem(load.problems, "MISSING_LANGUAGE", "/transitions/0/title"),
              describe(load.problems));
 
   auto unknown = valid_workflow();
