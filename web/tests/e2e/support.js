@@ -167,10 +167,11 @@ export async function signIn(page, server, token) {
   await page.locator('header.topbar').waitFor();
 }
 
-export async function screenshot(page, name) {
+// The whole page unless `fullPage` is false (the viewport: for long lists on a phone).
+export async function screenshot(page, name, { fullPage = true } = {}) {
   mkdirSync(screenshotDir, { recursive: true });
   const file = path.join(screenshotDir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }
 
