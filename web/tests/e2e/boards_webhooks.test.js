@@ -5,6 +5,9 @@
 //     the delivery is dead-lettered and the subscription disabled, both shown; the admin
 //     enables it again and redelivers, and the delivery log shows it delivered — the receiver
 //     saw the same webhook-id twice;
+//   - an approval row shows what is decided: the remedy and its amount, the case's summary and
+//     customer, who proposed it; a lead assigns a case by picking a team member, shown with
+//     their open cases;
 //   - screenshots of each page in both languages.
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -142,5 +145,45 @@ test('a webhook subscription: delivery log, dead letter, enable and redeliver', 
   await screenshot(page, 'webhooks-zh');
   await item.locator('[role=tab]', { hasText: '死信' }).click();
   await item.locator('.empty', { hasText: '没有死信。' }).waitFor();
+  assert.deepEqual(page.consoleErrors, []);
+});
+
+test('an approval row says what is decided, for which case and customer, and who asked', async () => {
+  const caseId = (await shared.server.api('POST', '/v1/cases', {
+    token: shared.agent2.token,
+    body: { workflow_id: 'complaint', severity: 'high', team: 'after_sales', assignee: shared.agent2.id,
+      customer: { id: 'CU-1212', segment: 'vip', tier: 'gold' }, order: { id: 'TB-1212', paid: { amount: 129900, currency: 'CNY' } },
+      fields: { summary: '空气炸锅使用三天后不加热 (air fryer stopped heating after three days)', category: 'quality' } },
+  })).case.id;
+  await shared.server.api('POST', `/v1/cases/${caseId}/compensations`, {
+    token: shared.agent2.token, body: { type: 'partial_refund', value: { amount: 45000, currency: 'CNY' }, note: 'half back' },
+  });
+  const page = await newPage(shared.browser, { language: 'en' });
+  await signIn(page, shared.server, shared.supervisor.token);
+  await page.goto(`${shared.server.url}/approvals`);
+  const row = page.locator(`.approval[data-case="${caseId}"]`);
+  await row.waitFor();
+  const text = await row.textContent();
+  assert.match(text, /partial refund/);
+  assert.match(text, /¥450\.00/);
+  assert.match(text, /air fryer stopped heating/);
+  assert.match(text, /CU-1212 · VIP · gold member/);
+  assert.match(text, /Ma Li 马丽 \(ma\.li\)/);
+  await switchTo(page, 'zh');
+  const zhText = await row.textContent();
+  assert.match(zhText, /部分退款/);
+  assert.match(zhText, /¥450\.00/);
+  assert.match(zhText, /贵宾客户/);
+  await captureAndCheck(page, 'approvals-row-zh');
+
+  // The supervisor hands the case to a team member picked from a list with their open cases.
+  await page.goto(`${shared.server.url}/cases/${caseId}`);
+  const picker = page.locator('select#assign-to');
+  await picker.waitFor();
+  const options = await picker.locator('option').allTextContents();
+  assert.ok(options.some((o) => /He Jun 何军 · 售后客服 · 未结 2 件/.test(o)), options.join(' | '));
+  await picker.selectOption('he.jun');
+  await page.locator('.assignment button[type=submit]').click();
+  await page.locator('dd[data-assignee="he.jun"]').waitFor();
   assert.deepEqual(page.consoleErrors, []);
 });
