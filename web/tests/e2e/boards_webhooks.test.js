@@ -182,6 +182,7 @@ test('an approval row says what is decided, for which case and customer, and who
   await picker.waitFor();
   const options = await picker.locator('option').allTextContents();
   assert.ok(options.some((o) => /He Jun 何军 · 售后客服 · 未结 2 件/.test(o)), options.join(' | '));
+  await screenshot(page, 'case-assign-zh');
   await picker.selectOption('he.jun');
   await page.locator('.assignment button[type=submit]').click();
   await page.locator('dd[data-assignee="he.jun"]').waitFor();
