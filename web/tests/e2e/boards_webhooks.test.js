@@ -176,6 +176,14 @@ test('an approval row says what is decided, for which case and customer, and who
   assert.match(zhText, /贵宾客户/);
   await captureAndCheck(page, 'approvals-row-zh');
 
+  // On a phone the row wraps: nothing to scroll sideways, the buttons within reach.
+  const phone = await newPage(shared.browser, { language: 'zh', width: 390, height: 844 });
+  await signIn(phone, shared.server, shared.supervisor.token);
+  await phone.goto(`${shared.server.url}/approvals`);
+  await phone.locator(`.approval[data-case="${caseId}"] button[data-decision="approve"]`).waitFor();
+  assert.equal(await phone.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth), false);
+  await screenshot(phone, 'approvals-phone-zh', { fullPage: false });
+
   // The supervisor hands the case to a team member picked from a list with their open cases.
   await page.goto(`${shared.server.url}/cases/${caseId}`);
   const picker = page.locator('select#assign-to');
