@@ -126,9 +126,28 @@ Result<std::vector<PendingApproval>> CaseStore::pending_approvals(
     }
     std::vector<PendingApproval> out;
     while (s->step()) {
-      out.push_back({s->column_text(0), s->column_text(1), s->column_text(2), s->column_text(3),
-                     s->column_text(4), s->column_text(5), s->column_text(6),
-                     from_millis(s->column_int(7))});
+      PendingApproval row;
+      row.case_id = s->column_text(0);
+      row.approval_id = s->column_text(1);
+      row.kind = s->column_text(2);
+      row.subject = s->column_text(3);
+      row.required_role = s->column_text(4);
+      row.requested_by = s->column_text(5);
+      row.team = s->column_text(6);
+      row.requested_at = from_millis(s->column_int(7));
+      row.requested_by_name = s->column_text(8);
+      row.case_summary = s->column_text(9);
+      row.severity = s->column_text(10);
+      row.workflow_id = s->column_text(11);
+      row.workflow_version = static_cast<int>(s->column_int(12));
+      row.customer_id = s->column_text(13);
+      row.customer_segment = s->column_text(14);
+      row.customer_tier = s->column_text(15);
+      if (!s->column_is_null(16)) {
+        row.compensation_type = s->column_text(16);
+        row.compensation_value = Money{s->column_int(17), s->column_text(18)};
+      }
+      out.push_back(std::move(row));
     }
     return out;
   });

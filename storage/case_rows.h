@@ -107,12 +107,22 @@ struct ListQuery {
 ListQuery list_cases_query(const CaseQuery& query);
 
 // ?3..?5: the page cursor (requested_at, case_id, approval_id) to continue after; the first
-// page binds (INT64_MIN, '', '').
+// page binds (INT64_MIN, '', ''). Each row carries what the approver decides on: the case's
+// summary, severity, workflow and customer, the compensation a compensation approval is about,
+// and the requester's display name (columns in PendingApproval's order).
 inline constexpr const char* kPendingApprovalsSql =
-    "SELECT case_id, approval_id, kind, subject, required_role, requested_by, team, "
-    "requested_at FROM approvals WHERE status = 'pending' AND required_role = ?1 "
-    "AND (requested_at, case_id, approval_id) > (?3, ?4, ?5) "
-    "ORDER BY requested_at, case_id, approval_id LIMIT ?2";
+    "SELECT a.case_id, a.approval_id, a.kind, a.subject, a.required_role, a.requested_by, "
+    "a.team, a.requested_at, coalesce(u.display_name, ''), coalesce(c.summary, ''), "
+    "c.severity, c.workflow_id, c.workflow_version, coalesce(c.customer_id, ''), "
+    "coalesce(json_extract(c.snapshot, '$.customer.segment'), ''), "
+    "coalesce(json_extract(c.snapshot, '$.customer.tier'), ''), p.type, p.amount, p.currency "
+    "FROM approvals AS a JOIN cases AS c ON c.id = a.case_id "
+    "LEFT JOIN compensations AS p ON a.kind = 'compensation' AND p.case_id = a.case_id "
+    "AND p.compensation_id = a.subject "
+    "LEFT JOIN users AS u ON u.id = a.requested_by "
+    "WHERE a.status = 'pending' AND a.required_role = ?1 "
+    "AND (a.requested_at, a.case_id, a.approval_id) > (?3, ?4, ?5) "
+    "ORDER BY a.requested_at, a.case_id, a.approval_id LIMIT ?2";
 
 inline constexpr const char* kDueTimersSql =
     "SELECT case_id, timer_key, name, due_at, attempts, coalesce(last_error, '') FROM timers "

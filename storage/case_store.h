@@ -191,6 +191,19 @@ struct PendingApproval {
   std::string requested_by;
   std::string team;
   Instant requested_at{};
+  // What the approver decides on, read with the row: the case's summary, severity and pinned
+  // workflow (for the transition's title), its customer, and for a compensation what is
+  // proposed. Text is "" where the case has none.
+  std::string requested_by_name;  // the directory's display name; "" for a token without a user
+  std::string case_summary;
+  std::string severity;
+  std::string workflow_id;
+  int workflow_version = 0;
+  std::string customer_id;
+  std::string customer_segment;
+  std::string customer_tier;
+  std::string compensation_type;            // kind compensation: the remedy type
+  std::optional<Money> compensation_value;  // kind compensation: the amount proposed
 };
 
 // Where a page of the approval queue ended: pass as `after` to continue.

@@ -14,7 +14,8 @@ inline constexpr const char* kInitUsage =
     "redress init [--db PATH] [--workflows DIR] [--new-admin-token]";
 inline constexpr const char* kValidateUsage = "redress validate [--json] FILE...";
 inline constexpr const char* kDemoUsage = "redress demo [--workflows DIR] [--db PATH]";
-inline constexpr const char* kSeedDemoUsage = "redress seed-demo [--db PATH] [--workflows DIR]";
+inline constexpr const char* kSeedDemoUsage =
+    "redress seed-demo [--db PATH] [--workflows DIR] [--cases N]";
 inline constexpr const char* kMigrateUsage = "redress migrate [--db PATH] [--dry-run]";
 inline constexpr const char* kVerifyUsage = "redress verify [--db PATH] [--workflows DIR]";
 inline constexpr const char* kBackupUsage = "redress backup [--db PATH] FILE";

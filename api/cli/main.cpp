@@ -37,8 +37,8 @@ const std::array<Subcommand, 8> kSubcommands = {{
      redress::cli::run_demo},
     {"seed-demo", redress::cli::kSeedDemoUsage,
      "fill a database without cases with demo data for the console: team after_sales, people of "
-     "every role with fresh API tokens (printed once) and a dozen cases; exit 2 when it already "
-     "holds cases",
+     "every role with fresh API tokens (printed once) and a dozen cases, plus N generated open "
+     "cases with --cases N (at most 100000); exit 2 when it already holds cases",
      redress::cli::run_seed_demo},
     {"migrate", redress::cli::kMigrateUsage,
      "create the database or bring it to this build's schema", redress::cli::run_migrate},

@@ -211,17 +211,37 @@ void approval_queue(ServerContext& context, RequestPtr ctx, Responder respond) {
       finish_page(rows, page, kApprovalListing, [](const storage::PendingApproval& row) {
         return PagePosition{storage::to_millis(row.requested_at), row.case_id, row.approval_id};
       });
+  const auto text_or_null = [](const std::string& text) {
+    return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+  };
   auto out = nlohmann::json::array();
   for (const auto& a : rows) {
+    // A row says what is being decided, so the approver need not open the case to judge it.
+    nlohmann::json compensation = nullptr;
+    if (a.compensation_value) {
+      compensation = {{"id", a.subject},
+                      {"type", a.compensation_type},
+                      {"value", money_to_json(*a.compensation_value)}};
+    }
     out.push_back({{"case_id", a.case_id},
                    {"approval_id", a.approval_id},
                    {"kind", a.kind},
                    {"subject", a.subject},
                    {"required_role", a.required_role},
                    {"requested_by", a.requested_by},
-                   {"team", a.team.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.team)},
+                   {"requested_by_name", text_or_null(a.requested_by_name)},
+                   {"team", text_or_null(a.team)},
                    {"requested_at", format_rfc3339(a.requested_at)},
-                   {"self_proposed", a.requested_by == ctx->actor().id}});
+                   {"self_proposed", a.requested_by == ctx->actor().id},
+                   {"summary", text_or_null(a.case_summary)},
+                   {"severity", a.severity},
+                   {"workflow_id", a.workflow_id},
+                   {"workflow_version", a.workflow_version},
+                   {"customer",
+                    {{"id", text_or_null(a.customer_id)},
+                     {"segment", text_or_null(a.customer_segment)},
+                     {"tier", text_or_null(a.customer_tier)}}},
+                   {"compensation", std::move(compensation)}});
   }
   respond.json(
       *ctx, http::status::ok,

@@ -1,6 +1,9 @@
 #include "api/server/demo_seed.h"
 
+#include <array>
 #include <chrono>
+#include <deque>
+#include <future>
 #include <utility>
 
 #include "api/http/token_codec.h"
@@ -225,10 +228,84 @@ Result<DemoCase> seed_case(storage::CaseStore& store, const CaseSpec& spec, size
   return DemoCase{snapshot.id, snapshot.state, snapshot.assignee, spec.summary};
 }
 
+// The generated queue's complaints: what they are about, in both languages, and their category.
+struct GeneratedKind {
+  const char* summary;
+  const char* category;
+};
+const std::array<GeneratedKind, 6> kGeneratedKinds = {{
+    {"快递延误，包裹停在中转站 (parcel stuck at a transit hub)", "late_delivery"},
+    {"商品有划痕 (the item arrived scratched)", "damaged"},
+    {"发错颜色 (wrong colour sent)", "wrong_item"},
+    {"少发配件 (an accessory is missing)", "missing_item"},
+    {"使用一周后故障 (stopped working after a week)", "quality"},
+    {"退款金额有误 (the refund amount is wrong)", "refund_dispute"},
+}};
+const std::array<const char*, 3> kGeneratedSeverities = {"low", "normal", "high"};
+const std::array<const char*, 6> kSegments = {"new",       "regular", "vip",
+                                              "champions", "at_risk", "lost"};
+
+// Commands in flight at once: enough for the writer to fill its group-commit batches.
+constexpr size_t kGeneratedInFlight = 1024;
+
+// Opens `count` complaints, many at a time, each through the engine's CreateCase.
+Status seed_generated(storage::CaseStore& store, const Actor& order_system, Instant now,
+                      size_t count, DemoSeedReport& report) {
+  std::deque<std::future<Result<storage::CommandOutcome>>> in_flight;
+  Status status = Status::Ok();
+  const auto settle_oldest = [&] {
+    auto outcome = in_flight.front().get();
+    in_flight.pop_front();
+    if (!status.ok()) return;
+    if (!outcome.ok()) {
+      status = outcome.error();
+    } else if (!outcome.value().accepted()) {
+      status = Error(ErrorCode::kInternal, "the engine refused a generated demo case: " +
+                                               outcome.value().rejection->message);
+    } else {
+      const auto& id = outcome.value().snapshot.id;
+      if (report.first_generated.empty()) report.first_generated = id;
+      report.last_generated = id;
+      ++report.generated;
+    }
+  };
+  for (size_t i = 0; i < count && status.ok(); ++i) {
+    // Holder, severity and kind vary independently (i in base 3, 3, 6), so every filter
+    // combination has cases.
+    const auto& kind = kGeneratedKinds[(i / 9) % kGeneratedKinds.size()];
+    // A third each for agent.li, agent.wang and the team queue (opened by the order system).
+    const Actor* holder = i % 3 == 0 ? &kLi : i % 3 == 1 ? &kWang : nullptr;
+    CreateCase create;
+    create.workflow_id = kWorkflow;
+    create.severity = kGeneratedSeverities[(i / 3) % kGeneratedSeverities.size()];
+    create.customer = {"cust-g" + std::to_string(i % 5000), kSegments[i % kSegments.size()],
+                       i % 2 == 0 ? "gold" : "silver"};
+    create.order = {"TB-G-" + std::to_string(100000 + i),
+                    Money{static_cast<std::int64_t>(4900 + 100 * (i % 500)), "CNY"},
+                    Money{0, "CNY"}};
+    create.team = kDemoTeam;
+    create.assignee = holder ? holder->id : "";
+    create.fields = {{"summary", "#" + std::to_string(i + 1) + " " + kind.summary},
+                     {"category", kind.category}};
+    // Opened within the last 20 minutes: varied countdowns, none near a warning.
+    const Instant opened = now - std::chrono::seconds(static_cast<std::int64_t>((i * 7919) % 1200));
+    in_flight.push_back(store.submit(
+        {"", Command{std::move(create), std::nullopt}, holder ? *holder : order_system, opened}));
+    if (in_flight.size() >= kGeneratedInFlight) settle_oldest();
+  }
+  while (!in_flight.empty()) settle_oldest();
+  return status;
+}
+
 }  // namespace
 
 Result<DemoSeedReport> seed_demo(storage::CaseStore& store, storage::DirectoryStore& directory,
-                                 Instant now) {
+                                 Instant now, size_t generated_cases) {
+  if (generated_cases > kMaxGeneratedDemoCases) {
+    return Error::invalid_argument("at most " + std::to_string(kMaxGeneratedDemoCases) +
+                                   " generated cases, asked for " +
+                                   std::to_string(generated_cases));
+  }
   auto cases = store.count_cases();
   if (!cases.ok()) return cases.error();
   if (cases.value() > 0) {
@@ -262,6 +339,10 @@ Result<DemoSeedReport> seed_demo(storage::CaseStore& store, storage::DirectorySt
     auto seeded = seed_case(store, kCases[i], i, order_system, now - kCases[i].age);
     if (!seeded.ok()) return seeded.error();
     report.cases.push_back(std::move(seeded).value());
+  }
+  if (auto generated = seed_generated(store, order_system, now, generated_cases, report);
+      !generated.ok()) {
+    return generated.error();
   }
   return report;
 }

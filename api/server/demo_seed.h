@@ -8,6 +8,13 @@
 // snapshot like any other. Cases are dated `now` minus varied offsets, so their SLA countdowns
 // differ (one is already breached). The tokens' secrets are only in the returned report.
 //
+// On request it also generates a large queue (`generated_cases`, at most
+// kMaxGeneratedDemoCases): open complaints on the same workflow, created through the same engine
+// command, submitted many at a time so the store's group commit writes them a few hundred per
+// transaction. They are opened minutes before now (no SLA clock is near its warning), spread over
+// the two agents and the team queue, severities (not critical) and categories, for trying the
+// console's paging, filters and search at scale.
+//
 // Refuses (INVALID_STATE) a database that already holds cases: demo data must never mix with
 // real work. Never run by default: only the `seed-demo` command calls it.
 //
@@ -27,6 +34,7 @@
 namespace redress::api {
 
 inline constexpr const char* kDemoTeam = "after_sales";
+inline constexpr size_t kMaxGeneratedDemoCases = 100000;
 
 struct DemoCredential {
   std::string user_id;  // empty for the integration token
@@ -45,14 +53,19 @@ struct DemoCase {
 
 struct DemoSeedReport {
   std::vector<DemoCredential> credentials;
-  std::vector<DemoCase> cases;
+  std::vector<DemoCase> cases;  // the dozen hand-written cases
+  // The generated queue: how many, and the ids of the first and last.
+  size_t generated = 0;
+  std::string first_generated;
+  std::string last_generated;
 };
 
 // Seeds the demo team, people, tokens and cases on the `complaint` workflow (which the store's
 // catalog must hold). Errors: INVALID_STATE when the database holds cases; ALREADY_EXISTS when a
 // demo team or user id is taken; UNKNOWN_WORKFLOW without `complaint`; INTERNAL when the engine
-// refuses a seeded command (a definition changed under the seed); storage errors.
+// refuses a seeded command (a definition changed under the seed); INVALID_ARGUMENT when
+// `generated_cases` exceeds kMaxGeneratedDemoCases; storage errors.
 Result<DemoSeedReport> seed_demo(storage::CaseStore& store, storage::DirectoryStore& directory,
-                                 Instant now);
+                                 Instant now, size_t generated_cases = 0);
 
 }  // namespace redress::api

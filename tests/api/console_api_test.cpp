@@ -199,6 +199,46 @@ BOOST_AUTO_TEST_CASE(remedies_carry_the_callers_remaining_authority_and_each_one
   BOOST_TEST(http.get("/v1/cases/C-404/remedies", agent).status == 404);
 }
 
+// An approval row carries what the approver decides on, so the queue need not open each case:
+// the remedy and its amount, the case's summary, severity and customer, and who asked.
+BOOST_AUTO_TEST_CASE(approval_rows_say_what_is_decided_and_for_whom) {
+  TestServer server;
+  const auto agent = server.token_for("agent.li", "agent");
+  const auto lead = server.token_for("lead.wang", "team_lead");
+  auto& http = server.http();
+  json body = complaint("cust-77", "agent.li", "羽绒服袖口开线 (the down jacket's cuff is split)");
+  body["customer"]["segment"] = "vip";
+  const auto id = open_case(server, agent, body);
+  fire(server, agent, id, "confirm_problem",
+       {{"desired_outcome", "refund"}, {"customer_confirmed", true}});
+  fire(server, agent, id, "complete_analysis", {{"cause", "seam"}, {"fault_party", "supplier"}});
+  auto proposed = http.post("/v1/cases/" + id + "/compensations",
+                            {{"type", "partial_refund"},
+                             {"value", {{"amount", 8000}, {"currency", "CNY"}}},
+                             {"note", "seam defect"}},
+                            agent);
+  BOOST_REQUIRE_MESSAGE(proposed.status == 201, proposed.body);
+  const auto compensation_id =
+      proposed.json().at("case").at("compensations").back().at("id").get<std::string>();
+
+  auto queue = http.get("/v1/approvals", lead);
+  BOOST_REQUIRE_MESSAGE(queue.status == 200, queue.body);
+  const auto listed = queue.json();
+  BOOST_REQUIRE_EQUAL(listed.at("approvals").size(), 1U);
+  const auto& row = listed.at("approvals")[0];
+  BOOST_TEST(row.at("kind") == "compensation");
+  BOOST_TEST(row.at("requested_by") == "agent.li");
+  BOOST_TEST(row.at("requested_by_name") == "agent.li");  // the test directory's display name
+  BOOST_TEST(row.at("summary") == "羽绒服袖口开线 (the down jacket's cuff is split)");
+  BOOST_TEST(row.at("severity") == "normal");
+  BOOST_TEST(row.at("workflow_id") == "complaint");
+  BOOST_TEST(row.at("workflow_version") == 1);
+  BOOST_TEST(row.at("customer") == json({{"id", "cust-77"}, {"segment", "vip"}, {"tier", "gold"}}));
+  BOOST_TEST(row.at("compensation") == json({{"id", compensation_id},
+                                             {"type", "partial_refund"},
+                                             {"value", {{"amount", 8000}, {"currency", "CNY"}}}}));
+}
+
 BOOST_AUTO_TEST_CASE(team_workload_counts_open_warning_and_breached_per_person) {
   TestServer server;
   const auto li = server.token_for("agent.li", "agent");

@@ -4,13 +4,18 @@
 //
 // The session slides while the person works: shortly before it expires it is refreshed, but
 // only if there was a click or key press since the last refresh — a console left open on a
-// shared desk PC expires on its own.
+// shared desk PC expires on its own. A session found idle at that point is left to lapse, yet
+// a click or key press before it has lapsed still refreshes it: the person is back.
 const kStorageKey = 'redress.session';
-const kRefreshLeadMs = 2 * 60 * 1000;
+// How long before the expiry to refresh: a quarter of the session's lifetime, at most 2 min
+// (a 30-minute session refreshes 2 min before its end, a one-minute session 15 s before).
+const kRefreshLeadMaxMs = 2 * 60 * 1000;
+const kRefreshLeadShare = 0.25;
 
 let session = load();
 let activitySinceRefresh = false;
 let refreshTimer = null;
+let lapsing = false; // found idle at the refresh point: ends at expiry unless the person returns
 const listeners = new Set();
 
 function load() {
@@ -50,7 +55,8 @@ function notify(reason) {
 
 // `created` is the POST /v1/sessions answer, `me` the GET /v1/me answer.
 export function startSession(created, me) {
-  session = { token: created.token, id: created.id, expires_at: created.expires_at, me };
+  session = { token: created.token, id: created.id, expires_at: created.expires_at, me, lifetime_ms: lifetimeOf(created.expires_at) };
+  activitySinceRefresh = false; // signing in is what issued it
   save();
   schedule();
   notify('signed-in');
@@ -65,6 +71,7 @@ export function updateMe(me) {
 
 export function endSession(reason) {
   session = null;
+  lapsing = false;
   save();
   clearTimeout(refreshTimer);
   notify(reason);
@@ -77,36 +84,56 @@ export function setRefresher(refresh) {
   schedule();
 }
 
+function lifetimeOf(expiresAt) {
+  return Math.max(0, new Date(expiresAt).getTime() - Date.now());
+}
+
+function refreshLead() {
+  const lifetime = (session && session.lifetime_ms) || kRefreshLeadMaxMs * 15;
+  return Math.min(kRefreshLeadMaxMs, lifetime * kRefreshLeadShare);
+}
+
+async function refreshNow() {
+  activitySinceRefresh = false;
+  try {
+    const answer = await refresher();
+    if (session && answer && answer.expires_at) {
+      session = { ...session, expires_at: answer.expires_at, lifetime_ms: lifetimeOf(answer.expires_at) };
+      save();
+    }
+  } catch {
+    // A failed refresh is retried at the next schedule; a 401 ends the session in api.js.
+  }
+  schedule();
+}
+
 function schedule() {
   clearTimeout(refreshTimer);
+  lapsing = false;
   if (!session || !refresher) return;
   const remaining = new Date(session.expires_at).getTime() - Date.now();
-  const wait = Math.max(1000, remaining - kRefreshLeadMs);
+  const wait = Math.max(1000, remaining - refreshLead());
   refreshTimer = setTimeout(async () => {
     if (!session) return;
     if (!activitySinceRefresh) {
-      // Idle: let it lapse, and say so when it has.
+      // Idle: let it lapse, and say so when it has — unless the person comes back first.
       const left = new Date(session.expires_at).getTime() - Date.now();
+      lapsing = true;
       refreshTimer = setTimeout(() => session && endSession('expired'), Math.max(0, left));
       return;
     }
-    activitySinceRefresh = false;
-    try {
-      const answer = await refresher();
-      if (session && answer && answer.expires_at) {
-        session = { ...session, expires_at: answer.expires_at };
-        save();
-      }
-    } catch {
-      // A failed refresh is retried at the next schedule; a 401 ends the session in api.js.
-    }
-    schedule();
+    await refreshNow();
   }, wait);
 }
 
 for (const type of ['keydown', 'pointerdown']) {
   addEventListener(type, () => {
     activitySinceRefresh = true;
+    if (lapsing && session && refresher && new Date(session.expires_at).getTime() > Date.now()) {
+      clearTimeout(refreshTimer);
+      lapsing = false;
+      refreshNow();
+    }
   }, { passive: true, capture: true });
 }
 schedule();

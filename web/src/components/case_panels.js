@@ -22,7 +22,7 @@ export function CustomerPanel({ caseView }) {
     <h2 id="customer-heading">${t('case.customer')}</h2>
     <dl class="facts">
       <dt>${t('case.customer_id')}</dt><dd>${c.id || t('app.none')}</dd>
-      <dt>${t('case.segment')}</dt><dd>${c.segment || t('app.none')}</dd>
+      <dt>${t('case.segment')}</dt><dd>${word('segment', c.segment)}</dd>
       <dt>${t('case.tier')}</dt><dd>${c.tier || t('app.none')}</dd>
       ${hasOrder
         ? html`<dt>${t('case.order_id')}</dt><dd>${o.id}</dd>
@@ -150,10 +150,50 @@ export function SlaPanel({ caseView }) {
 
 // --- assignment and escalation ------------------------------------------------------------------
 
+// The people a lead may hand the case to: the active members of the case's team with their open
+// case counts, from the team's workload aggregate (one indexed query, whatever the team's size).
+// null while loading or when the case has no team or the workload cannot be read. Read again
+// when the case changes hands, so the counts stay current.
+function useTeamMembers(team, assignee) {
+  const [members, setMembers] = useState(null);
+  useEffect(() => {
+    if (!team) {
+      setMembers(null);
+      return;
+    }
+    get(`/v1/teams/${encodeURIComponent(team)}/workload`)
+      .then((answer) => setMembers(answer.data.agents.filter((a) => a.member && isLadder(a.role))))
+      .catch(() => setMembers(null));
+  }, [team, assignee]);
+  return members;
+}
+
+function AssignPicker({ caseView, command }) {
+  const { data } = caseView;
+  const members = useTeamMembers(data.team, data.assignee);
+  const [target, setTarget] = useState('');
+  const submit = (e) => {
+    e.preventDefault();
+    command.run('/assignment', { assignee: target.trim() });
+  };
+  // Without a team to choose from, the lead types the user id.
+  const control = members && members.length
+    ? html`<select id="assign-to" value=${target} onChange=${(e) => setTarget(e.target.value)}>
+        <option value="">${t('case.assign_choose')}</option>
+        ${members.map((m) => html`<option value=${m.user_id} disabled=${m.user_id === data.assignee}>
+          ${t('case.assign_option', { name: m.display_name || m.user_id, role: word('role', m.role), open: m.open })}</option>`)}
+      </select>`
+    : html`<input id="assign-to" size="12" value=${target} onInput=${(e) => setTarget(e.target.value)} />`;
+  return html`<form class="inline-form" onSubmit=${submit}>
+    <label for="assign-to">${t(members && members.length ? 'case.assign_member' : 'case.assign_to')}</label>
+    ${control}
+    <button type="submit" disabled=${command.busy || !target.trim()}>${t('case.assign')}</button>
+  </form>`;
+}
+
 export function AssignmentControls({ caseView }) {
   const { me, data } = caseView;
   const command = useCommand(caseView);
-  const [target, setTarget] = useState('');
   if (!isLadder(me.role) || data.closed_at) return null;
   const mine = me.user && data.assignee === me.user.id;
   return html`<div class="assignment">
@@ -161,13 +201,7 @@ export function AssignmentControls({ caseView }) {
       ? html`<button type="button" disabled=${command.busy} onClick=${() => command.run('/assignment', { assignee: me.user.id })}>${t('case.claim')}</button>`
       : null}
     ${mine ? html`<button type="button" disabled=${command.busy} onClick=${() => command.run('/assignment', { assignee: '' })}>${t('case.release')}</button>` : null}
-    ${atLeast(me.role, 'team_lead')
-      ? html`<form class="inline-form" onSubmit=${(e) => { e.preventDefault(); command.run('/assignment', { assignee: target.trim() }); }}>
-          <label for="assign-to">${t('case.assign_to')}</label>
-          <input id="assign-to" size="12" value=${target} onInput=${(e) => setTarget(e.target.value)} />
-          <button type="submit" disabled=${command.busy || !target.trim()}>${t('case.assign')}</button>
-        </form>`
-      : null}
+    ${atLeast(me.role, 'team_lead') ? html`<${AssignPicker} caseView=${caseView} command=${command} />` : null}
     <${ProblemNotice} error=${command.error} onReload=${caseView.reload} />
   </div>`;
 }

@@ -68,18 +68,25 @@ const roleField = (name = 'role') => ({
   value_titles: Object.fromEntries(kRoles.map((r) => [r, word('role', r)])),
 });
 
-function UsersSection() {
-  const users = useListing('/v1/users', 'users');
+// PATCHes one row of a listing and reloads it; `error` holds a refusal to show.
+function useRowPatch(listing) {
   const [error, setError] = useState(null);
-  async function setActive(user, active) {
+  async function patchRow(path, body) {
     setError(null);
     try {
-      await patch(`/v1/users/${encodeURIComponent(user.id)}`, { active });
-      users.reload();
+      await patch(path, body);
+      listing.reload();
     } catch (caught) {
       setError(caught);
     }
   }
+  return { error, patchRow };
+}
+
+function UsersSection() {
+  const users = useListing('/v1/users', 'users');
+  const { error, patchRow } = useRowPatch(users);
+  const setActive = (user, active) => patchRow(`/v1/users/${encodeURIComponent(user.id)}`, { active });
   return html`<div>
     <${CreateForm} id="new-user" title=${t('admin.new_user')}
       fields=${[
@@ -205,20 +212,26 @@ function Deliveries({ webhook }) {
       setError(caught);
     }
   }
-  return html`<div class="deliveries">
+  return html`<div class="deliveries" data-webhook=${webhook.id}>
     <div class="tabs" role="tablist" aria-label=${t('admin.deliveries')}>
       <button type="button" role="tab" aria-selected=${status === '' ? 'true' : 'false'} onClick=${() => setStatus('')}>${t('admin.deliveries')}</button>
       <button type="button" role="tab" aria-selected=${status === 'dead' ? 'true' : 'false'} onClick=${() => setStatus('dead')}>${t('admin.dead_letters')}</button>
+      <button type="button" class="small" onClick=${reload}>${t('admin.refresh')}</button>
     </div>
     <${ProblemNotice} error=${error} />
-    ${rows === null ? html`<${Loading} />` : html`<table class="admin-table">
+    ${rows === null ? html`<${Loading} />` : null}
+    ${rows && rows.length === 0 ? html`<p class="empty">${t(status === 'dead' ? 'admin.no_dead_letters' : 'admin.no_deliveries')}</p>` : null}
+    ${rows && rows.length ? html`<div class="table-scroll"><table class="admin-table">
       <caption class="visually-hidden">${t('admin.deliveries')} ${webhook.id}</caption>
       <thead><tr><th scope="col">ID</th><th scope="col">${t('admin.webhook_events')}</th><th scope="col">${t('admin.delivery_status')}</th>
-        <th scope="col">${t('admin.attempts')}</th><th scope="col">HTTP</th><th scope="col"></th></tr></thead>
-      <tbody>${rows.map((d) => html`<tr key=${d.id}><td>${d.id}</td><td>${d.event_type}</td><td>${d.status}</td>
-        <td>${d.attempts}</td><td>${d.last_status_code ?? t('app.none')} ${d.last_error ? html`<span class="muted">${d.last_error}</span>` : null}</td>
+        <th scope="col">${t('admin.attempts')}</th><th scope="col">${t('admin.last_answer')}</th><th scope="col">${t('admin.updated')}</th><th scope="col"><span class="visually-hidden">${t('admin.redeliver')}</span></th></tr></thead>
+      <tbody>${rows.map((d) => html`<tr key=${d.id} data-delivery=${d.id} data-status=${d.status}><td>${d.id}</td><td><code>${d.event_type}</code></td>
+        <td><span class=${`badge badge-delivery-${d.status}`}>${word('delivery', d.status)}</span>
+          ${d.status === 'pending' && d.next_attempt_at ? html`<div class="muted">${t('admin.next_attempt', { time: dateTime(d.next_attempt_at) })}</div>` : null}</td>
+        <td>${d.attempts}</td><td>${d.last_status_code ? `HTTP ${d.last_status_code}` : t('app.none')} ${d.last_error ? html`<span class="muted" lang="en">${d.last_error}</span>` : null}</td>
+        <td>${dateTime(d.updated_at)}</td>
         <td>${d.status === 'dead' ? html`<button type="button" class="small" onClick=${() => redeliver(d)}>${t('admin.redeliver')}</button>` : null}</td></tr>`)}</tbody>
-    </table>`}
+    </table></div>` : null}
   </div>`;
 }
 
@@ -226,8 +239,10 @@ function WebhooksSection() {
   const hooks = useListing('/v1/webhooks', 'webhooks');
   const [open, setOpen] = useState(null);
   const [secret, setSecret] = useState(null);
+  const { error, patchRow } = useRowPatch(hooks);
+  const setEnabled = (hook, enabled) => patchRow(`/v1/webhooks/${encodeURIComponent(hook.id)}`, { enabled });
   return html`<div>
-    <${CreateForm} id="new-webhook" title=${t('admin.webhooks')}
+    <${CreateForm} id="new-webhook" title=${t('admin.new_webhook')}
       fields=${[
         { name: 'id', type: 'string', title: 'ID', required: true },
         { name: 'url', type: 'string', title: t('admin.webhook_url'), required: true },
@@ -240,12 +255,16 @@ function WebhooksSection() {
         setSecret(created.data.secret || null);
         hooks.reload();
       }} />
-    ${secret ? html`<${Notice} kind="success"><p>${t('admin.token_created')}</p><p><code class="secret">${secret}</code> <${CopyButton} text=${secret} /></p><//>` : null}
-    <${ProblemNotice} error=${hooks.error} />
+    ${secret ? html`<${Notice} kind="success"><p>${t('admin.webhook_secret')}</p><p><code class="secret">${secret}</code> <${CopyButton} text=${secret} /></p><//>` : null}
+    <${ProblemNotice} error=${hooks.error || error} />
     ${hooks.rows === null ? html`<${Loading} />` : html`<ul class="webhook-list">
-      ${hooks.rows.map((w) => html`<li key=${w.id}>
+      ${hooks.rows.map((w) => html`<li key=${w.id} data-webhook=${w.id}>
         <button type="button" class="link" aria-expanded=${open === w.id ? 'true' : 'false'} onClick=${() => setOpen(open === w.id ? null : w.id)}>
-          ${w.id}</button> <code>${w.url}</code> · ${w.event_types.join(', ')} · ${w.enabled ? t('admin.active') : `${t('admin.inactive')} (${w.disabled_reason || ''})`}
+          ${w.id}</button> <code class="webhook-url">${w.url}</code> · ${w.event_types.join(', ')} ·
+        ${w.enabled
+          ? html` <span class="badge badge-ok">${t('admin.active')}</span>`
+          : html` <span class="badge badge-warn">${t('admin.inactive')}</span>${w.disabled_reason ? html` <span class="muted" lang="en">${w.disabled_reason}</span>` : null}`}
+        ${' '}<button type="button" class="small" onClick=${() => setEnabled(w, !w.enabled)}>${t(w.enabled ? 'admin.disable' : 'admin.enable')}</button>
         ${open === w.id ? html`<${Deliveries} webhook=${w} />` : null}
       </li>`)}
     </ul>`}

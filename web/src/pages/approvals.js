@@ -1,12 +1,15 @@
-// The approval queue of the viewer's role (and, on the switch, of the roles below it): approve
-// or reject with a required reason. A proposal of the viewer's own is listed but cannot be
+// The approval queue of the viewer's role (and, on the switch, of the roles below it): each row
+// says what is being decided (the remedy and its amount, or the transition), on which case
+// (summary, severity, customer segment and tier) and who asked when; approve or reject with a
+// required reason. A proposal of the viewer's own is listed but cannot be
 // decided (nobody approves their own proposal) — the row says why instead of offering buttons.
 // Follows approvals:<role> on the live stream.
 import { get, newIdempotencyKey, post, query } from '../api.js';
 import { html, useEffect, useRef, useState } from '../html.js';
-import { dateTime, t, word } from '../i18n/index.js';
+import { dateTime, money, t, word } from '../i18n/index.js';
 import { live } from '../stream.js';
-import { Loading, Notice, ProblemNotice } from '../components/ui.js';
+import { definition, transitionTitle } from '../workflows.js';
+import { Badge, Loading, Notice, ProblemNotice } from '../components/ui.js';
 
 const kLadder = ['agent', 'team_lead', 'supervisor', 'manager'];
 
@@ -35,6 +38,53 @@ function DecisionForm({ approval, onDecided }) {
     <button type="button" data-decision="reject" disabled=${busy || !reason.trim()} onClick=${() => decide('reject')}>${t('approvals.reject')}</button>
     <${ProblemNotice} error=${error} />
   </div>`;
+}
+
+// What the approver decides: the remedy and its amount, or the transition the case asks for
+// (titled from the case's pinned workflow, loaded once per version).
+function Subject({ approval }) {
+  const [def, setDef] = useState(null);
+  const transition = approval.kind === 'transition';
+  useEffect(() => {
+    if (transition) definition(approval.workflow_id, approval.workflow_version).then(setDef).catch(() => {});
+  }, [approval.workflow_id, approval.workflow_version, transition]);
+  if (approval.compensation) {
+    return html`<span class="approval-subject"><strong>${word('comptype', approval.compensation.type)}</strong>
+      ${' · '}<strong class="amount">${money(approval.compensation.value)}</strong></span>`;
+  }
+  if (transition) {
+    return html`<span class="approval-subject">${t('approvals.transition', { transition: def ? transitionTitle(def, approval.subject) : approval.subject })}</span>`;
+  }
+  return html`<span class="approval-subject">${approval.subject}</span>`;
+}
+
+function CustomerFacts({ customer }) {
+  if (!customer || (!customer.id && !customer.segment && !customer.tier)) return t('app.none');
+  const parts = [customer.id, customer.segment ? word('segment', customer.segment) : null,
+    customer.tier ? t('approvals.tier', { tier: customer.tier }) : null].filter(Boolean);
+  return parts.join(' · ');
+}
+
+function ApprovalRow({ approval: a, onDecided }) {
+  const who = a.requested_by_name && a.requested_by_name !== a.requested_by
+    ? `${a.requested_by_name} (${a.requested_by})` : a.requested_by;
+  return html`<li class="approval" data-case=${a.case_id} data-approval=${a.approval_id}>
+    <div class="approval-head">
+      <a href=${`/cases/${encodeURIComponent(a.case_id)}`}>${a.case_id}</a>
+      ${a.severity ? html`<${Badge} kind="severity" value=${a.severity}>${word('severity', a.severity)}<//>` : null}
+      <span class="badge">${t('comp.needs', { role: word('role', a.required_role) })}</span>
+    </div>
+    ${a.summary ? html`<p class="approval-summary">${a.summary}</p>` : null}
+    <dl class="facts approval-facts">
+      <dt>${t(a.kind === 'compensation' ? 'approvals.proposal' : 'approvals.request')}</dt>
+      <dd><${Subject} approval=${a} /></dd>
+      <dt>${t('approvals.customer')}</dt><dd><${CustomerFacts} customer=${a.customer} /></dd>
+      <dt>${t('approvals.requested')}</dt><dd>${who} · ${dateTime(a.requested_at)}</dd>
+    </dl>
+    ${a.self_proposed
+      ? html`<p class="own-proposal">${t('approvals.own')}</p>`
+      : html`<${DecisionForm} approval=${a} onDecided=${onDecided} />`}
+  </li>`;
 }
 
 export function ApprovalsPage({ me }) {
@@ -81,18 +131,8 @@ export function ApprovalsPage({ me }) {
     ${rows === null && !error ? html`<${Loading} />` : null}
     ${rows && rows.length === 0 ? html`<p class="empty">${t('approvals.empty')}</p>` : null}
     <ul class="approval-list">
-      ${(rows || []).map((a) => html`<li key=${`${a.case_id}/${a.approval_id}`} class="approval" data-case=${a.case_id} data-approval=${a.approval_id}>
-        <div class="approval-head">
-          <a href=${`/cases/${encodeURIComponent(a.case_id)}`}>${a.case_id}</a>
-          <span>${a.kind === 'compensation' ? t('comp.title') : a.kind} · ${a.subject}</span>
-          <span class="muted">${t('approvals.requested_by', { who: a.requested_by })} · ${dateTime(a.requested_at)}</span>
-          <span class="badge">${t('comp.needs', { role: word('role', a.required_role) })}</span>
-        </div>
-        ${a.summary ? html`<p class="approval-summary">${a.summary}</p>` : null}
-        ${a.self_proposed
-          ? html`<p class="own-proposal">${t('approvals.own')}</p>`
-          : html`<${DecisionForm} approval=${a} onDecided=${() => { setDecided(true); load(); }} />`}
-      </li>`)}
+      ${(rows || []).map((a) => html`<${ApprovalRow} key=${`${a.case_id}/${a.approval_id}`} approval=${a}
+        onDecided=${() => { setDecided(true); load(); }} />`)}
     </ul>
   </section>`;
 }

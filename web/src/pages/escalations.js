@@ -38,11 +38,13 @@ export function EscalationsPage() {
     <div class="board">
       ${byLevel && kLevels.map((level) => html`<section class="board-column" aria-labelledby=${`level-${level}`}>
         <h2 id=${`level-${level}`}>${word('level', level)} <span class="muted">(${byLevel[level].length})</span></h2>
+        ${byLevel[level].length === 0 ? html`<p class="muted">${t('escalations.none_at_level')}</p>` : null}
         <ul>
-          ${byLevel[level].map((c) => html`<li key=${c.id}>
+          ${byLevel[level].map((c) => html`<li key=${c.id} data-case=${c.id}>
             <a href=${`/cases/${encodeURIComponent(c.id)}`}>${c.id}</a> ${c.summary || ''}
             <div><span class=${`badge badge-severity badge-severity-${c.severity}`}>${word('severity', c.severity)}</span>
               ${' '}<${Countdown} due=${c.sla_due} warnAt=${c.sla_warn_at} breached=${c.sla_breached} /></div>
+            <div class="muted">${c.assignee ? t('escalations.held_by', { who: c.assignee }) : t('case.unassigned')}</div>
           </li>`)}
         </ul>
       </section>`)}

@@ -40,6 +40,7 @@ export function WorkloadPage({ me }) {
     return () => { clearTimeout(timer); unsubscribe(); };
   }, [team]);
 
+  const teamName = (id) => ((teams || []).find((tm) => tm.id === id) || {}).name || id;
   return html`<section class="workload">
     <h1 tabindex="-1">${t('workload.title')}</h1>
     ${teams && teams.length > 1
@@ -52,7 +53,7 @@ export function WorkloadPage({ me }) {
     ${!workload && !error ? html`<${Loading} />` : null}
     ${workload
       ? html`<table class="workload-table">
-          <caption>${t('workload.team')}: ${workload.team_id} · ${dateTime(workload.as_of)}</caption>
+          <caption>${t('workload.team')}: ${teamName(workload.team_id)} · ${t('workload.as_of', { time: dateTime(workload.as_of) })}</caption>
           <thead><tr><th scope="col">${t('workload.agent')}</th><th scope="col">${t('workload.open')}</th>
             <th scope="col">${t('workload.warning')}</th><th scope="col">${t('workload.breached')}</th></tr></thead>
           <tbody>

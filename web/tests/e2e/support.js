@@ -5,7 +5,7 @@
 // page's Content-Security-Policy stays on).
 //
 // Waits are generous (shared, slow machines) and no test asserts a duration.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -25,21 +25,47 @@ export const screenshotDir = process.env.REDRESS_SCREENSHOT_DIR || path.join(rep
 export const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 
 // A running `redress serve`. `port` 0 picks a free one; restart() reuses the port and database.
+// `options` adds or overrides serve flags by name: {'rate-limit': 3, 'session-ttl': 60}.
 export class Server {
-  constructor({ port = 0, dir } = {}) {
+  constructor({ port = 0, dir, options = {} } = {}) {
     this.dir = dir || mkdtempSync(path.join(os.tmpdir(), 'redress-e2e-'));
     this.port = port;
+    this.options = options;
     this.adminToken = null;
+    this.demoTokens = {};
     this.child = null;
     this.output = '';
   }
 
+  get dbPath() {
+    return path.join(this.dir, 'redress.db');
+  }
+
+  // `redress seed-demo` into this server's database before start(), with `cases` generated
+  // cases: the demo people's tokens land in demoTokens (by user id), the first admin's in
+  // adminToken. Resolves to the command's output.
+  async seedDemo(cases = 0) {
+    const args = ['seed-demo', '--db', this.dbPath, '--workflows', path.join(repo, 'workflows'), '--cases', String(cases)];
+    const output = await new Promise((resolve, reject) => {
+      execFile(binary, args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+        if (error) reject(new Error(`seed-demo failed: ${error.message}\n${stderr}`));
+        else resolve(stdout);
+      });
+    });
+    const admin = /^\s+(rdr_\S+)\s*$/m.exec(output);
+    if (admin) this.adminToken = admin[1];
+    for (const match of output.matchAll(/^ {2}(\S+)\s+(agent|team_lead|supervisor|manager|admin|integration)\s+(rdr_\S+)/gm)) {
+      this.demoTokens[match[1]] = match[3];
+    }
+    return output;
+  }
+
   async start() {
-    const args = [
-      'serve', '--db', path.join(this.dir, 'redress.db'), '--workflows', path.join(repo, 'workflows'),
-      '--console-dir', consoleDir, '--port', String(this.port), '--access-log', 'false',
-      '--timer-interval-ms', '200', '--rate-limit', '0',
-    ];
+    const flags = {
+      db: this.dbPath, workflows: path.join(repo, 'workflows'), 'console-dir': consoleDir,
+      port: this.port, 'access-log': 'false', 'timer-interval-ms': 200, 'rate-limit': 0, ...this.options,
+    };
+    const args = ['serve', ...Object.entries(flags).flatMap(([name, value]) => [`--${name}`, String(value)])];
     this.child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.output = '';
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
@@ -141,10 +167,11 @@ export async function signIn(page, server, token) {
   await page.locator('header.topbar').waitFor();
 }
 
-export async function screenshot(page, name) {
+// The whole page unless `fullPage` is false (the viewport: for long lists on a phone).
+export async function screenshot(page, name, { fullPage = true } = {}) {
   mkdirSync(screenshotDir, { recursive: true });
   const file = path.join(screenshotDir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }
 
@@ -174,10 +201,11 @@ export async function eventually(check, what) {
 
 // A fresh server and a browser for the test file: started before its first test, stopped after
 // its last. The returned object's `server` and `browser` are set once `before` has run.
-export function serverAndBrowser(setUp = async () => {}) {
+// `serverOptions` are the Server constructor's ({options: {...}} for extra serve flags).
+export function serverAndBrowser(setUp = async () => {}, serverOptions = {}) {
   const shared = { server: null, browser: null };
   before(async () => {
-    shared.server = await new Server().start();
+    shared.server = await new Server(serverOptions).start();
     shared.browser = await launchBrowser();
     await setUp(shared);
   });
