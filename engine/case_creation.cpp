@@ -12,7 +12,7 @@ std::variant<CheckedCreation, Rejection> check_creation(const WorkflowCatalog& c
         RejectionCode::kUnknownWorkflow,
         "no workflow " + quote_name(cmd.workflow_id) +
             (cmd.workflow_version ? " version " + std::to_string(*cmd.workflow_version) : ""),
-        "/workflow_id");
+        "/workflow_id", problem_params("unknown_workflow", {{"workflow", cmd.workflow_id}}));
   }
   if (std::find(wf->create.roles.begin(), wf->create.roles.end(), actor.role) ==
       wf->create.roles.end()) {
@@ -31,11 +31,14 @@ std::variant<CheckedCreation, Rejection> check_creation(const WorkflowCatalog& c
   // From here on every input is checked and every problem reported.
   InputProblems problems;
   if (check_case_id && (cmd.case_id.empty() || cmd.case_id.size() > kMaxIdLength)) {
-    problems.add(RejectionCode::kInvalidField, "/id", "case id must be 1-128 characters");
+    problems.add(
+        RejectionCode::kInvalidField, "/id", "case id must be 1-128 characters",
+        problem_params("length_out_of_range", {{"min_length", 1}, {"max_length", kMaxIdLength}}));
   }
   if (!is_severity(cmd.severity)) {
     problems.add(RejectionCode::kInvalidField, "/severity",
-                 "severity " + quote_name(cmd.severity) + " is not one of " + join(kSeverities));
+                 "severity " + quote_name(cmd.severity) + " is not one of " + join(kSeverities),
+                 problem_params("not_one_of", {{"allowed", kSeverities}}));
   }
   for (const auto& [value, pointer] : std::vector<std::pair<const std::string*, const char*>>{
            {&cmd.category, "/category"},
@@ -51,11 +54,15 @@ std::variant<CheckedCreation, Rejection> check_creation(const WorkflowCatalog& c
   }
   if (!cmd.order.paid.currency.empty() && !cmd.order.refunded.currency.empty() &&
       cmd.order.paid.currency != cmd.order.refunded.currency) {
-    problems.add(RejectionCode::kCurrencyMismatch, "/order/refunded",
-                 "order paid and refunded amounts differ in currency");
+    problems.add(
+        RejectionCode::kCurrencyMismatch, "/order/refunded",
+        "order paid and refunded amounts differ in currency",
+        problem_params("order_currency", {{"expected_currency", cmd.order.paid.currency}}));
   } else if (cmd.order.refunded.amount > cmd.order.paid.amount) {
     problems.add(RejectionCode::kInvalidField, "/order/refunded",
-                 "order refunded amount exceeds the amount paid");
+                 "order refunded amount exceeds the amount paid",
+                 problem_params("refund_exceeds_refundable",
+                                {{"refundable", money_to_json(cmd.order.paid)}}));
   }
   struct NamedAmount {
     const Money* amount;
@@ -67,7 +74,7 @@ std::variant<CheckedCreation, Rejection> check_creation(const WorkflowCatalog& c
         NamedAmount{&cmd.order.refunded, "/order/refunded", "order refunded"}}) {
     if (auto bounded = compensation->check_amount(*amount, name); !bounded.ok()) {
       problems.add(RejectionCode::kInvalidField, pointer + bounded.error().pointer,
-                   bounded.error().message);
+                   bounded.error().message, bounded.error().params);
     }
   }
   std::vector<std::string> allowed = wf->create.requires_fields;
@@ -80,7 +87,8 @@ std::variant<CheckedCreation, Rejection> check_creation(const WorkflowCatalog& c
     if (!cmd.fields.is_object() || !cmd.fields.contains(required)) {
       problems.add(
           RejectionCode::kMissingField, "/fields/" + pointer_token(required),
-          "opening a " + quote_name(wf->id) + " case requires field " + quote_name(required));
+          "opening a " + quote_name(wf->id) + " case requires field " + quote_name(required),
+          problem_params("required", {{"field", required}}));
     }
   }
   if (!problems.empty()) return problems.rejection();

@@ -62,9 +62,11 @@ class CommandHandler {
       const auto held = snap.fields.find(required);
       if (!given && (held == snap.fields.end() || held->is_null())) {
         const auto* f = wf.field(required);
-        problems.add(RejectionCode::kMissingField, "/data/" + pointer_token(required),
-                     "transition " + quote_name(name) + " requires field " + quote_name(required) +
-                         " (" + field_type_name(f->type) + ")");
+        problems.add(
+            RejectionCode::kMissingField, "/data/" + pointer_token(required),
+            "transition " + quote_name(name) + " requires field " + quote_name(required) + " (" +
+                field_type_name(f->type) + ")",
+            problem_params("required", {{"field", required}, {"type", field_type_name(f->type)}}));
       }
     }
     if (!problems.empty()) return problems.rejection();
@@ -98,7 +100,8 @@ class CommandHandler {
         return reject(RejectionCode::kMissingField,
                       "transition " + quote_name(name) + " records a promise and needs field " +
                           quote_name(a.due_field),
-                      "/data/" + pointer_token(a.due_field));
+                      "/data/" + pointer_token(a.due_field),
+                      problem_params("required", {{"field", a.due_field}, {"type", "datetime"}}));
       }
       if (auto r = check_promise_due(*parse_rfc3339(merged.fields[a.due_field].get<std::string>()),
                                      "/data/" + pointer_token(a.due_field))) {
@@ -130,11 +133,11 @@ class CommandHandler {
       return reject(RejectionCode::kInvalidField,
                     "a promise must be due in the future; " + format_rfc3339(due) +
                         " is not after " + format_rfc3339(b_.now()),
-                    pointer);
+                    pointer, problem_params("not_in_future"));
     }
     if (due > b_.now() + kMaxPromiseHorizon) {
-      return reject(RejectionCode::kInvalidField, "a promise may be at most 90 days ahead",
-                    pointer);
+      return reject(RejectionCode::kInvalidField, "a promise may be at most 90 days ahead", pointer,
+                    problem_params("too_far_ahead", {{"max_days", 90}}));
     }
     return std::nullopt;
   }
@@ -219,7 +222,8 @@ class CommandHandler {
   std::optional<Rejection> operator()(const UpdateFields& cmd) {
     if (auto r = require_open()) return r;
     if (!cmd.fields.is_object() || cmd.fields.empty()) {
-      return reject(RejectionCode::kMissingField, "give at least one field to update", "/fields");
+      return reject(RejectionCode::kMissingField, "give at least one field to update", "/fields",
+                    problem_params("required"));
     }
     auto canonical = canonical_data(b_.wf(), cmd.fields, nullptr, "a field update", "/fields",
                                     b_.compensation(), true, true);
@@ -299,12 +303,18 @@ class CommandHandler {
     if (auto r = require_open()) return r;
     const auto type = parse_compensation_type(cmd.type);
     if (!type) {
-      return reject(RejectionCode::kInvalidField,
-                    "unknown compensation type " + quote_name(cmd.type) +
-                        "; expected full_refund, partial_refund, return_and_refund, exchange, "
-                        "reshipment, repair, coupon, next_order_discount, full_reduction_voucher, "
-                        "gift, points, membership_upgrade or apology_only",
-                    "/type");
+      return reject(
+          RejectionCode::kInvalidField,
+          "unknown compensation type " + quote_name(cmd.type) +
+              "; expected full_refund, partial_refund, return_and_refund, exchange, "
+              "reshipment, repair, coupon, next_order_discount, full_reduction_voucher, "
+              "gift, points, membership_upgrade or apology_only",
+          "/type",
+          problem_params("not_one_of", {{"allowed",
+                                         {"full_refund", "partial_refund", "return_and_refund",
+                                          "exchange", "reshipment", "repair", "coupon",
+                                          "next_order_discount", "full_reduction_voucher", "gift",
+                                          "points", "membership_upgrade", "apology_only"}}}));
     }
     if (auto r = check_text(cmd.note, "note", kMaxReasonLength, true, "/note")) return r;
     const auto& snap = b_.working();
@@ -312,7 +322,7 @@ class CommandHandler {
     const auto outcome = b_.compensation().evaluate(input);
     if (!outcome.ok()) {
       return reject(map_policy_error(outcome.error().code), outcome.error().message,
-                    "/value" + outcome.error().pointer);
+                    "/value" + outcome.error().pointer, outcome.error().params);
     }
     CompensationRecord c;
     c.id = b_.allocate_id("cmp");
@@ -438,8 +448,10 @@ class CommandHandler {
     if (!cmd.to_level.empty()) {
       const auto role = parse_role(cmd.to_level);
       if (!role || !ladder_rank(*role)) {
-        return reject(RejectionCode::kInvalidField,
-                      "escalation level must be team_lead, supervisor or manager", "/to_level");
+        return reject(
+            RejectionCode::kInvalidField,
+            "escalation level must be team_lead, supervisor or manager", "/to_level",
+            problem_params("not_one_of", {{"allowed", {"team_lead", "supervisor", "manager"}}}));
       }
       target = *ladder_rank(*role);
     }
@@ -447,7 +459,8 @@ class CommandHandler {
       return reject(RejectionCode::kInvalidField,
                     "case is already at level " + quote_name(b_.working().escalation_level) +
                         "; escalation must go higher",
-                    "/to_level");
+                    "/to_level",
+                    problem_params("level_not_higher", {{"level", b_.working().escalation_level}}));
     }
     b_.raise_level(target, cmd.reason, "");
     b_.route("", b_.working().team, level_name(target));
@@ -471,8 +484,11 @@ class CommandHandler {
     if (!cmd.to_level.empty()) {
       const auto role = parse_role(cmd.to_level);
       if (!role || !ladder_rank(*role)) {
-        return reject(RejectionCode::kInvalidField,
-                      "level must be agent, team_lead, supervisor or manager", "/to_level");
+        return reject(
+            RejectionCode::kInvalidField, "level must be agent, team_lead, supervisor or manager",
+            "/to_level",
+            problem_params("not_one_of",
+                           {{"allowed", {"agent", "team_lead", "supervisor", "manager"}}}));
       }
       target = *ladder_rank(*role);
     }
@@ -480,7 +496,8 @@ class CommandHandler {
       return reject(RejectionCode::kInvalidField,
                     "case is at level " + quote_name(b_.working().escalation_level) +
                         "; de-escalation must go lower",
-                    "/to_level");
+                    "/to_level",
+                    problem_params("level_not_lower", {{"level", b_.working().escalation_level}}));
     }
     EscalationRecord record{
         b_.now(), b_.working().escalation_level, level_name(target), cmd.reason, "", b_.actor().id};

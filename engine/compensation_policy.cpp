@@ -579,7 +579,9 @@ Status CompensationPolicy::check_amount(const Money& amount, const std::string& 
   return Error(ErrorCode::kAmountTooLarge,
                what + " of " + format_money(amount) + " is above the largest amount accepted, " +
                    format_money({max, amount.currency}),
-               "/amount");
+               "/amount",
+               problem_params("amount_too_large",
+                              {{"maximum_amount", money_to_json({max, amount.currency})}}));
 }
 
 Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input) const {
@@ -590,7 +592,8 @@ Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input)
     return Error(ErrorCode::kCurrencyMismatch,
                  std::string(type_name) + " is in " +
                      (value.currency.empty() ? "no currency" : value.currency) +
-                     " but the compensation policy's currency is " + currency_);
+                     " but the compensation policy's currency is " + currency_,
+                 "", problem_params("policy_currency", {{"expected_currency", currency_}}));
   }
   if (auto bounded = check_amount(value, std::string(type_name) + " value"); !bounded.ok()) {
     return bounded.error();
@@ -603,7 +606,8 @@ Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input)
   if (value.amount < 0) {
     return Error(
         ErrorCode::kInvalidAmount,
-        std::string(type_name) + " value must not be negative (got " + format_money(value) + ")");
+        std::string(type_name) + " value must not be negative (got " + format_money(value) + ")",
+        "", problem_params("amount_negative"));
   }
   // Negative history would lower the totals and slip a proposal under a limit.
   for (const Money* prior : {&input.order_paid, &input.order_refunded, &input.case_granted,
@@ -615,9 +619,10 @@ Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input)
     }
   }
   if (input.type == CompensationType::kApologyOnly && value.amount != 0) {
-    return Error(ErrorCode::kInvalidAmount, "apology_only carries no value; got " +
-                                                format_money(value) +
-                                                " (propose a coupon, gift or refund for that)");
+    return Error(ErrorCode::kInvalidAmount,
+                 "apology_only carries no value; got " + format_money(value) +
+                     " (propose a coupon, gift or refund for that)",
+                 "", problem_params("apology_has_value"));
   }
 
   if (is_refund(input.type)) {
@@ -626,11 +631,13 @@ Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input)
       return Error(ErrorCode::kCurrencyMismatch,
                    std::string(type_name) + " is in " + value.currency +
                        " but the order was paid in " +
-                       (paid.currency.empty() ? "no currency" : paid.currency));
+                       (paid.currency.empty() ? "no currency" : paid.currency),
+                   "", problem_params("order_currency", {{"expected_currency", paid.currency}}));
     }
     if (value.amount == 0) {
       return Error(ErrorCode::kInvalidAmount,
-                   std::string(type_name) + " must refund more than zero");
+                   std::string(type_name) + " must refund more than zero", "",
+                   problem_params("amount_zero"));
     }
     std::int64_t refundable = 0;
     if (__builtin_sub_overflow(paid.amount, input.order_refunded.amount, &refundable)) {
@@ -642,13 +649,19 @@ Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input)
     if (value.amount > refundable) {
       return Error(ErrorCode::kRefundExceedsPaid,
                    "refund of " + format_money(value) + " exceeds the refundable " +
-                       format_money({refundable, paid.currency}) + " " + basis);
+                       format_money({refundable, paid.currency}) + " " + basis,
+                   "",
+                   problem_params("refund_exceeds_refundable",
+                                  {{"refundable", money_to_json({refundable, paid.currency})}}));
     }
     if (input.type == CompensationType::kFullRefund && value.amount != refundable) {
-      return Error(ErrorCode::kInvalidAmount, "a full_refund must be exactly the refundable " +
-                                                  format_money({refundable, paid.currency}) + " " +
-                                                  basis + ", not " + format_money(value) +
-                                                  "; use partial_refund for less");
+      return Error(ErrorCode::kInvalidAmount,
+                   "a full_refund must be exactly the refundable " +
+                       format_money({refundable, paid.currency}) + " " + basis + ", not " +
+                       format_money(value) + "; use partial_refund for less",
+                   "",
+                   problem_params("full_refund_amount",
+                                  {{"refundable", money_to_json({refundable, paid.currency})}}));
     }
   }
 

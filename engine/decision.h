@@ -23,10 +23,15 @@ namespace redress {
 using RejectionCode = ErrorCode;
 
 // One thing wrong with a command's input: where (an RFC 6901 pointer into the command, e.g.
-// "/data/refund_amount") and what, in words a person can act on.
+// "/data/refund_amount"), what, in English words a person can act on, and the same as data: a
+// stable `code` (MISSING_FIELD, INVALID_FIELD, CURRENCY_MISMATCH, ...) and `params`, a JSON
+// object with the precise sub-reason ("reason": "too_long") and its arguments ("max_length":
+// 200), so a client can say it in the reader's language. docs/api.md lists the reasons.
 struct RejectionProblem {
   std::string pointer;
   std::string message;
+  ErrorCode code = ErrorCode::kInvalidField;
+  nlohmann::json params = nlohmann::json::object();
 
   bool operator==(const RejectionProblem&) const = default;
 };

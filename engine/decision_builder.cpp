@@ -4,9 +4,12 @@
 
 namespace redress::detail {
 
-Rejection reject(RejectionCode code, std::string message, std::string pointer) {
+Rejection reject(RejectionCode code, std::string message, std::string pointer,
+                 nlohmann::json params) {
   Rejection rejection{code, message, {}, {}};
-  if (!pointer.empty()) rejection.problems.push_back({std::move(pointer), std::move(message)});
+  if (!pointer.empty()) {
+    rejection.problems.push_back({std::move(pointer), std::move(message), code, std::move(params)});
+  }
   return rejection;
 }
 
@@ -15,15 +18,20 @@ std::optional<Rejection> check_text(const std::string& text, const std::string& 
                                     std::int64_t max_length, bool allow_empty,
                                     const std::string& pointer) {
   const auto length = utf8_length(text);
-  if (!length) return reject(RejectionCode::kInvalidField, what + " is not valid UTF-8", pointer);
+  if (!length) {
+    return reject(RejectionCode::kInvalidField, what + " is not valid UTF-8", pointer,
+                  problem_params("not_utf8"));
+  }
   if (*length == 0 && !allow_empty) {
-    return reject(RejectionCode::kMissingField, what + " must not be empty", pointer);
+    return reject(RejectionCode::kMissingField, what + " must not be empty", pointer,
+                  problem_params("empty"));
   }
   if (*length > max_length) {
     return reject(RejectionCode::kInvalidField,
                   what + " is " + std::to_string(*length) + " characters long; the maximum is " +
                       std::to_string(max_length),
-                  pointer);
+                  pointer,
+                  problem_params("too_long", {{"max_length", max_length}, {"length", *length}}));
   }
   return std::nullopt;
 }
@@ -64,13 +72,14 @@ std::variant<nlohmann::json, Rejection> canonical_data(
     const CompensationPolicy& policy, bool editable_only, bool allow_null) {
   if (data.is_null()) return nlohmann::json::object();  // no data given
   if (!data.is_object()) {
-    return reject(RejectionCode::kInvalidField, "data must be a JSON object of field values", base);
+    return reject(RejectionCode::kInvalidField, "data must be a JSON object of field values", base,
+                  problem_params("wrong_type", {{"type", "object"}}));
   }
   if (data.size() > kMaxFieldsPerCommand) {
     return reject(RejectionCode::kInvalidField,
                   "data has " + std::to_string(data.size()) + " fields; at most " +
                       std::to_string(kMaxFieldsPerCommand) + " are allowed",
-                  base);
+                  base, problem_params("too_many_members", {{"maximum", kMaxFieldsPerCommand}}));
   }
   InputProblems problems;
   nlohmann::json out = nlohmann::json::object();
@@ -79,19 +88,22 @@ std::variant<nlohmann::json, Rejection> canonical_data(
     const auto* field = wf.field(key);
     if (!field) {
       problems.add(RejectionCode::kInvalidField, pointer,
-                   "unknown field " + quote_name(key) + " for workflow " + quote_name(wf.id));
+                   "unknown field " + quote_name(key) + " for workflow " + quote_name(wf.id),
+                   problem_params("unknown_field", {{"field", key}}));
       continue;
     }
     if (allowed && std::find(allowed->begin(), allowed->end(), key) == allowed->end()) {
       problems.add(
           RejectionCode::kInvalidField, pointer,
           "field " + quote_name(key) + " is not accepted by " + context +
-              (allowed->empty() ? "; it takes no fields" : "; it accepts: " + join(*allowed)));
+              (allowed->empty() ? "; it takes no fields" : "; it accepts: " + join(*allowed)),
+          problem_params("not_accepted", {{"field", key}, {"allowed", *allowed}}));
       continue;
     }
     if (editable_only && !field->editable) {
       problems.add(RejectionCode::kInvalidField, pointer,
-                   "field " + quote_name(key) + " can only be set by a transition");
+                   "field " + quote_name(key) + " can only be set by a transition",
+                   problem_params("not_editable", {{"field", key}}));
       continue;
     }
     if (value.is_null() && allow_null) {
@@ -100,15 +112,19 @@ std::variant<nlohmann::json, Rejection> canonical_data(
     }
     auto canonical = canonical_field_value(*field, value);
     if (!canonical.ok()) {
-      problems.add(RejectionCode::kInvalidField, pointer, canonical.error().message);
+      problems.add(RejectionCode::kInvalidField, pointer, canonical.error().message,
+                   canonical.error().params);
       continue;
     }
     if (field->type == FieldType::kMoney) {
       const auto amount = money_from_json(canonical.value());
       if (auto bounded = policy.check_amount(amount.value(), "field " + quote_name(key));
           !bounded.ok()) {
+        auto params = bounded.error().params;
+        params["field"] = key;
+        params["type"] = field_type_name(field->type);
         problems.add(RejectionCode::kInvalidField, pointer + bounded.error().pointer,
-                     bounded.error().message);
+                     bounded.error().message, std::move(params));
         continue;
       }
     }

@@ -30,16 +30,20 @@ inline constexpr auto kMaxPromiseHorizon = std::chrono::hours(24 * 90);
 inline constexpr size_t kMaxFieldsPerCommand = 100;
 
 // A rejection with at most one problem: the message is both the summary and, when an input is at
-// fault (`pointer` given), that input's problem.
-Rejection reject(RejectionCode code, std::string message, std::string pointer = {});
+// fault (`pointer` given), that input's problem, described as data by `params` (see
+// RejectionProblem).
+Rejection reject(RejectionCode code, std::string message, std::string pointer = {},
+                 nlohmann::json params = nlohmann::json::object());
 
+// Collects every problem with a command's inputs, so one rejection reports
 // them at once. The rejection's code is MISSING_FIELD when every problem is a missing input,
 // otherwise the code of the first other problem.
 class InputProblems {
  public:
-  void add(RejectionCode code, std::string pointer, std::string message) {
+  void add(RejectionCode code, std::string pointer, std::string message,
+           nlohmann::json params = nlohmann::json::object()) {
     if (code != RejectionCode::kMissingField && !code_) code_ = code;
-    problems_.push_back({std::move(pointer), std::move(message)});
+    problems_.push_back({std::move(pointer), std::move(message), code, std::move(params)});
   }
   // Folds in a rejection of one input (check_text, canonical_data).
   void add(const Rejection& rejection) {

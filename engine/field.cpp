@@ -154,10 +154,19 @@ std::optional<FieldDef> parse_field_def(const std::string& name, const nlohmann:
 
 Result<nlohmann::json> canonical_field_value(const FieldDef& field, const nlohmann::json& value) {
   const std::string pointer = "/" + pointer_token(field.name);
+  // What every problem of this field says as data: the field and its type.
+  const auto params = [&](std::string_view reason,
+                          nlohmann::json arguments = nlohmann::json::object()) {
+    arguments["field"] = field.name;
+    arguments["type"] = field_type_name(field.type);
+    return problem_params(reason, std::move(arguments));
+  };
   auto fail = [&](const std::string& expected) -> Result<nlohmann::json> {
+    auto arguments = nlohmann::json::object();
+    if (field.type == FieldType::kEnum) arguments["allowed"] = field.values;
     return Error::invalid_field("field " + quote_name(field.name) + " must be " + expected +
                                     ", not " + json_type_name(value),
-                                pointer);
+                                pointer, params("wrong_type", std::move(arguments)));
   };
   switch (field.type) {
     case FieldType::kString:
@@ -168,17 +177,17 @@ Result<nlohmann::json> canonical_field_value(const FieldDef& field, const nlohma
       const auto length = utf8_length(text);
       if (!length) {
         return Error::invalid_field("field " + quote_name(field.name) + " is not valid UTF-8",
-                                    pointer);
+                                    pointer, params("not_utf8"));
       }
       if (*length > field.max_length) {
         return Error::invalid_field(
             "field " + quote_name(field.name) + " is " + std::to_string(*length) +
                 " characters long; the maximum is " + std::to_string(field.max_length),
-            pointer);
+            pointer, params("too_long", {{"max_length", field.max_length}, {"length", *length}}));
       }
       if (field.type != FieldType::kText && *length == 0) {
         return Error::invalid_field("field " + quote_name(field.name) + " must not be empty",
-                                    pointer);
+                                    pointer, params("empty"));
       }
       return value;
     }
@@ -189,7 +198,7 @@ Result<nlohmann::json> canonical_field_value(const FieldDef& field, const nlohma
         return Error::invalid_field("field " + quote_name(field.name) + " has value " +
                                         quote_name(text) +
                                         "; expected one of: " + join(field.values),
-                                    pointer);
+                                    pointer, params("not_one_of", {{"allowed", field.values}}));
       }
       return value;
     }
@@ -208,7 +217,12 @@ Result<nlohmann::json> canonical_field_value(const FieldDef& field, const nlohma
             "field " + quote_name(field.name) + " is " + std::to_string(n) + "; allowed range is " +
                 (field.min ? std::to_string(*field.min) : std::string("-inf")) + " to " +
                 (field.max ? std::to_string(*field.max) : std::string("+inf")),
-            pointer);
+            pointer, [&] {
+              auto arguments = nlohmann::json::object();
+              if (field.min) arguments["minimum"] = *field.min;
+              if (field.max) arguments["maximum"] = *field.max;
+              return params("out_of_range", std::move(arguments));
+            }());
       }
       return value;
     }
@@ -217,7 +231,12 @@ Result<nlohmann::json> canonical_field_value(const FieldDef& field, const nlohma
       if (!money.ok()) {
         return Error::invalid_field(
             "field " + quote_name(field.name) + ": " + money.error().message,
-            pointer + money.error().pointer);
+            pointer + money.error().pointer, [&] {
+              auto arguments = money.error().params;
+              arguments["field"] = field.name;
+              arguments["type"] = field_type_name(field.type);
+              return arguments;
+            }());
       }
       return money_to_json(money.value());
     }
@@ -228,7 +247,7 @@ Result<nlohmann::json> canonical_field_value(const FieldDef& field, const nlohma
         return Error::invalid_field(
             "field " + quote_name(field.name) + " has " + quote_name(value.get<std::string>()) +
                 ", which is not an RFC 3339 date-time such as 2026-11-22T09:30:00+08:00",
-            pointer);
+            pointer, params("not_datetime"));
       }
       return nlohmann::json(format_rfc3339(*instant));
     }

@@ -13,45 +13,55 @@ bool is_currency_code(const std::string& code) {
 Result<Money> money_from_json(const nlohmann::json& j, bool allow_negative) {
   if (!j.is_object()) {
     return Error::invalid_field(
-        "money must be an object {\"amount\": <minor units>, \"currency\": \"CNY\"}");
+        "money must be an object {\"amount\": <minor units>, \"currency\": \"CNY\"}", "",
+        problem_params("not_money"));
   }
   for (const auto& [key, _] : j.items()) {
     if (key != "amount" && key != "currency") {
-      return Error::invalid_field("money has unknown key '" + key + "'", "/" + key);
+      return Error::invalid_field("money has unknown key '" + key + "'", "/" + key,
+                                  problem_params("not_money"));
     }
   }
-  if (!j.contains("amount")) return Error::invalid_field("money is missing 'amount'", "/amount");
+  if (!j.contains("amount")) {
+    return Error::invalid_field("money is missing 'amount'", "/amount",
+                                problem_params("amount_missing"));
+  }
   if (!j.contains("currency")) {
-    return Error::invalid_field("money is missing 'currency'", "/currency");
+    return Error::invalid_field("money is missing 'currency'", "/currency",
+                                problem_params("currency_missing"));
   }
   const auto& amount = j.at("amount");
   if (!amount.is_number_integer()) {
     return Error::invalid_field(
-        "money 'amount' must be an integer number of minor units (e.g. 1299 for 12.99)", "/amount");
+        "money 'amount' must be an integer number of minor units (e.g. 1299 for 12.99)", "/amount",
+        problem_params("amount_not_integer"));
   }
   Money m;
   if (amount.is_number_unsigned()) {
     const auto u = amount.get<std::uint64_t>();
     if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      return Error::invalid_field("money 'amount' is out of range", "/amount");
+      return Error::invalid_field("money 'amount' is out of range", "/amount",
+                                  problem_params("amount_out_of_range"));
     }
     m.amount = static_cast<std::int64_t>(u);
   } else {
     m.amount = amount.get<std::int64_t>();
   }
   if (m.amount < 0 && !allow_negative) {
-    return Error::invalid_field("money 'amount' must not be negative", "/amount");
+    return Error::invalid_field("money 'amount' must not be negative", "/amount",
+                                problem_params("amount_negative"));
   }
   const auto& currency = j.at("currency");
   if (!currency.is_string()) {
     return Error::invalid_field(
-        "money 'currency' must be a three-letter ISO 4217 code such as \"CNY\"", "/currency");
+        "money 'currency' must be a three-letter ISO 4217 code such as \"CNY\"", "/currency",
+        problem_params("unknown_currency"));
   }
   if (!is_currency_code(currency.get<std::string>())) {
     return Error::invalid_field(
         "money 'currency' \"" + currency.get<std::string>().substr(0, 16) +
             "\" is not an ISO 4217 currency code (such as \"CNY\", \"USD\", \"JPY\")",
-        "/currency");
+        "/currency", problem_params("unknown_currency"));
   }
   m.currency = currency.get<std::string>();
   return m;

@@ -9,8 +9,11 @@
 
 #include <cassert>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/error_code.h"
 
@@ -18,20 +21,29 @@ namespace redress {
 
 // An error with a stable code from the closed set ErrorCode (its wire name is UPPER_SNAKE_CASE)
 // and a message a person can act on. `pointer` is an optional JSON pointer (RFC 6901) to the
-// offending input. Build one with a named constructor (Error::not_found(...)); the general
-// constructor is for codes that are passed along or chosen at run time.
+// offending input. `params` is what the message says, as data (a JSON object: the sub-reason
+// and its arguments, see FieldProblem in docs/api.md), so a client can say it in its own language;
+// empty when the error is not about an input. Build one with a named constructor
+// (Error::not_found(...)); the general constructor is for codes that are passed along or chosen
+// at run time.
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
   std::string pointer;
+  nlohmann::json params = nlohmann::json::object();
 
   Error() = default;
-  Error(ErrorCode error_code, std::string error_message, std::string error_pointer = {})
-      : code(error_code), message(std::move(error_message)), pointer(std::move(error_pointer)) {}
+  Error(ErrorCode error_code, std::string error_message, std::string error_pointer = {},
+        nlohmann::json error_params = nlohmann::json::object())
+      : code(error_code),
+        message(std::move(error_message)),
+        pointer(std::move(error_pointer)),
+        params(std::move(error_params)) {}
 
   // What the caller sent is not valid (422).
-  static Error invalid_field(std::string message, std::string pointer = {}) {
-    return {ErrorCode::kInvalidField, std::move(message), std::move(pointer)};
+  static Error invalid_field(std::string message, std::string pointer = {},
+                             nlohmann::json params = nlohmann::json::object()) {
+    return {ErrorCode::kInvalidField, std::move(message), std::move(pointer), std::move(params)};
   }
   // The named thing does not exist (404).
   static Error not_found(std::string message, std::string pointer = {}) {
@@ -65,6 +77,14 @@ struct Error {
 
   bool operator==(const Error&) const = default;
 };
+
+// The params of an input's problem: {"reason": reason} plus `arguments` (an object), e.g.
+// problem_params("too_long", {{"max_length", 200}}).
+inline nlohmann::json problem_params(std::string_view reason,
+                                     nlohmann::json arguments = nlohmann::json::object()) {
+  arguments["reason"] = std::string(reason);
+  return arguments;
+}
 
 template <typename T>
 class [[nodiscard]] Result {

@@ -51,17 +51,19 @@ bool is_id_char(char c) {
 std::optional<Error> check_id(std::string_view value, const std::string& what,
                               const std::string& pointer) {
   if (value.empty()) {
-    return Error::invalid_field(what + " is empty; use " + kIdRule, pointer);
+    return Error::invalid_field(what + " is empty; use " + kIdRule, pointer,
+                                problem_params("empty"));
   }
   if (value.size() > kMaxIdLength) {
-    return Error::invalid_field(what + " '" + shown(value) + "' is " +
-                                    std::to_string(value.size()) + " characters long; use " +
-                                    kIdRule,
-                                pointer);
+    return Error::invalid_field(
+        what + " '" + shown(value) + "' is " + std::to_string(value.size()) +
+            " characters long; use " + kIdRule,
+        pointer,
+        problem_params("too_long", {{"max_length", kMaxIdLength}, {"length", value.size()}}));
   }
   if (!std::all_of(value.begin(), value.end(), is_id_char)) {
     return Error::invalid_field(what + " '" + shown(value) + "' is not valid; use " + kIdRule,
-                                pointer);
+                                pointer, problem_params("invalid_id"));
   }
   return std::nullopt;
 }
@@ -70,16 +72,18 @@ std::optional<Error> check_text(std::string_view value, const std::string& what,
                                 const std::string& pointer, bool required) {
   if (required && value.empty()) {
     return Error::invalid_field(
-        what + " is empty; give 1 to " + std::to_string(kMaxTextBytes) + " bytes of text", pointer);
+        what + " is empty; give 1 to " + std::to_string(kMaxTextBytes) + " bytes of text", pointer,
+        problem_params("empty"));
   }
   if (!utf8_length(value)) {
-    return Error::invalid_field(what + " '" + shown(value) + "' is not valid UTF-8", pointer);
+    return Error::invalid_field(what + " '" + shown(value) + "' is not valid UTF-8", pointer,
+                                problem_params("not_utf8"));
   }
   if (value.size() > kMaxTextBytes) {
-    return Error::invalid_field(what + " '" + shown(value) + "' is " +
-                                    std::to_string(value.size()) + " bytes long; the maximum is " +
-                                    std::to_string(kMaxTextBytes) + " bytes",
-                                pointer);
+    return Error::invalid_field(
+        what + " '" + shown(value) + "' is " + std::to_string(value.size()) +
+            " bytes long; the maximum is " + std::to_string(kMaxTextBytes) + " bytes",
+        pointer, problem_params("too_many_bytes", {{"max_bytes", kMaxTextBytes}}));
   }
   return std::nullopt;
 }
@@ -88,7 +92,7 @@ std::optional<Error> check_role(Role role, const std::string& pointer) {
   if (role == Role::kSystem) {
     return Error::invalid_field(
         std::string("role 'system' is reserved for Redress itself; choose ") + kAssignableRoles,
-        pointer);
+        pointer, problem_params("reserved_role"));
   }
   return std::nullopt;
 }

@@ -109,11 +109,12 @@ std::string shown(std::string_view value) {
 
 std::optional<Error> check_id(std::string_view id) {
   if (id.empty()) {
-    return Error::invalid_field(std::string("subscription id is empty; use ") + kIdRule, "/id");
+    return Error::invalid_field(std::string("subscription id is empty; use ") + kIdRule, "/id",
+                                problem_params("empty"));
   }
   if (id.size() > kMaxIdLength || !std::all_of(id.begin(), id.end(), is_id_char)) {
     return Error::invalid_field("subscription id '" + shown(id) + "' is not valid; use " + kIdRule,
-                                "/id");
+                                "/id", problem_params("invalid_id"));
   }
   return std::nullopt;
 }
@@ -128,28 +129,32 @@ std::optional<Error> check_patterns(const std::vector<std::string>& patterns) {
   if (patterns.empty()) {
     return Error::invalid_field(
         "event_types is empty; name at least one event type, or [\"*\"] for every type",
-        "/event_types");
+        "/event_types", problem_params("empty"));
   }
   if (patterns.size() > kMaxPatterns) {
     return Error::invalid_field("event_types has " + std::to_string(patterns.size()) +
                                     " patterns; the maximum is " + std::to_string(kMaxPatterns) +
                                     " (a prefix pattern such as \"case.*\" covers many types)",
-                                "/event_types");
+                                "/event_types",
+                                problem_params("too_many_items", {{"maximum", kMaxPatterns}}));
   }
   for (size_t i = 0; i < patterns.size(); ++i) {
     const auto& p = patterns[i];
     const auto pointer = "/event_types/" + std::to_string(i);
     if (p.empty() || p.size() > kMaxPatternLength) {
-      return Error::invalid_field("event type pattern '" + shown(p) + "' must be 1 to " +
-                                      std::to_string(kMaxPatternLength) + " characters long",
-                                  pointer);
+      return Error::invalid_field(
+          "event type pattern '" + shown(p) + "' must be 1 to " +
+              std::to_string(kMaxPatternLength) + " characters long",
+          pointer,
+          problem_params("length_out_of_range",
+                         {{"min_length", 1}, {"max_length", kMaxPatternLength}}));
     }
     if (!valid_pattern(p)) {
       return Error::invalid_field(
           "event type pattern '" + shown(p) +
               "' is not valid; use \"*\", an event type such as \"case.escalated\", or "
               "a prefix such as \"case.*\" (segments of A-Z, a-z, 0-9, _ and -)",
-          pointer);
+          pointer, problem_params("invalid_event_pattern"));
     }
   }
   return std::nullopt;
@@ -161,7 +166,8 @@ std::optional<Error> check_secret(std::string_view secret) {
                     std::to_string(kMinSecretBytes) + " to " + std::to_string(kMaxSecretBytes) +
                     " random bytes";
   if (secret.substr(0, kSecretPrefix.size()) != kSecretPrefix) {
-    return Error::invalid_field("secret does not start with \"whsec_\"; " + rule, "/secret");
+    return Error::invalid_field("secret does not start with \"whsec_\"; " + rule, "/secret",
+                                problem_params("invalid_secret"));
   }
   const auto body = secret.substr(kSecretPrefix.size());
   size_t padding = 0;
@@ -169,12 +175,13 @@ std::optional<Error> check_secret(std::string_view secret) {
   const auto data = body.substr(0, body.size() - padding);
   if (body.empty() || body.size() % 4 != 0 ||
       !std::all_of(data.begin(), data.end(), is_base64_char)) {
-    return Error::invalid_field("secret is not valid base64 after \"whsec_\"; " + rule, "/secret");
+    return Error::invalid_field("secret is not valid base64 after \"whsec_\"; " + rule, "/secret",
+                                problem_params("invalid_secret"));
   }
   const size_t bytes = body.size() / 4 * 3 - padding;
   if (bytes < kMinSecretBytes || bytes > kMaxSecretBytes) {
     return Error::invalid_field("secret holds " + std::to_string(bytes) + " bytes; " + rule,
-                                "/secret");
+                                "/secret", problem_params("invalid_secret"));
   }
   return std::nullopt;
 }
@@ -182,13 +189,14 @@ std::optional<Error> check_secret(std::string_view secret) {
 std::optional<Error> check_text(std::string_view value, const std::string& what,
                                 const std::string& pointer) {
   if (!utf8_length(value)) {
-    return Error::invalid_field(what + " '" + shown(value) + "' is not valid UTF-8", pointer);
+    return Error::invalid_field(what + " '" + shown(value) + "' is not valid UTF-8", pointer,
+                                problem_params("not_utf8"));
   }
   if (value.size() > kMaxDescriptionBytes) {
-    return Error::invalid_field(what + " is " + std::to_string(value.size()) +
-                                    " bytes long; the maximum is " +
-                                    std::to_string(kMaxDescriptionBytes) + " bytes",
-                                pointer);
+    return Error::invalid_field(
+        what + " is " + std::to_string(value.size()) + " bytes long; the maximum is " +
+            std::to_string(kMaxDescriptionBytes) + " bytes",
+        pointer, problem_params("too_many_bytes", {{"max_bytes", kMaxDescriptionBytes}}));
   }
   return std::nullopt;
 }
@@ -200,13 +208,14 @@ using namespace webhook_rules;
 
 Result<WebhookEndpoint> parse_webhook_url(std::string_view url) {
   const auto invalid = [&](const std::string& why) {
-    return Error::invalid_field("url '" + shown(url) + "' " + why, "/url");
+    return Error::invalid_field("url '" + shown(url) + "' " + why, "/url",
+                                problem_params("invalid_url"));
   };
   if (url.size() > kMaxUrlBytes) {
-    return Error::invalid_field("url is " + std::to_string(url.size()) +
-                                    " bytes long; the maximum is " + std::to_string(kMaxUrlBytes) +
-                                    " bytes",
-                                "/url");
+    return Error::invalid_field(
+        "url is " + std::to_string(url.size()) + " bytes long; the maximum is " +
+            std::to_string(kMaxUrlBytes) + " bytes",
+        "/url", problem_params("too_many_bytes", {{"max_bytes", kMaxUrlBytes}}));
   }
   for (const char ch : url) {
     const auto c = static_cast<unsigned char>(ch);

@@ -31,7 +31,8 @@ std::variant<nlohmann::json, ApiProblem> parse_json_object(const Request& reques
   if (!parsed.is_object()) {
     return ApiProblem::validation_failed(
         std::string("the request body must be a JSON object, not ") + json_type_name(parsed),
-        {{"", "must be an object"}});
+        {{"", "must be an object", ErrorCode::kInvalidField,
+          problem_params("wrong_type", {{"type", "object"}})}});
   }
   return std::move(parsed);
 }
@@ -40,14 +41,20 @@ BodyReader::BodyReader(const nlohmann::json& object, std::string pointer,
                        std::initializer_list<std::string_view> allowed)
     : object_(object), pointer_(std::move(pointer)) {
   if (!object_.is_object()) {
-    add(pointer_, std::string("must be an object, not ") + json_type_name(object_));
+    add(pointer_, std::string("must be an object, not ") + json_type_name(object_),
+        problem_params("wrong_type", {{"type", "object"}}));
     return;
   }
   for (const auto& [key, value] : object_.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       std::string names;
-      for (auto a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
-      add(this->pointer(key), "unknown field '" + key + "'; allowed: " + names);
+      auto allowed_names = nlohmann::json::array();
+      for (auto a : allowed) {
+        names += (names.empty() ? "" : ", ") + std::string(a);
+        allowed_names.push_back(std::string(a));
+      }
+      add(this->pointer(key), "unknown field '" + key + "'; allowed: " + names,
+          problem_params("unknown_field", {{"field", key}, {"allowed", std::move(allowed_names)}}));
     }
   }
 }
@@ -56,8 +63,9 @@ std::string BodyReader::pointer(const std::string& key) const {
   return pointer_ + "/" + pointer_token(key);
 }
 
-void BodyReader::add(const std::string& pointer, const std::string& message) {
-  errors_.push_back({pointer, message});
+void BodyReader::add(const std::string& pointer, const std::string& message, nlohmann::json params,
+                     ErrorCode code) {
+  errors_.push_back({pointer, message, code, std::move(params)});
 }
 
 void BodyReader::merge(const BodyReader& other) {
@@ -75,7 +83,7 @@ void BodyReader::add_missing(const Rejection& rejection) {
     });
   };
   for (const auto& p : rejection.problems) {
-    if (!covered(p.pointer)) add(p.pointer, p.message);
+    if (!covered(p.pointer)) add(p.pointer, p.message, p.params, p.code);
   }
 }
 
@@ -90,7 +98,8 @@ const nlohmann::json* BodyReader::member(const std::string& key, bool required) 
   if (!object_.is_object()) return nullptr;
   const auto it = object_.find(key);
   if (it == object_.end() || it->is_null()) {
-    if (required) add(pointer(key), "is required");
+    if (required)
+      add(pointer(key), "is required", problem_params("required"), ErrorCode::kMissingField);
     return nullptr;
   }
   return &*it;
@@ -101,16 +110,18 @@ std::optional<std::string> BodyReader::string(const std::string& key, bool requi
   const auto* v = member(key, required);
   if (!v) return std::nullopt;
   if (!v->is_string()) {
-    add(pointer(key), std::string("must be a string, not ") + json_type_name(*v));
+    add(pointer(key), std::string("must be a string, not ") + json_type_name(*v),
+        problem_params("wrong_type", {{"type", "string"}}));
     return std::nullopt;
   }
   auto s = v->get<std::string>();
   if (s.empty() && !allow_empty) {
-    add(pointer(key), "must not be empty");
+    add(pointer(key), "must not be empty", problem_params("empty"), ErrorCode::kMissingField);
     return std::nullopt;
   }
   if (s.size() > max_bytes) {
-    add(pointer(key), "must be at most " + std::to_string(max_bytes) + " bytes");
+    add(pointer(key), "must be at most " + std::to_string(max_bytes) + " bytes",
+        problem_params("too_many_bytes", {{"max_bytes", max_bytes}}));
     return std::nullopt;
   }
   return s;
@@ -121,17 +132,20 @@ std::optional<std::int64_t> BodyReader::integer(const std::string& key, bool req
   const auto* v = member(key, required);
   if (!v) return std::nullopt;
   if (!v->is_number_integer()) {
-    add(pointer(key), std::string("must be a whole number, not ") + json_type_name(*v));
+    add(pointer(key), std::string("must be a whole number, not ") + json_type_name(*v),
+        problem_params("wrong_type", {{"type", "integer"}}));
     return std::nullopt;
   }
   // Unsigned values above int64 are out of range rather than wrapped.
   if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(max)) {
-    add(pointer(key), "must be at most " + std::to_string(max));
+    add(pointer(key), "must be at most " + std::to_string(max),
+        problem_params("out_of_range", {{"minimum", min}, {"maximum", max}}));
     return std::nullopt;
   }
   const auto n = v->get<std::int64_t>();
   if (n < min || n > max) {
-    add(pointer(key), "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    add(pointer(key), "must be between " + std::to_string(min) + " and " + std::to_string(max),
+        problem_params("out_of_range", {{"minimum", min}, {"maximum", max}}));
     return std::nullopt;
   }
   return n;
@@ -141,7 +155,8 @@ std::optional<bool> BodyReader::boolean(const std::string& key, bool required) {
   const auto* v = member(key, required);
   if (!v) return std::nullopt;
   if (!v->is_boolean()) {
-    add(pointer(key), std::string("must be true or false, not ") + json_type_name(*v));
+    add(pointer(key), std::string("must be true or false, not ") + json_type_name(*v),
+        problem_params("wrong_type", {{"type", "bool"}}));
     return std::nullopt;
   }
   return v->get<bool>();
@@ -151,7 +166,10 @@ std::optional<Instant> BodyReader::instant(const std::string& key, bool required
   auto text = string(key, required, 64);
   if (!text) return std::nullopt;
   auto t = parse_rfc3339(*text);
-  if (!t) add(pointer(key), "must be an RFC 3339 time such as 2026-11-23T09:30:00Z");
+  if (!t) {
+    add(pointer(key), "must be an RFC 3339 time such as 2026-11-23T09:30:00Z",
+        problem_params("not_datetime"));
+  }
   return t;
 }
 
@@ -160,7 +178,7 @@ std::optional<Money> BodyReader::money(const std::string& key, bool required) {
   if (!v) return std::nullopt;
   auto m = money_from_json(*v);
   if (!m.ok()) {
-    add(pointer(key) + m.error().pointer, m.error().message);
+    add(pointer(key) + m.error().pointer, m.error().message, m.error().params);
     return std::nullopt;
   }
   return m.value();
@@ -171,11 +189,13 @@ std::optional<nlohmann::json> BodyReader::object(const std::string& key, bool re
   const auto* v = member(key, required);
   if (!v) return std::nullopt;
   if (!v->is_object()) {
-    add(pointer(key), std::string("must be an object, not ") + json_type_name(*v));
+    add(pointer(key), std::string("must be an object, not ") + json_type_name(*v),
+        problem_params("wrong_type", {{"type", "object"}}));
     return std::nullopt;
   }
   if (v->size() > max_members) {
-    add(pointer(key), "must have at most " + std::to_string(max_members) + " members");
+    add(pointer(key), "must have at most " + std::to_string(max_members) + " members",
+        problem_params("too_many_members", {{"maximum", max_members}}));
     return std::nullopt;
   }
   return *v;
@@ -187,11 +207,13 @@ std::optional<std::vector<std::string>> BodyReader::string_array(const std::stri
   const auto* v = member(key, required);
   if (!v) return std::nullopt;
   if (!v->is_array()) {
-    add(pointer(key), std::string("must be an array of strings, not ") + json_type_name(*v));
+    add(pointer(key), std::string("must be an array of strings, not ") + json_type_name(*v),
+        problem_params("wrong_type", {{"type", "array"}}));
     return std::nullopt;
   }
   if (v->size() > max_items) {
-    add(pointer(key), "must have at most " + std::to_string(max_items) + " items");
+    add(pointer(key), "must have at most " + std::to_string(max_items) + " items",
+        problem_params("too_many_items", {{"maximum", max_items}}));
     return std::nullopt;
   }
   std::vector<std::string> out;
@@ -200,7 +222,8 @@ std::optional<std::vector<std::string>> BodyReader::string_array(const std::stri
     if (!item.is_string() || item.get_ref<const std::string&>().empty() ||
         item.get_ref<const std::string&>().size() > max_bytes) {
       add(pointer(key) + "/" + std::to_string(i),
-          "must be a non-empty string of at most " + std::to_string(max_bytes) + " bytes");
+          "must be a non-empty string of at most " + std::to_string(max_bytes) + " bytes",
+          problem_params("length_out_of_range", {{"min_length", 1}, {"max_bytes", max_bytes}}));
       continue;
     }
     out.push_back(item.get<std::string>());
@@ -212,9 +235,13 @@ void QueryReader::allow_only(std::initializer_list<std::string_view> allowed) {
   for (const auto& [name, value] : ctx_.query) {
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       std::string names;
-      for (auto a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
-      errors_.push_back({"/query/" + pointer_token(name),
-                         "unknown query parameter '" + name + "'; allowed: " + names});
+      auto allowed_names = nlohmann::json::array();
+      for (auto a : allowed) {
+        names += (names.empty() ? "" : ", ") + std::string(a);
+        allowed_names.push_back(std::string(a));
+      }
+      add(name, "unknown query parameter '" + name + "'; allowed: " + names,
+          problem_params("unknown_parameter", {{"allowed", std::move(allowed_names)}}));
     }
   }
 }
@@ -223,7 +250,7 @@ const std::string* QueryReader::single(const std::string& name) {
   const auto range = ctx_.query.equal_range(name);
   if (range.first == range.second) return nullptr;
   if (std::next(range.first) != range.second) {
-    errors_.push_back({"/query/" + pointer_token(name), "may be given only once"});
+    add(name, "may be given only once", problem_params("repeated"));
     return nullptr;
   }
   return &range.first->second;
@@ -233,8 +260,8 @@ std::optional<std::string> QueryReader::string(const std::string& name, size_t m
   const auto* v = single(name);
   if (!v) return std::nullopt;
   if (v->empty() || v->size() > max_bytes) {
-    errors_.push_back(
-        {"/query/" + pointer_token(name), "must be 1 to " + std::to_string(max_bytes) + " bytes"});
+    add(name, "must be 1 to " + std::to_string(max_bytes) + " bytes",
+        problem_params("length_out_of_range", {{"min_length", 1}, {"max_bytes", max_bytes}}));
     return std::nullopt;
   }
   return *v;
@@ -248,7 +275,8 @@ std::optional<std::string> QueryReader::one_of(const std::string& name,
   std::string names;
   for (const auto& a : allowed) names += (names.empty() ? "" : ", ") + a;
   // The value is not echoed: it may be any bytes, and the client knows what it sent.
-  errors_.push_back({"/query/" + pointer_token(name), "unknown " + name + "; allowed: " + names});
+  add(name, "unknown " + name + "; allowed: " + names,
+      problem_params("not_one_of", {{"allowed", allowed}}));
   return std::nullopt;
 }
 
@@ -260,9 +288,8 @@ std::optional<std::int64_t> QueryReader::integer(const std::string& name, std::i
   const auto* end = v->data() + v->size();
   const auto [ptr, ec] = std::from_chars(v->data(), end, n);
   if (v->empty() || ec != std::errc() || ptr != end || n < min || n > max) {
-    errors_.push_back(
-        {"/query/" + pointer_token(name),
-         "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max)});
+    add(name, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max),
+        problem_params("out_of_range", {{"minimum", min}, {"maximum", max}}));
     return std::nullopt;
   }
   return n;
@@ -273,7 +300,7 @@ std::optional<bool> QueryReader::boolean(const std::string& name) {
   if (!v) return std::nullopt;
   if (*v == "true") return true;
   if (*v == "false") return false;
-  errors_.push_back({"/query/" + pointer_token(name), "must be true or false"});
+  add(name, "must be true or false", problem_params("wrong_type", {{"type", "bool"}}));
   return std::nullopt;
 }
 
@@ -282,14 +309,15 @@ std::optional<Instant> QueryReader::instant(const std::string& name) {
   if (!v) return std::nullopt;
   auto t = parse_rfc3339(*v);
   if (!t) {
-    errors_.push_back(
-        {"/query/" + pointer_token(name), "must be an RFC 3339 time such as 2026-11-23T09:30:00Z"});
+    add(name, "must be an RFC 3339 time such as 2026-11-23T09:30:00Z",
+        problem_params("not_datetime"));
   }
   return t;
 }
 
-void QueryReader::add(const std::string& name, const std::string& message) {
-  errors_.push_back({"/query/" + pointer_token(name), message});
+void QueryReader::add(const std::string& name, const std::string& message, nlohmann::json params) {
+  errors_.push_back(
+      {"/query/" + pointer_token(name), message, ErrorCode::kInvalidField, std::move(params)});
 }
 
 ApiProblem QueryReader::problem() const {

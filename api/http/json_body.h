@@ -49,7 +49,10 @@ class BodyReader {
   std::optional<std::vector<std::string>> string_array(const std::string& key, bool required,
                                                        size_t max_items, size_t max_bytes);
 
-  void add(const std::string& pointer, const std::string& message);
+  // Records a problem the caller found: `params` says it as data (see FieldProblem), `code` is
+  // MISSING_FIELD for an absent member, else INVALID_FIELD or a more precise code.
+  void add(const std::string& pointer, const std::string& message, nlohmann::json params,
+           ErrorCode code = ErrorCode::kInvalidField);
   std::string pointer(const std::string& key) const;
   bool ok() const { return errors_.empty(); }
   // Folds another reader's findings into this one.
@@ -84,8 +87,9 @@ class QueryReader {
   std::optional<std::int64_t> integer(const std::string& name, std::int64_t min, std::int64_t max);
   std::optional<bool> boolean(const std::string& name);
   std::optional<Instant> instant(const std::string& name);
-  // Records a problem with parameter `name` found by the caller (a page token it cannot decode).
-  void add(const std::string& name, const std::string& message);
+  // Records a problem with parameter `name` found by the caller (a page token it cannot decode);
+  // `params` says it as data (see FieldProblem).
+  void add(const std::string& name, const std::string& message, nlohmann::json params);
   bool ok() const { return errors_.empty(); }
   ApiProblem problem() const;
 

@@ -225,7 +225,10 @@ nlohmann::json problem_body(const ApiProblem& problem, const std::string& instan
   if (!problem.errors.empty()) {
     auto& errors = body["errors"] = nlohmann::json::array();
     for (const auto& e : problem.errors) {
-      errors.push_back({{"pointer", e.pointer}, {"message", e.message}});
+      errors.push_back({{"pointer", e.pointer},
+                        {"code", error_code_name(e.code)},
+                        {"params", e.params.is_object() ? e.params : nlohmann::json::object()},
+                        {"message", e.message}});
     }
   }
   return body;
@@ -255,7 +258,9 @@ Response problem_response(const ApiProblem& problem, const Request& request) {
 
 ApiProblem from_rejection(const Rejection& rejection) {
   ApiProblem problem{rejection.code, rejection.message};
-  for (const auto& p : rejection.problems) problem.errors.push_back({p.pointer, p.message});
+  for (const auto& p : rejection.problems) {
+    problem.errors.push_back({p.pointer, p.message, p.code, p.params});
+  }
   if (!rejection.allowed_roles.empty()) {
     auto roles = nlohmann::json::array();
     for (const Role role : rejection.allowed_roles) roles.push_back(role_name(role));
@@ -277,7 +282,9 @@ ApiProblem from_error(const Error& error) {
   if (error.code == ErrorCode::kStorageBusy || error.code == ErrorCode::kStorageOverloaded) {
     problem.retry_after_seconds = 1;
   }
-  if (!error.pointer.empty()) problem.errors.push_back({error.pointer, error.message});
+  if (!error.pointer.empty()) {
+    problem.errors.push_back({error.pointer, error.message, error.code, error.params});
+  }
   return problem;
 }
 
@@ -285,7 +292,11 @@ ApiProblem from_validation(ErrorCode code, const std::string& detail, const Prob
   ApiProblem problem{code, detail};
   auto findings = nlohmann::json::array();
   for (const auto& p : problems) {
-    if (p.severity == Severity::kError) problem.errors.push_back({p.pointer, p.message});
+    // The finding's own code (UNKNOWN_STATE, ...) is the sub-reason of the field problem.
+    if (p.severity == Severity::kError) {
+      problem.errors.push_back(
+          {p.pointer, p.message, code, problem_params("definition", {{"finding", p.code}})});
+    }
     findings.push_back(problem_to_json(p));
   }
   problem.extensions["findings"] = std::move(findings);

@@ -21,10 +21,15 @@
 namespace redress::api {
 
 // One invalid input: where it is (RFC 6901 pointer into the request body, or "/query/name",
-// "/header/name") and what is wrong with it.
+// "/header/name"), what is wrong with it in English, and the same as data — a stable `code`
+// (MISSING_FIELD, INVALID_FIELD, CURRENCY_MISMATCH, ...; the OpenAPI FieldProblemCode enum) and
+// `params`, a JSON object with the sub-reason and its arguments ({"reason": "too_long",
+// "max_length": 200}; docs/api.md) — so the console says it in the reader's language.
 struct FieldProblem {
   std::string pointer;
   std::string message;
+  ErrorCode code = ErrorCode::kInvalidField;
+  nlohmann::json params = nlohmann::json::object();
 };
 
 // One problem: its code (which decides status, type and title), the detail for the client, and

@@ -76,7 +76,7 @@ void respond_created(const RequestContext& ctx, const Responder& respond,
 
 ApiProblem not_found(const std::string& detail, const std::string& pointer = "") {
   ApiProblem problem = ApiProblem::not_found(detail);
-  if (!pointer.empty()) problem.errors.push_back({pointer, detail});
+  if (!pointer.empty()) problem.errors.push_back({pointer, detail, ErrorCode::kNotFound});
   return problem;
 }
 
@@ -86,9 +86,12 @@ std::optional<Role> read_role(BodyReader& reader, const std::string& key, bool r
   if (!text) return std::nullopt;
   const auto role = parse_role(*text);
   if (!role || *role == Role::kSystem) {
-    reader.add(reader.pointer(key), "unknown role '" + *text +
-                                        "'; use agent, team_lead, supervisor, manager, admin or "
-                                        "integration");
+    reader.add(reader.pointer(key),
+               "unknown role '" + *text +
+                   "'; use agent, team_lead, supervisor, manager, admin or integration",
+               problem_params("not_one_of", {{"allowed",
+                                              {"agent", "team_lead", "supervisor", "manager",
+                                               "admin", "integration"}}}));
     return std::nullopt;
   }
   return role;
@@ -267,7 +270,8 @@ void create_token(ServerContext& context, RequestPtr ctx, Responder respond) {
   if (expires_at && *expires_at <= ctx->now) {
     reader.add(reader.pointer("expires_at"),
                "must be in the future (now is " + format_rfc3339(ctx->now) +
-                   "); leave it out for a token that does not expire");
+                   "); leave it out for a token that does not expire",
+               problem_params("not_in_future"));
   }
   auto present = [&body](const char* key) {
     const auto it = body.find(key);
@@ -276,7 +280,8 @@ void create_token(ServerContext& context, RequestPtr ctx, Responder respond) {
   if (!present("user_id") && !present("role")) {
     reader.add(reader.pointer("role"),
                "is required for a token not tied to a user (give user_id, or a role such "
-               "as integration)");
+               "as integration)",
+               problem_params("role_or_user_required"), ErrorCode::kMissingField);
   }
   if (!reader.ok()) return respond.problem(*ctx, reader.problem());
 
@@ -296,7 +301,8 @@ void create_token(ServerContext& context, RequestPtr ctx, Responder respond) {
       reader.add(reader.pointer("role"),
                  std::string("'") + role_name(*role) + "' differs from user '" + *user_id +
                      "''s role '" + role_name(user_role) +
-                     "'; a user's token carries the user's role (leave role out)");
+                     "'; a user's token carries the user's role (leave role out)",
+                 problem_params("differs_from_user_role", {{"role", role_name(user_role)}}));
       return respond.problem(*ctx, reader.problem());
     }
     role = user_role;

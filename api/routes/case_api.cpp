@@ -139,8 +139,10 @@ void submit_idempotent(ServerContext& context, RequestPtr ctx, Responder respond
             const auto& error = result.error();
             if (error.code == ErrorCode::kInvalidField) {
               return respond.problem(
-                  *ctx, ApiProblem::invalid_header(error.message,
-                                                   {{"/header/Idempotency-Key", error.message}}));
+                  *ctx, ApiProblem::invalid_header(
+                            error.message,
+                            {{"/header/Idempotency-Key", error.message, ErrorCode::kInvalidField,
+                              problem_params("invalid_idempotency_key")}}));
             }
             return respond.problem(*ctx, from_error(error));
           }
@@ -247,7 +249,8 @@ std::variant<std::optional<std::int64_t>, ApiProblem> parse_if_match(const Reque
       return ApiProblem::precondition_required(
           "send If-Match with the case's ETag (from GET /v1/cases/{id}) so that a "
           "change made meanwhile by someone else is not overwritten",
-          {{"/header/If-Match", "is required"}});
+          {{"/header/If-Match", "is required", ErrorCode::kMissingField,
+            problem_params("required")}});
     }
     return std::optional<std::int64_t>();
   }
@@ -263,7 +266,8 @@ std::variant<std::optional<std::int64_t>, ApiProblem> parse_if_match(const Reque
   }
   return ApiProblem::invalid_header(
       "If-Match must be one ETag as sent by this server, e.g. \"7\" (with quotes)",
-      {{"/header/If-Match", "not an ETag of this server"}});
+      {{"/header/If-Match", "not an ETag of this server", ErrorCode::kInvalidField,
+        problem_params("not_etag")}});
 }
 
 // If-Match for writes: optional on POST commands, required for PATCH.
@@ -301,9 +305,11 @@ void run_case_command(ServerContext& context, RequestPtr ctx, Responder respond,
   std::string key(header->value());
   if (key.empty() || key.size() > kMaxIdempotencyKeyBytes) {
     return respond.problem(
-        *ctx, ApiProblem::invalid_header("Idempotency-Key must be 1 to 255 printable ASCII "
-                                         "characters",
-                                         {{"/header/Idempotency-Key", "invalid"}}));
+        *ctx,
+        ApiProblem::invalid_header("Idempotency-Key must be 1 to 255 printable ASCII "
+                                   "characters",
+                                   {{"/header/Idempotency-Key", "invalid", ErrorCode::kInvalidField,
+                                     problem_params("invalid_idempotency_key")}}));
   }
   submit_idempotent(context, std::move(ctx), std::move(respond), std::move(run), std::move(key));
 }

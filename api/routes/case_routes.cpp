@@ -67,7 +67,10 @@ bool names_known_people(ServerContext& context, const RequestContext& ctx, const
       respond.problem(ctx, from_error(found.error()));
       return false;
     }
-    if (!found.value()) problems.push_back({"/team", "there is no team '" + team + "'"});
+    if (!found.value()) {
+      problems.push_back({"/team", "there is no team '" + team + "'", ErrorCode::kInvalidField,
+                          problem_params("no_such_team", {{"team", team}})});
+    }
   }
   if (!assignee.empty()) {
     auto found = context.directory.get_user(assignee);
@@ -76,9 +79,13 @@ bool names_known_people(ServerContext& context, const RequestContext& ctx, const
       return false;
     }
     if (!found.value()) {
-      problems.push_back({"/assignee", "there is no user '" + assignee + "'"});
+      problems.push_back({"/assignee", "there is no user '" + assignee + "'",
+                          ErrorCode::kInvalidField,
+                          problem_params("no_such_user", {{"user", assignee}})});
     } else if (!found.value()->active) {
-      problems.push_back({"/assignee", "user '" + assignee + "' is inactive"});
+      problems.push_back({"/assignee", "user '" + assignee + "' is inactive",
+                          ErrorCode::kInvalidField,
+                          problem_params("user_inactive", {{"user", assignee}})});
     }
   }
   if (problems.empty()) return true;
@@ -177,13 +184,16 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
   const auto characters = std::count_if(query.text.begin(), query.text.end(),
                                         [](char c) { return (c & 0xC0) != 0x80; });
   if (!query.text.empty() && characters < 3) {
-    extra.push_back({"/query/q", "full-text search needs at least 3 characters"});
+    extra.push_back({"/query/q", "full-text search needs at least 3 characters",
+                     ErrorCode::kInvalidField, problem_params("too_short", {{"min_length", 3}})});
   }
   // Cases nobody holds cannot also be someone's: refused rather than answered with nothing.
   if (query.unassigned_only && !query.assignee.empty()) {
     extra.push_back({"/query/unassigned",
                      "unassigned=true lists the cases nobody holds; it cannot be combined with "
-                     "assignee"});
+                     "assignee",
+                     ErrorCode::kInvalidField,
+                     problem_params("conflicts_with", {{"parameter", "assignee"}})});
   }
   if (!q.ok() || !extra.empty()) {
     auto problem =

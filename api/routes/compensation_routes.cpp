@@ -150,7 +150,8 @@ void decide(ServerContext& context, RequestPtr ctx, Responder respond) {
   decision.approval_id = ctx->param("approval_id");
   const auto verdict = in.string("decision", true, 16).value_or("");
   if (!verdict.empty() && verdict != "approve" && verdict != "reject") {
-    in.add("/decision", "must be \"approve\" or \"reject\"");
+    in.add("/decision", "must be \"approve\" or \"reject\"",
+           problem_params("not_one_of", {{"allowed", {"approve", "reject"}}}));
   }
   decision.approve = verdict == "approve";
   decision.reason = in.string("reason", false, 8000).value_or("");
@@ -200,7 +201,8 @@ void approval_queue(ServerContext& context, RequestPtr ctx, Responder respond) {
           *ctx, ApiProblem::forbidden(
                     "you may look at the approval queue of your own role or a role below "
                     "it on the ladder (agent, team_lead, supervisor, manager)",
-                    {{"/query/role", "not a queue you may read"}}));
+                    {{"/query/role", "not a queue you may read", ErrorCode::kForbidden,
+                      problem_params("queue_not_readable")}}));
     }
     role = *parsed;
   }

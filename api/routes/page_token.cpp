@@ -149,7 +149,7 @@ PageRequest read_page(QueryReader& query, const PageListing& listing) {
     if (position.ok()) {
       page.after = std::move(position).value();
     } else {
-      query.add("page_token", position.error().message);
+      query.add("page_token", position.error().message, problem_params("invalid_page_token"));
     }
   }
   return page;

@@ -174,9 +174,12 @@ void deliveries(ServerContext& context, RequestPtr ctx, Responder respond) {
   if (status_text) {
     status = storage::parse_delivery_status(*status_text);
     if (!status) {
-      return respond.problem(*ctx,
-                             ApiProblem::invalid_query("status must be pending, succeeded or dead",
-                                                       {{"/query/status", "unknown status"}}));
+      return respond.problem(
+          *ctx,
+          ApiProblem::invalid_query(
+              "status must be pending, succeeded or dead",
+              {{"/query/status", "unknown status", ErrorCode::kInvalidField,
+                problem_params("not_one_of", {{"allowed", {"pending", "succeeded", "dead"}}})}}));
     }
   }
   auto rows = context.webhooks.deliveries(ctx->param("id"), status, after, page.rows_to_read());

@@ -411,9 +411,11 @@ void validate_workflows(ServerContext& context, const std::vector<PolicyDocument
     BodyReader reader(body, "", {"documents"});
     const auto& documents = body["documents"];
     if (!documents.is_array() || documents.empty()) {
-      reader.add("/documents", "must be a non-empty array of definition documents");
+      reader.add("/documents", "must be a non-empty array of definition documents",
+                 problem_params("wrong_type", {{"type", "array"}}));
     } else if (documents.size() > kMaxDocuments) {
-      reader.add("/documents", "must have at most " + std::to_string(kMaxDocuments) + " documents");
+      reader.add("/documents", "must have at most " + std::to_string(kMaxDocuments) + " documents",
+                 problem_params("too_many_items", {{"maximum", kMaxDocuments}}));
     }
     if (!reader.ok()) return respond.problem(*ctx, reader.problem());
     for (size_t i = 0; i < documents.size(); ++i) {

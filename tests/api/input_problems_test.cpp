@@ -1,6 +1,7 @@
 // Refusals through the real server: every problem of a request in one answer, bounded money, and
 // the engine's second lines of defence (roles of a transition, refunds after refunds) as a client
 // meets them.
+#include <map>
 #include <set>
 
 #include <boost/test/unit_test.hpp>
@@ -76,6 +77,66 @@ BOOST_AUTO_TEST_CASE(creating_a_case_lists_every_invalid_input) {
 
   // Nothing was created.
   BOOST_TEST(http.get("/v1/cases", agent).json().at("cases").empty());
+}
+
+// Every item of `errors` says as data what its English message says: {pointer, code, params,
+// message}, whether the API found the problem reading the body, the query or a header, or the
+// engine found it.
+BOOST_AUTO_TEST_CASE(errors_carry_a_code_and_params) {
+  TestServer server;
+  const auto agent = server.token_for("agent.li", "agent");
+  auto& http = server.http();
+  const auto by_pointer = [](const HttpResult& r) {
+    std::map<std::string, nlohmann::json> out;
+    const auto body = r.json();  // held: the loop must not run over a destroyed temporary
+    for (const auto& e : body.at("errors")) {
+      BOOST_TEST(e.at("code").is_string());
+      BOOST_TEST(e.at("params").is_object());
+      BOOST_TEST(e.at("message").is_string());
+      out[e.at("pointer").get<std::string>()] = e;
+    }
+    return out;
+  };
+
+  auto body = complaint_body();
+  body["customer"].erase("id");                     // the API: a missing member ...
+  body["customer"]["tier"] = std::string(33, 't');  // ... one too long
+  body["fields"]["category"] = "alien_abduction";   // the engine: a value not in the enum
+  body["order"]["refunded"] = {{"amount", 100}, {"currency", "USD"}};  // ... another currency
+  const auto created = http.post("/v1/cases", body, agent);
+  BOOST_TEST_REQUIRE(created.status == 422, created.body);
+  const auto errors = by_pointer(created);
+  BOOST_TEST_REQUIRE(errors.size() == 4u, created.body);
+  BOOST_TEST(errors.at("/customer/id").at("code") == "MISSING_FIELD");
+  BOOST_TEST(errors.at("/customer/id").at("params") == (nlohmann::json{{"reason", "required"}}));
+  BOOST_TEST(errors.at("/customer/tier").at("code") == "INVALID_FIELD");
+  BOOST_TEST(errors.at("/customer/tier").at("params").at("reason") == "too_many_bytes");
+  BOOST_TEST(errors.at("/customer/tier").at("params").at("max_bytes") == 32);
+  const auto& category = errors.at("/fields/category");
+  BOOST_TEST(category.at("code") == "INVALID_FIELD");
+  BOOST_TEST(category.at("params").at("reason") == "not_one_of");
+  BOOST_TEST(category.at("params").at("field") == "category");
+  BOOST_TEST(category.at("params").at("allowed").size() == 10u);
+  BOOST_TEST(category.at("message").get<std::string>().find("alien_abduction") !=
+             std::string::npos);
+  BOOST_TEST(errors.at("/order/refunded").at("code") == "CURRENCY_MISMATCH");
+  BOOST_TEST(errors.at("/order/refunded").at("params") ==
+             (nlohmann::json{{"reason", "order_currency"}, {"expected_currency", "CNY"}}));
+
+  // Query parameters and headers too.
+  const auto listed = http.get("/v1/cases?page_size=0&colour=red", agent);
+  BOOST_TEST_REQUIRE(listed.status == 400, listed.body);
+  const auto query = by_pointer(listed);
+  BOOST_TEST(query.at("/query/page_size").at("params") ==
+             (nlohmann::json{{"reason", "out_of_range"}, {"minimum", 1}, {"maximum", 1000}}));
+  BOOST_TEST(query.at("/query/colour").at("params").at("reason") == "unknown_parameter");
+  const auto id = create(server, agent, complaint_body());
+  const auto patched =
+      http.patch("/v1/cases/" + id, nlohmann::json{{"fields", {{"summary", "x"}}}}, agent);
+  BOOST_TEST_REQUIRE(patched.status == 428, patched.body);
+  const auto header = by_pointer(patched);
+  BOOST_TEST(header.at("/header/If-Match").at("code") == "MISSING_FIELD");
+  BOOST_TEST(header.at("/header/If-Match").at("params").at("reason") == "required");
 }
 
 BOOST_AUTO_TEST_CASE(a_transition_lists_every_missing_field) {

@@ -199,7 +199,7 @@ BOOST_AUTO_TEST_CASE(nested_readers_merge_with_their_pointers) {
 BOOST_AUTO_TEST_CASE(engine_problems_already_reported_are_not_repeated) {
   const json body = json::parse(R"({"fields": {"cause": 5}})");
   BodyReader reader(body, "", {"fields"});
-  reader.add("/fields/cause", "must be a string");
+  reader.add("/fields/cause", "must be a string", redress::problem_params("wrong_type"));
   Rejection rejection;
   rejection.code = ErrorCode::kInvalidField;
   rejection.problems = {{"/fields/cause", "is required"}, {"/fields/fault_party", "is required"}};

@@ -485,6 +485,20 @@ BOOST_AUTO_TEST_CASE(problem_code_enum_lists_exactly_the_error_codes) {
              "https://redress.dev/problems/version-conflict");
 }
 
+// The codes a field problem (an item of errors[]) may carry are codes of the closed set, and
+// every item names its code and params.
+BOOST_AUTO_TEST_CASE(field_problem_codes_are_problem_codes) {
+  const auto doc = parsed_document();
+  BOOST_REQUIRE(!doc.is_discarded());
+  for (const auto& code : doc.at(json::json_pointer("/components/schemas/FieldProblemCode/enum"))) {
+    BOOST_TEST(parse_error_code(code.get<std::string>()).has_value(), code.get<std::string>());
+  }
+  const auto& required = doc.at(json::json_pointer("/components/schemas/FieldProblem/required"));
+  for (const char* member : {"pointer", "code", "params", "message"}) {
+    BOOST_TEST((std::find(required.begin(), required.end(), member) != required.end()), member);
+  }
+}
+
 // Each handler names what it accepts when refusing an unknown query parameter or body member;
 // the document must list exactly that.
 BOOST_AUTO_TEST_CASE(query_parameters_and_body_members_match_the_handlers) {

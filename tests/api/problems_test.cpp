@@ -83,7 +83,9 @@ BOOST_AUTO_TEST_CASE(client_mistakes_are_4xx_and_server_faults_5xx) {
 BOOST_AUTO_TEST_CASE(the_body_has_the_rfc_9457_members_and_the_stable_code) {
   ApiProblem problem = ApiProblem::validation_failed(
       "2 problems in the request body",
-      {{"/amount", "must be a whole number, not string"}, {"/currency", "is required"}});
+      {{"/amount", "must be a whole number, not string", ErrorCode::kInvalidField,
+        json{{"reason", "wrong_type"}, {"type", "integer"}}},
+       {"/currency", "is required", ErrorCode::kMissingField, json{{"reason", "required"}}}});
   problem.extensions["current_version"] = 4;
   const json body = problem_body(problem, "/v1/cases/C-7/compensations");
   BOOST_TEST(body.at("type") == "https://redress.dev/problems/validation-failed");
@@ -93,9 +95,13 @@ BOOST_AUTO_TEST_CASE(the_body_has_the_rfc_9457_members_and_the_stable_code) {
   BOOST_TEST(body.at("detail") == "2 problems in the request body");
   BOOST_TEST(body.at("instance") == "/v1/cases/C-7/compensations");
   BOOST_TEST(body.at("current_version") == 4);
-  BOOST_TEST(body.at("errors") ==
-             json::parse(R"([{"pointer":"/amount","message":"must be a whole number, not string"},
-                             {"pointer":"/currency","message":"is required"}])"));
+  // Each error says in data (code, params) what its message says in English.
+  BOOST_TEST(body.at("errors") == json::parse(R"([
+    {"pointer": "/amount", "code": "INVALID_FIELD",
+     "params": {"reason": "wrong_type", "type": "integer"},
+     "message": "must be a whole number, not string"},
+    {"pointer": "/currency", "code": "MISSING_FIELD", "params": {"reason": "required"},
+     "message": "is required"}])"));
 }
 
 BOOST_AUTO_TEST_CASE(optional_members_are_left_out_and_extensions_cannot_override_the_core) {
@@ -183,7 +189,10 @@ BOOST_AUTO_TEST_CASE(a_rejection_keeps_its_code_message_and_every_pointer) {
   Rejection rejection;
   rejection.code = ErrorCode::kConditionFailed;
   rejection.message = "2 fields are missing";
-  rejection.problems = {{"/fields/cause", "is required"}, {"/fields/fault_party", "is required"}};
+  rejection.problems = {
+      {"/fields/cause", "is required", ErrorCode::kMissingField, json{{"reason", "required"}}},
+      {"/fields/fault_party", "is required", ErrorCode::kMissingField,
+       json{{"reason", "required"}, {"field", "fault_party"}}}};
   const ApiProblem problem = from_rejection(rejection);
   BOOST_TEST(problem.code == ErrorCode::kConditionFailed);
   BOOST_TEST(problem.detail == "2 fields are missing");
@@ -191,6 +200,8 @@ BOOST_AUTO_TEST_CASE(a_rejection_keeps_its_code_message_and_every_pointer) {
   BOOST_TEST(problem.errors[0].pointer == "/fields/cause");
   BOOST_TEST(problem.errors[1].pointer == "/fields/fault_party");
   BOOST_TEST(problem.errors[1].message == "is required");
+  BOOST_TEST((problem.errors[1].code == ErrorCode::kMissingField));
+  BOOST_TEST(problem.errors[1].params == (json{{"reason", "required"}, {"field", "fault_party"}}));
 }
 
 BOOST_AUTO_TEST_CASE(a_server_fault_is_masked_and_its_cause_kept_for_the_log) {

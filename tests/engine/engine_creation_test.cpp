@@ -65,4 +65,62 @@ BOOST_AUTO_TEST_CASE(creation_reports_every_invalid_input) {
   BOOST_TEST(pointers_of(mixed).size() == 3u);
 }
 
+// Each problem says as data what its message says in English: a stable code and params with the
+// precise reason and its arguments, so a client can word it in its reader's language.
+BOOST_AUTO_TEST_CASE(field_problems_carry_a_code_and_params) {
+  CaseRun r;
+  const auto problem_at = [](const Decision& d, const std::string& pointer) {
+    BOOST_TEST_REQUIRE(!d.accepted());
+    for (const auto& p : d.rejection().problems) {
+      if (p.pointer == pointer) return p;
+    }
+    BOOST_FAIL("no problem at " + pointer);
+    return redress::RejectionProblem{};
+  };
+
+  // A missing field.
+  const auto missing = r.attempt(kAgent, other("R-9", "return_exchange", json::object()));
+  const auto required = problem_at(missing, "/fields/request_type");
+  BOOST_TEST(redress::error_code_name(required.code) == "MISSING_FIELD");
+  BOOST_TEST(required.params == (json{{"reason", "required"}, {"field", "request_type"}}));
+
+  // A wrong enum value and a string over its maximum length, in one rejection.
+  auto bad = complaint("C-13");
+  bad.fields["category"] = "alien_abduction";
+  bad.fields["summary"] = std::string(4001, 'x');
+  const auto d = r.attempt(kAgent, bad);
+  const auto category = problem_at(d, "/fields/category");
+  BOOST_TEST(redress::error_code_name(category.code) == "INVALID_FIELD");
+  BOOST_TEST(category.params.at("reason") == "not_one_of");
+  BOOST_TEST(category.params.at("field") == "category");
+  BOOST_TEST(category.params.at("type") == "enum");
+  BOOST_TEST(category.params.at("allowed").size() == 10u);
+  BOOST_TEST(category.params.at("allowed").at(0) == "wrong_item");
+  const auto summary = problem_at(d, "/fields/summary");
+  BOOST_TEST(redress::error_code_name(summary.code) == "INVALID_FIELD");
+  BOOST_TEST(summary.params == (json{{"reason", "too_long"},
+                                     {"field", "summary"},
+                                     {"type", "text"},
+                                     {"max_length", 4000},
+                                     {"length", 4001}}));
+
+  // Bad money values: a negative amount, an unknown currency, a currency unlike the order's.
+  auto mixed = complaint("C-14");
+  mixed.order.refunded = {100, "USD"};
+  const auto currency = problem_at(r.attempt(kAgent, mixed), "/order/refunded");
+  BOOST_TEST(redress::error_code_name(currency.code) == "CURRENCY_MISMATCH");
+  BOOST_TEST(currency.params == (json{{"reason", "order_currency"}, {"expected_currency", "CNY"}}));
+  r.run(kAgent, other("R-10", "return_exchange", {{"request_type", "return_refund"}}));
+  const auto negative = r.attempt(
+      kAgent, redress::UpdateFields{{{"refund_amount", {{"amount", -5}, {"currency", "CNY"}}}}});
+  const auto amount = problem_at(negative, "/fields/refund_amount");
+  BOOST_TEST(redress::error_code_name(amount.code) == "INVALID_FIELD");
+  BOOST_TEST(amount.params ==
+             (json{{"reason", "amount_negative"}, {"field", "refund_amount"}, {"type", "money"}}));
+  const auto unknown = r.attempt(
+      kAgent, redress::UpdateFields{{{"refund_amount", {{"amount", 500}, {"currency", "XYZ"}}}}});
+  BOOST_TEST(problem_at(unknown, "/fields/refund_amount").params.at("reason") ==
+             "unknown_currency");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
