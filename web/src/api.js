@@ -14,11 +14,12 @@ export class ApiError extends Error {
     this.code = problem.code || (status === 0 ? 'UNREACHABLE' : `HTTP_${status}`);
   }
 
-  // Field errors by JSON pointer: {"/data/summary": ["..."]}.
+  // Field errors by JSON pointer: {"/data/summary": [{pointer, code, params, message}]}; the
+  // field controls word each from its code and params (components/fields.js).
   fieldErrors() {
     const byPointer = {};
     for (const error of this.problem.errors || []) {
-      (byPointer[error.pointer] ||= []).push(error.message);
+      (byPointer[error.pointer] ||= []).push(error);
     }
     return byPointer;
   }

@@ -1,12 +1,12 @@
 // Forms generated from a workflow's field definitions: exactly the fields a transition (or the
 // case's creation) requires and accepts, each as the control its type calls for, with the
-// server's validation messages beside the field they name.
+// server's validation problems beside the field they name, in the viewer's language.
 //
 // Field types: string, text, enum (a select of its values), bool (a select of yes / no, so that
 // "not answered" stays distinguishable for a required field), integer, money (amount in major
 // units + currency), datetime (the viewer's local time, sent as UTC RFC 3339), reference.
 import { html } from '../html.js';
-import { fromMinorUnits, label, t, toMinorUnits } from '../i18n/index.js';
+import { fromMinorUnits, has, label, language, money, t, toMinorUnits, word } from '../i18n/index.js';
 
 export const kCurrencies = ['CNY', 'USD', 'EUR', 'HKD', 'JPY', 'GBP'];
 
@@ -61,7 +61,52 @@ export function wireValue(field, value) {
   }
 }
 
-// Messages whose pointer names `name` under `base` ("/data/summary", "/data/summary/amount").
+// The catalogue key for a field problem's reason: a few reasons have variants for the arguments
+// the server gave (a range open at one end, a length in bytes).
+function reasonKey(params) {
+  switch (params.reason) {
+    case 'out_of_range':
+      if (params.minimum === undefined) return 'fieldreason.out_of_range_max';
+      if (params.maximum === undefined) return 'fieldreason.out_of_range_min';
+      break;
+    case 'length_out_of_range':
+      if (params.max_bytes !== undefined) return 'fieldreason.length_out_of_range_bytes';
+      break;
+    default:
+      break;
+  }
+  return `fieldreason.${params.reason}`;
+}
+
+// The params of a field problem as words for the message's {placeholders}: lists joined, money
+// by its currency, types, levels and roles in words.
+function problemArguments(params) {
+  const args = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (Array.isArray(value)) args[name] = value.join(language() === 'zh' ? '、' : ', ');
+    else if (value && typeof value === 'object' && 'currency' in value) args[name] = money(value);
+    else if (name === 'type') args[name] = has(`fieldtype.${value}`) ? t(`fieldtype.${value}`) : String(value);
+    else if (name === 'level') args[name] = word('level', value);
+    else if (name === 'role') args[name] = word('role', value);
+    else args[name] = String(value);
+  }
+  return args;
+}
+
+// One field problem from the server ({pointer, code, params, message}) in the viewer's language:
+// the words of its reason (fieldreason.<params.reason>), else of its code (fieldproblem.<code>),
+// with the params filled in. Only a code the console does not know falls back to the server's
+// English message, which is then marked lang="en". Returns {text, lang}.
+export function fieldProblemText(problem) {
+  if (typeof problem === 'string') return { text: problem, lang: 'en' };
+  const codeKey = `fieldproblem.${problem.code}`;
+  if (!problem.code || !has(codeKey)) return { text: problem.message || String(problem.code), lang: 'en' };
+  const params = problem.params && typeof problem.params === 'object' ? problem.params : {};
+  const key = params.reason && has(reasonKey(params)) ? reasonKey(params) : codeKey;
+  return { text: t(key, problemArguments(params)), lang: undefined };
+}
+
+// Field problems whose pointer names `name` under `base` ("/data/summary", "/data/summary/amount").
 export function messagesFor(errors, base, name) {
   const prefix = `${base}/${name}`;
   const found = [];
@@ -133,7 +178,10 @@ export function FieldControl({ field, value, onInput, messages, required, id }) 
     <label for=${id}>${title}${required ? html` <span class="required">(${t('field.required')})</span>` : null}</label>
     ${control}
     ${described
-      ? html`<ul class="field-errors" id=${described}>${messages.map((m) => html`<li lang="en">${m}</li>`)}</ul>`
+      ? html`<ul class="field-errors" id=${described}>${messages.map((m) => {
+        const { text, lang } = fieldProblemText(m);
+        return html`<li lang=${lang} data-code=${m.code} data-reason=${m.params && m.params.reason}>${text}</li>`;
+      })}</ul>`
       : null}
   </div>`;
 }

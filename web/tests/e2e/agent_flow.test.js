@@ -1,10 +1,12 @@
 // An agent signs in, opens a complaint from the new-case form, finds it in the queue, and walks
 // it confirm → analyse → negotiate → resolve → follow-up → closed through the generated forms.
-// Then a form sent with missing and invalid fields shows each server message beside its field
-// and leaves the case unchanged.
+// Then a form sent with missing and invalid fields shows each server problem beside its field, in
+// the viewer's language (worded from the problem's code and params), and leaves the case unchanged.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { fire } from './case_steps.js';
+import en from '../../src/i18n/en.js';
+import zh from '../../src/i18n/zh.js';
 import { Server, launchBrowser, newPage, screenshot, signIn } from './support.js';
 
 let server;
@@ -71,24 +73,32 @@ test('an agent walks a complaint through the five stages to closed', async () =>
   assert.deepEqual(page.consoleErrors, []);
 });
 
-test('a form with missing and invalid fields shows each server message beside its field', async () => {
+// A fresh complaint opened in `language`, with confirm_problem sent with nothing filled in:
+// desired_outcome, customer_confirmed and category are each missing.
+const kMissingOnConfirm = ['category', 'desired_outcome', 'customer_confirmed'];
+async function confirmWithNothingFilledIn(language, customerId, summary) {
   const opened = await server.api('POST', '/v1/cases', {
     token: agent.token,
-    body: { workflow_id: 'complaint', customer: { id: 'CU-2002' }, team: 'after_sales', fields: { summary: 'Wrong colour sent' } },
+    body: { workflow_id: 'complaint', customer: { id: customerId }, team: 'after_sales', fields: { summary } },
   });
-  const caseId = opened.case.id;
-  const page = await newPage(browser, { language: 'en' });
+  const page = await newPage(browser, { language });
   await signIn(page, server, agent.token);
-  await page.goto(`${server.url}/cases/${caseId}`);
+  await page.goto(`${server.url}/cases/${opened.case.id}`);
   await page.locator('dd[data-state="confirming"]').waitFor();
-
-  // desired_outcome, customer_confirmed and category left empty: each is missing.
   await fire(page, 'confirm_problem', {}, null);
-  const form = page.locator('#transition-confirm_problem');
-  for (const name of ['category', 'desired_outcome', 'customer_confirmed']) {
+  return { opened, page, form: page.locator('#transition-confirm_problem') };
+}
+
+test('a form with missing and invalid fields shows each server message beside its field', async () => {
+  const { opened, page, form } = await confirmWithNothingFilledIn('en', 'CU-2002', 'Wrong colour sent');
+  const caseId = opened.case.id;
+  for (const name of kMissingOnConfirm) {
     const errors = form.locator(`[data-field="${name}"] .field-errors li`);
     await errors.first().waitFor();
-    assert.match(await errors.first().textContent(), new RegExp(name));
+    // Worded by the console from the problem's code and params, not the server's sentence.
+    assert.equal(await errors.first().getAttribute('data-code'), 'MISSING_FIELD');
+    assert.equal(await errors.first().getAttribute('data-reason'), 'required');
+    assert.equal(await errors.first().textContent(), en['fieldreason.required']);
     assert.equal(await form.locator(`#transition-confirm_problem-${name}`).getAttribute('aria-invalid'), 'true');
   }
   await screenshot(page, 'case-form-errors-en');
@@ -108,4 +118,31 @@ test('a form with missing and invalid fields shows each server message beside it
   await page.locator('[data-field="paid"] .field-errors li').first().waitFor();
   const still = await server.api('GET', '/v1/cases?page_size=1000', { token: agent.token });
   assert.equal(still.cases.length, before.cases.length);
+});
+
+test('in Chinese the field errors beside the fields are Chinese', async () => {
+  // Missing fields: the Chinese words, not the server's English sentence marked lang="en".
+  const { page, form } = await confirmWithNothingFilledIn('zh', 'CU-3003', '颜色发错了');
+  for (const name of kMissingOnConfirm) {
+    const error = form.locator(`[data-field="${name}"] .field-errors li`).first();
+    await error.waitFor();
+    assert.equal(await error.textContent(), zh['fieldreason.required']);
+    assert.equal(await error.getAttribute('lang'), null);
+  }
+  await screenshot(page, 'case-form-errors-zh');
+
+  // An invalid amount on the new-case form (three decimals for CNY reach the server as typed).
+  await page.locator('a[href="/cases/new"]').first().click();
+  await page.locator('#new-field-summary').fill('包裹一直没到');
+  await page.locator('#new-order_id').fill('TB-2');
+  await page.locator('#new-order-paid').fill('12.345');
+  await page.locator('form button[type=submit]').click();
+  const customer = page.locator('[data-field="customer_id"] .field-errors li').first();
+  const paid = page.locator('[data-field="paid"] .field-errors li').first();
+  await customer.waitFor();
+  await paid.waitFor();
+  assert.equal(await customer.textContent(), zh['fieldreason.empty']);
+  assert.equal(await paid.getAttribute('data-reason'), 'amount_not_integer');
+  assert.equal(await paid.textContent(), zh['fieldreason.amount_not_integer']);
+  assert.equal(await page.locator('.field-errors li[lang="en"]').count(), 0);
 });

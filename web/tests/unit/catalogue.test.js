@@ -1,9 +1,9 @@
 // The console's catalogues: both languages have the same keys and the same placeholders, no
 // message is empty, and everything the server can send has words in both — every journal event
-// type and problem code of the OpenAPI document (the document the server itself serves), every
-// role, stage, severity and compensation type.
+// type, problem code and field-problem code and reason of the OpenAPI document (the document the
+// server itself serves), every role, stage, severity and compensation type.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import en from '../../src/i18n/en.js';
 import zh from '../../src/i18n/zh.js';
@@ -45,6 +45,36 @@ test('every journal event type has a rendering', () => {
 
 test('every problem code has a message', () => {
   expectKeys('problem', schemas.Problem.properties.code.enum, 'problem codes');
+});
+
+// Field problems (errors[] items) are worded from their code and params.reason: every code and
+// reason the OpenAPI document lists has words, and the document lists every reason the server's
+// sources can send (problem_params("reason", ...) in engine/, storage/ and api/).
+test('every field-problem code and reason has words', () => {
+  expectKeys('fieldproblem', schemas.FieldProblemCode.enum, 'field-problem codes');
+  expectKeys('fieldreason', schemas.FieldProblemReason.enum, 'field-problem reasons');
+  const types = ['string', 'text', 'enum', 'bool', 'integer', 'money', 'datetime', 'reference', 'object', 'array'];
+  expectKeys('fieldtype', types, 'field types');
+});
+
+test('the OpenAPI document lists every field-problem reason the server sends', () => {
+  const root = new URL('../../../', import.meta.url);
+  const sent = new Set();
+  const scan = (dir) => {
+    for (const entry of readdirSync(new URL(dir, root), { withFileTypes: true })) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) scan(path);
+      else if (/\.(cpp|h)$/.test(entry.name)) {
+        const text = readFileSync(new URL(path, root), 'utf8');
+        for (const match of text.matchAll(/problem_params\(\s*"([a-z_]+)"/g)) sent.add(match[1]);
+      }
+    }
+  };
+  for (const dir of ['engine', 'storage', 'api']) scan(dir);
+  assert.ok(sent.size > 20, `found only ${sent.size} reasons: is the scan looking in the right place?`);
+  const documented = new Set(schemas.FieldProblemReason.enum);
+  const undocumented = [...sent].filter((r) => !documented.has(r)).sort();
+  assert.deepEqual(undocumented, [], `reasons missing from FieldProblemReason: ${undocumented.join(', ')}`);
 });
 
 test('every role, stage, severity, level and compensation type has a word', () => {
