@@ -277,11 +277,13 @@ std::optional<EscalationPolicy> EscalationPolicy::parse(const json& definition,
       } else {
         parse_effect(item["effect"], p + "/effect", rule, problems);
       }
-      if (const auto reason = read_string(item, p, "reason", rule_log)) {
-        if (reason->find_first_not_of(" \t\r\n") == std::string::npos) {
+      // A plain string (English only: a MISSING_LANGUAGE warning) or {"en": ..., "zh": ...}.
+      if (auto reason = read_label(rule_log, item, p, "reason",
+                                   "the reason of rule " + quote_name(rule.id))) {
+        if (reason->english().find_first_not_of(" \t\r\n") == std::string::npos) {
           rule_log.error("BAD_VALUE", p + "/reason", "'reason' must not be blank; omit it");
         }
-        rule.reason = *reason;
+        rule.reason = std::move(*reason);
       }
       if (!rule_log.has_new_errors()) policy.rules_.push_back(std::move(rule));
     }
@@ -289,6 +291,14 @@ std::optional<EscalationPolicy> EscalationPolicy::parse(const json& definition,
 
   if (log.has_new_errors()) return std::nullopt;
   return policy;
+}
+
+std::map<std::string, LocalizedText> EscalationPolicy::rule_reasons() const {
+  std::map<std::string, LocalizedText> reasons;
+  for (const auto& rule : rules_) {
+    if (!rule.reason.empty()) reasons.emplace(rule.id, rule.reason);
+  }
+  return reasons;
 }
 
 void EscalationPolicy::parse_trigger(const json& trigger, const std::string& pointer,
@@ -541,7 +551,8 @@ std::vector<EscalationOutcome> EscalationPolicy::evaluate(
     outcome.reassign_to_role = rule.reassign_to_role;
     outcome.team = rule.team;
     outcome.priority = rule.priority;
-    outcome.reason = rule.reason.empty() ? std::move(*detail) : rule.reason + ": " + *detail;
+    outcome.reason =
+        rule.reason.empty() ? std::move(*detail) : rule.reason.english() + ": " + *detail;
     outcomes.push_back(std::move(outcome));
   }
   return outcomes;

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/localized_text.h"
 #include "engine/role.h"
 #include "engine/time.h"
 #include "engine/validation_problem.h"
@@ -89,6 +91,10 @@ class EscalationPolicy {
   // have no other effect are still returned (the engine records them); a rule never lowers it.
   std::vector<EscalationOutcome> evaluate(const EscalationSituation& situation) const;
 
+  // Each rule's reason words (rule id -> label), for rules that give one: what a client shows,
+  // in its reader's language, for an escalation whose journal entry names the rule.
+  std::map<std::string, LocalizedText> rule_reasons() const;
+
   // Priorities in increasing order: low, normal, high, urgent.
   static int priority_rank(std::string_view priority);
 
@@ -105,7 +111,9 @@ class EscalationPolicy {
     std::optional<Role> reassign_to_role;
     std::optional<std::string> team;
     std::optional<std::string> priority;
-    std::string reason;  // optional fixed reason text from the policy
+    // Optional words from the policy saying why, in each language (LocalizedText); the English
+    // words lead the outcome's reason, which the journal keeps.
+    LocalizedText reason;
   };
   struct SignalKeywords {
     std::string kind;

@@ -256,11 +256,21 @@ void respond_policy(const WorkflowCatalog& catalog, RequestPtr ctx, Responder re
         ApiProblem::not_found("there is no " + kind_label(*kind) + " '" + id + "'; loaded " +
                               kind_label(*kind) + " ids: " + (loaded.empty() ? "(none)" : loaded)));
   }
-  respond.json(*ctx, http::status::ok,
-               {{"kind", policy_kind_name(*kind)},
-                {"id", id},
-                {"document", *document},
-                {"used_by", used_by(policy_usage(catalog), *kind, id)}});
+  nlohmann::json body{{"kind", policy_kind_name(*kind)},
+                      {"id", id},
+                      {"document", *document},
+                      {"used_by", used_by(policy_usage(catalog), *kind, id)}};
+  if (const auto* escalation =
+          *kind == PolicyKind::kEscalation ? catalog.escalation_policy(id) : nullptr) {
+    // The rules' reasons as labels ({"en", "zh"} even where the file gives a plain string), so a
+    // client shows a rule escalation's reason (its journal entry names the rule) in its language.
+    auto reasons = nlohmann::json::object();
+    for (const auto& [rule_id, reason] : escalation->rule_reasons()) {
+      reasons[rule_id] = reason.to_json();
+    }
+    body["reason_labels"] = std::move(reasons);
+  }
+  respond.json(*ctx, http::status::ok, body);
 }
 
 // --- /v1/workflows/validate ------------------------------------------------------------------

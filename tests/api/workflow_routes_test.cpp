@@ -250,6 +250,25 @@ BOOST_AUTO_TEST_CASE(reads_one_policy_as_its_file_defines_it) {
   BOOST_TEST(server.http().get("/v1/policies/sla/default?verbose=1", agent).status == 400);
 }
 
+// An escalation policy answers its rules' reasons as labels, by rule id, so a client words a rule
+// escalation (whose journal entry names the rule as data.rule_id) in its reader's language.
+BOOST_AUTO_TEST_CASE(an_escalation_policy_answers_its_rule_reasons_as_labels) {
+  TestServer server;
+  const auto agent = server.token_for("agent.p", "agent");
+  const auto body = server.http().get("/v1/policies/escalation/default", agent).json();
+  const auto& reasons = body.at("reason_labels");
+  BOOST_TEST(reasons.at("resolution_breach") ==
+             (nlohmann::json{{"en", "Resolution overdue; the supervisor takes over"},
+                             {"zh", "解决已超时，由主管接手"}}));
+  for (const auto& rule : read_json("workflows/escalation.json").at("rules")) {
+    const auto id = rule.at("id").get<std::string>();
+    BOOST_TEST(reasons.contains(id) == rule.contains("reason"), id);
+    if (reasons.contains(id)) BOOST_TEST(reasons.at(id).contains("zh"), id);
+  }
+  const auto sla = server.http().get("/v1/policies/sla/default", agent).json();
+  BOOST_TEST(!sla.contains("reason_labels"));  // escalation policies only
+}
+
 // The document is the one loaded at start-up, kept by the catalog: editing the file afterwards
 // changes nothing the server says until it loads its definitions again.
 BOOST_AUTO_TEST_CASE(a_policy_is_served_as_loaded_not_as_its_file_is_now) {

@@ -46,7 +46,7 @@ json base_escalation_policy() {
     "rules": [
       {"id": "resolution_breach", "trigger": {"type": "sla_breach", "clock": "resolution"},
        "effect": {"raise_to": "supervisor", "priority": "urgent", "reassign_to_role": "supervisor"},
-       "reason": "Resolution overdue"},
+       "reason": {"en": "Resolution overdue", "zh": "解决已超时"}},
       {"id": "any_warning", "trigger": {"type": "sla_warning"}, "effect": {"raise_by": 1}},
       {"id": "promise", "trigger": {"type": "promise_breach"},
        "effect": {"raise_by": 1, "priority": "high"}},
@@ -238,6 +238,33 @@ BOOST_AUTO_TEST_CASE(bad_types) {
   d = base_escalation_policy();
   d["rules"][0]["reason"] = json::array();
   expect_escalation_problem(d, "BAD_TYPE", "/rules/0/reason");
+}
+
+// A rule's reason is a label like a workflow title: words per language, of which the English
+// lead the outcome's reason; a plain string is English only and warns that Chinese is missing.
+BOOST_AUTO_TEST_CASE(rule_reasons_are_labels) {
+  const auto policy = parse_escalation_ok(base_escalation_policy());
+  const auto reasons = policy.rule_reasons();
+  BOOST_TEST_REQUIRE(reasons.size() == 1u);  // only the rules that give one
+  BOOST_TEST(reasons.at("resolution_breach").in("zh") == "解决已超时");
+  BOOST_TEST(reasons.at("resolution_breach").english() == "Resolution overdue");
+
+  auto english_only = base_escalation_policy();
+  english_only["rules"][0]["reason"] = "Resolution overdue";
+  Problems problems;
+  const auto parsed = EscalationPolicy::parse(english_only, "", problems);
+  BOOST_TEST_REQUIRE(parsed.has_value(), describe(problems));  // a warning does not stop loading
+  BOOST_TEST(has_problem(problems, "MISSING_LANGUAGE", "/rules/0/reason"), describe(problems));
+  auto s = situation(EscalationTrigger::kSlaBreach);
+  s.sla_clock = "resolution";
+  BOOST_TEST(parsed->evaluate(s).at(0).reason == "Resolution overdue: SLA 'resolution' breached");
+
+  auto unknown_language = base_escalation_policy();
+  unknown_language["rules"][0]["reason"] = {{"en", "Resolution overdue"}, {"cn", "解决已超时"}};
+  expect_escalation_problem(unknown_language, "UNKNOWN_LANGUAGE", "/rules/0/reason/cn");
+  auto blank = base_escalation_policy();
+  blank["rules"][0]["reason"] = {{"en", "  "}, {"zh", "解决已超时"}};
+  expect_escalation_problem(blank, "BAD_VALUE", "/rules/0/reason");
 }
 
 BOOST_AUTO_TEST_CASE(unknown_trigger) {

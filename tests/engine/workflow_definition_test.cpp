@@ -854,7 +854,8 @@ BOOST_AUTO_TEST_CASE(a_missing_language_warns_and_an_unknown_one_is_an_error) {
 }
 
 // Everything a person reads in the shipped definitions has Chinese words: every workflow, state,
-// transition and field title, every enum value and every suggested remedy's note.
+// transition and field title, every enum value, every suggested remedy's note and every
+// escalation rule's reason.
 BOOST_AUTO_TEST_CASE(shipped_labels) {
   const auto load = WorkflowCatalog::load_directory(REDRESS_SOURCE_DIR "/workflows");
   BOOST_TEST_REQUIRE(load.catalog);
@@ -894,6 +895,12 @@ BOOST_AUTO_TEST_CASE(shipped_labels) {
       }
     }
   }
+  const auto* escalation = load.catalog->escalation_policy("default");
+  BOOST_TEST_REQUIRE(escalation);
+  const auto reasons = escalation->rule_reasons();
+  BOOST_TEST(reasons.size() == 6u);  // the rules that say why in words of their own
+  for (const auto& [rule_id, reason] : reasons)
+    need(reason, "reason of escalation rule " + rule_id);
   BOOST_TEST(missing.empty(),
              "labels without Chinese or English words: " << redress::join(missing));
 }

@@ -1,12 +1,45 @@
 // A case's journal as a timeline in words: who did what, when and why, newest first. Every
 // journal event type has a sentence in both catalogues (event.<type>); the catalogue test fails
 // when the OpenAPI document lists a type without one.
-import { html, useState } from '../html.js';
-import { dateTime, language, money, t, word } from '../i18n/index.js';
+import { get } from '../api.js';
+import { html, useEffect, useState } from '../html.js';
+import { dateTime, label, language, money, t, word } from '../i18n/index.js';
 import { fieldTitle, stateTitle, transitionTitle } from '../workflows.js';
 
 const kShownAtFirst = 100;
 const kSystemTypes = new Set(['timer.set', 'timer.cancelled', 'timer.fired', 'timer.skipped', 'sla.started', 'sla.met']);
+
+// The escalation policies' rule reasons ({"en", "zh"} by rule id), fetched once per policy from
+// GET /v1/policies/escalation/{id} (reason_labels): a rule escalation's journal entry names its
+// rule (data.rule_id) and keeps only the English words (data.reason).
+const ruleReasons = new Map(); // policy id -> {rule_id: label}
+const reasonsLoading = new Map(); // policy id -> Promise
+
+function loadRuleReasons(policyId) {
+  if (!reasonsLoading.has(policyId)) {
+    const loading = get(`/v1/policies/escalation/${encodeURIComponent(policyId)}`)
+      .then((answer) => {
+        ruleReasons.set(policyId, answer.data.reason_labels || {});
+      })
+      .catch((error) => {
+        reasonsLoading.delete(policyId); // tried again on the next render that needs it
+        throw error;
+      });
+    reasonsLoading.set(policyId, loading);
+  }
+  return reasonsLoading.get(policyId);
+}
+
+function escalationPolicy(def) {
+  return def && def.policies ? def.policies.escalation : undefined;
+}
+
+// The words of the escalation rule `ruleId` in the viewer's language, or null while (or if) the
+// policy's reasons are not known.
+function ruleReasonWords(def, ruleId) {
+  const reasons = ruleReasons.get(escalationPolicy(def));
+  return reasons && reasons[ruleId] ? label(reasons[ruleId]) : null;
+}
 
 function actorName(event) {
   if (event.actor_role === 'system' || !event.actor_id) return t('event.by_system');
@@ -34,12 +67,21 @@ export function describeEvent(event, def) {
       args.to = word('priority', data.to);
       break;
     case 'case.escalated':
-    case 'case.deescalated':
+    case 'case.deescalated': {
       args.from = word('level', data.from_level);
       args.to = word('level', data.to_level);
-      // A rule's reason is the escalation policy's text (English); a person's is what they typed.
+      // A rule's reason is the escalation policy's words, in the viewer's language once the
+      // policy is loaded (until then the journal's English, shown apart); a person's reason is
+      // what they typed.
+      const ruleWords = data.rule_id ? ruleReasonWords(def, data.rule_id) : null;
+      if (data.rule_id && event.type === 'case.escalated') {
+        return ruleWords
+          ? t('event.case.escalated_by_rule', { ...args, rule: ruleWords })
+          : t('event.case.escalated_by_policy', args);
+      }
       args.reason = data.rule_id ? '' : data.reason || '';
       break;
+    }
     case 'sla.started':
     case 'sla.paused':
     case 'sla.resumed':
@@ -100,14 +142,29 @@ export function describeEvent(event, def) {
   return text === key ? event.type : text;
 }
 
-function ruleReason(event) {
+// The journal's English reason of a rule escalation whose words the console does not have (the
+// policy not loaded, or a rule without a reason).
+function ruleReason(event, def) {
   const data = event.data || {};
   if ((event.type !== 'case.escalated' && event.type !== 'case.deescalated') || !data.rule_id) return null;
+  if (event.type === 'case.escalated' && ruleReasonWords(def, data.rule_id)) return null;
   return html`<span class="rule-reason" lang="en">${data.reason || data.rule_id}</span>`;
 }
 
 export function Timeline({ events, def }) {
   const [shown, setShown] = useState(kShownAtFirst);
+  const [, setReasonsLoaded] = useState(0);
+  const policyId = escalationPolicy(def);
+  useEffect(() => {
+    if (!policyId || ruleReasons.has(policyId)) return undefined;
+    let current = true;
+    loadRuleReasons(policyId)
+      .then(() => current && setReasonsLoaded((n) => n + 1))
+      .catch(() => {}); // the English reasons stay shown
+    return () => {
+      current = false;
+    };
+  }, [policyId]);
   const newestFirst = [...events].reverse();
   const visible = newestFirst.slice(0, shown);
   return html`<section class="panel timeline" aria-labelledby="timeline-heading">
@@ -116,7 +173,7 @@ export function Timeline({ events, def }) {
       ${visible.map((event) => html`<li key=${event.case_seq} data-type=${event.type}
           class=${kSystemTypes.has(event.type) ? 'timeline-system' : ''}>
         <time datetime=${event.at}>${dateTime(event.at)}</time>
-        <span class="timeline-text">${describeEvent(event, def)}${ruleReason(event)}</span>
+        <span class="timeline-text">${describeEvent(event, def)}${ruleReason(event, def)}</span>
         ${event.type === 'message.received' && (event.data.signals || []).length
           ? html`<span class="badge badge-threat">${t('event.signals', { signals: event.data.signals.map((s) => (typeof s === 'string' ? s : s.keyword || s.kind)).join(', ') })}</span>`
           : null}

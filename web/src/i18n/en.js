@@ -537,4 +537,6 @@ export default {
   'fieldtype.reference': 'a reference',
   'fieldtype.object': 'an object',
   'fieldtype.array': 'a list',
+  'event.case.escalated_by_rule': 'Escalated from {from} to {to} by the escalation policy: {rule}',
+  'event.case.escalated_by_policy': 'Escalated from {from} to {to} by the escalation policy',
 };

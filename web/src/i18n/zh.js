@@ -535,4 +535,6 @@ export default {
   'fieldtype.reference': '引用编号',
   'fieldtype.object': '对象',
   'fieldtype.array': '列表',
+  'event.case.escalated_by_rule': '按升级规则由{from}升级至{to}：{rule}',
+  'event.case.escalated_by_policy': '按升级规则由{from}升级至{to}',
 };

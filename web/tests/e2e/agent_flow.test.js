@@ -145,4 +145,15 @@ test('in Chinese the field errors beside the fields are Chinese', async () => {
   assert.equal(await paid.getAttribute('data-reason'), 'amount_not_integer');
   assert.equal(await paid.textContent(), zh['fieldreason.amount_not_integer']);
   assert.equal(await page.locator('.field-errors li[lang="en"]').count(), 0);
+
+  // A rule's escalation reads in Chinese: the escalation policy's words for the rule, not the
+  // journal's English reason.
+  const critical = await server.api('POST', '/v1/cases', {
+    token: agent.token,
+    body: { workflow_id: 'complaint', severity: 'critical', customer: { id: 'CU-3004' }, team: 'after_sales', fields: { summary: '热水壶漏电' } },
+  });
+  await page.goto(`${server.url}/cases/${critical.case.id}`);
+  const escalated = page.locator('.timeline-list li[data-type="case.escalated"]').first();
+  await escalated.locator('text=问题紧急：立即上报主管').waitFor();
+  assert.doesNotMatch(await escalated.textContent(), /Serious problem/);
 });
