@@ -2,7 +2,7 @@
 // becomes an ApiError carrying the RFC 9457 problem (status 0 and code UNREACHABLE when the
 // server cannot be reached), so pages render each in the viewer's language:
 //   - 401 ends the session (the app shows the sign-in page with a reason);
-//   - 429 waits for Retry-After (at most 3 times, at most 30 s each) and retries;
+//   - 429 waits for Retry-After, plus a random spread, and retries, for up to two minutes in all;
 //   - 412 and field errors are left to the page, which keeps what the person typed.
 import { endSession, sessionToken } from './session.js';
 
@@ -31,13 +31,26 @@ export function onRateLimited(listener) {
   return () => rateLimitListeners.delete(listener);
 }
 
-const kMaxRateRetries = 3;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// A page sends several requests at once (the case, its journal, its transitions). Refused
+// together, they must not come back together, or only the bucket's refill gets through each
+// round and the rest run out of retries: each waits Retry-After plus up to a second more, at
+// random, and keeps retrying for as long as the page says it is waiting, up to two minutes.
+const kMaxRateWaitMs = 120 * 1000;
+const kRateSpreadMs = 1000;
+let sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+let random = Math.random;
+
+// For tests: a virtual clock and a fixed spread.
+export function setRetryTiming(timing) {
+  sleep = timing.sleep ?? sleep;
+  random = timing.random ?? random;
+}
 
 // Options: body (JSON), token (instead of the session's), ifMatch (a version number), ifNoneMatch,
 // idempotencyKey. Resolves to {status, data, etag}.
 export async function request(method, path, options = {}) {
-  for (let attempt = 0; ; ++attempt) {
+  let waitedMs = 0;
+  for (;;) {
     const headers = { Accept: 'application/json' };
     const token = options.token ?? sessionToken();
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -69,11 +82,15 @@ export async function request(method, path, options = {}) {
     }
     if (response.ok) return { status: response.status, data, etag: response.headers.get('ETag') };
     const problem = data && typeof data === 'object' ? data : {};
-    if (response.status === 429 && attempt < kMaxRateRetries) {
+    if (response.status === 429) {
       const seconds = Math.min(30, Math.max(1, Number(response.headers.get('Retry-After')) || 1));
-      for (const listener of rateLimitListeners) listener(seconds);
-      await sleep(seconds * 1000);
-      continue;
+      const waitMs = seconds * 1000 + Math.floor(random() * kRateSpreadMs);
+      if (waitedMs + waitMs <= kMaxRateWaitMs) {
+        for (const listener of rateLimitListeners) listener(seconds);
+        waitedMs += waitMs;
+        await sleep(waitMs);
+        continue;
+      }
     }
     if (response.status === 401 && !options.token && sessionToken()) endSession('expired');
     throw new ApiError(response.status, problem);
