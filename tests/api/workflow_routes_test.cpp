@@ -260,7 +260,9 @@ BOOST_AUTO_TEST_CASE(an_escalation_policy_answers_its_rule_reasons_as_labels) {
   BOOST_TEST(reasons.at("resolution_breach") ==
              (nlohmann::json{{"en", "Resolution overdue; the supervisor takes over"},
                              {"zh", "解决已超时，由主管接手"}}));
-  for (const auto& rule : read_json("workflows/escalation.json").at("rules")) {
+  // Held in a named value: a range-for over a member of a temporary would iterate freed memory.
+  const auto shipped = read_json("workflows/escalation.json");
+  for (const auto& rule : shipped.at("rules")) {
     const auto id = rule.at("id").get<std::string>();
     BOOST_TEST(reasons.contains(id) == rule.contains("reason"), id);
     if (reasons.contains(id)) BOOST_TEST(reasons.at(id).contains("zh"), id);
