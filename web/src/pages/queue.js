@@ -190,7 +190,7 @@ export function QueuePage({ me }) {
         </table>`
       : null}
     <nav class="pager" aria-label=${t('app.next_page')}>
-      ${rows ? html`<span class="muted" role="status">${t('queue.count_page', { count: rows.length })}</span>` : null}
+      ${rows ? html`<span class="muted" role="status">${(rows.length === 1 ? t('queue.count_page_one') : t('queue.count_page', { count: rows.length }))}</span>` : null}
       <button type="button" disabled=${pages.length <= 1} onClick=${() => setPages([''])}>${t('app.first_page')}</button>
       <button type="button" disabled=${!nextToken} onClick=${() => setPages([...pages, nextToken])}>${t('app.next_page')}</button>
     </nav>
