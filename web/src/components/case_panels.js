@@ -231,7 +231,7 @@ function LevelForm({ caseView, kind }) {
     <div class="field">
       <label for=${`${id}-level`}>${t('case.to_level')}</label>
       <select id=${`${id}-level`} value=${level} onChange=${(e) => setLevel(e.target.value)}>
-        <option value="">${t('case.next_level')}</option>
+        <option value="">${t(kind === 'escalate' ? 'case.next_level' : 'case.next_level_down')}</option>
         ${choices.map((l) => html`<option value=${l}>${word('level', l)}</option>`)}
       </select>
     </div>

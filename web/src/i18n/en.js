@@ -139,6 +139,7 @@ export default {
   'case.reason': 'Reason',
   'case.to_level': 'To level',
   'case.next_level': 'Next level',
+  'case.next_level_down': 'One level down',
   'case.comment': 'Internal note',
   'case.add_comment': 'Add note',
   'case.message': 'Customer message',
