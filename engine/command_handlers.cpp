@@ -150,7 +150,7 @@ class CommandHandler {
 
   void request_approval(const std::string& kind, const std::string& subject, Role role,
                         const std::string& on_approved, const std::string& on_rejected,
-                        const std::string& reason) {
+                        const std::string& reason, nlohmann::json authority_check = nullptr) {
     ApprovalRecord a;
     a.id = b_.allocate_id("apr");
     a.kind = kind;
@@ -161,7 +161,10 @@ class CommandHandler {
     a.on_rejected = on_rejected;
     a.reason = reason;
     a.requested_at = b_.now();
-    b_.emit("approval.requested", a);
+    nlohmann::json requested = a;
+    // Why a compensation needs approval, as data (its limits and totals): `reason` is English.
+    if (!authority_check.is_null()) requested["authority"] = std::move(authority_check);
+    b_.emit("approval.requested", std::move(requested));
     b_.add_effect(ApprovalRequest{b_.working().id, a.id, kind, a.required_role});
     b_.webhook("approval.requested", {{"approval_id", a.id},
                                       {"kind", kind},
@@ -349,7 +352,8 @@ class CommandHandler {
     // The approval gets the id after the compensation's.
     c.approval_id = "apr-" + std::to_string(snap.next_id + 1);
     b_.emit("compensation.proposed", c);
-    request_approval("compensation", c.id, required, "", "", outcome.value().reason);
+    request_approval("compensation", c.id, required, "", "", outcome.value().reason,
+                     outcome.value().authority_check);
     EscalationSituation situation;
     situation.trigger = EscalationTrigger::kCompensationAboveAuthority;
     b_.escalate(situation);
@@ -556,7 +560,11 @@ class CommandHandler {
       if (!def->transition.empty()) {
         if (auto r = fire_transition(def->transition, nlohmann::json::object(), false)) {
           // The timer is consumed either way; the journal says why it did nothing.
-          b_.emit("timer.skipped", {{"key", key}, {"reason", r->message}});
+          // `code` (and the first problem's params) let a reader word why in its language.
+          nlohmann::json skipped{
+              {"key", key}, {"reason", r->message}, {"code", error_code_name(r->code)}};
+          if (!r->problems.empty()) skipped["params"] = r->problems.front().params;
+          b_.emit("timer.skipped", std::move(skipped));
         }
       }
     } else if (key == "follow_up") {

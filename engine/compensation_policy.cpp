@@ -722,6 +722,21 @@ Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input)
                                          : std::string(role_name(input.proposer_role)) +
                                                " has no compensation authority";
   outcome.reason = why + " — needs " + role_name(approver->role) + " approval";
+  auto exceeded = nlohmann::json::array();
+  if (own != nullptr) {
+    const auto add = [&](const char* scope, const std::optional<std::int64_t>& limit,
+                         std::int64_t total) {
+      if (covers(limit, total)) return;
+      // A limit that does not cover a total is never unlimited.
+      exceeded.push_back({{"scope", scope},
+                          {"limit", money_to_json({limit.value_or(0), currency_})},
+                          {"total", money_to_json({total, currency_})}});
+    };
+    add("per_case", own->per_case, case_total);
+    add("per_customer_30d", own->per_customer_30d, customer_total);
+  }
+  outcome.authority_check = {{"proposer_role", role_name(input.proposer_role)},
+                             {"exceeded", std::move(exceeded)}};
   return outcome;
 }
 

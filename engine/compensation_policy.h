@@ -78,6 +78,11 @@ struct ProposalOutcome {
   // ("agent authority per case is CNY 50.00; this case would total CNY 50.01 — needs team_lead
   // approval"), or which authority covers it when approved_now.
   std::string reason;
+  // The same when not approved_now, as data a reader words in its own language:
+  // {"proposer_role": "agent", "exceeded": [{"scope": "per_case" | "per_customer_30d",
+  //   "limit": Money, "total": Money}]}; "exceeded" is empty when the proposer's role has no
+  // compensation authority at all.
+  nlohmann::json authority_check;
 };
 
 // How much of one limit a role has used and has left, in the policy currency's minor units.

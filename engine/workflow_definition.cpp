@@ -16,6 +16,13 @@ nlohmann::json without_labels(const nlohmann::json& definition) {
     nlohmann::json out = nlohmann::json::object();
     for (const auto& [key, value] : definition.items()) {
       if (key == "title" || key == "description" || key == "value_titles") continue;
+      // An action's reason is written into the journal in English, so its English words are
+      // part of what a version means; its other languages are labels. A reason given as a plain
+      // string and later as {"en": the same, "zh": ...} is the same version.
+      if (key == "reason" && value.is_object() && value.contains("en")) {
+        out[key] = value["en"];
+        continue;
+      }
       out[key] = without_labels(value);
     }
     return out;
@@ -488,7 +495,9 @@ class WorkflowParser {
       }
       a.on_approved = reader_.required_string(arg, ap, "on_approved").value_or("");
       a.on_rejected = reader_.optional_string(arg, ap, "on_rejected").value_or("");
-      a.reason = reader_.optional_string(arg, ap, "reason").value_or("");
+      if (auto reason = read_label(reader_, arg, ap, "reason", "an approval request's reason")) {
+        a.reason = reason->english();
+      }
       if (!a.on_approved.empty()) {
         pending_transition_refs_.push_back({a.on_approved, ap + "/on_approved", false});
       }
@@ -507,7 +516,11 @@ class WorkflowParser {
               "escalation level must be team_lead, supervisor or manager, not " + quote_name(*r));
         }
       }
-      a.reason = reader_.required_string(arg, ap, "reason").value_or("");
+      if (auto reason = read_label(reader_, arg, ap, "reason", "an escalation's reason")) {
+        a.reason = reason->english();
+      } else if (!arg.contains("reason")) {
+        reader_.error("MISSING_KEY", ap + "/reason", "missing required key 'reason'");
+      }
     } else if (key == "schedule_follow_up") {
       a.kind = Action::Kind::kScheduleFollowUp;
       if (!reader_.expect_object(arg, ap, "'schedule_follow_up'")) return std::nullopt;

@@ -62,6 +62,18 @@ BOOST_AUTO_TEST_CASE(compensation_above_authority_needs_approval) {
   }
   BOOST_TEST(requested);
   BOOST_TEST(r.snap().escalation_level == "team_lead");  // over_authority: one level up
+  // The journal says why as data too (a reader words it in its language): the agent's per-case
+  // limit of CNY 50.00 against the CNY 50.01 this case would total.
+  const auto requested_events = last_decision_events(r);
+  const auto approval_event =
+      std::find_if(requested_events.begin(), requested_events.end(),
+                   [](const Event& e) { return e.type == "approval.requested"; });
+  BOOST_REQUIRE(approval_event != requested_events.end());
+  BOOST_TEST(approval_event->data.at("authority").dump() ==
+             json::parse(R"({"proposer_role": "agent", "exceeded": [{"scope": "per_case",
+               "limit": {"amount": 5000, "currency": "CNY"},
+               "total": {"amount": 5001, "currency": "CNY"}}]})")
+                 .dump());
 
   BOOST_TEST(outcome(r.attempt(kAgent, MarkCompensationExecuted{comp.id, "x"})) == "INVALID_STATE");
   // The proposer is an agent, whom the role table refuses before the self-approval rule is
@@ -94,6 +106,25 @@ BOOST_AUTO_TEST_CASE(compensation_above_authority_needs_approval) {
   BOOST_TEST(approval_of(r.snap(), second.approval_id)->decision_reason == "too generous");
   BOOST_TEST(outcome(r.attempt(kAgent, MarkCompensationExecuted{second.id, "x"})) ==
              "INVALID_STATE");
+  BOOST_TEST(r.replay_matches());
+}
+
+BOOST_AUTO_TEST_CASE(an_approval_request_names_the_customer_limit_it_exceeds) {
+  CaseRun r;
+  r.history.compensation_granted_30d = cny(9000);  // granted on the customer's other cases
+  r.run(kAgent, complaint("C-42"));
+  r.run(kAgent, ProposeCompensation{"coupon", cny(2000), "goodwill"});
+  BOOST_REQUIRE(r.snap().compensations.back().status == "pending");
+  json authority;
+  for (const auto& e : last_decision_events(r)) {
+    if (e.type == "approval.requested") authority = e.data.at("authority");
+  }
+  // Within the agent's CNY 50.00 per case; over its CNY 100.00 per customer in 30 days.
+  BOOST_TEST(authority.dump() ==
+             json::parse(R"({"proposer_role": "agent", "exceeded": [{"scope": "per_customer_30d",
+               "limit": {"amount": 10000, "currency": "CNY"},
+               "total": {"amount": 11000, "currency": "CNY"}}]})")
+                 .dump());
   BOOST_TEST(r.replay_matches());
 }
 

@@ -482,4 +482,46 @@ BOOST_AUTO_TEST_CASE(reopened_case_drops_its_follow_up_and_restarts_resolution) 
   BOOST_TEST(r.replay_matches());
 }
 
+// A timer whose transition is refused when it fires is consumed, and the journal says why: in
+// English (data.reason) and as the refusal's code, which a reader words in its own language.
+BOOST_AUTO_TEST_CASE(a_timer_whose_transition_is_refused_is_skipped_with_the_refusal_code) {
+  auto texts = shipped_texts();
+  texts["auto_close.json"] = R"({
+    "kind": "workflow", "id": "auto_close", "version": 1,
+    "title": {"en": "Auto close", "zh": "自动结案"}, "initial_state": "open",
+    "policies": {"calendar": "cn_office", "sla": "default", "escalation": "default",
+                 "compensation": "default"},
+    "fields": [{"name": "summary", "type": "text", "title": {"en": "Summary", "zh": "摘要"}},
+               {"name": "ready", "type": "bool", "title": {"en": "Ready", "zh": "就绪"}}],
+    "create": {"roles": ["agent"], "requires": ["summary"], "accepts": ["ready"]},
+    "states": [
+      {"name": "open", "title": {"en": "Open", "zh": "待处理"}, "stage": "confirm",
+       "timers": ["auto"]},
+      {"name": "closed", "title": {"en": "Closed", "zh": "已结案"}, "stage": "closed",
+       "final": true}
+    ],
+    "transitions": [
+      {"name": "auto_close", "title": {"en": "Close by itself", "zh": "自动结案"}, "from": "open",
+       "to": "closed", "roles": ["system"],
+       "conditions": [{"eq": {"field": "fields.ready", "value": true}}]},
+      {"name": "close", "title": {"en": "Close", "zh": "结案"}, "from": "open", "to": "closed",
+       "roles": ["agent"]}
+    ],
+    "timers": [{"name": "auto", "after": "1h calendar", "transition": "auto_close"}]
+  })";
+  const auto load = redress::WorkflowCatalog::load(sources_of(texts));
+  BOOST_TEST_REQUIRE(load.catalog, describe(load.problems));
+  CaseRun r(load.catalog);
+  r.run(kAgent, other("C-90", "auto_close", {{"summary", "left alone"}, {"ready", false}}));
+  r.advance(std::chrono::hours(2));
+  BOOST_TEST(r.snap().state == "open");
+  const auto skipped = std::find_if(r.journal.begin(), r.journal.end(),
+                                    [](const Event& e) { return e.type == "timer.skipped"; });
+  BOOST_TEST_REQUIRE((skipped != r.journal.end()));
+  BOOST_TEST(skipped->data.at("key") == "timer:auto");
+  BOOST_TEST(skipped->data.at("code") == "CONDITION_FAILED");
+  BOOST_TEST(!skipped->data.at("reason").get<std::string>().empty());
+  BOOST_TEST(r.replay_matches());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

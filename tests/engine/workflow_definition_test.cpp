@@ -853,6 +853,48 @@ BOOST_AUTO_TEST_CASE(a_missing_language_warns_and_an_unknown_one_is_an_error) {
   expect_rejected(not_enum, "BAD_VALUE", "/fields/0/value_titles");
 }
 
+// An action's reason is a label like a title: {"en", "zh"} or plain English (a warning). The
+// journal keeps the English words, so they are part of the version; a translation added later is
+// the same version, a changed English reason is not.
+BOOST_AUTO_TEST_CASE(action_reasons_are_labels_and_their_english_is_part_of_the_version) {
+  const auto with_escalation = [](json reason) {
+    auto wf = valid_workflow();
+    wf["transitions"][1]["actions"].push_back({{"escalate", {{"to", "supervisor"}}}});
+    if (!reason.is_null()) wf["transitions"][1]["actions"][2]["escalate"]["reason"] = reason;
+    return wf;
+  };
+  const auto english = load_workflow(with_escalation("serious complaint"));
+  BOOST_TEST_REQUIRE(english.catalog);
+  BOOST_TEST(has_workflow_problem(english.problems, "MISSING_LANGUAGE",
+                                  "/transitions/1/actions/2/escalate/reason"),
+             describe(english.problems));
+  const auto both =
+      load_workflow(with_escalation({{"en", "serious complaint"}, {"zh", "严重投诉"}}));
+  BOOST_TEST_REQUIRE(both.problems.empty(), describe(both.problems));
+  BOOST_TEST(both.catalog->find("mini", 1)->transitions[1].actions[2].reason ==
+             "serious complaint");
+
+  const auto translated = english.catalog->with_newer(*both.catalog);
+  BOOST_TEST(translated.catalog, describe(translated.problems));
+  const auto reworded =
+      load_workflow(with_escalation({{"en", "a serious complaint"}, {"zh", "严重投诉"}}));
+  BOOST_TEST_REQUIRE(reworded.catalog);
+  const auto refused = english.catalog->with_newer(*reworded.catalog);
+  BOOST_TEST(!refused.catalog);
+  BOOST_TEST(refused.problems.size() == 1u);
+  BOOST_TEST((!refused.problems.empty() && refused.problems[0].code == "VERSION_CHANGED"));
+
+  expect_rejected(with_escalation(nullptr), "MISSING_KEY",
+                  "/transitions/1/actions/2/escalate/reason");
+  expect_rejected(with_escalation({{"en", "x"}, {"cn", "严重"}}), "UNKNOWN_LANGUAGE",
+                  "/transitions/1/actions/2/escalate/reason/cn");
+  auto approval = valid_workflow();
+  approval["transitions"][0]["actions"].push_back(
+      {{"request_approval",
+        {{"role", "team_lead"}, {"on_approved", "close"}, {"reason", {{"zh", ""}}}}}});
+  expect_rejected(approval, "BAD_TYPE", "/transitions/0/actions/2/request_approval/reason/zh");
+}
+
 // Everything a person reads in the shipped definitions has Chinese words: every workflow, state,
 // transition and field title, every enum value, every suggested remedy's note and every
 // escalation rule's reason.
@@ -898,9 +940,25 @@ BOOST_AUTO_TEST_CASE(shipped_labels) {
   const auto* escalation = load.catalog->escalation_policy("default");
   BOOST_TEST_REQUIRE(escalation);
   const auto reasons = escalation->rule_reasons();
-  BOOST_TEST(reasons.size() == 6u);  // the rules that say why in words of their own
+  // Every rule says why in words of its own.
+  BOOST_TEST(reasons.size() == redress::testing::load_shipped("escalation.json")["rules"].size());
   for (const auto& [rule_id, reason] : reasons)
     need(reason, "reason of escalation rule " + rule_id);
+  // The reasons of escalate and request_approval actions (the journal keeps the English).
+  for (const auto& wf : load.catalog->workflows()) {
+    for (const auto& transition : wf->source.at("transitions")) {
+      for (const auto& action : transition.value("actions", json::array())) {
+        for (const char* kind : {"escalate", "request_approval"}) {
+          if (!action.contains(kind) || !action[kind].contains("reason")) continue;
+          const auto& reason = action[kind]["reason"];
+          if (!reason.is_object() || !reason.contains("zh") || !reason.contains("en")) {
+            missing.push_back(wf->id + " v" + std::to_string(wf->version) + " transition " +
+                              transition.value("name", "") + " " + kind + " reason");
+          }
+        }
+      }
+    }
+  }
   BOOST_TEST(missing.empty(),
              "labels without Chinese or English words: " << redress::join(missing));
 }

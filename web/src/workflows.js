@@ -1,7 +1,7 @@
 // The loaded workflow definitions, fetched once per session and kept in memory: the forms and
 // the words of states, transitions, fields and enum values come from them.
 import { get } from './api.js';
-import { label } from './i18n/index.js';
+import { label, language } from './i18n/index.js';
 
 let listing = null;
 const definitions = new Map(); // "id@version" -> Promise(definition)
@@ -48,6 +48,18 @@ export function stateTitle(def, name) {
 export function transitionTitle(def, name) {
   const transition = def && (def.transitions || []).find((tr) => tr.name === name);
   return transition ? label(transition.title, name) : name;
+}
+
+// The reason a transition's action gives ({"escalate": {"reason": …}} or {"request_approval":
+// {"reason": …}}) in the viewer's language, or null when the definition has no words in it (a
+// plain-string reason is English only).
+export function actionReason(def, transitionName, actionKey) {
+  const transition = def && (def.transitions || []).find((tr) => tr.name === transitionName);
+  for (const action of (transition && transition.actions) || []) {
+    const reason = action[actionKey] && action[actionKey].reason;
+    if (reason && typeof reason === 'object' && reason[language()]) return reason[language()];
+  }
+  return null;
 }
 
 export function fieldTitle(def, name) {

@@ -245,9 +245,14 @@ function LevelForm({ caseView, kind }) {
 export function EscalationPanel({ caseView }) {
   const { me, data } = caseView;
   if (!isLadder(me.role) || data.closed_at) return null;
+  // A case at the top of the ladder cannot go up, one at the bottom not down: no empty panel.
+  const current = kLevels.indexOf(data.escalation_level || 'agent');
+  const canEscalate = current < kLevels.length - 1;
+  const canDeescalate = atLeast(me.role, 'supervisor') && current > 0;
+  if (!canEscalate && !canDeescalate) return null;
   return html`<section class="panel" aria-label=${t('case.escalate')}>
-    <${LevelForm} caseView=${caseView} kind="escalate" />
-    ${atLeast(me.role, 'supervisor') ? html`<${LevelForm} caseView=${caseView} kind="deescalate" />` : null}
+    ${canEscalate ? html`<${LevelForm} caseView=${caseView} kind="escalate" />` : null}
+    ${canDeescalate ? html`<${LevelForm} caseView=${caseView} kind="deescalate" />` : null}
   </section>`;
 }
 

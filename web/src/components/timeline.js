@@ -3,8 +3,8 @@
 // when the OpenAPI document lists a type without one.
 import { get } from '../api.js';
 import { html, useEffect, useState } from '../html.js';
-import { dateTime, label, language, money, t, word } from '../i18n/index.js';
-import { fieldTitle, stateTitle, transitionTitle } from '../workflows.js';
+import { dateTime, has, label, language, money, t, word } from '../i18n/index.js';
+import { actionReason, fieldTitle, stateTitle, transitionTitle } from '../workflows.js';
 
 const kShownAtFirst = 100;
 const kSystemTypes = new Set(['timer.set', 'timer.cancelled', 'timer.fired', 'timer.skipped', 'sla.started', 'sla.met']);
@@ -35,10 +35,36 @@ function escalationPolicy(def) {
 }
 
 // The words of the escalation rule `ruleId` in the viewer's language, or null while (or if) the
-// policy's reasons are not known.
+// policy's reasons are not known. A transition's escalate action names itself
+// "transition:<name>"; its reason is in the workflow definition.
 function ruleReasonWords(def, ruleId) {
+  if (ruleId.startsWith('transition:')) return actionReason(def, ruleId.slice('transition:'.length), 'escalate');
   const reasons = ruleReasons.get(escalationPolicy(def));
   return reasons && reasons[ruleId] ? label(reasons[ruleId]) : null;
+}
+
+// Why a compensation needs approval, from the limits and totals the engine recorded
+// (data.authority), in the viewer's language; null for a journal written before it did.
+function authorityWords(authority) {
+  if (!authority || !Array.isArray(authority.exceeded)) return null;
+  const role = word('role', authority.proposer_role);
+  if (authority.exceeded.length === 0) return t('event.authority.none', { role });
+  return authority.exceeded
+    .map((item) => t(`event.authority.${item.scope}`, { role, limit: money(item.limit), total: money(item.total) }))
+    .join(t('event.authority.separator'));
+}
+
+// Why an approval was requested, in the viewer's language, or null when only the journal's
+// English says it.
+function approvalReasonWords(data, def) {
+  if (data.kind === 'compensation') return authorityWords(data.authority);
+  if (data.kind === 'transition') return actionReason(def, data.subject, 'request_approval');
+  return null;
+}
+
+// Why a timer did nothing, from its rejection code.
+function skippedReasonWords(data) {
+  return data.code && has(`problem.${data.code}`) ? t(`problem.${data.code}`) : null;
 }
 
 function actorName(event) {
@@ -60,6 +86,10 @@ export function describeEvent(event, def) {
       args.to = stateTitle(def, data.to);
       break;
     case 'case.assigned':
+      // Routed to a role's queue (an escalation rule's reassign_to_role): nobody holds it yet.
+      if (!data.assignee && data.queue_role) {
+        return t('event.case.assigned_to_queue', { ...args, role: word('role', data.queue_role) });
+      }
       args.assignee = data.assignee || t('case.unassigned');
       break;
     case 'case.priority_changed':
@@ -105,10 +135,13 @@ export function describeEvent(event, def) {
       args.id = data.id || '';
       args.reference = data.reference || '';
       break;
-    case 'approval.requested':
+    case 'approval.requested': {
       args.role = word('role', data.required_role);
-      args.reason = data.reason || data.subject || '';
+      const words = approvalReasonWords(data, def);
+      if (!words && data.reason) return t('event.approval.requested_no_words', args);
+      args.reason = words || data.subject || '';
       break;
+    }
     case 'approval.decided':
       args.decision = t(data.approved ? 'event.decision.approved' : 'event.decision.rejected');
       args.reason = data.reason || '';
@@ -132,7 +165,8 @@ export function describeEvent(event, def) {
       args.key = data.key || '';
       args.name = data.name || data.key || '';
       args.due = dateTime(data.due);
-      args.reason = data.reason || '';
+      args.reason = skippedReasonWords(data) || '';
+      if (event.type === 'timer.skipped' && !args.reason) return t('event.timer.skipped_no_words', args);
       break;
     default:
       break;
@@ -142,13 +176,25 @@ export function describeEvent(event, def) {
   return text === key ? event.type : text;
 }
 
-// The journal's English reason of a rule escalation whose words the console does not have (the
-// policy not loaded, or a rule without a reason).
-function ruleReason(event, def) {
+// The journal's English reason where the console has no words of its own: a rule escalation
+// (the policy not loaded, or a rule without a reason), an approval requested before the engine
+// recorded its limits, a skipped timer with an unknown code.
+function englishReason(event, def) {
   const data = event.data || {};
-  if ((event.type !== 'case.escalated' && event.type !== 'case.deescalated') || !data.rule_id) return null;
-  if (event.type === 'case.escalated' && ruleReasonWords(def, data.rule_id)) return null;
-  return html`<span class="rule-reason" lang="en">${data.reason || data.rule_id}</span>`;
+  const shown = (text) => html`<span class="rule-reason" lang="en">${text}</span>`;
+  switch (event.type) {
+    case 'case.escalated':
+    case 'case.deescalated':
+      if (!data.rule_id) return null;
+      if (event.type === 'case.escalated' && ruleReasonWords(def, data.rule_id)) return null;
+      return shown(data.reason || data.rule_id);
+    case 'approval.requested':
+      return !approvalReasonWords(data, def) && data.reason ? shown(data.reason) : null;
+    case 'timer.skipped':
+      return !skippedReasonWords(data) && data.reason ? shown(data.reason) : null;
+    default:
+      return null;
+  }
 }
 
 export function Timeline({ events, def }) {
@@ -173,7 +219,7 @@ export function Timeline({ events, def }) {
       ${visible.map((event) => html`<li key=${event.case_seq} data-type=${event.type}
           class=${kSystemTypes.has(event.type) ? 'timeline-system' : ''}>
         <time datetime=${event.at}>${dateTime(event.at)}</time>
-        <span class="timeline-text">${describeEvent(event, def)}${ruleReason(event, def)}</span>
+        <span class="timeline-text">${describeEvent(event, def)}${englishReason(event, def)}</span>
         ${event.type === 'message.received' && (event.data.signals || []).length
           ? html`<span class="badge badge-threat">${t('event.signals', { signals: event.data.signals.map((s) => (typeof s === 'string' ? s : s.keyword || s.kind)).join(', ') })}</span>`
           : null}

@@ -33,6 +33,10 @@ before(async () => {
   caseId = opened.case.id;
   await server.api('POST', `/v1/cases/${caseId}/messages`, { token: agent.token, body: { text: '再不处理我就投诉到12315' } });
   await server.api('POST', `/v1/cases/${caseId}/comments`, { token: agent.token, body: { text: 'Checked the warehouse photos' } });
+  // Above the agent's authority: the journal records the approval request's limits as data.
+  await server.api('POST', `/v1/cases/${caseId}/compensations`, {
+    token: agent.token, body: { type: 'partial_refund', value: { amount: 15000, currency: 'CNY' }, note: 'half back' },
+  });
   for (let i = 0; i < 3; ++i) {
     await server.api('POST', '/v1/cases', {
       token: agent.token,
@@ -106,6 +110,16 @@ for (const language of ['zh', 'en']) {
       return words;
     });
     assert.deepEqual(foreignMessages(text, language, await definitionLabels()), []);
+    // The journal's English is never needed: rule escalations, the approval request's limits and
+    // the transitions' reasons all have words in the viewer's language.
+    assert.deepEqual(await page.locator('.timeline-list [lang="en"]').allTextContents(), []);
+    const timeline = await page.locator('.timeline-list').innerText();
+    if (language === 'zh') {
+      assert.match(timeline, /已提交组长审批：售后客服单个工单的补偿权限为 ¥50\.00，本工单合计将达 ¥150\.00/);
+      assert.match(timeline, /按升级规则由客服升级至组长：/);
+    } else {
+      assert.match(timeline, /Approval requested from team lead: agent authority per case is (CN)?¥50\.00; this case would total (CN)?¥150\.00/);
+    }
     await screenshot(page, `case-${language}`);
     assert.deepEqual(await accessibilityViolations(page), []);
     assert.deepEqual(page.consoleErrors, []);

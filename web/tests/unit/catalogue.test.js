@@ -43,6 +43,11 @@ test('every journal event type has a rendering', () => {
   expectKeys('event', schemas.JournalEventType.enum, 'journal event types');
 });
 
+test('every authority limit an approval request can name has words', () => {
+  const scope = schemas.ApprovalAuthorityCheck.properties.exceeded.items.properties.scope;
+  expectKeys('event.authority', [...scope.enum, 'none', 'separator'], 'authority scopes');
+});
+
 test('every problem code has a message', () => {
   expectKeys('problem', schemas.Problem.properties.code.enum, 'problem codes');
 });
