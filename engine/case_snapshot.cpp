@@ -172,6 +172,20 @@ Status apply_event(CaseSnapshot& s, const Event& e) {
         c->decided_at = e.at;
         c->reason = d.value("reason", std::string());
       }
+    } else if (t == "compensation.withdrawn") {
+      auto* c = s.compensation(d.at("id").get<std::string>());
+      if (!c) return bad_event(e, "no compensation " + d.at("id").dump());
+      c->status = "withdrawn";
+      c->decided_by = e.actor_id;
+      c->decided_at = e.at;
+      c->reason = d.value("reason", std::string());
+    } else if (t == "approval.cancelled") {
+      auto* a = s.approval(d.at("id").get<std::string>());
+      if (!a) return bad_event(e, "no approval " + d.at("id").dump());
+      a->status = "cancelled";
+      a->decided_by = e.actor_id;
+      a->decision_reason = d.value("reason", std::string());
+      a->decided_at = e.at;
     } else if (t == "approval.requested") {
       s.approvals.push_back(d.get<ApprovalRecord>());
       ++s.next_id;

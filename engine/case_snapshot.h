@@ -69,7 +69,7 @@ struct CompensationRecord {
   std::string note;
   std::string proposed_by;
   std::string proposer_role;
-  std::string status;  // pending, approved, rejected, executed
+  std::string status;  // pending, approved, rejected, executed, withdrawn
   std::string required_role;
   std::string approval_id;
   std::string decided_by;
@@ -86,7 +86,7 @@ struct ApprovalRecord {
   std::string subject;  // compensation id, or the transition requested
   std::string required_role;
   std::string requested_by;
-  std::string status = "pending";  // pending, approved, rejected
+  std::string status = "pending";  // pending, approved, rejected, cancelled
   std::string on_approved;         // kind transition: transition fired on approval
   std::string on_rejected;         // kind transition: transition fired on rejection (optional)
   std::string reason;

@@ -96,10 +96,16 @@ struct FireTimer {
   std::string key;
 };
 
-using CommandBody =
-    std::variant<CreateCase, FireTransition, UpdateFields, AssignCase, RecordPromise, RecordReply,
-                 AddComment, AddCustomerMessage, ProposeCompensation, DecideApproval,
-                 MarkCompensationExecuted, EscalateCase, DeescalateCase, FireTimer>;
+// The proposer takes back a compensation still waiting for approval; its approval is cancelled.
+struct WithdrawCompensation {
+  std::string compensation_id;
+  std::string reason;  // optional
+};
+
+using CommandBody = std::variant<CreateCase, FireTransition, UpdateFields, AssignCase,
+                                 RecordPromise, RecordReply, AddComment, AddCustomerMessage,
+                                 ProposeCompensation, DecideApproval, MarkCompensationExecuted,
+                                 EscalateCase, DeescalateCase, FireTimer, WithdrawCompensation>;
 
 struct Command {
   CommandBody body;

@@ -124,7 +124,12 @@ class CommandHandler {
     for (const auto& a : t->actions) run_action(a, *t);
     b_.enter_state(from, *to);
     b_.webhook("case.transitioned", {{"transition", name}, {"from", from_name}, {"to", to->name}});
-    if (to->final) b_.webhook("case.closed", {{"transition", name}});
+    if (to->final) {
+      b_.webhook("case.closed", {{"transition", name}});
+      // Nothing is left to decide on a closed case: its pending approvals leave the approvers'
+      // queues, and its pending proposals are withdrawn.
+      cancel_pending("case_closed", "the case was closed by " + name);
+    }
     return std::nullopt;
   }
 
@@ -170,6 +175,41 @@ class CommandHandler {
                                       {"kind", kind},
                                       {"subject", subject},
                                       {"required_role", a.required_role}});
+  }
+
+  // Takes back a pending compensation and cancels its approval. `cause` is "withdrawn" (by its
+  // proposer) or "case_closed".
+  void withdraw(const CompensationRecord& comp, const std::string& cause,
+                const std::string& reason) {
+    const std::string id = comp.id;
+    const std::string approval_id = comp.approval_id;
+    const nlohmann::json webhook_data{{"compensation_id", id},
+                                      {"type", comp.type},
+                                      {"value", money_to_json(comp.value)},
+                                      {"cause", cause},
+                                      {"reason", reason}};
+    b_.emit("compensation.withdrawn", {{"id", id}, {"cause", cause}, {"reason", reason}});
+    b_.webhook("compensation.withdrawn", webhook_data);
+    if (!approval_id.empty()) cancel_approval(approval_id, cause, reason);
+  }
+
+  void cancel_approval(const std::string& approval_id, const std::string& cause,
+                       const std::string& reason) {
+    b_.emit("approval.cancelled", {{"id", approval_id}, {"cause", cause}, {"reason", reason}});
+    b_.webhook("approval.cancelled",
+               {{"approval_id", approval_id}, {"cause", cause}, {"reason", reason}});
+  }
+
+  // Every pending compensation proposal and approval of the case, withdrawn / cancelled.
+  void cancel_pending(const std::string& cause, const std::string& reason) {
+    const auto before = b_.working();  // a copy: withdrawing changes the working snapshot
+    for (const auto& c : before.compensations) {
+      if (c.status == "pending") withdraw(c, cause, reason);
+    }
+    const auto after_withdrawals = b_.working();
+    for (const auto& a : after_withdrawals.approvals) {
+      if (a.status == "pending") cancel_approval(a.id, cause, reason);
+    }
   }
 
   void run_action(const Action& a, const TransitionDef& t) {
@@ -440,6 +480,29 @@ class CommandHandler {
     b_.emit("compensation.executed", {{"id", comp->id}, {"reference", cmd.reference}});
     b_.webhook("compensation.executed",
                {{"compensation_id", comp->id}, {"type", comp->type}, {"reference", cmd.reference}});
+    return std::nullopt;
+  }
+
+  std::optional<Rejection> operator()(const WithdrawCompensation& cmd) {
+    if (auto r = require_open()) return r;
+    auto snap = b_.working();
+    const auto* comp = snap.compensation(cmd.compensation_id);
+    if (!comp) {
+      return reject(RejectionCode::kNotFound,
+                    "case " + snap.id + " has no compensation " + quote_name(cmd.compensation_id),
+                    "/compensation_id");
+    }
+    if (comp->proposed_by != b_.actor().id) {
+      return reject(RejectionCode::kForbidden, "only its proposer (" + comp->proposed_by +
+                                                   ") may withdraw compensation " + comp->id);
+    }
+    if (comp->status != "pending") {
+      return reject(RejectionCode::kInvalidState,
+                    "compensation " + comp->id + " is " + comp->status +
+                        "; only one still waiting for approval can be withdrawn");
+    }
+    if (auto r = check_text(cmd.reason, "reason", kMaxReasonLength, true, "/reason")) return r;
+    withdraw(*comp, "withdrawn", cmd.reason);
     return std::nullopt;
   }
 

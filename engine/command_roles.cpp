@@ -33,6 +33,7 @@ static_assert(kAlternativeIs<CommandKind::kMarkCompensationExecuted, MarkCompens
 static_assert(kAlternativeIs<CommandKind::kEscalate, EscalateCase>);
 static_assert(kAlternativeIs<CommandKind::kDeescalate, DeescalateCase>);
 static_assert(kAlternativeIs<CommandKind::kFireTimer, FireTimer>);
+static_assert(kAlternativeIs<CommandKind::kWithdrawCompensation, WithdrawCompensation>);
 
 struct CommandRoles {
   CommandKind command;
@@ -116,6 +117,11 @@ const std::vector<CommandRoles>& table() {
       // agents and team leads.
       {CommandKind::kDeescalate, "de-escalate cases", {kSupervisor, kManager}},
       {CommandKind::kFireTimer, "fire timers", {kSystem}},
+      // Only the proposer may take a proposal back (checked by the command); any ladder role
+      // may have proposed one.
+      {CommandKind::kWithdrawCompensation,
+       "withdraw compensation proposals",
+       {kAgent, kTeamLead, kSupervisor, kManager}},
   };
   return rows;
 }
@@ -165,6 +171,8 @@ const char* command_name(CommandKind command) {
       return "deescalate";
     case CommandKind::kFireTimer:
       return "fire_timer";
+    case CommandKind::kWithdrawCompensation:
+      return "withdraw_compensation";
   }
   throw std::logic_error("unknown CommandKind");
 }

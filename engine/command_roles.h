@@ -40,9 +40,10 @@ enum class CommandKind {
   kEscalate,                  // EscalateCase
   kDeescalate,                // DeescalateCase
   kFireTimer,                 // FireTimer
+  kWithdrawCompensation,      // WithdrawCompensation
 };
 
-inline constexpr std::array<CommandKind, 14> kCommandKinds = {
+inline constexpr std::array<CommandKind, 15> kCommandKinds = {
     CommandKind::kCreate,
     CommandKind::kFireTransition,
     CommandKind::kUpdateFields,
@@ -57,6 +58,7 @@ inline constexpr std::array<CommandKind, 14> kCommandKinds = {
     CommandKind::kEscalate,
     CommandKind::kDeescalate,
     CommandKind::kFireTimer,
+    CommandKind::kWithdrawCompensation,
 };
 
 // The command a body asks for.

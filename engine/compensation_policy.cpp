@@ -697,6 +697,16 @@ Result<ProposalOutcome> CompensationPolicy::evaluate(const ProposalInput& input)
     if (limit.role == input.proposer_role) own = &limit;
   }
   ProposalOutcome outcome;
+  if (own != nullptr && value.amount == 0) {
+    // A remedy that costs nothing (an apology) adds nothing to any total, so no limit can stop
+    // it — not even when others have already granted this customer more than the proposer's
+    // limit. Otherwise an agent would need a team lead's approval to apologise.
+    outcome.approved_now = true;
+    outcome.required_role = own->role;
+    outcome.reason = std::string(type_name) + " costs nothing: within " + role_name(own->role) +
+                     " authority whatever has been granted";
+    return outcome;
+  }
   if (own != nullptr && covering(*own)) {
     outcome.approved_now = true;
     outcome.required_role = own->role;

@@ -9,9 +9,10 @@
 namespace redress::api {
 namespace {
 
-// The id of the approval an approval.decided entry decides; "" when it names none.
+// The id of the approval an approval.decided or approval.cancelled entry settles; "" when it
+// names none.
 std::string decided_approval(const storage::StoredEvent& e) {
-  if (e.event.type != "approval.decided") return "";
+  if (e.event.type != "approval.decided" && e.event.type != "approval.cancelled") return "";
   auto it = e.event.data.find("id");
   return it != e.event.data.end() && it->is_string() ? it->get<std::string>() : "";
 }

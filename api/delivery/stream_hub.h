@@ -32,7 +32,8 @@
 //     {"type":"error","code":..,"message":..[,"topic":..]}           (the connection stays open)
 //     {"type":"pong"}
 // Topics: case:<id>; team:<team> (events of cases currently in that team); approvals:<role>
-// (approval.requested / approval.decided whose required role is <role>); escalations
+// (approval.requested / approval.decided / approval.cancelled whose required role is <role>);
+// escalations
 // (case.escalated / case.deescalated); all. Who may subscribe: see stream_topic_refusal
 // (stream_protocol.h).
 //

@@ -174,6 +174,21 @@ void executed(ServerContext& context, RequestPtr ctx, Responder respond) {
                    {ctx->param("id"), std::move(done), expected, http::status::ok, nullptr});
 }
 
+// The proposer takes back a proposal still waiting for approval (its approval leaves the queue).
+void withdrawn(ServerContext& context, RequestPtr ctx, Responder respond) {
+  std::optional<std::int64_t> expected;
+  if (!take_if_match(*ctx, respond, false, expected)) return;
+  auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader in(*body, "", {"reason"});
+  WithdrawCompensation withdrawal;
+  withdrawal.compensation_id = ctx->param("compensation_id");
+  withdrawal.reason = in.string("reason", false, 8000).value_or("");
+  if (!in.ok()) return respond.problem(*ctx, in.problem());
+  run_case_command(context, ctx, respond,
+                   {ctx->param("id"), std::move(withdrawal), expected, http::status::ok, nullptr});
+}
+
 // The queue pages by (requested at, case id, approval id): oldest request first.
 const PageListing kApprovalListing{
     "approvals", {PageKeyType::kInteger, PageKeyType::kString, PageKeyType::kString}, 100};
@@ -271,6 +286,10 @@ void add_compensation_routes(Router& router, ServerContext& context) {
                                 "/v1/cases/{id}/compensations/{compensation_id}/execution",
                                 "markCompensationExecuted", "report a compensation as executed",
                                 CommandKind::kMarkCompensationExecuted, bind(executed)));
+  router.add(case_command_route(http::verb::post,
+                                "/v1/cases/{id}/compensations/{compensation_id}/withdrawal",
+                                "withdrawCompensation", "withdraw a compensation proposal",
+                                CommandKind::kWithdrawCompensation, bind(withdrawn)));
   // The approval queue is read by those who decide approvals: the role table's row for that.
   router.add({http::verb::get, "/v1/approvals", "listApprovals", "read the approval queue",
               command_roles(CommandKind::kDecideApproval), true, bind(approval_queue)});

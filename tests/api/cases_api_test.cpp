@@ -31,6 +31,60 @@ nlohmann::json new_complaint(const std::string& assignee) {
 
 BOOST_AUTO_TEST_SUITE(cases_api)
 
+// A proposal taken back by its proposer leaves the approver's queue at once, and so does one left
+// pending on a case that closes: nothing stays in a queue to answer CASE_CLOSED.
+BOOST_AUTO_TEST_CASE(withdrawn_and_closed_proposals_leave_the_approval_queue) {
+  TestServer server;
+  const auto agent = server.token_for("agent.li", "agent");
+  const auto other_agent = server.token_for("agent.zhao", "agent");
+  const auto lead = server.token_for("lead.wang", "team_lead");
+  const auto propose = [&](const std::string& case_id) {
+    auto proposed = server.http().post("/v1/cases/" + case_id + "/compensations",
+                                       {{"type", "coupon"},
+                                        {"value", {{"amount", 6000}, {"currency", "CNY"}}},
+                                        {"note", "bigger coupon"}},
+                                       agent);
+    BOOST_REQUIRE_MESSAGE(proposed.status == 201, proposed.body);
+    return proposed.json().at("case").at("compensations").back().at("id").get<std::string>();
+  };
+  const auto open_case = [&] {
+    auto created = server.http().post("/v1/cases", new_complaint("agent.li"), agent);
+    BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
+    return created.json().at("case").at("id").get<std::string>();
+  };
+  const auto queue_size = [&] {
+    return server.http().get("/v1/approvals", lead).json().at("approvals").size();
+  };
+
+  const auto first = open_case();
+  const auto compensation_id = propose(first);
+  BOOST_TEST(queue_size() == 1U);
+  const auto withdrawal =
+      "/v1/cases/" + first + "/compensations/" + compensation_id + "/withdrawal";
+  auto foreign = server.http().post(withdrawal, nlohmann::json::object(), other_agent);
+  BOOST_TEST(foreign.status == 403);
+  BOOST_TEST(problem_code(foreign) == "FORBIDDEN");
+  auto typo = server.http().post(withdrawal, {{"reson", "x"}}, agent);
+  BOOST_TEST(typo.status == 422, typo.body);
+  BOOST_TEST(problem_code(typo) == "VALIDATION_FAILED");
+  auto withdrawn =
+      server.http().post(withdrawal, {{"reason", "customer chose an exchange"}}, agent);
+  BOOST_REQUIRE_MESSAGE(withdrawn.status == 200, withdrawn.body);
+  BOOST_TEST(withdrawn.json().at("case").at("compensations").back().at("status") == "withdrawn");
+  BOOST_TEST(queue_size() == 0U);
+  auto again = server.http().post(withdrawal, nlohmann::json::object(), agent);
+  BOOST_TEST(again.status == 409, again.body);
+  BOOST_TEST(problem_code(again) == "INVALID_STATE");
+
+  const auto second = open_case();
+  propose(second);
+  BOOST_TEST(queue_size() == 1U);
+  fire(server, agent, second, "withdraw", {{"cancel_reason", "the customer withdrew"}});
+  BOOST_TEST(queue_size() == 0U);
+  const auto closed = server.http().get("/v1/cases/" + second, lead).json();
+  BOOST_TEST(closed.at("approvals").back().at("status") == "cancelled");
+}
+
 BOOST_AUTO_TEST_CASE(a_complaint_walks_through_all_five_stages_over_http) {
   TestServer server;
   const auto agent = server.token_for("agent.li", "agent");

@@ -128,6 +128,93 @@ BOOST_AUTO_TEST_CASE(an_approval_request_names_the_customer_limit_it_exceeds) {
   BOOST_TEST(r.replay_matches());
 }
 
+BOOST_AUTO_TEST_CASE(the_proposer_withdraws_a_pending_proposal_and_its_approval_is_cancelled) {
+  CaseRun r;
+  r.run(kAgent, complaint("C-43"));
+  r.run(kAgent, ProposeCompensation{"coupon", cny(6000), "bigger coupon"});
+  const auto comp = r.snap().compensations.back();
+  BOOST_REQUIRE(comp.status == "pending");
+
+  BOOST_TEST(outcome(r.attempt(kAgent2, WithdrawCompensation{comp.id, ""})) == "FORBIDDEN");
+  BOOST_TEST(outcome(r.attempt(kLead, WithdrawCompensation{comp.id, ""})) == "FORBIDDEN");
+  const auto unknown = r.attempt(kAgent, WithdrawCompensation{"cmp-99", ""});
+  BOOST_TEST(outcome(unknown) == "NOT_FOUND");
+  BOOST_TEST(pointer_of(unknown) == "/compensation_id");
+  BOOST_TEST(outcome(r.attempt(kIntegration, WithdrawCompensation{comp.id, ""})) ==
+             "ROLE_NOT_PERMITTED");
+
+  const auto d = r.run(kAgent, WithdrawCompensation{comp.id, "the customer took the exchange"});
+  BOOST_TEST(r.snap().compensations.back().status == "withdrawn");
+  BOOST_TEST(r.snap().compensations.back().reason == "the customer took the exchange");
+  const auto* approval = approval_of(r.snap(), comp.approval_id);
+  BOOST_REQUIRE(approval);
+  BOOST_TEST(approval->status == "cancelled");
+  for (const auto& e : last_decision_events(r)) {
+    if (e.type == "compensation.withdrawn" || e.type == "approval.cancelled") {
+      BOOST_TEST(e.data.at("cause") == "withdrawn");
+    }
+  }
+  BOOST_TEST(has_event(d, "compensation.withdrawn"));
+  BOOST_TEST(has_event(d, "approval.cancelled"));
+  BOOST_TEST(find_webhook(d.result().effects, "compensation.withdrawn") != nullptr);
+  BOOST_TEST(find_webhook(d.result().effects, "approval.cancelled") != nullptr);
+
+  // Settled: neither withdrawn again nor decided.
+  BOOST_TEST(outcome(r.attempt(kAgent, WithdrawCompensation{comp.id, ""})) == "INVALID_STATE");
+  BOOST_TEST(outcome(r.attempt(kLead, DecideApproval{comp.approval_id, true, ""})) ==
+             "INVALID_STATE");
+  // One approved at once is not withdrawn: it is granted (it may still be executed).
+  r.run(kAgent, ProposeCompensation{"coupon", cny(500), "small"});
+  BOOST_REQUIRE(r.snap().compensations.back().status == "approved");
+  BOOST_TEST(outcome(r.attempt(kAgent, WithdrawCompensation{r.snap().compensations.back().id,
+                                                            ""})) == "INVALID_STATE");
+  BOOST_TEST(r.replay_matches());
+}
+
+BOOST_AUTO_TEST_CASE(a_closed_case_leaves_nothing_in_an_approval_queue) {
+  CaseRun r;
+  r.run(kAgent, complaint("C-44"));
+  r.run(kAgent, ProposeCompensation{"coupon", cny(6000), "bigger coupon"});
+  r.run(kAgent, ProposeCompensation{"gift", cny(9000), "gift box"});
+  BOOST_REQUIRE(r.snap().approvals.size() == 2u);
+  r.fire(kAgent, "withdraw", {{"cancel_reason", "the customer withdrew"}});
+  BOOST_TEST(r.snap().state == "cancelled");
+  for (const auto& c : r.snap().compensations) BOOST_TEST(c.status == "withdrawn");
+  for (const auto& a : r.snap().approvals) BOOST_TEST(a.status == "cancelled");
+  int settled = 0;
+  for (const auto& e : last_decision_events(r)) {
+    if (e.type == "compensation.withdrawn" || e.type == "approval.cancelled") {
+      BOOST_TEST(e.data.at("cause") == "case_closed");
+      ++settled;
+    }
+  }
+  BOOST_TEST(settled == 4);
+  BOOST_TEST(r.replay_matches());
+}
+
+// Others granted this customer more than an agent's 30-day limit: an apology (it costs nothing)
+// is still the agent's to give, anything that costs something goes to an approver.
+BOOST_AUTO_TEST_CASE(a_remedy_that_costs_nothing_never_needs_approval) {
+  CaseRun r;
+  r.history.compensation_granted_30d = cny(20000);
+  r.run(kAgent, complaint("C-45"));
+  r.run(kAgent, ProposeCompensation{"apology_only", cny(0), "sorry for the wait"});
+  BOOST_TEST(r.snap().compensations.back().status == "approved");
+  BOOST_TEST(r.snap().approvals.empty());
+  r.run(kAgent, ProposeCompensation{"coupon", cny(100), "small coupon"});
+  BOOST_TEST(r.snap().compensations.back().status == "pending");
+  const auto advice = r.engine().advise_remedies(r.snap(), kAgent, r.now, r.history);
+  bool apology_advised = false;
+  for (const auto& assessed : advice.remedies) {
+    if (assessed.remedy.type == redress::CompensationType::kApologyOnly) {
+      apology_advised = true;
+      BOOST_TEST(assessed.within_authority);
+    }
+  }
+  BOOST_TEST(apology_advised);
+  BOOST_TEST(r.replay_matches());
+}
+
 BOOST_AUTO_TEST_CASE(compensation_refund_cap_and_customer_cap) {
   {
     CaseRun r;

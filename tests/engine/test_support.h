@@ -107,6 +107,7 @@ using redress::Role;
 using redress::TimerCancel;
 using redress::TimerSet;
 using redress::WebhookEmit;
+using redress::WithdrawCompensation;
 using redress::WorkflowCatalog;
 using std::chrono::hours;
 using std::chrono::minutes;

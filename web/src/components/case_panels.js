@@ -400,6 +400,29 @@ function ExecuteButton({ caseView, compensation }) {
   </form>`;
 }
 
+// The proposer takes back a proposal still waiting for approval: a first click opens the
+// confirmation with an optional reason, so one slip does not withdraw it.
+function WithdrawButton({ caseView, compensation }) {
+  const [asking, setAsking] = useState(false);
+  const [reason, setReason] = useState('');
+  const command = useCommand(caseView);
+  const id = `withdraw-${compensation.id}`;
+  if (!asking) {
+    return html` <button type="button" class="small" data-withdraw=${compensation.id} onClick=${() => setAsking(true)}>${t('comp.withdraw')}</button>`;
+  }
+  return html`<form class="inline-form" onSubmit=${(e) => {
+    e.preventDefault();
+    const body = reason.trim() ? { reason: reason.trim() } : {};
+    command.run(`/compensations/${encodeURIComponent(compensation.id)}/withdrawal`, body);
+  }}>
+    <label for=${id}>${t('comp.withdraw_reason')}</label>
+    <input id=${id} size="20" value=${reason} onInput=${(e) => setReason(e.target.value)} />
+    <button type="submit" disabled=${command.busy}>${t('comp.withdraw_confirm')}</button>
+    <button type="button" class="small" onClick=${() => setAsking(false)}>${t('app.cancel')}</button>
+    <${ProblemNotice} error=${command.error} onReload=${caseView.reload} />
+  </form>`;
+}
+
 export function CompensationPanel({ caseView }) {
   const { me, data } = caseView;
   const [remedies, setRemedies] = useState(null);
@@ -447,6 +470,9 @@ export function CompensationPanel({ caseView }) {
         ${c.status === 'pending' && c.required_role ? html` · ${t('comp.went_to', { role: word('role', c.required_role) })}` : null}
         ${c.reason ? html`<div class="muted">${c.reason}</div>` : null}
         ${c.status === 'approved' && (ladder || me.role === 'integration') ? html`<${ExecuteButton} caseView=${caseView} compensation=${c} />` : null}
+        ${c.status === 'pending' && me.user && c.proposed_by === me.user.id && !data.closed_at
+          ? html`<${WithdrawButton} caseView=${caseView} compensation=${c} />`
+          : null}
       </li>`)}
     </ul>
   </section>`;

@@ -135,6 +135,15 @@ export function describeEvent(event, def) {
       args.id = data.id || '';
       args.reference = data.reference || '';
       break;
+    case 'compensation.withdrawn':
+      args.id = data.id || '';
+      args.reason = data.reason || '';
+      if (data.cause === 'case_closed') return t('event.compensation.withdrawn_closed', args);
+      if (!args.reason) return t('event.compensation.withdrawn_plain', args);
+      break;
+    case 'approval.cancelled':
+      if (data.cause === 'case_closed') return t('event.approval.cancelled_closed', args);
+      break;
     case 'approval.requested': {
       args.role = word('role', data.required_role);
       const words = approvalReasonWords(data, def);

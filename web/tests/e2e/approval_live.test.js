@@ -82,3 +82,39 @@ test("a proposer's own proposal is listed without an approve button", async () =
   assert.match(await own.locator('.own-proposal').textContent(), /someone else must decide/);
   await screenshot(page, 'approvals-en');
 });
+
+test('a proposal withdrawn by its agent leaves the supervisor’s queue live', async () => {
+  const agent = await shared.server.person('lu.yan', 'agent', { name: 'Lu Yan 陆燕' });
+  const supervisor = await shared.server.person('sun.hao', 'supervisor', { name: 'Sun Hao 孙浩' });
+  const caseId = await openCase(agent.token, 'Rice cooker lid hinge snapped');
+  await shared.server.api('POST', `/v1/cases/${caseId}/compensations`, {
+    token: agent.token,
+    body: { type: 'partial_refund', value: { amount: 30000, currency: 'CNY' }, note: 'Half back' },
+  });
+
+  const supervisorPage = await newPage(shared.browser, { language: 'zh' });
+  await signIn(supervisorPage, shared.server, supervisor.token);
+  await supervisorPage.goto(`${shared.server.url}/approvals`);
+  const row = supervisorPage.locator(`.approval[data-case="${caseId}"]`);
+  await row.waitFor();
+  await supervisorPage.locator('[data-live="live"]').waitFor();
+
+  const agentPage = await newPage(shared.browser, { language: 'zh' });
+  await signIn(agentPage, shared.server, agent.token);
+  await agentPage.goto(`${shared.server.url}/cases/${caseId}`);
+  const pending = agentPage.locator('.compensation-list li[data-status="pending"]');
+  await pending.waitFor();
+  await pending.locator('button[data-withdraw]').click();
+  await pending.locator('input').fill('客户改为换货');
+  await screenshot(agentPage, 'case-withdraw-zh');
+  await pending.locator('button[type=submit]').click();
+  const withdrawn = agentPage.locator('.compensation-list li[data-status="withdrawn"]');
+  await withdrawn.waitFor();
+  assert.match(await withdrawn.textContent(), /已撤回/);
+  assert.match(await agentPage.locator('.timeline-list').innerText(), /撤回了补偿方案 .*：客户改为换货/);
+
+  // Gone from the supervisor's queue without a reload.
+  await row.waitFor({ state: 'detached' });
+  assert.deepEqual(agentPage.consoleErrors, []);
+  assert.deepEqual(supervisorPage.consoleErrors, []);
+});

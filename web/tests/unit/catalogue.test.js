@@ -88,6 +88,7 @@ test('every role, stage, severity, level and compensation type has a word', () =
   expectKeys('comptype', schemas.CompensationType.enum, 'compensation types');
   expectKeys('stage', ['confirm', 'analyse', 'negotiate', 'resolve', 'follow_up', 'closed'], 'stages');
   expectKeys('level', ['agent', 'team_lead', 'supervisor', 'manager'], 'escalation levels');
+  expectKeys('comp.status', schemas.Compensation.properties.status.enum, 'compensation statuses');
 });
 
 test('every key the console source uses exists', () => {
