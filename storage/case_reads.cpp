@@ -70,14 +70,7 @@ Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const
   const auto query = rows::list_cases_query(q);
   return readers_->with<std::vector<CaseSummary>>([&](ReaderPool::Reader& r) {
     auto s = r.statements.get(query.sql);
-    int index = 1;
-    for (const auto& value : query.values) {
-      if (const auto* t = std::get_if<std::string>(&value)) {
-        s->bind(index++, *t);
-      } else {
-        s->bind(index++, std::get<std::int64_t>(value));
-      }
-    }
+    rows::bind_values(*s, query.values);
     std::vector<CaseSummary> out;
     while (s->step()) {
       const auto c = rows::case_columns_from_row(*s);

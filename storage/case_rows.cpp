@@ -334,4 +334,16 @@ ListQuery list_cases_query(const CaseQuery& q) {
   return out;
 }
 
+void bind_values(Statement& statement,
+                 const std::vector<std::variant<std::string, std::int64_t>>& values) {
+  int index = 1;
+  for (const auto& value : values) {
+    if (const auto* text = std::get_if<std::string>(&value)) {
+      statement.bind(index++, *text);
+    } else {
+      statement.bind(index++, std::get<std::int64_t>(value));
+    }
+  }
+}
+
 }  // namespace redress::storage::rows

@@ -105,6 +105,9 @@ struct ListQuery {
   std::vector<std::variant<std::string, std::int64_t>> values;
 };
 ListQuery list_cases_query(const CaseQuery& query);
+// Binds `values` to ?1, ?2, ... in order.
+void bind_values(Statement& statement,
+                 const std::vector<std::variant<std::string, std::int64_t>>& values);
 
 // ?3..?5: the page cursor (requested_at, case_id, approval_id) to continue after; the first
 // page binds (INT64_MIN, '', ''). Each row carries what the approver decides on: the case's

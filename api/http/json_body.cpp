@@ -232,6 +232,10 @@ std::optional<std::vector<std::string>> BodyReader::string_array(const std::stri
 }
 
 void QueryReader::allow_only(std::initializer_list<std::string_view> allowed) {
+  allow_only(std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
+
+void QueryReader::allow_only(std::span<const std::string_view> allowed) {
   for (const auto& [name, value] : ctx_.query) {
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       std::string names;

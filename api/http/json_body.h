@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -79,6 +80,7 @@ class QueryReader {
   explicit QueryReader(const RequestContext& ctx) : ctx_(ctx) {}
   // Refuses parameters not in `allowed` (a typo must not silently widen a listing).
   void allow_only(std::initializer_list<std::string_view> allowed);
+  void allow_only(std::span<const std::string_view> allowed);
   std::optional<std::string> string(const std::string& name, size_t max_bytes);
   // A value of a closed vocabulary (a severity, a stage, a state of the loaded workflows): any
   // other value is a problem naming the allowed ones, never a filter that matches nothing.

@@ -1,6 +1,7 @@
 #include "api/routes/case_api.h"
 
 #include <charconv>
+#include <set>
 
 #include "api/http/request_pipeline.h"
 #include "storage/idempotency_store.h"
@@ -312,6 +313,18 @@ void run_case_command(ServerContext& context, RequestPtr ctx, Responder respond,
                                      problem_params("invalid_idempotency_key")}}));
   }
   submit_idempotent(context, std::move(ctx), std::move(respond), std::move(run), std::move(key));
+}
+
+std::vector<std::string> catalog_field_values(const WorkflowCatalog& catalog,
+                                              std::string_view field_name) {
+  std::set<std::string> names;
+  for (const auto& wf : catalog.workflows()) {
+    if (const auto* field = wf->field(std::string(field_name));
+        field && field->type == FieldType::kEnum) {
+      names.insert(field->values.begin(), field->values.end());
+    }
+  }
+  return {names.begin(), names.end()};
 }
 
 }  // namespace redress::api

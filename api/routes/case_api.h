@@ -7,7 +7,9 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -64,5 +66,10 @@ bool take_if_match(const RequestContext& ctx, const Responder& respond, bool req
 
 std::optional<CaseSnapshot> load_case_or_404(ServerContext& context, const RequestContext& ctx,
                                              const Responder& respond);
+
+// The values of the enum field `field_name` ("category", "fault_party") across every loaded
+// workflow version, sorted: what a case can hold, so what a listing's filter may ask for.
+std::vector<std::string> catalog_field_values(const WorkflowCatalog& catalog,
+                                              std::string_view field_name);
 
 }  // namespace redress::api

@@ -35,22 +35,12 @@ std::vector<std::string> stage_names() {
   return names;
 }
 
-// States and categories (the values of each workflow's "category" enum field) of every loaded
-// workflow version, sorted: what a case can hold, so what a filter may ask for.
+// States of every loaded workflow version, sorted: what a case can hold, so what a filter may ask
+// for.
 std::vector<std::string> catalog_states(const WorkflowCatalog& catalog) {
   std::set<std::string> names;
   for (const auto& wf : catalog.workflows()) {
     for (const auto& state : wf->states) names.insert(state.name);
-  }
-  return {names.begin(), names.end()};
-}
-
-std::vector<std::string> catalog_categories(const WorkflowCatalog& catalog) {
-  std::set<std::string> names;
-  for (const auto& wf : catalog.workflows()) {
-    if (const auto* field = wf->field("category"); field && field->type == FieldType::kEnum) {
-      names.insert(field->values.begin(), field->values.end());
-    }
   }
   return {names.begin(), names.end()};
 }
@@ -165,7 +155,7 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
   query.assignee = q.string("assignee", kMaxName).value_or("");
   query.team = q.string("team", kMaxName).value_or("");
   query.severity = q.one_of("severity", severity_names()).value_or("");
-  query.category = q.one_of("category", catalog_categories(catalog)).value_or("");
+  query.category = q.one_of("category", catalog_field_values(catalog, "category")).value_or("");
   query.escalation_level = q.one_of("escalation_level", ladder_role_names()).value_or("");
   query.customer_id = q.string("customer", kMaxName).value_or("");
   query.sla_due_before = q.instant("sla_due_before");

@@ -21,6 +21,9 @@ void add_workflow_routes(Router& router, ServerContext& context);
 // /v1/approvals and compensation endpoints under /v1/cases/{id}/compensations.
 void add_compensation_routes(Router& router, ServerContext& context);
 
+// /v1/compensations: the compensation ledger across cases, and its CSV export.
+void add_ledger_routes(Router& router, ServerContext& context);
+
 // /v1/sessions (console sign-in, refresh, sign-out) and /v1/me.
 void add_session_routes(Router& router, ServerContext& context);
 

@@ -95,6 +95,7 @@ Router build_router(ServerContext& context) {
   add_system_routes(router, context);
   add_case_routes(router, context);
   add_compensation_routes(router, context);
+  add_ledger_routes(router, context);
   add_webhook_routes(router, context);
   add_admin_routes(router, context);
   add_workload_routes(router, context);

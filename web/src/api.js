@@ -51,7 +51,7 @@ export function setRetryTiming(timing) {
 export async function request(method, path, options = {}) {
   let waitedMs = 0;
   for (;;) {
-    const headers = { Accept: 'application/json' };
+    const headers = { Accept: options.accept || 'application/json' };
     const token = options.token ?? sessionToken();
     if (token) headers.Authorization = `Bearer ${token}`;
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -71,6 +71,8 @@ export async function request(method, path, options = {}) {
       throw new ApiError(0, { code: 'UNREACHABLE', detail: 'the server cannot be reached' });
     }
     if (response.status === 304) return { status: 304, data: null, etag: response.headers.get('ETag') };
+    // A file (a CSV export): the body as a Blob, for a blob: URL the page offers to save.
+    if (options.raw && response.ok) return { status: response.status, blob: await response.blob() };
     const text = await response.text();
     let data = null;
     if (text) {

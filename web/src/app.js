@@ -14,6 +14,7 @@ import { CasePage } from './pages/case.js';
 import { NewCasePage } from './pages/new_case.js';
 import { ApprovalsPage } from './pages/approvals.js';
 import { EscalationsPage } from './pages/escalations.js';
+import { LedgerPage } from './pages/ledger.js';
 import { WorkloadPage } from './pages/workload.js';
 import { AdminPage } from './pages/admin.js';
 import { FirstStepsPage } from './pages/first_steps.js';
@@ -45,7 +46,8 @@ function navItems(role) {
     items.push(['/queue', 'nav.queue'], ['/cases/new', 'nav.new_case']);
   }
   if (atLeast(role, 'team_lead')) {
-    items.push(['/approvals', 'nav.approvals'], ['/escalations', 'nav.escalations'], ['/workload', 'nav.workload']);
+    items.push(['/approvals', 'nav.approvals'], ['/escalations', 'nav.escalations'], ['/workload', 'nav.workload'],
+      ['/compensations', 'nav.ledger']);
   }
   if (role === 'admin') {
     items.push(
@@ -55,6 +57,7 @@ function navItems(role) {
       ['/admin/tokens', 'nav.tokens'],
       ['/admin/webhooks', 'nav.webhooks'],
       ['/admin/workflows', 'nav.workflows'],
+      ['/compensations', 'nav.ledger'],
       ['/first-steps', 'nav.first_steps'],
     );
   }
@@ -70,6 +73,7 @@ function page(path, me) {
   if (match('/approvals', path)) return html`<${ApprovalsPage} me=${me} />`;
   if (match('/escalations', path)) return html`<${EscalationsPage} me=${me} />`;
   if (match('/workload', path)) return html`<${WorkloadPage} me=${me} />`;
+  if (match('/compensations', path)) return html`<${LedgerPage} me=${me} />`;
   if (match('/first-steps', path)) return html`<${FirstStepsPage} me=${me} />`;
   if ((params = match('/admin/:section', path))) return html`<${AdminPage} key=${params.section} section=${params.section} me=${me} />`;
   return html`<section><h1 tabindex="-1">${t('app.not_found')}</h1></section>`;

@@ -11,6 +11,7 @@
 //   - screenshots of each page in both languages.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { serverAndBrowser, accessibilityViolations, eventually, newPage, screenshot, signIn } from './support.js';
 
@@ -194,5 +195,42 @@ test('an approval row says what is decided, for which case and customer, and who
   await picker.selectOption('he.jun');
   await page.locator('.assignment button[type=submit]').click();
   await page.locator('dd[data-assignee="he.jun"]').waitFor();
+  assert.deepEqual(page.consoleErrors, []);
+});
+
+test('the compensation ledger lists, totals, filters and exports compensations', async () => {
+  const caseId = (await shared.server.api('POST', '/v1/cases', {
+    token: shared.agent.token,
+    body: { workflow_id: 'complaint', severity: 'normal', team: 'after_sales', assignee: shared.agent.id,
+      customer: { id: 'CU-7070', segment: 'regular' }, order: { id: 'TB-7070', paid: { amount: 39900, currency: 'CNY' } },
+      fields: { summary: '蓝牙耳机左耳无声 (left earbud silent)', category: 'quality' } },
+  })).case.id;
+  const propose = (type, amount) => shared.server.api('POST', `/v1/cases/${caseId}/compensations`, {
+    token: shared.agent.token, body: { type, value: { amount, currency: 'CNY' }, note: 'ledger' },
+  });
+  await propose('coupon', 1000); // granted at once
+  await propose('partial_refund', 9000); // waits for a team lead
+
+  const page = await newPage(shared.browser, { language: 'zh' });
+  await signIn(page, shared.server, shared.supervisor.token);
+  await page.goto(`${shared.server.url}/compensations`);
+  const rows = page.locator('.ledger-table tbody tr');
+  await rows.first().waitFor();
+  assert.match(await page.locator('.ledger-totals').innerText(), /待审批\s*1 笔 · ¥90\.00/);
+  await page.locator('#ledger-customer').fill('CU-7070');
+  await page.locator('#ledger-status').selectOption('approved');
+  await page.locator('.ledger .filters button[type=submit]').click();
+  await eventually(async () => (await rows.count()) === 1, 'one approved row');
+  assert.match(await rows.first().innerText(), /优惠券[\s\S]*¥10\.00[\s\S]*已同意/);
+  await captureAndCheck(page, 'ledger-zh');
+
+  await page.locator('.ledger .filters button', { hasText: '导出 CSV' }).click();
+  const save = page.locator('.ledger a.download');
+  await save.waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), save.click()]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  const lines = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+  assert.equal(lines.length, 2, csv);
+  assert.match(lines[1], new RegExp(`^${caseId},[^,]+,coupon,10\\.00,CNY,1000,approved,he\\.jun,`));
   assert.deepEqual(page.consoleErrors, []);
 });
