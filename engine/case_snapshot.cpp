@@ -210,7 +210,7 @@ Status apply_event(CaseSnapshot& s, const Event& e) {
     } else if (t == "follow_up.scheduled") {
       s.follow_up_due = d.at("due").get<Instant>();
     } else if (t == "comment.added" || t == "follow_up.due" || t == "timer.skipped" ||
-               t == "event.emitted") {
+               t == "compensation.execution_overdue" || t == "event.emitted") {
       // Recorded in the journal only; the snapshot does not change.
     } else {
       return bad_event(e, "unknown event type");

@@ -212,6 +212,19 @@ class CommandHandler {
     }
   }
 
+  static std::string execution_timer_key(const std::string& compensation_id) {
+    return "execution:" + compensation_id;
+  }
+
+  // An approved compensation must really be carried out ("until it has really happened"): when
+  // the policy says how long that may take, a timer alerts once the time is up.
+  void watch_execution(const std::string& compensation_id) {
+    const auto& after = b_.compensation().execution_alert_after();
+    if (!after) return;
+    const auto due = b_.calendar_or_default("").add(b_.now(), *after);
+    b_.set_timer(execution_timer_key(compensation_id), "execution_alert", due);
+  }
+
   void run_action(const Action& a, const TransitionDef& t) {
     switch (a.kind) {
       case Action::Kind::kSet:
@@ -384,6 +397,7 @@ class CommandHandler {
       c.decided_at = b_.now();
       b_.emit("compensation.proposed", c);
       b_.webhook("compensation.approved", summary);
+      watch_execution(c.id);
       return std::nullopt;
     }
     const Role required = outcome.value().required_role;
@@ -447,6 +461,7 @@ class CommandHandler {
               {{"id", approval->id}, {"approved", cmd.approve}, {"reason", cmd.reason}});
       b_.emit(cmd.approve ? "compensation.approved" : "compensation.rejected",
               {{"id", comp->id}, {"reason", cmd.reason}});
+      if (cmd.approve) watch_execution(comp->id);
       b_.webhook(cmd.approve ? "compensation.approved" : "compensation.rejected",
                  {{"compensation_id", comp->id},
                   {"type", comp->type},
@@ -478,6 +493,7 @@ class CommandHandler {
     }
     if (auto r = check_text(cmd.reference, "reference", 200, true, "/reference")) return r;
     b_.emit("compensation.executed", {{"id", comp->id}, {"reference", cmd.reference}});
+    b_.cancel_timer(execution_timer_key(comp->id));  // when one was set
     b_.webhook("compensation.executed",
                {{"compensation_id", comp->id}, {"type", comp->type}, {"reference", cmd.reference}});
     return std::nullopt;
@@ -602,6 +618,18 @@ class CommandHandler {
       situation.trigger = breach ? EscalationTrigger::kSlaBreach : EscalationTrigger::kSlaWarning;
       situation.sla_clock = clock;
       b_.escalate(situation);
+    } else if (key.rfind("execution:", 0) == 0) {
+      // Approved but still not carried out: finance (or whoever executes it) is alerted; the
+      // compensation stays approved and can still be executed.
+      auto snap = b_.working();
+      if (const auto* c = snap.compensation(key.substr(10)); c && c->status == "approved") {
+        b_.emit("compensation.execution_overdue",
+                {{"id", c->id}, {"due", format_rfc3339(fired.due)}});
+        b_.webhook("compensation.execution_overdue", {{"compensation_id", c->id},
+                                                      {"type", c->type},
+                                                      {"value", money_to_json(c->value)},
+                                                      {"due", format_rfc3339(fired.due)}});
+      }
     } else if (key.rfind("promise:", 0) == 0) {
       const auto id = key.substr(8);
       auto snap = b_.working();

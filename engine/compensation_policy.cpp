@@ -352,9 +352,9 @@ std::optional<CompensationPolicy> CompensationPolicy::parse(const json& definiti
                    "an object", log)) {
     return std::nullopt;
   }
-  log.check_keys(
-      definition, pointer,
-      {"kind", "id", "title", "description", "currency", "max_amount", "authority", "suggestions"});
+  log.check_keys(definition, pointer,
+                 {"kind", "id", "title", "description", "currency", "max_amount", "authority",
+                  "suggestions", "execution_alert_after"});
 
   CompensationPolicy policy;
   if (!definition.contains("currency")) {
@@ -373,6 +373,13 @@ std::optional<CompensationPolicy> CompensationPolicy::parse(const json& definiti
 
   if (definition.contains("max_amount")) {
     policy.max_amounts_ = parse_max_amounts(definition["max_amount"], pointer + "/max_amount", log);
+  }
+  if (const auto text = log.optional_string(definition, pointer, "execution_alert_after")) {
+    if (auto after = parse_duration(*text); after.ok()) {
+      policy.execution_alert_after_ = after.value();
+    } else {
+      log.error("BAD_DURATION", pointer + "/execution_alert_after", after.error().message);
+    }
   }
 
   if (!definition.contains("authority")) {

@@ -25,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/business_calendar.h"
 #include "engine/localized_text.h"
 #include "engine/money.h"
 #include "engine/result.h"
@@ -137,6 +138,9 @@ class CompensationPolicy {
   // message starts with `what` ("coupon value", "order paid") and names the maximum.
   Status check_amount(const Money& amount, const std::string& what) const;
   const std::vector<AuthorityLimit>& limits() const { return limits_; }
+  // How long an approved compensation may wait to be carried out before the case raises
+  // compensation.execution_overdue (a webhook and a journal entry); nullopt: never.
+  const std::optional<Duration>& execution_alert_after() const { return execution_alert_after_; }
 
   // Decides how a proposal proceeds. Errors (code, message):
   //   CURRENCY_MISMATCH   value currency differs from the policy's or the order's
@@ -188,6 +192,7 @@ class CompensationPolicy {
                                                   const std::string& currency, Problems& problems);
 
   std::string currency_;
+  std::optional<Duration> execution_alert_after_;
   std::map<std::string, std::int64_t> max_amounts_;  // currency -> largest single amount
   std::vector<AuthorityLimit> limits_;               // ordered agent .. manager
   std::vector<SuggestionRule> suggestions_;

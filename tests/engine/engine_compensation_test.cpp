@@ -215,6 +215,37 @@ BOOST_AUTO_TEST_CASE(a_remedy_that_costs_nothing_never_needs_approval) {
   BOOST_TEST(r.replay_matches());
 }
 
+// The shipped policy gives an approved compensation one business day to be carried out.
+BOOST_AUTO_TEST_CASE(an_approved_compensation_not_executed_in_time_raises_an_alert) {
+  CaseRun r;
+  r.run(kAgent, complaint("C-46"));
+  r.run(kAgent, ProposeCompensation{"coupon", cny(500), "late"});
+  const auto late = r.snap().compensations.back().id;
+  r.run(kAgent, ProposeCompensation{"coupon", cny(600), "on time"});
+  const auto on_time = r.snap().compensations.back().id;
+  BOOST_REQUIRE(r.snap().timer("execution:" + late));
+  BOOST_REQUIRE(r.snap().timer("execution:" + on_time));
+  r.advance(hours(1));
+  r.run(kIntegration, MarkCompensationExecuted{on_time, "CPN-1"});
+  BOOST_TEST(!r.snap().timer("execution:" + on_time));  // executed in time: nothing to watch
+
+  r.advance(hours(24 * 4));
+  int overdue = 0;
+  for (const auto& e : r.journal) {
+    if (e.type != "compensation.execution_overdue") continue;
+    ++overdue;
+    BOOST_TEST(e.data.at("id") == late);
+  }
+  BOOST_TEST(overdue == 1);
+  BOOST_TEST(r.webhook_seen("compensation.execution_overdue"));
+  auto after_alert = r.snap();
+  BOOST_TEST(after_alert.compensation(late)->status == "approved");  // still to be carried out
+  r.run(kIntegration, MarkCompensationExecuted{late, "CPN-2"});
+  auto executed = r.snap();
+  BOOST_TEST(executed.compensation(late)->status == "executed");
+  BOOST_TEST(r.replay_matches());
+}
+
 BOOST_AUTO_TEST_CASE(compensation_refund_cap_and_customer_cap) {
   {
     CaseRun r;

@@ -135,6 +135,10 @@ export function describeEvent(event, def) {
       args.id = data.id || '';
       args.reference = data.reference || '';
       break;
+    case 'compensation.execution_overdue':
+      args.id = data.id || '';
+      args.due = dateTime(data.due);
+      break;
     case 'compensation.withdrawn':
       args.id = data.id || '';
       args.reason = data.reason || '';

@@ -374,6 +374,7 @@ export default {
   'event.compensation.withdrawn_closed': 'Compensation {id} withdrawn: the case was closed',
   'event.approval.cancelled': 'The approval was cancelled: its proposal was withdrawn',
   'event.approval.cancelled_closed': 'The approval was cancelled: the case was closed',
+  'event.compensation.execution_overdue': 'Compensation {id} approved but still not carried out (due {due})',
   'event.approval.decided': '{actor} {decision} the approval: {reason}',
   'event.message.received': 'Customer: “{text}”',
   'event.reply.sent': '{actor} replied: “{text}”',

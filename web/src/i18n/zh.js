@@ -372,6 +372,7 @@ export default {
   'event.compensation.withdrawn_closed': '补偿方案 {id} 已撤回：工单已结案',
   'event.approval.cancelled': '审批已取消：补偿方案已撤回',
   'event.approval.cancelled_closed': '审批已取消：工单已结案',
+  'event.compensation.execution_overdue': '补偿 {id} 已同意但逾期未执行（应于 {due} 前执行）',
   'event.approval.decided': '{actor} {decision}了审批：{reason}',
   'event.message.received': '客户：“{text}”',
   'event.reply.sent': '{actor} 回复：“{text}”',
