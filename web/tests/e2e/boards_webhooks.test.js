@@ -216,8 +216,13 @@ test('the compensation ledger lists, totals, filters and exports compensations',
   await page.goto(`${shared.server.url}/compensations`);
   const rows = page.locator('.ledger-table tbody tr');
   await rows.first().waitFor();
-  assert.match(await page.locator('.ledger-totals').innerText(), /待审批\s*1 笔 · ¥90\.00/);
+  // Other tests of this file propose too: the totals are checked for this customer alone.
   await page.locator('#ledger-customer').fill('CU-7070');
+  await page.locator('.ledger .filters button[type=submit]').click();
+  await eventually(async () => (await rows.count()) === 2, 'the customer’s two compensations');
+  const totals = await page.locator('.ledger-totals').innerText();
+  assert.match(totals, /已同意\s*1 笔 · ¥10\.00/);
+  assert.match(totals, /待审批\s*1 笔 · ¥90\.00/);
   await page.locator('#ledger-status').selectOption('approved');
   await page.locator('.ledger .filters button[type=submit]').click();
   await eventually(async () => (await rows.count()) === 1, 'one approved row');
