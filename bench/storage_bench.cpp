@@ -14,6 +14,10 @@
 //      runs): p50/p99 latency of load_case_with_journal and of list_cases for a team queue and
 //      for the unassigned team queue;
 //   4. the process's peak resident memory (getrusage ru_maxrss);
+//   5. with --search, instead of 1b to 4: full-text search on --cases cases written with SQL
+//      into a version-5 database, the index built by migration 6 (its time and size, bytes per
+//      case), and p50/p99 of 1-, 2- and 3+-character Chinese and Latin queries and id fragments,
+//      each listing open cases in SLA order as the queue does, as multiples of one raw commit;
 // then a summary table with each figure, its target and PASS/MISS. docs/benchmarks.md has the
 // figures measured and how to read them.
 //
@@ -47,9 +51,13 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/engine.h"
 #include "engine/workflow_catalog.h"
 #include "storage/case_store.h"
+#include "storage/schema.h"
+#include "storage/sqlite.h"
 
 #ifndef REDRESS_SOURCE_DIR
 #define REDRESS_SOURCE_DIR "."
@@ -72,6 +80,7 @@ using redress::storage::StoreOptions;
 using redress::storage::StoreStats;
 using redress::storage::Synchronous;
 using Clock = std::chrono::steady_clock;
+using redress::storage::kNoSlaDue;
 
 // --- options ---------------------------------------------------------------------------------
 
@@ -85,12 +94,13 @@ struct Options {
   int populate_threads = 2;
   std::string workflows = std::string(REDRESS_SOURCE_DIR) + "/workflows";
   bool quick = false;
+  bool search = false;  // only part 5 (after the disk's ceiling)
 };
 
 void usage(std::ostream& out) {
   out << "usage: redress_storage_bench [--quick] [--db PATH] [--cases N] [--seconds S]\n"
          "                             [--queries N] [--inflight N] [--threads N]\n"
-         "                             [--workflows DIR]\n"
+         "                             [--workflows DIR] [--search]\n"
          "  --db PATH       populated database, kept between runs (default\n"
          "                  bench-data/storage-bench.db, with --quick\n"
          "                  bench-data/storage-bench-quick.db); population is skipped when it\n"
@@ -101,13 +111,19 @@ void usage(std::ostream& out) {
          "  --inflight N    population: submissions in flight at once (default 2000)\n"
          "  --threads N     population: submitting threads (default 2)\n"
          "  --workflows DIR the shipped workflow definitions (default: the source tree's)\n"
-         "  --quick         smoke-test sizes: 20000 cases, 1 s per rate (well under a minute)\n";
+         "  --quick         smoke-test sizes: 20000 cases, 1 s per rate (well under a minute)\n"
+         "  --search        full-text search only: the disk's ceiling, then --cases cases\n"
+         "                  written with SQL into a version-5 database (default\n"
+         "                  bench-data/search-bench.db, rebuilt every run), migration 6\n"
+         "                  building the search index, and query latencies (--queries\n"
+         "                  default 200)\n";
 }
 
 std::optional<Options> parse_options(int argc, char** argv) {
   Options o;
   std::optional<std::int64_t> cases;
   std::optional<double> seconds;
+  bool queries_given = false;
   auto number = [](const std::string& flag, const char* text) -> double {
     char* end = nullptr;
     const double v = std::strtod(text, &end);
@@ -133,12 +149,15 @@ std::optional<Options> parse_options(int argc, char** argv) {
         seconds = number(arg, value());
       } else if (arg == "--queries") {
         o.queries = static_cast<size_t>(number(arg, value()));
+        queries_given = true;
       } else if (arg == "--inflight") {
         o.inflight = static_cast<size_t>(number(arg, value()));
       } else if (arg == "--threads") {
         o.populate_threads = static_cast<int>(number(arg, value()));
       } else if (arg == "--workflows") {
         o.workflows = value();
+      } else if (arg == "--search") {
+        o.search = true;
       } else if (arg == "--help" || arg == "-h") {
         usage(std::cout);
         std::exit(0);
@@ -157,6 +176,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
   }
   if (cases) o.cases = *cases;
   if (seconds) o.seconds = *seconds;
+  if (o.search && !queries_given) o.queries = 200;
+  if (o.db.empty() && o.search) o.db = "bench-data/search-bench.db";
   if (o.db.empty()) {
     o.db = o.quick ? "bench-data/storage-bench-quick.db" : "bench-data/storage-bench.db";
   }
@@ -826,6 +847,261 @@ void print_table(const std::vector<Row>& rows) {
   for (const auto& r : rows) line(r.figure, r.value, r.target, r.verdict);
 }
 
+// --- 5. full-text search (--search) ----------------------------------------------------------
+
+// What complaints are written with: Chinese phrases (1 to 3 characters) and English words.
+constexpr std::array<const char*, 40> kChinesePhrases = {
+    "退款", "破损", "发错", "物流", "太慢", "色差",   "尺码", "不合适", "质量", "问题",
+    "包装", "漏发", "少件", "开线", "掉色", "客服",   "态度", "差",     "快递", "丢件",
+    "退货", "换货", "补发", "发票", "价格", "保价",   "赠品", "没收到", "拉链", "坏了",
+    "屏幕", "碎了", "电池", "鼓包", "袖口", "羽绒服", "起球", "异味",   "已经", "申请"};
+constexpr std::array<const char*, 30> kEnglishWords = {
+    "refund",  "damaged", "parcel",   "wrong",   "item",     "late",    "delivery", "zipper",
+    "broken",  "size",    "color",    "missing", "screen",   "cracked", "battery",  "invoice",
+    "courier", "lost",    "exchange", "return",  "quality",  "stain",   "smell",    "seam",
+    "split",   "the",     "arrived",  "never",   "customer", "asks"};
+
+// A complaint's text: six in ten Chinese (3 to 6 phrases, sometimes a comma between), the rest
+// English (4 to 8 words).
+std::string search_corpus_text(Rng& rng) {
+  std::string text;
+  if (rng.below(10) < 6) {
+    const auto phrases = 3 + rng.below(4);
+    for (std::uint64_t i = 0; i < phrases; ++i) {
+      if (i > 0 && rng.below(4) == 0) text += "，";
+      text += kChinesePhrases[rng.below(kChinesePhrases.size())];
+    }
+  } else {
+    const auto words = 4 + rng.below(5);
+    for (std::uint64_t i = 0; i < words; ++i) {
+      if (i > 0) text += ' ';
+      text += kEnglishWords[rng.below(kEnglishWords.size())];
+    }
+  }
+  return text;
+}
+
+// The order id of case n: "TB-<yyyymmdd>-<5 digits>" as marketplaces write them.
+std::string search_corpus_order_id(std::uint64_t n) {
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "TB-2026%02llu%02llu-%05llu",
+                static_cast<unsigned long long>(9 + n % 3),
+                static_cast<unsigned long long>(1 + n % 28),
+                static_cast<unsigned long long>(n % 100000));
+  return buffer;
+}
+
+struct SearchCorpus {
+  std::uint64_t events = 0;      // text-bearing journal entries
+  std::uint64_t text_bytes = 0;  // the text those entries give the index, before segmentation
+  double seconds = 0;
+};
+
+// `cases` complaints written with SQL in one transaction into a version-5 database: the cases
+// rows the queue reads (8 in 10 open, SLA due spread over 30 days), each case's case.created
+// entry (ids and summary) and, for every third case, a comment.
+SearchCorpus write_search_corpus(redress::storage::SqliteDb& db, std::int64_t cases) {
+  using redress::storage::Statement;
+  const auto start = Clock::now();
+  SearchCorpus corpus;
+  redress::storage::Transaction tx(db, redress::storage::Transaction::Kind::kImmediate);
+  Statement insert_case(
+      db,
+      "INSERT INTO cases (id, workflow_id, workflow_version, version, state, stage, severity, "
+      "priority, category, escalation_level, assignee, team, queue_role, customer_id, order_id, "
+      "sla_due, created_at, updated_at, closed_at, snapshot, summary) VALUES (?1, 'complaint', 1, "
+      "?2, 'analysing', 'analyse', 'normal', 'normal', 'quality', 'agent', NULL, ?3, 'agent', ?4, "
+      "?5, ?6, ?7, ?7, ?8, '{}', ?9)");
+  Statement insert_event(
+      db,
+      "INSERT INTO case_events (case_id, case_seq, case_version, type, at, "
+      "actor_id, actor_role, data) VALUES (?, ?, ?, ?, ?, 'agent.li', 'agent', ?)");
+  Rng rng(0x5EA4C4);
+  const std::int64_t epoch = 1'790'000'000'000;  // 2026-09 in Unix milliseconds
+  for (std::int64_t n = 1; n <= cases; ++n) {
+    const auto u = static_cast<std::uint64_t>(n);
+    const std::string id = "C-" + std::to_string(n);
+    const std::string customer = padded("cust-", mix(u) % 400000, 6);
+    const std::string order = search_corpus_order_id(mix(u ^ 0x0DE4));
+    const std::string summary = search_corpus_text(rng);
+    const bool commented = n % 3 == 0;
+    const std::int64_t created = epoch + n * 2000;
+    const std::int64_t sla_due = created + static_cast<std::int64_t>(rng.below(30ULL * 86400000));
+    const bool open = rng.below(10) < 8;
+    insert_case.bind(1, id)
+        .bind(2, commented ? 2 : 1)
+        .bind(3, "team-" + std::to_string(u % 20))
+        .bind(4, customer)
+        .bind(5, order)
+        .bind(6, open ? sla_due : kNoSlaDue)
+        .bind(7, created)
+        .bind_or_null(8, open ? std::nullopt : std::optional<std::int64_t>(created + 86400000))
+        .bind(9, summary);
+    insert_case.run();
+    const nlohmann::json created_data = {
+        {"id", id},
+        {"workflow_id", "complaint"},
+        {"customer", {{"id", customer}}},
+        {"order", {{"id", order}}},
+        {"fields", {{"summary", summary}, {"category", "quality"}}}};
+    insert_event.bind(1, id)
+        .bind(2, 1)
+        .bind(3, 1)
+        .bind(4, "case.created")
+        .bind(5, created)
+        .bind(6, created_data.dump());
+    insert_event.run();
+    ++corpus.events;
+    corpus.text_bytes += id.size() + customer.size() + order.size() + summary.size() + 7 + 4;
+    if (commented) {
+      const std::string text = search_corpus_text(rng);
+      insert_event.bind(1, id)
+          .bind(2, 2)
+          .bind(3, 2)
+          .bind(4, "comment.added")
+          .bind(5, created + 60000)
+          .bind(6, nlohmann::json{{"text", text}}.dump());
+      insert_event.run();
+      ++corpus.events;
+      corpus.text_bytes += text.size();
+    }
+  }
+  tx.commit();
+  corpus.seconds = seconds_since(start);
+  return corpus;
+}
+
+// Bytes of the search index's tables (FTS5 keeps it in case_terms_data, _idx, _content,
+// _docsize and _config), from the dbstat table when SQLite has it, else nullopt.
+std::optional<std::int64_t> search_index_bytes(redress::storage::SqliteDb& db) {
+  try {
+    return db.query_int(
+        "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'case_terms%'");
+  } catch (const redress::storage::SqliteError&) {
+    return std::nullopt;
+  }
+}
+
+struct SearchQuerySet {
+  const char* name;
+  std::vector<std::string> texts;  // cycled through
+};
+
+int run_search_bench(const Options& options, const std::filesystem::path& db_path,
+                     std::shared_ptr<const redress::Engine> engine, const RawResult& raw,
+                     Clock::time_point program_start) {
+  namespace storage = redress::storage;
+  std::cout << "[5] full-text search on " << with_commas(static_cast<double>(options.cases))
+            << " cases\n"
+            << std::flush;
+  remove_database_files(db_path.string());
+  SearchCorpus corpus;
+  double migration_seconds = 0;
+  std::optional<std::int64_t> index_bytes;
+  std::int64_t file_bytes_before = 0;
+  std::int64_t file_bytes_after = 0;
+  {
+    storage::SqliteDb db(db_path.string(), storage::OpenOptions{});
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
+    const auto& all = storage::migrations();
+    const std::vector<storage::Migration> up_to_5(all.begin(), all.begin() + 5);
+    if (auto v5 = storage::migrate(db, up_to_5); !v5.ok()) fail("schema v5: " + v5.error().message);
+    corpus = write_search_corpus(db, options.cases);
+    std::cout << "    written with SQL in one transaction: "
+              << with_commas(static_cast<double>(options.cases)) << " cases, "
+              << with_commas(static_cast<double>(corpus.events))
+              << " text-bearing journal entries ("
+              << fixed(static_cast<double>(corpus.text_bytes) / 1e6, 1) << " MB of text) in "
+              << fixed(corpus.seconds, 1) << " s\n"
+              << std::flush;
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    file_bytes_before = db.query_int("PRAGMA page_count") * db.query_int("PRAGMA page_size");
+    const auto start = Clock::now();
+    auto migrated = storage::migrate(db);
+    if (!migrated.ok()) fail("migration to the latest schema: " + migrated.error().message);
+    migration_seconds = seconds_since(start);
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    file_bytes_after = db.query_int("PRAGMA page_count") * db.query_int("PRAGMA page_size");
+    index_bytes = search_index_bytes(db);
+  }
+  const auto size = index_bytes.value_or(file_bytes_after - file_bytes_before);
+  const double per_case = static_cast<double>(size) / static_cast<double>(options.cases);
+  std::cout << "    migration 6 (index rebuilt from the journal): " << fixed(migration_seconds, 1)
+            << " s = " << with_commas(static_cast<double>(corpus.events) / migration_seconds)
+            << " entries/s\n"
+            << "    index size: " << with_commas(static_cast<double>(size)) << " bytes"
+            << (index_bytes ? " (dbstat)" : " (file growth; dbstat is not compiled in)") << ", "
+            << fixed(per_case, 1) << " bytes per case, "
+            << fixed(static_cast<double>(size) / static_cast<double>(corpus.text_bytes), 2)
+            << "x the text it indexes\n"
+            << std::flush;
+
+  StoreOptions read_options;  // the defaults a server runs with
+  read_options.path = db_path.string();
+  auto store = open_store(read_options, std::move(engine));
+  const std::vector<SearchQuerySet> sets = {
+      {"Chinese, 1 character  ", {"退", "损", "错", "慢", "货", "色", "码", "包", "丢", "碎"}},
+      {"Chinese, 2 characters ",
+       {"退款", "破损", "发错", "物流", "色差", "尺码", "漏发", "掉色", "丢件", "屏幕"}},
+      {"Chinese, 3+ characters",
+       {"没收到", "羽绒服", "退款太慢", "包装破损", "电池鼓包", "申请退货"}},
+      {"Latin, 1 character    ", {"r", "d", "z", "s", "b"}},
+      {"Latin, 2 characters   ", {"re", "da", "zi", "co", "ba"}},
+      {"Latin, 3+ characters  ", {"refund", "damaged", "zipper", "courier", "cracked screen"}},
+      {"id fragment           ",
+       {"TB-20261005", "20261112-0042", "cust-00123", "C-4242", "TB-20260917-12"}},
+  };
+  std::cout << "    " << options.queries << " queries per figure after 20 warm-up queries, the "
+            << "words in turn, one at a time; each lists open cases in SLA order, 51 rows (a page "
+               "of 50 and one to tell whether another follows)\n";
+  struct SearchFigure {
+    std::string name;
+    Latency latency;
+  };
+  std::vector<SearchFigure> figures;
+  const double raw_commit_ms = 1e3 / raw.rate();
+  for (const auto& set : sets) {
+    const auto latency = measure(20, options.queries, [&](size_t i, std::uint64_t* rows) {
+      CaseQuery q;
+      q.text = set.texts[i % set.texts.size()];
+      q.limit = 51;
+      auto r = store->list_cases(q);
+      if (!r.ok()) fail("list_cases(q=" + q.text + "): " + r.error().message);
+      if (rows) *rows += r.value().size();
+    });
+    std::cout << "    " << set.name << ": p50 " << fixed(latency.p50(), 3) << " ms, p99 "
+              << fixed(latency.p99(), 3) << " ms (" << fixed(latency.p99() / raw_commit_ms, 2)
+              << "x one raw commit), max " << fixed(latency.max(), 3) << " ms, "
+              << fixed(latency.mean_rows(), 1) << " rows on average\n"
+              << std::flush;
+    figures.push_back({set.name, latency});
+  }
+  store.reset();
+  std::cout << "\n";
+
+  std::vector<Row> rows;
+  rows.push_back({"raw SQLite durable commits/s (disk ceiling)",
+                  with_commas(raw.rate()) + " (" + fixed(raw_commit_ms, 3) + " ms each)", "-", ""});
+  rows.push_back({"index bytes (bytes per case)",
+                  with_commas(static_cast<double>(size)) + " (" + fixed(per_case, 1) + ")", "-",
+                  ""});
+  rows.push_back({"migration 6 rebuild s", fixed(migration_seconds, 1), "-", ""});
+  for (const auto& f : figures) {
+    std::string name = f.name;
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    rows.push_back({"search p50 ms, " + name, fixed(f.latency.p50(), 3), "-", ""});
+    rows.push_back(
+        {"search p99 ms, " + name + " (x raw commit)",
+         fixed(f.latency.p99(), 3) + " (" + fixed(f.latency.p99() / raw_commit_ms, 2) + "x)", "-",
+         ""});
+  }
+  rows.push_back({"peak RSS MB", fixed(peak_rss_mb(), 1), "-", ""});
+  std::cout << "Summary (" << with_commas(static_cast<double>(options.cases)) << " cases, "
+            << fixed(seconds_since(program_start), 0) << " s in all)\n";
+  print_table(rows);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -865,6 +1141,7 @@ int main(int argc, char** argv) {
             << fixed(raw.seconds, 2) << " s = " << with_commas(raw.rate())
             << " commits/s  (the disk's ceiling for one-at-a-time durable commits; "
             << fixed(1e3 / raw.rate(), 2) << " ms each)\n\n";
+  if (options.search) return run_search_bench(options, db_path, engine, raw, program_start);
 
   // 1b. ------------------------------------------------------------------------------------------
   std::cout << "[1b] the schema's write ceiling: SQLite alone applying one transition's rows "

@@ -51,44 +51,10 @@ std::string allocate_case_id(WriteContext& context) {
   }
 }
 
-// The words a journal entry adds to its case's full-text index (case_text, schema v2), or
-// nothing. Must agree with migration 2, which indexes the entries written before it existed.
-std::optional<std::string> searchable_text(const Event& e) {
-  const auto string_values = [](const nlohmann::json& object, std::string& out) {
-    if (!object.is_object()) return;
-    for (const auto& [key, value] : object.items()) {
-      if (!value.is_string()) continue;
-      if (!out.empty()) out += ' ';
-      out += value.get<std::string>();
-    }
-  };
-  std::string text;
-  if (e.type == "case.created") {
-    for (const char* pointer : {"/id", "/customer/id", "/order/id"}) {
-      const auto p = nlohmann::json::json_pointer(pointer);
-      if (e.data.contains(p) && e.data.at(p).is_string()) {
-        if (!text.empty()) text += ' ';
-        text += e.data.at(p).get<std::string>();
-      }
-    }
-    if (e.data.contains("fields")) string_values(e.data.at("fields"), text);
-  } else if (e.type == "case.fields_set") {
-    if (e.data.contains("fields")) string_values(e.data.at("fields"), text);
-  } else if (e.type == "comment.added" || e.type == "message.received" || e.type == "reply.sent") {
-    if (e.data.contains("text") && e.data.at("text").is_string()) {
-      text = e.data.at("text").get<std::string>();
-    }
-  } else {
-    return std::nullopt;
-  }
-  if (text.empty()) return std::nullopt;
-  return text;
-}
-
 void index_case_text(WriteContext& context, const std::string& case_id, const Event& e) {
-  auto text = searchable_text(e);
+  auto text = rows::searchable_text(e);
   if (!text) return;
-  context.defer_case_text(case_id, e.type, std::move(*text));
+  context.add_search_text(case_id, e.type, *text);
 }
 
 // The case's snapshot as this transaction sees it: the writer's parsed copy when it is at the

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "engine/utf8.h"
+#include "storage/case_search.h"
 
 namespace redress::storage::rows {
 
@@ -284,6 +285,38 @@ std::vector<StoredEvent> load_journal(StatementCache& statements, const std::str
   return events;
 }
 
+std::optional<std::string> searchable_text(const Event& e) {
+  const auto string_values = [](const nlohmann::json& object, std::string& out) {
+    if (!object.is_object()) return;
+    for (const auto& [key, value] : object.items()) {
+      if (!value.is_string()) continue;
+      if (!out.empty()) out += ' ';
+      out += value.get<std::string>();
+    }
+  };
+  std::string text;
+  if (e.type == "case.created") {
+    for (const char* pointer : {"/id", "/customer/id", "/order/id"}) {
+      const auto p = nlohmann::json::json_pointer(pointer);
+      if (e.data.contains(p) && e.data.at(p).is_string()) {
+        if (!text.empty()) text += ' ';
+        text += e.data.at(p).get<std::string>();
+      }
+    }
+    if (e.data.contains("fields")) string_values(e.data.at("fields"), text);
+  } else if (e.type == "case.fields_set") {
+    if (e.data.contains("fields")) string_values(e.data.at("fields"), text);
+  } else if (e.type == "comment.added" || e.type == "message.received" || e.type == "reply.sent") {
+    if (e.data.contains("text") && e.data.at("text").is_string()) {
+      text = e.data.at("text").get<std::string>();
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (text.empty()) return std::nullopt;
+  return text;
+}
+
 ListQuery list_cases_query(const CaseQuery& q) {
   // Built from fixed fragments only; every value is a bound parameter. The literal conditions
   // (closed_at IS NULL, assignee IS NULL, escalation_level <> 'agent') are spelled exactly as in
@@ -313,16 +346,14 @@ ListQuery list_cases_query(const CaseQuery& q) {
     values.emplace_back(to_millis(*q.sla_due_before));
   }
   if (!q.text.empty()) {
-    // FTS5 query syntax is not exposed: the text is matched as one quoted phrase (substring,
-    // trigram tokenizer), with embedded quotes doubled.
-    std::string phrase = "\"";
-    for (char c : q.text) {
-      phrase += c;
-      if (c == '"') phrase += '"';
+    // FTS5 query syntax is not exposed: the expression is built from the text's words and CJK
+    // characters only (storage/case_search.h). Text with nothing to search for finds nothing.
+    if (auto expression = case_search_expression(q.text)) {
+      sql += " AND id IN (SELECT case_id FROM case_terms WHERE case_terms MATCH ?)";
+      values.emplace_back(std::move(*expression));
+    } else {
+      sql += " AND 0";
     }
-    phrase += '"';
-    sql += " AND id IN (SELECT case_id FROM case_text WHERE case_text MATCH ?)";
-    values.emplace_back(std::move(phrase));
   }
   if (q.after) {
     sql += " AND (sla_due, id) > (?, ?)";

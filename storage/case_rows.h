@@ -98,6 +98,12 @@ inline constexpr const char* kEventColumns =
     "seq, case_id, case_seq, case_version, type, at, actor_id, actor_role, data";
 StoredEvent event_from_row(const Statement& row);
 
+// The text a journal entry adds to its case's full-text index (case_terms, storage/case_search.h),
+// or nothing: the case's ids and opening text fields, the text fields of a field update, and the
+// text of a comment, customer message or reply. The writer indexes each entry with it and
+// migration 6 rebuilt the index from the journal with it, so they cannot disagree.
+std::optional<std::string> searchable_text(const Event& event);
+
 // The SQL of the listings agents run all day, with their bound values in order. Kept here so
 // that a test can check each one's query plan uses its index.
 struct ListQuery {

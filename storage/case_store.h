@@ -145,8 +145,10 @@ struct CaseQuery {
   bool escalated_only = false;  // open cases above the agent level (the supervisors' view)
   std::string customer_id;
   std::optional<Instant> sla_due_before;
-  // Full text (at least 3 characters): cases whose opening fields, field updates, comments,
-  // customer messages or replies contain it, case-insensitively.
+  // Full text, from 1 character: cases whose ids, opening fields, field updates, comments,
+  // customer messages or replies hold it, case-insensitively (CJK characters where they stand
+  // together, other words from their beginning; storage/case_search.h). Text without a letter,
+  // digit or CJK character matches nothing.
   std::string text;
   // 1..kMaxListingRows (listing_limit.h): a listing asks for one row more than its page to tell
   // whether another page follows.

@@ -3,9 +3,11 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "storage/case_search.h"
 #include "storage/snapshot_cache.h"
 
 namespace redress::storage {
@@ -25,12 +27,15 @@ class WriteContext {
   StatementCache& statements() { return statements_; }
   SnapshotCache& snapshots() { return snapshots_; }
 
-  // A row for the full-text index (case_text), inserted when the transaction's writes are done.
+  // Makes `text` findable by the full-text search of case `case_id` (case_terms, schema v6);
+  // `source` says where it came from (a journal entry's type, or another source such as a
+  // customer's name). Any text about a case is indexed by this one call. Rows are append-only:
+  // text once added stays findable. The row is inserted when the transaction's writes are done:
   // FTS5 writes its pending rows out as a new index segment at every SAVEPOINT and RELEASE once
   // it has been written in a transaction; inserting inside each write's savepoint made every
   // later write of the batch pay for a segment flush.
-  void defer_case_text(std::string case_id, std::string source, std::string body) {
-    savepoint_text_.push_back({std::move(case_id), std::move(source), std::move(body)});
+  void add_search_text(std::string case_id, std::string source, std::string_view text) {
+    savepoint_text_.push_back({std::move(case_id), std::move(source), case_search_terms(text)});
   }
 
   // Keeps the write's result but rolls back what it changed (e.g. an engine rejection after the
@@ -54,8 +59,8 @@ class WriteContext {
   void write_deferred_rows() {
     savepoint_released();  // nothing runs outside a savepoint, but never lose a row
     for (const auto& row : transaction_text_) {
-      auto s = statement("INSERT INTO case_text (case_id, source, body) VALUES (?, ?, ?)");
-      s->bind(1, row.case_id).bind(2, row.source).bind(3, row.body);
+      auto s = statement(kInsertCaseTermsSql);
+      s->bind(1, row.case_id).bind(2, row.source).bind(3, row.terms);
       s->run();
     }
     transaction_text_.clear();
@@ -71,7 +76,7 @@ class WriteContext {
   struct CaseTextRow {
     std::string case_id;
     std::string source;
-    std::string body;
+    std::string terms;  // case_search_terms of the text
   };
 
   StatementCache statements_;

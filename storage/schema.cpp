@@ -1,6 +1,7 @@
 #include "storage/schema.h"
 
 #include "storage/case_rows.h"
+#include "storage/case_search.h"
 
 namespace redress::storage {
 namespace {
@@ -366,6 +367,44 @@ CREATE INDEX sessions_by_token ON sessions (token_id);
 CREATE INDEX sessions_by_expiry ON sessions (expires_at);
 )sql";
 
+// Version 6: full-text search that finds 1- and 2-character words, which Chinese is full of
+// (退款, 破损, 发错): the trigram index matched nothing shorter than 3 characters. case_terms
+// replaces case_text: a standard unicode61 table holding each text with its CJK runs written as
+// bigrams and unigrams (storage/case_search.h), so no custom tokenizer has to be registered on
+// each connection and the sqlite3 shell still reads it. rebuild_case_terms fills it from the
+// journal.
+constexpr const char* kMigration6 = R"sql(
+DROP TABLE case_text;
+CREATE VIRTUAL TABLE case_terms USING fts5(
+  case_id UNINDEXED, source UNINDEXED, terms, tokenize = 'unicode61 remove_diacritics 2');
+)sql";
+
+// One case_terms row per text-bearing journal entry, derived by rows::searchable_text and
+// case_search_terms exactly as the writer derives it. In pages of journal sequence numbers, so
+// memory stays bounded on a large database.
+void rebuild_case_terms(SqliteDb& db) {
+  Statement page(db, std::string("SELECT ") + rows::kEventColumns +
+                         " FROM case_events WHERE seq > ? AND type IN ('case.created', "
+                         "'case.fields_set', 'comment.added', 'message.received', 'reply.sent') "
+                         "ORDER BY seq LIMIT 1000");
+  Statement insert(db, kInsertCaseTermsSql);
+  std::int64_t after = 0;
+  for (;;) {
+    std::vector<StoredEvent> events;
+    page.bind(1, after);
+    while (page.step()) events.push_back(rows::event_from_row(page));
+    page.reset();
+    if (events.empty()) return;
+    for (const auto& stored : events) {
+      const auto text = rows::searchable_text(stored.event);
+      if (!text) continue;
+      insert.bind(1, stored.case_id).bind(2, stored.event.type).bind(3, case_search_terms(*text));
+      insert.run();
+    }
+    after = events.back().seq;
+  }
+}
+
 const std::vector<Migration> kMigrations = {
     {1,
      "cases, journal, timers, outbox, compensations, approvals, customers, orders, users, "
@@ -379,6 +418,10 @@ const std::vector<Migration> kMigrations = {
      "from snapshots; the team workload index",
      kMigration4, backfill_queue_columns},
     {5, "console sign-in sessions", kMigration5, nullptr},
+    {6,
+     "full-text search of 1- and 2-character words (CJK unigrams and bigrams in a unicode61 "
+     "table, case_terms, rebuilt from the journal) in place of the trigram index",
+     kMigration6, rebuild_case_terms},
 };
 
 bool has_user_tables(SqliteDb& db) {

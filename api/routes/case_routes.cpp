@@ -170,13 +170,6 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
                                       std::get<std::string>((*page.after)[1])};
   }
   std::vector<FieldProblem> extra;
-  // The trigram index matches nothing shorter than three characters (code points, not bytes).
-  const auto characters = std::count_if(query.text.begin(), query.text.end(),
-                                        [](char c) { return (c & 0xC0) != 0x80; });
-  if (!query.text.empty() && characters < 3) {
-    extra.push_back({"/query/q", "full-text search needs at least 3 characters",
-                     ErrorCode::kInvalidField, problem_params("too_short", {{"min_length", 3}})});
-  }
   // Cases nobody holds cannot also be someone's: refused rather than answered with nothing.
   if (query.unassigned_only && !query.assignee.empty()) {
     extra.push_back({"/query/unassigned",

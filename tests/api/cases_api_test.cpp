@@ -412,10 +412,22 @@ BOOST_AUTO_TEST_CASE(listing_filters_paginates_and_searches) {
   BOOST_TEST(search.json().at("cases")[0].at("id") == ids[3]);
   auto zipper = server.http().get("/v1/cases?q=ZIPPER", agent);
   BOOST_TEST(zipper.json().at("cases").size() == 1U);
-  auto short_query = server.http().get("/v1/cases?q=ab", agent);
-  BOOST_TEST(short_query.status == 400);
-  // Three characters, not three bytes: two CJK characters are too short.
-  BOOST_TEST(server.http().get("/v1/cases?q=%E6%8B%89%E9%93%BE", agent).status == 400);
+  // One and two characters are searched too (schema v6): 拉链 and 坏 stand only in case 3.
+  auto two_characters = server.http().get("/v1/cases?q=%E6%8B%89%E9%93%BE", agent);  // 拉链
+  BOOST_REQUIRE_EQUAL(two_characters.status, 200);
+  BOOST_REQUIRE_EQUAL(two_characters.json().at("cases").size(), 1U);
+  BOOST_TEST(two_characters.json().at("cases")[0].at("id") == ids[3]);
+  auto one_character = server.http().get("/v1/cases?q=%E5%9D%8F", agent);  // 坏
+  BOOST_REQUIRE_EQUAL(one_character.status, 200);
+  BOOST_REQUIRE_EQUAL(one_character.json().at("cases").size(), 1U);
+  BOOST_TEST(one_character.json().at("cases")[0].at("id") == ids[3]);
+  // A Latin word's beginning, even of one letter: "s" begins sleeve, seam and split.
+  BOOST_TEST(server.http().get("/v1/cases?q=s", agent).json().at("cases").size() == 6U);
+  BOOST_TEST(server.http().get("/v1/cases?q=ab", agent).json().at("cases").empty());
+  // An empty q is refused as before.
+  auto empty_query = server.http().get("/v1/cases?q=", agent);
+  BOOST_TEST(empty_query.status == 400);
+  BOOST_TEST(empty_query.json().at("errors")[0].at("pointer") == "/query/q");
   auto typo = server.http().get("/v1/cases?stat=open", agent);
   BOOST_TEST(typo.status == 400);
   BOOST_TEST(typo.json().at("errors")[0].at("pointer") == "/query/stat");

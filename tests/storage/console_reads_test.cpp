@@ -128,8 +128,9 @@ BOOST_AUTO_TEST_CASE(migration_four_backfills_cases_stored_before_it) {
   BOOST_TEST((!before[2].sla_warned && !before[2].sla_breached));
   {
     // The database as version 3 left it: without migration 4's columns and index (nor
-    // migration 5's sessions table).
+    // migration 5's sessions table, nor migration 6's search index).
     SqliteDb db(options.path, OpenOptions{});
+    db.exec(kUndoMigrationSixSql);
     db.exec(
         "DROP TABLE sessions;"
         "DROP INDEX cases_open_workload;"

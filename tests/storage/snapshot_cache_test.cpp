@@ -43,7 +43,7 @@ std::string dump_case_rows(const std::string& path) {
   dump("SELECT case_id, case_seq, case_version, type, at, data FROM case_events ORDER BY seq", 6);
   dump("SELECT case_id, timer_key, due_at, fire_at FROM timers ORDER BY case_id, timer_key", 4);
   dump("SELECT event_type, case_id, journal_seq FROM outbox ORDER BY id", 3);
-  dump("SELECT case_id, source, body FROM case_text ORDER BY rowid", 3);
+  dump("SELECT case_id, source, terms FROM case_terms ORDER BY rowid", 3);
   return out;
 }
 

@@ -113,6 +113,19 @@ inline storage::StoreOptions options_for(const TempDir& dir,
   return options;
 }
 
+// For tests of migrations from older versions: the SQL that takes a latest-version database
+// back to what version 5 left of full-text search, the trigram table case_text of migration 2
+// (filled with the comments only: migration 6 drops it whatever it holds), without
+// migration 6's case_terms. A test downgrading further runs it first.
+inline constexpr const char* kUndoMigrationSixSql =
+    "DROP TABLE case_terms;"
+    "CREATE VIRTUAL TABLE case_text USING fts5("
+    "  case_id UNINDEXED, source UNINDEXED, body, tokenize = 'trigram case_sensitive 0');"
+    "INSERT INTO case_text (case_id, source, body) "
+    "  SELECT case_id, type, json_extract(data, '$.text') FROM case_events "
+    "  WHERE type = 'comment.added';"
+    "PRAGMA user_version = 5;";
+
 inline std::unique_ptr<storage::CaseStore> open_store(const storage::StoreOptions& options) {
   auto store = storage::CaseStore::open(options, shipped_engine());
   BOOST_REQUIRE_MESSAGE(store.ok(), (store.ok() ? "" : store.error().message));

@@ -69,7 +69,7 @@ export function QueuePage({ me }) {
     const params = { page_size: kPageSize, page_token: pageToken };
     for (const [name, value] of Object.entries(filters)) {
       if (name === 'unassigned') params.unassigned = value === 'true' ? 'true' : '';
-      else if (name === 'q') params.q = value.length >= 3 ? value : '';
+      else if (name === 'q') params.q = value;
       else params[name] = value;
     }
     if (scope === 'mine' && me.user) params.assignee = me.user.id;
@@ -136,7 +136,7 @@ export function QueuePage({ me }) {
     <form class="filters" role="search" onSubmit=${submitSearch} aria-label=${t('queue.filters')}>
       <div class="field field-inline field-search">
         <label for="filter-q">${t('queue.search')}</label>
-        <input id="filter-q" type="search" minlength="3" maxlength="200" placeholder=${t('queue.search_hint')}
+        <input id="filter-q" type="search" maxlength="200" placeholder=${t('queue.search_hint')}
           value=${search} onInput=${(e) => setSearch(e.target.value)} />
         <button type="submit">${t('queue.search')}</button>
       </div>
