@@ -111,6 +111,8 @@ test('a proposal withdrawn by its agent leaves the supervisor’s queue live', a
   const withdrawn = agentPage.locator('.compensation-list li[data-status="withdrawn"]');
   await withdrawn.waitFor();
   assert.match(await withdrawn.textContent(), /已撤回/);
+  // The timeline catches up from the stream (the list above comes from the command's answer).
+  await agentPage.locator('.timeline-list li[data-type="compensation.withdrawn"]').waitFor();
   assert.match(await agentPage.locator('.timeline-list').innerText(), /撤回了补偿方案 .*：客户改为换货/);
 
   // Gone from the supervisor's queue without a reload.
