@@ -113,9 +113,20 @@ struct Command {
 };
 
 // What the engine needs to know beyond the case itself; gathered by the caller from storage.
+// The case's order as recorded now, for the per-order refund cap: the sum of every refund on the
+// order — outside Redress and on all its cases — never exceeds what it paid.
+struct OrderRefundState {
+  Money paid;                     // what the order record says was paid
+  Money refunded_outside;         // refunded outside Redress (the order record)
+  Money refunded_by_other_cases;  // refunds approved or executed on the order's other cases
+};
+
 struct CustomerHistory {
   std::vector<Instant> other_cases_opened_at;  // this customer's other cases
   Money compensation_granted_30d;  // granted on the customer's other cases, last 30 days
+  // Set when the case's order has a record: the cap then counts the whole order. Unset (no
+  // record, or an engine used without storage): the order as the case saw it at creation.
+  std::optional<OrderRefundState> order;
 };
 
 // Whether deciding `body` reads the CustomerHistory: opening a case (repeat-complainant

@@ -351,13 +351,27 @@ class DecisionBuilder {
   Money currency_zero() const { return Money{0, compensation_->currency()}; }
 
   Money order_paid() const {
+    if (history_.order && !history_.order->paid.currency.empty()) return history_.order->paid;
     return working_.order.paid.currency.empty() ? currency_zero() : working_.order.paid;
   }
 
-  // Refunds granted so far: before the case, plus approved or executed refunds on it.
+  // Refunds granted so far on the case's order: outside Redress and on its other cases (from the
+  // order's record, else what the case saw at creation), plus approved or executed refunds on
+  // this case.
   Money refunded_so_far() const {
     Money total = working_.order.refunded.currency.empty() ? Money{0, order_paid().currency}
                                                            : working_.order.refunded;
+    if (history_.order) {
+      const auto& order = *history_.order;
+      total = Money{0, order_paid().currency};
+      for (const Money* part : {&order.refunded_outside, &order.refunded_by_other_cases}) {
+        if (part->currency == total.currency) {
+          total.amount = saturating_add(total.amount, part->amount);
+        } else if (part->amount != 0) {
+          total.currency = part->currency;  // the policy check reports the mismatch
+        }
+      }
+    }
     for (const auto& c : working_.compensations) {
       const auto type = parse_compensation_type(c.type);
       if (!type || !is_refund(*type) || c.value.currency != total.currency) continue;

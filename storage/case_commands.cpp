@@ -99,8 +99,8 @@ void project_records(WriteContext& context, const CaseSnapshot* before, const Ca
     auto s = context.statement(
         "INSERT OR REPLACE INTO compensations (case_id, compensation_id, customer_id, type, "
         "amount, currency, status, proposed_by, required_role, approval_id, decided_by, "
-        "reference, proposed_at, decided_at, executed_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "reference, proposed_at, decided_at, executed_at, order_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s->bind(1, after.id)
         .bind(2, c.id)
         .bind_or_null(3, after.customer.id)
@@ -115,7 +115,8 @@ void project_records(WriteContext& context, const CaseSnapshot* before, const Ca
         .bind_or_null(12, c.reference)
         .bind(13, to_millis(c.proposed_at))
         .bind_or_null(14, millis_or_null(c.decided_at))
-        .bind_or_null(15, millis_or_null(c.executed_at));
+        .bind_or_null(15, millis_or_null(c.executed_at))
+        .bind_or_null(16, after.order.id);
     s->run();
   }
   for (const auto& a : after.approvals) {
@@ -217,6 +218,101 @@ void settle_refused_timer(WriteContext& context, const CaseSnapshot& current,
                      std::string(error_code_name(rejection.code)) + ": " + rejection.message);
 }
 
+Rejection record_rejection(const std::string& pointer, std::string message, const char* reason,
+                           nlohmann::json params) {
+  params["reason"] = reason;
+  Rejection r{RejectionCode::kInvalidField, message, {}, {}};
+  r.problems.push_back(
+      {pointer, std::move(message), RejectionCode::kInvalidField, std::move(params)});
+  return r;
+}
+
+Rejection error_rejection(const Error& error, const std::string& pointer_prefix) {
+  Rejection r{error.code, error.message, {}, {}};
+  r.problems.push_back(
+      {pointer_prefix + error.pointer, error.message,
+       error.code == ErrorCode::kAlreadyExists ? RejectionCode::kInvalidField : error.code,
+       error.params.is_object() ? error.params : nlohmann::json::object()});
+  return r;
+}
+
+// A new case's customer and order as their records say, the inline ones written first. The case
+// refers to the surviving customer of a merge. What the records hold now goes into the case's
+// creation entry, so replay never reads the records again.
+std::optional<Rejection> resolve_case_records(WriteContext& context, const CaseCommand& command,
+                                              CreateCase& create) {
+  const bool customer_by_id = command.customer_by_reference && !command.customer_record;
+  std::optional<CustomerInput> customer_record = command.customer_record;
+  if (!customer_record && !command.customer_by_reference && !create.customer.id.empty()) {
+    customer_record.emplace();
+    customer_record->id = create.customer.id;
+    if (!create.customer.segment.empty()) customer_record->segment = create.customer.segment;
+    if (!create.customer.tier.empty()) customer_record->level = create.customer.tier;
+  }
+  if (customer_record) {
+    WriteSource source{WriteSource::Kind::kUpsert, command.actor.id, "", command.level_rank};
+    auto written = records::write_customer(context, *customer_record, source, command.now);
+    if (!written.ok()) return error_rejection(written.error(), "/customer");
+  }
+  if (!create.customer.id.empty()) {
+    const auto surviving = records::surviving_customer_id(context.statements(), create.customer.id);
+    if (surviving.empty()) {
+      return record_rejection(customer_by_id ? "/customer_id" : "/customer/id",
+                              "there is no customer '" + create.customer.id +
+                                  "'; create the customer first, or send the customer object",
+                              "no_such_customer", {{"customer", create.customer.id}});
+    }
+    const auto customer = records::load_customer(context.statements(), surviving);
+    create.customer.id = surviving;
+    create.customer.segment = customer->segment;
+    create.customer.tier = customer->level;
+  }
+  std::optional<OrderInput> order_record = command.order_record;
+  if (!order_record && !command.order_by_reference && !create.order.id.empty() &&
+      !create.order.paid.currency.empty()) {
+    order_record.emplace();
+    order_record->id = create.order.id;
+    order_record->paid = create.order.paid;
+    if (!create.order.refunded.currency.empty()) {
+      order_record->refunded_outside = create.order.refunded;
+    }
+  }
+  if (order_record) {
+    if (!order_record->customer_id) order_record->customer_id = create.customer.id;
+    auto written = records::write_order(context, *order_record, command.now);
+    if (!written.ok()) return error_rejection(written.error(), "/order");
+  }
+  if (!create.order.id.empty()) {
+    const auto order = records::load_order(context.statements(), create.order.id);
+    const char* pointer =
+        command.order_by_reference && !command.order_record ? "/order_id" : "/order/id";
+    if (!order && !command.order_by_reference) return std::nullopt;  // an order known by id only
+    if (!order) {
+      return record_rejection(pointer,
+                              "there is no order '" + create.order.id +
+                                  "'; record the order first, or send the order object",
+                              "no_such_order", {{"order", create.order.id}});
+    }
+    if (!order->customer_id.empty() && !create.customer.id.empty() &&
+        order->customer_id != create.customer.id) {
+      return record_rejection(pointer,
+                              "order '" + create.order.id + "' belongs to customer '" +
+                                  order->customer_id + "', not '" + create.customer.id + "'",
+                              "order_of_another_customer",
+                              {{"order", create.order.id}, {"customer", order->customer_id}});
+    }
+    // Refunded before this case: outside Redress and on the order's other cases.
+    const auto refunds = records::order_refund_state(context.statements(), order->id, "");
+    create.order.paid = order->paid;
+    create.order.refunded = refunds->refunded_outside;
+    if (refunds->refunded_by_other_cases.currency == create.order.refunded.currency) {
+      create.order.refunded.amount =
+          saturating_add(create.order.refunded.amount, refunds->refunded_by_other_cases.amount);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& engine,
@@ -227,6 +323,11 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
   if (create) {
     if (create->case_id.empty()) create->case_id = allocate_case_id(context);
     case_id = create->case_id;
+    if (auto refused = resolve_case_records(context, command, *create)) {
+      context.discard_changes();
+      outcome.rejection = std::move(refused);
+      return outcome;
+    }
   }
   const SnapshotCache::Entry current = load_current_snapshot(context, case_id);
 
@@ -244,10 +345,13 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
   const std::string currency = create    ? create->order.paid.currency
                                : current ? current->order.paid.currency
                                          : std::string();
-  const auto history = needs_customer_history(command.command.body)
-                           ? rows::customer_history(context.statements(), customer_id, case_id,
-                                                    currency, command.now)
-                           : CustomerHistory{};
+  auto history = needs_customer_history(command.command.body)
+                     ? rows::customer_history(context.statements(), customer_id, case_id, currency,
+                                              command.now)
+                     : CustomerHistory{};
+  if (current && needs_customer_history(command.command.body)) {
+    history.order = records::order_refund_state(context.statements(), current->order.id, case_id);
+  }
   std::optional<Decision> decided;
   try {
     decided.emplace(engine.decide(current ? &*current : nullptr, command.command, command.actor,

@@ -231,12 +231,21 @@ CustomerHistory customer_history(StatementCache& statements, const std::string& 
                                  Instant now) {
   CustomerHistory history;
   if (customer_id.empty()) return history;
+  // A merged customer's history is the surviving customer's, which includes every customer
+  // merged into it.
+  auto surviving = customer_id;
+  {
+    auto s = statements.get("SELECT coalesce(merged_into, id) FROM customers WHERE id = ?");
+    s->bind(1, customer_id);
+    if (s->step()) surviving = s->column_text(0);
+  }
   {
     // The escalation policy looks at a window of weeks; 200 recent cases is far beyond any rule.
     auto s = statements.get(
-        "SELECT created_at FROM cases WHERE customer_id = ? AND id <> ? "
+        "SELECT created_at FROM cases WHERE (customer_id = ?1 OR customer_id IN "
+        "(SELECT id FROM customers WHERE merged_into = ?1)) AND id <> ?2 "
         "ORDER BY created_at DESC LIMIT 200");
-    s->bind(1, customer_id).bind(2, case_id);
+    s->bind(1, surviving).bind(2, case_id);
     while (s->step()) history.other_cases_opened_at.push_back(from_millis(s->column_int(0)));
   }
   if (!currency.empty()) {
@@ -244,9 +253,10 @@ CustomerHistory customer_history(StatementCache& statements, const std::string& 
     // with "integer overflow" once the stored amounts add up past int64.
     auto s = statements.get(
         "SELECT amount FROM compensations "
-        "WHERE customer_id = ? AND case_id <> ? AND status IN ('approved', 'executed') "
-        "AND decided_at > ? AND currency = ?");
-    s->bind(1, customer_id)
+        "WHERE (customer_id = ?1 OR customer_id IN (SELECT id FROM customers WHERE "
+        "merged_into = ?1)) AND case_id <> ?2 AND status IN ('approved', 'executed') "
+        "AND decided_at > ?3 AND currency = ?4");
+    s->bind(1, surviving)
         .bind(2, case_id)
         .bind(3, to_millis(now - std::chrono::days(30)))
         .bind(4, currency);
@@ -337,7 +347,12 @@ ListQuery list_cases_query(const CaseQuery& q) {
   text(q.category, " AND category = ?");
   text(q.severity, " AND severity = ?");
   text(q.escalation_level, " AND escalation_level = ?");
-  text(q.customer_id, " AND customer_id = ?");
+  if (!q.customer_id.empty()) {
+    sql +=
+        " AND (customer_id = ? OR customer_id IN (SELECT id FROM customers WHERE merged_into = ?))";
+    values.emplace_back(q.customer_id);
+    values.emplace_back(q.customer_id);
+  }
   if (q.open_only || q.escalated_only) sql += " AND closed_at IS NULL";
   if (q.unassigned_only) sql += " AND assignee IS NULL";
   if (q.escalated_only) sql += " AND escalation_level <> 'agent'";
@@ -349,7 +364,15 @@ ListQuery list_cases_query(const CaseQuery& q) {
     // FTS5 query syntax is not exposed: the expression is built from the text's words and CJK
     // characters only (storage/case_search.h). Text with nothing to search for finds nothing.
     if (auto expression = case_search_expression(q.text)) {
-      sql += " AND id IN (SELECT case_id FROM case_terms WHERE case_terms MATCH ?)";
+      // A customer's name finds their cases (and those of customers merged into them).
+      sql +=
+          " AND (id IN (SELECT case_id FROM case_terms WHERE case_terms MATCH ?) OR customer_id "
+          "IN (SELECT id FROM customers WHERE rowid IN (SELECT rowid FROM customer_terms WHERE "
+          "customer_terms MATCH ?) UNION SELECT m.id FROM customers m JOIN customers s ON "
+          "m.merged_into = s.id WHERE s.rowid IN (SELECT rowid FROM customer_terms WHERE "
+          "customer_terms MATCH ?)))";
+      values.emplace_back(*expression);
+      values.emplace_back(*expression);
       values.emplace_back(std::move(*expression));
     } else {
       sql += " AND 0";

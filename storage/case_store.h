@@ -44,6 +44,7 @@
 #include "engine/engine.h"
 #include "engine/result.h"
 #include "engine/role.h"
+#include "storage/customer_records.h"
 #include "storage/listing_limit.h"
 #include "storage/sqlite.h"
 #include "storage/wal_checkpointer.h"
@@ -74,6 +75,18 @@ struct CaseCommand {
   Command command;
   Actor actor;
   Instant now{};
+  // CreateCase only: the customer and order records an integration sent inline, written in the
+  // command's own savepoint before the case is opened (a refused creation writes neither). The
+  // case then takes segment, tier and the order's amounts from the stored records, which are the
+  // truth; an inline level only ever raises the stored one (see customer_records.h).
+  // Unset, the CreateCase's own customer and order (id, segment, tier; id, paid, refunded) are
+  // written as such records, unless named by reference: the API's customer_id and order_id,
+  // which must name records that exist.
+  std::optional<CustomerInput> customer_record{};
+  std::optional<OrderInput> order_record{};
+  bool customer_by_reference = false;
+  bool order_by_reference = false;
+  LevelRank level_rank{};  // ranks membership levels for the inline customer's level
 };
 
 // A journal entry as stored: the global sequence and the case's own sequence.

@@ -40,8 +40,15 @@ LedgerFilter ledger_filter(const LedgerQuery& q) {
   text(q.team, " AND c.team = ?");
   text(q.proposed_by, " AND m.proposed_by = ?");
   text(q.decided_by, " AND m.decided_by = ?");
-  text(q.customer_id, " AND m.customer_id = ?");
-  text(q.order_id, " AND c.order_id = ?");
+  if (!q.customer_id.empty()) {
+    // With the customers merged into this one.
+    out.sql +=
+        " AND (m.customer_id = ? OR m.customer_id IN (SELECT id FROM customers WHERE "
+        "merged_into = ?))";
+    out.values.emplace_back(q.customer_id);
+    out.values.emplace_back(q.customer_id);
+  }
+  text(q.order_id, " AND m.order_id = ?");
   text(q.category, " AND c.category = ?");
   text(q.fault_party, " AND json_extract(c.snapshot, '$.fields.fault_party') = ?");
   return out;

@@ -405,6 +405,94 @@ void rebuild_case_terms(SqliteDb& db) {
   }
 }
 
+// Version 7: customers and orders as records (issue 15). The customers table is rebuilt with a
+// rowid so that customer_terms (the full-text index of customer names) shares it: erasing a
+// customer deletes one index row by rowid instead of scanning. Contacts and addresses live only
+// here, never in the journal, so that an erasure anonymises the person and leaves every case's
+// history intact. Merged customers keep their row with merged_into set (always the surviving
+// customer, never a chain): reads by customer follow it. Records are backfilled from the cases'
+// snapshots, so cases opened with inline customer and order objects have records too.
+// compensations.order_id lets the refund cap count every case of an order.
+constexpr const char* kMigration7 = R"sql(
+CREATE TABLE customer_records (
+  id           TEXT    NOT NULL UNIQUE,
+  name         TEXT    NOT NULL DEFAULT '',
+  contacts     TEXT    NOT NULL DEFAULT '{}',  -- {"phone","email","chat_id"}: personal data
+  addresses    TEXT    NOT NULL DEFAULT '[]',  -- personal data
+  tags         TEXT    NOT NULL DEFAULT '[]',
+  level        TEXT    NOT NULL DEFAULT '',    -- membership level (a case's customer tier)
+  segment      TEXT    NOT NULL DEFAULT '',    -- RFM segment
+  rfm          TEXT    NOT NULL DEFAULT '{}',  -- the last RFM assessment
+  merged_into  TEXT,
+  erased_at    INTEGER,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL
+);
+INSERT INTO customer_records (id, name, contacts, tags, level, segment, created_at, updated_at)
+  SELECT id, display_name, contacts, tags, tier, segment, created_at, updated_at FROM customers;
+DROP TABLE customers;
+ALTER TABLE customer_records RENAME TO customers;
+INSERT OR IGNORE INTO customers (id, level, segment, created_at, updated_at)
+  SELECT customer_id, coalesce(json_extract(snapshot, '$.customer.tier'), ''),
+         coalesce(json_extract(snapshot, '$.customer.segment'), ''), min(created_at),
+         max(updated_at)
+  FROM cases WHERE customer_id IS NOT NULL AND customer_id <> '' GROUP BY customer_id;
+CREATE INDEX customers_by_phone ON customers (json_extract(contacts, '$.phone'))
+  WHERE json_extract(contacts, '$.phone') IS NOT NULL;
+CREATE INDEX customers_by_email ON customers (json_extract(contacts, '$.email'))
+  WHERE json_extract(contacts, '$.email') IS NOT NULL;
+CREATE INDEX customers_by_chat_id ON customers (json_extract(contacts, '$.chat_id'))
+  WHERE json_extract(contacts, '$.chat_id') IS NOT NULL;
+CREATE INDEX customers_merged ON customers (merged_into) WHERE merged_into IS NOT NULL;
+CREATE INDEX customers_by_level ON customers (level, id);
+CREATE INDEX customers_by_segment ON customers (segment, id);
+-- rowid = customers.rowid; terms as case_search_terms writes them (CJK bigrams and unigrams).
+CREATE VIRTUAL TABLE customer_terms USING fts5(
+  terms, tokenize = 'unicode61 remove_diacritics 2');
+
+-- Every change of a customer's membership level: by an order or the daily assessment (only
+-- ever up), by an import or an integration's inline record (only ever up), or by a person
+-- (either way, with a reason).
+CREATE TABLE customer_level_changes (
+  id           INTEGER PRIMARY KEY,
+  customer_id  TEXT    NOT NULL,
+  from_level   TEXT    NOT NULL,
+  to_level     TEXT    NOT NULL,
+  source       TEXT    NOT NULL,   -- order, assessment, import, manual, merge
+  actor_id     TEXT    NOT NULL,
+  reason       TEXT    NOT NULL DEFAULT '',
+  at           INTEGER NOT NULL
+);
+CREATE INDEX customer_level_changes_by_customer ON customer_level_changes (customer_id, at);
+
+-- Who saw a customer's contact details, and when (personal data access log).
+CREATE TABLE customer_contact_views (
+  id           INTEGER PRIMARY KEY,
+  customer_id  TEXT    NOT NULL,
+  viewer_id    TEXT    NOT NULL,
+  viewer_role  TEXT    NOT NULL,
+  case_id      TEXT,               -- the case the view was for, when one was named
+  at           INTEGER NOT NULL
+);
+CREATE INDEX customer_contact_views_by_customer ON customer_contact_views (customer_id, at);
+
+ALTER TABLE orders ADD COLUMN status TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN created_at INTEGER;
+INSERT OR IGNORE INTO orders (id, customer_id, paid_amount, currency, refunded_amount, updated_at,
+                              created_at)
+  SELECT order_id, customer_id, coalesce(json_extract(snapshot, '$.order.paid.amount'), 0),
+         coalesce(json_extract(snapshot, '$.order.paid.currency'), ''),
+         coalesce(json_extract(snapshot, '$.order.refunded.amount'), 0), max(updated_at),
+         min(created_at)
+  FROM cases WHERE order_id IS NOT NULL AND order_id <> '' GROUP BY order_id;
+
+ALTER TABLE compensations ADD COLUMN order_id TEXT;
+UPDATE compensations SET order_id = (SELECT order_id FROM cases WHERE cases.id = compensations.case_id);
+CREATE INDEX compensations_by_order ON compensations (order_id, status) WHERE order_id IS NOT NULL;
+CREATE INDEX compensations_by_proposed_at ON compensations (proposed_at);
+CREATE INDEX cases_by_order ON cases (order_id, workflow_id) WHERE order_id IS NOT NULL;
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1,
      "cases, journal, timers, outbox, compensations, approvals, customers, orders, users, "
@@ -422,6 +510,10 @@ const std::vector<Migration> kMigrations = {
      "full-text search of 1- and 2-character words (CJK unigrams and bigrams in a unicode61 "
      "table, case_terms, rebuilt from the journal) in place of the trigram index",
      kMigration6, rebuild_case_terms},
+    {7,
+     "customers and orders as records: contacts and addresses, membership level changes, "
+     "contact views, customer names in search; compensations by order",
+     kMigration7, nullptr},
 };
 
 bool has_user_tables(SqliteDb& db) {

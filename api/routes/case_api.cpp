@@ -91,10 +91,22 @@ void answer_command(const RequestPtr& ctx, const Responder& respond, const Comma
                       ctx->request, false));
 }
 
+// The writer's command for `run` (its body is moved out).
+storage::CaseCommand case_command(ServerContext& context, const RequestContext& ctx,
+                                  CommandRun& run) {
+  storage::CaseCommand command{run.case_id, Command{std::move(run.body), run.expected_version},
+                               ctx.actor(), ctx.now};
+  command.customer_record = std::move(run.customer_record);
+  command.order_record = std::move(run.order_record);
+  command.customer_by_reference = run.customer_by_reference;
+  command.order_by_reference = run.order_by_reference;
+  command.level_rank = membership_rank(context.store.engine().catalog());
+  return command;
+}
+
 // Runs the command without an Idempotency-Key.
 void submit(ServerContext& context, RequestPtr ctx, Responder respond, CommandRun run) {
-  storage::CaseCommand command{run.case_id, Command{std::move(run.body), run.expected_version},
-                               ctx->actor(), ctx->now};
+  auto command = case_command(context, *ctx, run);
   CommandAnswer answer{run.success, std::move(run.location), run.expected_version};
   context.store.submit(std::move(command), [&context, ctx, respond, answer = std::move(answer)](
                                                Result<storage::CommandOutcome> result) {
@@ -116,8 +128,7 @@ void submit_idempotent(ServerContext& context, RequestPtr ctx, Responder respond
   storage::IdempotentRequest request{
       std::move(key), storage::IdempotencyStore::fingerprint(http::to_string(ctx->request.method()),
                                                              ctx->path, ctx->request.body())};
-  storage::CaseCommand command{run.case_id, Command{std::move(run.body), run.expected_version},
-                               ctx->actor(), ctx->now};
+  auto command = case_command(context, *ctx, run);
   CommandAnswer answer{run.success, std::move(run.location), run.expected_version};
   auto render = [ctx,
                  answer](const storage::CommandOutcome& outcome) -> std::optional<StoredResponse> {
@@ -325,6 +336,10 @@ std::vector<std::string> catalog_field_values(const WorkflowCatalog& catalog,
     }
   }
   return {names.begin(), names.end()};
+}
+
+storage::LevelRank membership_rank(const WorkflowCatalog& /*catalog*/) {
+  return {};
 }
 
 }  // namespace redress::api

@@ -50,7 +50,15 @@ struct CommandRun {
   // 201 Created: the Location of what was created. It is part of the stored response, so a
   // replay under the same Idempotency-Key carries the same Location.
   LocationOf location;
+  // CreateCase: the inline records, or the ids of stored ones (storage::CaseCommand).
+  std::optional<storage::CustomerInput> customer_record = std::nullopt;
+  std::optional<storage::OrderInput> order_record = std::nullopt;
+  bool customer_by_reference = false;
+  bool order_by_reference = false;
 };
+
+// Ranks membership levels by the loaded membership policy (storage::LevelRank).
+storage::LevelRank membership_rank(const WorkflowCatalog& catalog);
 
 // Runs the command through the store (never blocking this thread) and answers: the outcome
 // JSON with ETag on success, the engine's rejection or the storage error as problem+json.

@@ -7,6 +7,7 @@
 #include "api/http/json_body.h"
 #include "api/routes/case_api.h"
 #include "api/routes/page_token.h"
+#include "api/routes/record_input.h"
 #include "api/routes/routes.h"
 #include "engine/case_vocabulary.h"
 #include "engine/role.h"
@@ -101,9 +102,10 @@ void create_case(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto body = body_object(*ctx, respond);
   if (!body) return;
   BodyReader in(*body, "",
-                {"workflow_id", "workflow_version", "severity", "category", "customer", "order",
-                 "team", "assignee", "fields"});
+                {"workflow_id", "workflow_version", "severity", "category", "customer_id",
+                 "customer", "order_id", "order", "team", "assignee", "fields"});
   CreateCase create;
+  CommandRun run{"", {}, std::nullopt, http::status::created, case_location};
   create.workflow_id = in.string("workflow_id", true, kMaxName).value_or("");
   if (auto v = in.integer("workflow_version", false, 1, 1000000)) {
     create.workflow_version = static_cast<int>(*v);
@@ -113,21 +115,58 @@ void create_case(ServerContext& context, RequestPtr ctx, Responder respond) {
   create.team = in.string("team", false, kMaxName).value_or("");
   create.assignee = in.string("assignee", false, kMaxName).value_or("");
   if (auto fields = in.object("fields", false)) create.fields = *fields;
-  if (auto customer = in.object("customer", true)) {
-    BodyReader c(*customer, "/customer", {"id", "segment", "tier"});
-    create.customer.id = c.string("id", true, kMaxName).value_or("");
-    create.customer.segment = c.string("segment", false, 32).value_or("");
-    create.customer.tier = c.string("tier", false, 32).value_or("");
+  const auto& catalog = context.store.engine().catalog();
+  // The customer: a stored record by id, or an inline object that writes the record.
+  const auto customer_id = in.string("customer_id", false, kMaxName);
+  if (customer_id && body->contains("customer")) {
+    in.add("/customer_id", "give customer_id or a customer object, not both",
+           problem_params("one_of_members", {{"members", {"customer_id", "customer"}}}));
+  } else if (customer_id) {
+    create.customer.id = *customer_id;
+    run.customer_by_reference = true;
+  } else if (auto customer = in.object("customer", false)) {
+    BodyReader c(*customer, "/customer",
+                 {"id", "segment", "tier", "level", "name", "contacts", "addresses", "tags"});
+    storage::CustomerInput record;
+    read_customer_body(c, *customer, CustomerBody::kInline, catalog, record);
+    if (auto tier = c.string("tier", false, 64)) {
+      if (record.level) {
+        c.add("/customer/tier", "give tier or level, not both (they are the same)",
+              problem_params("one_of_members", {{"members", {"tier", "level"}}}));
+      }
+      record.level = *tier;
+    }
+    create.customer.id = record.id;
+    create.customer.segment = record.segment.value_or("");
+    create.customer.tier = record.level.value_or("");
+    run.customer_record = std::move(record);
     in.merge(c);
+  } else if (!body->contains("customer")) {
+    in.add("/customer_id", "is required: give customer_id, or a customer object",
+           problem_params("required"), ErrorCode::kMissingField);
   }
-  if (auto order = in.object("order", false)) {
-    BodyReader o(*order, "/order", {"id", "paid", "refunded"});
-    create.order.id = o.string("id", true, kMaxName).value_or("");
-    if (auto paid = o.money("paid", false)) create.order.paid = *paid;
-    if (auto refunded = o.money("refunded", false)) create.order.refunded = *refunded;
+  // The order, likewise; a complaint without an order is possible.
+  const auto order_id = in.string("order_id", false, kMaxName);
+  if (order_id && body->contains("order")) {
+    in.add("/order_id", "give order_id or an order object, not both",
+           problem_params("one_of_members", {{"members", {"order_id", "order"}}}));
+  } else if (order_id) {
+    create.order.id = *order_id;
+    run.order_by_reference = true;
+  } else if (auto order = in.object("order", false)) {
+    BodyReader o(*order, "/order",
+                 {"id", "paid", "refunded", "items", "paid_at", "shipping_address", "carrier",
+                  "tracking_number", "status"});
+    storage::OrderInput record;
+    read_order_body(o, *order, true, record);
+    create.order.id = record.id;
+    if (record.paid) create.order.paid = *record.paid;
+    if (record.refunded_outside) create.order.refunded = *record.refunded_outside;
     if (create.order.refunded.currency.empty()) {
       create.order.refunded.currency = create.order.paid.currency;
     }
+    // An order known by its id alone stays as the case sees it (no record is written).
+    if (record.paid) run.order_record = std::move(record);
     in.merge(o);
   }
   if (!in.ok()) {
@@ -139,8 +178,8 @@ void create_case(ServerContext& context, RequestPtr ctx, Responder respond) {
     return respond.problem(*ctx, in.problem());
   }
   if (!names_known_people(context, *ctx, respond, create.team, create.assignee)) return;
-  run_case_command(context, std::move(ctx), std::move(respond),
-                   {"", std::move(create), std::nullopt, http::status::created, case_location});
+  run.body = std::move(create);
+  run_case_command(context, std::move(ctx), std::move(respond), std::move(run));
 }
 
 void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {

@@ -24,6 +24,9 @@ void add_compensation_routes(Router& router, ServerContext& context);
 // /v1/compensations: the compensation ledger across cases, and its CSV export.
 void add_ledger_routes(Router& router, ServerContext& context);
 
+// /v1/customers and /v1/orders: customer and order records.
+void add_customer_routes(Router& router, ServerContext& context);
+
 // /v1/sessions (console sign-in, refresh, sign-out) and /v1/me.
 void add_session_routes(Router& router, ServerContext& context);
 

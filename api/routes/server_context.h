@@ -12,6 +12,7 @@
 #include "api/http/token_authenticator.h"
 #include "engine/time.h"
 #include "storage/case_store.h"
+#include "storage/customer_store.h"
 #include "storage/directory_store.h"
 #include "storage/idempotency_store.h"
 #include "storage/server_queries.h"
@@ -26,6 +27,7 @@ struct ServerContext {
   storage::IdempotencyStore& idempotency;
   storage::WebhookStore& webhooks;
   storage::ServerQueries& queries;
+  storage::CustomerStore& customers;
   TokenAuthenticator& auth;
   Metrics& metrics;
   const Clock& clock;

@@ -107,10 +107,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
   server->idempotency_ = std::make_unique<storage::IdempotencyStore>(*server->store_);
   server->webhooks_ = std::make_unique<storage::WebhookStore>(*server->store_);
   server->queries_ = std::make_unique<storage::ServerQueries>(*server->store_);
+  server->customers_ = std::make_unique<storage::CustomerStore>(*server->store_);
   server->auth_ = std::make_unique<TokenAuthenticator>(*server->directory_);
-  server->context_ = std::unique_ptr<ServerContext>(new ServerContext{
-      server->config_, *server->store_, *server->directory_, *server->idempotency_,
-      *server->webhooks_, *server->queries_, *server->auth_, server->metrics_, clock});
+  server->context_ = std::unique_ptr<ServerContext>(
+      new ServerContext{server->config_, *server->store_, *server->directory_,
+                        *server->idempotency_, *server->webhooks_, *server->queries_,
+                        *server->customers_, *server->auth_, server->metrics_, clock});
 
   WebhookSenderOptions webhook_options;
   webhook_options.ca_file = config.webhook_ca_file;

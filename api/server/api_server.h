@@ -84,6 +84,7 @@ class ApiServer {
   std::unique_ptr<storage::IdempotencyStore> idempotency_;
   std::unique_ptr<storage::WebhookStore> webhooks_;
   std::unique_ptr<storage::ServerQueries> queries_;
+  std::unique_ptr<storage::CustomerStore> customers_;
   std::unique_ptr<TokenAuthenticator> auth_;
   Metrics metrics_;
   std::unique_ptr<ServerContext> context_;

@@ -114,10 +114,31 @@ inline storage::StoreOptions options_for(const TempDir& dir,
 }
 
 // For tests of migrations from older versions: the SQL that takes a latest-version database
-// back to what version 5 left of full-text search, the trigram table case_text of migration 2
-// (filled with the comments only: migration 6 drops it whatever it holds), without
-// migration 6's case_terms. A test downgrading further runs it first.
-inline constexpr const char* kUndoMigrationSixSql =
+// back to what version 6 left: the customers table of version 1, no orders (migration 7 fills
+// both from the cases), no level changes, contact views or customer name index.
+inline constexpr const char* kUndoMigrationSevenSql =
+    "DROP TABLE customer_terms;"
+    "DROP TABLE customer_level_changes;"
+    "DROP TABLE customer_contact_views;"
+    "DROP TABLE customers;"
+    "CREATE TABLE customers (id TEXT PRIMARY KEY, display_name TEXT NOT NULL DEFAULT '', "
+    "  segment TEXT NOT NULL DEFAULT '', tier TEXT NOT NULL DEFAULT '', "
+    "  tags TEXT NOT NULL DEFAULT '[]', contacts TEXT NOT NULL DEFAULT '{}', "
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "DELETE FROM orders;"
+    "DROP INDEX compensations_by_order;"
+    "DROP INDEX compensations_by_proposed_at;"
+    "DROP INDEX cases_by_order;"
+    "ALTER TABLE compensations DROP COLUMN order_id;"
+    "ALTER TABLE orders DROP COLUMN status;"
+    "ALTER TABLE orders DROP COLUMN created_at;"
+    "PRAGMA user_version = 6;";
+
+// The SQL that takes a latest-version database back to what version 5 left of full-text search, the
+// trigram table case_text of migration 2 (filled with the comments only: migration 6 drops it
+// whatever it holds), without migration 6's case_terms. A test downgrading further runs it first.
+inline const std::string kUndoMigrationSixSql =
+    std::string(kUndoMigrationSevenSql) +
     "DROP TABLE case_terms;"
     "CREATE VIRTUAL TABLE case_text USING fts5("
     "  case_id UNINDEXED, source UNINDEXED, body, tokenize = 'trigram case_sensitive 0');"
