@@ -129,7 +129,7 @@ void create_case(ServerContext& context, RequestPtr ctx, Responder respond) {
                  {"id", "segment", "tier", "level", "name", "contacts", "addresses", "tags"});
     storage::CustomerInput record;
     read_customer_body(c, *customer, CustomerBody::kInline, catalog, record);
-    if (auto tier = c.string("tier", false, 64)) {
+    if (auto tier = c.string("tier", false, 32)) {
       if (record.level) {
         c.add("/customer/tier", "give tier or level, not both (they are the same)",
               problem_params("one_of_members", {{"members", {"tier", "level"}}}));

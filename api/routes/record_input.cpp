@@ -16,6 +16,7 @@ constexpr size_t kMaxTags = 20;
 constexpr size_t kMaxTag = 32;
 constexpr size_t kMaxItems = 200;
 constexpr size_t kMaxShortText = 64;
+constexpr size_t kMaxVocabularyName = 32;  // membership levels and segments
 
 const std::vector<std::string> kOrderStatuses = {
     "pending_payment", "paid",     "shipped",  "delivered",         "completed",
@@ -27,7 +28,7 @@ constexpr std::string_view kAddressKeys[] = {
     "label", "recipient", "phone", "region", "city", "district", "line", "postal_code", "country"};
 
 bool is_plain_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
+  if (name.empty() || name.size() > kMaxVocabularyName) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   });
@@ -139,9 +140,10 @@ std::string mask_email(const std::string& email) {
 
 std::string mask_chat_id(const std::string& chat_id) {
   if (chat_id.empty()) return {};
-  // Whole code points, so a Chinese chat name stays valid UTF-8.
-  const auto first = utf8_truncate(chat_id, 1);
-  return first + "***";
+  // The first whole code point, so a Chinese chat name stays valid UTF-8.
+  const auto lead = static_cast<unsigned char>(chat_id.front());
+  const size_t bytes = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  return chat_id.substr(0, std::min(bytes, chat_id.size())) + "***";
 }
 
 void read_customer_body(BodyReader& in, const nlohmann::json& body, CustomerBody kind,
@@ -187,12 +189,12 @@ void read_customer_body(BodyReader& in, const nlohmann::json& body, CustomerBody
     tags->erase(std::unique(tags->begin(), tags->end()), tags->end());
     out.tags = std::move(*tags);
   }
-  if (auto level = in.string("level", false, 64)) {
+  if (auto level = in.string("level", false, kMaxVocabularyName)) {
     check_vocabulary(in, "level", *level, "membership level");
     out.level = *level;
   }
   if (kind != CustomerBody::kUpdate) {
-    if (auto segment = in.string("segment", false, 64)) {
+    if (auto segment = in.string("segment", false, kMaxVocabularyName)) {
       check_vocabulary(in, "segment", *segment, "customer segment");
       out.segment = *segment;
     }
@@ -252,7 +254,8 @@ void read_order_body(BodyReader& in, const nlohmann::json& body, bool id_in_body
   }
   if (out.paid && out.refunded_outside && out.paid->currency != out.refunded_outside->currency) {
     in.add(in.pointer("refunded"), "must be in the order's currency, " + out.paid->currency,
-           problem_params("order_currency", {{"expected_currency", out.paid->currency}}));
+           problem_params("order_currency", {{"expected_currency", out.paid->currency}}),
+           ErrorCode::kCurrencyMismatch);
   }
 }
 

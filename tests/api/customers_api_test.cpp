@@ -192,7 +192,7 @@ BOOST_AUTO_TEST_CASE(cases_open_by_customer_id_and_order_id_and_the_records_are_
     fire(server, agent, cases.back(), "confirm_problem",
          {{"desired_outcome", "refund"}, {"customer_confirmed", true}});
     fire(server, agent, cases.back(), "complete_analysis",
-         {{"cause", "packing"}, {"fault_party", "merchant"}});
+         {{"cause", "packing"}, {"fault_party", "shop"}});
   }
   auto propose = [&](const std::string& id, std::int64_t amount) {
     return server.http().post(
