@@ -88,3 +88,14 @@ export function Notice({ kind = 'info', children }) {
 export function Badge({ kind, value, children }) {
   return html`<span class=${`badge badge-${kind} badge-${kind}-${value}`}>${children}</span>`;
 }
+
+// The pager of a keyset listing: `pages` holds the page tokens visited (the last is the page
+// shown), so "first page" and "next page" need no offsets; the count is worded by
+// `<countKey>.count_page` and `<countKey>.count_page_one`.
+export function KeysetPager({ rows, pages, nextToken, setPages, countKey }) {
+  return html`<nav class="pager" aria-label=${t('app.next_page')}>
+    ${rows ? html`<span class="muted" role="status">${rows.length === 1 ? t(`${countKey}.count_page_one`) : t(`${countKey}.count_page`, { count: rows.length })}</span>` : null}
+    <button type="button" disabled=${pages.length <= 1} onClick=${() => setPages([''])}>${t('app.first_page')}</button>
+    <button type="button" disabled=${!nextToken} onClick=${() => setPages([...pages, nextToken])}>${t('app.next_page')}</button>
+  </nav>`;
+}

@@ -7,7 +7,7 @@ import { label, t, word } from '../i18n/index.js';
 import { navigate } from '../router.js';
 import { live } from '../stream.js';
 import { allCategories, allStates } from '../workflows.js';
-import { Badge, Countdown, Loading, ProblemNotice } from '../components/ui.js';
+import { Badge, Countdown, KeysetPager, Loading, ProblemNotice } from '../components/ui.js';
 import { atLeast } from '../app.js';
 
 const kPageSize = 50;
@@ -189,10 +189,6 @@ export function QueuePage({ me }) {
           </tbody>
         </table>`
       : null}
-    <nav class="pager" aria-label=${t('app.next_page')}>
-      ${rows ? html`<span class="muted" role="status">${(rows.length === 1 ? t('queue.count_page_one') : t('queue.count_page', { count: rows.length }))}</span>` : null}
-      <button type="button" disabled=${pages.length <= 1} onClick=${() => setPages([''])}>${t('app.first_page')}</button>
-      <button type="button" disabled=${!nextToken} onClick=${() => setPages([...pages, nextToken])}>${t('app.next_page')}</button>
-    </nav>
+    <${KeysetPager} rows=${rows} pages=${pages} nextToken=${nextToken} setPages=${setPages} countKey="queue" />
   </section>`;
 }
