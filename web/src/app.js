@@ -15,6 +15,8 @@ import { NewCasePage } from './pages/new_case.js';
 import { ApprovalsPage } from './pages/approvals.js';
 import { EscalationsPage } from './pages/escalations.js';
 import { LedgerPage } from './pages/ledger.js';
+import { CustomersPage } from './pages/customers.js';
+import { CustomerPage } from './pages/customer.js';
 import { WorkloadPage } from './pages/workload.js';
 import { AdminPage } from './pages/admin.js';
 import { FirstStepsPage } from './pages/first_steps.js';
@@ -45,6 +47,7 @@ function navItems(role) {
   if (role !== 'admin') {
     items.push(['/queue', 'nav.queue'], ['/cases/new', 'nav.new_case']);
   }
+  if (isLadder(role) || role === 'admin') items.push(['/customers', 'nav.customers']);
   if (atLeast(role, 'team_lead')) {
     items.push(['/approvals', 'nav.approvals'], ['/escalations', 'nav.escalations'], ['/workload', 'nav.workload'],
       ['/compensations', 'nav.ledger']);
@@ -73,6 +76,8 @@ function page(path, me) {
   if (match('/approvals', path)) return html`<${ApprovalsPage} me=${me} />`;
   if (match('/escalations', path)) return html`<${EscalationsPage} me=${me} />`;
   if (match('/workload', path)) return html`<${WorkloadPage} me=${me} />`;
+  if (match('/customers', path)) return html`<${CustomersPage} me=${me} />`;
+  if ((params = match('/customers/:id', path))) return html`<${CustomerPage} key=${params.id} id=${params.id} me=${me} />`;
   if (match('/compensations', path)) return html`<${LedgerPage} me=${me} />`;
   if (match('/first-steps', path)) return html`<${FirstStepsPage} me=${me} />`;
   if ((params = match('/admin/:section', path))) return html`<${AdminPage} key=${params.section} section=${params.section} me=${me} />`;
