@@ -2,35 +2,85 @@
 // compensation, conversation and notes, promises, assignment and escalation. Each panel gets
 // the case view ({id, data, def, me, version(), applyOutcome()}) and runs commands through it.
 import { get } from '../api.js';
-import { html, useEffect, useState } from '../html.js';
+import { html, useEffect, useRef, useState } from '../html.js';
 import { dateTime, fromMinorUnits, label, money, t, toMinorUnits, word } from '../i18n/index.js';
 import { field as fieldOf, fieldTitle, enumTitle } from '../workflows.js';
 import { FieldControl, initialValue, kCurrencies, messagesFor, wireValue } from './fields.js';
 import { useCommand } from './command.js';
 import { Countdown, Notice, ProblemNotice } from './ui.js';
 import { atLeast, isLadder } from '../app.js';
+import { customerName, levelWord, segmentWord } from '../customers.js';
+import { ComplaintFacts, ContactReveal, OrderFacts, RepeatBadge, findCustomer, ordersOf } from './customer_parts.js';
 
 // --- customer and order -------------------------------------------------------------------------
 
-// Issue 15 makes customers and orders records of their own; this panel is where their details
-// will show. Today the case carries the customer's id, segment and tier and the order's amounts.
+// The case's customer and order. The case keeps what it saw when it was opened (id, segment,
+// tier, the order's amounts); the records are read for the rest: the customer's name, level and
+// segment in words, the repeat-complainant badge, open cases and the 30-day compensation, and
+// the order's items, refunds and what is still refundable, with the order's other cases. Read
+// again when the case changes (a refund changes what is refundable). Without a record (a case
+// opened before there were records) the panel shows what the case carries.
+// Whether the records exist does not change while the page is open: looked up once (the first
+// answer), then the customer and the order are read again when the case changes.
+function useCaseRecords(customerId, orderId, version) {
+  const [records, setRecords] = useState({ customer: null, order: null, looked: false });
+  const known = useRef(null); // {customer: bool, order: bool} once looked up
+  useEffect(() => {
+    let current = true;
+    (async () => {
+      let customer = null;
+      if (!known.current) {
+        customer = customerId ? await findCustomer(customerId) : null;
+        const onRecord = async () => (customer.recent_orders || []).some((o) => o.id === orderId)
+          || (await ordersOf(customer.id)).some((o) => o.id === orderId);
+        known.current = { customer: Boolean(customer), order: Boolean(customer && orderId && await onRecord()) };
+      } else if (known.current.customer) {
+        customer = (await get(`/v1/customers/${encodeURIComponent(customerId)}`)).data;
+      }
+      const order = known.current.order ? (await get(`/v1/orders/${encodeURIComponent(orderId)}`)).data : null;
+      if (current) setRecords({ customer, order, looked: true });
+    })().catch(() => current && setRecords((before) => ({ ...before, looked: true })));
+    return () => { current = false; };
+  }, [customerId, orderId, version]);
+  return records;
+}
+
 export function CustomerPanel({ caseView }) {
   const c = caseView.data.customer || {};
   const o = caseView.data.order || {};
-  const hasOrder = o.id;
-  return html`<section class="panel" aria-labelledby="customer-heading">
+  const version = caseView.data.version;
+  const { customer, order, looked } = useCaseRecords(c.id, o.id, version);
+  const otherCases = order && order.case_ids ? order.case_ids.filter((id) => id !== caseView.id) : [];
+  return html`<section class="panel customer-panel" aria-labelledby="customer-heading">
     <h2 id="customer-heading">${t('case.customer')}</h2>
-    <dl class="facts">
-      <dt>${t('case.customer_id')}</dt><dd>${c.id || t('app.none')}</dd>
-      <dt>${t('case.segment')}</dt><dd>${word('segment', c.segment)}</dd>
-      <dt>${t('case.tier')}</dt><dd>${c.tier || t('app.none')}</dd>
-      ${hasOrder
-        ? html`<dt>${t('case.order_id')}</dt><dd>${o.id}</dd>
-          <dt>${t('case.paid')}</dt><dd>${money(o.paid)}</dd>
-          <dt>${t('case.refunded')}</dt><dd>${o.refunded && o.refunded.currency ? money(o.refunded) : t('app.none')}</dd>`
-        : null}
-    </dl>
-    ${hasOrder ? null : html`<p class="muted">${t('case.no_order')}</p>`}
+    ${customer
+      ? html`<p class="customer-line">
+          <a href=${`/customers/${encodeURIComponent(customer.id)}`} data-customer-link=${customer.id}>${customerName(customer)}</a>
+          <span class="muted"> ${customer.id}</span> <${RepeatBadge} complaints=${customer.complaints} /></p>
+        <dl class="facts">
+          <dt>${t('customer.level')}</dt><dd>${levelWord(customer.level)}</dd>
+          <dt>${t('customer.segment')}</dt><dd>${segmentWord(customer.segment)}</dd>
+        </dl>
+        <${ComplaintFacts} complaints=${customer.complaints} />
+        ${customer.merged_into || customer.erased_at ? null : html`<${ContactReveal} customer=${customer} caseId=${caseView.id} />`}`
+      : html`<dl class="facts">
+          <dt>${t('case.customer_id')}</dt><dd>${c.id || t('app.none')}</dd>
+          <dt>${t('case.segment')}</dt><dd>${segmentWord(c.segment)}</dd>
+          <dt>${t('case.tier')}</dt><dd>${levelWord(c.tier)}</dd>
+        </dl>
+        ${looked && c.id ? html`<p class="hint">${t('case.customer_record_missing')}</p>` : null}`}
+    ${o.id
+      ? html`<h3>${t('order.title', { id: o.id })}</h3>
+        ${order
+          ? html`<${OrderFacts} order=${order} detail=${order} />`
+          : html`<dl class="facts">
+              <dt>${t('case.paid')}</dt><dd>${money(o.paid)}</dd>
+              <dt>${t('case.refunded')}</dt><dd>${o.refunded && o.refunded.currency ? money(o.refunded) : t('app.none')}</dd>
+            </dl>`}
+        ${otherCases.length
+          ? html`<p class="other-cases">${t('order.other_cases')} ${otherCases.map((id, i) => html`${i ? ', ' : ''}<a href=${`/cases/${encodeURIComponent(id)}`}>${id}</a>`)}</p>`
+          : null}`
+      : html`<p class="muted">${t('case.no_order')}</p>`}
   </section>`;
 }
 
