@@ -1,16 +1,89 @@
 // A new case: a complaint taken by phone or chat. The form is generated from the chosen
 // workflow's creation fields (`create.requires` and `create.accepts`); customer, order,
-// severity, team and assignee are the case's own. Issue 15 turns customer and order into
-// records picked here; the customer and order part of this form is where that goes.
-import { newIdempotencyKey, post } from '../api.js';
+// severity, team and assignee are the case's own. The customer is a record: found by a search
+// and sent as `customer_id`, or entered anew (id, name, contacts) and sent inline as `customer`,
+// which writes the record. The order is looked up by its id: one on record is sent as
+// `order_id`, another inline with what was paid, as before.
+import { get, newIdempotencyKey, post, query } from '../api.js';
 import { html, useEffect, useState } from '../html.js';
-import { label, t, toMinorUnits, word } from '../i18n/index.js';
+import { label, money, t, toMinorUnits, word } from '../i18n/index.js';
+import { contactEntries, customerName, kContactKinds, levelWord, segmentWord } from '../customers.js';
+import { ordersOf } from '../components/customer_parts.js';
 import { navigate } from '../router.js';
 import { definition, field as fieldOf, workflowList } from '../workflows.js';
-import { FieldControl, initialValue, messagesFor, wireValue } from '../components/fields.js';
+import { FieldControl, fieldProblemText, initialValue, messagesFor, wireValue } from '../components/fields.js';
 import { Loading, ProblemNotice } from '../components/ui.js';
 
 const kSeverities = ['low', 'normal', 'high', 'critical'];
+
+// Finding an existing customer: a search box, the matches as buttons, the chosen one shown with
+// a way to choose another. Problems the server has with `customer_id` show beside the search.
+function CustomerPicker({ chosen, onChoose, messages }) {
+  const [search, setSearch] = useState('');
+  const [found, setFound] = useState(null);
+  const [error, setError] = useState(null);
+  async function find() {
+    if (!search.trim()) return;
+    try {
+      const answer = await get(`/v1/customers${query({ q: search.trim(), page_size: 8 })}`);
+      setFound(answer.data.customers.filter((c) => !c.merged_into));
+      setError(null);
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+  if (chosen) {
+    return html`<div class="picked-customer" data-customer=${chosen.id}>
+      <p><span class="muted">${t('newcase.chosen')}</span> <strong>${customerName(chosen)}</strong>
+        ${` · ${chosen.id} · ${levelWord(chosen.level)} · ${segmentWord(chosen.segment)}`}</p>
+      <button type="button" class="small" onClick=${() => onChoose(null)}>${t('newcase.change_customer')}</button>
+    </div>`;
+  }
+  const described = messages.length ? 'new-customer-search-error' : undefined;
+  return html`<div class=${`field${described ? ' field-invalid' : ''}`} data-field="customer_search">
+    <label for="new-customer-search">${t('newcase.find_customer')}</label>
+    <span class="search-row">
+      <input id="new-customer-search" type="search" maxlength="200" placeholder=${t('customers.search_hint')}
+        aria-invalid=${described ? 'true' : undefined} aria-describedby=${described} value=${search}
+        onInput=${(e) => setSearch(e.target.value)}
+        onKeyDown=${(e) => { if (e.key === 'Enter') { e.preventDefault(); find(); } }} />
+      <button type="button" onClick=${find}>${t('newcase.find')}</button>
+    </span>
+    ${described ? html`<ul class="field-errors" id=${described}>${messages.map((m) => {
+      const { text, lang } = fieldProblemText(m);
+      return html`<li lang=${lang} data-reason=${m.params && m.params.reason}>${text}</li>`;
+    })}</ul>` : null}
+    <${ProblemNotice} error=${error} />
+    ${found && found.length === 0 ? html`<p class="hint" role="status">${t('newcase.no_match')}</p>` : null}
+    ${found && found.length
+      ? html`<ul class="plain found-customers" aria-label=${t('newcase.results')}>
+          ${found.map((c) => html`<li key=${c.id}>
+            <button type="button" class="small" data-choose=${c.id} onClick=${() => onChoose(c)}>${t('newcase.choose')}</button>
+            ${' '}<strong>${customerName(c)}</strong> · ${c.id}
+            <span class="muted"> · ${contactEntries(c.contacts).map(([, v]) => v).join(' · ')} · ${levelWord(c.level)}</span>
+          </li>`)}
+        </ul>`
+      : null}
+  </div>`;
+}
+
+// The chosen customer's orders on record, and the one whose id is typed with its refundable
+// amount (GET /v1/orders/{id}): that one is sent as order_id, any other id inline with what was
+// paid. A new customer has no orders on record yet.
+function useCustomerOrders(customer, typedId) {
+  const [orders, setOrders] = useState([]);
+  const [detail, setDetail] = useState(null);
+  useEffect(() => {
+    setOrders([]);
+    if (customer) ordersOf(customer.id).then(setOrders).catch(() => setOrders([]));
+  }, [customer && customer.id]);
+  const onRecord = orders.find((o) => o.id === typedId.trim()) || null;
+  useEffect(() => {
+    setDetail(null);
+    if (onRecord) get(`/v1/orders/${encodeURIComponent(onRecord.id)}`).then((answer) => setDetail(answer.data)).catch(() => {});
+  }, [onRecord && onRecord.id]);
+  return { orders, onRecord, detail: detail && onRecord && detail.id === onRecord.id ? detail : null };
+}
 
 export function NewCasePage({ me }) {
   const [workflows, setWorkflows] = useState(null);
@@ -18,11 +91,13 @@ export function NewCasePage({ me }) {
   const [def, setDef] = useState(null);
   const [values, setValues] = useState({});
   const [caseFields, setCaseFields] = useState({
-    customer_id: '', segment: '', tier: '', order_id: '', order_paid: { amount: '', currency: 'CNY' },
+    customer_id: '', name: '', phone: '', email: '', chat_id: '', order_id: '', order_paid: { amount: '', currency: 'CNY' },
     severity: 'normal', team: me.team ? me.team.id : '', assignee: me.user && me.role === 'agent' ? me.user.id : '',
   });
+  const [chosen, setChosen] = useState(null);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  const customerOrders = useCustomerOrders(chosen, caseFields.order_id);
 
   useEffect(() => {
     workflowList().then((list) => {
@@ -60,14 +135,26 @@ export function NewCasePage({ me }) {
       const value = wireValue(fieldOf(def, name), values[name]);
       if (value !== undefined) fields[name] = value;
     }
-    const customer = { id: caseFields.customer_id.trim() };
-    if (caseFields.segment.trim()) customer.segment = caseFields.segment.trim();
-    if (caseFields.tier.trim()) customer.tier = caseFields.tier.trim();
-    const body = { workflow_id: def.id, workflow_version: def.version, severity: caseFields.severity, customer, fields };
-    if (caseFields.order_id.trim()) {
-      const paid = caseFields.order_paid;
-      const minor = toMinorUnits(paid.amount, paid.currency);
-      body.order = { id: caseFields.order_id.trim(), paid: { amount: minor === null ? paid.amount : minor, currency: paid.currency } };
+    const body = { workflow_id: def.id, workflow_version: def.version, severity: caseFields.severity, fields };
+    if (chosen) {
+      body.customer_id = chosen.id;
+    } else {
+      const customer = { id: caseFields.customer_id.trim() };
+      if (caseFields.name.trim()) customer.name = caseFields.name.trim();
+      const contacts = Object.fromEntries(kContactKinds.filter((k) => caseFields[k].trim()).map((k) => [k, caseFields[k].trim()]));
+      if (Object.keys(contacts).length) customer.contacts = contacts;
+      body.customer = customer;
+    }
+    const orderId = caseFields.order_id.trim();
+    if (orderId) {
+      if (customerOrders.onRecord) {
+        body.order_id = orderId;
+      } else {
+        const paid = caseFields.order_paid;
+        const minor = toMinorUnits(paid.amount, paid.currency);
+        body.order = { id: orderId };
+        if (paid.amount !== '') body.order.paid = { amount: minor === null ? paid.amount : minor, currency: paid.currency };
+      }
     }
     if (caseFields.team) body.team = caseFields.team;
     if (caseFields.assignee.trim()) body.assignee = caseFields.assignee.trim();
@@ -81,9 +168,11 @@ export function NewCasePage({ me }) {
     }
   }
 
+  const orderFound = customerOrders.onRecord;
+  const orderDetail = customerOrders.detail || orderFound;
   const plain = (name, titleKey, pointer, required = false) => html`<${FieldControl} id=${`new-${name}`}
     field=${{ name, type: 'string', title: t(titleKey) }} required=${required} value=${caseFields[name]}
-    onInput=${(v) => set(name, v)} messages=${messagesFor(errors, pointer.base, pointer.name)} />`;
+    onInput=${(v) => set(name, v)} messages=${[pointer].flat().flatMap((p) => messagesFor(errors, p.base, p.name))} />`;
 
   return html`<section class="new-case">
     <h1 tabindex="-1">${t('newcase.title')}</h1>
@@ -102,15 +191,40 @@ export function NewCasePage({ me }) {
             ${kSeverities.map((s) => html`<option value=${s}>${word('severity', s)}</option>`)}
           </select>
         </div>
-        ${plain('customer_id', 'newcase.customer_id', { base: '/customer', name: 'id' }, true)}
-        ${plain('segment', 'newcase.segment', { base: '/customer', name: 'segment' })}
-        ${plain('tier', 'newcase.tier', { base: '/customer', name: 'tier' })}
-        ${plain('order_id', 'newcase.order_id', { base: '/order', name: 'id' })}
-        <${FieldControl} id="new-order-paid" field=${{ name: 'paid', type: 'money', title: t('newcase.order_paid') }}
-          value=${caseFields.order_paid} onInput=${(v) => set('order_paid', v)} messages=${messagesFor(errors, '/order', 'paid')} />
         ${plain('team', 'newcase.team', { base: '', name: 'team' })}
         ${plain('assignee', 'newcase.assignee', { base: '', name: 'assignee' })}
       </div>
+      <fieldset class="new-customer">
+        <legend>${t('newcase.customer')}</legend>
+        <${CustomerPicker} chosen=${chosen} onChoose=${(c) => { setChosen(c); setError(null); }} messages=${messagesFor(errors, '', 'customer_id')} />
+        ${chosen
+          ? null
+          : html`<h3 class="or-new">${t('newcase.or_new')}</h3>
+            <div class="form-grid">
+              ${plain('customer_id', 'newcase.customer_id', { base: '/customer', name: 'id' }, true)}
+              ${plain('name', 'newcase.customer_name', { base: '/customer', name: 'name' })}
+              ${kContactKinds.map((kind) => plain(kind, `customer.${kind}`, { base: '/customer/contacts', name: kind }))}
+            </div>`}
+      </fieldset>
+      <fieldset class="new-order">
+        <legend>${t('newcase.order')}</legend>
+        <div class="form-grid">
+          ${plain('order_id', 'newcase.order_id', [{ base: '', name: 'order_id' }, { base: '/order', name: 'id' }])}
+          ${orderFound
+            ? html`<p class="hint order-on-record" role="status">${t('newcase.order_on_record', { paid: money(orderDetail.paid), refundable: money(orderDetail.refundable || orderDetail.paid) })}</p>`
+            : html`<${FieldControl} id="new-order-paid" field=${{ name: 'paid', type: 'money', title: t('newcase.order_paid') }}
+                value=${caseFields.order_paid} onInput=${(v) => set('order_paid', v)} messages=${messagesFor(errors, '/order', 'paid')} />`}
+        </div>
+        ${customerOrders.orders.length
+          ? html`<div class="customer-orders" role="group" aria-label=${t('newcase.customer_orders')}>
+              <span class="muted" aria-hidden="true">${t('newcase.customer_orders_lead')}</span>
+              ${customerOrders.orders.slice(0, 10).map((o) => html` <button type="button" class="small" data-order=${o.id}
+                aria-pressed=${orderFound && orderFound.id === o.id ? 'true' : 'false'}
+                onClick=${() => set('order_id', o.id)}>${o.id} · ${money(o.paid)}${o.status ? ` · ${word('orderstatus', o.status)}` : ''}</button>`)}
+            </div>`
+          : null}
+        ${chosen && caseFields.order_id.trim() && !orderFound ? html`<p class="hint">${t('newcase.order_not_on_record')}</p>` : null}
+      </fieldset>
       <fieldset>
         <legend>${label(def.title, def.id)}</legend>
         ${names.map((name) => html`<${FieldControl} key=${`${def.id}-${name}`} id=${`new-field-${name}`} field=${fieldOf(def, name)}
