@@ -36,8 +36,8 @@ export function addressText(address) {
   const place = ['country', 'region', 'city', 'district', 'line', 'postal_code']
     .map((key) => address[key]).filter(Boolean).join(zh ? '' : ', ');
   const person = [address.recipient, address.phone].filter(Boolean).join(' ');
-  const parts = [address.label ? `${address.label}${zh ? '：' : ':'}` : '', place, person].filter(Boolean);
-  return parts.join(' ');
+  const head = address.label ? `${address.label}${zh ? '：' : ': '}` : '';
+  return head + [place, person].filter(Boolean).join(' ');
 }
 
 // Order items as "电水壶 × 2, 滤网 × 1" (the SKU when an item has no title).

@@ -120,7 +120,7 @@ test('an agent finds a customer by name and by phone, opens the page and shows t
   await page.locator('button[data-action="show-contacts"]').click();
   await page.locator('[data-revealed="true"] [data-contact="phone"]', { hasText: '13800138000' }).waitFor();
   assert.match(await page.locator('.contact-reveal').innerText(), /本次查看已记录/);
-  assert.match(await page.locator('.contact-reveal').innerText(), /浙江省杭州市西湖区文三路 1 号/);
+  assert.match(await page.locator('.contact-reveal').innerText(), /家：浙江省杭州市西湖区文三路 1 号 王小明/);
   assert.equal((await contactViews()).length, 1);
   // An agent may not change the level, merge or erase.
   assert.equal(await page.locator('#level-to').count(), 0);
@@ -128,6 +128,17 @@ test('an agent finds a customer by name and by phone, opens the page and shows t
   await checked(page, 'customer-zh');
   await assertNoRawKeys(page);
   assert.deepEqual(page.consoleErrors, []);
+
+  // On a phone the page is one column, with nothing to scroll sideways.
+  const phone = await newPage(browser, { language: 'zh', width: 390, height: 844 });
+  await signIn(phone, server, shared.agent.token);
+  await phone.goto(`${server.url}/customers?q=${encodeURIComponent('王')}`);
+  await phone.locator('tr[data-customer="CU-8001"]').waitFor();
+  assert.equal(await phone.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth), false);
+  await phone.goto(`${server.url}/customers/CU-8001`);
+  await phone.locator('[data-order="TB-8001"]').waitFor();
+  assert.equal(await phone.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth), false);
+  await screenshot(phone, 'customer-phone-zh', { fullPage: false });
 });
 
 test('a team lead changes the membership level with a reason', async () => {

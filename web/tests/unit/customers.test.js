@@ -35,7 +35,7 @@ test('contacts in a fixed order, addresses and items as lines', () => {
   assert.deepEqual(contactEntries(undefined), []);
   setLanguage('zh');
   assert.equal(addressText({ label: '家', region: '浙江省', city: '杭州市', line: '西湖区文三路 1 号', recipient: '王小明', phone: '13800138000' }),
-    '家： 浙江省杭州市西湖区文三路 1 号 王小明 13800138000');
+    '家：浙江省杭州市西湖区文三路 1 号 王小明 13800138000');
   assert.equal(itemsText([{ sku: 'K1', title: '电水壶', quantity: 2 }, { sku: 'F9', quantity: 1 }]), '电水壶 × 2，F9 × 1');
   setLanguage('en');
   assert.equal(addressText({ region: 'Zhejiang', city: 'Hangzhou' }), 'Zhejiang, Hangzhou');
