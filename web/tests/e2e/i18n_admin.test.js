@@ -8,9 +8,10 @@
 //   - screenshots of the queue, a case, the approvals and the admin pages in both languages.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import en from '../../src/i18n/en.js';
-import zh from '../../src/i18n/zh.js';
-import { Server, accessibilityViolations, eventually, launchBrowser, newPage, screenshot, signIn } from './support.js';
+import {
+  Server, accessibilityViolations, definitionLabels, eventually, foreignMessages, launchBrowser, newPage, screenshot, signIn,
+  textOutsideEnglish,
+} from './support.js';
 
 let server;
 let browser;
@@ -51,43 +52,6 @@ after(async () => {
   await server?.dispose();
 });
 
-// The words of every label in the loaded workflow definitions, by language.
-async function definitionLabels() {
-  const labels = { en: [], zh: [] };
-  const collect = (value) => {
-    if (Array.isArray(value)) value.forEach(collect);
-    else if (value && typeof value === 'object') {
-      if (typeof value.en === 'string' && typeof value.zh === 'string' && Object.keys(value).length === 2) {
-        labels.en.push(value.en);
-        labels.zh.push(value.zh);
-      } else Object.values(value).forEach(collect);
-    }
-  };
-  const list = await server.api('GET', '/v1/workflows');
-  for (const w of list.workflows) collect(await server.api('GET', `/v1/workflows/${w.id}/versions/${w.version}`));
-  return labels;
-}
-
-// Catalogue messages and definition labels of the other language (without placeholders, long
-// enough to be telling) that appear in the page's text, and raw message keys.
-function foreignMessages(text, language, labels) {
-  const mine = language === 'zh' ? zh : en;
-  const other = language === 'zh' ? en : zh;
-  const found = [];
-  for (const [key, message] of Object.entries(other)) {
-    if (message.includes('{') || message.length < 4 || message === mine[key]) continue;
-    const pattern = new RegExp(`(^|[^A-Za-z])${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z])`);
-    if (pattern.test(text)) found.push(`${key}: ${message}`);
-  }
-  const otherLabels = language === 'zh' ? labels.en : labels.zh;
-  const myLabels = new Set(language === 'zh' ? labels.zh : labels.en);
-  for (const words of otherLabels) {
-    if (words.length >= 8 && !myLabels.has(words) && text.includes(words)) found.push(`label: ${words}`);
-  }
-  const rawKeys = Object.keys(en).filter((key) => text.includes(key));
-  return [...found, ...rawKeys.map((key) => `raw key ${key}`)];
-}
-
 for (const language of ['zh', 'en']) {
   test(`the case page in ${language} has no untranslated console string`, async () => {
     const page = await newPage(browser, { language });
@@ -99,17 +63,8 @@ for (const language of ['zh', 'en']) {
     await page.goto(`${server.url}/cases/${caseId}`);
     await page.locator('.timeline-list li').first().waitFor();
     await page.locator('.remedy-list, .compensation .muted').first().waitFor();
-    // Text marked lang="en" is the server's own words (field messages, escalation rules' reasons).
-    const text = await page.evaluate(() => {
-      const copy = document.body.cloneNode(true);
-      for (const english of copy.querySelectorAll('[lang="en"]')) english.remove();
-      document.body.append(copy);
-      copy.style.position = 'absolute';
-      const words = copy.innerText;
-      copy.remove();
-      return words;
-    });
-    assert.deepEqual(foreignMessages(text, language, await definitionLabels()), []);
+    const text = await textOutsideEnglish(page);
+    assert.deepEqual(foreignMessages(text, language, await definitionLabels(server)), []);
     // The journal's English is never needed: rule escalations, the approval request's limits and
     // the transitions' reasons all have words in the viewer's language.
     assert.deepEqual(await page.locator('.timeline-list [lang="en"]').allTextContents(), []);

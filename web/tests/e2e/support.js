@@ -13,6 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
+import en from '../../src/i18n/en.js';
+import zh from '../../src/i18n/zh.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repo = path.resolve(here, '../../..');
@@ -214,4 +216,55 @@ export function serverAndBrowser(setUp = async () => {}, serverOptions = {}) {
     await shared.server?.dispose();
   });
   return shared;
+}
+
+// The words of every label in the loaded workflow definitions, by language.
+export async function definitionLabels(server) {
+  const labels = { en: [], zh: [] };
+  const collect = (value) => {
+    if (Array.isArray(value)) value.forEach(collect);
+    else if (value && typeof value === 'object') {
+      if (typeof value.en === 'string' && typeof value.zh === 'string' && Object.keys(value).length === 2) {
+        labels.en.push(value.en);
+        labels.zh.push(value.zh);
+      } else Object.values(value).forEach(collect);
+    }
+  };
+  const list = await server.api('GET', '/v1/workflows');
+  for (const w of list.workflows) collect(await server.api('GET', `/v1/workflows/${w.id}/versions/${w.version}`));
+  return labels;
+}
+
+// Catalogue messages and definition labels of the other language (without placeholders, long
+// enough to be telling) that appear in the page's text, and raw message keys.
+export function foreignMessages(text, language, labels) {
+  const mine = language === 'zh' ? zh : en;
+  const other = language === 'zh' ? en : zh;
+  const found = [];
+  for (const [key, message] of Object.entries(other)) {
+    if (message.includes('{') || message.length < 4 || message === mine[key]) continue;
+    const pattern = new RegExp(`(^|[^A-Za-z])${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z])`);
+    if (pattern.test(text)) found.push(`${key}: ${message}`);
+  }
+  const otherLabels = language === 'zh' ? labels.en : labels.zh;
+  const myLabels = new Set(language === 'zh' ? labels.zh : labels.en);
+  for (const words of otherLabels) {
+    if (words.length >= 8 && !myLabels.has(words) && text.includes(words)) found.push(`label: ${words}`);
+  }
+  const rawKeys = Object.keys(en).filter((key) => text.includes(key));
+  return [...found, ...rawKeys.map((key) => `raw key ${key}`)];
+}
+
+// The page's text without what is marked lang="en": the server's own words (field messages,
+// escalation rules' reasons), which the console shows as they are.
+export async function textOutsideEnglish(page) {
+  return page.evaluate(() => {
+    const copy = document.body.cloneNode(true);
+    for (const english of copy.querySelectorAll('[lang="en"]')) english.remove();
+    document.body.append(copy);
+    copy.style.position = 'absolute';
+    const words = copy.innerText;
+    copy.remove();
+    return words;
+  });
 }
