@@ -46,6 +46,20 @@ export function itemsText(items) {
   return items.map((item) => `${item.title || item.sku} × ${item.quantity ?? 1}`).join(language() === 'zh' ? '，' : ', ');
 }
 
+// The reason of a level change in the viewer's language. A person's reason is shown as typed;
+// the two the server writes itself for a merge ("merged into CU-1: <the merger's reason>" on the
+// duplicate, "merged with CU-2" on the survivor) are worded from the catalogue.
+export function levelChangeReason(change) {
+  const reason = (change && change.reason) || '';
+  let found = /^merged into (\S+?)(?:: ([\s\S]*))?$/.exec(reason);
+  if (found && change.source === 'merge') {
+    return found[2] ? t('customer.reason_merged_into_why', { id: found[1], reason: found[2] }) : t('customer.reason_merged_into', { id: found[1] });
+  }
+  found = /^merged with (\S+)$/.exec(reason);
+  if (found) return t('customer.reason_merged_with', { id: found[1] });
+  return reason;
+}
+
 // Tags typed as one line ("vip, 易怒，多次退货") → the list the API takes: split on Latin and
 // Chinese commas, trimmed, empty ones and repeats dropped.
 export function parseTags(text) {

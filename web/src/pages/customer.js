@@ -11,7 +11,7 @@ import { dateTime, label, t, word } from '../i18n/index.js';
 import { allStates } from '../workflows.js';
 import { atLeast } from '../app.js';
 import {
-  customerName, kContactKinds, kLevels, levelWord, parseTags, segmentWord,
+  customerName, kContactKinds, kLevels, levelChangeReason, levelWord, parseTags, segmentWord,
 } from '../customers.js';
 import { ComplaintFacts, ContactReveal, OrderFacts, RepeatBadge } from '../components/customer_parts.js';
 import { FieldControl, messagesFor } from '../components/fields.js';
@@ -246,10 +246,10 @@ function LevelChanges({ customer }) {
     ${changes.length === 0 ? html`<p class="muted">${t('customer.no_level_changes')}</p>` : null}
     <ul class="plain level-changes">
       ${changes.map((c) => html`<li data-source=${c.source}>
-        <strong>${levelWord(c.from)} → ${levelWord(c.to)}</strong>
-        <span class="muted"> · ${dateTime(c.at)}</span>
+        ${c.from === c.to ? null : html`<strong>${levelWord(c.from)} → ${levelWord(c.to)}</strong> · `}
+        <span class="muted">${dateTime(c.at)}</span>
         <div>${t('customer.level_change_by', { source: word('levelsource', c.source), who: c.actor_id || t('app.none') })}</div>
-        ${c.reason ? html`<div class="muted prewrap">${c.reason}</div>` : null}
+        ${c.reason ? html`<div class="muted prewrap">${levelChangeReason(c)}</div>` : null}
       </li>`)}
     </ul>
   <//>`;

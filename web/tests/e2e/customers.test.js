@@ -242,6 +242,8 @@ test('a manager merges a duplicate and erases a customer on request, in two step
   await page.locator('.notice-success', { hasText: '客户 CU-8004 已合并到此客户。' }).waitFor();
   await page.goto(`${server.url}/customers/CU-8004`);
   await page.locator('[data-merged-into="CU-8003"] a[href="/customers/CU-8003"]').waitFor();
+  assert.match(await page.locator('.level-changes li[data-source="merge"]').innerText(), /客户合并，操作人 zhao\.min[\s\S]*已合并至 CU-8003：同一人，两个账号/);
+  await assertOneLanguage(page, 'zh');
 
   await page.goto(`${server.url}/customers/CU-8005`);
   await page.locator('h1', { hasText: '赵雪' }).waitFor();

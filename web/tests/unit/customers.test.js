@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  addressText, contactEntries, customerName, itemsText, kLevels, kSegments, levelWord, moneyList, parseTags,
+  addressText, contactEntries, customerName, itemsText, kLevels, kSegments, levelChangeReason, levelWord, moneyList, parseTags,
   segmentWord,
 } from '../../src/customers.js';
 import en from '../../src/i18n/en.js';
@@ -45,6 +45,14 @@ test('contacts in a fixed order, addresses and items as lines', () => {
 test('typed tags split on Latin and Chinese commas, without blanks or repeats', () => {
   assert.deepEqual(parseTags('vip, 易怒，多次退货、vip ,'), ['vip', '易怒', '多次退货']);
   assert.deepEqual(parseTags(''), []);
+});
+
+test('the reasons the server writes for a merge are worded, a person\'s as typed', () => {
+  setLanguage('zh');
+  assert.equal(levelChangeReason({ source: 'merge', reason: 'merged into CU-1: same person 同一人' }), '已合并至 CU-1：same person 同一人');
+  assert.equal(levelChangeReason({ source: 'merge', reason: 'merged into CU-1' }), '已合并至 CU-1。');
+  assert.equal(levelChangeReason({ source: 'assessment', reason: 'merged with CU-2' }), 'CU-2 合并到此客户时保留了较高的会员等级。');
+  assert.equal(levelChangeReason({ source: 'manual', reason: 'merged into the VIP list' }), 'merged into the VIP list');
 });
 
 test('a customer without a name says why', () => {
