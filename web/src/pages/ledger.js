@@ -112,7 +112,7 @@ export function LedgerPage() {
           ${page.compensations.map((row) => html`<tr key=${`${row.case_id}/${row.compensation_id}`} data-compensation=${row.compensation_id}>
             <td>${dateTime(row.proposed_at)}</td>
             <td><a href=${`/cases/${encodeURIComponent(row.case_id)}`}>${row.case_id}</a>
-              ${row.customer_id ? html`<div class="muted">${row.customer_id}${row.order_id ? ` · ${row.order_id}` : ''}</div>` : null}</td>
+              ${row.customer_id ? html`<div class="muted"><a href=${`/customers/${encodeURIComponent(row.customer_id)}`}>${row.customer_id}</a>${row.order_id ? ` · ${row.order_id}` : ''}</div>` : null}</td>
             <td>${word('comptype', row.type)}</td>
             <td class="amount">${money(row.value)}</td>
             <td><span class=${`badge badge-comp-${row.status}`}>${t(`comp.status.${row.status}`)}</span></td>
