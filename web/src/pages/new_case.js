@@ -60,7 +60,8 @@ function CustomerPicker({ chosen, onChoose, messages }) {
           ${found.map((c) => html`<li key=${c.id}>
             <button type="button" class="small" data-choose=${c.id} onClick=${() => onChoose(c)}>${t('newcase.choose')}</button>
             ${' '}<strong>${customerName(c)}</strong> · ${c.id}
-            <span class="muted"> · ${contactEntries(c.contacts).map(([, v]) => v).join(' · ')} · ${levelWord(c.level)}</span>
+            <span class="muted">${[...contactEntries(c.contacts).map(([, v]) => v), c.level ? levelWord(c.level) : null]
+              .filter(Boolean).map((part) => ` · ${part}`).join('')}</span>
           </li>`)}
         </ul>`
       : null}
