@@ -101,9 +101,12 @@ export function NewCasePage({ me }) {
   const customerOrders = useCustomerOrders(chosen, caseFields.order_id);
 
   useEffect(() => {
-    workflowList().then((list) => {
+    // The listing's titles are English only; the definitions carry both languages (and are
+    // cached for the session, so choosing one later costs nothing).
+    workflowList().then(async (list) => {
       const latest = list.filter((w) => w.latest);
-      setWorkflows(latest);
+      const defs = await Promise.all(latest.map((w) => definition(w.id, w.version).catch(() => null)));
+      setWorkflows(latest.map((w, i) => ({ ...w, title: defs[i] ? defs[i].title : w.title })));
       if (latest.length) setWorkflowId(latest.find((w) => w.id === 'complaint') ? 'complaint' : latest[0].id);
     }).catch(setError);
   }, []);
