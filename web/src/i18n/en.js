@@ -719,7 +719,7 @@ export default {
   'fieldreason.customer_erased': 'This customer was erased on request; their details cannot be written back.',
   'fieldreason.customer_merged': 'This customer was merged into {merged_into}; use that customer.',
   'fieldreason.same_customer': 'A customer cannot be merged into itself.',
-  'fieldreason.invalid_name': 'Use 1 to 64 lower-case letters, digits and _.',
+  'fieldreason.invalid_name': 'Use 1 to 32 lower-case letters, digits and _.',
   'fieldreason.not_phone': 'Not a phone number (5 to 20 digits).',
   'fieldreason.not_email': 'Not an e-mail address.',
   'fieldreason.one_of_members': 'Give only one of: {members}.',

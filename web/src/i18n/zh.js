@@ -717,7 +717,7 @@ export default {
   'fieldreason.customer_erased': '该客户已应要求删除个人信息，不能再写回其资料。',
   'fieldreason.customer_merged': '该客户已合并至 {merged_into}，请使用该客户。',
   'fieldreason.same_customer': '不能将客户合并到其自身。',
-  'fieldreason.invalid_name': '请使用 1 到 64 个小写字母、数字或 _。',
+  'fieldreason.invalid_name': '请使用 1 到 32 个小写字母、数字或 _。',
   'fieldreason.not_phone': '不是有效的手机号（5 到 20 位数字）。',
   'fieldreason.not_email': '不是有效的邮箱地址。',
   'fieldreason.one_of_members': '只能填写其中一项：{members}。',
