@@ -5,6 +5,7 @@
 #include <random>
 
 #include "engine/case_json.h"
+#include "storage/case_links.h"
 #include "storage/case_rows.h"
 
 namespace redress::storage {
@@ -313,6 +314,37 @@ std::optional<Rejection> resolve_case_records(WriteContext& context, const CaseC
   return std::nullopt;
 }
 
+// A complaint about an order that already has an open case of the same workflow is refused,
+// naming that case, unless it comes linked to an existing case (with a reason).
+std::optional<Rejection> check_duplicate(WriteContext& context, const CaseCommand& command,
+                                         const CreateCase& create) {
+  if (command.link) {
+    auto s = context.statement("SELECT 1 FROM cases WHERE id = ?");
+    s->bind(1, command.link->case_id);
+    if (!s->step()) {
+      return record_rejection("/link/case_id",
+                              "there is no case '" + command.link->case_id + "' to link to",
+                              "no_such_case", {{"case_id", command.link->case_id}});
+    }
+    return std::nullopt;
+  }
+  if (!command.refuse_open_duplicate) return std::nullopt;
+  const auto open =
+      open_case_of_order(context, create.order.id, create.workflow_id, create.case_id);
+  if (open.empty()) return std::nullopt;
+  const char* pointer =
+      command.order_by_reference && !command.order_record ? "/order_id" : "/order/id";
+  Rejection r{RejectionCode::kAlreadyExists,
+              "order '" + create.order.id + "' already has an open " + create.workflow_id +
+                  " case, " + open +
+                  "; add to that case, or link the new one to it with a reason (link)",
+              {},
+              {}};
+  r.problems.push_back({pointer, r.message, RejectionCode::kAlreadyExists,
+                        problem_params("open_case_for_order", {{"case_id", open}})});
+  return r;
+}
+
 }  // namespace
 
 Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& engine,
@@ -323,7 +355,9 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
   if (create) {
     if (create->case_id.empty()) create->case_id = allocate_case_id(context);
     case_id = create->case_id;
-    if (auto refused = resolve_case_records(context, command, *create)) {
+    auto refused = resolve_case_records(context, command, *create);
+    if (!refused) refused = check_duplicate(context, command, *create);
+    if (refused) {
       context.discard_changes();
       outcome.rejection = std::move(refused);
       return outcome;
@@ -434,6 +468,12 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
     }
   }
   project_records(context, current ? &*current : nullptr, snap);
+  if (create && command.link) {
+    auto linked =
+        write_case_link(context, CaseLink{0, case_id, command.link->case_id, command.link->kind,
+                                          command.link->reason, command.actor.id, command.now});
+    if (!linked.ok()) throw SqliteError(SQLITE_CONSTRAINT, linked.error().message);
+  }
   outcome.snapshot = std::move(accepted.snapshot);
   return outcome;
 }

@@ -69,6 +69,13 @@ struct StoreOptions {
   std::string vfs;  // SQLite VFS name; empty: the default
 };
 
+// A new case's link to an existing one (storage/case_links.h), made in the same write.
+struct CaseLinkRequest {
+  std::string case_id;  // the existing case
+  std::string kind;     // duplicate_of, related_to, follow_up_of
+  std::string reason;
+};
+
 // One command for one case, as the writer runs it.
 struct CaseCommand {
   std::string case_id;  // ignored for CreateCase (whose own case_id, if empty, is allocated)
@@ -87,6 +94,11 @@ struct CaseCommand {
   bool customer_by_reference = false;
   bool order_by_reference = false;
   LevelRank level_rank{};  // ranks membership levels for the inline customer's level
+  // CreateCase only: links the new case to an existing one. With `refuse_open_duplicate` (the
+  // API sets it), a complaint about an order that has an open case of the same workflow is
+  // refused (ALREADY_EXISTS naming that case) unless it comes with a link.
+  std::optional<CaseLinkRequest> link{};
+  bool refuse_open_duplicate = false;
 };
 
 // A journal entry as stored: the global sequence and the case's own sequence.

@@ -491,6 +491,20 @@ UPDATE compensations SET order_id = (SELECT order_id FROM cases WHERE cases.id =
 CREATE INDEX compensations_by_order ON compensations (order_id, status) WHERE order_id IS NOT NULL;
 CREATE INDEX compensations_by_proposed_at ON compensations (proposed_at);
 CREATE INDEX cases_by_order ON cases (order_id, workflow_id) WHERE order_id IS NOT NULL;
+
+-- Links between cases (duplicate of, related to, follow-up of), shown on both cases. A new
+-- complaint about an order with an open case of the same workflow must be linked to it.
+CREATE TABLE case_links (
+  id              INTEGER PRIMARY KEY,
+  case_id         TEXT    NOT NULL,   -- the case the link was made from
+  linked_case_id  TEXT    NOT NULL,
+  kind            TEXT    NOT NULL,   -- duplicate_of, related_to, follow_up_of
+  reason          TEXT    NOT NULL,
+  created_by      TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  UNIQUE (case_id, linked_case_id, kind)
+);
+CREATE INDEX case_links_by_linked_case ON case_links (linked_case_id);
 )sql";
 
 const std::vector<Migration> kMigrations = {
@@ -512,7 +526,7 @@ const std::vector<Migration> kMigrations = {
      kMigration6, rebuild_case_terms},
     {7,
      "customers and orders as records: contacts and addresses, membership level changes, "
-     "contact views, customer names in search; compensations by order",
+     "contact views, customer names in search; compensations by order; case links",
      kMigration7, nullptr},
 };
 

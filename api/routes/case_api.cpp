@@ -100,6 +100,8 @@ storage::CaseCommand case_command(ServerContext& context, const RequestContext& 
   command.order_record = std::move(run.order_record);
   command.customer_by_reference = run.customer_by_reference;
   command.order_by_reference = run.order_by_reference;
+  command.link = std::move(run.link);
+  command.refuse_open_duplicate = run.refuse_open_duplicate;
   command.level_rank = membership_rank(context.store.engine().catalog());
   return command;
 }

@@ -55,6 +55,8 @@ struct CommandRun {
   std::optional<storage::OrderInput> order_record = std::nullopt;
   bool customer_by_reference = false;
   bool order_by_reference = false;
+  std::optional<storage::CaseLinkRequest> link = std::nullopt;
+  bool refuse_open_duplicate = false;
 };
 
 // Ranks membership levels by the loaded membership policy (storage::LevelRank).

@@ -12,6 +12,7 @@
 #include "engine/case_vocabulary.h"
 #include "engine/role.h"
 #include "engine/workflow_catalog.h"
+#include "storage/case_links.h"
 
 namespace redress::api {
 namespace {
@@ -98,14 +99,78 @@ std::optional<nlohmann::json> body_object(const RequestContext& ctx, const Respo
   return std::get<nlohmann::json>(std::move(parsed));
 }
 
+// A link's members: the case linked to, the kind of link and why.
+storage::CaseLinkRequest read_link(BodyReader& in) {
+  storage::CaseLinkRequest link;
+  link.case_id = in.string("case_id", true, kMaxName).value_or("");
+  link.kind = in.string("kind", true, 32).value_or("");
+  if (!link.kind.empty() &&
+      std::find(std::begin(storage::kCaseLinkKinds), std::end(storage::kCaseLinkKinds),
+                link.kind) == std::end(storage::kCaseLinkKinds)) {
+    in.add(in.pointer("kind"),
+           "is not a kind of link; use duplicate_of, related_to or follow_up_of",
+           problem_params("not_one_of",
+                          {{"allowed", {"duplicate_of", "related_to", "follow_up_of"}}}));
+  }
+  link.reason = in.string("reason", true, 2000).value_or("");
+  return link;
+}
+
+nlohmann::json link_json(const storage::CaseLink& link, const std::string& seen_from) {
+  const bool outgoing = link.case_id == seen_from;
+  return {{"id", link.id},
+          {"case_id", link.case_id},
+          {"linked_case_id", link.linked_case_id},
+          {"kind", link.kind},
+          {"direction", outgoing ? "outgoing" : "incoming"},
+          {"other_case_id", outgoing ? link.linked_case_id : link.case_id},
+          {"reason", link.reason},
+          {"created_by", link.created_by},
+          {"created_at", format_rfc3339(link.created_at)}};
+}
+
+// POST /v1/cases/{id}/links (linkCase)
+void link_case(ServerContext& context, RequestPtr ctx, Responder respond) {
+  auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader in(*body, "", {"case_id", "kind", "reason"});
+  auto request = read_link(in);
+  if (!in.ok()) return respond.problem(*ctx, in.problem());
+  const auto id = ctx->param("id");
+  storage::CaseLinkStore links(context.store);
+  links.link(storage::CaseLink{0, id, request.case_id, request.kind, request.reason,
+                               ctx->actor().id, ctx->now},
+             [ctx, respond, id](Result<storage::CaseLink> made) {
+               if (!made.ok()) return respond.problem(*ctx, from_error(made.error()));
+               respond.json(*ctx, http::status::created, link_json(made.value(), id));
+             });
+}
+
+// GET /v1/cases/{id}/links (listCaseLinks)
+void list_case_links(ServerContext& context, RequestPtr ctx, Responder respond) {
+  if (!load_case_or_404(context, *ctx, respond)) return;
+  const auto id = ctx->param("id");
+  auto links = storage::CaseLinkStore(context.store).links_of(id);
+  if (!links.ok()) return respond.problem(*ctx, from_error(links.error()));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& link : links.value()) items.push_back(link_json(link, id));
+  respond.json(*ctx, http::status::ok, {{"links", std::move(items)}});
+}
+
 void create_case(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto body = body_object(*ctx, respond);
   if (!body) return;
   BodyReader in(*body, "",
                 {"workflow_id", "workflow_version", "severity", "category", "customer_id",
-                 "customer", "order_id", "order", "team", "assignee", "fields"});
+                 "customer", "order_id", "order", "team", "assignee", "fields", "link"});
   CreateCase create;
   CommandRun run{"", {}, std::nullopt, http::status::created, case_location};
+  run.refuse_open_duplicate = true;
+  if (auto link = in.object("link", false)) {
+    BodyReader l(*link, "/link", {"case_id", "kind", "reason"});
+    run.link = read_link(l);
+    in.merge(l);
+  }
   create.workflow_id = in.string("workflow_id", true, kMaxName).value_or("");
   if (auto v = in.integer("workflow_version", false, 1, 1000000)) {
     create.workflow_version = static_cast<int>(*v);
@@ -427,6 +492,11 @@ void add_case_routes(Router& router, ServerContext& context) {
               true, bind(list_cases)});
   router.add({http::verb::get, "/v1/cases/{id}", "getCase", "read a case", kCaseReaders, true,
               bind(get_case)});
+  router.add({http::verb::post, "/v1/cases/{id}/links", "linkCase",
+              "link a case to another (duplicate of, related to, follow-up of)", kCaseReaders, true,
+              bind(link_case)});
+  router.add({http::verb::get, "/v1/cases/{id}/links", "listCaseLinks",
+              "read the links made from and to a case", kCaseReaders, true, bind(list_case_links)});
   router.add(case_command_route(http::verb::patch, "/v1/cases/{id}", "updateCaseFields",
                                 "update a case's fields", CommandKind::kUpdateFields,
                                 bind(patch_case)));

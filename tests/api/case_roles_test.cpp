@@ -24,7 +24,8 @@ using boost::beast::http::verb;
 nlohmann::json new_complaint() {
   return {{"workflow_id", "complaint"},
           {"customer", {{"id", "cust-88"}, {"segment", "regular"}}},
-          {"order", {{"id", "TB-1"}, {"paid", {{"amount", 29900}, {"currency", "CNY"}}}}},
+          {"order",
+           {{"id", fresh_order_id("TB-1")}, {"paid", {{"amount", 29900}, {"currency", "CNY"}}}}},
           {"team", "after_sales"},
           {"fields", {{"summary", "the cuff seam is split"}, {"category", "quality"}}}};
 }

@@ -18,7 +18,8 @@ nlohmann::json new_complaint(const std::string& assignee) {
       {"workflow_id", "complaint"},
       {"severity", "normal"},
       {"customer", {{"id", "cust-88"}, {"segment", "regular"}, {"tier", "gold"}}},
-      {"order", {{"id", "TB-20261120-001"}, {"paid", {{"amount", 29900}, {"currency", "CNY"}}}}},
+      {"order",
+       {{"id", fresh_order_id("TB-20261120")}, {"paid", {{"amount", 29900}, {"currency", "CNY"}}}}},
       {"team", "after_sales"},
       {"fields",
        {{"summary", "收到的羽绒服袖口开线 (the down jacket's cuff seam is split)"},
@@ -239,13 +240,14 @@ BOOST_AUTO_TEST_CASE(idempotency_key_replays_and_refuses_reuse) {
   TestServer server;
   const auto agent = server.token_for("agent.li", "agent");
   const std::map<std::string, std::string> key{{"Idempotency-Key", "create-7f3a"}};
-  auto first = server.http().post("/v1/cases", new_complaint("agent.li"), agent, key);
+  const auto complaint = new_complaint("agent.li");  // one body: each call has an order of its own
+  auto first = server.http().post("/v1/cases", complaint, agent, key);
   BOOST_REQUIRE_EQUAL(first.status, 201);
-  auto again = server.http().post("/v1/cases", new_complaint("agent.li"), agent, key);
+  auto again = server.http().post("/v1/cases", complaint, agent, key);
   BOOST_TEST(again.status == 201);
   BOOST_TEST(again.body == first.body);
   BOOST_TEST(again.header("idempotent-replayed") == "true");
-  auto other = new_complaint("agent.li");
+  auto other = complaint;
   other["severity"] = "high";
   auto reused = server.http().post("/v1/cases", other, agent, key);
   BOOST_TEST(reused.status == 422);
@@ -255,7 +257,7 @@ BOOST_AUTO_TEST_CASE(idempotency_key_replays_and_refuses_reuse) {
   BOOST_TEST(listed.json().at("cases").size() == 1U);
   // The replay survives a restart (it is in the database, not in memory).
   server.restart();
-  auto after_restart = server.http().post("/v1/cases", new_complaint("agent.li"), agent, key);
+  auto after_restart = server.http().post("/v1/cases", complaint, agent, key);
   BOOST_TEST(after_restart.status == 201);
   BOOST_TEST(after_restart.body == first.body);
 }

@@ -27,7 +27,8 @@ json complaint(const std::string& customer, const std::string& assignee,
       {"workflow_id", "complaint"},
       {"severity", "normal"},
       {"customer", {{"id", customer}, {"segment", "regular"}, {"tier", "gold"}}},
-      {"order", {{"id", "TB-20261120-001"}, {"paid", {{"amount", 29900}, {"currency", "CNY"}}}}},
+      {"order",
+       {{"id", fresh_order_id("TB-20261120")}, {"paid", {{"amount", 29900}, {"currency", "CNY"}}}}},
       {"team", "after_sales"},
       {"fields", {{"summary", summary}, {"category", "quality"}}}};
   if (!assignee.empty()) body["assignee"] = assignee;

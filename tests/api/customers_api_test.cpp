@@ -183,7 +183,11 @@ BOOST_AUTO_TEST_CASE(cases_open_by_customer_id_and_order_id_and_the_records_are_
 
   std::vector<std::string> cases;
   for (int i = 0; i < 2; ++i) {
-    auto opened = server.http().post("/v1/cases", case_by_ids("CU-4", "TB-40"), agent);
+    auto body = case_by_ids("CU-4", "TB-40");
+    if (!cases.empty()) {
+      body["link"] = {{"case_id", cases.front()}, {"kind", "related_to"}, {"reason", "另一只杯子"}};
+    }
+    auto opened = server.http().post("/v1/cases", body, agent);
     BOOST_REQUIRE_MESSAGE(opened.status == 201, opened.body);
     const auto snapshot = opened.json().at("case");
     BOOST_TEST(snapshot.at("customer").at("tier") == "gold");
@@ -250,6 +254,70 @@ BOOST_AUTO_TEST_CASE(erasure_and_merging_over_http) {
   // The case and its journal stay.
   const auto case_id = opened.json().at("case").at("id").get<std::string>();
   BOOST_TEST(server.http().get("/v1/cases/" + case_id, agent).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(a_second_open_complaint_about_an_order_must_be_linked_and_links_show_on_both) {
+  TestServer server;
+  const auto agent = server.token_for("agent.li", "agent");
+  BOOST_REQUIRE(server.http().post("/v1/customers", customer_body("CU-7"), agent).status == 201);
+  auto first = server.http().post(
+      "/v1/cases",
+      {{"workflow_id", "complaint"},
+       {"customer_id", "CU-7"},
+       {"order", {{"id", "TB-70"}, {"paid", {{"amount", 8800}, {"currency", "CNY"}}}}},
+       {"team", "after_sales"},
+       {"fields", {{"summary", "少发一件 (one item missing)"}, {"category", "missing_item"}}}},
+      agent);
+  BOOST_REQUIRE_MESSAGE(first.status == 201, first.body);
+  const auto first_id = first.json().at("case").at("id").get<std::string>();
+
+  auto again = server.http().post("/v1/cases", case_by_ids("CU-7", "TB-70"), agent);
+  BOOST_TEST(again.status == 409);
+  BOOST_TEST(problem_code(again) == "ALREADY_EXISTS");
+  BOOST_TEST(again.json().at("errors").at(0).at("pointer") == "/order_id");
+  BOOST_TEST(again.json().at("errors").at(0).at("params").at("case_id") == first_id);
+
+  auto body = case_by_ids("CU-7", "TB-70");
+  body["link"] = {{"case_id", "C-404"}, {"kind", "related_to"}, {"reason", "同一订单"}};
+  auto dangling = server.http().post("/v1/cases", body, agent);
+  BOOST_TEST(dangling.status == 422);
+  BOOST_TEST(dangling.body.find("/link/case_id") != std::string::npos);
+  body["link"] = {{"case_id", first_id}, {"kind", "related_to"}, {"reason", "客户又投诉了包装"}};
+  auto linked = server.http().post("/v1/cases", body, agent);
+  BOOST_REQUIRE_MESSAGE(linked.status == 201, linked.body);
+  const auto second_id = linked.json().at("case").at("id").get<std::string>();
+
+  const auto from_second = server.http().get("/v1/cases/" + second_id + "/links", agent).json();
+  BOOST_REQUIRE(from_second.at("links").size() == 1u);
+  BOOST_TEST(from_second.at("links").at(0).at("direction") == "outgoing");
+  BOOST_TEST(from_second.at("links").at(0).at("other_case_id") == first_id);
+  const auto from_first = server.http().get("/v1/cases/" + first_id + "/links", agent).json();
+  BOOST_REQUIRE(from_first.at("links").size() == 1u);
+  BOOST_TEST(from_first.at("links").at(0).at("direction") == "incoming");
+  BOOST_TEST(from_first.at("links").at(0).at("reason") == "客户又投诉了包装");
+
+  // Linking later: a precise kind, no link twice, no case linked to itself.
+  auto bad_kind =
+      server.http().post("/v1/cases/" + first_id + "/links",
+                         {{"case_id", second_id}, {"kind", "twin"}, {"reason", "x"}}, agent);
+  BOOST_TEST(bad_kind.status == 422);
+  BOOST_TEST(bad_kind.body.find("/kind") != std::string::npos);
+  auto follow_up = server.http().post(
+      "/v1/cases/" + first_id + "/links",
+      {{"case_id", second_id}, {"kind", "duplicate_of"}, {"reason", "同一问题"}}, agent);
+  BOOST_TEST(follow_up.status == 201);
+  auto twice = server.http().post(
+      "/v1/cases/" + first_id + "/links",
+      {{"case_id", second_id}, {"kind", "duplicate_of"}, {"reason", "同一问题"}}, agent);
+  BOOST_TEST(twice.status == 409);
+  auto itself =
+      server.http().post("/v1/cases/" + first_id + "/links",
+                         {{"case_id", first_id}, {"kind", "related_to"}, {"reason", "x"}}, agent);
+  BOOST_TEST(itself.status == 422);
+  BOOST_TEST(server.http()
+                 .post("/v1/cases/C-404/links",
+                       {{"case_id", first_id}, {"kind", "related_to"}, {"reason", "x"}}, agent)
+                 .status == 404);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

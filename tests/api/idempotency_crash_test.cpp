@@ -129,7 +129,7 @@ nlohmann::json complaint(int client, int n) {
       {"customer",
        {{"id", "crash-cust-" + std::to_string(client)}, {"segment", "regular"}, {"tier", "gold"}}},
       {"order",
-       {{"id", "TB-C" + std::to_string(client) + "-" + std::to_string(n)},
+       {{"id", fresh_order_id("TB-C" + std::to_string(client) + "-" + std::to_string(n))},
         {"paid", {{"amount", 29900}, {"currency", "CNY"}}}}},
       {"team", "after_sales"},
       {"assignee", "agent.crash"},

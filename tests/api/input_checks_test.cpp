@@ -17,7 +17,8 @@ nlohmann::json complaint_for_team(const std::string& team, const std::string& as
       {"workflow_id", "complaint"},
       {"severity", "normal"},
       {"customer", {{"id", "cust-7"}, {"segment", "regular"}}},
-      {"order", {{"id", "TB-1"}, {"paid", {{"amount", 29900}, {"currency", currency}}}}},
+      {"order",
+       {{"id", fresh_order_id("TB-1")}, {"paid", {{"amount", 29900}, {"currency", currency}}}}},
       {"fields", {{"summary", "the cuff seam is split"}, {"category", "quality"}}}};
   if (!team.empty()) body["team"] = team;
   if (!assignee.empty()) body["assignee"] = assignee;

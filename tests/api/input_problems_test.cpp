@@ -15,7 +15,8 @@ nlohmann::json complaint_body() {
   return {{"workflow_id", "complaint"},
           {"severity", "normal"},
           {"customer", {{"id", "cust-88"}, {"segment", "regular"}, {"tier", "gold"}}},
-          {"order", {{"id", "TB-1"}, {"paid", {{"amount", 29900}, {"currency", "CNY"}}}}},
+          {"order",
+           {{"id", fresh_order_id("TB-1")}, {"paid", {{"amount", 29900}, {"currency", "CNY"}}}}},
           {"team", "after_sales"},
           {"fields", {{"summary", "cuff seam split"}, {"category", "quality"}}}};
 }

@@ -24,7 +24,8 @@ namespace {
 nlohmann::json complaint() {
   return {{"workflow_id", "complaint"},
           {"customer", {{"id", "cust-7"}}},
-          {"order", {{"id", "TB-7"}, {"paid", {{"amount", 19900}, {"currency", "CNY"}}}}},
+          {"order",
+           {{"id", fresh_order_id("TB-7")}, {"paid", {{"amount", 19900}, {"currency", "CNY"}}}}},
           {"team", "after_sales"},
           {"assignee", "agent.li"},
           {"fields", {{"summary", "wrong colour delivered"}, {"category", "wrong_item"}}}};

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <sstream>
@@ -211,6 +212,11 @@ std::string TestServer::token_for(const std::string& user_id, const std::string&
   auto token = http().post("/v1/tokens", {{"user_id", user_id}, {"label", "test"}}, admin_token_);
   BOOST_REQUIRE_MESSAGE(token.status == 201, "creating a token: " + token.body);
   return token.json().at("token").get<std::string>();
+}
+
+std::string fresh_order_id(const std::string& prefix) {
+  static std::atomic<int> next{0};
+  return prefix + "-" + std::to_string(++next);
 }
 
 std::string problem_code(const HttpResult& result) {

@@ -123,6 +123,10 @@ class TestServer {
   std::string admin_token_;
 };
 
+// "<prefix>-<n>", n counting up across the test binary: an order of its own for each complaint a
+// test opens (a second open complaint about one order must be linked to the first).
+std::string fresh_order_id(const std::string& prefix = "TB");
+
 // The `code` of a problem+json answer, or "" when the body has none.
 std::string problem_code(const HttpResult& result);
 

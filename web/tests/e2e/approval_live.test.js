@@ -8,13 +8,16 @@ import { serverAndBrowser, accessibilityViolations, newPage, screenshot, signIn 
 
 const shared = serverAndBrowser();
 
+// Each complaint about an order of its own: a second open complaint about one order must be
+// linked to the first.
+let orderSeq = 0;
 async function openCase(token, summary, paid = 59900) {
   const opened = await shared.server.api('POST', '/v1/cases', {
     token,
     body: {
       workflow_id: 'complaint', severity: 'high', team: 'after_sales',
       customer: { id: 'CU-3003', segment: 'vip' },
-      order: { id: 'TB-3003', paid: { amount: paid, currency: 'CNY' } },
+      order: { id: `TB-3003-${++orderSeq}`, paid: { amount: paid, currency: 'CNY' } },
       fields: { summary, category: 'quality' },
     },
   });

@@ -13,13 +13,16 @@ const shared = serverAndBrowser(async ({ server }) => {
   shared.lead = await server.person('zhang.wei', 'team_lead', { name: 'Zhang Wei 张伟' });
 });
 
+// Each complaint about an order of its own: a second open complaint about one order must be
+// linked to the first.
+let orderSeq = 0;
 async function openCase(summary) {
   const opened = await shared.server.api('POST', '/v1/cases', {
     token: shared.agent.token,
     body: {
       workflow_id: 'complaint', severity: 'normal', team: 'after_sales', assignee: shared.agent.id,
       customer: { id: 'CU-7007', segment: 'regular' },
-      order: { id: 'TB-7007', paid: { amount: 19900, currency: 'CNY' } },
+      order: { id: `TB-7007-${++orderSeq}`, paid: { amount: 19900, currency: 'CNY' } },
       fields: { summary, category: 'damaged' },
     },
   });
