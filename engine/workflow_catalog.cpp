@@ -92,6 +92,21 @@ class CatalogBuilder {
     problems_.push_back({Severity::kError, code, pointer, message, {}});
   }
 
+  // At most one policy of a shop-wide kind: a second one names the file of the first.
+  template <typename Policy>
+  void add_only_policy(std::optional<Policy> policy, std::optional<Policy>& slot,
+                       std::string& slot_file, const std::string& what, const std::string& file) {
+    if (!policy) return;
+    if (slot) {
+      error("DUPLICATE_POLICY", "/kind",
+            "a second " + what + ": " + slot_file + " already defines one, and a catalog holds " +
+                "at most one");
+      return;
+    }
+    slot = std::move(policy);
+    slot_file = file;
+  }
+
   void add_document(const DefinitionSource& source) {
     if (source.text.size() > kMaxDefinitionBytes) {
       error("FILE_TOO_LARGE", "",
@@ -191,11 +206,17 @@ class CatalogBuilder {
           catalog_->policy_documents_[{PolicyKind::kCompensation, *id}] = doc;
         }
       }
+    } else if (*kind == "membership_policy") {
+      add_only_policy(MembershipPolicy::parse(doc, "", problems_), catalog_->membership_policy_,
+                      membership_file_, "membership policy", source.name);
+    } else if (*kind == "rfm_policy") {
+      add_only_policy(RfmPolicy::parse(doc, "", problems_), catalog_->rfm_policy_, rfm_file_,
+                      "RFM policy", source.name);
     } else {
       error("UNKNOWN_KIND", "/kind",
             "unknown kind " + quote_name(*kind) +
-                "; expected workflow, calendars, sla_policy, escalation_policy or "
-                "compensation_policy");
+                "; expected workflow, calendars, sla_policy, escalation_policy, "
+                "compensation_policy, membership_policy or rfm_policy");
     }
   }
 
@@ -203,6 +224,7 @@ class CatalogBuilder {
   std::shared_ptr<WorkflowCatalog> catalog_ = std::make_shared<WorkflowCatalog>();
   std::map<std::pair<std::string, int>, std::string> workflow_files_;
   std::map<std::string, std::string> sla_files_;
+  std::string membership_file_, rfm_file_;  // where the customer policies were loaded from
   std::vector<std::pair<std::string, WorkflowDefinition>> broken_workflows_;
 };
 
@@ -347,6 +369,13 @@ const EscalationPolicy* WorkflowCatalog::escalation_policy(const std::string& id
 const CompensationPolicy* WorkflowCatalog::compensation_policy(const std::string& id) const {
   const auto it = compensation_policies_.find(id);
   return it == compensation_policies_.end() ? nullptr : &it->second;
+}
+
+const MembershipPolicy* WorkflowCatalog::membership_policy() const {
+  return membership_policy_ ? &*membership_policy_ : nullptr;
+}
+const RfmPolicy* WorkflowCatalog::rfm_policy() const {
+  return rfm_policy_ ? &*rfm_policy_ : nullptr;
 }
 
 const nlohmann::json* WorkflowCatalog::policy_document(PolicyKind kind,
