@@ -7,7 +7,12 @@
 // is built only when there is no error: a broken file never half-loads.
 //
 // Customer policies: a catalog holds at most one membership policy and one RFM policy
-// (engine/customer_policy.h), shop-wide rather than named by workflows.
+// (engine/customer_policy.h), shop-wide rather than named by workflows. When one is loaded, the
+// names the other files use are checked against it: every customer segment of an escalation
+// rule (customer_segment), a compensation suggestion (when.segment) or a workflow condition on
+// customer.segment must be a segment of the RFM policy (UNKNOWN_SEGMENT), and every tier of an
+// escalation rule (customer_tier) or a workflow condition on customer.tier a level of the
+// membership policy (UNKNOWN_TIER). Without such a policy, those names are not checked.
 //
 // Versions: a catalog holds every version of a workflow it was given. `with_newer` builds a
 // catalog that keeps all versions of the current one and adds a newly loaded set, refusing a

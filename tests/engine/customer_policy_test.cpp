@@ -1,7 +1,8 @@
 // Tests for the customer policies (engine/customer_policy.h): the shipped membership and RFM
 // files, RFM on a known history, refunds netted, foreign currencies converted exactly or reported,
 // levels that rise and are never lowered, every parse problem with its pointer, and the catalog:
-// at most one policy of each kind.
+// at most one policy of each kind, and the segment and tier names of the other files checked
+// against them.
 #include "engine/customer_policy.h"
 
 #include <algorithm>
@@ -530,6 +531,71 @@ BOOST_AUTO_TEST_CASE(rfm_parse_problems) {
 
 // ---- the catalog -------------------------------------------------------------------------------
 
+BOOST_AUTO_TEST_CASE(catalog_refuses_unknown_segments_and_tiers) {
+  const auto load = WorkflowCatalog::load(shipped_files_edited({
+      {"escalation.json",
+       [](json& d) {
+         for (auto& rule : d["rules"]) {
+           if (rule["id"] == "valued_customer") rule["trigger"]["segments"].push_back("whales");
+           if (rule["id"] == "top_tier") rule["trigger"]["tiers"].push_back("vip");
+         }
+       }},
+      {"compensation.json", [](json& d) { d["suggestions"][0]["when"]["segment"][1] = "retail"; }},
+      {"complaint.json",
+       [](json& d) {
+         d["transitions"][0]["conditions"] = json::parse(
+             R"([{"not": {"in": {"field": "customer.tier", "values": ["gold", "bronze"]}}},
+                 {"ne": {"field": "customer.segment", "value": "vip"}}])");
+       }},
+  }));
+  BOOST_TEST(!load.catalog);
+  const auto shipped = load_shipped("escalation.json");
+  std::size_t valued = 0, top = 0;
+  for (std::size_t i = 0; i < shipped["rules"].size(); ++i) {
+    if (shipped["rules"][i]["id"] == "valued_customer") valued = i;
+    if (shipped["rules"][i]["id"] == "top_tier") top = i;
+  }
+  const auto& problems = load.problems;
+  BOOST_TEST(has_file_problem(problems, "UNKNOWN_SEGMENT", "escalation.json",
+                              "/rules/" + std::to_string(valued) + "/trigger/segments/2",
+                              "'whales'; the RFM policy (rfm.json) has the segments champions, "
+                              "vip, new, at_risk, lost, regular"),
+             describe(problems));
+  BOOST_TEST(has_file_problem(problems, "UNKNOWN_TIER", "escalation.json",
+                              "/rules/" + std::to_string(top) + "/trigger/tiers/1",
+                              "'vip'; the membership policy (membership.json) has the levels "
+                              "regular, silver, gold, platinum, diamond"),
+             describe(problems));
+  BOOST_TEST(has_file_problem(problems, "UNKNOWN_SEGMENT", "compensation.json",
+                              "/suggestions/0/when/segment/1", "'retail'"),
+             describe(problems));
+  BOOST_TEST(has_file_problem(problems, "UNKNOWN_TIER", "complaint.json",
+                              "/transitions/0/conditions/0/not/in/values/1", "'bronze'"),
+             describe(problems));
+  // Known names are not reported.
+  BOOST_TEST(!has_file_problem(problems, "UNKNOWN_TIER", "complaint.json",
+                               "/transitions/0/conditions/0/not/in/values/0"));
+  BOOST_TEST(!has_file_problem(problems, "UNKNOWN_SEGMENT", "complaint.json",
+                               "/transitions/0/conditions/1/ne/value"));
+  BOOST_TEST(problems.size() == 4u, describe(problems));
+}
+
+BOOST_AUTO_TEST_CASE(catalog_without_customer_policies_checks_no_names) {
+  auto sources = shipped_files_edited({{"escalation.json", [](json& d) {
+                                          for (auto& rule : d["rules"]) {
+                                            if (rule["id"] == "valued_customer")
+                                              rule["trigger"]["segments"].push_back("retail");
+                                          }
+                                        }}});
+  std::erase_if(sources, [](const DefinitionSource& s) {
+    return s.name == "membership.json" || s.name == "rfm.json";
+  });
+  const auto load = WorkflowCatalog::load(sources);
+  BOOST_TEST_REQUIRE(load.catalog, describe(load.problems));
+  BOOST_TEST(!load.catalog->membership_policy());
+  BOOST_TEST(!load.catalog->rfm_policy());
+}
+
 BOOST_AUTO_TEST_CASE(catalog_holds_one_policy_of_each_kind) {
   auto sources = shipped_files_edited({});
   auto second = small_membership();
@@ -545,6 +611,26 @@ BOOST_AUTO_TEST_CASE(catalog_holds_one_policy_of_each_kind) {
   BOOST_TEST(has_file_problem(load.problems, "DUPLICATE_POLICY", "rfm_copy.json", "/kind",
                               "rfm.json already defines one"),
              describe(load.problems));
+}
+
+BOOST_AUTO_TEST_CASE(catalog_warns_when_the_two_policies_convert_differently) {
+  const auto load = WorkflowCatalog::load(shipped_files_edited({
+      {"membership.json",
+       [](json& d) {
+         d["currency_rates"]["USD"] = "7.2";
+         d["currency_rates"].erase("JPY");
+         d["currency_rates"]["EUR"] = "7.65120";  // the same rate written differently
+       }},
+  }));
+  BOOST_TEST_REQUIRE(load.catalog, describe(load.problems));  // warnings only
+  BOOST_TEST(has_file_problem(load.problems, "RATES_DIFFER", "membership.json",
+                              "/currency_rates/USD", "7.2 here but at 7.1034"),
+             describe(load.problems));
+  BOOST_TEST(has_file_problem(load.problems, "RATES_DIFFER", "membership.json", "/currency_rates",
+                              "JPY has a rate in the RFM policy"),
+             describe(load.problems));
+  BOOST_TEST(load.problems.size() == 2u, describe(load.problems));
+  for (const auto& p : load.problems) BOOST_TEST((p.severity == Severity::kWarning));
 }
 
 BOOST_AUTO_TEST_CASE(catalog_reports_a_broken_customer_policy_with_its_file) {
