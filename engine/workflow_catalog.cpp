@@ -30,6 +30,118 @@ std::optional<PolicyKind> parse_policy_kind(std::string_view name) {
   return std::nullopt;
 }
 
+namespace {
+
+// A customer segment or membership tier that a rule or condition names, and where: checked
+// against the RFM and membership policies once every file is read.
+struct CustomerNameUse {
+  bool tier = false;  // a membership tier; otherwise an RFM segment
+  std::string name;
+  std::string file;
+  std::string pointer;
+};
+
+// The walkers below read documents that may be broken (a workflow that failed to parse is still
+// cross-checked), so they take only what has the expected shape and skip the rest, which the
+// document's own parser reports.
+void add_name_uses(const nlohmann::json& list, const std::string& pointer, bool tier,
+                   const std::string& file, std::vector<CustomerNameUse>& uses) {
+  if (!list.is_array()) return;
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (list[i].is_string()) {
+      uses.push_back({tier, list[i].get<std::string>(), file, pointer + "/" + std::to_string(i)});
+    }
+  }
+}
+
+const nlohmann::json& member(const nlohmann::json& object, const char* key) {
+  static const nlohmann::json kNull;
+  if (!object.is_object()) return kNull;
+  const auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
+// customer_segment and customer_tier triggers of an escalation policy.
+void escalation_name_uses(const nlohmann::json& doc, const std::string& file,
+                          std::vector<CustomerNameUse>& uses) {
+  const auto& rules = member(doc, "rules");
+  if (!rules.is_array()) return;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const auto& trigger = member(rules[i], "trigger");
+    const auto& type = member(trigger, "type");
+    const std::string p = "/rules/" + std::to_string(i) + "/trigger";
+    if (type == "customer_segment") {
+      add_name_uses(member(trigger, "segments"), p + "/segments", false, file, uses);
+    } else if (type == "customer_tier") {
+      add_name_uses(member(trigger, "tiers"), p + "/tiers", true, file, uses);
+    }
+  }
+}
+
+// The `when.segment` lists of a compensation policy's suggestions.
+void compensation_name_uses(const nlohmann::json& doc, const std::string& file,
+                            std::vector<CustomerNameUse>& uses) {
+  const auto& suggestions = member(doc, "suggestions");
+  if (!suggestions.is_array()) return;
+  for (size_t i = 0; i < suggestions.size(); ++i) {
+    add_name_uses(member(member(suggestions[i], "when"), "segment"),
+                  "/suggestions/" + std::to_string(i) + "/when/segment", false, file, uses);
+  }
+}
+
+// Conditions (engine/condition.h) comparing customer.segment or customer.tier with a name:
+// eq / ne with a "value", in with "values", at any depth of and / or / not.
+void condition_name_uses(const nlohmann::json& condition, const std::string& pointer, int depth,
+                         const std::string& file, std::vector<CustomerNameUse>& uses) {
+  constexpr int kMaxDepth = 32;  // deeper than the condition parser accepts
+  if (!condition.is_object() || condition.size() != 1 || depth > kMaxDepth) return;
+  const std::string op = condition.begin().key();
+  const auto& body = condition.begin().value();
+  const std::string p = pointer + "/" + pointer_token(op);
+  if (op == "and" || op == "or") {
+    if (!body.is_array()) return;
+    for (size_t i = 0; i < body.size(); ++i) {
+      condition_name_uses(body[i], p + "/" + std::to_string(i), depth + 1, file, uses);
+    }
+  } else if (op == "not") {
+    condition_name_uses(body, p, depth + 1, file, uses);
+  } else {
+    const auto& field = member(body, "field");
+    if (field != "customer.segment" && field != "customer.tier") return;
+    const bool tier = field == "customer.tier";
+    if (const auto& value = member(body, "value"); value.is_string()) {
+      uses.push_back({tier, value.get<std::string>(), file, p + "/value"});
+    }
+    add_name_uses(member(body, "values"), p + "/values", tier, file, uses);
+  }
+}
+
+void workflow_name_uses(const nlohmann::json& source, const std::string& file,
+                        std::vector<CustomerNameUse>& uses) {
+  const auto& transitions = member(source, "transitions");
+  if (!transitions.is_array()) return;
+  for (size_t i = 0; i < transitions.size(); ++i) {
+    const auto& conditions = member(transitions[i], "conditions");
+    if (!conditions.is_array()) continue;
+    for (size_t j = 0; j < conditions.size(); ++j) {
+      condition_name_uses(conditions[j],
+                          "/transitions/" + std::to_string(i) + "/conditions/" + std::to_string(j),
+                          0, file, uses);
+    }
+  }
+}
+
+// A decimal rate's value as text without insignificant zeros ("7.10" and "7.1" are one rate).
+std::string normalized_rate(std::string text) {
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+  }
+  return text;
+}
+
+}  // namespace
+
 class CatalogBuilder {
  public:
   explicit CatalogBuilder(Problems& problems) : problems_(problems) {}
@@ -75,6 +187,9 @@ class CatalogBuilder {
             "/calendar",
             "SLA policy " + quote_name(id) + " uses unknown calendar " + quote_name(sla.calendar));
     }
+    for (const auto& [file, wf] : all) workflow_name_uses(wf->source, file, customer_name_uses_);
+    check_customer_names();
+    compare_customer_policy_rates();
   }
 
   std::shared_ptr<WorkflowCatalog> take() { return std::move(catalog_); }
@@ -90,6 +205,82 @@ class CatalogBuilder {
 
   void error(const std::string& code, const std::string& pointer, const std::string& message) {
     problems_.push_back({Severity::kError, code, pointer, message, {}});
+  }
+
+  // Every segment and tier name used by the other files against the customer policies loaded.
+  void check_customer_names() {
+    const RfmPolicy* rfm = catalog_->rfm_policy();
+    const MembershipPolicy* membership = catalog_->membership_policy();
+    for (const auto& use : customer_name_uses_) {
+      if (use.tier && membership && !membership->level(use.name)) {
+        std::vector<std::string> known;
+        for (const auto& level : membership->levels()) known.push_back(level.id);
+        problems_.push_back({Severity::kError, "UNKNOWN_TIER", use.pointer,
+                             "unknown membership tier " + quote_name(use.name) +
+                                 "; the membership policy (" + membership_file_ +
+                                 ") has the levels " + join(known),
+                             use.file});
+      } else if (!use.tier && rfm && !rfm->segment(use.name)) {
+        std::vector<std::string> known;
+        for (const auto& segment : rfm->segments()) known.push_back(segment.name);
+        problems_.push_back({Severity::kError, "UNKNOWN_SEGMENT", use.pointer,
+                             "unknown customer segment " + quote_name(use.name) +
+                                 "; the RFM policy (" + rfm_file_ + ") has the segments " +
+                                 join(known),
+                             use.file});
+      }
+    }
+  }
+
+  // Each customer policy converts with its own rates; two that disagree would value the same
+  // order differently for a level and for a segment. A warning: the shop may mean it.
+  void compare_customer_policy_rates() {
+    const RfmPolicy* rfm = catalog_->rfm_policy();
+    const MembershipPolicy* membership = catalog_->membership_policy();
+    if (!rfm || !membership) return;
+    const auto warn = [&](const std::string& pointer, const std::string& message) {
+      problems_.push_back({Severity::kWarning, "RATES_DIFFER", pointer, message, membership_file_});
+    };
+    if (membership->base_currency() != rfm->base_currency()) {
+      warn("/base_currency", "the membership policy counts spend in " +
+                                 membership->base_currency() + " but the RFM policy (" + rfm_file_ +
+                                 ") in " + rfm->base_currency());
+      return;
+    }
+    const auto ours = membership->currency_rates().rate_texts();
+    const auto theirs = rfm->currency_rates().rate_texts();
+    for (const auto& [code, rate] : ours) {
+      const auto other = theirs.find(code);
+      if (other == theirs.end()) {
+        warn("/currency_rates/" + code,
+             code + " has a rate here but none in the RFM policy (" + rfm_file_ + ")");
+      } else if (normalized_rate(rate) != normalized_rate(other->second)) {
+        warn("/currency_rates/" + code, code + " converts at " + rate + " here but at " +
+                                            other->second + " in the RFM policy (" + rfm_file_ +
+                                            ")");
+      }
+    }
+    for (const auto& [code, rate] : theirs) {
+      if (!ours.count(code)) {
+        warn("/currency_rates",
+             code + " has a rate in the RFM policy (" + rfm_file_ + ") but none here");
+      }
+    }
+  }
+
+  // At most one policy of a shop-wide kind: a second one names the file of the first.
+  template <typename Policy>
+  void add_only_policy(std::optional<Policy> policy, std::optional<Policy>& slot,
+                       std::string& slot_file, const std::string& what, const std::string& file) {
+    if (!policy) return;
+    if (slot) {
+      error("DUPLICATE_POLICY", "/kind",
+            "a second " + what + ": " + slot_file + " already defines one, and a catalog holds " +
+                "at most one");
+      return;
+    }
+    slot = std::move(policy);
+    slot_file = file;
   }
 
   void add_document(const DefinitionSource& source) {
@@ -180,6 +371,7 @@ class CatalogBuilder {
                 "escalation policy " + quote_name(*id) + " is defined twice");
         } else {
           catalog_->policy_documents_[{PolicyKind::kEscalation, *id}] = doc;
+          escalation_name_uses(doc, source.name, customer_name_uses_);
         }
       } else {
         auto policy = CompensationPolicy::parse(doc, "", problems_);
@@ -189,13 +381,20 @@ class CatalogBuilder {
                 "compensation policy " + quote_name(*id) + " is defined twice");
         } else {
           catalog_->policy_documents_[{PolicyKind::kCompensation, *id}] = doc;
+          compensation_name_uses(doc, source.name, customer_name_uses_);
         }
       }
+    } else if (*kind == "membership_policy") {
+      add_only_policy(MembershipPolicy::parse(doc, "", problems_), catalog_->membership_policy_,
+                      membership_file_, "membership policy", source.name);
+    } else if (*kind == "rfm_policy") {
+      add_only_policy(RfmPolicy::parse(doc, "", problems_), catalog_->rfm_policy_, rfm_file_,
+                      "RFM policy", source.name);
     } else {
       error("UNKNOWN_KIND", "/kind",
             "unknown kind " + quote_name(*kind) +
-                "; expected workflow, calendars, sla_policy, escalation_policy or "
-                "compensation_policy");
+                "; expected workflow, calendars, sla_policy, escalation_policy, "
+                "compensation_policy, membership_policy or rfm_policy");
     }
   }
 
@@ -203,6 +402,8 @@ class CatalogBuilder {
   std::shared_ptr<WorkflowCatalog> catalog_ = std::make_shared<WorkflowCatalog>();
   std::map<std::pair<std::string, int>, std::string> workflow_files_;
   std::map<std::string, std::string> sla_files_;
+  std::string membership_file_, rfm_file_;  // where the customer policies were loaded from
+  std::vector<CustomerNameUse> customer_name_uses_;
   std::vector<std::pair<std::string, WorkflowDefinition>> broken_workflows_;
 };
 
@@ -347,6 +548,13 @@ const EscalationPolicy* WorkflowCatalog::escalation_policy(const std::string& id
 const CompensationPolicy* WorkflowCatalog::compensation_policy(const std::string& id) const {
   const auto it = compensation_policies_.find(id);
   return it == compensation_policies_.end() ? nullptr : &it->second;
+}
+
+const MembershipPolicy* WorkflowCatalog::membership_policy() const {
+  return membership_policy_ ? &*membership_policy_ : nullptr;
+}
+const RfmPolicy* WorkflowCatalog::rfm_policy() const {
+  return rfm_policy_ ? &*rfm_policy_ : nullptr;
 }
 
 const nlohmann::json* WorkflowCatalog::policy_document(PolicyKind kind,

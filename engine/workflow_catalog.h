@@ -1,10 +1,18 @@
 // WorkflowCatalog: every loaded workflow version and shared policy, validated together.
 //
 // Definition files are JSON objects with a "kind": "workflow", "calendars", "sla_policy",
-// "escalation_policy" or "compensation_policy". Loading parses every file, checks each one and
-// then the references between them (a workflow's calendar and policies must exist), and reports
-// every problem at once, each tagged with its file. A catalog is built only when there is no
-// error: a broken file never half-loads.
+// "escalation_policy", "compensation_policy", "membership_policy" or "rfm_policy". Loading parses
+// every file, checks each one and then the references between them (a workflow's calendar and
+// policies must exist), and reports every problem at once, each tagged with its file. A catalog
+// is built only when there is no error: a broken file never half-loads.
+//
+// Customer policies: a catalog holds at most one membership policy and one RFM policy
+// (engine/customer_policy.h), shop-wide rather than named by workflows. When one is loaded, the
+// names the other files use are checked against it: every customer segment of an escalation
+// rule (customer_segment), a compensation suggestion (when.segment) or a workflow condition on
+// customer.segment must be a segment of the RFM policy (UNKNOWN_SEGMENT), and every tier of an
+// escalation rule (customer_tier) or a workflow condition on customer.tier a level of the
+// membership policy (UNKNOWN_TIER). Without such a policy, those names are not checked.
 //
 // Versions: a catalog holds every version of a workflow it was given. `with_newer` builds a
 // catalog that keeps all versions of the current one and adds a newly loaded set, refusing a
@@ -30,6 +38,7 @@
 
 #include "engine/business_calendar.h"
 #include "engine/compensation_policy.h"
+#include "engine/customer_policy.h"
 #include "engine/escalation_policy.h"
 #include "engine/sla_policy.h"
 #include "engine/validation_problem.h"
@@ -102,6 +111,9 @@ class WorkflowCatalog {
   const SlaPolicy* sla_policy(const std::string& id) const;
   const EscalationPolicy* escalation_policy(const std::string& id) const;
   const CompensationPolicy* compensation_policy(const std::string& id) const;
+  // The shop's customer policies; null when none was loaded.
+  const MembershipPolicy* membership_policy() const;
+  const RfmPolicy* rfm_policy() const;
 
   // The definition policy `id` of `kind` was loaded from, exactly as parsed: for a calendar, its
   // object in the "calendars" array of its file (one file defines several calendars); for the
@@ -116,6 +128,8 @@ class WorkflowCatalog {
   std::map<std::string, SlaPolicy> sla_policies_;
   std::map<std::string, EscalationPolicy> escalation_policies_;
   std::map<std::string, CompensationPolicy> compensation_policies_;
+  std::optional<MembershipPolicy> membership_policy_;
+  std::optional<RfmPolicy> rfm_policy_;
   // The definition of every loaded policy, one per entry of the four maps above (with_newer takes
   // them with newer's policies).
   std::map<std::pair<PolicyKind, std::string>, nlohmann::json> policy_documents_;
