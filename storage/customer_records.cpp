@@ -395,6 +395,84 @@ std::map<std::string, std::int64_t> refunds_by_currency(StatementCache& statemen
 
 }  // namespace
 
+Status reassess_customer(WriteContext& context, const std::string& customer_id,
+                         const MembershipPolicy* membership, const RfmPolicy* rfm,
+                         const std::string& actor_id, Instant now) {
+  if (!membership && !rfm) return Status::Ok();
+  auto customer = load_customer(context.statements(), customer_id);
+  if (!customer) return Error::not_found("there is no customer '" + customer_id + "'", "/id");
+  // The most recent orders are far more than any window holds; older ones never count.
+  std::vector<PurchaseRecord> purchases;
+  {
+    auto s = context.statement(
+        "SELECT id, paid_amount, currency, refunded_amount, coalesce(placed_at, created_at, "
+        "updated_at) FROM orders WHERE customer_id = ? ORDER BY 5 DESC LIMIT 10000");
+    s->bind(1, customer_id);
+    while (s->step()) {
+      purchases.push_back({s->column_text(0), Money{s->column_int(1), s->column_text(2)},
+                           Money{s->column_int(3), s->column_text(2)},
+                           from_millis(s->column_int(4))});
+    }
+  }
+  for (auto& purchase : purchases) {
+    for (const auto& refunded : order_refunds_in_redress(context.statements(), purchase.order_id)) {
+      if (refunded.currency == purchase.refunded.currency) {
+        purchase.refunded.amount = saturating_add(purchase.refunded.amount, refunded.amount);
+      }
+    }
+  }
+  CustomerInput update;
+  update.id = customer_id;
+  bool changed = false;
+  if (membership) {
+    const auto earned = assess_membership(*membership, purchases, now);
+    const auto level = level_after_assessment(*membership, customer->level, earned.level);
+    if (level != customer->level) {
+      update.level = level;
+      changed = true;
+    }
+  }
+  nlohmann::json scores;
+  if (rfm) {
+    const auto assessed = assess_rfm(*rfm, purchases, now);
+    scores = {{"recency", assessed.recency},
+              {"frequency", assessed.frequency},
+              {"monetary", assessed.monetary},
+              {"segment", assessed.segment},
+              {"net_spend", money_to_json(assessed.net_spend)},
+              {"orders_counted", assessed.orders_counted},
+              {"last_order_at", assessed.last_order_at
+                                    ? nlohmann::json(format_rfc3339(*assessed.last_order_at))
+                                    : nlohmann::json(nullptr)},
+              {"orders_not_converted", assessed.orders_not_converted}};
+    if (assessed.segment != customer->segment) {
+      update.segment = assessed.segment;
+      changed = true;
+    }
+  }
+  if (changed) {
+    const WriteSource source{WriteSource::Kind::kAssessment, actor_id, "",
+                             [membership](std::string_view level) {
+                               return membership ? level_rank(*membership, level) : -1;
+                             }};
+    if (auto written = write_customer(context, update, source, now); !written.ok()) {
+      return written.error();
+    }
+  }
+  if (rfm) {
+    // The scores carry no time of their own, so an unchanged assessment writes nothing.
+    auto previous = customer->rfm;
+    if (previous.is_object()) previous.erase("assessed_at");
+    if (previous != scores) {
+      scores["assessed_at"] = format_rfc3339(now);
+      auto s = context.statement("UPDATE customers SET rfm = ? WHERE id = ?");
+      s->bind(1, scores.dump()).bind(2, customer_id);
+      s->run();
+    }
+  }
+  return Status::Ok();
+}
+
 std::optional<OrderRefundState> order_refund_state(StatementCache& statements,
                                                    const std::string& order_id,
                                                    const std::string& case_id) {

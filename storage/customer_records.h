@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/command.h"
+#include "engine/customer_policy.h"
 #include "engine/money.h"
 #include "engine/time.h"
 #include "storage/sqlite.h"
@@ -141,6 +142,15 @@ Result<CustomerRecord> write_customer(WriteContext& context, const CustomerInput
 // Errors: INVALID_FIELD "/paid" (missing on a new order, or another currency),
 // INVALID_FIELD "/customer_id" (no such customer). Answers the record as stored.
 Result<OrderRecord> write_order(WriteContext& context, const OrderInput& input, Instant now);
+
+// Assesses the customer's membership level and RFM segment from their orders at `now` (with the
+// refunds outside Redress and those approved or executed on their cases) and writes both: the
+// level only ever goes up (recorded as an assessment by `actor_id`), the segment and the RFM
+// scores are replaced. Either policy may be null (not loaded): that part is skipped. Nothing is
+// written when nothing changed. NOT_FOUND when there is no such customer.
+Status reassess_customer(WriteContext& context, const std::string& customer_id,
+                         const MembershipPolicy* membership, const RfmPolicy* rfm,
+                         const std::string& actor_id, Instant now);
 
 // The per-order refund cap's state for a decision on case `case_id` (the case is excluded from
 // the other cases' refunds). nullopt: the order has no record.

@@ -167,11 +167,42 @@ void CustomerStore::record_contact_view(std::string customer_id, Actor viewer, s
       std::move(done));
 }
 
-void CustomerStore::write_order(OrderInput input, Instant now,
+void CustomerStore::write_order(OrderInput input, std::string actor_id, Instant now,
                                 std::function<void(Result<OrderRecord>)> done) {
+  const auto& catalog = store_.engine().catalog();
   store_.write<OrderRecord>(
-      [input = std::move(input), now](WriteContext& context) {
-        return records::write_order(context, input, now);
+      [input = std::move(input), actor_id = std::move(actor_id), now,
+       &catalog](WriteContext& context) -> Result<OrderRecord> {
+        auto order = records::write_order(context, input, now);
+        if (!order.ok() || order.value().customer_id.empty()) return order;
+        auto assessed = records::reassess_customer(context, order.value().customer_id,
+                                                   catalog.membership_policy(),
+                                                   catalog.rfm_policy(), actor_id, now);
+        if (!assessed.ok()) return assessed.error();
+        return order;
+      },
+      std::move(done));
+}
+
+void CustomerStore::reassess_batch(std::string after_id, size_t limit, Instant now,
+                                   std::function<void(Result<std::string>)> done) {
+  const auto& catalog = store_.engine().catalog();
+  store_.write<std::string>(
+      [after_id = std::move(after_id), limit, now,
+       &catalog](WriteContext& context) -> Result<std::string> {
+        std::vector<std::string> ids;
+        {
+          auto s = context.statement(
+              "SELECT id FROM customers WHERE id > ? AND merged_into IS NULL ORDER BY id LIMIT ?");
+          s->bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
+          while (s->step()) ids.push_back(s->column_text(0));
+        }
+        for (const auto& id : ids) {
+          auto assessed = records::reassess_customer(context, id, catalog.membership_policy(),
+                                                     catalog.rfm_policy(), "system", now);
+          if (!assessed.ok()) return assessed.error();
+        }
+        return ids.empty() ? std::string() : ids.back();
       },
       std::move(done));
 }

@@ -93,7 +93,15 @@ class CustomerStore {
   // Records that `viewer` saw the customer's contact details (for `case_id`, if any).
   void record_contact_view(std::string customer_id, Actor viewer, std::string case_id, Instant now,
                            std::function<void(Result<ContactView>)> done);
-  void write_order(OrderInput input, Instant now, std::function<void(Result<OrderRecord>)> done);
+  // Writes the order, then reassesses its customer's level and RFM segment (customer_records.h:
+  // reassess_customer) with the loaded policies, in the same write.
+  void write_order(OrderInput input, std::string actor_id, Instant now,
+                   std::function<void(Result<OrderRecord>)> done);
+  // Reassesses the customers with id > after_id, at most `limit` of them, in one write: the daily
+  // job walks every customer batch by batch, so interactive commands interleave between batches.
+  // Answers the last id assessed ("" when there was none: the walk is done).
+  void reassess_batch(std::string after_id, size_t limit, Instant now,
+                      std::function<void(Result<std::string>)> done);
 
   // --- reads -----------------------------------------------------------------------------------
   Result<std::optional<CustomerRecord>> get_customer(const std::string& id) const;

@@ -340,8 +340,10 @@ std::vector<std::string> catalog_field_values(const WorkflowCatalog& catalog,
   return {names.begin(), names.end()};
 }
 
-storage::LevelRank membership_rank(const WorkflowCatalog& /*catalog*/) {
-  return {};
+storage::LevelRank membership_rank(const WorkflowCatalog& catalog) {
+  const auto* policy = catalog.membership_policy();
+  if (!policy) return {};
+  return [policy](std::string_view level) { return level_rank(*policy, level); };
 }
 
 }  // namespace redress::api

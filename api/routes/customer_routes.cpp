@@ -260,8 +260,9 @@ void merge_customer(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto merged = in.string("customer_id", true, kMaxName);
   auto reason = in.string("reason", true, 2000);
   if (!in.ok()) return respond.problem(*ctx, in.problem());
-  context.customers.merge_customers(ctx->param("id"), *merged, ctx->actor().id, *reason, {},
-                                    ctx->now, answer_customer(ctx, respond, false));
+  context.customers.merge_customers(ctx->param("id"), *merged, ctx->actor().id, *reason,
+                                    membership_rank(context.store.engine().catalog()), ctx->now,
+                                    answer_customer(ctx, respond, false));
 }
 
 // GET /v1/customers/{id}/orders (listCustomerOrders)
@@ -293,13 +294,14 @@ void put_order(ServerContext& context, RequestPtr ctx, Responder respond) {
   if (input.id.empty() || input.id.size() > kMaxName) {
     return respond.problem(*ctx, ApiProblem::not_found("order ids are 1 to 128 bytes"));
   }
-  context.customers.write_order(
-      std::move(input), ctx->now, [ctx, respond](Result<storage::OrderRecord> written) {
-        if (!written.ok()) {
-          return respond.problem(*ctx, from_error(written.error()));
-        }
-        respond.json(*ctx, http::status::ok, order_json(written.value(), true));
-      });
+  context.customers.write_order(std::move(input), ctx->actor().id, ctx->now,
+                                [ctx, respond](Result<storage::OrderRecord> written) {
+                                  if (!written.ok()) {
+                                    return respond.problem(*ctx, from_error(written.error()));
+                                  }
+                                  respond.json(*ctx, http::status::ok,
+                                               order_json(written.value(), true));
+                                });
 }
 
 // GET /v1/orders/{id} (getOrder): the order, its cases and its refunds in and outside Redress.

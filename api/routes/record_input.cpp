@@ -146,8 +146,17 @@ std::string mask_chat_id(const std::string& chat_id) {
   return chat_id.substr(0, std::min(bytes, chat_id.size())) + "***";
 }
 
+// A level or segment a person writes must be one of the loaded policy's (an integration's
+// inline value is taken as it comes: the shop's other systems may know names Redress does not).
+static void check_known(BodyReader& in, const std::string& key, const std::string& value,
+                        const std::vector<std::string>& known) {
+  if (known.empty() || std::find(known.begin(), known.end(), value) != known.end()) return;
+  in.add(in.pointer(key), "is not one of the shop's " + key + "s",
+         problem_params("not_one_of", {{"allowed", known}}));
+}
+
 void read_customer_body(BodyReader& in, const nlohmann::json& body, CustomerBody kind,
-                        const WorkflowCatalog& /*catalog*/, storage::CustomerInput& out,
+                        const WorkflowCatalog& catalog, storage::CustomerInput& out,
                         std::string* level_reason) {
   if (kind != CustomerBody::kUpdate) out.id = in.string("id", true, kMaxId).value_or("");
   out.name = in.string("name", false, kMaxName, true);
@@ -189,13 +198,25 @@ void read_customer_body(BodyReader& in, const nlohmann::json& body, CustomerBody
     tags->erase(std::unique(tags->begin(), tags->end()), tags->end());
     out.tags = std::move(*tags);
   }
+  std::vector<std::string> levels;
+  std::vector<std::string> segments;
+  if (kind != CustomerBody::kInline) {
+    if (const auto* policy = catalog.membership_policy()) {
+      for (const auto& level : policy->levels()) levels.push_back(level.id);
+    }
+    if (const auto* policy = catalog.rfm_policy()) {
+      for (const auto& segment : policy->segments()) segments.push_back(segment.name);
+    }
+  }
   if (auto level = in.string("level", false, kMaxVocabularyName)) {
     check_vocabulary(in, "level", *level, "membership level");
+    check_known(in, "level", *level, levels);
     out.level = *level;
   }
   if (kind != CustomerBody::kUpdate) {
     if (auto segment = in.string("segment", false, kMaxVocabularyName)) {
       check_vocabulary(in, "segment", *segment, "customer segment");
+      check_known(in, "segment", *segment, segments);
       out.segment = *segment;
     }
   }

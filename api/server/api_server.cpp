@@ -300,6 +300,41 @@ void ApiServer::housekeeping() {
                                      [](Result<size_t>) {});
 }
 
+// Recency changes with time alone, so every customer's RFM segment (and, never down, level) is
+// reassessed once a day on the server's clock. The walk goes by customer id in batches, one write
+// each, the next batch queued only when the last one committed: agents' commands interleave with
+// it in the writer's queue and wait for at most one batch.
+void ApiServer::assess_customers_step() {
+  constexpr size_t kAssessmentBatch = 200;
+  constexpr auto kAssessmentInterval = std::chrono::hours(24);
+  const auto now = clock_.now();
+  std::string cursor;
+  {
+    MutexLock lock(mutex_);
+    if (stopping_ || assessment_batch_in_flight_) return;
+    if (!assessing_) {
+      if (now < next_assessment_) return;
+      assessing_ = true;
+      assessment_cursor_.clear();
+      next_assessment_ = now + kAssessmentInterval;
+    }
+    assessment_batch_in_flight_ = true;
+    cursor = assessment_cursor_;
+  }
+  customers_->reassess_batch(cursor, kAssessmentBatch, now, [this](Result<std::string> last) {
+    {
+      MutexLock lock(mutex_);
+      assessment_batch_in_flight_ = false;
+      if (!last.ok() || last.value().empty()) {
+        assessing_ = false;  // done, or failed: the next walk starts tomorrow
+      } else {
+        assessment_cursor_ = last.value();
+      }
+    }
+    wake_background();
+  });
+}
+
 void ApiServer::background_loop() {
   // Scheduled on the server's clock, like the timers, so that tests can advance past it; a
   // clock set back by more than the interval runs it at once instead of waiting to catch up.
@@ -310,6 +345,7 @@ void ApiServer::background_loop() {
     lock.unlock();
     fire_due_timers_now();
     count_journal();
+    assess_customers_step();
     const auto now = clock_.now();
     if (now >= next_housekeeping || now + kHousekeepingInterval < next_housekeeping) {
       housekeeping();

@@ -71,6 +71,8 @@ class ApiServer {
   explicit ApiServer(const ServerConfig& config, const Clock& clock);
   void background_loop();
   void housekeeping();
+  // One step of the daily customer assessment (see api_server.cpp).
+  void assess_customers_step();
   // Writes the tokens' and sessions' last-used times gathered by the authenticator.
   void flush_last_used();
   void register_gauges();
@@ -107,6 +109,12 @@ class ApiServer {
   bool stopping_ GUARDED_BY(mutex_) = false;
   bool background_wanted_ GUARDED_BY(mutex_) = false;  // wake_background() asked for a pass
   bool stopped_ GUARDED_BY(mutex_) = false;
+  // The daily customer assessment: when the next walk starts, whether one is under way, the
+  // last customer id it assessed, and whether a batch is being written.
+  Instant next_assessment_ GUARDED_BY(mutex_){};
+  bool assessing_ GUARDED_BY(mutex_) = false;
+  std::string assessment_cursor_ GUARDED_BY(mutex_);
+  bool assessment_batch_in_flight_ GUARDED_BY(mutex_) = false;
   Mutex timers_mutex_;  // one timer pass at a time (loop and tests)
 };
 

@@ -2,6 +2,7 @@
 // may see them, level changes, erasure, merging, orders, and cases opened by customer_id and
 // order_id with the per-order refund cap.
 #include <string>
+#include <thread>
 
 #include <boost/test/unit_test.hpp>
 
@@ -254,6 +255,42 @@ BOOST_AUTO_TEST_CASE(erasure_and_merging_over_http) {
   // The case and its journal stay.
   const auto case_id = opened.json().at("case").at("id").get<std::string>();
   BOOST_TEST(server.http().get("/v1/cases/" + case_id, agent).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(orders_reassess_the_customer_and_the_daily_walk_moves_recency_with_time) {
+  TestServer server;
+  const auto agent = server.token_for("agent.li", "agent");
+  const auto orders = server.token_for("order-sync", "integration", "");
+  auto body = customer_body("CU-D");
+  body.erase("level");
+  BOOST_REQUIRE(server.http().post("/v1/customers", body, agent).status == 201);
+  const auto paid_at = format_rfc3339(server.clock().now() - std::chrono::hours(24 * 25));
+  auto order = put(server, "/v1/orders/TB-D1",
+                   {{"customer_id", "CU-D"},
+                    {"paid", {{"amount", 120000}, {"currency", "CNY"}}},
+                    {"paid_at", paid_at}},
+                   orders);
+  BOOST_REQUIRE_MESSAGE(order.status == 200, order.body);
+  auto customer = server.http().get("/v1/customers/CU-D", agent).json();
+  BOOST_TEST(customer.at("level") == "silver");       // CNY 1,200.00 in a year (shipped policy)
+  BOOST_TEST(customer.at("rfm").at("recency") == 5);  // 25 days ago: within 30
+  BOOST_TEST(customer.at("level_changes").at(0).at("source") == "assessment");
+
+  // Ten days later the last order is 35 days old: the daily walk scores recency 4.
+  server.clock().advance(std::chrono::hours(24 * 10));
+  BOOST_TEST(eventually([&] {
+    server.server().wake_background();  // each pass writes the walk's next batch
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // within the rate limit
+    const auto now = server.http().get("/v1/customers/CU-D", agent).json();
+    return now.contains("rfm") && now.at("rfm").is_object() &&
+           now.at("rfm").value("recency", 0) == 4;
+  }));
+  // A level or segment a person writes must be the shop's.
+  auto unknown = server.http().post(
+      "/v1/customers", {{"id", "CU-E"}, {"level", "platinum_plus"}, {"segment", "whales"}}, agent);
+  BOOST_TEST(unknown.status == 422);
+  BOOST_TEST(unknown.body.find("/level") != std::string::npos);
+  BOOST_TEST(unknown.body.find("/segment") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_second_open_complaint_about_an_order_must_be_linked_and_links_show_on_both) {

@@ -67,8 +67,9 @@ storage::CustomerRecord write(storage::CustomerStore& customers, storage::Custom
 
 storage::OrderRecord write(storage::CustomerStore& customers, storage::OrderInput input,
                            Instant now) {
-  return wait<storage::OrderRecord>(
-      [&](auto done) { customers.write_order(std::move(input), now, std::move(done)); });
+  return wait<storage::OrderRecord>([&](auto done) {
+    customers.write_order(std::move(input), "order-sync", now, std::move(done));
+  });
 }
 
 }  // namespace
@@ -321,6 +322,53 @@ BOOST_AUTO_TEST_CASE(customers_are_found_by_phone_email_chat_id_and_a_one_charac
     }
   }
   BOOST_TEST(require_ok(customers.list_customers({"韩梅梅", "", "", "", 10})).empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_order_raises_the_level_by_the_policy_and_a_refund_never_lowers_it) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  storage::CustomerStore customers(*store);
+  const auto now = monday_morning();
+  storage::CustomerInput input;
+  input.id = "cust-r";
+  write(customers, input, {storage::WriteSource::Kind::kCreate, "agent.li", "", {}}, now);
+  // Shipped membership policy: silver from CNY 1,000.00 over a year.
+  storage::OrderInput order;
+  order.id = "TB-R1";
+  order.customer_id = "cust-r";
+  order.paid = Money{60000, "CNY"};
+  order.paid_at = now - std::chrono::hours(24 * 10);
+  write(customers, order, now);
+  BOOST_TEST(require_ok(customers.get_customer("cust-r"))->level == "regular");
+  order.id = "TB-R2";
+  order.paid_at = now - std::chrono::hours(24 * 2);
+  write(customers, order, now);
+  const auto raised = *require_ok(customers.get_customer("cust-r"));
+  BOOST_TEST(raised.level == "silver");
+  BOOST_TEST(raised.rfm.at("frequency") == 2);
+  BOOST_TEST(raised.rfm.at("net_spend").at("amount") == 120000);
+  BOOST_TEST(!raised.segment.empty());
+  const auto changes = require_ok(customers.level_changes("cust-r", 10));
+  BOOST_REQUIRE(!changes.empty());
+  BOOST_TEST(changes.front().source == "assessment");
+  BOOST_TEST(changes.front().to_level == "silver");
+
+  // A refund takes the year's spend below the threshold: the level stays.
+  storage::OrderInput refund;
+  refund.id = "TB-R2";
+  refund.refunded_outside = Money{50000, "CNY"};
+  write(customers, refund, now);
+  const auto after = *require_ok(customers.get_customer("cust-r"));
+  BOOST_TEST(after.level == "silver");
+  BOOST_TEST(after.rfm.at("net_spend").at("amount") == 70000);
+
+  // The daily walk assesses every customer, batch by batch, and ends.
+  const auto last = wait<std::string>(
+      [&](auto done) { customers.reassess_batch("", 100, now, std::move(done)); });
+  BOOST_TEST(last == "cust-r");
+  const auto done = wait<std::string>(
+      [&](auto finished) { customers.reassess_batch(last, 100, now, std::move(finished)); });
+  BOOST_TEST(done.empty());
 }
 
 BOOST_AUTO_TEST_CASE(migration_seven_gives_existing_cases_customer_and_order_records) {
