@@ -48,9 +48,7 @@ Instant at(const char* text) {
 // Tuesday 2026-12-01, midnight UTC: "now" of every assessment here.
 const Instant kNow = at("2026-12-01T00:00:00Z");
 
-Money cny(std::int64_t fen) {
-  return Money{fen, "CNY"};
-}
+// cny(fen): tests/engine/test_support.h.
 
 PurchaseRecord order(std::string id, Money paid, Instant paid_at, Money refunded = {}) {
   return PurchaseRecord{std::move(id), std::move(paid), std::move(refunded), paid_at};
