@@ -937,6 +937,21 @@ nlohmann::json complaint_body(int n) {
             {"category", "quality"}}}};
 }
 
+// A complaint naming stored records (customer_id, order_id): the server reads the customer's
+// segment and level and the order's amounts from them instead of taking them inline.
+nlohmann::json complaint_by_reference_body(int n) {
+  return {{"workflow_id", "complaint"},
+          {"severity", "normal"},
+          {"customer_id", "bench-ref-cust-" + std::to_string(n % 5000)},
+          {"order_id", "TB-R" + std::to_string(100000 + n)},
+          {"team", kTeam},
+          {"assignee", kAgent},
+          {"fields",
+           {{"summary",
+             "cuff seam split after one wash (bench case by reference " + std::to_string(n) + ")"},
+            {"category", "quality"}}}};
+}
+
 std::string case_id_of(const std::string& body) {
   auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object() || !j.contains("case") || !j["case"].contains("id")) {
@@ -1066,6 +1081,49 @@ int main(int argc, char** argv) {
               << " cases/s; latency p50 " << fixed(seeding.p50_ms(), 2) << " ms, p99 "
               << fixed(seeding.p99_ms(), 2) << " ms\n\n"
               << std::flush;
+    // The same creations naming stored records: the records first (customers through the API
+    // as an agent would, orders as the order system would), then the complaints.
+    const int by_reference = seeded_total;
+    LoadPlan records = plan;
+    records.total = static_cast<std::uint64_t>(std::min(by_reference, 5000));
+    std::atomic<int> next_customer{0};
+    run_load(port, admin_token, records, [&](size_t, std::uint64_t) {
+      const int n = next_customer++;
+      return RequestSpec{http::verb::post, "/v1/customers",
+                         nlohmann::json{{"id", "bench-ref-cust-" + std::to_string(n)},
+                                        {"name", "Bench customer " + std::to_string(n)},
+                                        {"level", "gold"}}
+                             .dump()};
+    });
+    records.total = static_cast<std::uint64_t>(by_reference);
+    std::atomic<int> next_order{0};
+    run_load(port, admin_token, records, [&](size_t, std::uint64_t) {
+      const int n = next_order++;
+      return RequestSpec{
+          http::verb::put, "/v1/orders/TB-R" + std::to_string(100000 + n),
+          nlohmann::json{{"customer_id", "bench-ref-cust-" + std::to_string(n % 5000)},
+                         {"paid", {{"amount", 29900 + n % 1000}, {"currency", "CNY"}}}}
+              .dump()};
+    });
+    std::atomic<int> next_reference{0};
+    records.total = static_cast<std::uint64_t>(by_reference);
+    const auto referenced = run_load(
+        port, token, records,
+        [&](size_t, std::uint64_t) {
+          return RequestSpec{http::verb::post, "/v1/cases",
+                             complaint_by_reference_body(next_reference++).dump()};
+        },
+        [&](const std::string& body) { case_id_of(body); });
+    const double inline_rate = static_cast<double>(seeding.requests) / seeding.seconds;
+    const double reference_rate = static_cast<double>(referenced.requests) / referenced.seconds;
+    std::cout << "[setup] opened " << by_reference
+              << " complaints naming stored records (customer_id, order_id): "
+              << with_commas(reference_rate)
+              << " cases/s = " << fixed(reference_rate / inline_rate, 2)
+              << " x the inline creations above; latency p50 " << fixed(referenced.p50_ms(), 2)
+              << " ms, p99 " << fixed(referenced.p99_ms(), 2) << " ms\n\n"
+              << std::flush;
+
     read_ids = ids;  // every case, for GET
     write_ids.assign(ids.begin(), ids.begin() + options.connections);
     fanout_case = ids[static_cast<size_t>(options.connections)];

@@ -34,6 +34,8 @@ const char* error_code_name(ErrorCode code) {
       return "UNAUTHENTICATED";
     case ErrorCode::kForbidden:
       return "FORBIDDEN";
+    case ErrorCode::kInsufficientScope:
+      return "INSUFFICIENT_SCOPE";
     case ErrorCode::kRateLimited:
       return "RATE_LIMITED";
     case ErrorCode::kValidationFailed:

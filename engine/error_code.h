@@ -33,9 +33,10 @@ enum class ErrorCode : std::uint8_t {
   kRouteNotFound,         // ROUTE_NOT_FOUND
   kMethodNotAllowed,      // METHOD_NOT_ALLOWED
   // Who is asking.
-  kUnauthenticated,  // UNAUTHENTICATED
-  kForbidden,        // FORBIDDEN
-  kRateLimited,      // RATE_LIMITED
+  kUnauthenticated,    // UNAUTHENTICATED
+  kForbidden,          // FORBIDDEN
+  kInsufficientScope,  // INSUFFICIENT_SCOPE (an integration token without the route's scope)
+  kRateLimited,        // RATE_LIMITED
   // Validation of what the client sent.
   kValidationFailed,   // VALIDATION_FAILED
   kInvalidField,       // INVALID_FIELD

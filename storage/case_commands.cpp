@@ -363,7 +363,11 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
       return outcome;
     }
   }
-  const SnapshotCache::Entry current = load_current_snapshot(context, case_id);
+  SnapshotCache::Entry current = load_current_snapshot(context, case_id);
+  // A case outside the actor's scope is, to the actor, a case that does not exist.
+  if (current && !create && !command.scope.sees(current->team, current->assignee)) {
+    current = nullptr;
+  }
 
   const auto* fire = std::get_if<FireTimer>(&command.command.body);
   if (fire && current) {

@@ -16,13 +16,13 @@ Result<std::optional<CaseSnapshot>> CaseStore::load_case(const std::string& case
 
 Result<std::optional<CaseDocument>> CaseStore::load_case_document(
     const std::string& case_id) const {
-  return readers_->with<std::optional<CaseDocument>>(
-      [&](ReaderPool::Reader& r) -> std::optional<CaseDocument> {
-        auto s = r.statements.get("SELECT version, snapshot FROM cases WHERE id = ?");
-        s->bind(1, case_id);
-        if (!s->step()) return std::nullopt;
-        return CaseDocument{s->column_int(0), s->column_text(1)};
-      });
+  return readers_->with<std::optional<CaseDocument>>([&](ReaderPool::Reader& r)
+                                                         -> std::optional<CaseDocument> {
+    auto s = r.statements.get("SELECT version, snapshot, team, assignee FROM cases WHERE id = ?");
+    s->bind(1, case_id);
+    if (!s->step()) return std::nullopt;
+    return CaseDocument{s->column_int(0), s->column_text(1), s->column_text(2), s->column_text(3)};
+  });
 }
 
 Result<std::optional<CaseWithJournal>> CaseStore::load_case_with_journal(
@@ -104,8 +104,8 @@ Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const
 }
 
 Result<std::vector<PendingApproval>> CaseStore::pending_approvals(
-    const std::string& required_role, size_t limit,
-    const std::optional<ApprovalCursor>& after) const {
+    const std::string& required_role, size_t limit, const std::optional<ApprovalCursor>& after,
+    const ReadScope& scope) const {
   if (auto checked = check_listing_limit(limit); !checked.ok()) return checked.error();
   return readers_->with<std::vector<PendingApproval>>([&](ReaderPool::Reader& r) {
     auto s = r.statements.get(rows::kPendingApprovalsSql);
@@ -117,6 +117,9 @@ Result<std::vector<PendingApproval>> CaseStore::pending_approvals(
     } else {
       s->bind(3, std::numeric_limits<std::int64_t>::min()).bind(4, "").bind(5, "");
     }
+    s->bind(6, std::int64_t{scope.everything ? 1 : 0})
+        .bind_or_null(7, scope.team)
+        .bind_or_null(8, scope.user_id);
     std::vector<PendingApproval> out;
     while (s->step()) {
       PendingApproval row;

@@ -340,6 +340,8 @@ ListQuery list_cases_query(const CaseQuery& q) {
     sql += clause;
     values.emplace_back(value);
   };
+  // Only the reader's team's cases and those they hold (read_scope.h).
+  append_scope_condition(q.scope, "team", "assignee", sql, values);
   text(q.team, " AND team = ?");
   text(q.assignee, " AND assignee = ?");
   text(q.state, " AND state = ?");

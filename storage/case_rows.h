@@ -131,6 +131,7 @@ inline constexpr const char* kPendingApprovalsSql =
     "LEFT JOIN users AS u ON u.id = a.requested_by "
     "WHERE a.status = 'pending' AND a.required_role = ?1 "
     "AND (a.requested_at, a.case_id, a.approval_id) > (?3, ?4, ?5) "
+    "AND (?6 OR c.team = ?7 OR c.assignee = ?8) "
     "ORDER BY a.requested_at, a.case_id, a.approval_id LIMIT ?2";
 
 inline constexpr const char* kDueTimersSql =

@@ -46,6 +46,7 @@
 #include "engine/role.h"
 #include "storage/customer_records.h"
 #include "storage/listing_limit.h"
+#include "storage/read_scope.h"
 #include "storage/sqlite.h"
 #include "storage/wal_checkpointer.h"
 
@@ -82,6 +83,9 @@ struct CaseCommand {
   Command command;
   Actor actor;
   Instant now{};
+  // The cases the actor may see (read_scope.h): a command on a case outside it is refused as
+  // for a case that does not exist. Everything by default (timers, tools, tests).
+  ReadScope scope{};
   // CreateCase only: the customer and order records an integration sent inline, written in the
   // command's own savepoint before the case is opened (a refused creation writes neither). The
   // case then takes segment, tier and the order's amounts from the stored records, which are the
@@ -158,6 +162,7 @@ struct CaseSummary {
 // Filters for listing cases; empty strings do not filter. Results are ordered by SLA due
 // (soonest first, cases without a running SLA last) then id; `after` continues a page.
 struct CaseQuery {
+  ReadScope scope;  // whose cases the reader may see (read_scope.h)
   std::string team;
   std::string assignee;
   bool unassigned_only = false;  // the team queue: cases nobody holds yet
@@ -187,6 +192,8 @@ struct CaseQuery {
 struct CaseDocument {
   std::int64_t version = 0;
   std::string snapshot_json;
+  std::string team;  // as in the snapshot: who may read the case (read_scope.h)
+  std::string assignee;
 };
 
 struct CaseWithJournal {
@@ -321,10 +328,11 @@ class CaseStore {
   // Journal entries with seq > after_seq across all cases, in order (live-update resume).
   Result<std::vector<StoredEvent>> journal_after(std::int64_t after_seq, size_t limit) const;
   Result<std::vector<CaseSummary>> list_cases(const CaseQuery& query) const;
-  // Oldest request first; `after` continues a page; `limit` 1..kMaxListingRows.
+  // Oldest request first; `after` continues a page; `limit` 1..kMaxListingRows; only the
+  // approvals of cases in `scope`.
   Result<std::vector<PendingApproval>> pending_approvals(
       const std::string& required_role, size_t limit,
-      const std::optional<ApprovalCursor>& after = std::nullopt) const;
+      const std::optional<ApprovalCursor>& after = std::nullopt, const ReadScope& scope = {}) const;
   Result<std::vector<DueTimer>> due_timers(Instant now, size_t limit) const;
   Result<std::vector<OutboxEntry>> outbox_after(std::int64_t after_id, size_t limit) const;
   Result<std::int64_t> count_cases() const;

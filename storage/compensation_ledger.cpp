@@ -37,6 +37,7 @@ LedgerFilter ledger_filter(const LedgerQuery& q) {
   }
   text(q.type, " AND m.type = ?");
   text(q.status, " AND m.status = ?");
+  append_scope_condition(q.scope, "c.team", "c.assignee", out.sql, out.values);
   text(q.team, " AND c.team = ?");
   text(q.proposed_by, " AND m.proposed_by = ?");
   text(q.decided_by, " AND m.decided_by = ?");

@@ -19,6 +19,7 @@
 #include "engine/result.h"
 #include "engine/time.h"
 #include "storage/case_store.h"
+#include "storage/read_scope.h"
 
 namespace redress::storage {
 
@@ -31,6 +32,7 @@ struct LedgerCursor {
 
 // Empty strings and nullopt filter nothing.
 struct LedgerQuery {
+  ReadScope scope;  // only compensations of cases the reader may see (read_scope.h)
   std::optional<Instant> proposed_from;    // proposed at or after
   std::optional<Instant> proposed_before;  // proposed strictly before
   std::string type;                        // a compensation type name

@@ -148,8 +148,9 @@ User read_user(const Statement& row, int first = 0) {
 }
 
 constexpr const char* kTokenColumns =
-    "t.id, t.user_id, t.role, t.label, t.created_at, t.expires_at, t.revoked_at, t.last_used_at";
-constexpr int kTokenColumnCount = 8;
+    "t.id, t.user_id, t.role, t.label, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, "
+    "t.scopes";
+constexpr int kTokenColumnCount = 9;
 
 ApiToken read_token(const Statement& row, int first = 0) {
   ApiToken token;
@@ -161,6 +162,7 @@ ApiToken read_token(const Statement& row, int first = 0) {
   token.expires_at = optional_instant(row, first + 5);
   token.revoked_at = optional_instant(row, first + 6);
   token.last_used_at = optional_instant(row, first + 7);
+  token.scopes = row.column_text(first + 8);
   return token;
 }
 
@@ -488,15 +490,16 @@ void DirectoryStore::create_token(NewToken token, Instant now,
       }
     }
     auto insert = context.statement(
-        "INSERT INTO api_tokens (id, token_hash, user_id, role, label, created_at, expires_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO api_tokens (id, token_hash, user_id, role, label, created_at, expires_at, "
+        "scopes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     insert->bind(1, token.id)
         .bind_blob(2, token.hash.data(), static_cast<int>(token.hash.size()))
         .bind_or_null(3, token.user_id)
         .bind(4, role_name(token.role))
         .bind(5, token.label)
         .bind(6, to_millis(now))
-        .bind_or_null(7, optional_millis(token.expires_at));
+        .bind_or_null(7, optional_millis(token.expires_at))
+        .bind(8, token.scopes);
     insert->run();
     ApiToken stored;
     stored.id = token.id;
@@ -505,6 +508,7 @@ void DirectoryStore::create_token(NewToken token, Instant now,
     stored.label = token.label;
     stored.created_at = now;
     stored.expires_at = token.expires_at;
+    stored.scopes = token.scopes;
     return stored;
   };
   store_.write<ApiToken>(guarded<ApiToken>(std::move(work)), std::move(done));

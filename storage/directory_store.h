@@ -74,6 +74,9 @@ struct ApiToken {
   std::optional<Instant> expires_at;    // none: never expires
   std::optional<Instant> revoked_at;    // set once, by the first revoke
   std::optional<Instant> last_used_at;  // as batched by touch_tokens; may lag behind use
+  // An integration token's scopes, space-separated (api/http/token_scopes.h checks the names);
+  // "" for a person's token.
+  std::string scopes;
 };
 
 inline constexpr size_t kTokenHashBytes = 32;  // SHA-256
@@ -86,6 +89,7 @@ struct NewToken {
   Role role = Role::kAgent;
   std::string label;
   std::optional<Instant> expires_at;
+  std::string scopes;  // as ApiToken::scopes
 };
 
 // What authentication needs for one presented token.

@@ -507,6 +507,16 @@ CREATE TABLE case_links (
 CREATE INDEX case_links_by_linked_case ON case_links (linked_case_id);
 )sql";
 
+// Version 8: integration tokens carry scopes. Tokens made before scopes existed could do
+// everything their role allowed: they keep exactly that, every scope there was at version 8.
+constexpr const char* kMigration8 = R"sql(
+ALTER TABLE api_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT '';
+UPDATE api_tokens SET scopes = 'cases:read cases:write compensations:read compensations:write '
+  || 'compensations:execute customers:read customers:contacts customers:write orders:read '
+  || 'orders:write imports:read webhooks:manage directory:read workflows:read metrics:read'
+  WHERE role = 'integration';
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1,
      "cases, journal, timers, outbox, compensations, approvals, customers, orders, users, "
@@ -528,6 +538,8 @@ const std::vector<Migration> kMigrations = {
      "customers and orders as records: contacts and addresses, membership level changes, "
      "contact views, customer names in search; compensations by order; case links",
      kMigration7, nullptr},
+    {8, "integration tokens carry scopes; tokens made before keep every scope", kMigration8,
+     nullptr},
 };
 
 bool has_user_tables(SqliteDb& db) {

@@ -41,6 +41,21 @@ Result<std::map<std::string, std::string>> ServerQueries::case_teams(
   });
 }
 
+Result<std::map<std::string, ServerQueries::CaseHolder>> ServerQueries::case_holders(
+    const std::set<std::string>& case_ids) const {
+  if (case_ids.empty()) return std::map<std::string, CaseHolder>{};
+  return store_.read<std::map<std::string, CaseHolder>>([&case_ids](ReadContext& context) {
+    std::map<std::string, CaseHolder> holders;
+    auto s = context.statement("SELECT team, assignee FROM cases WHERE id = ?");
+    for (const auto& id : case_ids) {
+      s->bind(1, id);
+      if (s->step()) holders[id] = CaseHolder{s->column_text(0), s->column_text(1)};
+      s->reset();
+    }
+    return holders;
+  });
+}
+
 Result<std::map<ServerQueries::ApprovalKey, std::string>> ServerQueries::approval_roles(
     const std::set<ApprovalKey>& approvals) const {
   if (approvals.empty()) return std::map<ApprovalKey, std::string>{};

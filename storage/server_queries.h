@@ -53,6 +53,13 @@ class ServerQueries {
   // left out).
   Result<std::map<std::string, std::string>> case_teams(
       const std::set<std::string>& case_ids) const;
+  // The team and holder (assignee) of each case in `case_ids` that exists; "" for none.
+  struct CaseHolder {
+    std::string team;
+    std::string assignee;
+  };
+  Result<std::map<std::string, CaseHolder>> case_holders(
+      const std::set<std::string>& case_ids) const;
   // The role each approval in `approvals` ((case id, approval id) pairs) requires; unknown
   // approvals are left out.
   using ApprovalKey = std::pair<std::string, std::string>;

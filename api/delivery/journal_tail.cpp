@@ -36,13 +36,18 @@ Result<std::vector<std::vector<std::string>>> JournalTail::topics_of(
   std::set<std::string> cases;
   std::set<storage::ServerQueries::ApprovalKey> decided;
   for (const auto& e : entries) {
-    if (needed.teams) cases.insert(e.case_id);
+    if (needed.teams || needed.holders) cases.insert(e.case_id);
     if (needed.approvals) {
       if (auto id = decided_approval(e); !id.empty()) decided.emplace(e.case_id, std::move(id));
     }
   }
+  // With holders asked for, one read gives both the team and the holder of each case.
+  std::set<std::string> held;
+  if (needed.holders) held.swap(cases);
   auto team_of = queries_.case_teams(cases);
   if (!team_of.ok()) return team_of.error();
+  auto holder_of = queries_.case_holders(held);
+  if (!holder_of.ok()) return holder_of.error();
   auto approval_role = queries_.approval_roles(decided);
   if (!approval_role.ok()) return approval_role.error();
 
@@ -50,8 +55,12 @@ Result<std::vector<std::vector<std::string>>> JournalTail::topics_of(
   topics.reserve(entries.size());
   for (const auto& e : entries) {
     std::string team;
+    const storage::ServerQueries::CaseHolder* holder = nullptr;
     if (auto it = team_of.value().find(e.case_id); it != team_of.value().end()) {
       team = it->second;
+    } else if (auto h = holder_of.value().find(e.case_id); h != holder_of.value().end()) {
+      holder = &h->second;
+      team = holder->team;
     }
     std::string role;
     if (e.event.type == "approval.requested") {
@@ -66,6 +75,12 @@ Result<std::vector<std::vector<std::string>>> JournalTail::topics_of(
       }
     }
     topics.push_back(event_topics(e, team, role));
+    if (holder) {
+      if (!holder->team.empty()) topics.back().push_back(holder_team_topic(holder->team));
+      if (!holder->assignee.empty()) {
+        topics.back().push_back(holder_assignee_topic(holder->assignee));
+      }
+    }
   }
   return topics;
 }

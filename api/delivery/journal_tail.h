@@ -26,6 +26,7 @@ namespace redress::api {
 struct TopicFacts {
   bool teams = false;
   bool approvals = false;
+  bool holders = false;  // the holder markers of each entry's case (holder_team_topic, ...)
 };
 
 class JournalSource {

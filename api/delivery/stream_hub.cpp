@@ -252,7 +252,21 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     bool step_posted = false;  // a replay step is queued on the strand
     bool wants_teams = false;
     bool wants_approvals = false;
+    // Whose cases the subscriber may see (storage/read_scope.h): entries of other cases are
+    // never delivered, whatever topic they match.
+    storage::ReadScope scope;
+    std::string team_marker;      // holder_team_topic(scope.team), or "" for no team
+    std::string assignee_marker;  // holder_assignee_topic(scope.user_id)
   };
+
+  // Whether an entry published on `topics` is about a case `sub` may see: read with the
+  // holder facts of its case (event_topics), which `sub`'s markers match.
+  static bool in_scope(const Subscriber& sub, const std::vector<std::string>& topics) {
+    if (sub.scope.everything) return true;
+    return std::any_of(topics.begin(), topics.end(), [&](const std::string& topic) {
+      return topic == sub.team_marker || topic == sub.assignee_marker;
+    });
+  }
 
   template <typename F>
   void guarded(const char* what, F&& work) {
@@ -305,6 +319,14 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     if (created) {
       sub.session = session;
       sub.principal = session->principal();
+      sub.scope = storage::ReadScope::of(sub.principal.actor);
+      if (!sub.scope.everything) {
+        ++scoped_subscribers_;
+        if (!sub.scope.team.empty()) sub.team_marker = holder_team_topic(sub.scope.team);
+        if (!sub.scope.user_id.empty()) {
+          sub.assignee_marker = holder_assignee_topic(sub.scope.user_id);
+        }
+      }
       sub.cursor = *head_;
     }
     std::vector<std::string> over_limit;
@@ -388,6 +410,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     if (it == subscribers_.end()) return;
     const auto topics = it->second.topics;
     for (const auto& topic : topics) remove_topic(id, it->second, topic);
+    if (!it->second.scope.everything) --scoped_subscribers_;
     subscribers_.erase(it);
     catching_up_.erase(id);
   }
@@ -457,7 +480,9 @@ class StreamHub::Core final : public WebSocketSession::Owner,
   // Returns false, having delivered nothing, when the facts cannot be read (retried later).
   bool fan_out(const std::vector<storage::StoredEvent>& events) {
     if (index_.empty()) return true;
-    auto topics = journal_->topics_of(events, {team_keys_ > 0, approval_keys_ > 0});
+    const bool holders = scoped_subscribers_ > 0;
+    auto topics =
+        journal_->topics_of(events, {team_keys_ > 0 || holders, approval_keys_ > 0, holders});
     if (!topics.ok()) {
       report_failure("reading case facts", topics.error());
       return false;
@@ -471,6 +496,7 @@ class StreamHub::Core final : public WebSocketSession::Owner,
         for (const auto id : it->second) {
           const auto& sub = subscribers_.at(id);
           if (!sub.live || e.seq <= sub.cursor) continue;
+          if (!in_scope(sub, topics.value()[i])) continue;
           auto& list = matched[id];
           if (list.empty() || list.back().index != i) list.push_back({i, {}});
           list.back().topics.push_back(topic);
@@ -564,7 +590,9 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     }
     auto rows = journal_->read_after(sub.cursor, kJournalBatch);
     if (!rows.ok()) return report_failure("replaying the journal", rows.error());
-    auto topics = journal_->topics_of(rows.value(), {sub.wants_teams, sub.wants_approvals});
+    const bool holders = !sub.scope.everything;
+    auto topics = journal_->topics_of(rows.value(),
+                                      {sub.wants_teams || holders, sub.wants_approvals, holders});
     if (!topics.ok()) return report_failure("reading case facts", topics.error());
     // Matching entries go out kMaxEventsPerMessage to a message, each message taking one place
     // of the room. The cursor only passes entries whose message was queued, so a step that runs
@@ -594,8 +622,10 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     std::int64_t scanned = sub.cursor;
     for (size_t i = 0; i < read.size(); ++i) {
       std::vector<std::string> matched;
-      for (auto& topic : topics.value()[i]) {
-        if (sub.topics.count(topic)) matched.push_back(std::move(topic));
+      if (in_scope(sub, topics.value()[i])) {
+        for (auto& topic : topics.value()[i]) {
+          if (sub.topics.count(topic)) matched.push_back(std::move(topic));
+        }
       }
       if (!matched.empty()) {
         if (events_frame_full(batch.size(), batch_bytes) && !flush()) {
@@ -666,8 +696,9 @@ class StreamHub::Core final : public WebSocketSession::Owner,
   std::optional<std::int64_t> head_;  // the last sequence fanned out; unknown until first read
   std::map<std::uint64_t, Subscriber> subscribers_;
   std::unordered_map<std::string, std::set<std::uint64_t>> index_;  // topic -> subscribers
-  std::int64_t team_keys_ = 0;      // index keys whose matching needs case teams
-  std::int64_t approval_keys_ = 0;  // ... approval roles
+  std::int64_t scoped_subscribers_ = 0;  // subscribers that see only some cases
+  std::int64_t team_keys_ = 0;           // index keys whose matching needs case teams
+  std::int64_t approval_keys_ = 0;       // ... approval roles
   std::set<std::uint64_t> catching_up_;
   bool failing_ = false;
 };

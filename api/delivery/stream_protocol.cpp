@@ -82,6 +82,13 @@ std::optional<std::string> stream_topic_refusal(const Principal& who, const Stre
   const auto rank = ladder_rank(role);
   switch (topic.kind) {
     case StreamTopic::Kind::kCase:
+      // Integration tokens need cases:read; agents and team leads get the entries of cases
+      // they may see only (the hub filters every delivery by the subscriber's read scope).
+      if (role == Role::kIntegration &&
+          std::find(who.scopes.begin(), who.scopes.end(), "cases:read") == who.scopes.end()) {
+        return as +
+               " token lacks the scope cases:read needed to subscribe to case:" + topic.argument;
+      }
       return std::nullopt;
     case StreamTopic::Kind::kAll:
       if (role == Role::kManager) return std::nullopt;
@@ -90,10 +97,10 @@ std::optional<std::string> stream_topic_refusal(const Principal& who, const Stre
       if (rank && *rank >= 1) return std::nullopt;
       return as + " may not subscribe to escalations: it is for team leads and above";
     case StreamTopic::Kind::kTeam:
-      if (rank && *rank >= 1) return std::nullopt;
+      if (rank && *rank >= 2) return std::nullopt;
       if (rank && !who.actor.team.empty() && who.actor.team == topic.argument) return std::nullopt;
       return as + " may not subscribe to team:" + topic.argument +
-             ": only its members, team leads and above may";
+             ": only its members, supervisors and above may";
     case StreamTopic::Kind::kApprovals: {
       const auto wanted = ladder_rank(*parse_role(topic.argument));
       if (rank && wanted && *rank >= *wanted) return std::nullopt;
@@ -112,6 +119,14 @@ std::vector<std::string> event_topics(const storage::StoredEvent& event, std::st
   const auto& type = event.event.type;
   if (type == "case.escalated" || type == "case.deescalated") topics.push_back("escalations");
   return topics;
+}
+
+std::string holder_team_topic(std::string_view team) {
+  return "@team:" + std::string(team);
+}
+
+std::string holder_assignee_topic(std::string_view assignee) {
+  return "@assignee:" + std::string(assignee);
 }
 
 // --- client → server -----------------------------------------------------------------------------

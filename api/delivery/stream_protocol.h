@@ -45,12 +45,13 @@ struct StreamTopic {
 std::optional<StreamTopic> parse_stream_topic(std::string_view text);
 
 // Why `who` may not subscribe to `topic` (a message naming both), or nullopt when it may:
-//   case:<id>         every authenticated role;
-//   team:<t>          members of t, and team_lead and above (any team);
+//   case:<id>         every authenticated role (integration tokens with cases:read);
+//   team:<t>          members of t, and supervisor and above (any team);
 //   approvals:<role>  that role and those above it on the ladder;
 //   escalations       team_lead and above;
 //   all               managers.
-// Admins may subscribe to everything; integration tokens to cases only.
+// Admins may subscribe to everything; integration tokens to cases only. Whatever the topic, an
+// agent or team lead is sent the entries of cases they may see only (storage/read_scope.h).
 std::optional<std::string> stream_topic_refusal(const Principal& who, const StreamTopic& topic);
 
 // The topics a journal entry is published on: all, case:<id>, then team:<team> when the case
@@ -59,6 +60,12 @@ std::optional<std::string> stream_topic_refusal(const Principal& who, const Stre
 // the event requests or decides (empty for other events).
 std::vector<std::string> event_topics(const storage::StoredEvent& event, std::string_view team,
                                       std::string_view approval_role);
+
+// Markers the hub adds to an entry's topics when some subscriber sees only some cases
+// (storage/read_scope.h): the case's current team and holder. They start with '@', which no
+// topic a client can subscribe to does, so they only ever decide who may see an entry.
+std::string holder_team_topic(std::string_view team);
+std::string holder_assignee_topic(std::string_view assignee);
 
 // --- client → server -----------------------------------------------------------------------------
 

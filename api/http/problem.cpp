@@ -47,6 +47,8 @@ ProblemKind problem_kind(ErrorCode code) {
       return {S::unauthorized, "Authentication required"};
     case ErrorCode::kForbidden:
       return {S::forbidden, "Forbidden"};
+    case ErrorCode::kInsufficientScope:
+      return {S::forbidden, "Insufficient scope"};
     case ErrorCode::kRateLimited:
       return {S::too_many_requests, "Too many requests"};
     // Validation of what the client sent.

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +35,9 @@ struct Principal {
   std::string token_id;
   std::string user_id;     // empty for integration tokens not tied to a person
   std::string session_id;  // empty unless the request came with a session secret (rds_...)
+  // An integration token's scopes (api/http/token_scopes.h); empty for a person's token, which
+  // acts by its role and team.
+  std::vector<std::string> scopes;
 };
 
 struct RequestContext {

@@ -159,6 +159,10 @@ const RouteSpec* RequestPipeline::admit(const RequestPtr& ctx, const Responder& 
       respond.problem(*ctx, role_refusal(route, ctx->principal->actor.role));
       return nullptr;
     }
+    if (!scope_allowed(route, *ctx->principal)) {
+      respond.problem(*ctx, scope_refusal(route));
+      return nullptr;
+    }
   }
 
   const auto method = ctx->request.method();

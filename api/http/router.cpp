@@ -1,5 +1,7 @@
 #include "api/http/router.h"
 
+#include "api/http/token_scopes.h"
+
 #include "engine/utf8.h"
 
 #include <algorithm>
@@ -127,6 +129,13 @@ void Router::add(RouteSpec route) {
     }
     route.roles = command_roles(*route.case_command);
   }
+  auto scope = required_scope(route.method, route.pattern, route.case_command);
+  if (!scope && route.requires_token && role_allowed(route, Role::kIntegration)) {
+    throw std::logic_error("route " + route.operation_id +
+                           " admits integration tokens but api/http/token_scopes.cpp gives it "
+                           "no scope");
+  }
+  route.scope = scope.value_or("");
   routes_.push_back(std::move(route));
 }
 
@@ -156,6 +165,20 @@ std::variant<RouteMatch, ApiProblem> Router::match(http::verb method,
 bool role_allowed(const RouteSpec& route, Role role) {
   return route.roles.empty() ||
          std::find(route.roles.begin(), route.roles.end(), role) != route.roles.end();
+}
+
+bool scope_allowed(const RouteSpec& route, const Principal& principal) {
+  if (principal.actor.role != Role::kIntegration || route.scope.empty()) return true;
+  const auto& held = principal.scopes;
+  return std::find(held.begin(), held.end(), route.scope) != held.end();
+}
+
+ApiProblem scope_refusal(const RouteSpec& route) {
+  ApiProblem problem(ErrorCode::kInsufficientScope,
+                     "this integration token lacks the scope '" + route.scope + "' needed to " +
+                         route.summary + "; an admin can create a token with it");
+  problem.extensions["required_scope"] = route.scope;
+  return problem;
 }
 
 RouteSpec case_command_route(http::verb method, std::string pattern, std::string operation_id,

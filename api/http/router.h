@@ -38,6 +38,9 @@ struct RouteSpec {
   // rejection (403 ROLE_NOT_PERMITTED, the same detail) before the body is read, so the router
   // and the engine cannot answer a role differently.
   std::optional<CommandKind> case_command{};
+  // The scope an integration token needs (api/http/token_scopes.h); "" for none. Set by
+  // Router::add from the one table of scopes, never by the route itself.
+  std::string scope{};
 };
 
 struct RouteMatch {
@@ -47,8 +50,9 @@ struct RouteMatch {
 
 class Router {
  public:
-  // Throws std::logic_error for a case command route that names roles of its own: the table is
-  // their one source.
+  // Throws std::logic_error for a case command route that names roles of its own (the role
+  // table is their one source), and for a route that admits integration tokens but has no
+  // scope in the scope table (api/http/token_scopes.h).
   void add(RouteSpec route);
 
   // The route for `method` on the path's segments (each percent-decoded on its own, so "%2F"
@@ -70,6 +74,13 @@ RouteSpec case_command_route(http::verb method, std::string pattern, std::string
 // Whether `role` may call `route`. There is no implicit super-user: a route names every role it
 // admits.
 bool role_allowed(const RouteSpec& route, Role role);
+
+// Whether `principal` may call `route` as far as token scopes go: always for a person's token;
+// for an integration token, when it carries the route's scope.
+bool scope_allowed(const RouteSpec& route, const Principal& principal);
+
+// The 403 INSUFFICIENT_SCOPE for an integration token without the route's scope.
+ApiProblem scope_refusal(const RouteSpec& route);
 
 // The 403 for a role `route` does not admit: FORBIDDEN naming the allowed roles, or for a case
 // command the engine's ROLE_NOT_PERMITTED rejection.

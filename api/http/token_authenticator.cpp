@@ -1,5 +1,7 @@
 #include "api/http/token_authenticator.h"
 
+#include "api/http/token_scopes.h"
+
 #include "api/http/token_codec.h"
 
 namespace redress::api {
@@ -64,6 +66,7 @@ std::variant<Principal, ApiProblem> TokenAuthenticator::authenticate(std::string
   principal.token_id = t.id;
   principal.actor.role = t.role;
   principal.actor.id = t.id;
+  if (t.role == Role::kIntegration) principal.scopes = split_scopes(t.scopes);
   if (grant.grant.user) {
     const auto& user = *grant.grant.user;
     if (!user.active) {

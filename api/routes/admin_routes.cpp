@@ -16,6 +16,7 @@
 
 #include "api/http/json_body.h"
 #include "api/http/token_codec.h"
+#include "api/http/token_scopes.h"
 #include "api/routes/page_token.h"
 #include "api/routes/routes.h"
 
@@ -62,7 +63,8 @@ nlohmann::json token_json(const storage::ApiToken& token) {
           {"created_at", format_rfc3339(token.created_at)},
           {"expires_at", optional_time(token.expires_at)},
           {"revoked_at", optional_time(token.revoked_at)},
-          {"last_used_at", optional_time(token.last_used_at)}};
+          {"last_used_at", optional_time(token.last_used_at)},
+          {"scopes", split_scopes(token.scopes)}};
 }
 
 // --- responses -------------------------------------------------------------------------------
@@ -255,6 +257,45 @@ void update_user(ServerContext& context, RequestPtr ctx, Responder respond) {
       });
 }
 
+// An integration token names its scopes, at least one, each known and named once; a person's
+// token has none (it acts by its role and team). False when `reader` now holds the problem.
+bool check_token_scopes(BodyReader& reader, Role role,
+                        const std::optional<std::vector<std::string>>& scopes) {
+  const auto pointer = reader.pointer("scopes");
+  if (role != Role::kIntegration) {
+    if (scopes) {
+      reader.add(pointer,
+                 std::string("applies to integration tokens only; a ") + role_name(role) +
+                     " token acts by its role and team (leave scopes out)",
+                 problem_params("scopes_for_integration_only"));
+    }
+    return reader.ok();
+  }
+  if (!scopes || scopes->empty()) {
+    std::string known;
+    for (const auto& scope : token_scopes())
+      known += (known.empty() ? "" : ", ") + std::string(scope.name);
+    reader.add(pointer,
+               "is required for an integration token: name what the other system may do, "
+               "one or more of " +
+                   known,
+               problem_params("scopes_required"), ErrorCode::kMissingField);
+    return false;
+  }
+  for (size_t i = 0; i < scopes->size(); ++i) {
+    const auto& scope = (*scopes)[i];
+    const auto item = pointer + "/" + std::to_string(i);
+    if (!is_token_scope(scope)) {
+      reader.add(item, "'" + scope + "' is not a token scope; GET /v1/openapi.json lists them",
+                 problem_params("unknown_scope", {{"scope", scope}}));
+    } else if (std::find(scopes->begin(), scopes->begin() + static_cast<std::ptrdiff_t>(i),
+                         scope) != scopes->begin() + static_cast<std::ptrdiff_t>(i)) {
+      reader.add(item, "'" + scope + "' is named twice", problem_params("duplicate_scope"));
+    }
+  }
+  return reader.ok();
+}
+
 // POST /v1/tokens (createToken): create an API token.
 void create_token(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto parsed = parse_json_object(ctx->request);
@@ -262,9 +303,10 @@ void create_token(ServerContext& context, RequestPtr ctx, Responder respond) {
     return respond.problem(*ctx, *problem);
   }
   const auto& body = std::get<nlohmann::json>(parsed);
-  BodyReader reader(body, "", {"user_id", "role", "label", "expires_at"});
+  BodyReader reader(body, "", {"user_id", "role", "label", "expires_at", "scopes"});
   auto user_id = reader.string("user_id", false, kMaxIdBytes);
   auto role = read_role(reader, "role", false);
+  auto scopes = reader.string_array("scopes", false, token_scopes().size(), 64);
   auto label = reader.string("label", false, kMaxTextBytes, /*allow_empty=*/true);
   auto expires_at = reader.instant("expires_at", false);
   if (expires_at && *expires_at <= ctx->now) {
@@ -307,10 +349,16 @@ void create_token(ServerContext& context, RequestPtr ctx, Responder respond) {
     }
     role = user_role;
   }
+  if (!check_token_scopes(reader, *role, scopes)) return respond.problem(*ctx, reader.problem());
 
   const auto secret = generate_token();
-  storage::NewToken token{secret.id, secret.hash,        user_id.value_or(""),
-                          *role,     label.value_or(""), expires_at};
+  storage::NewToken token{secret.id,
+                          secret.hash,
+                          user_id.value_or(""),
+                          *role,
+                          label.value_or(""),
+                          expires_at,
+                          join_scopes(scopes.value_or(std::vector<std::string>{}))};
   context.directory.create_token(
       std::move(token), ctx->now,
       [ctx, respond, shown_once = secret.token](Result<storage::ApiToken> created) {

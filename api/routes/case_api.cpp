@@ -103,6 +103,7 @@ storage::CaseCommand case_command(ServerContext& context, const RequestContext& 
   command.link = std::move(run.link);
   command.refuse_open_duplicate = run.refuse_open_duplicate;
   command.level_rank = membership_rank(context.store.engine().catalog());
+  command.scope = storage::ReadScope::of(ctx.actor());
   return command;
 }
 
@@ -304,11 +305,19 @@ std::optional<CaseSnapshot> load_case_or_404(ServerContext& context, const Reque
     respond.problem(ctx, from_error(loaded.error()));
     return std::nullopt;
   }
-  if (!loaded.value()) {
-    respond.problem(ctx, ApiProblem::not_found("there is no case " + id));
+  if (!loaded.value() || !case_visible(ctx, loaded.value()->team, loaded.value()->assignee)) {
+    respond.problem(ctx, case_not_found(id));
     return std::nullopt;
   }
   return std::move(*loaded.value());
+}
+
+bool case_visible(const RequestContext& ctx, std::string_view team, std::string_view assignee) {
+  return storage::ReadScope::of(ctx.actor()).sees(team, assignee);
+}
+
+ApiProblem case_not_found(const std::string& id) {
+  return ApiProblem::not_found("there is no case " + id);
 }
 
 void run_case_command(ServerContext& context, RequestPtr ctx, Responder respond, CommandRun run) {

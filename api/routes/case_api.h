@@ -69,11 +69,17 @@ storage::LevelRank membership_rank(const WorkflowCatalog& catalog);
 // another body is 422 and a retry while the first still runs is 409.
 void run_case_command(ServerContext& context, RequestPtr ctx, Responder respond, CommandRun run);
 
-// Loads the case named by the {id} path parameter, or answers 404 and returns nullopt.
 // parse_if_match, answering the problem itself: false when it did (the handler stops).
 bool take_if_match(const RequestContext& ctx, const Responder& respond, bool required,
                    std::optional<std::int64_t>& out);
 
+// Whether the caller may see a case in `team` held by `assignee` (storage/read_scope.h). A
+// case outside the caller's scope is answered exactly as a case that does not exist.
+bool case_visible(const RequestContext& ctx, std::string_view team, std::string_view assignee);
+ApiProblem case_not_found(const std::string& id);
+
+// Loads the case named by the {id} path parameter if the caller may see it (case_visible), or
+// answers 404 and returns nullopt.
 std::optional<CaseSnapshot> load_case_or_404(ServerContext& context, const RequestContext& ctx,
                                              const Responder& respond);
 

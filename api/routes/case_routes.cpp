@@ -178,6 +178,11 @@ void create_case(ServerContext& context, RequestPtr ctx, Responder respond) {
   create.severity = in.string("severity", false, 32).value_or("normal");
   create.category = in.string("category", false, kMaxName).value_or("");
   create.team = in.string("team", false, kMaxName).value_or("");
+  // An agent or team lead files into their own team unless they name another: the case stays
+  // where they can see it (storage/read_scope.h).
+  if (!body->contains("team") && !storage::ReadScope::of(ctx->actor()).everything) {
+    create.team = ctx->actor().team;
+  }
   create.assignee = in.string("assignee", false, kMaxName).value_or("");
   if (auto fields = in.object("fields", false)) create.fields = *fields;
   const auto& catalog = context.store.engine().catalog();
@@ -254,6 +259,7 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
                 "page_token"});
   const auto& catalog = context.store.engine().catalog();
   storage::CaseQuery query;
+  query.scope = storage::ReadScope::of(ctx->actor());
   query.state = q.one_of("state", catalog_states(catalog)).value_or("");
   query.stage = q.one_of("stage", stage_names()).value_or("");
   query.assignee = q.string("assignee", kMaxName).value_or("");
@@ -314,8 +320,8 @@ void get_case(ServerContext& context, RequestPtr ctx, Responder respond) {
   const auto id = ctx->param("id");
   auto loaded = context.store.load_case_document(id);
   if (!loaded.ok()) return respond.problem(*ctx, from_error(loaded.error()));
-  if (!loaded.value()) {
-    return respond.problem(*ctx, ApiProblem::not_found("there is no case " + id));
+  if (!loaded.value() || !case_visible(*ctx, loaded.value()->team, loaded.value()->assignee)) {
+    return respond.problem(*ctx, case_not_found(id));
   }
   auto& document = *loaded.value();
   const auto etag = case_etag(document.version);
@@ -353,8 +359,9 @@ void list_events(ServerContext& context, RequestPtr ctx, Responder respond) {
   if (!q.ok()) return respond.problem(*ctx, q.problem());
   auto loaded = context.store.load_case_with_journal(ctx->param("id"));
   if (!loaded.ok()) return respond.problem(*ctx, from_error(loaded.error()));
-  if (!loaded.value()) {
-    return respond.problem(*ctx, ApiProblem::not_found("there is no case " + ctx->param("id")));
+  if (!loaded.value() ||
+      !case_visible(*ctx, loaded.value()->snapshot.team, loaded.value()->snapshot.assignee)) {
+    return respond.problem(*ctx, case_not_found(ctx->param("id")));
   }
   auto events = nlohmann::json::array();
   nlohmann::json next = nullptr;

@@ -56,8 +56,10 @@ void suggest_remedies(ServerContext& context, RequestPtr ctx, Responder respond)
   const auto id = ctx->param("id");
   auto loaded = context.store.load_case_with_customer_history(id, ctx->now);
   if (!loaded.ok()) return respond.problem(*ctx, from_error(loaded.error()));
-  if (!loaded.value())
-    return respond.problem(*ctx, ApiProblem::not_found("there is no case " + id));
+  if (!loaded.value() ||
+      !case_visible(*ctx, loaded.value()->snapshot.team, loaded.value()->snapshot.assignee)) {
+    return respond.problem(*ctx, case_not_found(id));
+  }
   const auto& [snapshot, history] = *loaded.value();
   const auto advice =
       context.store.engine().advise_remedies(snapshot, ctx->actor(), ctx->now, history);
@@ -221,7 +223,8 @@ void approval_queue(ServerContext& context, RequestPtr ctx, Responder respond) {
     }
     role = *parsed;
   }
-  auto pending = context.store.pending_approvals(role_name(role), page.rows_to_read(), after);
+  auto pending = context.store.pending_approvals(role_name(role), page.rows_to_read(), after,
+                                                 storage::ReadScope::of(ctx->actor()));
   if (!pending.ok()) return respond.problem(*ctx, from_error(pending.error()));
   auto& rows = pending.value();
   const auto next =

@@ -85,6 +85,7 @@ void list_ledger(ServerContext& context, RequestPtr ctx, Responder respond) {
   allowed.insert(allowed.end(), {"page_size", "page_token"});
   q.allow_only(allowed);
   auto query = read_filters(q, context.store.engine().catalog());
+  query.scope = storage::ReadScope::of(ctx->actor());
   const auto page = read_page(q, kLedgerListing);
   if (!q.ok()) return respond.problem(*ctx, q.problem());
   if (page.after) {
@@ -188,6 +189,7 @@ void export_ledger(ServerContext& context, RequestPtr ctx, Responder respond) {
   QueryReader q(*ctx);
   q.allow_only(kFilterNames);
   auto query = read_filters(q, context.store.engine().catalog());
+  query.scope = storage::ReadScope::of(ctx->actor());
   if (!q.ok()) return respond.problem(*ctx, q.problem());
   query.limit = storage::kMaxLedgerExportRows + 1;
   const storage::CompensationLedger ledger(context.store);

@@ -23,13 +23,13 @@ void team_workload(ServerContext& context, RequestPtr ctx, Responder respond) {
   if (!query.ok()) return respond.problem(*ctx, query.problem());
   const auto team_id = ctx->param("id");
   const auto& actor = ctx->actor();
-  if (actor.role == Role::kAgent && actor.team != team_id) {
+  if (!storage::ReadScope::of(actor).everything && actor.team != team_id) {
     return respond.problem(
-        *ctx,
-        ApiProblem::forbidden("an agent may read the workload of their own team only (" +
-                              (actor.team.empty() ? std::string("you are in no team")
-                                                  : "yours is '" + actor.team + "'") +
-                              "); team_lead, supervisor, manager and admin may read any team's"));
+        *ctx, ApiProblem::forbidden(std::string("the role ") + role_name(actor.role) +
+                                    " may read the workload of its own team only (" +
+                                    (actor.team.empty() ? std::string("you are in no team")
+                                                        : "yours is '" + actor.team + "'") +
+                                    "); supervisor, manager and admin may read any team's"));
   }
   auto read = storage::read_team_workload(context.store, team_id);
   if (!read.ok()) return respond.problem(*ctx, from_error(read.error()));

@@ -20,7 +20,7 @@ Result<std::string> issue_admin_token(storage::DirectoryStore& directory, Instan
         "admin token");
   }
   const auto secret = generate_token();
-  storage::NewToken token{secret.id, secret.hash, "admin", Role::kAdmin, label, std::nullopt};
+  storage::NewToken token{secret.id, secret.hash, "admin", Role::kAdmin, label, std::nullopt, ""};
   auto stored = storage::await_result<storage::ApiToken>(
       [&](auto done) { directory.create_token(token, now, std::move(done)); });
   if (!stored.ok()) return stored.error();

@@ -137,12 +137,12 @@ Result<DemoCredential> add_credential(storage::DirectoryStore& directory, const 
     credential.display_name = "Order system (demo integration)";
   }
   const auto secret = generate_token();
-  storage::NewToken token{secret.id,
-                          secret.hash,
-                          credential.user_id,
-                          credential.role,
-                          person ? "demo" : "demo: order system",
-                          std::nullopt};
+  storage::NewToken token{secret.id, secret.hash, credential.user_id, credential.role,
+                          person ? "demo" : "demo: order system", std::nullopt,
+                          // The order system opens complaints and keeps orders and customers.
+                          person ? ""
+                                 : "cases:read cases:write customers:read customers:write "
+                                   "orders:read orders:write"};
   auto stored = storage::await_result<storage::ApiToken>(
       [&](auto done) { directory.create_token(std::move(token), now, std::move(done)); });
   if (!stored.ok()) return stored.error();

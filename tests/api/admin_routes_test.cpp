@@ -95,8 +95,9 @@ BOOST_AUTO_TEST_CASE(team_user_token_lifecycle) {
   BOOST_TEST(server.http().get("/v1/workflows", secret).status == 200);
 
   // An integration token belongs to no user and needs a role.
-  auto integration =
-      server.http().post("/v1/tokens", {{"role", "integration"}, {"label", "crm"}}, admin);
+  auto integration = server.http().post(
+      "/v1/tokens", {{"role", "integration"}, {"scopes", {"workflows:read"}}, {"label", "crm"}},
+      admin);
   BOOST_TEST(integration.status == 201, integration.body);
   BOOST_TEST(integration.json()["user_id"].is_null());
   BOOST_TEST(integration.json()["role"] == "integration");
@@ -112,7 +113,8 @@ BOOST_AUTO_TEST_CASE(role_matrix) {
   const auto lead = server.token_for("lead.a", "team_lead");
   const auto supervisor = server.token_for("sup.a", "supervisor");
   const auto manager = server.token_for("mgr.a", "manager");
-  auto integration = server.http().post("/v1/tokens", {{"role", "integration"}}, admin);
+  auto integration = server.http().post(
+      "/v1/tokens", {{"role", "integration"}, {"scopes", {"cases:read", "workflows:read"}}}, admin);
   BOOST_REQUIRE(integration.status == 201);
   const auto system = integration.json()["token"].get<std::string>();
   const auto token_id = integration.json()["id"].get<std::string>();
@@ -125,7 +127,9 @@ BOOST_AUTO_TEST_CASE(role_matrix) {
   const std::vector<Call> admin_writes = {
       {http::verb::post, "/v1/teams", {{"id", "t2"}, {"name", "T2"}}},
       {http::verb::post, "/v1/users", {{"id", "u2"}, {"display_name", "U2"}, {"role", "agent"}}},
-      {http::verb::post, "/v1/tokens", {{"role", "integration"}}},
+      {http::verb::post,
+       "/v1/tokens",
+       {{"role", "integration"}, {"scopes", {"cases:read", "workflows:read"}}}},
       {http::verb::patch, "/v1/users/agent.a", {{"role", "manager"}}},
       {http::verb::delete_, "/v1/tokens/" + token_id, nullptr},
   };
@@ -238,8 +242,11 @@ BOOST_AUTO_TEST_CASE(validation_lists_every_problem) {
   BOOST_TEST(many.status == 422);
   BOOST_TEST(error_pointers(many) ==
              (std::set<std::string>{"/role", "/label", "/expires_at", "/secret"}));
-  auto past = server.http().post(
-      "/v1/tokens", {{"role", "integration"}, {"expires_at", "2026-11-23T01:59:00Z"}}, admin);
+  auto past = server.http().post("/v1/tokens",
+                                 {{"role", "integration"},
+                                  {"scopes", {"cases:read", "workflows:read"}},
+                                  {"expires_at", "2026-11-23T01:59:00Z"}},
+                                 admin);
   BOOST_TEST(past.status == 422);
   BOOST_TEST(error_pointers(past) == std::set<std::string>{"/expires_at"});
   auto unknown_user = server.http().post("/v1/tokens", {{"user_id", "nobody"}}, admin);
@@ -272,7 +279,8 @@ BOOST_AUTO_TEST_CASE(token_secrets_are_never_listed) {
   TestServer server;
   const auto& admin = server.admin_token();
   const auto secret = server.token_for("agent.c", "agent");
-  auto revoked = server.http().post("/v1/tokens", {{"role", "integration"}}, admin);
+  auto revoked = server.http().post(
+      "/v1/tokens", {{"role", "integration"}, {"scopes", {"cases:read", "workflows:read"}}}, admin);
   const auto revoked_secret = revoked.json()["token"].get<std::string>();
   BOOST_REQUIRE(
       del(server, "/v1/tokens/" + revoked.json()["id"].get<std::string>(), admin).status == 200);
@@ -304,7 +312,8 @@ BOOST_AUTO_TEST_CASE(token_secrets_are_never_listed) {
 BOOST_AUTO_TEST_CASE(revoked_token_is_refused_at_once) {
   TestServer server;
   const auto& admin = server.admin_token();
-  auto created = server.http().post("/v1/tokens", {{"role", "integration"}}, admin);
+  auto created = server.http().post(
+      "/v1/tokens", {{"role", "integration"}, {"scopes", {"cases:read", "workflows:read"}}}, admin);
   const auto secret = created.json()["token"].get<std::string>();
   const auto id = created.json()["id"].get<std::string>();
   // Used once, so the authenticator has its grant cached.
@@ -471,7 +480,11 @@ BOOST_AUTO_TEST_CASE(pagination_covers_every_row_once) {
 
   // Tokens page the same way.
   for (int i = 0; i < 4; ++i) {
-    BOOST_REQUIRE(server.http().post("/v1/tokens", {{"role", "integration"}}, admin).status == 201);
+    BOOST_REQUIRE(server.http()
+                      .post("/v1/tokens",
+                            {{"role", "integration"}, {"scopes", {"cases:read", "workflows:read"}}},
+                            admin)
+                      .status == 201);
   }
   auto first = server.http().get("/v1/tokens?page_size=3", admin).json();
   BOOST_TEST(first["tokens"].size() == 3u);
@@ -498,10 +511,12 @@ BOOST_AUTO_TEST_CASE(pagination_covers_every_row_once) {
 BOOST_AUTO_TEST_CASE(expired_token_is_refused) {
   TestServer server;
   const auto& admin = server.admin_token();
-  auto created = server.http().post(
-      "/v1/tokens",
-      {{"role", "integration"}, {"label", "short"}, {"expires_at", "2026-11-23T10:05:00+08:00"}},
-      admin);
+  auto created = server.http().post("/v1/tokens",
+                                    {{"role", "integration"},
+                                     {"scopes", {"cases:read", "workflows:read"}},
+                                     {"label", "short"},
+                                     {"expires_at", "2026-11-23T10:05:00+08:00"}},
+                                    admin);
   BOOST_TEST(created.status == 201, created.body);
   BOOST_TEST(created.json()["expires_at"] == "2026-11-23T02:05:00Z");
   const auto secret = created.json()["token"].get<std::string>();

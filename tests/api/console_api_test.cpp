@@ -309,7 +309,11 @@ BOOST_AUTO_TEST_CASE(team_workload_counts_open_warning_and_breached_per_person) 
   BOOST_TEST(refused.json().at("detail").get<std::string>().find("own team") != std::string::npos);
   BOOST_TEST(server.http().get("/v1/teams/returns/workload", other).status == 200);
   BOOST_TEST(server.http().get("/v1/teams/after_sales/workload", integration).status == 403);
-  BOOST_TEST(server.http().get("/v1/teams/no_such_team/workload", lead).status == 404);
+  // A team lead reads their own team's board only; an unknown team is 404 to those who may read
+  // any.
+  BOOST_TEST(server.http().get("/v1/teams/returns/workload", lead).status == 403);
+  BOOST_TEST(server.http().get("/v1/teams/no_such_team/workload", server.admin_token()).status ==
+             404);
   BOOST_TEST(server.http().get("/v1/teams/after_sales/workload?x=1", lead).status == 400);
 }
 

@@ -201,6 +201,14 @@ std::vector<std::string> compare_with_router(const json& doc, const api::Router&
     } else if (!prose && !route.roles.empty()) {
       out.push_back(label + ": the description names no roles (\"Roles: ...\")");
     }
+    // An integration token's scope (api/http/token_scopes.h) is x-scope, on exactly the
+    // operations that admit integration tokens and need one.
+    const bool scoped = !route.scope.empty() && api::role_allowed(route, Role::kIntegration);
+    const auto documented_scope = operation.value("x-scope", "");
+    if (documented_scope != (scoped ? route.scope : std::string())) {
+      out.push_back(label + ": x-scope '" + documented_scope + "' but integration tokens need '" +
+                    (scoped ? route.scope : std::string()) + "'");
+    }
   }
 
   std::set<std::string> operation_ids;
@@ -319,8 +327,10 @@ BOOST_AUTO_TEST_CASE(serves_the_document_to_every_role) {
     const auto token = server.token_for("openapi." + role, role);
     BOOST_TEST(server.http().get("/v1/openapi.json", token).status == 200, role);
   }
-  auto integration = server.http().post("/v1/tokens", {{"role", "integration"}, {"label", "oa"}},
-                                        server.admin_token());
+  auto integration = server.http().post(
+      "/v1/tokens",
+      {{"role", "integration"}, {"scopes", {"cases:read", "workflows:read"}}, {"label", "oa"}},
+      server.admin_token());
   BOOST_REQUIRE(integration.status == 201);
   BOOST_TEST(server.http()
                  .get("/v1/openapi.json", integration.json().at("token").get<std::string>())
@@ -508,8 +518,9 @@ BOOST_AUTO_TEST_CASE(query_parameters_and_body_members_match_the_handlers) {
   const auto doc = parsed_document();
   BOOST_REQUIRE(!doc.is_discarded());
   const auto manager = server.token_for("openapi.manager", "manager");
-  auto created = server.http().post("/v1/tokens", {{"role", "integration"}, {"label", "oa"}},
-                                    server.admin_token());
+  auto created = server.http().post(
+      "/v1/tokens", {{"role", "integration"}, {"scopes", all_token_scopes()}, {"label", "oa"}},
+      server.admin_token());
   BOOST_REQUIRE(created.status == 201);
   const auto integration = created.json().at("token").get<std::string>();
   const std::vector<std::pair<Role, std::string>> tokens = {{Role::kAdmin, server.admin_token()},

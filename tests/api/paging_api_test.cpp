@@ -117,7 +117,9 @@ std::vector<Listing> three_rows_in_every_listing(TestServer& server) {
     require_status(http.post("/v1/teams", {{"id", id}, {"name", id}}, admin), 201);
   }
   for (int i = 0; i < 3; ++i) {
-    require_status(http.post("/v1/tokens", {{"role", "integration"}}, admin), 201);
+    require_status(
+        http.post("/v1/tokens", {{"role", "integration"}, {"scopes", all_token_scopes()}}, admin),
+        201);
   }
   // Cases waiting for a team lead's approval: three approvals in the team leads' queue.
   for (int i = 0; i < 3; ++i) {

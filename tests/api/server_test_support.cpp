@@ -16,6 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include "api/http/token_scopes.h"
 #include "api/server/api_server.h"
 
 namespace redress::testing {
@@ -200,7 +201,7 @@ std::optional<HttpResult> HttpClient::try_request(
 }
 
 std::string TestServer::token_for(const std::string& user_id, const std::string& role,
-                                  const std::string& team) {
+                                  const std::string& team, std::vector<std::string> scopes) {
   if (!team.empty()) {
     http().post("/v1/teams", {{"id", team}, {"name", team}}, admin_token_);
   }
@@ -209,9 +210,19 @@ std::string TestServer::token_for(const std::string& user_id, const std::string&
   auto created = http().post("/v1/users", user, admin_token_);
   BOOST_REQUIRE_MESSAGE(created.status == 201 || created.status == 409,
                         "creating user " + user_id + ": " + created.body);
-  auto token = http().post("/v1/tokens", {{"user_id", user_id}, {"label", "test"}}, admin_token_);
+  nlohmann::json request{{"user_id", user_id}, {"label", "test"}};
+  if (role == "integration") {
+    request["scopes"] = scopes.empty() ? all_token_scopes() : nlohmann::json(scopes);
+  }
+  auto token = http().post("/v1/tokens", request, admin_token_);
   BOOST_REQUIRE_MESSAGE(token.status == 201, "creating a token: " + token.body);
   return token.json().at("token").get<std::string>();
+}
+
+nlohmann::json all_token_scopes() {
+  auto scopes = nlohmann::json::array();
+  for (const auto& scope : api::token_scopes()) scopes.push_back(scope.name);
+  return scopes;
 }
 
 std::string fresh_order_id(const std::string& prefix) {

@@ -110,9 +110,11 @@ class TestServer {
   api::ApiServer& server() { return *server_; }
   const api::ServerConfig& config() const { return config_; }
 
-  // Creates a team (if needed), a user with `role` and returns a token for the user.
+  // Creates a team (if needed), a user with `role` and returns a token for the user. An
+  // integration token gets `scopes`, by default every scope there is.
   std::string token_for(const std::string& user_id, const std::string& role,
-                        const std::string& team = "after_sales");
+                        const std::string& team = "after_sales",
+                        std::vector<std::string> scopes = {});
 
  private:
   ApiTempDir dir_;
@@ -122,6 +124,10 @@ class TestServer {
   std::unique_ptr<HttpClient> client_;
   std::string admin_token_;
 };
+
+// Every token scope there is (api/http/token_scopes.h), for an integration token that may call
+// every route its role admits.
+nlohmann::json all_token_scopes();
 
 // "<prefix>-<n>", n counting up across the test binary: an order of its own for each complaint a
 // test opens (a second open complaint about one order must be linked to the first).

@@ -166,8 +166,9 @@ BOOST_AUTO_TEST_CASE(a_session_expires_on_the_servers_clock_and_refresh_stops_at
 
 BOOST_AUTO_TEST_CASE(an_integration_token_and_a_session_may_not_open_a_session) {
   TestServer server;
-  auto integration = server.http().post("/v1/tokens", {{"role", "integration"}, {"label", "erp"}},
-                                        server.admin_token());
+  auto integration = server.http().post(
+      "/v1/tokens", {{"role", "integration"}, {"label", "erp"}, {"scopes", all_token_scopes()}},
+      server.admin_token());
   BOOST_REQUIRE(integration.status == 201);
   auto refused = server.http().post("/v1/sessions", json::object(),
                                     integration.json().at("token").get<std::string>());
@@ -333,8 +334,10 @@ BOOST_AUTO_TEST_CASE(me_for_a_supervisor_an_admin_an_integration_token_and_a_ses
   BOOST_TEST(admin.at("authority").is_null());
   BOOST_TEST(admin.at("commands").is_array());
 
-  auto created = server.http().post("/v1/tokens", {{"role", "integration"}, {"label", "erp feed"}},
-                                    server.admin_token());
+  auto created = server.http().post(
+      "/v1/tokens",
+      {{"role", "integration"}, {"label", "erp feed"}, {"scopes", all_token_scopes()}},
+      server.admin_token());
   BOOST_REQUIRE(created.status == 201);
   auto integration = server.http().get("/v1/me", created.json().at("token").get<std::string>());
   BOOST_REQUIRE_MESSAGE(integration.status == 200, integration.body);

@@ -42,7 +42,7 @@ void check_refusal(const std::string& text, const std::string& code, const std::
 }
 
 Principal principal(Role role, const std::string& team = "after_sales") {
-  return Principal{Actor{"someone", role, team}, "tok_1", "someone", ""};
+  return Principal{Actor{"someone", role, team}, "tok_1", "someone", "", {"cases:read"}};
 }
 
 }  // namespace
@@ -79,7 +79,9 @@ BOOST_AUTO_TEST_CASE(who_may_subscribe_to_what) {
   BOOST_TEST(allowed(Role::kAgent, "team:after_sales", "after_sales"));
   BOOST_TEST(!allowed(Role::kAgent, "team:billing", "after_sales"));
   BOOST_TEST(!allowed(Role::kAgent, "team:billing", ""));
-  BOOST_TEST(allowed(Role::kTeamLead, "team:billing", "after_sales"));
+  BOOST_TEST(!allowed(Role::kTeamLead, "team:billing", "after_sales"));
+  BOOST_TEST(allowed(Role::kTeamLead, "team:after_sales", "after_sales"));
+  BOOST_TEST(allowed(Role::kSupervisor, "team:billing", "after_sales"));
   BOOST_TEST(!allowed(Role::kAgent, "escalations", "after_sales"));
   BOOST_TEST(allowed(Role::kTeamLead, "escalations", "after_sales"));
   BOOST_TEST(allowed(Role::kAgent, "approvals:agent", "after_sales"));
@@ -87,6 +89,11 @@ BOOST_AUTO_TEST_CASE(who_may_subscribe_to_what) {
   BOOST_TEST(allowed(Role::kSupervisor, "approvals:team_lead", "after_sales"));
   BOOST_TEST(!allowed(Role::kSupervisor, "approvals:manager", "after_sales"));
   BOOST_TEST(allowed(Role::kAdmin, "approvals:manager", ""));
+  // An integration token needs cases:read for a case topic.
+  auto unscoped = principal(Role::kIntegration, "");
+  unscoped.scopes = {"orders:write"};
+  BOOST_TEST(stream_topic_refusal(unscoped, *parse_stream_topic("case:C-1"))->find("cases:read") !=
+             std::string::npos);
   const auto why = stream_topic_refusal(principal(Role::kAgent), *parse_stream_topic("all"));
   BOOST_TEST(why->find("agent") != std::string::npos);
   BOOST_TEST(why->find("all") != std::string::npos);

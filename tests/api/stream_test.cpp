@@ -125,8 +125,8 @@ std::string token_for(TestServer& server, const std::string& user_id, Role role,
   const auto secret = api::generate_token();
   auto token = storage::await_result<storage::ApiToken>([&](auto done) {
     directory.create_token(
-        storage::NewToken{secret.id, secret.hash, user_id, role, "stream test", std::nullopt}, now,
-        std::move(done));
+        storage::NewToken{secret.id, secret.hash, user_id, role, "stream test", std::nullopt, ""},
+        now, std::move(done));
   });
   BOOST_REQUIRE_MESSAGE(token.ok(), (token.ok() ? "" : token.error().message));
   return secret.token;
@@ -385,11 +385,12 @@ BOOST_AUTO_TEST_CASE(events_reach_subscribers_without_a_poke) {
   BOOST_TEST(event->at("event").at("type") == "comment.added");
 }
 
-BOOST_AUTO_TEST_CASE(a_team_topic_is_for_members_and_leads_and_gets_its_teams_cases) {
+BOOST_AUTO_TEST_CASE(a_team_topic_is_for_members_and_supervisors_and_gets_its_teams_cases) {
   TestServer server;
   StreamTestListener listener(server, 1024);
   const auto agent_token = token_for(server, "agent.li", Role::kAgent, "after_sales");
   const auto lead_token = token_for(server, "lead.wang", Role::kTeamLead, "after_sales");
+  const auto supervisor_token = token_for(server, "sup.zhao", Role::kSupervisor, "after_sales");
   const auto ours = create_case(server, "after_sales");
   const auto theirs = create_case(server, "billing");
   settle(listener, server);
@@ -403,7 +404,14 @@ BOOST_AUTO_TEST_CASE(a_team_topic_is_for_members_and_leads_and_gets_its_teams_ca
   BOOST_TEST(errors[0].at("topic") == "team:billing");
   const auto head = subscribed.at("head").get<std::int64_t>();
 
-  auto lead_client = connect(listener.port(), lead_token);
+  // A team lead leads one team: another team's topic is for supervisors and above.
+  auto other_lead_client = connect(listener.port(), lead_token);
+  errors.clear();
+  subscribe(*other_lead_client, {"team:billing"}, {}, &errors);
+  BOOST_REQUIRE(errors.size() == 1u);
+  BOOST_TEST(errors[0].at("code") == "FORBIDDEN_TOPIC");
+
+  auto lead_client = connect(listener.port(), supervisor_token);
   errors.clear();
   subscribed = subscribe(*lead_client, {"team:billing"}, {}, &errors);
   BOOST_TEST(errors.empty());
@@ -427,6 +435,43 @@ BOOST_AUTO_TEST_CASE(a_team_topic_is_for_members_and_leads_and_gets_its_teams_ca
   got = read_events_through(*lead_client, theirs_expected.back());
   BOOST_TEST(seqs_of(got) == theirs_expected, boost::test_tools::per_element());
   for (const auto& m : got) BOOST_TEST(m.at("case_id") == theirs);
+}
+
+// Whatever topic an agent subscribes to, it is sent the entries of cases it may read only: its
+// team's and those it holds.
+BOOST_AUTO_TEST_CASE(an_agent_is_sent_the_entries_of_cases_it_may_read_only) {
+  TestServer server;
+  StreamTestListener listener(server, 1024);
+  const auto agent_token = token_for(server, "agent.zhou", Role::kAgent, "after_sales");
+  // (The cases below are held by agent.li: agent.zhou sees them by their team alone.)
+  const auto ours = create_case(server, "after_sales");
+  const auto theirs = create_case(server, "billing");
+  settle(listener, server);
+
+  auto client = connect(listener.port(), agent_token);
+  std::vector<json> errors;
+  auto subscribed = subscribe(*client, {"case:" + ours, "case:" + theirs}, {}, &errors);
+  BOOST_TEST(errors.empty());
+  const auto head = subscribed.at("head").get<std::int64_t>();
+  add_comment(server, theirs, "billing only");
+  add_comment(server, ours, "after sales");
+  listener.hub().poke();
+  const auto ours_expected =
+      journal_seqs(server, head, [&](const storage::StoredEvent& e) { return e.case_id == ours; });
+  auto got = read_events_through(*client, ours_expected.back());
+  for (auto& m : until_pong(*client)) {
+    if (is_event(m)) got.push_back(m);
+  }
+  BOOST_TEST(seqs_of(got) == ours_expected, boost::test_tools::per_element());
+
+  // Replayed from the journal, the same: the other team's case stays out.
+  auto replaying = connect(listener.port(), agent_token);
+  subscribe(*replaying, {"case:" + ours, "case:" + theirs}, head);
+  got = read_events_through(*replaying, ours_expected.back());
+  for (auto& m : until_pong(*replaying)) {
+    if (is_event(m)) got.push_back(m);
+  }
+  BOOST_TEST(seqs_of(got) == ours_expected, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(all_is_refused_to_an_agent_and_given_to_an_admin) {

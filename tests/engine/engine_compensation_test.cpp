@@ -302,7 +302,7 @@ BOOST_AUTO_TEST_CASE(amounts_above_the_policy_maximum_are_refused_naming_the_fie
 
   // Money fields (checked alike in field updates, transitions and creation).
   CaseRun ret;
-  ret.run(kAgent, other("R-15", "return_exchange", {{"request_type", "return_refund"}}));
+  ret.run(kAgent, other("R-15", "return_exchange", {{"request_type", "return_refund"}}, 1));
   const json too_much{{"refund_amount", {{"amount", 9200000000000000000}, {"currency", "CNY"}}}};
   const auto update = ret.attempt(kAgent, redress::UpdateFields{too_much});
   BOOST_TEST(outcome(update) == "INVALID_FIELD");

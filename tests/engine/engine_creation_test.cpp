@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE(field_problems_carry_a_code_and_params) {
   const auto currency = problem_at(r.attempt(kAgent, mixed), "/order/refunded");
   BOOST_TEST(redress::error_code_name(currency.code) == "CURRENCY_MISMATCH");
   BOOST_TEST(currency.params == (json{{"reason", "order_currency"}, {"expected_currency", "CNY"}}));
-  r.run(kAgent, other("R-10", "return_exchange", {{"request_type", "return_refund"}}));
+  r.run(kAgent, other("R-10", "return_exchange", {{"request_type", "return_refund"}}, 1));
   const auto negative = r.attempt(
       kAgent, redress::UpdateFields{{{"refund_amount", {{"amount", -5}, {"currency", "CNY"}}}}});
   const auto amount = problem_at(negative, "/fields/refund_amount");

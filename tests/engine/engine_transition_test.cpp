@@ -202,11 +202,19 @@ BOOST_AUTO_TEST_CASE(return_exchange_every_transition_fires) {
     BOOST_TEST(r.replay_matches());
     fired.insert(r.transitions_fired.begin(), r.transitions_fired.end());
   }
-  {  // Refund.
+  {  // Refund: a compensation in the ledger, under the proposer's authority and approval.
     CaseRun r;
     r.run(kAgent, create("R-4", "return_refund"));
     to_inspected(r, "ok");
-    r.fire(kAgent, "start_refund", {{"refund_amount", {{"amount", 29900}, {"currency", "CNY"}}}});
+    BOOST_TEST(outcome(r.attempt(kAgent, FireTransition{"start_refund", {}})) ==
+               "CONDITION_FAILED");
+    // Above an agent's authority: it waits for a team lead, and so does the refund.
+    r.run(kAgent, ProposeCompensation{"return_and_refund", cny(15000), "returned, no fault"});
+    BOOST_TEST(outcome(r.attempt(kAgent, FireTransition{"start_refund", {}})) ==
+               "CONDITION_FAILED");
+    BOOST_REQUIRE(!r.snap().approvals.empty());
+    r.run(kLead, DecideApproval{r.snap().approvals.back().id, true, ""});
+    r.fire(kAgent, "start_refund");
     BOOST_TEST(r.snap().state == "refunding");
     r.fire(kIntegration, "refund_done");
     BOOST_TEST(r.snap().state == "closed");
@@ -217,11 +225,9 @@ BOOST_AUTO_TEST_CASE(return_exchange_every_transition_fires) {
     CaseRun r;
     r.run(kAgent, create("R-5", "return_refund"));
     to_inspected(r, "damaged_by_customer");
-    BOOST_TEST(
-        outcome(r.attempt(
-            kAgent, FireTransition{"start_refund",
-                                   {{"refund_amount", {{"amount", 100}, {"currency", "CNY"}}}}})) ==
-        "CONDITION_FAILED");
+    r.run(kAgent, ProposeCompensation{"return_and_refund", cny(100), "goodwill"});
+    BOOST_TEST(outcome(r.attempt(kAgent, FireTransition{"start_refund", {}})) ==
+               "CONDITION_FAILED");
     BOOST_TEST(outcome(r.attempt(kAgent, FireTransition{"decline_after_inspection",
                                                         {{"rejection_reason", "misuse"}}})) ==
                "ROLE_NOT_PERMITTED");
@@ -247,6 +253,28 @@ BOOST_AUTO_TEST_CASE(return_exchange_every_transition_fires) {
     fired.insert(c.transitions_fired.begin(), c.transitions_fired.end());
   }
   BOOST_TEST(missing_from(all_transitions("return_exchange"), fired) == "");
+}
+
+// Version 1 took the refund as a bare amount field; its cases stay on it.
+BOOST_AUTO_TEST_CASE(return_exchange_version_one_cases_keep_their_refund_amount_field) {
+  CaseRun r;
+  r.run(kAgent, other("R-11", "return_exchange", {{"request_type", "return_refund"}}, 1));
+  BOOST_TEST(r.snap().workflow_version == 1);
+  r.fire(kAgent, "approve_request");
+  r.fire(kIntegration, "provide_tracking", {{"tracking_number", "SF1"}});
+  r.fire(kIntegration, "receive_item");
+  r.fire(kIntegration, "inspect", {{"inspection_result", "ok"}});
+  r.fire(kAgent, "start_refund", {{"refund_amount", {{"amount", 29900}, {"currency", "CNY"}}}});
+  BOOST_TEST(r.snap().state == "refunding");
+  BOOST_TEST(r.snap().compensations.empty());
+  BOOST_TEST(r.replay_matches());
+
+  CaseRun latest;
+  latest.run(kAgent, other("R-12", "return_exchange", {{"request_type", "return_refund"}}));
+  BOOST_TEST(latest.snap().workflow_version == 2);
+  const auto unknown = latest.attempt(
+      kAgent, redress::UpdateFields{{{"refund_amount", {{"amount", 1}, {"currency", "CNY"}}}}});
+  BOOST_TEST(outcome(unknown) != "ACCEPTED");
 }
 
 BOOST_AUTO_TEST_CASE(review_recovery_every_transition_fires) {
@@ -314,10 +342,14 @@ BOOST_AUTO_TEST_CASE(out_of_stock_every_transition_fires) {
     BOOST_TEST(r.replay_matches());
     fired.insert(r.transitions_fired.begin(), r.transitions_fired.end());
   }
-  {  // Refund agreed straight away, no replacement needed.
+  {  // Refund agreed straight away, no replacement needed: the refund is a compensation.
     CaseRun r;
     r.run(kIntegration, other("S-2", "out_of_stock", item));
-    r.fire(kAgent, "agree_remedy", {{"agreed_remedy", "refund"}, {"contact_channel", "chat"}});
+    const json refund{{"agreed_remedy", "refund"}, {"contact_channel", "chat"}};
+    BOOST_TEST(outcome(r.attempt(kAgent, FireTransition{"agree_remedy", refund})) ==
+               "CONDITION_FAILED");
+    r.run(kAgent, ProposeCompensation{"partial_refund", cny(4000), "the jacket cannot ship"});
+    r.fire(kAgent, "agree_remedy", refund);
     BOOST_TEST(r.snap().state == "remedy_agreed");
     BOOST_TEST(r.snap().sla("first_response")->status == "met");
     r.fire(kIntegration, "remedy_done");

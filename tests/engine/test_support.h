@@ -315,10 +315,13 @@ inline CreateCase complaint(const std::string& id, const std::string& severity =
   return c;
 }
 
-inline CreateCase other(const std::string& id, const std::string& workflow, json fields) {
+// A case of another shipped workflow, of its latest version unless `version` names one.
+inline CreateCase other(const std::string& id, const std::string& workflow, json fields,
+                        std::optional<int> version = std::nullopt) {
   CreateCase c;
   c.case_id = id;
   c.workflow_id = workflow;
+  c.workflow_version = version;
   c.customer = {"cust-7", "regular", ""};
   c.order = {"TB-7", cny(29900), cny(0)};
   c.team = "after_sales";

@@ -49,6 +49,7 @@
 #include "api/http/request_pipeline.h"
 #include "api/http/router.h"
 #include "api/http/token_codec.h"
+#include "api/http/token_scopes.h"
 #include "api/routes/routes.h"
 #include "api/server/api_server.h"
 #include "engine/utf8.h"
@@ -140,7 +141,12 @@ std::string issue_token(Role role) {
     if (!created.ok()) fail("cannot create the user " + user_id + ": " + created.error().message);
   }
   const auto secret = api::generate_token();
-  storage::NewToken token{secret.id, secret.hash, user_id, role, "fuzz", std::nullopt};
+  std::vector<std::string> scopes;
+  if (role == Role::kIntegration) {
+    for (const auto& scope : api::token_scopes()) scopes.emplace_back(scope.name);
+  }
+  storage::NewToken token{
+      secret.id, secret.hash, user_id, role, "fuzz", std::nullopt, api::join_scopes(scopes)};
   auto stored = storage::await_result<storage::ApiToken>(
       [&](auto done) { directory.create_token(token, now, std::move(done)); });
   if (!stored.ok()) fail("cannot create a token: " + stored.error().message);

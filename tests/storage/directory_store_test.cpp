@@ -93,7 +93,7 @@ User person(const std::string& id, Role role = Role::kAgent, const std::string& 
 
 NewToken token_for(const std::string& id, const std::string& user_id, Role role, unsigned char seed,
                    std::optional<Instant> expires_at = std::nullopt) {
-  return NewToken{id, hash_of(seed), user_id, role, "laptop", expires_at};
+  return NewToken{id, hash_of(seed), user_id, role, "laptop", expires_at, ""};
 }
 
 template <typename T>
@@ -853,6 +853,41 @@ BOOST_AUTO_TEST_CASE(sessions_and_their_last_use_survive_closing_and_reopening_t
   BOOST_TEST(grant->session.last_used_at == std::optional<Instant>(now + std::chrono::minutes(3)));
   BOOST_TEST(grant->session.expires_at == end);
   BOOST_TEST(grant->parent.token.id == "tok-li");
+}
+
+// Integration tokens made before scopes existed could do everything their role allowed: the
+// migration gives them every scope there was, and a person's token none.
+BOOST_AUTO_TEST_CASE(migration_eight_keeps_older_integration_tokens_able_to_do_what_they_did) {
+  TempDir dir;
+  {
+    auto store = open_store(options_for(dir));
+    DirectoryStore directory(*store);
+    required(
+        create_token(directory, token_for("tok-erp", "", Role::kIntegration, 1), monday_morning()));
+    required(create_user(directory, person("li.na", Role::kAgent)));
+    required(
+        create_token(directory, token_for("tok-li", "li.na", Role::kAgent, 2), monday_morning()));
+  }
+  {
+    SqliteDb db(dir.file("redress.db"), OpenOptions{});
+    db.exec(kUndoMigrationEightSql);
+  }
+  auto store = open_store(options_for(dir));
+  DirectoryStore directory(*store);
+  const auto erp = required(directory.get_token("tok-erp"));
+  BOOST_REQUIRE(erp);
+  BOOST_TEST(erp->scopes.find("cases:write") != std::string::npos);
+  BOOST_TEST(erp->scopes.find("compensations:execute") != std::string::npos);
+  BOOST_TEST(erp->scopes.find("metrics:read") != std::string::npos);
+  const auto li = required(directory.get_token("tok-li"));
+  BOOST_REQUIRE(li);
+  BOOST_TEST(li->scopes.empty());
+
+  // New tokens keep the scopes they are given.
+  auto scoped = token_for("tok-wms", "", Role::kIntegration, 3);
+  scoped.scopes = "orders:write";
+  BOOST_TEST(required(create_token(directory, scoped, monday_morning())).scopes == "orders:write");
+  BOOST_TEST(required(directory.get_token("tok-wms"))->scopes == "orders:write");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

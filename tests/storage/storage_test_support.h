@@ -113,10 +113,16 @@ inline storage::StoreOptions options_for(const TempDir& dir,
   return options;
 }
 
-// For tests of migrations from older versions: the SQL that takes a latest-version database
-// back to what version 6 left: the customers table of version 1, no orders (migration 7 fills
+// For tests of migrations from older versions. The SQL that takes a latest-version database
+// back to version 7: token scopes dropped.
+inline constexpr const char* kUndoMigrationEightSql =
+    "ALTER TABLE api_tokens DROP COLUMN scopes;"
+    "PRAGMA user_version = 7;";
+
+// Back to what version 6 left: the customers table of version 1, no orders (migration 7 fills
 // both from the cases), no level changes, contact views or customer name index.
-inline constexpr const char* kUndoMigrationSevenSql =
+inline const std::string kUndoMigrationSevenSql =
+    std::string(kUndoMigrationEightSql) +
     "DROP TABLE case_links;"
     "DROP TABLE customer_terms;"
     "DROP TABLE customer_level_changes;"

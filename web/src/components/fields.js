@@ -164,6 +164,16 @@ export function FieldControl({ field, value, onInput, messages, required, id }) 
         aria-describedby=${described} aria-required=${required ? 'true' : undefined}
         value=${value} onInput=${(e) => onInput(e.target.value)} />`;
       break;
+    case 'set': {
+      // Several of `values` at once (an array): one checkbox each.
+      const chosen = Array.isArray(value) ? value : [];
+      const toggle = (v, on) => onInput(on ? [...chosen, v] : chosen.filter((c) => c !== v));
+      control = html`<div id=${id} role="group" class="choice-set" aria-invalid=${invalid} aria-describedby=${described}>
+        ${(field.values || []).map((v) => html`<label class="choice" key=${v}><input type="checkbox" name=${field.name} value=${v}
+          checked=${chosen.includes(v)} onChange=${(e) => toggle(v, e.target.checked)} /> ${enumLabel(field, v)}</label>`)}
+      </div>`;
+      break;
+    }
     case 'integer':
       control = html`<input id=${id} name=${field.name} inputmode="numeric" autocomplete="off" aria-invalid=${invalid}
         aria-describedby=${described} aria-required=${required ? 'true' : undefined}

@@ -33,7 +33,7 @@ function useListing(path, key, params) {
 // A create form from a list of {name, title, type, values, required}; `onSubmit(values)` returns
 // a promise that rejects with the ApiError whose field errors land beside the controls.
 function CreateForm({ id, title, fields, submitLabel, onSubmit }) {
-  const empty = () => Object.fromEntries(fields.map((f) => [f.name, f.initial || '']));
+  const empty = () => Object.fromEntries(fields.map((f) => [f.name, f.initial || (f.type === 'set' ? [] : '')]));
   const [values, setValues] = useState(empty);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -62,6 +62,13 @@ function CreateForm({ id, title, fields, submitLabel, onSubmit }) {
     <button type="submit" class="primary" disabled=${busy}>${submitLabel || t('admin.create')}</button>
   </form>`;
 }
+
+// The scopes an integration token may hold (api/http/token_scopes.h), in the server's order.
+const kTokenScopes = [
+  'cases:read', 'cases:write', 'compensations:read', 'compensations:write', 'compensations:execute',
+  'customers:read', 'customers:contacts', 'customers:write', 'orders:read', 'orders:write',
+  'imports:read', 'webhooks:manage', 'directory:read', 'workflows:read', 'metrics:read',
+];
 
 const roleField = (name = 'role') => ({
   name, type: 'enum', title: t('admin.role'), values: kRoles, required: true,
@@ -165,11 +172,16 @@ function TokensSection() {
         { ...roleField(), required: false },
         { name: 'label', type: 'string', title: t('admin.label') },
         { name: 'expires_at', type: 'datetime', title: t('admin.expires') },
+        {
+          name: 'scopes', type: 'set', title: t('admin.scopes'), values: kTokenScopes,
+          value_titles: Object.fromEntries(kTokenScopes.map((s) => [s, word('scope', s)])),
+        },
       ]}
       onSubmit=${async (v) => {
         const body = {};
         if (v.user_id.trim()) body.user_id = v.user_id.trim();
         if (v.role) body.role = v.role;
+        if (v.scopes.length) body.scopes = v.scopes;
         if (v.label.trim()) body.label = v.label.trim();
         if (v.expires_at) body.expires_at = new Date(v.expires_at).toISOString();
         setCreated((await post('/v1/tokens', body)).data);
@@ -186,9 +198,11 @@ function TokensSection() {
     ${tokens.rows === null ? html`<${Loading} />` : html`<table class="admin-table" data-table="tokens">
       <caption>${t('admin.tokens')}</caption>
       <thead><tr><th scope="col">ID</th><th scope="col">${t('admin.token_for')}</th><th scope="col">${t('admin.role')}</th>
-        <th scope="col">${t('admin.label')}</th><th scope="col">${t('admin.expires')}</th><th scope="col">${t('admin.last_used')}</th><th scope="col"></th></tr></thead>
+        <th scope="col">${t('admin.scopes')}</th><th scope="col">${t('admin.label')}</th><th scope="col">${t('admin.expires')}</th><th scope="col">${t('admin.last_used')}</th><th scope="col"></th></tr></thead>
       <tbody>${tokens.rows.map((tk) => html`<tr key=${tk.id}>
-        <td>${tk.id}</td><td>${tk.user_id || t('app.none')}</td><td>${word('role', tk.role)}</td><td>${tk.label}</td>
+        <td>${tk.id}</td><td>${tk.user_id || t('app.none')}</td><td>${word('role', tk.role)}</td>
+        <td>${(tk.scopes || []).length ? html`<ul class="plain scopes">${tk.scopes.map((s) => html`<li key=${s} title=${s}>${word('scope', s)}</li>`)}</ul>` : html`<span class="muted">${t('admin.scopes_none')}</span>`}</td>
+        <td>${tk.label}</td>
         <td>${tk.expires_at ? dateTime(tk.expires_at) : t('admin.never')}</td>
         <td>${tk.last_used_at ? dateTime(tk.last_used_at) : t('admin.never')}</td>
         <td>${tk.revoked_at ? t('admin.revoked') : html`<button type="button" class="small" onClick=${() => revoke(tk)}>${t('admin.revoke')}</button>`}</td>

@@ -113,6 +113,16 @@ test('an admin creates an agent and a token; the token signs in; signing out rev
   await admin.locator('form[aria-labelledby="new-token-title"] button[type=submit]').click();
   const secret = (await admin.locator('[data-secret]').textContent()).trim();
   assert.match(secret, /^rdr_/);
+
+  // An integration token names what the other system may do; the listing shows it in words.
+  await admin.locator('#new-token-role').selectOption('integration');
+  await admin.locator('#new-token-label').fill('warehouse');
+  await admin.locator('#new-token-scopes input[value="cases:read"]').check();
+  await admin.locator('#new-token-scopes input[value="orders:write"]').check();
+  await admin.locator('form[aria-labelledby="new-token-title"] button[type=submit]').click();
+  const warehouseRow = admin.locator('table[data-table="tokens"] tr', { hasText: 'warehouse' });
+  await warehouseRow.locator('ul.scopes li', { hasText: 'Keep orders' }).waitFor();
+  assert.equal(await warehouseRow.locator('ul.scopes li').count(), 2);
   await screenshot(admin, 'admin-tokens-en');
 
   const agentPage = await newPage(browser, { language: 'zh' });
