@@ -35,8 +35,8 @@ function workflowWords(def) {
 function OpenCaseNotice({ refusal, def, link, setLink, errors, busy }) {
   const kinds = { name: 'kind', type: 'enum', title: t('links.kind'), values: kLinkKinds,
     value_titles: Object.fromEntries(kLinkKinds.map((k) => [k, linkKindWord(k)])) };
-  return html`<div class="notice notice-warning open-case-notice" role="alert" data-open-case=${refusal.caseId}>
-    <p class="open-case-line"><strong>${t('newcase.open_case', { order: refusal.orderId, workflow: workflowWords(def), case: refusal.caseId })}</strong></p>
+  return html`<div class="notice notice-warning open-case-notice" data-open-case=${refusal.caseId}>
+    <p class="open-case-line" role="alert"><strong>${t('newcase.open_case', { order: refusal.orderId, workflow: workflowWords(def), case: refusal.caseId })}</strong></p>
     <p>${t('newcase.open_case_hint')}</p>
     <p><a href=${`/cases/${encodeURIComponent(refusal.caseId)}`} target="_blank" rel="noopener" data-action="open-existing">${t('newcase.open_existing', { case: refusal.caseId })}</a></p>
     <fieldset class="file-linked">

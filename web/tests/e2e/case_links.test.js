@@ -8,9 +8,7 @@
 //   - screenshots in Chinese and English, axe-core's WCAG A/AA rules and the one-language check.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  accessibilityViolations, definitionLabels, foreignMessages, newPage, serverAndBrowser, screenshot, signIn, textOutsideEnglish,
-} from './support.js';
+import { assertOneLanguage, newPage, serverAndBrowser, screenshotChecked, signIn } from './support.js';
 
 const shared = serverAndBrowser(async ({ server }) => {
   shared.agent = await server.person('he.jing', 'agent', { name: 'He Jing 何静' });
@@ -33,18 +31,6 @@ const shared = serverAndBrowser(async ({ server }) => {
   shared.cookerCase = await open('电饭煲内胆刮花', { order_id: 'TB-9102' });
   shared.otherCase = await open('快递员态度不好');
 });
-
-async function checked(page, name) {
-  await screenshot(page, name);
-  const violations = await accessibilityViolations(page);
-  assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
-}
-
-// No message or workflow label of the other language, and no raw message key, on the page.
-async function assertOneLanguage(page, language) {
-  shared.labels ||= await definitionLabels(shared.server);
-  assert.deepEqual(foreignMessages(await textOutsideEnglish(page), language, shared.labels), []);
-}
 
 // The browser logs each refused request as an error: those the test provokes are expected.
 const unexpectedErrors = (page) => page.consoleErrors.filter((e) => !/status of (404|409)/.test(e));
@@ -92,8 +78,8 @@ test('a second complaint about the same order is filed linked to the open one (C
   const fileLinked = notice.locator('button[data-action="file-linked"]');
   assert.equal(await fileLinked.isDisabled(), true); // the reason is required
   await page.locator('#new-link-reason').fill('客户再次来电：杯盖与杯身同一批次');
-  await checked(page, 'new-case-open-case-zh');
-  await assertOneLanguage(page, 'zh');
+  await screenshotChecked(page, 'new-case-open-case-zh');
+  await assertOneLanguage(page, 'zh', server);
 
   await fileLinked.click();
   const linkedCase = await openedCaseId(page);
@@ -110,8 +96,8 @@ test('a second complaint about the same order is filed linked to the open one (C
   const theirs = linkItem(page, 'incoming', linkedCase);
   await theirs.waitFor();
   assert.match(await theirs.innerText(), new RegExp(`${linkedCase} 与本工单相关联`));
-  await checked(page, 'case-links-zh');
-  await assertOneLanguage(page, 'zh');
+  await screenshotChecked(page, 'case-links-zh');
+  await assertOneLanguage(page, 'zh', server);
   assert.deepEqual(unexpectedErrors(page), []);
 });
 
@@ -127,8 +113,8 @@ test('filed as a duplicate, linked from the case page, and shown live (English)'
   assert.equal(await notice.locator('a[data-action="open-existing"]').innerText(), `Open ${shared.cookerCase} in a new tab`);
   await page.locator('#new-link-kind').selectOption('duplicate_of');
   await page.locator('#new-link-reason').fill('Customer called again about the same pot');
-  await checked(page, 'new-case-open-case-en');
-  await assertOneLanguage(page, 'en');
+  await screenshotChecked(page, 'new-case-open-case-en');
+  await assertOneLanguage(page, 'en', server);
   await notice.locator('button[data-action="file-linked"]').click();
   const duplicate = await openedCaseId(page);
   await linkItem(page, 'outgoing', shared.cookerCase).filter({ hasText: `Duplicate of ${shared.cookerCase}` }).waitFor();
@@ -161,8 +147,8 @@ test('filed as a duplicate, linked from the case page, and shown live (English)'
   await linkItem(page, 'incoming', shared.otherCase).filter({ hasText: `${shared.otherCase} is related to this case` }).waitFor();
   const directions = await page.locator('.links-panel li').evaluateAll((items) => items.map((li) => li.dataset.direction));
   assert.deepEqual(directions, ['incoming', 'outgoing', 'incoming']);
-  await checked(page, 'case-links-en');
-  await assertOneLanguage(page, 'en');
+  await screenshotChecked(page, 'case-links-en');
+  await assertOneLanguage(page, 'en', server);
 
   // The other case shows the follow-up from its side, in Chinese too.
   const zhPage = await newPage(browser, { language: 'zh' });
@@ -170,7 +156,7 @@ test('filed as a duplicate, linked from the case page, and shown live (English)'
   await zhPage.goto(`${server.url}/cases/${shared.otherCase}`);
   await linkItem(zhPage, 'incoming', shared.cookerCase).filter({ hasText: `${shared.cookerCase} 是本工单的后续工单` }).waitFor();
   await linkItem(zhPage, 'outgoing', shared.cookerCase).filter({ hasText: `本工单与 ${shared.cookerCase} 相关联` }).waitFor();
-  await assertOneLanguage(zhPage, 'zh');
+  await assertOneLanguage(zhPage, 'zh', server);
   assert.deepEqual(unexpectedErrors(page), []);
   assert.deepEqual(unexpectedErrors(zhPage), []);
 });
