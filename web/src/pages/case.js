@@ -1,5 +1,5 @@
 // One case: header (state, stage, SLA clocks, escalation level, assignee, priority), customer
-// and order, the transitions the viewer may fire now with their generated forms, compensation,
+// and order, the cases linked to it, the transitions the viewer may fire now with their generated forms, compensation,
 // conversation, promises and the timeline. The page follows case:<id> on the live stream: a
 // change by someone else updates what is shown and the version forms send as If-Match, and
 // says who changed what — forms being filled keep their content.
@@ -14,6 +14,7 @@ import {
   AssignmentControls, CommunicationPanel, CompensationPanel, CustomerPanel, EscalationPanel,
   FieldsPanel, PromisesPanel, SlaPanel, TransitionsPanel,
 } from '../components/case_panels.js';
+import { LinksPanel } from '../components/links_panel.js';
 
 const kJournalPage = 1000;
 
@@ -161,6 +162,7 @@ export function CasePage({ id, me }) {
       </div>
       <aside class="case-side">
         <${CustomerPanel} caseView=${caseView} />
+        <${LinksPanel} caseView=${caseView} />
         <${PromisesPanel} caseView=${caseView} />
         <${EscalationPanel} caseView=${caseView} />
         <${Timeline} events=${events} def=${def} />

@@ -4,9 +4,15 @@
 // and sent as `customer_id`, or entered anew (id, name, contacts) and sent inline as `customer`,
 // which writes the record. The order is looked up by its id: one on record is sent as
 // `order_id`, another inline with what was paid, as before.
+//
+// A complaint about an order that already has an open case of the same workflow is refused (409,
+// open_case_for_order naming that case): the form then says so, offers the open case (in a new
+// tab, so nothing typed here is lost) and offers to file this one anyway, linked to it — a kind
+// (related to by default) and a reason, sent as `link`.
 import { get, newIdempotencyKey, post, query } from '../api.js';
 import { html, useEffect, useState } from '../html.js';
-import { label, money, t, toMinorUnits, word } from '../i18n/index.js';
+import { label, language, money, t, toMinorUnits, word } from '../i18n/index.js';
+import { kLinkKinds, linkKindWord, openCaseRefusal } from '../case_links.js';
 import { contactEntries, customerName, kContactKinds, levelWord, segmentWord } from '../customers.js';
 import { ordersOf } from '../components/customer_parts.js';
 import { navigate } from '../router.js';
@@ -15,6 +21,37 @@ import { FieldControl, fieldProblemText, initialValue, messagesFor, wireValue } 
 import { Loading, ProblemNotice } from '../components/ui.js';
 
 const kSeverities = ['low', 'normal', 'high', 'critical'];
+
+// A workflow's short name for a sentence: the part of its title before the colon ("Customer
+// complaint"), in lower case after the first word in English ("an open customer complaint case").
+function workflowWords(def) {
+  const short = label(def.title, def.id).split(/[:：]/)[0].trim();
+  return language() === 'en' ? short.charAt(0).toLowerCase() + short.slice(1) : short;
+}
+
+// The refusal of a duplicate complaint: which order has which open case, a link to open that
+// case, and the choice to file this one anyway, linked to it (kind and a required reason). Its
+// submit button submits the whole form, with the link.
+function OpenCaseNotice({ refusal, def, link, setLink, errors, busy }) {
+  const kinds = { name: 'kind', type: 'enum', title: t('links.kind'), values: kLinkKinds,
+    value_titles: Object.fromEntries(kLinkKinds.map((k) => [k, linkKindWord(k)])) };
+  return html`<div class="notice notice-warning open-case-notice" data-open-case=${refusal.caseId}>
+    <p class="open-case-line" role="alert"><strong>${t('newcase.open_case', { order: refusal.orderId, workflow: workflowWords(def), case: refusal.caseId })}</strong></p>
+    <p>${t('newcase.open_case_hint')}</p>
+    <p><a href=${`/cases/${encodeURIComponent(refusal.caseId)}`} target="_blank" rel="noopener" data-action="open-existing">${t('newcase.open_existing', { case: refusal.caseId })}</a></p>
+    <fieldset class="file-linked">
+      <legend>${t('newcase.file_linked_title', { case: refusal.caseId })}</legend>
+      <div class="form-grid">
+        <${FieldControl} id="new-link-kind" field=${kinds} required value=${link.kind}
+          onInput=${(kind) => setLink({ ...link, kind })} messages=${messagesFor(errors, '/link', 'kind')} />
+      </div>
+      <${FieldControl} id="new-link-reason" field=${{ name: 'reason', type: 'text', title: t('links.reason'), max_length: 2000 }} required
+        value=${link.reason} onInput=${(reason) => setLink({ ...link, reason })} messages=${messagesFor(errors, '/link', 'reason')} />
+      <button type="submit" class="primary" data-action="file-linked" disabled=${busy || !link.kind || !link.reason.trim()}>
+        ${t('newcase.file_linked', { case: refusal.caseId })}</button>
+    </fieldset>
+  </div>`;
+}
 
 // Finding an existing customer: a search box, the matches as buttons, the chosen one shown with
 // a way to choose another. Problems the server has with `customer_id` show beside the search.
@@ -97,6 +134,10 @@ export function NewCasePage({ me }) {
   });
   const [chosen, setChosen] = useState(null);
   const [error, setError] = useState(null);
+  // The open case that refused this complaint: {caseId, orderId, workflowId}; it applies while
+  // the order and the workflow are still the ones refused.
+  const [refusal, setRefusal] = useState(null);
+  const [link, setLink] = useState({ kind: kLinkKinds[0], reason: '' });
   const [busy, setBusy] = useState(false);
   const customerOrders = useCustomerOrders(chosen, caseFields.order_id);
 
@@ -127,7 +168,12 @@ export function NewCasePage({ me }) {
   }
 
   const names = [...def.create.requires, ...def.create.accepts];
-  const errors = error && error.fieldErrors ? error.fieldErrors() : {};
+  const openCase = refusal && refusal.orderId === caseFields.order_id.trim() && refusal.workflowId === def.id ? refusal : null;
+  const refusedAsDuplicate = Boolean(openCaseRefusal(error));
+  // The refusal is said by its notice, not beside the order id as well.
+  const errors = Object.fromEntries(Object.entries(error && error.fieldErrors ? error.fieldErrors() : {})
+    .map(([pointer, problems]) => [pointer, problems.filter((p) => !(p.params && p.params.reason === 'open_case_for_order'))])
+    .filter(([, problems]) => problems.length));
   const set = (name, value) => setCaseFields({ ...caseFields, [name]: value });
 
   async function submit(event) {
@@ -162,10 +208,13 @@ export function NewCasePage({ me }) {
     }
     if (caseFields.team) body.team = caseFields.team;
     if (caseFields.assignee.trim()) body.assignee = caseFields.assignee.trim();
+    if (openCase) body.link = { case_id: openCase.caseId, kind: link.kind, reason: link.reason.trim() };
     try {
       const answer = await post('/v1/cases', body, { idempotencyKey: newIdempotencyKey() });
       navigate(`/cases/${encodeURIComponent(answer.data.case.id)}`);
     } catch (caught) {
+      const open = openCaseRefusal(caught);
+      if (open) setRefusal({ caseId: open.caseId, orderId, workflowId: def.id });
       setError(caught);
     } finally {
       setBusy(false);
@@ -235,8 +284,11 @@ export function NewCasePage({ me }) {
           value=${values[name]} required=${def.create.requires.includes(name)}
           messages=${messagesFor(errors, '/fields', name)} onInput=${(v) => setValues({ ...values, [name]: v })} />`)}
       </fieldset>
-      <${ProblemNotice} error=${error} />
-      <button type="submit" class="primary" disabled=${busy}>${t('newcase.create')}</button>
+      ${openCase
+        ? html`<${OpenCaseNotice} refusal=${openCase} def=${def} link=${link} setLink=${setLink} errors=${errors} busy=${busy} />`
+        : null}
+      ${refusedAsDuplicate ? null : html`<${ProblemNotice} error=${error} />`}
+      ${openCase ? null : html`<button type="submit" class="primary" disabled=${busy}>${t('newcase.create')}</button>`}
     </form>
   </section>`;
 }

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  accessibilityViolations, definitionLabels, foreignMessages, newPage, serverAndBrowser, screenshot, signIn, textOutsideEnglish,
+  assertOneLanguage as assertOneLanguageOf, newPage, serverAndBrowser, screenshot, screenshotChecked, signIn,
 } from './support.js';
 
 const shared = serverAndBrowser(async ({ server }) => {
@@ -58,17 +58,9 @@ const shared = serverAndBrowser(async ({ server }) => {
   await open('第二次收到破损的壶');
 });
 
-async function checked(page, name) {
-  await screenshot(page, name);
-  const violations = await accessibilityViolations(page);
-  assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
-}
-
+const checked = screenshotChecked;
 // No message or workflow label of the other language, and no raw message key, on the page.
-async function assertOneLanguage(page, language) {
-  shared.labels ||= await definitionLabels(shared.server);
-  assert.deepEqual(foreignMessages(await textOutsideEnglish(page), language, shared.labels), []);
-}
+const assertOneLanguage = (page, language) => assertOneLanguageOf(page, language, shared.server);
 
 // A signed-in page of `person` on the customer's page, once its heading shows `name`.
 async function customerPage(person, language, id, name) {

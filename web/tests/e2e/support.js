@@ -5,6 +5,7 @@
 // page's Content-Security-Policy stays on).
 //
 // Waits are generous (shared, slow machines) and no test asserts a duration.
+import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -267,4 +268,20 @@ export async function textOutsideEnglish(page) {
     copy.remove();
     return words;
   });
+}
+
+// A screenshot of the page, then axe-core's check, which fails on any serious or critical
+// violation.
+export async function screenshotChecked(page, name) {
+  await screenshot(page, name);
+  const violations = await accessibilityViolations(page);
+  assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
+}
+
+// Fails when the page shows a message or workflow label of the other language, or a raw message
+// key (the server's definition labels are read once per server).
+const labelsOfServer = new WeakMap();
+export async function assertOneLanguage(page, language, server) {
+  if (!labelsOfServer.has(server)) labelsOfServer.set(server, await definitionLabels(server));
+  assert.deepEqual(foreignMessages(await textOutsideEnglish(page), language, labelsOfServer.get(server)), []);
 }

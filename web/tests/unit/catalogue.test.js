@@ -97,7 +97,8 @@ test('every key the console source uses exists', () => {
   const sources = ['app.js', 'components/ui.js', 'components/fields.js', 'components/timeline.js',
     'components/case_panels.js', 'pages/signin.js', 'pages/queue.js', 'pages/case.js', 'pages/new_case.js',
     'pages/approvals.js', 'pages/escalations.js', 'pages/ledger.js', 'pages/workload.js', 'pages/admin.js', 'pages/first_steps.js',
-    'pages/customers.js', 'pages/customer.js', 'components/customer_parts.js', 'customers.js'];
+    'pages/customers.js', 'pages/customer.js', 'components/customer_parts.js', 'customers.js',
+    'case_links.js', 'components/links_panel.js'];
   const missing = [];
   for (const file of sources) {
     const text = readFileSync(new URL(`../../src/${file}`, import.meta.url), 'utf8');
