@@ -59,22 +59,31 @@ std::set<std::string> queue_case_ids(TestServer& server, const std::string& toke
 
 }  // namespace
 
+// Two teams on one server (rate limits off: many reads on a frozen clock), each with an agent
+// who has opened a complaint without naming a team: `ours` in after_sales, `theirs` in billing.
+struct ReadScopeTwoTeams {
+  static api::ServerConfig unlimited() {
+    api::ServerConfig config;
+    config.rate_limit_per_second = 0;
+    return config;
+  }
+  TestServer server{unlimited()};
+  const std::string agent = server.token_for("agent.li", "agent", "after_sales");
+  const std::string lead = server.token_for("lead.wang", "team_lead", "after_sales");
+  const std::string billing_agent = server.token_for("agent.qian", "agent", "billing");
+  const std::string supervisor = server.token_for("sup.zhao", "supervisor", "after_sales");
+  const std::string ours = open_scoped_case(server, agent, "", "灯罩破损 ours");
+  const std::string theirs = open_scoped_case(server, billing_agent, "", "发票重复 theirs");
+};
+
 BOOST_AUTO_TEST_SUITE(read_scope)
 
-BOOST_AUTO_TEST_CASE(agents_and_team_leads_read_their_teams_cases_and_those_they_hold) {
-  api::ServerConfig config;
-  config.rate_limit_per_second = 0;  // many reads on a frozen clock
-  TestServer server(config);
-  const auto agent = server.token_for("agent.li", "agent", "after_sales");
-  const auto lead = server.token_for("lead.wang", "team_lead", "after_sales");
-  const auto billing_agent = server.token_for("agent.qian", "agent", "billing");
-  const auto supervisor = server.token_for("sup.zhao", "supervisor", "after_sales");
+BOOST_FIXTURE_TEST_CASE(agents_and_team_leads_read_their_teams_cases_and_those_they_hold,
+                        ReadScopeTwoTeams) {
   const auto manager = server.token_for("mgr.sun", "manager", "");
   const auto integration = server.token_for("erp", "integration", "");
 
-  // Each agent files into their own team when they name none.
-  const auto ours = open_scoped_case(server, agent, "", "灯罩破损 ours");
-  const auto theirs = open_scoped_case(server, billing_agent, "", "发票重复 theirs");
+  // Each agent filed into their own team, naming none.
   BOOST_TEST(server.http().get("/v1/cases/" + ours, supervisor).json().at("team") == "after_sales");
   BOOST_TEST(server.http().get("/v1/cases/" + theirs, supervisor).json().at("team") == "billing");
 
@@ -130,18 +139,9 @@ BOOST_AUTO_TEST_CASE(agents_and_team_leads_read_their_teams_cases_and_those_they
   BOOST_TEST(server.http().get("/v1/teams/billing/workload", supervisor).status == 200);
 }
 
-BOOST_AUTO_TEST_CASE(the_ledger_its_export_and_the_approval_queue_follow_the_scope) {
-  api::ServerConfig config;
-  config.rate_limit_per_second = 0;
-  TestServer server(config);
-  const auto agent = server.token_for("agent.li", "agent", "after_sales");
-  const auto lead = server.token_for("lead.wang", "team_lead", "after_sales");
-  const auto billing_agent = server.token_for("agent.qian", "agent", "billing");
+BOOST_FIXTURE_TEST_CASE(the_ledger_its_export_and_the_approval_queue_follow_the_scope,
+                        ReadScopeTwoTeams) {
   const auto billing_lead = server.token_for("lead.zhou", "team_lead", "billing");
-  const auto supervisor = server.token_for("sup.zhao", "supervisor", "after_sales");
-
-  const auto ours = open_scoped_case(server, agent, "", "ours");
-  const auto theirs = open_scoped_case(server, billing_agent, "", "theirs");
   // Above an agent's authority: each waits in the team leads' queue.
   for (const auto& [token, case_id] :
        {std::pair{&agent, ours}, std::pair{&billing_agent, theirs}}) {
