@@ -117,6 +117,7 @@ inline storage::StoreOptions options_for(const TempDir& dir,
 // back to what version 6 left: the customers table of version 1, no orders (migration 7 fills
 // both from the cases), no level changes, contact views or customer name index.
 inline constexpr const char* kUndoMigrationSevenSql =
+    "DROP TABLE attachments;"  // and what came after 7: the evidence table
     "DROP TABLE case_links;"
     "DROP TABLE customer_terms;"
     "DROP TABLE customer_level_changes;"
