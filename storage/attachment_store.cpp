@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <stdexcept>
 
 namespace redress::storage {
 namespace fs = std::filesystem;
@@ -297,8 +298,9 @@ Result<ContentGcReport> ContentFiles::collect_garbage(const std::set<std::string
       if (!temporary && (!is_sha256(name) || referenced.count(name) != 0)) continue;
       MutexLock lock(publish_mutex_);
       // Stat afresh under the lock: the entry's cached times may predate a new publication.
-      const fs::directory_entry current(file->path());
       std::error_code file_ec;
+      const fs::directory_entry current(file->path(), file_ec);
+      if (file_ec) continue;
       const auto size = current.file_size(file_ec);
       if (file_ec) continue;  // gone already
       const Instant written = modified_at(current, file_ec);

@@ -161,7 +161,7 @@ int run_verify(const std::vector<std::string>& args, std::ostream& out, std::ost
         << " more problems\n";
   }
   out << a.db << ": " << r.cases << " cases, " << r.events << " journal entries replayed, "
-      << r.attachments << " attachments' files hashed; "
+      << r.attachments << " attachments checked against their files; "
       << (r.ok() ? "every snapshot matches its journal, integrity check ok"
                  : std::to_string(r.problems_total) + " problems")
       << "\n";

@@ -187,7 +187,7 @@ BOOST_AUTO_TEST_CASE(each_allowed_type_is_attached_listed_journaled_and_served_b
       BOOST_TEST(!e.at("data").contains("content"));
     }
   }
-  BOOST_TEST(attached == ids, journal.body);
+  BOOST_TEST((attached == ids), journal.body);
 
   // An ETag revalidation costs no bytes.
   auto revalidated = f.server.http().request(
