@@ -179,7 +179,7 @@ BOOST_AUTO_TEST_CASE(a_refused_command_writes_no_row) {
   const auto now = monday_morning();
   const auto id = accept(*store, create_complaint(now)).snapshot.id;
   const auto content = upload_in_chunks(files, kPdfBytes, 5);
-  Actor integration{"crm", Role::kIntegration};
+  Actor integration{"crm", Role::kIntegration, ""};
   auto refused = attach_now(attachments, pdf_evidence(id, content), integration, now);
   BOOST_REQUIRE(refused.ok());
   BOOST_REQUIRE(refused.value().command.has_value());
