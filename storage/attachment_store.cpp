@@ -70,6 +70,11 @@ Attachment attachment_from_row(const Statement& s) {
   return a;
 }
 
+// Every content file the rows name: attachments and their thumbnails.
+constexpr const char* kReferencedContentSql =
+    "SELECT sha256 FROM attachments UNION "
+    "SELECT thumbnail_sha256 FROM attachments WHERE thumbnail_sha256 IS NOT NULL";
+
 std::string new_attachment_id() {
   std::array<unsigned char, 10> random{};
   if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
@@ -403,9 +408,7 @@ Result<std::optional<Attachment>> AttachmentStore::get(const std::string& case_i
 
 std::set<std::string> referenced_content(SqliteDb& db) {
   std::set<std::string> names;
-  Statement s(db,
-              "SELECT sha256 FROM attachments UNION "
-              "SELECT thumbnail_sha256 FROM attachments WHERE thumbnail_sha256 IS NOT NULL");
+  Statement s(db, kReferencedContentSql);
   while (s.step()) names.insert(s.column_text(0));
   return names;
 }
@@ -414,9 +417,7 @@ Result<ContentGcReport> AttachmentStore::collect_garbage(Instant now, std::chron
   // The names are read first: a file published after this read is younger than the grace.
   auto referenced = store_.read<std::set<std::string>>([](ReadContext& context) {
     std::set<std::string> names;
-    auto s = context.statement(
-        "SELECT sha256 FROM attachments UNION "
-        "SELECT thumbnail_sha256 FROM attachments WHERE thumbnail_sha256 IS NOT NULL");
+    auto s = context.statement(kReferencedContentSql);
     while (s->step()) names.insert(s->column_text(0));
     return names;
   });

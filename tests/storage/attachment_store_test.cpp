@@ -78,6 +78,22 @@ bool verify_has(const VerifyReport& report, const std::string& code) {
   return false;
 }
 
+// A store with one complaint, its content files and its attachments. `store` may be reset (to
+// verify or back up a closed database); `attachments` is then no longer used.
+struct EvidenceStoreFixture {
+  TempDir dir;
+  std::string path = options_for(dir).path;
+  std::unique_ptr<CaseStore> store = open_store(options_for(dir));
+  ContentFiles files{ContentFiles::directory_for_database(path)};
+  AttachmentStore attachments{*store, files};
+  Instant now = monday_morning();
+  std::string case_id = accept(*store, create_complaint(now)).snapshot.id;
+
+  Result<AttachOutcome> attach_pdf(const StoredContent& content, const Actor& actor = agent()) {
+    return attach_now(attachments, pdf_evidence(case_id, content), actor, now);
+  }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(attachment_store)
@@ -121,16 +137,12 @@ BOOST_AUTO_TEST_CASE(an_abandoned_upload_removes_its_temporary_file) {
   BOOST_TEST(files_under(dir.file("db.attachments")) == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(attaching_writes_the_row_and_the_journal_entry_together) {
-  TempDir dir;
-  auto store = open_store(options_for(dir));
-  ContentFiles files(ContentFiles::directory_for_database(options_for(dir).path));
-  AttachmentStore attachments(*store, files);
-  const auto now = monday_morning();
-  const auto id = accept(*store, create_complaint(now)).snapshot.id;
+BOOST_FIXTURE_TEST_CASE(attaching_writes_the_row_and_the_journal_entry_together,
+                        EvidenceStoreFixture) {
+  const auto& id = case_id;
   const auto content = upload_in_chunks(files, kPdfBytes, 5);
 
-  auto first = attach_now(attachments, pdf_evidence(id, content), agent(), now);
+  auto first = attach_pdf(content);
   BOOST_REQUIRE(first.ok());
   BOOST_TEST(!first.value().already_attached);
   BOOST_REQUIRE(first.value().command.has_value());
@@ -143,7 +155,7 @@ BOOST_AUTO_TEST_CASE(attaching_writes_the_row_and_the_journal_entry_together) {
   BOOST_TEST(!events.front().event.data.contains("content"));
 
   // The same content again: the first attachment, nothing written.
-  auto again = attach_now(attachments, pdf_evidence(id, content), agent(), now);
+  auto again = attach_pdf(content);
   BOOST_REQUIRE(again.ok());
   BOOST_TEST(again.value().already_attached);
   BOOST_TEST(again.value().attachment.id == first.value().attachment.id);
@@ -165,22 +177,17 @@ BOOST_AUTO_TEST_CASE(attaching_writes_the_row_and_the_journal_entry_together) {
   BOOST_REQUIRE(loaded.ok());
   BOOST_TEST(loaded.value()->events.back().event.type == "evidence.attached");
   store.reset();
-  auto report = verify_database(options_for(dir).path);
+  auto report = verify_database(path);
   BOOST_REQUIRE(report.ok());
   BOOST_TEST(report.value().ok(), describe(report.value()));
   BOOST_TEST(report.value().attachments == 1);
 }
 
-BOOST_AUTO_TEST_CASE(a_refused_command_writes_no_row) {
-  TempDir dir;
-  auto store = open_store(options_for(dir));
-  ContentFiles files(ContentFiles::directory_for_database(options_for(dir).path));
-  AttachmentStore attachments(*store, files);
-  const auto now = monday_morning();
-  const auto id = accept(*store, create_complaint(now)).snapshot.id;
+BOOST_FIXTURE_TEST_CASE(a_refused_command_writes_no_row, EvidenceStoreFixture) {
+  const auto& id = case_id;
   const auto content = upload_in_chunks(files, kPdfBytes, 5);
   Actor integration{"crm", Role::kIntegration, ""};
-  auto refused = attach_now(attachments, pdf_evidence(id, content), integration, now);
+  auto refused = attach_pdf(content, integration);
   BOOST_REQUIRE(refused.ok());
   BOOST_REQUIRE(refused.value().command.has_value());
   BOOST_TEST(!refused.value().command->accepted());
@@ -190,15 +197,9 @@ BOOST_AUTO_TEST_CASE(a_refused_command_writes_no_row) {
   BOOST_TEST((missing.error().code == ErrorCode::kNotFound));
 }
 
-BOOST_AUTO_TEST_CASE(collection_removes_only_old_files_no_row_names) {
-  TempDir dir;
-  auto store = open_store(options_for(dir));
-  ContentFiles files(ContentFiles::directory_for_database(options_for(dir).path));
-  AttachmentStore attachments(*store, files);
-  const auto now = monday_morning();
-  const auto id = accept(*store, create_complaint(now)).snapshot.id;
+BOOST_FIXTURE_TEST_CASE(collection_removes_only_old_files_no_row_names, EvidenceStoreFixture) {
   const auto named = upload_in_chunks(files, kPdfBytes, 64);
-  BOOST_REQUIRE(attach_now(attachments, pdf_evidence(id, named), agent(), now).ok());
+  BOOST_REQUIRE(attach_pdf(named).ok());
   const auto old_orphan = upload_in_chunks(files, "%PDF-1.4 a refused upload", 64);
   const auto young_orphan = upload_in_chunks(files, "%PDF-1.4 on its way to the writer", 64);
   auto stale = files.begin_upload();
@@ -222,26 +223,14 @@ BOOST_AUTO_TEST_CASE(collection_removes_only_old_files_no_row_names) {
   BOOST_TEST(files_under(files.directory() + "/tmp") == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(verify_finds_a_missing_and_a_corrupt_file) {
-  TempDir dir;
-  const auto path = options_for(dir).path;
-  std::string corrupt_sha;
-  std::string missing_sha;
-  {
-    auto store = open_store(options_for(dir));
-    ContentFiles files(ContentFiles::directory_for_database(path));
-    AttachmentStore attachments(*store, files);
-    const auto now = monday_morning();
-    const auto id = accept(*store, create_complaint(now)).snapshot.id;
-    const auto first = upload_in_chunks(files, kPdfBytes, 64);
-    const auto second = upload_in_chunks(files, "%PDF-1.7 the courier's receipt", 64);
-    BOOST_REQUIRE(attach_now(attachments, pdf_evidence(id, first), agent(), now).ok());
-    BOOST_REQUIRE(attach_now(attachments, pdf_evidence(id, second), agent(), now).ok());
-    corrupt_sha = first.sha256;
-    missing_sha = second.sha256;
-    std::ofstream(files.path_of(corrupt_sha), std::ios::app) << "tampered";
-    fs::remove(files.path_of(missing_sha));
-  }
+BOOST_FIXTURE_TEST_CASE(verify_finds_a_missing_and_a_corrupt_file, EvidenceStoreFixture) {
+  const auto first = upload_in_chunks(files, kPdfBytes, 64);
+  const auto second = upload_in_chunks(files, "%PDF-1.7 the courier's receipt", 64);
+  BOOST_REQUIRE(attach_pdf(first).ok());
+  BOOST_REQUIRE(attach_pdf(second).ok());
+  store.reset();
+  std::ofstream(files.path_of(first.sha256), std::ios::app) << "tampered";
+  fs::remove(files.path_of(second.sha256));
   auto report = verify_database(path);
   BOOST_REQUIRE(report.ok());
   BOOST_TEST(!report.value().ok());
@@ -250,21 +239,11 @@ BOOST_AUTO_TEST_CASE(verify_finds_a_missing_and_a_corrupt_file) {
   BOOST_TEST(report.value().problems_total == 2);
 }
 
-BOOST_AUTO_TEST_CASE(backup_copies_the_files_its_copy_names) {
-  TempDir dir;
-  const auto path = options_for(dir).path;
-  std::string sha;
-  {
-    auto store = open_store(options_for(dir));
-    ContentFiles files(ContentFiles::directory_for_database(path));
-    AttachmentStore attachments(*store, files);
-    const auto now = monday_morning();
-    const auto id = accept(*store, create_complaint(now)).snapshot.id;
-    const auto content = upload_in_chunks(files, kPdfBytes, 64);
-    upload_in_chunks(files, "%PDF-1.4 named by no row", 64);  // not copied
-    BOOST_REQUIRE(attach_now(attachments, pdf_evidence(id, content), agent(), now).ok());
-    sha = content.sha256;
-  }
+BOOST_FIXTURE_TEST_CASE(backup_copies_the_files_its_copy_names, EvidenceStoreFixture) {
+  const auto content = upload_in_chunks(files, kPdfBytes, 64);
+  upload_in_chunks(files, "%PDF-1.4 named by no row", 64);  // not copied
+  BOOST_REQUIRE(attach_pdf(content).ok());
+  store.reset();
   auto backup = backup_database(path, dir.file("copy.db"));
   BOOST_REQUIRE(backup.ok());
   BOOST_TEST(backup.value().attachment_files == 1);
@@ -276,7 +255,7 @@ BOOST_AUTO_TEST_CASE(backup_copies_the_files_its_copy_names) {
   BOOST_TEST(copied.value().ok(), describe(copied.value()));
 
   // A file the database names but the source lost: the backup says so.
-  fs::remove(ContentFiles(ContentFiles::directory_for_database(path)).path_of(sha));
+  fs::remove(files.path_of(content.sha256));
   auto second = backup_database(path, dir.file("second.db"));
   BOOST_REQUIRE(second.ok());
   BOOST_TEST(second.value().attachments_missing == 1);
