@@ -78,6 +78,9 @@ bool verify_has(const VerifyReport& report, const std::string& code) {
   return false;
 }
 
+}  // namespace
+
+// Outside the anonymous namespace: Boost.Test derives each test case from it.
 // A store with one complaint, its content files and its attachments. `store` may be reset (to
 // verify or back up a closed database); `attachments` is then no longer used.
 struct EvidenceStoreFixture {
@@ -93,8 +96,6 @@ struct EvidenceStoreFixture {
     return attach_now(attachments, pdf_evidence(case_id, content), actor, now);
   }
 };
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(attachment_store)
 
