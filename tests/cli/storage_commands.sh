@@ -3,6 +3,7 @@
 # usage: storage_commands.sh PATH/TO/redress
 set -euo pipefail
 redress=$1
+workflows="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../workflows" && pwd)"
 source "$(dirname "${BASH_SOURCE[0]}")/expect_exit.sh"
 
 expect_exit 0 "$redress" migrate --dry-run
@@ -39,7 +40,6 @@ grep -q "STORAGE_CORRUPT" err.txt || fail "migrate names a file that is not a da
 
 # Evidence: backup copies the files the database names; verify hashes each and names a corrupt or
 # a missing one. (The row is written by hand: uploads need the server, tested in evidence_api.)
-workflows="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../workflows" && pwd)"
 expect_exit 0 "$redress" seed-demo --db evidence.db --workflows "$workflows"
 case_id=$(sqlite3 evidence.db "SELECT id FROM cases ORDER BY rowid LIMIT 1")
 printf '%%PDF-1.4 courier receipt\n' >receipt.pdf
