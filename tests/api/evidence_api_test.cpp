@@ -181,13 +181,15 @@ BOOST_AUTO_TEST_CASE(each_allowed_type_is_attached_listed_journaled_and_served_b
   auto journal = f.server.http().get("/v1/cases/" + f.case_id + "/events", f.agent);
   BOOST_REQUIRE(journal.status == 200);
   std::vector<std::string> attached;
-  for (const auto& e : journal.json().at("events")) {
+  const auto entries = journal.json();  // kept: the loop reads into it
+  for (const auto& e : entries.at("events")) {
     if (e.at("type") == "evidence.attached") {
       attached.push_back(e.at("data").at("attachment_id").get<std::string>());
       BOOST_TEST(!e.at("data").contains("content"));
     }
   }
-  BOOST_TEST((attached == ids), journal.body);
+  BOOST_TEST_REQUIRE(attached.size() == ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) BOOST_TEST(attached[i] == ids[i]);
 
   // An ETag revalidation costs no bytes.
   auto revalidated = f.server.http().request(
