@@ -102,10 +102,26 @@ struct WithdrawCompensation {
   std::string reason;  // optional
 };
 
-using CommandBody = std::variant<CreateCase, FireTransition, UpdateFields, AssignCase,
-                                 RecordPromise, RecordReply, AddComment, AddCustomerMessage,
-                                 ProposeCompensation, DecideApproval, MarkCompensationExecuted,
-                                 EscalateCase, DeescalateCase, FireTimer, WithdrawCompensation>;
+// Evidence (a photo of a damaged parcel, a chat screenshot, a PDF invoice) attached to the case.
+// The file itself is stored outside the journal, by its SHA-256 (storage/attachment_store.h);
+// the journal lists what was attached, never its content.
+struct AttachEvidence {
+  std::string attachment_id;  // allocated by storage
+  std::string file_name;      // as the uploader named it, sanitised
+  std::string content_type;   // detected from the content: one of kEvidenceContentTypes
+  std::int64_t size = 0;      // bytes, at least 1
+  std::string sha256;         // lowercase hex of the content
+};
+
+// The content types evidence may have (detected from the content's magic bytes, not declared).
+inline constexpr const char* kEvidenceContentTypes[] = {"image/jpeg", "image/png", "image/webp",
+                                                        "application/pdf"};
+
+using CommandBody =
+    std::variant<CreateCase, FireTransition, UpdateFields, AssignCase, RecordPromise, RecordReply,
+                 AddComment, AddCustomerMessage, ProposeCompensation, DecideApproval,
+                 MarkCompensationExecuted, EscalateCase, DeescalateCase, FireTimer,
+                 WithdrawCompensation, AttachEvidence>;
 
 struct Command {
   CommandBody body;
@@ -142,5 +158,6 @@ inline bool needs_customer_history(const CommandBody& body) {
 inline constexpr std::int64_t kMaxMessageLength = 20000;
 inline constexpr std::int64_t kMaxReasonLength = 2000;
 inline constexpr size_t kMaxIdLength = 128;
+inline constexpr std::int64_t kMaxEvidenceNameLength = 255;
 
 }  // namespace redress

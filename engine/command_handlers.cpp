@@ -1,5 +1,7 @@
 #include "engine/command_handlers.h"
 
+#include <algorithm>
+
 namespace redress::detail {
 namespace {
 
@@ -337,6 +339,47 @@ class CommandHandler {
   std::optional<Rejection> operator()(const AddComment& cmd) {
     if (auto r = check_text(cmd.text, "comment", kMaxMessageLength, false, "/text")) return r;
     b_.emit("comment.added", {{"text", cmd.text}});
+    return std::nullopt;
+  }
+
+  // Allowed on a closed case too, like a note: a customer's photo may arrive after the remedy.
+  std::optional<Rejection> operator()(const AttachEvidence& cmd) {
+    if (cmd.attachment_id.empty() || cmd.attachment_id.size() > kMaxIdLength) {
+      return reject(
+          RejectionCode::kInvalidField,
+          "an attachment needs an id of at most " + std::to_string(kMaxIdLength) + " bytes",
+          "/attachment_id");
+    }
+    if (auto r =
+            check_text(cmd.file_name, "file name", kMaxEvidenceNameLength, false, "/file_name")) {
+      return r;
+    }
+    if (std::find_if(std::begin(kEvidenceContentTypes), std::end(kEvidenceContentTypes),
+                     [&](const char* type) { return cmd.content_type == type; }) ==
+        std::end(kEvidenceContentTypes)) {
+      return reject(RejectionCode::kInvalidField,
+                    "evidence may be a JPEG, PNG or WebP image or a PDF document, not " +
+                        quote_name(cmd.content_type),
+                    "/content_type");
+    }
+    if (cmd.size < 1) {
+      return reject(RejectionCode::kInvalidField, "evidence cannot be empty", "/size");
+    }
+    const bool hex_digest =
+        cmd.sha256.size() == 64 && std::all_of(cmd.sha256.begin(), cmd.sha256.end(), [](char c) {
+          return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        });
+    if (!hex_digest) {
+      return reject(RejectionCode::kInvalidField,
+                    "the evidence's SHA-256 must be 64 lowercase hexadecimal digits", "/sha256");
+    }
+    const nlohmann::json listed{{"attachment_id", cmd.attachment_id},
+                                {"file_name", cmd.file_name},
+                                {"content_type", cmd.content_type},
+                                {"size", cmd.size},
+                                {"sha256", cmd.sha256}};
+    b_.emit("evidence.attached", listed);
+    b_.webhook("case.evidence_attached", listed);
     return std::nullopt;
   }
 

@@ -34,6 +34,7 @@ static_assert(kAlternativeIs<CommandKind::kEscalate, EscalateCase>);
 static_assert(kAlternativeIs<CommandKind::kDeescalate, DeescalateCase>);
 static_assert(kAlternativeIs<CommandKind::kFireTimer, FireTimer>);
 static_assert(kAlternativeIs<CommandKind::kWithdrawCompensation, WithdrawCompensation>);
+static_assert(kAlternativeIs<CommandKind::kAttachEvidence, AttachEvidence>);
 
 struct CommandRoles {
   CommandKind command;
@@ -122,6 +123,11 @@ const std::vector<CommandRoles>& table() {
       {CommandKind::kWithdrawCompensation,
        "withdraw compensation proposals",
        {kAgent, kTeamLead, kSupervisor, kManager}},
+      // Evidence is a person's record on the case like a note (a photo the customer sent, an
+      // invoice): whoever may comment may attach. A system's facts keep to their typed commands.
+      {CommandKind::kAttachEvidence,
+       "attach evidence",
+       {kAgent, kTeamLead, kSupervisor, kManager, kAdmin}},
   };
   return rows;
 }
@@ -173,6 +179,8 @@ const char* command_name(CommandKind command) {
       return "fire_timer";
     case CommandKind::kWithdrawCompensation:
       return "withdraw_compensation";
+    case CommandKind::kAttachEvidence:
+      return "attach_evidence";
   }
   throw std::logic_error("unknown CommandKind");
 }

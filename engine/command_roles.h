@@ -41,9 +41,10 @@ enum class CommandKind {
   kDeescalate,                // DeescalateCase
   kFireTimer,                 // FireTimer
   kWithdrawCompensation,      // WithdrawCompensation
+  kAttachEvidence,            // AttachEvidence
 };
 
-inline constexpr std::array<CommandKind, 15> kCommandKinds = {
+inline constexpr std::array<CommandKind, 16> kCommandKinds = {
     CommandKind::kCreate,
     CommandKind::kFireTransition,
     CommandKind::kUpdateFields,
@@ -59,6 +60,7 @@ inline constexpr std::array<CommandKind, 15> kCommandKinds = {
     CommandKind::kDeescalate,
     CommandKind::kFireTimer,
     CommandKind::kWithdrawCompensation,
+    CommandKind::kAttachEvidence,
 };
 
 // The command a body asks for.

@@ -24,6 +24,8 @@ const char* error_code_name(ErrorCode code) {
       return "HEADERS_TOO_LARGE";
     case ErrorCode::kUnsupportedMediaType:
       return "UNSUPPORTED_MEDIA_TYPE";
+    case ErrorCode::kAttachmentTypeRefused:
+      return "ATTACHMENT_TYPE_REFUSED";
     case ErrorCode::kNotAcceptable:
       return "NOT_ACCEPTABLE";
     case ErrorCode::kRouteNotFound:

@@ -21,17 +21,18 @@ namespace redress {
 
 enum class ErrorCode : std::uint8_t {
   // Requests the server cannot read.
-  kMalformedJson,         // MALFORMED_JSON
-  kInvalidUtf8,           // INVALID_UTF8
-  kBadRequest,            // BAD_REQUEST
-  kInvalidQuery,          // INVALID_QUERY
-  kInvalidHeader,         // INVALID_HEADER
-  kBodyTooLarge,          // BODY_TOO_LARGE
-  kHeadersTooLarge,       // HEADERS_TOO_LARGE
-  kUnsupportedMediaType,  // UNSUPPORTED_MEDIA_TYPE
-  kNotAcceptable,         // NOT_ACCEPTABLE
-  kRouteNotFound,         // ROUTE_NOT_FOUND
-  kMethodNotAllowed,      // METHOD_NOT_ALLOWED
+  kMalformedJson,          // MALFORMED_JSON
+  kInvalidUtf8,            // INVALID_UTF8
+  kBadRequest,             // BAD_REQUEST
+  kInvalidQuery,           // INVALID_QUERY
+  kInvalidHeader,          // INVALID_HEADER
+  kBodyTooLarge,           // BODY_TOO_LARGE
+  kHeadersTooLarge,        // HEADERS_TOO_LARGE
+  kUnsupportedMediaType,   // UNSUPPORTED_MEDIA_TYPE
+  kAttachmentTypeRefused,  // ATTACHMENT_TYPE_REFUSED (an upload whose content is not allowed)
+  kNotAcceptable,          // NOT_ACCEPTABLE
+  kRouteNotFound,          // ROUTE_NOT_FOUND
+  kMethodNotAllowed,       // METHOD_NOT_ALLOWED
   // Who is asking.
   kUnauthenticated,    // UNAUTHENTICATED
   kForbidden,          // FORBIDDEN

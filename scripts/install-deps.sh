@@ -13,6 +13,7 @@ packages=(
   nlohmann-json3-dev
   libsqlite3-dev sqlite3
   libssl-dev
+  libgd-dev                   # libgd: thumbnails of image evidence (JPEG, PNG, WebP)
   libhowardhinnant-date-dev tzdata
   curl
 )

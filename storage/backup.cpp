@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
+#include "storage/attachment_store.h"
 #include "storage/sqlite.h"
 
 namespace redress::storage {
@@ -28,6 +30,36 @@ void remove_partial(const std::string& partial) {
   for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
     std::filesystem::remove(partial + suffix, ignored);
   }
+}
+
+// Copies the content files the backup copy names; counts those the source lacks.
+Status copy_content_files(const std::string& source_path, const std::string& destination_path,
+                          BackupReport& report) {
+  std::set<std::string> named;
+  {
+    OpenOptions read_only;
+    read_only.read_only = true;
+    SqliteDb copy(destination_path, read_only);
+    if (copy.query_int("SELECT count(*) FROM sqlite_schema WHERE name = 'attachments'") == 0) {
+      return Status::Ok();  // a database from before attachments
+    }
+    named = referenced_content(copy);
+  }
+  const ContentFiles source(ContentFiles::directory_for_database(source_path));
+  ContentFiles destination(ContentFiles::directory_for_database(destination_path));
+  for (const auto& sha256 : named) {
+    auto bytes = source.read(sha256);
+    if (!bytes.ok()) return bytes.error();
+    if (!bytes.value() || sha256_hex(*bytes.value()) != sha256) {
+      ++report.attachments_missing;
+      continue;
+    }
+    auto stored = destination.put(*bytes.value());
+    if (!stored.ok()) return stored.error();
+    ++report.attachment_files;
+    report.attachment_bytes += stored.value().size;
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -78,6 +110,9 @@ Result<BackupReport> backup_database(const std::string& source_path,
     const auto parent = fs::absolute(destination_path).parent_path().string();
     sync_path(parent);
     report.bytes = static_cast<std::int64_t>(fs::file_size(destination_path, ec));
+    if (auto copied = copy_content_files(source_path, destination_path, report); !copied.ok()) {
+      return copied.error();
+    }
     return report;
   } catch (const SqliteError& e) {
     fs::remove(partial, ec);

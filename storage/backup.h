@@ -23,6 +23,9 @@ struct BackupReport {
   std::int64_t pages = 0;
   std::int64_t bytes = 0;
   std::int64_t cases = 0;
+  std::int64_t attachment_files = 0;  // content files copied (attachments and thumbnails)
+  std::int64_t attachment_bytes = 0;
+  std::int64_t attachments_missing = 0;  // named by the copy but missing or corrupt in the source
 };
 
 // Errors: DESTINATION_EXISTS, or a storage error (nothing left at the destination).

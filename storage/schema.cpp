@@ -517,6 +517,31 @@ UPDATE api_tokens SET scopes = 'cases:read cases:write compensations:read compen
   WHERE role = 'integration';
 )sql";
 
+// Version 9: evidence attached to cases. The content lives outside the database, in immutable files
+// named by their SHA-256 (storage/attachment_store.h); a row names its file and its thumbnail's,
+// and files no row names are collected.
+constexpr const char* kMigration9 = R"sql(
+CREATE TABLE attachments (
+  id                TEXT    PRIMARY KEY,
+  case_id           TEXT    NOT NULL,
+  sha256            TEXT    NOT NULL,   -- lowercase hex of the content
+  file_name         TEXT    NOT NULL,   -- as the uploader named it, sanitised
+  content_type      TEXT    NOT NULL,   -- detected from the content's magic bytes
+  size              INTEGER NOT NULL,   -- bytes
+  uploaded_by       TEXT    NOT NULL,
+  uploaded_at       INTEGER NOT NULL,
+  width             INTEGER,            -- images only, in pixels
+  height            INTEGER,
+  thumbnail_sha256  TEXT,               -- a small JPEG made at upload; NULL for documents
+  thumbnail_size    INTEGER,
+  UNIQUE (case_id, sha256)
+);
+CREATE INDEX attachments_by_case ON attachments (case_id, uploaded_at);
+CREATE INDEX attachments_by_sha256 ON attachments (sha256);
+CREATE INDEX attachments_by_thumbnail ON attachments (thumbnail_sha256)
+  WHERE thumbnail_sha256 IS NOT NULL;
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1,
      "cases, journal, timers, outbox, compensations, approvals, customers, orders, users, "
@@ -539,6 +564,8 @@ const std::vector<Migration> kMigrations = {
      "contact views, customer names in search; compensations by order; case links",
      kMigration7, nullptr},
     {8, "integration tokens carry scopes; tokens made before keep every scope", kMigration8,
+     nullptr},
+    {9, "evidence attached to cases (attachments; content files named by SHA-256)", kMigration9,
      nullptr},
 };
 

@@ -8,6 +8,7 @@
 
 #include "engine/case_snapshot.h"
 #include "engine/money.h"
+#include "storage/attachment_store.h"
 #include "storage/case_rows.h"
 #include "storage/schema.h"
 #include "storage/sqlite.h"
@@ -17,8 +18,13 @@ namespace {
 
 class Verifier {
  public:
-  Verifier(SqliteDb& db, const VerifyProgress& progress, const MoneyBounds& bounds)
-      : db_(db), statements_(db), progress_(progress), bounds_(bounds) {}
+  Verifier(SqliteDb& db, const VerifyProgress& progress, const MoneyBounds& bounds,
+           std::string content_directory)
+      : db_(db),
+        statements_(db),
+        progress_(progress),
+        bounds_(bounds),
+        content_(std::move(content_directory)) {}
 
   VerifyReport run() {
     check_integrity();
@@ -42,6 +48,8 @@ class Verifier {
     }
     check_orphans("case_events", "ORPHAN_EVENTS", "journal entries");
     check_orphans("timers", "ORPHAN_TIMERS", "timer rows");
+    check_orphans("attachments", "ORPHAN_ATTACHMENTS", "attachments");
+    check_attachment_files();
     snapshot_view.commit();
     return std::move(report_);
   }
@@ -207,10 +215,45 @@ class Verifier {
     }
   }
 
+  // Every content file a row names (an attachment's and its thumbnail's) must exist and hash to
+  // its name: the files live outside the database, where nothing else guards them.
+  void check_attachment_files() {
+    auto s = statements_.get(
+        "SELECT case_id, id, sha256, thumbnail_sha256 FROM attachments ORDER BY case_id, id");
+    while (s->step()) {
+      const auto case_id = s->column_text(0);
+      const auto id = s->column_text(1);
+      check_content_file(case_id, "attachment " + id, s->column_text(2));
+      if (!s->column_is_null(3)) {
+        check_content_file(case_id, "the thumbnail of attachment " + id, s->column_text(3));
+      }
+      ++report_.attachments;
+    }
+  }
+
+  void check_content_file(const std::string& case_id, const std::string& what,
+                          const std::string& sha256) {
+    ContentFiles files(content_);
+    switch (files.check(sha256)) {
+      case ContentCheck::kOk:
+        return;
+      case ContentCheck::kMissing:
+        add(case_id, "ATTACHMENT_MISSING",
+            what + ": the file " + files.path_of(sha256) + " is missing; restore it from a backup");
+        return;
+      case ContentCheck::kCorrupt:
+        add(case_id, "ATTACHMENT_CORRUPT",
+            what + ": the file " + files.path_of(sha256) +
+                " does not hash to its SHA-256; restore it from a backup");
+        return;
+    }
+  }
+
   SqliteDb& db_;
   StatementCache statements_;
   const VerifyProgress& progress_;
   const MoneyBounds& bounds_;
+  std::string content_;
   VerifyReport report_;
 };
 
@@ -226,7 +269,7 @@ Result<VerifyReport> verify_database(const std::string& path, const VerifyProgre
     if (db.query_int("SELECT count(*) FROM sqlite_schema WHERE name = 'cases'") == 0) {
       return Error(ErrorCode::kNotARedressDatabase, path + " holds no Redress cases table");
     }
-    Verifier verifier(db, progress, bounds);
+    Verifier verifier(db, progress, bounds, ContentFiles::directory_for_database(path));
     return verifier.run();
   } catch (const SqliteError& e) {
     return to_error(e);

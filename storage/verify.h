@@ -8,7 +8,9 @@
 //     stage, SLA due) and the timer rows agree with that snapshot;
 //   - no journal entry or timer row belongs to a case that does not exist;
 //   - every amount a case holds (order paid and refunded, compensations, money fields) is within
-//     its currency's bound, and the case's totals of granted compensation fit in int64.
+//     its currency's bound, and the case's totals of granted compensation fit in int64;
+//   - every attachment's content file and thumbnail (`<database>.attachments/`) exists and hashes
+//     to its SHA-256 (ATTACHMENT_MISSING, ATTACHMENT_CORRUPT), and belongs to an existing case.
 // Each finding is reported with its case and a stable code; nothing is changed.
 //
 // Thread-safety: uses its own connection; safe alongside a running CaseStore.
@@ -29,13 +31,15 @@ struct VerifyProblem {
   std::string code;     // INTEGRITY, SCHEMA_VERSION, JOURNAL_GAP, REPLAY_FAILED, REPLAY_MISMATCH,
                         // COLUMN_MISMATCH, TIMER_MISMATCH, PROJECTION_MISMATCH,
                         // ORPHAN_EVENTS, ORPHAN_TIMERS, AMOUNT_OUT_OF_BOUNDS,
-                        // TOTAL_OUT_OF_BOUNDS
+                        // TOTAL_OUT_OF_BOUNDS, ORPHAN_ATTACHMENTS, ATTACHMENT_MISSING,
+                        // ATTACHMENT_CORRUPT
   std::string message;
 };
 
 struct VerifyReport {
   std::int64_t cases = 0;
   std::int64_t events = 0;
+  std::int64_t attachments = 0;         // rows whose files were checked
   std::vector<VerifyProblem> problems;  // at most kMaxReportedProblems
   std::int64_t problems_total = 0;      // including those not listed
   bool ok() const { return problems_total == 0; }

@@ -160,7 +160,8 @@ int run_verify(const std::vector<std::string>& args, std::ostream& out, std::ost
     out << "... and " << (r.problems_total - static_cast<std::int64_t>(r.problems.size()))
         << " more problems\n";
   }
-  out << a.db << ": " << r.cases << " cases, " << r.events << " journal entries replayed; "
+  out << a.db << ": " << r.cases << " cases, " << r.events << " journal entries replayed, "
+      << r.attachments << " attachments checked against their files; "
       << (r.ok() ? "every snapshot matches its journal, integrity check ok"
                  : std::to_string(r.problems_total) + " problems")
       << "\n";
@@ -175,8 +176,17 @@ int run_backup(const std::vector<std::string>& args, std::ostream& out, std::ost
     err << "redress backup: " << report.error().code << ": " << report.error().message << "\n";
     return 1;
   }
-  out << "backed up " << a.db << " to " << a.positional.front() << ": " << report.value().cases
-      << " cases, " << report.value().bytes << " bytes\n";
+  const auto& r = report.value();
+  out << "backed up " << a.db << " to " << a.positional.front() << ": " << r.cases << " cases, "
+      << r.bytes << " bytes; " << r.attachment_files << " attachment files, " << r.attachment_bytes
+      << " bytes\n";
+  if (r.attachments_missing > 0) {
+    // The database copy is whole; the files it names that the source lacks cannot be made up.
+    err << "redress backup: " << r.attachments_missing
+        << " attachment files the database names are missing or corrupt in the source and were "
+           "not copied; run `redress verify` to name them\n";
+    return 1;
+  }
   return 0;
 }
 

@@ -36,6 +36,8 @@ ProblemKind problem_kind(ErrorCode code) {
       return {S::request_header_fields_too_large, "Request headers too large"};
     case ErrorCode::kUnsupportedMediaType:
       return {S::unsupported_media_type, "Unsupported media type"};
+    case ErrorCode::kAttachmentTypeRefused:
+      return {S::unsupported_media_type, "Attachment type refused"};
     case ErrorCode::kNotAcceptable:
       return {S::not_acceptable, "Not acceptable"};
     case ErrorCode::kRouteNotFound:

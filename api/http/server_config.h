@@ -32,8 +32,11 @@ struct ServerConfig {
   // none.
   std::string console_dir;
   // Requests.
-  size_t body_limit = 1024 * 1024;         // bytes; larger bodies get 413
-  size_t header_limit = 16 * 1024;         // bytes of the request line and headers; more gets 431
+  size_t body_limit = 1024 * 1024;  // bytes; larger bodies get 413
+  size_t header_limit = 16 * 1024;  // bytes of the request line and headers; more gets 431
+  // Bytes of one uploaded attachment (evidence), streamed to disk; larger gets 413. Its files are
+  // kept beside the database, in "<db>.attachments/".
+  size_t attachment_limit = 20 * 1024 * 1024;
   std::chrono::seconds read_timeout{30};   // to read one request, headers and body
   std::chrono::seconds write_timeout{30};  // to write one response
   std::chrono::seconds idle_timeout{60};   // keep-alive: a connection idle this long is closed

@@ -179,6 +179,12 @@ void submit_idempotent(ServerContext& context, RequestPtr ctx, Responder respond
 
 }  // namespace
 
+const std::vector<Role>& case_reader_roles() {
+  static const std::vector<Role> roles = {Role::kAgent,   Role::kTeamLead, Role::kSupervisor,
+                                          Role::kManager, Role::kAdmin,    Role::kIntegration};
+  return roles;
+}
+
 nlohmann::json stored_event_json(const storage::StoredEvent& e) {
   nlohmann::json j = event_to_json(e.event);
   j["seq"] = e.seq;

@@ -20,6 +20,10 @@
 
 namespace redress::api {
 
+// The roles that may read a case (GET /v1/cases/{id}) and what hangs off it (its journal, links,
+// evidence).
+const std::vector<Role>& case_reader_roles();
+
 nlohmann::json stored_event_json(const storage::StoredEvent& event);
 // One case of a listing, written straight into the response body.
 void write_case_summary(JsonWriter& out, const storage::CaseSummary& summary);

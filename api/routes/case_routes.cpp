@@ -17,8 +17,7 @@
 namespace redress::api {
 namespace {
 
-const std::vector<Role> kCaseReaders = {Role::kAgent,   Role::kTeamLead, Role::kSupervisor,
-                                        Role::kManager, Role::kAdmin,    Role::kIntegration};
+const std::vector<Role>& kCaseReaders = case_reader_roles();
 
 constexpr size_t kMaxText = 80000;  // bytes; the engine bounds code points more precisely
 constexpr size_t kMaxName = 128;

@@ -12,6 +12,9 @@ void add_system_routes(Router& router, ServerContext& context);
 // /v1/cases and everything under it.
 void add_case_routes(Router& router, ServerContext& context);
 
+// /v1/cases/{id}/attachments: evidence upload (streamed), listing, content and thumbnails.
+void add_evidence_routes(Router& router, ServerContext& context);
+
 // /v1/users, /v1/teams, /v1/tokens (admins).
 void add_admin_routes(Router& router, ServerContext& context);
 

@@ -11,6 +11,7 @@
 #include "api/http/server_config.h"
 #include "api/http/token_authenticator.h"
 #include "engine/time.h"
+#include "storage/attachment_store.h"
 #include "storage/case_store.h"
 #include "storage/customer_store.h"
 #include "storage/directory_store.h"
@@ -28,6 +29,7 @@ struct ServerContext {
   storage::WebhookStore& webhooks;
   storage::ServerQueries& queries;
   storage::CustomerStore& customers;
+  storage::AttachmentStore& attachments;
   TokenAuthenticator& auth;
   Metrics& metrics;
   const Clock& clock;

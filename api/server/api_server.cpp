@@ -108,11 +108,15 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
   server->webhooks_ = std::make_unique<storage::WebhookStore>(*server->store_);
   server->queries_ = std::make_unique<storage::ServerQueries>(*server->store_);
   server->customers_ = std::make_unique<storage::CustomerStore>(*server->store_);
+  server->content_files_ = std::make_unique<storage::ContentFiles>(
+      storage::ContentFiles::directory_for_database(config.db_path));
+  server->attachments_ =
+      std::make_unique<storage::AttachmentStore>(*server->store_, *server->content_files_);
   server->auth_ = std::make_unique<TokenAuthenticator>(*server->directory_);
-  server->context_ = std::unique_ptr<ServerContext>(
-      new ServerContext{server->config_, *server->store_, *server->directory_,
-                        *server->idempotency_, *server->webhooks_, *server->queries_,
-                        *server->customers_, *server->auth_, server->metrics_, clock});
+  server->context_ = std::unique_ptr<ServerContext>(new ServerContext{
+      server->config_, *server->store_, *server->directory_, *server->idempotency_,
+      *server->webhooks_, *server->queries_, *server->customers_, *server->attachments_,
+      *server->auth_, server->metrics_, clock});
 
   WebhookSenderOptions webhook_options;
   webhook_options.ca_file = config.webhook_ca_file;
@@ -298,6 +302,35 @@ void ApiServer::housekeeping() {
   constexpr auto kExpiredSessionRetention = std::chrono::hours(24 * 7);
   directory_->purge_expired_sessions(clock_.now() - kExpiredSessionRetention, 1000,
                                      [](Result<size_t>) {});
+  collect_attachment_files();
+}
+
+// Attachment files no row names (an upload refused after its file was published, a case's
+// evidence written by a crashed process) and leftovers of interrupted uploads, hourly. A file's
+// age is its modification time, which the file system writes in real time: the grace period is
+// measured on the real clock, whatever clock the server schedules by.
+void ApiServer::collect_attachment_files() {
+  constexpr auto kCollectionInterval = std::chrono::hours(1);
+  const auto now = clock_.now();
+  if (now < next_content_collection_ && now + kCollectionInterval >= next_content_collection_) {
+    return;
+  }
+  next_content_collection_ = now + kCollectionInterval;
+  const auto real_now = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+  auto collected = attachments_->collect_garbage(real_now, storage::kContentGracePeriod);
+  if (!collected.ok()) {
+    write_access_log({{"ts", format_rfc3339(now)},
+                      {"level", "error"},
+                      {"msg", "attachment file collection failed"},
+                      {"error", collected.error().message}});
+  } else if (collected.value().removed_files + collected.value().removed_temporary > 0) {
+    write_access_log({{"ts", format_rfc3339(now)},
+                      {"level", "info"},
+                      {"msg", "attachment files collected"},
+                      {"removed_files", collected.value().removed_files},
+                      {"removed_bytes", collected.value().removed_bytes},
+                      {"removed_temporary", collected.value().removed_temporary}});
+  }
 }
 
 // Recency changes with time alone, so every customer's RFM segment (and, never down, level) is

@@ -71,6 +71,8 @@ class ApiServer {
   explicit ApiServer(const ServerConfig& config, const Clock& clock);
   void background_loop();
   void housekeeping();
+  // Removes attachment files no row names, at most hourly (called by housekeeping()).
+  void collect_attachment_files();
   // One step of the daily customer assessment (see api_server.cpp).
   void assess_customers_step();
   // Writes the tokens' and sessions' last-used times gathered by the authenticator.
@@ -87,6 +89,8 @@ class ApiServer {
   std::unique_ptr<storage::WebhookStore> webhooks_;
   std::unique_ptr<storage::ServerQueries> queries_;
   std::unique_ptr<storage::CustomerStore> customers_;
+  std::unique_ptr<storage::ContentFiles> content_files_;
+  std::unique_ptr<storage::AttachmentStore> attachments_;
   std::unique_ptr<TokenAuthenticator> auth_;
   Metrics metrics_;
   std::unique_ptr<ServerContext> context_;
@@ -107,7 +111,9 @@ class ApiServer {
   Mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ GUARDED_BY(mutex_) = false;
-  bool background_wanted_ GUARDED_BY(mutex_) = false;  // wake_background() asked for a pass
+  bool background_wanted_ GUARDED_BY(mutex_) = false;
+  // When housekeeping next collects attachment files no row names (the server's clock).
+  Instant next_content_collection_{};  // wake_background() asked for a pass
   bool stopped_ GUARDED_BY(mutex_) = false;
   // The daily customer assessment: when the next walk starts, whether one is under way, the
   // last customer id it assessed, and whether a batch is being written.

@@ -32,7 +32,7 @@ class StaticFiles {
  public:
   // The policy sent with every static answer (the console is built to need no more).
   static constexpr const char* kContentSecurityPolicy =
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
       "form-action 'self'; frame-ancestors 'none'";
 

@@ -113,16 +113,24 @@ inline storage::StoreOptions options_for(const TempDir& dir,
   return options;
 }
 
-// For tests of migrations from older versions. The SQL that takes a latest-version database
-// back to version 7: token scopes dropped.
-inline constexpr const char* kUndoMigrationEightSql =
-    "ALTER TABLE api_tokens DROP COLUMN scopes;"
-    "PRAGMA user_version = 7;";
+// For tests of migrations from older versions: the SQL that takes a latest-version database back
+// to what an older version left. Each undo starts with the undo of the version after it, so that a
+// new migration adds one string at the top and the tests of older versions keep working.
+//
+// Back to version 8: no evidence table.
+inline const std::string kUndoMigrationNineSql =
+    "DROP TABLE attachments;"
+    "PRAGMA user_version = 8;";
+
+// Back to version 7: token scopes dropped.
+inline const std::string kUndoMigrationEightSql = kUndoMigrationNineSql +
+                                                  "ALTER TABLE api_tokens DROP COLUMN scopes;"
+                                                  "PRAGMA user_version = 7;";
 
 // Back to what version 6 left: the customers table of version 1, no orders (migration 7 fills
 // both from the cases), no level changes, contact views or customer name index.
 inline const std::string kUndoMigrationSevenSql =
-    std::string(kUndoMigrationEightSql) +
+    kUndoMigrationEightSql +
     "DROP TABLE case_links;"
     "DROP TABLE customer_terms;"
     "DROP TABLE customer_level_changes;"
@@ -145,7 +153,7 @@ inline const std::string kUndoMigrationSevenSql =
 // trigram table case_text of migration 2 (filled with the comments only: migration 6 drops it
 // whatever it holds), without migration 6's case_terms. A test downgrading further runs it first.
 inline const std::string kUndoMigrationSixSql =
-    std::string(kUndoMigrationSevenSql) +
+    kUndoMigrationSevenSql +
     "DROP TABLE case_terms;"
     "CREATE VIRTUAL TABLE case_text USING fts5("
     "  case_id UNINDEXED, source UNINDEXED, body, tokenize = 'trigram case_sensitive 0');"

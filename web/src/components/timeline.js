@@ -164,6 +164,9 @@ export function describeEvent(event, def) {
     case 'comment.added':
       args.text = data.text || '';
       break;
+    case 'evidence.attached':
+      args.name = data.file_name || '';
+      break;
     case 'follow_up.scheduled':
     case 'follow_up.due':
       args.due = dateTime(data.due);

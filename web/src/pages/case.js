@@ -10,6 +10,7 @@ import { live } from '../stream.js';
 import { definition, stateTitle } from '../workflows.js';
 import { Badge, Loading, Notice, ProblemNotice } from '../components/ui.js';
 import { Timeline, describeEvent } from '../components/timeline.js';
+import { EvidencePanel } from '../components/evidence.js';
 import {
   AssignmentControls, CommunicationPanel, CompensationPanel, CustomerPanel, EscalationPanel,
   FieldsPanel, PromisesPanel, SlaPanel, TransitionsPanel,
@@ -159,6 +160,7 @@ export function CasePage({ id, me }) {
         <${FieldsPanel} caseView=${caseView} />
         <${CompensationPanel} caseView=${caseView} />
         <${CommunicationPanel} caseView=${caseView} />
+        <${EvidencePanel} caseView=${caseView} />
       </div>
       <aside class="case-side">
         <${CustomerPanel} caseView=${caseView} />
