@@ -352,7 +352,7 @@ std::optional<Error> check_skills(const std::vector<std::string>& skills) {
     return Error::invalid_field("a user has at most " + std::to_string(kMaxUserSkills) +
                                     " skills, not " + std::to_string(skills.size()),
                                 "/skills",
-                                problem_params("too_many_items", {{"max_items", kMaxUserSkills}}));
+                                problem_params("too_many_items", {{"maximum", kMaxUserSkills}}));
   }
   for (size_t i = 0; i < skills.size(); ++i) {
     const auto pointer = "/skills/" + std::to_string(i);
@@ -365,7 +365,7 @@ std::optional<Error> check_skills(const std::vector<std::string>& skills) {
     if (std::find(skills.begin(), skills.begin() + static_cast<std::ptrdiff_t>(i), skills[i]) !=
         skills.begin() + static_cast<std::ptrdiff_t>(i)) {
       return Error::invalid_field("skill '" + skills[i] + "' is listed twice", pointer,
-                                  problem_params("duplicate"));
+                                  problem_params("repeated"));
     }
   }
   return std::nullopt;

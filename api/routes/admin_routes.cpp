@@ -252,7 +252,12 @@ void create_user(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto team_id = reader.string("team_id", false, kMaxIdBytes, /*allow_empty=*/true);
   auto skills = read_skills(reader);
   if (!reader.ok()) return respond.problem(*ctx, reader.problem());
-  storage::User user{*id, *display_name, *role, team_id.value_or(""), true, ctx->now};
+  storage::User user;
+  user.id = *id;
+  user.display_name = *display_name;
+  user.role = *role;
+  user.team_id = team_id.value_or("");
+  user.created_at = ctx->now;
   user.skills = skills.value_or(std::vector<std::string>{});
   context.directory.create_user(std::move(user), [ctx, respond](Result<storage::User> created) {
     if (!created.ok()) return respond.problem(*ctx, from_error(created.error()));

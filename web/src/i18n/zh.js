@@ -526,6 +526,7 @@ export default {
   'fieldreason.length_out_of_range_bytes': '请填写 {min_length} 至 {max_bytes} 字节。',
   'fieldreason.level_not_higher': '工单已是{level}级别，升级必须高于当前级别。',
   'fieldreason.level_not_lower': '工单当前为{level}级别，降级必须低于当前级别。',
+  'fieldreason.no_such_calendar': '没有工作日历 {calendar}，可选：{allowed}。',
   'fieldreason.no_such_team': '没有小组 {team}。',
   'fieldreason.no_such_user': '没有用户 {user}。',
   'fieldreason.not_accepted': '此操作不接受该字段。',
