@@ -14,6 +14,8 @@ const shared = serverAndBrowser(async ({ server }) => {
   shared.wu = await server.person('wu.returns', 'agent', { team: 'returns', name: 'Wu Lei 吴磊' });
   shared.lead = await server.person('wang.returns', 'team_lead', { team: 'returns', name: 'Wang Fang 王芳' });
   await server.api('PATCH', '/v1/users/wu.returns', { body: { skills: ['quality_inspection'] } });
+  // A team whose calendar the admin test edits (returns stays without one: always working).
+  await server.ensureTeam('after_sales');
 });
 
 async function openQualityCase(server, token) {
