@@ -549,8 +549,7 @@ const std::vector<Migration> kMigrations = {
      "customers and orders as records: contacts and addresses, membership level changes, "
      "contact views, customer names in search; compensations by order; case links",
      kMigration7, nullptr},
-    {8,
-     "assignment: team calendars, users' availability (with its change log) and skills",
+    {8, "assignment: team calendars, users' availability (with its change log) and skills",
      kMigration8, nullptr},
 };
 
