@@ -121,7 +121,8 @@ Decision create_case(const WorkflowCatalog& catalog, const CreateCase& cmd, cons
   initial_snapshot.customer = cmd.customer;
   initial_snapshot.order = cmd.order;
   initial_snapshot.team = cmd.team;
-  initial_snapshot.assignee = cmd.assignee;
+  // An assignment by the policy is journaled as its own entry, with its reason (below).
+  initial_snapshot.assignee = cmd.assignment_reason.is_null() ? cmd.assignee : std::string();
   initial_snapshot.queue_role = "agent";
   initial_snapshot.fields = fields;
 
@@ -134,6 +135,19 @@ Decision create_case(const WorkflowCatalog& catalog, const CreateCase& cmd, cons
   b.start_clock("resolution", targets.resolution, "");
   b.enter_state(nullptr, *initial);
   b.webhook("case.created", {{"category", initial_snapshot.category}});
+  if (!cmd.assignment_reason.is_null()) {
+    // The policy's choice, as the API made it: the case is opened in the team queue and the
+    // assignment follows with its reason, also when the choice was to leave it there.
+    if (cmd.assignee.empty()) {
+      b.emit("case.assigned", {{"assignee", ""},
+                               {"team", initial_snapshot.team},
+                               {"queue_role", initial_snapshot.queue_role},
+                               {"reason", cmd.assignment_reason}});
+    } else {
+      b.route(cmd.assignee, initial_snapshot.team, initial_snapshot.queue_role,
+              cmd.assignment_reason);
+    }
+  }
 
   EscalationSituation situation;
   situation.trigger = EscalationTrigger::kSeverityAtCreation;

@@ -32,6 +32,9 @@ struct CreateCase {
   std::string team;
   std::string assignee;
   nlohmann::json fields = nlohmann::json::object();
+  // Set when the assignment policy chose `assignee` (possibly nobody) at creation: the reason the
+  // journal records beside it (AssignmentChoice::to_json), so replay never recomputes the choice.
+  nlohmann::json assignment_reason;  // null: the caller named the assignee (or nobody)
 };
 
 struct FireTransition {
@@ -46,6 +49,9 @@ struct UpdateFields {
 struct AssignCase {
   std::string assignee;  // empty = unassign (back to the team queue)
   std::string team;      // empty = keep the current team
+  // Why; required when the case has an assignee and this changes it (a reassignment or a
+  // release), so that the journal says who moved the case and why.
+  std::string reason;
 };
 
 struct RecordPromise {

@@ -308,8 +308,18 @@ class CommandHandler {
                       "lead to reassign");
       }
     }
-    b_.route(cmd.assignee, cmd.team.empty() ? b_.working().team : cmd.team,
-             b_.working().queue_role);
+    // Taking a case from someone (or giving it back) needs a reason the journal keeps.
+    const bool takes_from_holder =
+        !b_.working().assignee.empty() && cmd.assignee != b_.working().assignee;
+    if (takes_from_holder && cmd.reason.empty()) {
+      return reject(RejectionCode::kMissingField,
+                    "the case is assigned to " + quote_name(b_.working().assignee) +
+                        "; say why it is reassigned (reason)",
+                    "/reason", problem_params("required"));
+    }
+    if (auto r = check_text(cmd.reason, "reason", kMaxReasonLength, true, "/reason")) return r;
+    b_.route(cmd.assignee, cmd.team.empty() ? b_.working().team : cmd.team, b_.working().queue_role,
+             cmd.reason.empty() ? nlohmann::json() : nlohmann::json(cmd.reason));
     return std::nullopt;
   }
 

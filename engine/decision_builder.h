@@ -282,12 +282,17 @@ class DecisionBuilder {
                                {"rule", rule_id}});
   }
 
-  void route(const std::string& assignee, const std::string& team, const std::string& queue_role) {
+  // `reason`: why, recorded in the journal entry (a person's words as a string, the assignment
+  // policy's choice as an object); null records none.
+  void route(const std::string& assignee, const std::string& team, const std::string& queue_role,
+             nlohmann::json reason = nullptr) {
     if (working_.assignee == assignee && working_.team == team &&
         working_.queue_role == queue_role) {
       return;
     }
-    emit("case.assigned", {{"assignee", assignee}, {"team", team}, {"queue_role", queue_role}});
+    nlohmann::json data{{"assignee", assignee}, {"team", team}, {"queue_role", queue_role}};
+    if (!reason.is_null()) data["reason"] = std::move(reason);
+    emit("case.assigned", std::move(data));
     webhook("case.assigned");
   }
 

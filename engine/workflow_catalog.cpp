@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "engine/json_text.h"
@@ -190,6 +191,7 @@ class CatalogBuilder {
     for (const auto& [file, wf] : all) workflow_name_uses(wf->source, file, customer_name_uses_);
     check_customer_names();
     compare_customer_policy_rates();
+    check_assignment_categories(all);
   }
 
   std::shared_ptr<WorkflowCatalog> take() { return std::move(catalog_); }
@@ -230,6 +232,33 @@ class CatalogBuilder {
                              use.file});
       }
     }
+  }
+
+  // A category -> skill entry of the assignment policy for a category no workflow has would never
+  // apply: most likely a typo. A warning, since a workflow may add the category later.
+  template <typename Workflows>
+  void check_assignment_categories(const Workflows& all) {
+    const AssignmentPolicy* policy = catalog_->assignment_policy();
+    if (!policy) return;
+    std::set<std::string> categories;
+    for (const auto& [file, wf] : all) {
+      for (const auto& field : wf->fields) {
+        if (field.name == "category") categories.insert(field.values.begin(), field.values.end());
+      }
+    }
+    if (categories.empty()) return;  // validating the policy alone, without the workflows
+    const auto check_rule = [&](const AssignmentRule& rule, const std::string& pointer) {
+      for (const auto& [category, skill] : rule.category_skills) {
+        if (categories.count(category)) continue;
+        problems_.push_back({Severity::kWarning, "UNKNOWN_CATEGORY",
+                             pointer + "/category_skills/" + category,
+                             "no workflow has category " + quote_name(category) +
+                                 "; the categories are " + join(categories),
+                             assignment_file_});
+      }
+    };
+    check_rule(policy->default_rule(), "/default");
+    for (const auto& [team, rule] : policy->team_rules()) check_rule(rule, "/teams/" + team);
   }
 
   // Each customer policy converts with its own rates; two that disagree would value the same
@@ -390,11 +419,14 @@ class CatalogBuilder {
     } else if (*kind == "rfm_policy") {
       add_only_policy(RfmPolicy::parse(doc, "", problems_), catalog_->rfm_policy_, rfm_file_,
                       "RFM policy", source.name);
+    } else if (*kind == "assignment_policy") {
+      add_only_policy(AssignmentPolicy::parse(doc, "", problems_), catalog_->assignment_policy_,
+                      assignment_file_, "assignment policy", source.name);
     } else {
       error("UNKNOWN_KIND", "/kind",
             "unknown kind " + quote_name(*kind) +
                 "; expected workflow, calendars, sla_policy, escalation_policy, "
-                "compensation_policy, membership_policy or rfm_policy");
+                "compensation_policy, membership_policy, rfm_policy or assignment_policy");
     }
   }
 
@@ -403,6 +435,7 @@ class CatalogBuilder {
   std::map<std::pair<std::string, int>, std::string> workflow_files_;
   std::map<std::string, std::string> sla_files_;
   std::string membership_file_, rfm_file_;  // where the customer policies were loaded from
+  std::string assignment_file_;
   std::vector<CustomerNameUse> customer_name_uses_;
   std::vector<std::pair<std::string, WorkflowDefinition>> broken_workflows_;
 };
@@ -555,6 +588,10 @@ const MembershipPolicy* WorkflowCatalog::membership_policy() const {
 }
 const RfmPolicy* WorkflowCatalog::rfm_policy() const {
   return rfm_policy_ ? &*rfm_policy_ : nullptr;
+}
+
+const AssignmentPolicy* WorkflowCatalog::assignment_policy() const {
+  return assignment_policy_ ? &*assignment_policy_ : nullptr;
 }
 
 const nlohmann::json* WorkflowCatalog::policy_document(PolicyKind kind,

@@ -1,7 +1,8 @@
 // WorkflowCatalog: every loaded workflow version and shared policy, validated together.
 //
 // Definition files are JSON objects with a "kind": "workflow", "calendars", "sla_policy",
-// "escalation_policy", "compensation_policy", "membership_policy" or "rfm_policy". Loading parses
+// "escalation_policy", "compensation_policy", "membership_policy", "rfm_policy" or
+// "assignment_policy". Loading parses
 // every file, checks each one and then the references between them (a workflow's calendar and
 // policies must exist), and reports every problem at once, each tagged with its file. A catalog
 // is built only when there is no error: a broken file never half-loads.
@@ -13,6 +14,11 @@
 // customer.segment must be a segment of the RFM policy (UNKNOWN_SEGMENT), and every tier of an
 // escalation rule (customer_tier) or a workflow condition on customer.tier a level of the
 // membership policy (UNKNOWN_TIER). Without such a policy, those names are not checked.
+//
+// Assignment: at most one assignment policy (engine/assignment_policy.h), shop-wide like the
+// customer policies. Its category names are checked against the values of the workflows'
+// `category` fields (UNKNOWN_CATEGORY, a warning: the rule would never apply). Without one,
+// cases opened without an assignee wait in their team's queue.
 //
 // Versions: a catalog holds every version of a workflow it was given. `with_newer` builds a
 // catalog that keeps all versions of the current one and adds a newly loaded set, refusing a
@@ -36,6 +42,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/assignment_policy.h"
 #include "engine/business_calendar.h"
 #include "engine/compensation_policy.h"
 #include "engine/customer_policy.h"
@@ -114,6 +121,8 @@ class WorkflowCatalog {
   // The shop's customer policies; null when none was loaded.
   const MembershipPolicy* membership_policy() const;
   const RfmPolicy* rfm_policy() const;
+  // The shop's assignment policy; null when none was loaded.
+  const AssignmentPolicy* assignment_policy() const;
 
   // The definition policy `id` of `kind` was loaded from, exactly as parsed: for a calendar, its
   // object in the "calendars" array of its file (one file defines several calendars); for the
@@ -130,6 +139,7 @@ class WorkflowCatalog {
   std::map<std::string, CompensationPolicy> compensation_policies_;
   std::optional<MembershipPolicy> membership_policy_;
   std::optional<RfmPolicy> rfm_policy_;
+  std::optional<AssignmentPolicy> assignment_policy_;
   // The definition of every loaded policy, one per entry of the four maps above (with_newer takes
   // them with newer's policies).
   std::map<std::pair<PolicyKind, std::string>, nlohmann::json> policy_documents_;

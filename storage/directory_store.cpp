@@ -126,15 +126,40 @@ std::optional<std::int64_t> optional_millis(const std::optional<Instant>& t) {
 
 // --- rows ----------------------------------------------------------------------------------
 
-constexpr const char* kTeamColumns = "id, name, created_at";
+constexpr const char* kTeamColumns = "id, name, created_at, calendar";
 
 Team read_team(const Statement& row) {
-  return Team{row.column_text(0), row.column_text(1), from_millis(row.column_int(2))};
+  return Team{row.column_text(0), row.column_text(1), from_millis(row.column_int(2)),
+              row.column_text(3)};
 }
 
 // Prefixed so that they can be joined with api_tokens.
 constexpr const char* kUserColumns =
-    "u.id, u.display_name, u.role, u.team_id, u.active, u.created_at";
+    "u.id, u.display_name, u.role, u.team_id, u.active, u.created_at, u.availability, "
+    "u.availability_since, u.availability_by, u.skills";
+
+Availability stored_availability(const std::string& text, const std::string& id) {
+  if (auto availability = parse_availability(text)) return *availability;
+  throw SqliteError(SQLITE_CORRUPT,
+                    "users row '" + shown(id) + "' has unknown availability '" + shown(text) + "'");
+}
+
+std::vector<std::string> stored_skills(const std::string& text, const std::string& id) {
+  auto parsed = nlohmann::json::parse(text, nullptr, false);
+  std::vector<std::string> skills;
+  if (parsed.is_array()) {
+    for (const auto& skill : parsed) {
+      if (!skill.is_string()) break;
+      skills.push_back(skill.get<std::string>());
+    }
+    if (skills.size() == parsed.size()) return skills;
+  }
+  throw SqliteError(SQLITE_CORRUPT, "users row '" + shown(id) + "' has unreadable skills");
+}
+
+std::string skills_text(const std::vector<std::string>& skills) {
+  return nlohmann::json(skills).dump();
+}
 
 User read_user(const Statement& row, int first = 0) {
   User user;
@@ -144,6 +169,10 @@ User read_user(const Statement& row, int first = 0) {
   user.team_id = row.column_text(first + 3);  // NULL reads as ""
   user.active = row.column_int(first + 4) != 0;
   user.created_at = from_millis(row.column_int(first + 5));
+  user.availability = stored_availability(row.column_text(first + 6), user.id);
+  user.availability_since = optional_instant(row, first + 7);
+  user.availability_by = row.column_text(first + 8);
+  user.skills = stored_skills(row.column_text(first + 9), user.id);
   return user;
 }
 
@@ -278,9 +307,76 @@ Result<std::vector<Team>> DirectoryStore::list_teams(const std::string& after_id
   });
 }
 
+namespace {
+
+// A calendar id as the workflows name one: [a-z][a-z0-9_]{0,63}; "" = none.
+std::optional<Error> check_calendar_id(const std::string& calendar) {
+  if (calendar.empty() || is_valid_name(calendar)) return std::nullopt;
+  return Error::invalid_field("calendar '" + shown(calendar) +
+                                  "' is not a calendar id; use the id of a business calendar "
+                                  "the workflows define ([a-z][a-z0-9_]*), or \"\" for none",
+                              "/calendar", problem_params("invalid_id"));
+}
+
+}  // namespace
+
+void DirectoryStore::update_team(std::string id, TeamPatch patch,
+                                 std::function<void(Result<Team>)> done) {
+  auto invalid = check_id(id, "team id", "/id");
+  if (!invalid && patch.name) invalid = check_text(*patch.name, "team name", "/name", true);
+  if (!invalid && patch.calendar) invalid = check_calendar_id(*patch.calendar);
+  if (invalid) {
+    done(*invalid);
+    return;
+  }
+  auto work = [id = std::move(id),
+               patch = std::move(patch)](WriteContext& context) -> Result<Team> {
+    auto found = load_team(context, id);
+    if (!found) return Error::not_found("team '" + id + "' does not exist", "/id");
+    Team team = std::move(*found);
+    if (patch.name) team.name = *patch.name;
+    if (patch.calendar) team.calendar = *patch.calendar;
+    auto update = context.statement("UPDATE teams SET name = ?, calendar = ? WHERE id = ?");
+    update->bind(1, team.name).bind_or_null(2, team.calendar).bind(3, team.id);
+    update->run();
+    return team;
+  };
+  store_.write<Team>(guarded<Team>(std::move(work)), std::move(done));
+}
+
 // --- users -----------------------------------------------------------------------------------
 
 namespace {
+
+// Skill names: [a-z][a-z0-9_]{0,63}, at most kMaxUserSkills, none twice.
+std::optional<Error> check_skills(const std::vector<std::string>& skills) {
+  if (skills.size() > kMaxUserSkills) {
+    return Error::invalid_field("a user has at most " + std::to_string(kMaxUserSkills) +
+                                    " skills, not " + std::to_string(skills.size()),
+                                "/skills",
+                                problem_params("too_many_items", {{"maximum", kMaxUserSkills}}));
+  }
+  for (size_t i = 0; i < skills.size(); ++i) {
+    const auto pointer = "/skills/" + std::to_string(i);
+    if (!is_valid_name(skills[i])) {
+      return Error::invalid_field("skill '" + shown(skills[i]) +
+                                      "' is not a skill name; use [a-z][a-z0-9_]*, as the "
+                                      "assignment policy's category_skills do",
+                                  pointer, problem_params("invalid_name"));
+    }
+    if (std::find(skills.begin(), skills.begin() + static_cast<std::ptrdiff_t>(i), skills[i]) !=
+        skills.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return Error::invalid_field("skill '" + skills[i] + "' is listed twice", pointer,
+                                  problem_params("repeated"));
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> sorted_skills(std::vector<std::string> skills) {
+  std::sort(skills.begin(), skills.end());
+  return skills;
+}
 
 std::optional<Error> check_user_fields(const std::optional<std::string>& display_name,
                                        const std::optional<Role>& role,
@@ -302,6 +398,7 @@ std::optional<Error> check_user_fields(const std::optional<std::string>& display
 void DirectoryStore::create_user(User user, std::function<void(Result<User>)> done) {
   auto invalid = check_id(user.id, "user id", "/id");
   if (!invalid) invalid = check_user_fields(user.display_name, user.role, user.team_id);
+  if (!invalid) invalid = check_skills(user.skills);
   if (invalid) {
     done(*invalid);
     return;
@@ -314,17 +411,23 @@ void DirectoryStore::create_user(User user, std::function<void(Result<User>)> do
     if (!user.team_id.empty() && !load_team(context, user.team_id)) {
       return team_not_found(user.team_id);
     }
+    User stored = user;
+    stored.availability = Availability::kOnShift;
+    stored.availability_since.reset();
+    stored.availability_by.clear();
+    stored.skills = sorted_skills(user.skills);
     auto insert = context.statement(
-        "INSERT INTO users (id, display_name, role, team_id, active, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
-    insert->bind(1, user.id)
-        .bind(2, user.display_name)
-        .bind(3, role_name(user.role))
-        .bind_or_null(4, user.team_id)
-        .bind(5, user.active ? 1 : 0)
-        .bind(6, to_millis(user.created_at));
+        "INSERT INTO users (id, display_name, role, team_id, active, created_at, skills) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    insert->bind(1, stored.id)
+        .bind(2, stored.display_name)
+        .bind(3, role_name(stored.role))
+        .bind_or_null(4, stored.team_id)
+        .bind(5, stored.active ? 1 : 0)
+        .bind(6, to_millis(stored.created_at))
+        .bind(7, skills_text(stored.skills));
     insert->run();
-    return user;
+    return stored;
   };
   store_.write<User>(guarded<User>(std::move(work)), std::move(done));
 }
@@ -377,6 +480,7 @@ void DirectoryStore::update_user(std::string id, UserPatch patch, Instant now,
                                  std::function<void(Result<User>)> done) {
   auto invalid = check_id(id, "user id", "/id");
   if (!invalid) invalid = check_user_fields(patch.display_name, patch.role, patch.team_id);
+  if (!invalid && patch.skills) invalid = check_skills(*patch.skills);
   if (invalid) {
     done(*invalid);
     return;
@@ -409,13 +513,16 @@ void DirectoryStore::update_user(std::string id, UserPatch patch, Instant now,
       }
       user.team_id = *patch.team_id;
     }
+    if (patch.skills) user.skills = sorted_skills(*patch.skills);
     auto update = context.statement(
-        "UPDATE users SET display_name = ?, role = ?, team_id = ?, active = ? WHERE id = ?");
+        "UPDATE users SET display_name = ?, role = ?, team_id = ?, active = ?, skills = ? "
+        "WHERE id = ?");
     update->bind(1, user.display_name)
         .bind(2, role_name(user.role))
         .bind_or_null(3, user.team_id)
         .bind(4, user.active ? 1 : 0)
-        .bind(5, user.id);
+        .bind(5, skills_text(user.skills))
+        .bind(6, user.id);
     update->run();
     if (user.role != old_role) {
       // A user's tokens carry the user's role (create_token insists on it); keep it so.
@@ -435,6 +542,61 @@ void DirectoryStore::update_user(std::string id, UserPatch patch, Instant now,
     return user;
   };
   store_.write<User>(guarded<User>(std::move(work)), std::move(done));
+}
+
+void DirectoryStore::set_availability(std::string user_id, Availability availability,
+                                      std::string changed_by, Instant now,
+                                      std::function<void(Result<User>)> done) {
+  if (auto invalid = check_id(user_id, "user id", "/id")) {
+    done(*invalid);
+    return;
+  }
+  auto work = [user_id = std::move(user_id), availability, changed_by = std::move(changed_by),
+               now](WriteContext& context) -> Result<User> {
+    auto found = load_user(context, user_id);
+    if (!found) return Error::not_found("user '" + user_id + "' does not exist", "/id");
+    User user = std::move(*found);
+    if (user.availability == availability && user.availability_since) return user;
+    user.availability = availability;
+    user.availability_since = now;
+    user.availability_by = changed_by;
+    auto update = context.statement(
+        "UPDATE users SET availability = ?, availability_since = ?, availability_by = ? "
+        "WHERE id = ?");
+    update->bind(1, availability_name(availability))
+        .bind(2, to_millis(now))
+        .bind(3, changed_by)
+        .bind(4, user.id);
+    update->run();
+    auto record = context.statement(
+        "INSERT INTO user_availability_changes (user_id, availability, changed_by, at) "
+        "VALUES (?, ?, ?, ?)");
+    record->bind(1, user.id)
+        .bind(2, availability_name(availability))
+        .bind(3, changed_by)
+        .bind(4, to_millis(now));
+    record->run();
+    return user;
+  };
+  store_.write<User>(guarded<User>(std::move(work)), std::move(done));
+}
+
+Result<std::vector<AvailabilityChange>> DirectoryStore::list_availability_changes(
+    const std::string& user_id, size_t limit) const {
+  if (auto checked = check_listing_limit(limit); !checked.ok()) return checked.error();
+  return store_.read<std::vector<AvailabilityChange>>([&](ReadContext& context) {
+    auto select = context.statement(
+        "SELECT user_id, availability, changed_by, at FROM user_availability_changes "
+        "WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?");
+    select->bind(1, user_id).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<AvailabilityChange> changes;
+    while (select->step()) {
+      changes.push_back({select->column_text(0),
+                         stored_availability(select->column_text(1), user_id),
+                         select->column_text(2), from_millis(select->column_int(3))});
+    }
+    return changes;
+  });
 }
 
 // --- tokens ----------------------------------------------------------------------------------

@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/assignment_policy.h"
 #include "engine/result.h"
 #include "engine/role.h"
 #include "engine/time.h"
@@ -46,6 +47,26 @@ struct Team {
   std::string id;
   std::string name;
   Instant created_at{};
+  // The id of a business calendar the workflows define (workflows/calendars.json): when the
+  // team works. "" = no calendar: the team's agents are always inside working hours. Storage
+  // checks the id's form only; the API checks that the loaded catalog has it.
+  std::string calendar;
+};
+
+// Changes to a team; fields left empty keep their value.
+struct TeamPatch {
+  std::optional<std::string> name;
+  std::optional<std::string> calendar;  // "" = none
+};
+
+inline constexpr size_t kMaxUserSkills = 32;
+
+// One change of a user's availability: who set it and when (the user themself, or a lead).
+struct AvailabilityChange {
+  std::string user_id;
+  Availability availability = Availability::kOnShift;
+  std::string changed_by;  // the acting user's (or token's) id
+  Instant at{};
 };
 
 struct User {
@@ -55,6 +76,12 @@ struct User {
   std::string team_id;       // empty: in no team
   bool active = true;        // inactive users keep their rows; their tokens stop working
   Instant created_at{};
+  // Whether the user takes new cases now (engine/assignment_policy.h); on shift until set.
+  Availability availability = Availability::kOnShift;
+  std::optional<Instant> availability_since;  // none: never set
+  std::string availability_by;                // who set it last; "" when never set
+  // Category skill names ([a-z][a-z0-9_]{0,63}, at most kMaxUserSkills, no repeats), sorted.
+  std::vector<std::string> skills;
 };
 
 // Changes to a user; fields left empty keep their value.
@@ -63,6 +90,7 @@ struct UserPatch {
   std::optional<Role> role;  // also moves the user's tokens to the new role (see update_user)
   std::optional<std::string> team_id;  // "" = no team
   std::optional<bool> active;
+  std::optional<std::vector<std::string>> skills;  // replaces the list
 };
 
 struct ApiToken {
@@ -137,6 +165,8 @@ class DirectoryStore {
   Result<std::optional<Team>> get_team(const std::string& id) const;
   // Teams with id > after_id ("" = from the start), by id.
   Result<std::vector<Team>> list_teams(const std::string& after_id, size_t limit) const;
+  // NOT_FOUND "/id"; INVALID_FIELD "/name", "/calendar" (not [a-z][a-z0-9_]{0,63}).
+  void update_team(std::string id, TeamPatch patch, std::function<void(Result<Team>)> done);
 
   // --- users ---------------------------------------------------------------------------------
   // ALREADY_EXISTS when the id is taken; NOT_FOUND "/team_id" when the team does not exist;
@@ -157,6 +187,14 @@ class DirectoryStore {
   // could then manage users and tokens over the API.
   void update_user(std::string id, UserPatch patch, Instant now,
                    std::function<void(Result<User>)> done);
+  // Sets the user's availability and records the change (who, when) in the same write. Setting
+  // the availability the user already has changes nothing and records nothing (a retried PUT).
+  // NOT_FOUND "/id". Who may set whose availability is the API's decision.
+  void set_availability(std::string user_id, Availability availability, std::string changed_by,
+                        Instant now, std::function<void(Result<User>)> done);
+  // The user's availability changes, newest first, at most `limit` (1..kMaxListingRows).
+  Result<std::vector<AvailabilityChange>> list_availability_changes(const std::string& user_id,
+                                                                    size_t limit) const;
 
   // --- tokens --------------------------------------------------------------------------------
   // ALREADY_EXISTS "/id" when the id is taken ("/hash" when the hash is); INVALID_FIELD "/hash"

@@ -542,6 +542,27 @@ CREATE INDEX attachments_by_thumbnail ON attachments (thumbnail_sha256)
   WHERE thumbnail_sha256 IS NOT NULL;
 )sql";
 
+// Version 10: what automatic assignment reads. A team names the business calendar of its working
+// hours (an id the workflows define; NULL: always working); a user is on shift or away, since
+// when and set by whom, with every change logged; and has category skills (a JSON array of
+// names, sorted).
+constexpr const char* kMigration10 = R"sql(
+ALTER TABLE teams ADD COLUMN calendar TEXT;
+ALTER TABLE users ADD COLUMN availability TEXT NOT NULL DEFAULT 'on_shift';
+ALTER TABLE users ADD COLUMN availability_since INTEGER;
+ALTER TABLE users ADD COLUMN availability_by TEXT;
+ALTER TABLE users ADD COLUMN skills TEXT NOT NULL DEFAULT '[]';
+
+CREATE TABLE user_availability_changes (
+  id            INTEGER PRIMARY KEY,
+  user_id       TEXT    NOT NULL,
+  availability  TEXT    NOT NULL,   -- on_shift, away
+  changed_by    TEXT    NOT NULL,   -- the user themself, or a lead / supervisor / admin
+  at            INTEGER NOT NULL
+);
+CREATE INDEX user_availability_changes_by_user ON user_availability_changes (user_id, at);
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1,
      "cases, journal, timers, outbox, compensations, approvals, customers, orders, users, "
@@ -567,6 +588,8 @@ const std::vector<Migration> kMigrations = {
      nullptr},
     {9, "evidence attached to cases (attachments; content files named by SHA-256)", kMigration9,
      nullptr},
+    {10, "assignment: team calendars, users' availability (with its change log) and skills",
+     kMigration10, nullptr},
 };
 
 bool has_user_tables(SqliteDb& db) {

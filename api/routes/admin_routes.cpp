@@ -1,4 +1,6 @@
-// /v1/teams, /v1/users, /v1/tokens: the people, teams and bearer tokens behind authentication.
+// /v1/teams, /v1/users, /v1/tokens: the people, teams and bearer tokens behind authentication,
+// and what automatic assignment reads of them: a team's calendar (its working hours), a user's
+// availability (on shift or away, set by the user or a lead) and skills.
 //
 // Every write goes through DirectoryStore's callback form and answers from the storage writer
 // after the commit; reads answer at once from the read-only connections. A token's secret is in
@@ -19,6 +21,7 @@
 #include "api/http/token_scopes.h"
 #include "api/routes/page_token.h"
 #include "api/routes/routes.h"
+#include "engine/workflow_catalog.h"
 
 namespace redress::api {
 namespace {
@@ -30,6 +33,9 @@ const std::vector<Role> kAdminOnly = {Role::kAdmin};
 // People who assign cases need to see who and which teams there are.
 const std::vector<Role> kDirectoryReaders = {Role::kAdmin, Role::kTeamLead, Role::kSupervisor,
                                              Role::kManager};
+// People who have an availability, or set others' (may_set_availability says whose).
+const std::vector<Role> kAvailabilitySetters = {Role::kAgent, Role::kTeamLead, Role::kSupervisor,
+                                                Role::kManager, Role::kAdmin};
 
 // --- JSON views ------------------------------------------------------------------------------
 
@@ -42,7 +48,10 @@ nlohmann::json optional_id(const std::string& id) {
 }
 
 nlohmann::json team_json(const storage::Team& team) {
-  return {{"id", team.id}, {"name", team.name}, {"created_at", format_rfc3339(team.created_at)}};
+  return {{"id", team.id},
+          {"name", team.name},
+          {"calendar", optional_id(team.calendar)},
+          {"created_at", format_rfc3339(team.created_at)}};
 }
 
 nlohmann::json user_json(const storage::User& user) {
@@ -51,7 +60,17 @@ nlohmann::json user_json(const storage::User& user) {
           {"role", role_name(user.role)},
           {"team_id", optional_id(user.team_id)},
           {"active", user.active},
-          {"created_at", format_rfc3339(user.created_at)}};
+          {"created_at", format_rfc3339(user.created_at)},
+          {"availability", availability_name(user.availability)},
+          {"availability_since", optional_time(user.availability_since)},
+          {"availability_set_by", optional_id(user.availability_by)},
+          {"skills", user.skills}};
+}
+
+nlohmann::json availability_change_json(const storage::AvailabilityChange& change) {
+  return {{"availability", availability_name(change.availability)},
+          {"changed_by", change.changed_by},
+          {"at", format_rfc3339(change.at)}};
 }
 
 // Never the secret nor its hash: storage does not have the one and this view omits the other.
@@ -128,6 +147,30 @@ void respond_page(const RequestContext& ctx, const Responder& respond, QueryRead
                {{listing.name, std::move(items)}, {"next_page_token", page_token_json(next)}});
 }
 
+// A team's calendar named in a body: the id of a calendar the loaded workflows define, or null /
+// "" for none. Absent: nullopt.
+std::optional<std::string> read_calendar(ServerContext& context, BodyReader& reader,
+                                         const nlohmann::json& body) {
+  if (const auto it = body.find("calendar"); it != body.end() && it->is_null()) return "";
+  auto calendar = reader.string("calendar", false, kMaxIdBytes, /*allow_empty=*/true);
+  if (!calendar || calendar->empty()) return calendar;
+  const auto& catalog = context.store.engine().catalog();
+  if (!catalog.calendar(*calendar)) {
+    const auto known = catalog.policy_ids(PolicyKind::kCalendar);
+    reader.add(
+        reader.pointer("calendar"),
+        "there is no business calendar '" + *calendar + "'; the workflows define: " + join(known),
+        problem_params("no_such_calendar", {{"calendar", *calendar}, {"allowed", known}}));
+    return std::nullopt;
+  }
+  return calendar;
+}
+
+// Skills named in a body; storage checks each name.
+std::optional<std::vector<std::string>> read_skills(BodyReader& reader) {
+  return reader.string_array("skills", false, storage::kMaxUserSkills, 64);
+}
+
 // --- teams -----------------------------------------------------------------------------------
 
 // POST /v1/teams (createTeam): create a team.
@@ -137,15 +180,18 @@ void create_team(ServerContext& context, RequestPtr ctx, Responder respond) {
     return respond.problem(*ctx, *problem);
   }
   const auto& body = std::get<nlohmann::json>(parsed);
-  BodyReader reader(body, "", {"id", "name"});
+  BodyReader reader(body, "", {"id", "name", "calendar"});
   auto id = reader.string("id", true, kMaxIdBytes);
   auto name = reader.string("name", true, kMaxTextBytes);
+  auto calendar = read_calendar(context, reader, body);
   if (!reader.ok()) return respond.problem(*ctx, reader.problem());
-  context.directory.create_team(
-      storage::Team{*id, *name, ctx->now}, [ctx, respond](Result<storage::Team> team) {
-        if (!team.ok()) return respond.problem(*ctx, from_error(team.error()));
-        respond_created(*ctx, respond, "/v1/teams/" + team.value().id, team_json(team.value()));
-      });
+  context.directory.create_team(storage::Team{*id, *name, ctx->now, calendar.value_or("")},
+                                [ctx, respond](Result<storage::Team> team) {
+                                  if (!team.ok())
+                                    return respond.problem(*ctx, from_error(team.error()));
+                                  respond_created(*ctx, respond, "/v1/teams/" + team.value().id,
+                                                  team_json(team.value()));
+                                });
 }
 
 // GET /v1/teams (listTeams): list teams.
@@ -171,6 +217,29 @@ void get_team(ServerContext& context, RequestPtr ctx, Responder respond) {
   respond.json(*ctx, http::status::ok, team_json(*team.value()));
 }
 
+// PATCH /v1/teams/{id} (updateTeam): change a team's name or calendar.
+// The body is read first; storage answers NOT_FOUND for a team that does not exist.
+void update_team(ServerContext& context, RequestPtr ctx, Responder respond) {
+  const auto id = ctx->param("id");
+  auto parsed = parse_json_object(ctx->request);
+  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+    return respond.problem(*ctx, *problem);
+  }
+  const auto& body = std::get<nlohmann::json>(parsed);
+  BodyReader reader(body, "", {"name", "calendar"});
+  storage::TeamPatch patch;
+  patch.name = reader.string("name", false, kMaxTextBytes);
+  patch.calendar = read_calendar(context, reader, body);
+  if (!reader.ok()) return respond.problem(*ctx, reader.problem());
+  context.directory.update_team(id, std::move(patch),
+                                [ctx, respond](Result<storage::Team> updated) {
+                                  if (!updated.ok()) {
+                                    return respond.problem(*ctx, from_error(updated.error()));
+                                  }
+                                  respond.json(*ctx, http::status::ok, team_json(updated.value()));
+                                });
+}
+
 // POST /v1/users (createUser): create a user.
 void create_user(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto parsed = parse_json_object(ctx->request);
@@ -178,13 +247,20 @@ void create_user(ServerContext& context, RequestPtr ctx, Responder respond) {
     return respond.problem(*ctx, *problem);
   }
   const auto& body = std::get<nlohmann::json>(parsed);
-  BodyReader reader(body, "", {"id", "display_name", "role", "team_id"});
+  BodyReader reader(body, "", {"id", "display_name", "role", "team_id", "skills"});
   auto id = reader.string("id", true, kMaxIdBytes);
   auto display_name = reader.string("display_name", true, kMaxTextBytes);
   auto role = read_role(reader, "role", true);
   auto team_id = reader.string("team_id", false, kMaxIdBytes, /*allow_empty=*/true);
+  auto skills = read_skills(reader);
   if (!reader.ok()) return respond.problem(*ctx, reader.problem());
-  storage::User user{*id, *display_name, *role, team_id.value_or(""), true, ctx->now};
+  storage::User user;
+  user.id = *id;
+  user.display_name = *display_name;
+  user.role = *role;
+  user.team_id = team_id.value_or("");
+  user.created_at = ctx->now;
+  user.skills = skills.value_or(std::vector<std::string>{});
   context.directory.create_user(std::move(user), [ctx, respond](Result<storage::User> created) {
     if (!created.ok()) return respond.problem(*ctx, from_error(created.error()));
     respond_created(*ctx, respond, "/v1/users/" + created.value().id, user_json(created.value()));
@@ -228,7 +304,7 @@ void update_user(ServerContext& context, RequestPtr ctx, Responder respond) {
     return respond.problem(*ctx, *problem);
   }
   const auto& body = std::get<nlohmann::json>(parsed);
-  BodyReader reader(body, "", {"display_name", "role", "team_id", "active"});
+  BodyReader reader(body, "", {"display_name", "role", "team_id", "active", "skills"});
   storage::UserPatch patch;
   patch.display_name = reader.string("display_name", false, kMaxTextBytes);
   patch.role = read_role(reader, "role", false);
@@ -240,6 +316,7 @@ void update_user(ServerContext& context, RequestPtr ctx, Responder respond) {
     patch.team_id = reader.string("team_id", false, kMaxIdBytes, /*allow_empty=*/true);
   }
   patch.active = reader.boolean("active", false);
+  patch.skills = read_skills(reader);
   if (!reader.ok()) return respond.problem(*ctx, reader.problem());
   context.directory.update_user(
       id, std::move(patch), ctx->now,
@@ -294,6 +371,86 @@ bool check_token_scopes(BodyReader& reader, Role role,
     }
   }
   return reader.ok();
+}
+
+// Whether the caller may set `target`'s availability: their own always; a team lead their team's
+// members; supervisors, managers and admins anyone's.
+bool may_set_availability(const RequestContext& ctx, const storage::User& target) {
+  const auto& who = ctx.who();
+  if (!who.user_id.empty() && who.user_id == target.id) return true;
+  switch (who.actor.role) {
+    case Role::kSupervisor:
+    case Role::kManager:
+    case Role::kAdmin:
+      return true;
+    case Role::kTeamLead:
+      return !target.team_id.empty() && target.team_id == who.actor.team;
+    default:
+      return false;
+  }
+}
+
+// PUT /v1/users/{id}/availability (setUserAvailability): on shift or away.
+void set_user_availability(ServerContext& context, RequestPtr ctx, Responder respond) {
+  const auto id = ctx->param("id");
+  auto existing = context.directory.get_user(id);
+  if (!existing.ok()) return respond.problem(*ctx, from_error(existing.error()));
+  if (!existing.value()) {
+    return respond.problem(*ctx, not_found("user '" + id + "' does not exist"));
+  }
+  if (!may_set_availability(*ctx, *existing.value())) {
+    return respond.problem(
+        *ctx, ApiProblem::forbidden("you may set your own availability; another person's is set "
+                                    "by their team lead, a supervisor, a manager or an admin"));
+  }
+  auto parsed = parse_json_object(ctx->request);
+  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+    return respond.problem(*ctx, *problem);
+  }
+  const auto& body = std::get<nlohmann::json>(parsed);
+  BodyReader reader(body, "", {"availability"});
+  const auto text = reader.string("availability", true, 32);
+  std::optional<Availability> availability;
+  if (text) {
+    availability = parse_availability(*text);
+    if (!availability) {
+      reader.add(reader.pointer("availability"),
+                 "unknown availability '" + *text + "'; use on_shift or away",
+                 problem_params("not_one_of", {{"allowed", {"on_shift", "away"}}}));
+    }
+  }
+  if (!reader.ok()) return respond.problem(*ctx, reader.problem());
+  context.directory.set_availability(
+      id, *availability, ctx->actor().id, ctx->now, [ctx, respond](Result<storage::User> updated) {
+        if (!updated.ok()) return respond.problem(*ctx, from_error(updated.error()));
+        respond.json(*ctx, http::status::ok, user_json(updated.value()));
+      });
+}
+
+// GET /v1/users/{id}/availability-changes (listAvailabilityChanges): who set it, when; the
+// `page_size` most recent changes (a log a person reads, not one a client walks).
+void list_availability_changes(ServerContext& context, RequestPtr ctx, Responder respond) {
+  QueryReader query(*ctx);
+  query.allow_only({"page_size"});
+  const auto limit = query.integer("page_size", 1, 1000).value_or(50);
+  if (!query.ok()) return respond.problem(*ctx, query.problem());
+  const auto id = ctx->param("id");
+  auto existing = context.directory.get_user(id);
+  if (!existing.ok()) return respond.problem(*ctx, from_error(existing.error()));
+  if (!existing.value()) {
+    return respond.problem(*ctx, not_found("user '" + id + "' does not exist"));
+  }
+  if (!may_set_availability(*ctx, *existing.value())) {
+    return respond.problem(
+        *ctx, ApiProblem::forbidden("you may read your own availability changes; another "
+                                    "person's are for their team lead, a supervisor, a manager "
+                                    "or an admin"));
+  }
+  auto changes = context.directory.list_availability_changes(id, static_cast<size_t>(limit));
+  if (!changes.ok()) return respond.problem(*ctx, from_error(changes.error()));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& change : changes.value()) items.push_back(availability_change_json(change));
+  respond.json(*ctx, http::status::ok, {{"user_id", id}, {"changes", std::move(items)}});
 }
 
 // POST /v1/tokens (createToken): create an API token.
@@ -411,6 +568,10 @@ void add_team_routes(Router& router, ServerContext& context) {
 
   router.add({http::verb::get, "/v1/teams/{id}", "getTeam", "read a team", kDirectoryReaders, true,
               bind_handler(context, get_team)});
+
+  router.add({http::verb::patch, "/v1/teams/{id}", "updateTeam",
+              "change a team's name or calendar (its working hours)", kAdminOnly, true,
+              bind_handler(context, update_team)});
 }
 
 // --- users -----------------------------------------------------------------------------------
@@ -426,8 +587,16 @@ void add_user_routes(Router& router, ServerContext& context) {
               bind_handler(context, get_user)});
 
   router.add({http::verb::patch, "/v1/users/{id}", "updateUser",
-              "change a user's name, role, team or activity", kAdminOnly, true,
+              "change a user's name, role, team, activity or skills", kAdminOnly, true,
               bind_handler(context, update_user)});
+
+  router.add({http::verb::put, "/v1/users/{id}/availability", "setUserAvailability",
+              "set a user's availability (on shift or away): one's own, or as their lead",
+              kAvailabilitySetters, true, bind_handler(context, set_user_availability)});
+
+  router.add({http::verb::get, "/v1/users/{id}/availability-changes", "listAvailabilityChanges",
+              "a user's availability changes, newest first: who set what, when",
+              kAvailabilitySetters, true, bind_handler(context, list_availability_changes)});
 }
 
 // --- tokens ----------------------------------------------------------------------------------

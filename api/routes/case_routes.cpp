@@ -2,6 +2,7 @@
 // escalation, comments, customer messages, replies and promises.
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "api/http/json_body.h"
@@ -13,6 +14,7 @@
 #include "engine/role.h"
 #include "engine/workflow_catalog.h"
 #include "storage/case_links.h"
+#include "storage/team_workload.h"
 
 namespace redress::api {
 namespace {
@@ -85,6 +87,93 @@ bool names_known_people(ServerContext& context, const RequestContext& ctx, const
                           : std::to_string(problems.size()) + " invalid fields";
   respond.problem(ctx, ApiProblem::invalid_field(detail, std::move(problems)));
   return false;
+}
+
+// The team's people as automatic assignment sees them now: active agents and team leads, with
+// their availability, skills, open cases in the team and whether the team's calendar says the
+// team works at `now`. nullopt (answered) on a storage error.
+std::optional<std::vector<AssignmentCandidate>> assignment_candidates(ServerContext& context,
+                                                                      const RequestContext& ctx,
+                                                                      const Responder& respond,
+                                                                      const storage::Team& team) {
+  const auto& catalog = context.store.engine().catalog();
+  // A team without a calendar, or one whose calendar the loaded workflows no longer define,
+  // counts as always working: a case must not wait because of a configuration gap.
+  const auto* calendar = team.calendar.empty() ? nullptr : catalog.calendar(team.calendar);
+  const bool working = !calendar || calendar->is_working_time(ctx.now);
+  auto workload = storage::read_team_workload(context.store, team.id);
+  if (!workload.ok()) {
+    respond.problem(ctx, from_error(workload.error()));
+    return std::nullopt;
+  }
+  std::map<std::string, std::int64_t> open_cases;
+  if (workload.value()) {
+    for (const auto& person : workload.value()->people) {
+      open_cases[person.user_id] = person.counts.open;
+    }
+  }
+  std::vector<AssignmentCandidate> candidates;
+  std::string after;
+  for (;;) {
+    auto page = context.directory.list_users(team.id, after, storage::kMaxListingRows);
+    if (!page.ok()) {
+      respond.problem(ctx, from_error(page.error()));
+      return std::nullopt;
+    }
+    for (const auto& user : page.value()) {
+      if (!user.active || (user.role != Role::kAgent && user.role != Role::kTeamLead)) continue;
+      AssignmentCandidate candidate;
+      candidate.user_id = user.id;
+      candidate.team_lead = user.role == Role::kTeamLead;
+      candidate.availability = user.availability;
+      candidate.skills = user.skills;
+      candidate.open_cases = open_cases.count(user.id) ? open_cases[user.id] : 0;
+      candidate.in_working_hours = working;
+      candidates.push_back(std::move(candidate));
+    }
+    if (page.value().size() < storage::kMaxListingRows) break;
+    after = page.value().back().id;
+  }
+  return candidates;
+}
+
+// A case opened without an assignee: its team (the policy's default team when it names none and
+// that team exists) and, by the team's rule, its assignee with the reason the journal records.
+// The choice is made here, once, from what the directory and the workload say now; concurrent
+// creations may see the same counts (the counts are a guide, not a lock). False (answered) on a
+// storage error.
+bool assign_by_policy(ServerContext& context, const RequestContext& ctx, const Responder& respond,
+                      CreateCase& create) {
+  const auto* policy = context.store.engine().catalog().assignment_policy();
+  if (!policy || !create.assignee.empty()) return true;
+  if (create.team.empty() && !policy->default_team().empty()) {
+    auto found = context.directory.get_team(policy->default_team());
+    if (!found.ok()) {
+      respond.problem(ctx, from_error(found.error()));
+      return false;
+    }
+    if (found.value()) create.team = policy->default_team();
+  }
+  if (create.team.empty()) return true;
+  const auto& rule = policy->rule_for(create.team);
+  if (rule.strategy == AssignmentStrategy::kClaim) return true;
+  auto team = context.directory.get_team(create.team);
+  if (!team.ok()) {
+    respond.problem(ctx, from_error(team.error()));
+    return false;
+  }
+  if (!team.value()) return true;  // names_known_people has answered already
+  const auto candidates = assignment_candidates(context, ctx, respond, *team.value());
+  if (!candidates) return false;
+  std::string category = create.category;
+  if (category.empty() && create.fields.is_object() && create.fields.contains("category") &&
+      create.fields["category"].is_string()) {
+    category = create.fields["category"].get<std::string>();
+  }
+  const auto choice = choose_assignee(rule, create.team, category, *candidates);
+  create.assignee = choice.assignee;
+  create.assignment_reason = choice.to_json();
+  return true;
 }
 
 // Reads the body as an object, or answers and returns nullopt.
@@ -247,6 +336,7 @@ void create_case(ServerContext& context, RequestPtr ctx, Responder respond) {
     return respond.problem(*ctx, in.problem());
   }
   if (!names_known_people(context, *ctx, respond, create.team, create.assignee)) return;
+  if (!assign_by_policy(context, *ctx, respond, create)) return;
   run.body = std::move(create);
   run_case_command(context, std::move(ctx), std::move(respond), std::move(run));
 }
@@ -438,10 +528,12 @@ Handler simple_command(ServerContext& context, CommandBuilder build, CommandChec
 }
 
 std::variant<CommandBody, ApiProblem> assign_body(const nlohmann::json& body) {
-  BodyReader in(body, "", {"assignee", "team"});
+  BodyReader in(body, "", {"assignee", "team", "reason"});
   AssignCase assign;
   assign.assignee = in.string("assignee", false, kMaxName, true).value_or("");
   assign.team = in.string("team", false, kMaxName).value_or("");
+  // The engine bounds it in code points and requires it when the case changes hands.
+  assign.reason = in.string("reason", false, kMaxText, true).value_or("");
   if (!in.ok()) return in.problem();
   return CommandBody{assign};
 }

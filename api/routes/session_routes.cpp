@@ -170,11 +170,19 @@ void get_me(ServerContext& context, RequestPtr ctx, Responder respond) {
           {"id", u->id},
           {"display_name", u->display_name},
           {"role", role_name(u->role)},
-          {"team_id", u->team_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(u->team_id)}};
+          {"team_id", u->team_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(u->team_id)},
+          {"availability", availability_name(u->availability)},
+          {"availability_since", optional_time(u->availability_since)},
+          {"skills", u->skills}};
       if (!u->team_id.empty()) {
         auto t = context.directory.get_team(u->team_id);
         if (!t.ok()) return respond.problem(*ctx, from_error(t.error()));
-        if (t.value()) team = {{"id", t.value()->id}, {"name", t.value()->name}};
+        if (t.value()) {
+          team = {{"id", t.value()->id},
+                  {"name", t.value()->name},
+                  {"calendar", t.value()->calendar.empty() ? nlohmann::json(nullptr)
+                                                           : nlohmann::json(t.value()->calendar)}};
+        }
       }
     }
   }

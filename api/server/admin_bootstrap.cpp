@@ -10,7 +10,11 @@ Result<std::string> issue_admin_token(storage::DirectoryStore& directory, Instan
   auto existing = directory.get_user("admin");
   if (!existing.ok()) return existing.error();
   if (!existing.value()) {
-    storage::User admin{"admin", "Administrator", Role::kAdmin, "", true, now};
+    storage::User admin;
+    admin.id = "admin";
+    admin.display_name = "Administrator";
+    admin.role = Role::kAdmin;
+    admin.created_at = now;
     auto created = storage::await_result<storage::User>(
         [&](auto done) { directory.create_user(admin, std::move(done)); });
     if (!created.ok()) return created.error();

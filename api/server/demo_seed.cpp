@@ -127,9 +127,12 @@ Result<DemoCredential> add_credential(storage::DirectoryStore& directory, const 
   if (person) {
     credential.user_id = person->id;
     credential.display_name = person->display_name;
-    storage::User user{person->id,   person->display_name,
-                       person->role, person->role == Role::kAdmin ? "" : kDemoTeam,
-                       true,         now};
+    storage::User user;
+    user.id = person->id;
+    user.display_name = person->display_name;
+    user.role = person->role;
+    user.team_id = person->role == Role::kAdmin ? "" : kDemoTeam;
+    user.created_at = now;
     auto created = storage::await_result<storage::User>(
         [&](auto done) { directory.create_user(std::move(user), std::move(done)); });
     if (!created.ok()) return created.error();
@@ -318,7 +321,7 @@ Result<DemoSeedReport> seed_demo(storage::CaseStore& store, storage::DirectorySt
                      "' workflow; point --workflows at the shipped definitions");
   }
 
-  storage::Team team{kDemoTeam, "After-sales 售后一组", now};
+  storage::Team team{kDemoTeam, "After-sales 售后一组", now, ""};
   auto created_team = storage::await_result<storage::Team>(
       [&](auto done) { directory.create_team(std::move(team), std::move(done)); });
   if (!created_team.ok()) return created_team.error();

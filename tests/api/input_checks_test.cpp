@@ -150,9 +150,13 @@ BOOST_AUTO_TEST_CASE(a_case_names_only_teams_and_users_that_exist) {
   BOOST_TEST(unknown_team.status == 422, unknown_team.body);
   BOOST_TEST(pointers(unknown_team) == std::vector<std::string>{"/team"});
 
-  // Known names, and unassigning, still work.
-  BOOST_TEST(server.http().post(assignment, {{"assignee", "lead.wang"}}, lead).status == 200);
-  BOOST_TEST(server.http().post(assignment, {{"assignee", ""}}, lead).status == 200);
+  // Known names, and unassigning, still work (the case changes hands: with a reason).
+  BOOST_TEST(server.http()
+                 .post(assignment, {{"assignee", "lead.wang"}, {"reason", "taking it over"}}, lead)
+                 .status == 200);
+  BOOST_TEST(server.http()
+                 .post(assignment, {{"assignee", ""}, {"reason", "back to the queue"}}, lead)
+                 .status == 200);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

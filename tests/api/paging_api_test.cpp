@@ -233,7 +233,7 @@ BOOST_AUTO_TEST_CASE(the_largest_page_of_every_store_has_a_next_page_token) {
     auto team = std::make_shared<std::promise<Result<storage::Team>>>();
     teams.push_back(team->get_future());
     api.context().directory.create_team(
-        storage::Team{id, id, now},
+        storage::Team{id, id, now, ""},
         [team](Result<storage::Team> created) { team->set_value(std::move(created)); });
     auto subscription = std::make_shared<std::promise<Result<storage::Subscription>>>();
     subscriptions.push_back(subscription->get_future());

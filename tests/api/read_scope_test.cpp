@@ -125,8 +125,9 @@ BOOST_FIXTURE_TEST_CASE(agents_and_team_leads_read_their_teams_cases_and_those_t
   BOOST_TEST(transition.status == 404, transition.body);
 
   // A case handed to an agent of another team stays readable by the agent who holds it.
-  auto assigned = server.http().post("/v1/cases/" + theirs + "/assignment",
-                                     {{"assignee", "agent.li"}}, supervisor);
+  auto assigned = server.http().post(
+      "/v1/cases/" + theirs + "/assignment",
+      {{"assignee", "agent.li"}, {"reason", "billing asked after_sales to take it"}}, supervisor);
   BOOST_REQUIRE_MESSAGE(assigned.status == 200, assigned.body);
   BOOST_TEST(server.http().get("/v1/cases/" + theirs, agent).status == 200);
   BOOST_TEST((listed_case_ids(server, "/v1/cases", agent) == std::set<std::string>{ours, theirs}));

@@ -294,7 +294,10 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(body.at("user") == json({{"id", "agent.li"},
                                       {"display_name", body.at("user").at("display_name")},
                                       {"role", "agent"},
-                                      {"team_id", "after_sales"}}));
+                                      {"team_id", "after_sales"},
+                                      {"availability", "on_shift"},
+                                      {"availability_since", nullptr},
+                                      {"skills", json::array()}}));
   BOOST_TEST(body.at("role") == "agent");
   BOOST_TEST(body.at("team").at("id") == "after_sales");
   BOOST_TEST(body.at("team").at("name").is_string());

@@ -114,12 +114,18 @@ std::string token_for(TestServer& server, const std::string& user_id, Role role,
   const auto now = server.clock().now();
   if (!team.empty()) {
     auto created = storage::await_result<storage::Team>([&](auto done) {
-      directory.create_team(storage::Team{team, team, now}, std::move(done));
+      directory.create_team(storage::Team{team, team, now, ""}, std::move(done));
     });
     BOOST_REQUIRE(created.ok() || created.error().code == redress::ErrorCode::kAlreadyExists);
   }
   auto user = storage::await_result<storage::User>([&](auto done) {
-    directory.create_user(storage::User{user_id, user_id, role, team, true, now}, std::move(done));
+    storage::User person;
+    person.id = user_id;
+    person.display_name = user_id;
+    person.role = role;
+    person.team_id = team;
+    person.created_at = now;
+    directory.create_user(std::move(person), std::move(done));
   });
   BOOST_REQUIRE_MESSAGE(user.ok(), (user.ok() ? "" : user.error().message));
   const auto secret = api::generate_token();

@@ -24,7 +24,7 @@ BOOST_AUTO_TEST_CASE(replay_reproduces_a_busy_case) {
   r.fire(kAgent, "complete_analysis", kAnalysis);
   r.run(kAgent, ProposeCompensation{"partial_refund", cny(8000), "seam"});
   r.run(kLead, DecideApproval{r.snap().compensations.back().approval_id, true, ""});
-  r.run(kAgent, redress::AssignCase{kAgent.id, ""});
+  r.run(kAgent, redress::AssignCase{kAgent.id, "", ""});
   r.advance(hours(24 * 5));  // SLA timers fire and escalate
   r.fire(kAgent, "agree_remedy", {{"remedy_summary", "refund"}, {"customer_accepted", true}});
   r.run(kIntegration, MarkCompensationExecuted{r.snap().compensations.back().id, "RF-1"});

@@ -135,7 +135,12 @@ std::string issue_token(Role role) {
   std::string user_id;
   if (role != Role::kIntegration) {
     user_id = "fuzz-" + std::string(role_name(role)) + "-" + std::to_string(fixture->reissued++);
-    storage::User user{user_id, user_id, role, "after_sales", true, now};
+    storage::User user;
+    user.id = user_id;
+    user.display_name = user_id;
+    user.role = role;
+    user.team_id = "after_sales";
+    user.created_at = now;
     auto created = storage::await_result<storage::User>(
         [&](auto done) { directory.create_user(user, std::move(done)); });
     if (!created.ok()) fail("cannot create the user " + user_id + ": " + created.error().message);

@@ -84,11 +84,17 @@ Result<Session> revoke_session(DirectoryStore& directory, const std::string& id,
 }
 
 Team team(const std::string& id, const std::string& name = "After-sales") {
-  return Team{id, name, monday_morning()};
+  return Team{id, name, monday_morning(), ""};
 }
 
 User person(const std::string& id, Role role = Role::kAgent, const std::string& team_id = "") {
-  return User{id, "Li Na", role, team_id, true, monday_morning()};
+  User user;
+  user.id = id;
+  user.display_name = "Li Na";
+  user.role = role;
+  user.team_id = team_id;
+  user.created_at = monday_morning();
+  return user;
 }
 
 NewToken token_for(const std::string& id, const std::string& user_id, Role role, unsigned char seed,
@@ -727,7 +733,7 @@ BOOST_AUTO_TEST_CASE(a_session_needs_a_working_parent_and_may_not_outlive_it) {
   // A revoked parent, or a deactivated user, opens no session.
   required(create_user(directory, person("wang.fang", Role::kAgent, "after_sales")));
   required(create_token(directory, token_for("tok-wang", "wang.fang", Role::kAgent, 12), now));
-  required(update_user(directory, "wang.fang", UserPatch{{}, {}, {}, false}));
+  required(update_user(directory, "wang.fang", UserPatch{{}, {}, {}, false, {}}));
   auto refused =
       create_session(directory, session_of("S-2", 52, half_hour, half_hour, "tok-wang"), now);
   BOOST_REQUIRE(!refused.ok());
@@ -788,12 +794,12 @@ BOOST_AUTO_TEST_CASE(a_role_change_or_a_deactivation_revokes_the_users_sessions_
   required(create_session(directory, session_of("S-wang", 51, end, end, "tok-wang"), now));
 
   // A new display name or team leaves the session alone.
-  required(update_user(directory, "li.na", UserPatch{"Li Na (李娜)", {}, {}, {}}));
+  required(update_user(directory, "li.na", UserPatch{"Li Na (李娜)", {}, {}, {}, {}}));
   BOOST_TEST(!required(directory.get_session("S-li"))->revoked_at.has_value());
-  required(update_user(directory, "li.na", UserPatch{{}, Role::kTeamLead, {}, {}}));
+  required(update_user(directory, "li.na", UserPatch{{}, Role::kTeamLead, {}, {}, {}}));
   BOOST_TEST(required(directory.get_session("S-li"))->revoked_at == std::optional<Instant>(now));
   BOOST_TEST(!required(directory.get_session("S-wang"))->revoked_at.has_value());
-  required(update_user(directory, "wang.fang", UserPatch{{}, {}, {}, false}));
+  required(update_user(directory, "wang.fang", UserPatch{{}, {}, {}, false, {}}));
   BOOST_TEST(required(directory.get_session("S-wang"))->revoked_at.has_value());
   // The tokens themselves stay (a deactivated user's token is refused by its user's state).
   BOOST_TEST(!required(directory.find_token(hash_of(9)))->token.revoked_at.has_value());
@@ -888,6 +894,84 @@ BOOST_AUTO_TEST_CASE(migration_eight_keeps_older_integration_tokens_able_to_do_w
   scoped.scopes = "orders:write";
   BOOST_TEST(required(create_token(directory, scoped, monday_morning())).scopes == "orders:write");
   BOOST_TEST(required(directory.get_token("tok-wms"))->scopes == "orders:write");
+}
+
+BOOST_AUTO_TEST_CASE(availability_changes_are_recorded_with_who_and_when_and_survive_a_restart) {
+  TempDir dir;
+  const auto later = monday_morning() + std::chrono::minutes(30);
+  {
+    auto store = open_store(options_for(dir));
+    DirectoryStore directory(*store);
+    required(create_team(directory, team("after_sales")));
+    const auto created =
+        required(create_user(directory, person("li.na", Role::kAgent, "after_sales")));
+    BOOST_TEST((created.availability == Availability::kOnShift));
+    BOOST_TEST(!created.availability_since.has_value());
+    const auto set_availability = [&](Availability availability, const std::string& by,
+                                      Instant at) {
+      return required(await_result<User>([&](auto done) {
+        directory.set_availability("li.na", availability, by, at, std::move(done));
+      }));
+    };
+    const auto away = set_availability(Availability::kAway, "li.na", monday_morning());
+    BOOST_TEST((away.availability == Availability::kAway));
+    BOOST_TEST(away.availability_by == "li.na");
+    // The same availability again changes and records nothing (a retried PUT).
+    set_availability(Availability::kAway, "lead.wang", later);
+    set_availability(Availability::kOnShift, "lead.wang", later);
+    const auto missing = await_result<User>([&](auto done) {
+      directory.set_availability("nobody", Availability::kAway, "x", later, std::move(done));
+    });
+    BOOST_REQUIRE(!missing.ok());
+    BOOST_TEST(missing.error().code == redress::ErrorCode::kNotFound);
+  }
+  auto store = open_store(options_for(dir));
+  DirectoryStore directory(*store);
+  const auto user = required(directory.get_user("li.na"));
+  BOOST_REQUIRE(user.has_value());
+  BOOST_TEST((user->availability == Availability::kOnShift));
+  BOOST_TEST(user->availability_by == "lead.wang");
+  BOOST_TEST(user->availability_since == std::optional<Instant>(later));
+  const auto changes = required(directory.list_availability_changes("li.na", 10));
+  BOOST_REQUIRE(changes.size() == 2U);
+  BOOST_TEST(changes[0].changed_by == "lead.wang");
+  BOOST_TEST((changes[0].availability == Availability::kOnShift));
+  BOOST_TEST(changes[1].changed_by == "li.na");
+}
+
+BOOST_AUTO_TEST_CASE(skills_and_team_calendars_are_checked_and_kept) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  DirectoryStore directory(*store);
+  required(create_team(directory, team("after_sales")));
+  required(create_user(directory, person("li.na", Role::kAgent, "after_sales")));
+  UserPatch skills;
+  skills.skills = strings({"refunds", "quality_inspection"});
+  const auto updated = required(update_user(directory, "li.na", skills));
+  BOOST_TEST(updated.skills == strings({"quality_inspection", "refunds"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(required(directory.get_user("li.na"))->skills == updated.skills,
+             boost::test_tools::per_element());
+  for (const auto& bad : {strings({"Refunds"}), strings({"refunds", "refunds"})}) {
+    UserPatch patch;
+    patch.skills = bad;
+    const auto refused = update_user(directory, "li.na", patch);
+    BOOST_REQUIRE(!refused.ok());
+    BOOST_TEST(refused.error().pointer.starts_with("/skills/"));
+  }
+
+  const auto update_team = [&](TeamPatch patch) {
+    return await_result<Team>([&](auto done) {
+      directory.update_team("after_sales", std::move(patch), std::move(done));
+    });
+  };
+  const auto with_calendar = required(update_team(TeamPatch{{}, "cn_office"}));
+  BOOST_TEST(with_calendar.calendar == "cn_office");
+  BOOST_TEST(required(directory.get_team("after_sales"))->calendar == "cn_office");
+  const auto refused = update_team(TeamPatch{{}, "Not A Calendar"});
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(refused.error().pointer == "/calendar");
+  BOOST_TEST(required(update_team(TeamPatch{"After-sales 1", ""})).calendar.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -85,9 +85,11 @@ void run_script(CaseStore& store, Instant now) {
           agent(), now});
   accept(store, comment(b, now));
   // Commands that move the row's indexed columns: assignee, team, escalation level.
-  accept(store, {b, Command{AssignCase{"", ""}, std::nullopt}, team_lead(), now});
+  accept(store, {b, Command{AssignCase{"", "", "back to the team queue"}, std::nullopt},
+                 team_lead(), now});
   accept(store,
-         {b, Command{AssignCase{"agent.wang", "after_sales"}, std::nullopt}, team_lead(), now});
+         {b, Command{AssignCase{"agent.wang", "after_sales", "li is on leave"}, std::nullopt},
+          team_lead(), now});
   accept(
       store,
       {a, Command{EscalateCase{"customer threatens a complaint to the platform", ""}, std::nullopt},

@@ -19,15 +19,20 @@ namespace {
 
 void add_team(DirectoryStore& directory, const std::string& id) {
   require_ok(await_result<Team>([&](auto done) {
-    directory.create_team({id, id, monday_morning()}, std::move(done));
+    directory.create_team({id, id, monday_morning(), ""}, std::move(done));
   }));
 }
 
 void add_user(DirectoryStore& directory, const std::string& id, Role role, const std::string& team,
               bool active = true) {
   require_ok(await_result<User>([&](auto done) {
-    directory.create_user({id, "Name of " + id, role, team, true, monday_morning()},
-                          std::move(done));
+    User user;
+    user.id = id;
+    user.display_name = "Name of " + id;
+    user.role = role;
+    user.team_id = team;
+    user.created_at = monday_morning();
+    directory.create_user(std::move(user), std::move(done));
   }));
   if (active) return;
   UserPatch patch;

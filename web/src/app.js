@@ -1,10 +1,10 @@
 // The console's shell: sign-in gate, navigation by role, language switch, live-connection
 // badge, and the page for the current address.
-import { del, get, onRateLimited, post } from './api.js';
+import { del, get, onRateLimited, post, request } from './api.js';
 import { html, useEffect, useState } from './html.js';
 import { language, languages, onLanguageChange, setLanguage, t, word } from './i18n/index.js';
 import { currentPath, linkHandler, match, navigate, onNavigate } from './router.js';
-import { currentSession, endSession, onSessionChange, setRefresher, startSession } from './session.js';
+import { currentSession, endSession, onSessionChange, setRefresher, startSession, updateMe } from './session.js';
 import { live } from './stream.js';
 import { forget as forgetWorkflows } from './workflows.js';
 import { LiveBadge, Notice } from './components/ui.js';
@@ -96,6 +96,33 @@ export function LanguageSwitch() {
   </div>`;
 }
 
+// The signed-in person's availability (on shift / away): new cases are assigned automatically
+// only to agents on shift. Shown to everyone with an account on the ladder.
+export function AvailabilitySwitch({ me }) {
+  const [busy, setBusy] = useState(false);
+  const [failed, setFailed] = useState(false);
+  if (!me.user || !isLadder(me.role)) return null;
+  const current = me.user.availability || 'on_shift';
+  async function choose(availability) {
+    if (availability === current || busy) return;
+    setBusy(true);
+    setFailed(false);
+    try {
+      const answer = await request('PUT', `/v1/users/${encodeURIComponent(me.user.id)}/availability`, { body: { availability } });
+      updateMe({ ...me, user: { ...me.user, availability: answer.data.availability, availability_since: answer.data.availability_since } });
+    } catch {
+      setFailed(true);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return html`<div class="availability-switch" role="group" aria-label=${t('availability.label')} data-availability=${current}>
+    ${['on_shift', 'away'].map((value) => html`<button type="button" class=${`availability-${value}`} disabled=${busy}
+      aria-pressed=${current === value ? 'true' : 'false'} onClick=${() => choose(value)}>${t(`availability.${value}`)}</button>`)}
+    ${failed ? html`<span class="availability-failed" role="alert">${t('availability.failed')}</span>` : null}
+  </div>`;
+}
+
 export function App() {
   const [session, setSession] = useState(currentSession());
   const [signedOutReason, setSignedOutReason] = useState(null);
@@ -148,6 +175,7 @@ export function App() {
       </nav>
       <div class="topbar-end">
         <${LiveBadge} status=${liveStatus} />
+        <${AvailabilitySwitch} me=${me} />
         <${LanguageSwitch} />
         <span class="who">${t('nav.signed_in_as', { name, role: word('role', me.role) })}</span>
         <button type="button" class="signout" onClick=${signOut}>${t('nav.sign_out')}</button>

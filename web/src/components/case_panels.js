@@ -222,9 +222,15 @@ function AssignPicker({ caseView, command }) {
   const { data } = caseView;
   const members = useTeamMembers(data.team, data.assignee);
   const [target, setTarget] = useState('');
+  const [reason, setReason] = useState('');
+  // Taking the case from its holder needs a reason, which the timeline shows.
+  const needsReason = Boolean(data.assignee);
   const submit = (e) => {
     e.preventDefault();
-    command.run('/assignment', { assignee: target.trim() });
+    const body = { assignee: target.trim() };
+    if (reason.trim()) body.reason = reason.trim();
+    command.run('/assignment', body);
+    setReason('');
   };
   // Without a team to choose from, the lead types the user id.
   const control = members && members.length
@@ -237,7 +243,34 @@ function AssignPicker({ caseView, command }) {
   return html`<form class="inline-form" onSubmit=${submit}>
     <label for="assign-to">${t(members && members.length ? 'case.assign_member' : 'case.assign_to')}</label>
     ${control}
-    <button type="submit" disabled=${command.busy || !target.trim()}>${t('case.assign')}</button>
+    ${needsReason
+      ? html`<label for="assign-reason">${t('case.reassign_reason')}</label>
+        <input id="assign-reason" size="24" required value=${reason} placeholder=${t('case.reassign_reason_hint')}
+          onInput=${(e) => setReason(e.target.value)} />`
+      : null}
+    <button type="submit" disabled=${command.busy || !target.trim() || (needsReason && !reason.trim())}>
+      ${t(needsReason ? 'case.reassign' : 'case.assign')}</button>
+  </form>`;
+}
+
+// Giving one's case back to the team queue: with a reason, as any change of hands.
+function ReleaseForm({ command }) {
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  if (!open) {
+    return html`<button type="button" disabled=${command.busy} onClick=${() => setOpen(true)}>${t('case.release')}</button>`;
+  }
+  const submit = (e) => {
+    e.preventDefault();
+    command.run('/assignment', { assignee: '', reason: reason.trim() });
+    setOpen(false);
+    setReason('');
+  };
+  return html`<form class="inline-form" onSubmit=${submit}>
+    <label for="release-reason">${t('case.release_reason')}</label>
+    <input id="release-reason" size="24" required value=${reason} onInput=${(e) => setReason(e.target.value)} />
+    <button type="submit" disabled=${command.busy || !reason.trim()}>${t('case.release')}</button>
+    <button type="button" onClick=${() => setOpen(false)}>${t('app.cancel')}</button>
   </form>`;
 }
 
@@ -247,10 +280,10 @@ export function AssignmentControls({ caseView }) {
   if (!isLadder(me.role) || data.closed_at) return null;
   const mine = me.user && data.assignee === me.user.id;
   return html`<div class="assignment">
-    ${me.user && !mine
+    ${me.user && !data.assignee
       ? html`<button type="button" disabled=${command.busy} onClick=${() => command.run('/assignment', { assignee: me.user.id })}>${t('case.claim')}</button>`
       : null}
-    ${mine ? html`<button type="button" disabled=${command.busy} onClick=${() => command.run('/assignment', { assignee: '' })}>${t('case.release')}</button>` : null}
+    ${mine ? html`<${ReleaseForm} command=${command} />` : null}
     ${atLeast(me.role, 'team_lead') ? html`<${AssignPicker} caseView=${caseView} command=${command} />` : null}
     <${ProblemNotice} error=${command.error} onReload=${caseView.reload} />
   </div>`;

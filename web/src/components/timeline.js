@@ -72,6 +72,34 @@ function actorName(event) {
   return `${event.actor_id} (${word('role', event.actor_role)})`;
 }
 
+// Why the assignment policy put a new case where it did (case.assigned data.reason).
+function policyAssignmentWords(data, args) {
+  const reason = data.reason;
+  const params = {
+    ...args,
+    assignee: data.assignee,
+    team: reason.team || data.team || '',
+    skill: reason.skill || '',
+    open: reason.open_cases ?? 0,
+    available: reason.available_agents ?? 0,
+    agents: reason.team_agents ?? 0,
+    away: reason.away_agents ?? 0,
+    off_hours: reason.off_hours_agents ?? 0,
+  };
+  switch (reason.code) {
+    case 'fewest_open_cases':
+      return t(reason.skill ? 'event.assignment.fewest_open_cases_skill' : 'event.assignment.fewest_open_cases', params);
+    case 'fewest_open_cases_without_skill':
+      return t('event.assignment.fewest_open_cases_without_skill', params);
+    case 'team_lead':
+      return t('event.assignment.team_lead', params);
+    case 'no_agent_available':
+      return t('event.assignment.no_agent_available', params);
+    default:
+      return reason.text || t('event.case.assigned', { ...args, assignee: data.assignee || t('case.unassigned') });
+  }
+}
+
 // The sentence for one journal entry, in the viewer's language.
 export function describeEvent(event, def) {
   const data = event.data || {};
@@ -86,6 +114,15 @@ export function describeEvent(event, def) {
       args.to = stateTitle(def, data.to);
       break;
     case 'case.assigned':
+      // The assignment policy's choice at creation: its reason as data, said in the viewer's
+      // language (the journal's English text is for other readers).
+      if (data.reason && typeof data.reason === 'object') return policyAssignmentWords(data, args);
+      // A person's reassignment: their words.
+      if (typeof data.reason === 'string' && data.reason) {
+        return t(data.assignee ? 'event.case.reassigned' : 'event.case.released', {
+          ...args, assignee: data.assignee, reason: data.reason,
+        });
+      }
       // Routed to a role's queue (an escalation rule's reassign_to_role): nobody holds it yet.
       if (!data.assignee && data.queue_role) {
         return t('event.case.assigned_to_queue', { ...args, role: word('role', data.queue_role) });

@@ -90,6 +90,25 @@ function useRowPatch(listing) {
   return { error, patchRow };
 }
 
+// Skills typed as "a, b c": names split on commas and spaces (the server checks each).
+const skillList = (text) => text.split(/[\s,，、]+/).map((s) => s.trim()).filter(Boolean);
+
+// A user's category skills, edited in place: the assignment policy prefers agents with the skill
+// a case's category names.
+function SkillsEditor({ user, patchRow }) {
+  const [text, setText] = useState((user.skills || []).join(', '));
+  useEffect(() => setText((user.skills || []).join(', ')), [(user.skills || []).join(',')]);
+  const id = `skills-${user.id}`;
+  return html`<form class="inline-form" data-skills=${user.id} onSubmit=${(e) => {
+    e.preventDefault();
+    patchRow(`/v1/users/${encodeURIComponent(user.id)}`, { skills: skillList(text) });
+  }}>
+    <label class="visually-hidden" for=${id}>${t('admin.skills')}</label>
+    <input id=${id} size="18" value=${text} placeholder=${t('admin.skills_hint')} onInput=${(e) => setText(e.target.value)} />
+    <button type="submit" class="small">${t('admin.save')}</button>
+  </form>`;
+}
+
 function UsersSection() {
   const users = useListing('/v1/users', 'users');
   const { error, patchRow } = useRowPatch(users);
@@ -112,9 +131,12 @@ function UsersSection() {
     ${users.rows === null ? html`<${Loading} />` : html`<table class="admin-table" data-table="users">
       <caption>${t('admin.users')}</caption>
       <thead><tr><th scope="col">${t('admin.user_id')}</th><th scope="col">${t('admin.display_name')}</th>
-        <th scope="col">${t('admin.role')}</th><th scope="col">${t('admin.team')}</th><th scope="col">${t('admin.active')}</th></tr></thead>
+        <th scope="col">${t('admin.role')}</th><th scope="col">${t('admin.team')}</th>
+        <th scope="col">${t('availability.label')}</th><th scope="col">${t('admin.skills')}</th><th scope="col">${t('admin.active')}</th></tr></thead>
       <tbody>${users.rows.map((u) => html`<tr key=${u.id} data-user=${u.id}>
         <td>${u.id}</td><td>${u.display_name}</td><td>${word('role', u.role)}</td><td>${u.team_id || t('app.none')}</td>
+        <td data-availability=${u.availability}>${t(`availability.${u.availability || 'on_shift'}`)}</td>
+        <td><${SkillsEditor} user=${u} patchRow=${patchRow} /></td>
         <td>${u.active ? t('admin.active') : t('admin.inactive')}
           <button type="button" class="small" onClick=${() => setActive(u, !u.active)}>${u.active ? t('admin.deactivate') : t('admin.activate')}</button></td>
       </tr>`)}</tbody>
@@ -122,20 +144,58 @@ function UsersSection() {
   </div>`;
 }
 
+// The business calendars the workflows define (GET /v1/policies): what a team's working hours
+// may be.
+function useCalendars() {
+  const [calendars, setCalendars] = useState([]);
+  useEffect(() => {
+    get('/v1/policies').then((answer) => setCalendars(answer.data.calendars || [])).catch(() => setCalendars([]));
+  }, []);
+  return calendars;
+}
+
+function CalendarSelect({ team, calendars, patchRow }) {
+  const id = `calendar-${team.id}`;
+  return html`<label class="visually-hidden" for=${id}>${t('admin.team_calendar')}</label>
+    <select id=${id} data-calendar=${team.id} value=${team.calendar || ''}
+      onChange=${(e) => patchRow(`/v1/teams/${encodeURIComponent(team.id)}`, { calendar: e.target.value || null })}>
+      <option value="">${t('admin.calendar_none')}</option>
+      ${calendars.map((c) => html`<option value=${c.id}>${c.id} (${c.time_zone})</option>`)}
+    </select>`;
+}
+
 function TeamsSection() {
   const teams = useListing('/v1/teams', 'teams');
+  const users = useListing('/v1/users', 'users');
+  const calendars = useCalendars();
+  const { error, patchRow } = useRowPatch(teams);
+  const userPatch = useRowPatch(users);
+  const membersOf = (team) => (users.rows || []).filter((u) => u.team_id === team.id && u.active);
   return html`<div>
     <${CreateForm} id="new-team" title=${t('admin.new_team')}
       fields=${[
         { name: 'id', type: 'string', title: t('admin.team_id'), required: true },
         { name: 'name', type: 'string', title: t('admin.team_name'), required: true },
+        { name: 'calendar', type: 'enum', title: t('admin.team_calendar'), values: calendars.map((c) => c.id) },
       ]}
-      onSubmit=${async (v) => { await post('/v1/teams', { id: v.id.trim(), name: v.name }); teams.reload(); }} />
-    <${ProblemNotice} error=${teams.error} />
+      onSubmit=${async (v) => {
+        const body = { id: v.id.trim(), name: v.name };
+        if (v.calendar) body.calendar = v.calendar;
+        await post('/v1/teams', body);
+        teams.reload();
+      }} />
+    <${ProblemNotice} error=${teams.error || error || userPatch.error} />
+    <p class="hint">${t('admin.calendar_hint')}</p>
     ${teams.rows === null ? html`<${Loading} />` : html`<table class="admin-table" data-table="teams">
       <caption>${t('admin.teams')}</caption>
-      <thead><tr><th scope="col">${t('admin.team_id')}</th><th scope="col">${t('admin.team_name')}</th></tr></thead>
-      <tbody>${teams.rows.map((tm) => html`<tr key=${tm.id}><td>${tm.id}</td><td>${tm.name}</td></tr>`)}</tbody>
+      <thead><tr><th scope="col">${t('admin.team_id')}</th><th scope="col">${t('admin.team_name')}</th>
+        <th scope="col">${t('admin.team_calendar')}</th><th scope="col">${t('admin.members_skills')}</th></tr></thead>
+      <tbody>${teams.rows.map((tm) => html`<tr key=${tm.id} data-team=${tm.id}><td>${tm.id}</td><td>${tm.name}</td>
+        <td><${CalendarSelect} team=${tm} calendars=${calendars} patchRow=${patchRow} /></td>
+        <td><ul class="members">${membersOf(tm).map((u) => html`<li key=${u.id} data-member=${u.id}>
+          <span>${u.display_name} (${word('role', u.role)}, ${t(`availability.${u.availability || 'on_shift'}`)})</span>
+          <${SkillsEditor} user=${u} patchRow=${userPatch.patchRow} /></li>`)}</ul></td>
+      </tr>`)}</tbody>
     </table>`}
   </div>`;
 }

@@ -193,6 +193,8 @@ test('an approval row says what is decided, for which case and customer, and who
   assert.ok(options.some((o) => /He Jun 何军 · 售后客服 · 未结 2 件/.test(o)), options.join(' | '));
   await screenshot(page, 'case-assign-zh');
   await picker.selectOption('he.jun');
+  // The case has a holder: handing it on needs a reason.
+  await page.locator('#assign-reason').fill('何军熟悉这款空气炸锅');
   await page.locator('.assignment button[type=submit]').click();
   await page.locator('dd[data-assignee="he.jun"]').waitFor();
   assert.deepEqual(page.consoleErrors, []);
