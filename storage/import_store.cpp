@@ -1,6 +1,9 @@
 #include "storage/import_store.h"
 
+#include <cctype>
 #include <set>
+
+#include "engine/workflow_catalog.h"
 
 #include "storage/listing_limit.h"
 

@@ -1,5 +1,7 @@
 #include "api/routes/import_lines.h"
 
+#include <cctype>
+
 #include "api/http/json_body.h"
 #include "api/routes/record_input.h"
 #include "engine/json_reader.h"

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -328,12 +329,12 @@ void add_import_routes(Router& router, ServerContext& context) {
     };
   };
   RouteSpec customers{http::verb::post, "/v1/imports/customers", "importCustomers",
-                      "import customer records from a JSON Lines file (a job)", kImporters, true};
+                      "import customer records from a JSON Lines file (a job)", kImporters, true, {}};
   customers.body = BodyPolicy::streamed(context.config.import_limit);
   customers.stream_handler = upload(storage::ImportKind::kCustomers);
   router.add(std::move(customers));
   RouteSpec orders{http::verb::post, "/v1/imports/orders", "importOrders",
-                   "import order records from a JSON Lines file (a job)", kImporters, true};
+                   "import order records from a JSON Lines file (a job)", kImporters, true, {}};
   orders.body = BodyPolicy::streamed(context.config.import_limit);
   orders.stream_handler = upload(storage::ImportKind::kOrders);
   router.add(std::move(orders));

@@ -129,6 +129,7 @@ void ImportRunner::start() {
   {
     MutexLock lock(mutex_);
     wanted_ = true;  // resume what a previous run left
+    no_thread_ = false;
   }
   thread_ = std::thread([this] { loop(); });
 }
@@ -140,6 +141,10 @@ void ImportRunner::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  {
+    MutexLock lock(mutex_);
+    no_thread_ = true;
+  }
   // Without a thread (never started, or stopped) a task still runs, on the caller's thread.
   run_tasks();
 }
@@ -148,7 +153,7 @@ void ImportRunner::run(std::function<void()> task) {
   bool inline_now = false;
   {
     MutexLock lock(mutex_);
-    if (stopping_ && !thread_.joinable()) {
+    if (no_thread_) {
       inline_now = true;
     } else {
       tasks_.push_back(std::move(task));

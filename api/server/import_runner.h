@@ -72,6 +72,8 @@ class ImportRunner {
   bool stopping_ GUARDED_BY(mutex_) = false;
   bool wanted_ GUARDED_BY(mutex_) = false;  // a job may be waiting
   bool busy_ GUARDED_BY(mutex_) = false;    // running a task or a job
+  // No thread runs tasks (before start(), after stop()): run() runs them on the caller's thread.
+  bool no_thread_ GUARDED_BY(mutex_) = true;
   std::thread thread_;
 };
 
