@@ -176,9 +176,11 @@ std::string surviving_customer_id(StatementCache& statements, const std::string&
   return s->step() ? s->column_text(0) : std::string();
 }
 
-Result<CustomerRecord> write_customer(WriteContext& context, const CustomerInput& input,
-                                      const WriteSource& source, Instant now) {
-  auto existing = load_customer_row(context.statements(), input.id);
+namespace {
+
+Result<CustomerRecord> write_customer_over(WriteContext& context, const CustomerInput& input,
+                                          const WriteSource& source, Instant now,
+                                          const std::optional<CustomerRow>& existing) {
   if (existing && source.kind == WriteSource::Kind::kCreate) {
     return Error(ErrorCode::kAlreadyExists, "customer '" + input.id + "' already exists", "/id");
   }
@@ -267,6 +269,25 @@ Result<CustomerRecord> write_customer(WriteContext& context, const CustomerInput
                         source.actor_id, source.level_reason, now);
   }
   return record;
+}
+
+}  // namespace
+
+Result<CustomerRecord> write_customer(WriteContext& context, const CustomerInput& input,
+                                      const WriteSource& source, Instant now) {
+  return write_customer_over(context, input, source, now,
+                             load_customer_row(context.statements(), input.id));
+}
+
+Result<RecordWrite> import_customer(WriteContext& context, const CustomerInput& input,
+                                    const WriteSource& source, Instant now) {
+  auto existing = load_customer_row(context.statements(), input.id);
+  if (existing && !customer_write_changes(existing->record, input, source)) {
+    return RecordWrite::kUnchanged;
+  }
+  auto written = write_customer_over(context, input, source, now, existing);
+  if (!written.ok()) return written.error();
+  return existing ? RecordWrite::kUpdated : RecordWrite::kCreated;
 }
 
 bool customer_write_changes(const CustomerRecord& stored, const CustomerInput& input,

@@ -143,6 +143,13 @@ Result<CustomerRecord> write_customer(WriteContext& context, const CustomerInput
 bool customer_write_changes(const CustomerRecord& stored, const CustomerInput& input,
                             const WriteSource& source);
 
+// What an import's write of a record did.
+enum class RecordWrite { kCreated, kUpdated, kUnchanged };
+// write_customer for an import line, loading the stored record once: nothing is written when the
+// line would not change it (customer_write_changes). Errors as write_customer's.
+Result<RecordWrite> import_customer(WriteContext& context, const CustomerInput& input,
+                                    const WriteSource& source, Instant now);
+
 // Inserts or updates an order. A new order needs `paid`; an order's currency never changes.
 // Errors: INVALID_FIELD "/paid" (missing on a new order, or another currency),
 // INVALID_FIELD "/customer_id" (no such customer). Answers the record as stored.

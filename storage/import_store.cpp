@@ -98,18 +98,7 @@ std::optional<std::int64_t> take_record_id(WriteContext& context, const std::str
   return std::nullopt;
 }
 
-enum class LineOutcome { kCreated, kUpdated, kUnchanged };
-
-Result<LineOutcome> apply_customer(WriteContext& context, const CustomerInput& input,
-                                   const WriteSource& source, Instant now) {
-  const auto stored = records::load_customer(context.statements(), input.id);
-  if (stored && !records::customer_write_changes(*stored, input, source)) {
-    return LineOutcome::kUnchanged;
-  }
-  auto written = records::write_customer(context, input, source, now);
-  if (!written.ok()) return written.error();
-  return stored ? LineOutcome::kUpdated : LineOutcome::kCreated;
-}
+using LineOutcome = records::RecordWrite;
 
 Result<LineOutcome> apply_order(WriteContext& context, const OrderInput& input, Instant now,
                                 std::set<std::string>& customers_to_assess) {
@@ -159,7 +148,7 @@ Result<ImportJob> apply(WriteContext& context, const ImportBatch& batch, const W
     }
     if (problems.empty()) {
       auto outcome = is_customer
-                         ? apply_customer(context, *line.customer, source, now)
+                         ? records::import_customer(context, *line.customer, source, now)
                          : apply_order(context, *line.order, now, customers_to_assess);
       if (!outcome.ok()) {
         problems.push_back(problem_from(outcome.error(), line.number, record_id));
