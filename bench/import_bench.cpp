@@ -81,7 +81,8 @@ void usage(std::ostream& out) {
          "  --lines N     customers and orders to import (default 1000000; --quick 20000)\n"
          "  --seconds S   idle transitions and each ceiling (default 3; --quick 0.5)\n"
          "  --batch N     lines per writer batch (the server's --import-batch, default 1000)\n"
-         "  --dir DIR     scratch directory: database and files (default bench-data/import-bench)\n";
+         "  --dir DIR     scratch directory: database and files (default "
+         "bench-data/import-bench)\n";
 }
 
 double seconds_since(Clock::time_point start) {
@@ -257,10 +258,10 @@ nlohmann::json upload(std::uint16_t port, const std::string& target, const std::
   tcp::socket socket(ioc);
   socket.connect({net::ip::make_address("127.0.0.1"), port});
   const auto size = std::filesystem::file_size(path);
-  const std::string head = "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " +
-                           "Bearer " + token +
-                           "\r\nContent-Type: application/x-ndjson\r\nContent-Length: " +
-                           std::to_string(size) + "\r\n\r\n";
+  const std::string head =
+      "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + "Bearer " + token +
+      "\r\nContent-Type: application/x-ndjson\r\nContent-Length: " + std::to_string(size) +
+      "\r\n\r\n";
   net::write(socket, net::buffer(head));
   std::ifstream file(path, std::ios::binary);
   std::vector<char> chunk(256 * 1024);
@@ -311,15 +312,16 @@ void generate(const Options& o, const std::string& customers, const std::string&
     if (i % 50 == 0) customer["level"] = kLevels[(i / 50) % 4];
     c << customer.dump() << '\n';
     const std::int64_t owner = 1 + (i * 7919) % o.lines;
-    nlohmann::json order{{"id", "O" + std::to_string(i)},
-                         {"customer_id", "C" + std::to_string(owner)},
-                         {"paid", {{"amount", 1000 + (i * 37) % 90000}, {"currency", "CNY"}}},
-                         {"paid_at", "2026-10-0" + std::to_string(1 + i % 9) + "T08:00:00Z"},
-                         {"items",
-                          {{{"sku", "SKU-" + std::to_string(i % 500)},
-                            {"quantity", 1},
-                            {"unit_price", {{"amount", 1000 + (i * 37) % 90000}, {"currency", "CNY"}}}}}},
-                         {"status", "paid"}};
+    nlohmann::json order{
+        {"id", "O" + std::to_string(i)},
+        {"customer_id", "C" + std::to_string(owner)},
+        {"paid", {{"amount", 1000 + (i * 37) % 90000}, {"currency", "CNY"}}},
+        {"paid_at", "2026-10-0" + std::to_string(1 + i % 9) + "T08:00:00Z"},
+        {"items",
+         {{{"sku", "SKU-" + std::to_string(i % 500)},
+           {"quantity", 1},
+           {"unit_price", {{"amount", 1000 + (i * 37) % 90000}, {"currency", "CNY"}}}}}},
+        {"status", "paid"}};
     r << order.dump() << '\n';
   }
   if (!c || !r) fail("writing the generated files");
@@ -432,10 +434,10 @@ int main(int argc, char** argv) {
 #else
             << "ASSERTIONS ON: not a Release build, figures are not representative"
 #endif
-            << "\n  load average at start: " << load_average() << "\n  " << with_commas(
-                   static_cast<double>(o.lines))
-            << " customers and " << with_commas(static_cast<double>(o.lines))
-            << " orders, batches of " << o.batch << " lines, synchronous=FULL\n\n"
+            << "\n  load average at start: " << load_average() << "\n  "
+            << with_commas(static_cast<double>(o.lines)) << " customers and "
+            << with_commas(static_cast<double>(o.lines)) << " orders, batches of " << o.batch
+            << " lines, synchronous=FULL\n\n"
             << std::flush;
 
   const double raw = raw_commit_rate((dir / "raw.db").string(), o.seconds);
@@ -489,23 +491,23 @@ int main(int argc, char** argv) {
     auto token = c.post("/v1/tokens", {{"user_id", kAgent}, {"label", "bench"}}, admin);
     if (token.status != 201) fail("POST /v1/tokens -> " + token.body);
     agent = token.json().at("token").get<std::string>();
-    auto opened = c.post(
-        "/v1/cases",
-        {{"workflow_id", "complaint"},
-         {"customer", {{"id", "bench-customer"}}},
-         {"order", {{"id", "TB-BENCH"}, {"paid", {{"amount", 29900}, {"currency", "CNY"}}}}},
-         {"team", kTeam},
-         {"assignee", kAgent},
-         {"fields", {{"summary", "cuff seam split"}, {"category", "quality"}}}},
-        agent);
+    auto opened =
+        c.post("/v1/cases",
+               {{"workflow_id", "complaint"},
+                {"customer", {{"id", "bench-customer"}}},
+                {"order", {{"id", "TB-BENCH"}, {"paid", {{"amount", 29900}, {"currency", "CNY"}}}}},
+                {"team", kTeam},
+                {"assignee", kAgent},
+                {"fields", {{"summary", "cuff seam split"}, {"category", "quality"}}}},
+               agent);
     if (opened.status != 201) fail("POST /v1/cases -> " + opened.body);
     case_id = opened.json().at("case").at("id").get<std::string>();
   }
 
   std::int64_t fired = 0;
   const auto idle_start = Clock::now();
-  const auto idle =
-      fire_transitions(port, agent, case_id, fired, [&] { return seconds_since(idle_start) >= o.seconds; });
+  const auto idle = fire_transitions(port, agent, case_id, fired,
+                                     [&] { return seconds_since(idle_start) >= o.seconds; });
   std::cout << "[3] transitions idle: " << idle.size() << ", p50 " << fixed(percentile(idle, 50), 2)
             << " ms, p99 " << fixed(percentile(idle, 99), 2) << " ms\n"
             << std::flush;
@@ -528,20 +530,22 @@ int main(int argc, char** argv) {
   const double idle_p99 = percentile(idle, 99);
   std::cout << "\nsummary (load average now " << load_average() << ")\n";
   std::cout << "  raw SQLite durable commits/s (disk ceiling)       " << with_commas(raw) << "\n";
-  std::cout << "  GET /healthz requests/s, 1 connection (HTTP)      " << with_commas(health) << "\n";
+  std::cout << "  GET /healthz requests/s, 1 connection (HTTP)      " << with_commas(health)
+            << "\n";
   std::cout << "  transition p50 / p99 idle                         "
             << fixed(percentile(idle, 50), 2) << " / " << fixed(idle_p99, 2) << " ms\n";
   for (const auto& f : runs) {
     const double p99 = percentile(f.transitions, 99);
-    std::cout << "  import " << f.kind << " lines/s" << std::string(f.kind == "orders" ? 29 : 26, ' ')
-              << with_commas(f.rate()) << " = " << fixed(f.rate() / raw, 1)
+    std::cout << "  import " << f.kind << " lines/s"
+              << std::string(f.kind == "orders" ? 29 : 26, ' ') << with_commas(f.rate()) << " = "
+              << fixed(f.rate() / raw, 1)
               << "x raw commits/s (target >= 50,000: " << (f.rate() >= 50000 ? "PASS" : "MISS")
               << ")\n";
     std::cout << "    peak RSS                                        " << f.peak_rss_mib
               << " MiB (target < 300: " << (f.peak_rss_mib < 300 ? "PASS" : "MISS") << ")\n";
     std::cout << "    transition p50 / p99 during the import          "
-              << fixed(percentile(f.transitions, 50), 2) << " / " << fixed(p99, 2) << " ms = "
-              << fixed(idle_p99 > 0 ? p99 / idle_p99 : 0, 1) << "x idle p99\n";
+              << fixed(percentile(f.transitions, 50), 2) << " / " << fixed(p99, 2)
+              << " ms = " << fixed(idle_p99 > 0 ? p99 / idle_p99 : 0, 1) << "x idle p99\n";
   }
   return 0;
 }

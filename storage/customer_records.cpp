@@ -179,8 +179,8 @@ std::string surviving_customer_id(StatementCache& statements, const std::string&
 namespace {
 
 Result<CustomerRecord> write_customer_over(WriteContext& context, const CustomerInput& input,
-                                          const WriteSource& source, Instant now,
-                                          const std::optional<CustomerRow>& existing) {
+                                           const WriteSource& source, Instant now,
+                                           const std::optional<CustomerRow>& existing) {
   if (existing && source.kind == WriteSource::Kind::kCreate) {
     return Error(ErrorCode::kAlreadyExists, "customer '" + input.id + "' already exists", "/id");
   }

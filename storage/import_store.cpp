@@ -86,13 +86,13 @@ ImportLineError problem_from(const Error& error, std::int64_t line, const std::s
 std::optional<std::int64_t> take_record_id(WriteContext& context, const std::string& job_id,
                                            const std::string& record_id, std::int64_t line) {
   {
-    auto s = context.statement(
-        "SELECT line FROM import_job_records WHERE job_id = ? AND record_id = ?");
+    auto s =
+        context.statement("SELECT line FROM import_job_records WHERE job_id = ? AND record_id = ?");
     s->bind(1, job_id).bind(2, record_id);
     if (s->step()) return s->column_int(0);
   }
-  auto s =
-      context.statement("INSERT INTO import_job_records (job_id, record_id, line) VALUES (?, ?, ?)");
+  auto s = context.statement(
+      "INSERT INTO import_job_records (job_id, record_id, line) VALUES (?, ?, ?)");
   s->bind(1, job_id).bind(2, record_id).bind(3, line);
   s->run();
   return std::nullopt;
@@ -104,10 +104,10 @@ Result<LineOutcome> apply_order(WriteContext& context, const OrderInput& input, 
                                 std::set<std::string>& customers_to_assess) {
   const auto stored = records::load_order(context.statements(), input.id);
   if (stored) {
-    const auto surviving = input.customer_id && !input.customer_id->empty()
-                               ? records::surviving_customer_id(context.statements(),
-                                                                *input.customer_id)
-                               : stored->customer_id;
+    const auto surviving =
+        input.customer_id && !input.customer_id->empty()
+            ? records::surviving_customer_id(context.statements(), *input.customer_id)
+            : stored->customer_id;
     if (!records::order_write_changes(*stored, input, surviving)) return LineOutcome::kUnchanged;
   }
   auto written = records::write_order(context, input, now);
@@ -147,9 +147,8 @@ Result<ImportJob> apply(WriteContext& context, const ImportBatch& batch, const W
       }
     }
     if (problems.empty()) {
-      auto outcome = is_customer
-                         ? records::import_customer(context, *line.customer, source, now)
-                         : apply_order(context, *line.order, now, customers_to_assess);
+      auto outcome = is_customer ? records::import_customer(context, *line.customer, source, now)
+                                 : apply_order(context, *line.order, now, customers_to_assess);
       if (!outcome.ok()) {
         problems.push_back(problem_from(outcome.error(), line.number, record_id));
       } else if (outcome.value() == LineOutcome::kCreated) {
@@ -172,9 +171,8 @@ Result<ImportJob> apply(WriteContext& context, const ImportBatch& batch, const W
   }
   // Once per customer and batch: the batch's orders of one customer make one assessment.
   for (const auto& customer_id : customers_to_assess) {
-    auto assessed =
-        records::reassess_customer(context, customer_id, catalog.membership_policy(),
-                                   catalog.rfm_policy(), source.actor_id, now);
+    auto assessed = records::reassess_customer(context, customer_id, catalog.membership_policy(),
+                                               catalog.rfm_policy(), source.actor_id, now);
     if (!assessed.ok()) return assessed.error();
   }
   auto s = context.statement(
@@ -243,9 +241,10 @@ void ImportStore::apply_batch(ImportBatch batch, LevelRank rank, std::string act
                               std::function<void(Result<ImportJob>)> done) {
   const auto& catalog = store_.engine().catalog();
   store_.write<ImportJob>(
-      [batch = std::move(batch), source = WriteSource{WriteSource::Kind::kUpsert,
-                                                      std::move(actor_id), "", std::move(rank)},
-       &catalog, now](WriteContext& context) { return apply(context, batch, source, catalog, now); },
+      [batch = std::move(batch),
+       source = WriteSource{WriteSource::Kind::kUpsert, std::move(actor_id), "", std::move(rank)},
+       &catalog,
+       now](WriteContext& context) { return apply(context, batch, source, catalog, now); },
       std::move(done));
 }
 
@@ -292,10 +291,9 @@ Result<std::vector<ImportJob>> ImportStore::list_jobs(const std::optional<Import
   if (auto checked = check_listing_limit(limit); !checked.ok()) return checked.error();
   return store_.read<std::vector<ImportJob>>([&](ReadContext& context) {
     std::vector<ImportJob> out;
-    auto s = context.statement(
-        std::string("SELECT ") + kJobColumns +
-        " FROM import_jobs WHERE ?1 = 0 OR (created_at, id) < (?2, ?3) "
-        "ORDER BY created_at DESC, id DESC LIMIT ?4");
+    auto s = context.statement(std::string("SELECT ") + kJobColumns +
+                               " FROM import_jobs WHERE ?1 = 0 OR (created_at, id) < (?2, ?3) "
+                               "ORDER BY created_at DESC, id DESC LIMIT ?4");
     s->bind(1, std::int64_t{after ? 1 : 0})
         .bind(2, after ? to_millis(after->created_at) : std::int64_t{0})
         .bind(3, after ? after->id : std::string())

@@ -127,8 +127,8 @@ class ImportStore {
   // Queued and running jobs, oldest first (what a runner resumes at start-up).
   Result<std::vector<ImportJob>> unfinished_jobs() const;
   // In file order, after error `after_id`; `limit` 1..kMaxListingRows.
-  Result<std::vector<ImportLineError>> line_errors(const std::string& job_id,
-                                                   std::int64_t after_id, size_t limit) const;
+  Result<std::vector<ImportLineError>> line_errors(const std::string& job_id, std::int64_t after_id,
+                                                   size_t limit) const;
 
  private:
   CaseStore& store_;

@@ -56,8 +56,9 @@ struct ServerUrl {
 std::optional<ServerUrl> parse_url(const std::string& url, std::string& why) {
   const std::string scheme = "http://";
   if (url.rfind("https://", 0) == 0) {
-    why = "https is not spoken by this command; give the server's http:// address (behind a "
-          "TLS proxy, its local address)";
+    why =
+        "https is not spoken by this command; give the server's http:// address (behind a "
+        "TLS proxy, its local address)";
     return std::nullopt;
   }
   if (url.rfind(scheme, 0) != 0) {
@@ -197,8 +198,7 @@ class Connection {
     return a;
   }
 
-  std::optional<Answer> get(const std::string& target, const std::string& token,
-                            std::string& why) {
+  std::optional<Answer> get(const std::string& target, const std::string& token, std::string& why) {
     http::request<http::empty_body> request(http::verb::get, url_.base + target, 11);
     request.set(http::field::host, url_.host);
     request.set(http::field::authorization, "Bearer " + token);
@@ -233,8 +233,8 @@ class Connection {
     std::uint64_t sent = 0;
     const auto started = std::chrono::steady_clock::now();
     while (sent < size) {
-      file.read(chunk.data(), static_cast<std::streamsize>(
-                                  std::min<std::uint64_t>(chunk.size(), size - sent)));
+      file.read(chunk.data(),
+                static_cast<std::streamsize>(std::min<std::uint64_t>(chunk.size(), size - sent)));
       const auto got = static_cast<size_t>(file.gcount());
       if (got == 0) {
         why = "the file could not be read to its end (it shrank while being sent?)";
@@ -254,8 +254,9 @@ class Connection {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       bar.show(static_cast<double>(sent) / static_cast<double>(size),
                human_bytes(sent) + " / " + human_bytes(size) +
-                   (seconds > 0 ? "  " + human_bytes(static_cast<std::uint64_t>(
-                                             static_cast<double>(sent) / seconds)) +
+                   (seconds > 0 ? "  " +
+                                      human_bytes(static_cast<std::uint64_t>(
+                                          static_cast<double>(sent) / seconds)) +
                                       "/s"
                                 : ""));
     }
@@ -441,15 +442,13 @@ int run_import(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
   const auto rejected = counts.value("rejected", std::int64_t{0});
   if (rejected > 0) {
-    auto errors = poll->get("/v1/imports/" + job_id + "/errors?page_size=" +
-                               std::to_string(kErrorsShown),
-                           token, why);
+    auto errors = poll->get(
+        "/v1/imports/" + job_id + "/errors?page_size=" + std::to_string(kErrorsShown), token, why);
     if (errors && errors->status == 200) {
       out << "first rejected lines:\n";
       for (const auto& e : errors->json().value("errors", nlohmann::json::array())) {
         out << "  line " << e.value("line", 0) << " " << e.value("pointer", std::string()) << " "
-            << e.value("reason", std::string()) << ": " << e.value("detail", std::string())
-            << "\n";
+            << e.value("reason", std::string()) << ": " << e.value("detail", std::string()) << "\n";
       }
       if (rejected > kErrorsShown) {
         out << "  (all of them: GET /v1/imports/" << job_id << "/errors)\n";

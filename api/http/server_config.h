@@ -32,12 +32,12 @@ struct ServerConfig {
   // none.
   std::string console_dir;
   // Requests.
-  size_t body_limit = 1024 * 1024;         // bytes; larger bodies get 413
+  size_t body_limit = 1024 * 1024;  // bytes; larger bodies get 413
   // Bulk import uploads (POST /v1/imports/...), streamed to a spool file: the largest, and
   // where they are spooled (empty: an "imports" folder beside the database).
   std::uint64_t import_limit = 2ULL * 1024 * 1024 * 1024;
   std::string import_spool_dir;
-  size_t import_batch_lines = 1000;  // lines of an import applied per write of the writer
+  size_t import_batch_lines = 1000;        // lines of an import applied per write of the writer
   size_t header_limit = 16 * 1024;         // bytes of the request line and headers; more gets 431
   std::chrono::seconds read_timeout{30};   // to read one request, headers and body
   std::chrono::seconds write_timeout{30};  // to write one response

@@ -59,26 +59,26 @@ nlohmann::json optional_time(const std::optional<Instant>& at) {
 nlohmann::json job_json(const storage::ImportJob& job) {
   const double fraction =
       job.bytes > 0 ? static_cast<double>(job.applied_bytes) / static_cast<double>(job.bytes) : 1.0;
-  return {{"id", job.id},
-          {"kind", storage::import_kind_name(job.kind)},
-          {"state", job.state},
-          {"bytes", job.bytes},
-          {"sha256", job.sha256},
-          {"created_by", job.created_by},
-          {"created_at", format_rfc3339(job.created_at)},
-          {"started_at", optional_time(job.started_at)},
-          {"finished_at", optional_time(job.finished_at)},
-          {"progress",
-           {{"bytes_applied", job.applied_bytes},
-            {"fraction", std::round(fraction * 10000) / 10000}}},
-          {"counts",
-           {{"lines", job.counts.lines},
-            {"created", job.counts.created},
-            {"updated", job.counts.updated},
-            {"unchanged", job.counts.unchanged},
-            {"rejected", job.counts.rejected}}},
-          {"failure", job.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.failure)},
-          {"errors_url", "/v1/imports/" + job.id + "/errors"}};
+  return {
+      {"id", job.id},
+      {"kind", storage::import_kind_name(job.kind)},
+      {"state", job.state},
+      {"bytes", job.bytes},
+      {"sha256", job.sha256},
+      {"created_by", job.created_by},
+      {"created_at", format_rfc3339(job.created_at)},
+      {"started_at", optional_time(job.started_at)},
+      {"finished_at", optional_time(job.finished_at)},
+      {"progress",
+       {{"bytes_applied", job.applied_bytes}, {"fraction", std::round(fraction * 10000) / 10000}}},
+      {"counts",
+       {{"lines", job.counts.lines},
+        {"created", job.counts.created},
+        {"updated", job.counts.updated},
+        {"unchanged", job.counts.unchanged},
+        {"rejected", job.counts.rejected}}},
+      {"failure", job.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.failure)},
+      {"errors_url", "/v1/imports/" + job.id + "/errors"}};
 }
 
 // One upload being spooled: the file, its digest so far, and the request it answers.
@@ -103,12 +103,13 @@ class SpoolUpload : public std::enable_shared_from_this<SpoolUpload> {
     std::error_code ec;
     std::filesystem::create_directories(context_.import_spool_dir, ec);
     job_id_ = new_job_id();
-    final_path_ = (std::filesystem::path(context_.import_spool_dir) / (job_id_ + ".jsonl")).string();
+    final_path_ =
+        (std::filesystem::path(context_.import_spool_dir) / (job_id_ + ".jsonl")).string();
     part_path_ = final_path_ + ".part";
     fd_ = ::open(part_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd_ < 0 || digest_ == nullptr || EVP_DigestInit_ex(digest_, EVP_sha256(), nullptr) != 1) {
-      const std::string cause = "cannot create the spool file " + part_path_ + ": " +
-                                std::strerror(errno);
+      const std::string cause =
+          "cannot create the spool file " + part_path_ + ": " + std::strerror(errno);
       part_path_.clear();
       return fail(ApiProblem::internal("the server cannot store the upload now", cause));
     }
@@ -117,8 +118,10 @@ class SpoolUpload : public std::enable_shared_from_this<SpoolUpload> {
 
  private:
   void read_next() {
-    body_->read_some([self = shared_from_this()](BodyStream::Status status, std::string_view data,
-                                                 bool last) { self->on_chunk(status, data, last); });
+    body_->read_some(
+        [self = shared_from_this()](BodyStream::Status status, std::string_view data, bool last) {
+          self->on_chunk(status, data, last);
+        });
   }
 
   void on_chunk(BodyStream::Status status, std::string_view data, bool last) {
@@ -126,9 +129,9 @@ class SpoolUpload : public std::enable_shared_from_this<SpoolUpload> {
       case BodyStream::Status::kOk:
         break;
       case BodyStream::Status::kTooLarge:
-        return fail(ApiProblem::body_too_large(
-            "the upload exceeds this server's import limit of " +
-            std::to_string(context_.config.import_limit) + " bytes; split the file"));
+        return fail(ApiProblem::body_too_large("the upload exceeds this server's import limit of " +
+                                               std::to_string(context_.config.import_limit) +
+                                               " bytes; split the file"));
       case BodyStream::Status::kMalformed:
         return fail(ApiProblem::bad_request("the upload's chunked framing is broken"));
       case BodyStream::Status::kAborted:
@@ -186,12 +189,13 @@ class SpoolUpload : public std::enable_shared_from_this<SpoolUpload> {
     }
     part_path_.clear();
     // The rename is durable only once the folder is.
-    if (const int dir = ::open(context_.import_spool_dir.c_str(), O_RDONLY | O_DIRECTORY); dir >= 0) {
+    if (const int dir = ::open(context_.import_spool_dir.c_str(), O_RDONLY | O_DIRECTORY);
+        dir >= 0) {
       ::fsync(dir);
       ::close(dir);
     }
-    storage::NewImportJob job{job_id_, kind_, final_path_, sha256,
-                              static_cast<std::int64_t>(bytes_), ctx_->actor().id};
+    storage::NewImportJob job{
+        job_id_, kind_, final_path_, sha256, static_cast<std::int64_t>(bytes_), ctx_->actor().id};
     auto created = storage::await_result<storage::ImportJob>([&](auto done) {
       context_.imports->create_job(std::move(job), ctx_->now, std::move(done));
     });
@@ -286,11 +290,12 @@ void list_import_errors(ServerContext& context, RequestPtr ctx, Responder respon
                                 [](const auto& row) { return PagePosition{row.id}; });
   nlohmann::json items = nlohmann::json::array();
   for (const auto& e : rows.value()) {
-    items.push_back({{"line", e.line},
-                     {"id", e.record_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.record_id)},
-                     {"pointer", e.pointer},
-                     {"reason", e.reason},
-                     {"detail", e.detail}});
+    items.push_back(
+        {{"line", e.line},
+         {"id", e.record_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.record_id)},
+         {"pointer", e.pointer},
+         {"reason", e.reason},
+         {"detail", e.detail}});
   }
   respond.json(*ctx, http::status::ok,
                {{"errors", std::move(items)}, {"next_page_token", page_token_json(next)}});
@@ -328,13 +333,23 @@ void add_import_routes(Router& router, ServerContext& context) {
       start_upload(context, std::move(ctx), std::move(body), std::move(respond), kind);
     };
   };
-  RouteSpec customers{http::verb::post, "/v1/imports/customers", "importCustomers",
-                      "import customer records from a JSON Lines file (a job)", kImporters, true, {}};
+  RouteSpec customers{http::verb::post,
+                      "/v1/imports/customers",
+                      "importCustomers",
+                      "import customer records from a JSON Lines file (a job)",
+                      kImporters,
+                      true,
+                      {}};
   customers.body = BodyPolicy::streamed(context.config.import_limit);
   customers.stream_handler = upload(storage::ImportKind::kCustomers);
   router.add(std::move(customers));
-  RouteSpec orders{http::verb::post, "/v1/imports/orders", "importOrders",
-                   "import order records from a JSON Lines file (a job)", kImporters, true, {}};
+  RouteSpec orders{http::verb::post,
+                   "/v1/imports/orders",
+                   "importOrders",
+                   "import order records from a JSON Lines file (a job)",
+                   kImporters,
+                   true,
+                   {}};
   orders.body = BodyPolicy::streamed(context.config.import_limit);
   orders.stream_handler = upload(storage::ImportKind::kOrders);
   router.add(std::move(orders));

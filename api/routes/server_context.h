@@ -50,8 +50,9 @@ struct ServerContext {
   // fsync and its job's row) off the I/O threads, `on_import_queued` wakes the runner.
   storage::ImportStore* imports = nullptr;
   std::string import_spool_dir{};
-  std::function<void(std::function<void()> task)> run_import_task =
-      [](std::function<void()> task) { task(); };
+  std::function<void(std::function<void()> task)> run_import_task = [](std::function<void()> task) {
+    task();
+  };
   std::function<void()> on_import_queued = [] {};
 };
 

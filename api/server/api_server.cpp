@@ -231,13 +231,14 @@ Status ApiServer::open_import_spool() {
     if (entry.path().extension() == ".part") std::filesystem::remove(entry.path(), ec);
   }
   imports_ = std::make_unique<storage::ImportStore>(*store_);
-  import_runner_ =
-      std::make_unique<ImportRunner>(*imports_, store_->engine().catalog(), clock_,
-                                     ImportRunnerOptions{config_.import_batch_lines});
+  import_runner_ = std::make_unique<ImportRunner>(*imports_, store_->engine().catalog(), clock_,
+                                                  ImportRunnerOptions{config_.import_batch_lines});
   context_->imports = imports_.get();
   context_->import_spool_dir = spool.string();
   auto* runner = import_runner_.get();
-  context_->run_import_task = [runner](std::function<void()> task) { runner->run(std::move(task)); };
+  context_->run_import_task = [runner](std::function<void()> task) {
+    runner->run(std::move(task));
+  };
   context_->on_import_queued = [runner] { runner->wake(); };
   return Status::Ok();
 }

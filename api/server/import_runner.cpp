@@ -285,10 +285,9 @@ void ImportRunner::run_job(storage::ImportJob job) {
     for (int attempt = 0;; ++attempt) {
       auto promise = std::make_shared<std::promise<Result<storage::ImportJob>>>();
       auto answer = promise->get_future();
-      imports_.apply_batch(batch, rank, job.created_by, clock_.now(),
-                           [promise](Result<storage::ImportJob> result) {
-                             promise->set_value(std::move(result));
-                           });
+      imports_.apply_batch(
+          batch, rank, job.created_by, clock_.now(),
+          [promise](Result<storage::ImportJob> result) { promise->set_value(std::move(result)); });
       // An overloaded writer answers at once; anything else is the batch's real answer.
       if (answer.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
         auto result = answer.get();

@@ -87,9 +87,9 @@ class ImportServerProcess {
   explicit ImportServerProcess(const std::string& db) {
     const std::string program = REDRESS_SERVER_BINARY;
     const std::string workflows = std::string(REDRESS_SOURCE_DIR) + "/workflows";
-    std::vector<std::string> args = {program,         "serve", "--db",         db,
-                                     "--workflows",   workflows, "--port",     "0",
-                                     "--rate-limit",  "0",     "--access-log", "false",
+    std::vector<std::string> args = {program,          "serve",   "--db",         db,
+                                     "--workflows",    workflows, "--port",       "0",
+                                     "--rate-limit",   "0",       "--access-log", "false",
                                      "--import-batch", "50"};
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
@@ -157,16 +157,19 @@ BOOST_AUTO_TEST_SUITE(imports_api)
 BOOST_AUTO_TEST_CASE(bad_lines_are_reported_by_line_number_and_good_lines_kept) {
   TestServer server;
   const auto manager = server.token_for("mgr.zhao", "manager");
-  std::string lines = import_customer_line("IM-1", "gold");      // 1
-  lines += "\n";                                                 // 2: blank, skipped
-  lines += R"({"id": 5, "name": "wrong type"})" "\n";            // 3
-  lines += R"({"id": "IM-2", "nmae": "typo"})" "\n";             // 4
-  lines += "this is not json\n";                                 // 5
-  lines += "{\"id\": \"IM-3\", \"name\": \"\xff\xfe\"}\n";       // 6: invalid UTF-8
-  lines += import_customer_line("IM-1");                         // 7: duplicate id
-  lines += R"({"id": "IM-4", "level": "no_such_level"})" "\n";   // 8
-  lines += "[1, 2]\r\n";                                         // 9: not an object (CRLF)
-  lines += import_customer_line("IM-5");                         // 10, no final newline:
+  std::string lines = import_customer_line("IM-1", "gold");  // 1
+  lines += "\n";                                             // 2: blank, skipped
+  lines += R"({"id": 5, "name": "wrong type"})"
+           "\n";  // 3
+  lines += R"({"id": "IM-2", "nmae": "typo"})"
+           "\n";                                            // 4
+  lines += "this is not json\n";                            // 5
+  lines += "{\"id\": \"IM-3\", \"name\": \"\xff\xfe\"}\n";  // 6: invalid UTF-8
+  lines += import_customer_line("IM-1");                    // 7: duplicate id
+  lines += R"({"id": "IM-4", "level": "no_such_level"})"
+           "\n";                          // 8
+  lines += "[1, 2]\r\n";                  // 9: not an object (CRLF)
+  lines += import_customer_line("IM-5");  // 10, no final newline:
   lines.pop_back();
 
   const auto job = import_and_wait(server, "customers", lines, manager);
@@ -184,10 +187,9 @@ BOOST_AUTO_TEST_CASE(bad_lines_are_reported_by_line_number_and_good_lines_kept) 
     found.push_back(std::to_string(e.at("line").get<int>()) + ":" +
                     e.at("reason").get<std::string>());
   }
-  const std::vector<std::string> expected = {"3:wrong_type",     "4:unknown_field",
-                                             "5:malformed_json", "6:invalid_utf8",
-                                             "7:duplicate_id",   "8:not_one_of",
-                                             "9:wrong_type"};
+  const std::vector<std::string> expected = {
+      "3:wrong_type",   "4:unknown_field", "5:malformed_json", "6:invalid_utf8",
+      "7:duplicate_id", "8:not_one_of",    "9:wrong_type"};
   BOOST_TEST(found == expected, boost::test_tools::per_element());
   BOOST_TEST(errors.at(0).at("pointer") == "/id");
   BOOST_TEST(errors.at(1).at("pointer") == "/nmae");
@@ -225,16 +227,16 @@ BOOST_AUTO_TEST_CASE(a_rerun_changes_nothing_and_an_import_never_lowers_a_level)
   BOOST_TEST(again.at("sha256") == first.at("sha256"));
 
   // A file that would lower RR-1 from platinum to silver leaves the level as it was.
-  const auto lower = import_and_wait(server, "customers", import_customer_line("RR-1", "silver"),
-                                     integration);
+  const auto lower =
+      import_and_wait(server, "customers", import_customer_line("RR-1", "silver"), integration);
   BOOST_TEST(lower.at("counts").at("unchanged") == 1);
   auto customer = server.http().get("/v1/customers/RR-1", integration).json();
   BOOST_TEST(customer.at("level") == "platinum");
   BOOST_TEST(customer.at("level_changes").size() == 1u);  // only the first import's
 
   // Raising it is taken, and recorded as an import.
-  const auto raise = import_and_wait(server, "customers", import_customer_line("RR-2", "gold"),
-                                     integration);
+  const auto raise =
+      import_and_wait(server, "customers", import_customer_line("RR-2", "gold"), integration);
   BOOST_TEST(raise.at("counts").at("updated") == 1);
   customer = server.http().get("/v1/customers/RR-2", integration).json();
   BOOST_TEST(customer.at("level") == "gold");
@@ -253,11 +255,12 @@ BOOST_AUTO_TEST_CASE(orders_of_unknown_customers_and_bad_orders_are_rejected) {
                .dump() +
            "\n";
   };
-  std::string lines = order("OO-1", "OC-1", 12900);                                     // 1
-  lines += order("OO-2", "NOBODY", 500);                                                 // 2
-  lines += order("OO-1", "OC-1", 12900);                                                 // 3
-  lines += R"({"id": "OO-3", "customer_id": "OC-1", "paid": {"amount": "12"}})" "\n";  // 4
-  lines += order("OO-4", "OC-1", 700000);                                                // 5
+  std::string lines = order("OO-1", "OC-1", 12900);  // 1
+  lines += order("OO-2", "NOBODY", 500);             // 2
+  lines += order("OO-1", "OC-1", 12900);             // 3
+  lines += R"({"id": "OO-3", "customer_id": "OC-1", "paid": {"amount": "12"}})"
+           "\n";                           // 4
+  lines += order("OO-4", "OC-1", 700000);  // 5
   const auto job = import_and_wait(server, "orders", lines, integration);
   BOOST_TEST(job.at("counts").at("created") == 2);
   BOOST_TEST(job.at("counts").at("rejected") == 3);
@@ -350,9 +353,9 @@ BOOST_AUTO_TEST_CASE(a_job_cut_off_by_a_stop_resumes_after_the_restart_and_appli
 BOOST_AUTO_TEST_CASE(a_job_killed_mid_file_resumes_and_applies_every_line_once) {
   ApiTempDir dir;
   const auto db = dir.file("redress.db");
-  const auto init = run_redress_for_import({"init", "--db", db, "--workflows",
-                                            std::string(REDRESS_SOURCE_DIR) + "/workflows",
-                                            "--new-admin-token"});
+  const auto init =
+      run_redress_for_import({"init", "--db", db, "--workflows",
+                              std::string(REDRESS_SOURCE_DIR) + "/workflows", "--new-admin-token"});
   const auto shown = init.find("(shown once):\n  ");
   BOOST_REQUIRE_MESSAGE(shown != std::string::npos, init);
   const auto admin = init.substr(shown + 16, init.find('\n', shown + 16) - (shown + 16));
@@ -434,8 +437,8 @@ BOOST_AUTO_TEST_CASE(a_100_mb_upload_is_streamed_without_holding_it_in_memory) {
   constexpr std::int64_t kLines = 50000;
   constexpr size_t kLineBytes = 2000;  // padded with spaces inside the object
   const auto make_line = [&](std::int64_t i) {
-    std::string line = R"({"id":"BIG-)" + std::to_string(i) + R"(","name":"大客户 )" +
-                       std::to_string(i) + "\",";
+    std::string line =
+        R"({"id":"BIG-)" + std::to_string(i) + R"(","name":"大客户 )" + std::to_string(i) + "\",";
     line.append(kLineBytes - line.size() - 14, ' ');
     line += R"("tags":["x"]})";
     line += '\n';
@@ -455,11 +458,12 @@ BOOST_AUTO_TEST_CASE(a_100_mb_upload_is_streamed_without_holding_it_in_memory) {
   net::io_context ioc;
   net::ip::tcp::socket socket(ioc);
   socket.connect({net::ip::make_address("127.0.0.1"), server.port()});
-  const std::string head = "POST /v1/imports/customers HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                           "Authorization: Bearer " +
-                           manager +
-                           "\r\nContent-Type: application/x-ndjson\r\nContent-Length: " +
-                           std::to_string(total) + "\r\n\r\n";
+  const std::string head =
+      "POST /v1/imports/customers HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer " +
+      manager +
+      "\r\nContent-Type: application/x-ndjson\r\nContent-Length: " + std::to_string(total) +
+      "\r\n\r\n";
   net::write(socket, net::buffer(head));
   std::string chunk;
   for (std::int64_t i = 1; i <= kLines; ++i) {
