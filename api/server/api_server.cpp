@@ -183,6 +183,8 @@ Status ApiServer::start() {
       std::move(console),
       // Upgraded connections leave the listener's sessions but still hold a descriptor each.
       [this] { return hub_->connection_count(); });
+  // Jobs a previous run left queued or running resume first.
+  import_runner_->start();
   if (auto listening = listener_->listen(config_.host, config_.port); !listening.ok()) {
     return listening;
   }
