@@ -176,9 +176,11 @@ std::string surviving_customer_id(StatementCache& statements, const std::string&
   return s->step() ? s->column_text(0) : std::string();
 }
 
-Result<CustomerRecord> write_customer(WriteContext& context, const CustomerInput& input,
-                                      const WriteSource& source, Instant now) {
-  auto existing = load_customer_row(context.statements(), input.id);
+namespace {
+
+Result<CustomerRecord> write_customer_over(WriteContext& context, const CustomerInput& input,
+                                           const WriteSource& source, Instant now,
+                                           const std::optional<CustomerRow>& existing) {
   if (existing && source.kind == WriteSource::Kind::kCreate) {
     return Error(ErrorCode::kAlreadyExists, "customer '" + input.id + "' already exists", "/id");
   }
@@ -267,6 +269,65 @@ Result<CustomerRecord> write_customer(WriteContext& context, const CustomerInput
                         source.actor_id, source.level_reason, now);
   }
   return record;
+}
+
+}  // namespace
+
+Result<CustomerRecord> write_customer(WriteContext& context, const CustomerInput& input,
+                                      const WriteSource& source, Instant now) {
+  return write_customer_over(context, input, source, now,
+                             load_customer_row(context.statements(), input.id));
+}
+
+Result<RecordWrite> import_customer(WriteContext& context, const CustomerInput& input,
+                                    const WriteSource& source, Instant now) {
+  auto existing = load_customer_row(context.statements(), input.id);
+  if (existing && !customer_write_changes(existing->record, input, source)) {
+    return RecordWrite::kUnchanged;
+  }
+  auto written = write_customer_over(context, input, source, now, existing);
+  if (!written.ok()) return written.error();
+  return existing ? RecordWrite::kUpdated : RecordWrite::kCreated;
+}
+
+bool customer_write_changes(const CustomerRecord& stored, const CustomerInput& input,
+                            const WriteSource& source) {
+  if (!stored.merged_into.empty()) return true;  // the write is refused: let it say why
+  if (stored.erased_at && (input.name || input.contacts || input.addresses)) return true;
+  if (input.name && *input.name != stored.name) return true;
+  if (input.contacts && !(*input.contacts == stored.contacts)) return true;
+  if (input.addresses && *input.addresses != stored.addresses) return true;
+  if (input.tags && *input.tags != stored.tags) return true;
+  if (input.segment && *input.segment != stored.segment) return true;
+  return input.level && level_change_allowed(source, stored.level, *input.level);
+}
+
+bool order_write_changes(const OrderRecord& stored, const OrderInput& input,
+                         const std::string& surviving_customer) {
+  if (input.customer_id && !input.customer_id->empty() &&
+      surviving_customer != stored.customer_id) {
+    return true;
+  }
+  if (input.paid && *input.paid != stored.paid) return true;
+  if (input.refunded_outside && *input.refunded_outside != stored.refunded_outside) {
+    return true;
+  }
+  if (input.items) {
+    if (input.items->size() != stored.items.size()) return true;
+    for (size_t i = 0; i < stored.items.size(); ++i) {
+      const auto& a = (*input.items)[i];
+      const auto& b = stored.items[i];
+      if (a.sku != b.sku || a.title != b.title || a.quantity != b.quantity ||
+          a.unit_price != b.unit_price) {
+        return true;
+      }
+    }
+  }
+  if (input.paid_at && input.paid_at != stored.paid_at) return true;
+  if (input.shipping_address && *input.shipping_address != stored.shipping_address) return true;
+  if (input.carrier && *input.carrier != stored.carrier) return true;
+  if (input.tracking_number && *input.tracking_number != stored.tracking_number) return true;
+  return input.status && *input.status != stored.status;
 }
 
 std::optional<OrderRecord> load_order(StatementCache& statements, const std::string& id) {

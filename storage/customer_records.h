@@ -138,10 +138,27 @@ std::string surviving_customer_id(StatementCache& statements, const std::string&
 Result<CustomerRecord> write_customer(WriteContext& context, const CustomerInput& input,
                                       const WriteSource& source, Instant now);
 
+// Whether write_customer(input, source) would change `stored` (the record as loaded): an import
+// line equal to the stored record, or one whose level the source may not take, writes nothing.
+bool customer_write_changes(const CustomerRecord& stored, const CustomerInput& input,
+                            const WriteSource& source);
+
+// What an import's write of a record did.
+enum class RecordWrite { kCreated, kUpdated, kUnchanged };
+// write_customer for an import line, loading the stored record once: nothing is written when the
+// line would not change it (customer_write_changes). Errors as write_customer's.
+Result<RecordWrite> import_customer(WriteContext& context, const CustomerInput& input,
+                                    const WriteSource& source, Instant now);
+
 // Inserts or updates an order. A new order needs `paid`; an order's currency never changes.
 // Errors: INVALID_FIELD "/paid" (missing on a new order, or another currency),
 // INVALID_FIELD "/customer_id" (no such customer). Answers the record as stored.
 Result<OrderRecord> write_order(WriteContext& context, const OrderInput& input, Instant now);
+
+// Whether write_order(input) would change `stored`; `surviving_customer` is the customer
+// input.customer_id now lives under (surviving_customer_id).
+bool order_write_changes(const OrderRecord& stored, const OrderInput& input,
+                         const std::string& surviving_customer);
 
 // Assesses the customer's membership level and RFM segment from their orders at `now` (with the
 // refunds outside Redress and those approved or executed on their cases) and writes both: the

@@ -563,6 +563,55 @@ CREATE TABLE user_availability_changes (
 CREATE INDEX user_availability_changes_by_user ON user_availability_changes (user_id, at);
 )sql";
 
+// Version 11: bulk imports of customers and orders (JSON Lines): the jobs, their rejected lines,
+// and the ids a running job has written so far (an id repeated in one file is a bad line). A job
+// advances its offset in the same transaction as each batch of lines it applies, so a job resumed
+// after a crash starts exactly after the last committed batch.
+constexpr const char* kMigration11 = R"sql(
+CREATE TABLE import_jobs (
+  id           TEXT    PRIMARY KEY,
+  kind         TEXT    NOT NULL,            -- customers, orders
+  state        TEXT    NOT NULL,            -- queued, running, done, failed
+  spool_path   TEXT    NOT NULL,            -- the uploaded file, kept until the job ends
+  sha256       TEXT    NOT NULL,            -- of the uploaded file, hex
+  bytes        INTEGER NOT NULL,
+  created_by   TEXT    NOT NULL,
+  created_at   INTEGER NOT NULL,
+  started_at   INTEGER,
+  finished_at  INTEGER,
+  applied_bytes INTEGER NOT NULL DEFAULT 0, -- bytes of the file applied
+  lines        INTEGER NOT NULL DEFAULT 0,  -- lines applied (the last line number reached)
+  created      INTEGER NOT NULL DEFAULT 0,
+  updated      INTEGER NOT NULL DEFAULT 0,
+  unchanged    INTEGER NOT NULL DEFAULT 0,
+  rejected     INTEGER NOT NULL DEFAULT 0,
+  failure      TEXT    NOT NULL DEFAULT ''  -- why a failed job stopped
+);
+CREATE INDEX import_jobs_by_created ON import_jobs (created_at, id);
+CREATE INDEX import_jobs_unfinished ON import_jobs (created_at, id)
+  WHERE state IN ('queued', 'running');
+
+-- Every problem of every rejected line (at most a few per line), in file order.
+CREATE TABLE import_line_errors (
+  id         INTEGER PRIMARY KEY,
+  job_id     TEXT    NOT NULL,
+  line       INTEGER NOT NULL,
+  record_id  TEXT    NOT NULL DEFAULT '',  -- the line's id, when it could be read
+  pointer    TEXT    NOT NULL,
+  reason     TEXT    NOT NULL,             -- a stable code: malformed_json, invalid_utf8, ...
+  detail     TEXT    NOT NULL
+);
+CREATE INDEX import_line_errors_by_job ON import_line_errors (job_id, id);
+
+-- The ids a job has taken so far and the line of each; dropped when the job ends.
+CREATE TABLE import_job_records (
+  job_id     TEXT    NOT NULL,
+  record_id  TEXT    NOT NULL,
+  line       INTEGER NOT NULL,
+  PRIMARY KEY (job_id, record_id)
+) WITHOUT ROWID;
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1,
      "cases, journal, timers, outbox, compensations, approvals, customers, orders, users, "
@@ -590,6 +639,8 @@ const std::vector<Migration> kMigrations = {
      nullptr},
     {10, "assignment: team calendars, users' availability (with its change log) and skills",
      kMigration10, nullptr},
+    {11, "bulk imports of customers and orders: jobs, rejected lines, ids taken by a running job",
+     kMigration11, nullptr},
 };
 
 bool has_user_tables(SqliteDb& db) {

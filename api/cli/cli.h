@@ -19,6 +19,8 @@ inline constexpr const char* kSeedDemoUsage =
 inline constexpr const char* kMigrateUsage = "redress migrate [--db PATH] [--dry-run]";
 inline constexpr const char* kVerifyUsage = "redress verify [--db PATH] [--workflows DIR]";
 inline constexpr const char* kBackupUsage = "redress backup [--db PATH] FILE";
+inline constexpr const char* kImportUsage =
+    "redress import customers|orders FILE [--url URL] [--token TOKEN]";
 
 // redress validate [--json] FILE...  — exit 0 when valid, 1 when any error, 2 on usage errors.
 int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
@@ -39,6 +41,12 @@ int run_verify(const std::vector<std::string>& args, std::ostream& out, std::ost
 
 // redress backup [--db PATH] FILE — consistent online copy of a live database.
 int run_backup(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// redress import customers|orders FILE [--url URL] [--token TOKEN] — send a JSON Lines file to a
+// running server (URL default http://127.0.0.1:8080 or REDRESS_URL; token or REDRESS_TOKEN) as an
+// import job and follow it: 0 all applied, 1 lines rejected or the job failed, 2 usage, 3 the
+// server unreachable or refusing.
+int run_import(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // redress serve [options] — the HTTP/WebSocket server (see `redress serve --help`).
 int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

@@ -23,7 +23,7 @@ struct Subcommand {
   bool own_help = false;
 };
 
-const std::array<Subcommand, 8> kSubcommands = {{
+const std::array<Subcommand, 9> kSubcommands = {{
     {"serve", redress::cli::kServeUsage,
      "run the HTTP/WebSocket server (redress serve --help lists its options)",
      redress::cli::run_serve, true},
@@ -49,6 +49,11 @@ const std::array<Subcommand, 8> kSubcommands = {{
      redress::cli::run_verify},
     {"backup", redress::cli::kBackupUsage, "consistent copy of a live database",
      redress::cli::run_backup},
+    {"import", redress::cli::kImportUsage,
+     "send a JSON Lines file of customers or orders to a running server as an import job, with "
+     "a progress bar, and show its counts and first rejected lines; exit 1 when lines were "
+     "rejected (token: --token or REDRESS_TOKEN; URL: --url or REDRESS_URL)",
+     redress::cli::run_import},
 }};
 
 void print_usage(std::ostream& out) {

@@ -37,6 +37,11 @@ struct ServerConfig {
   // Bytes of one uploaded attachment (evidence), streamed to disk; larger gets 413. Its files are
   // kept beside the database, in "<db>.attachments/".
   size_t attachment_limit = 20 * 1024 * 1024;
+  // Bulk import uploads (POST /v1/imports/...), streamed to a spool file: the largest, and
+  // where they are spooled (empty: an "imports" folder beside the database).
+  std::uint64_t import_limit = 2ULL * 1024 * 1024 * 1024;
+  std::string import_spool_dir;
+  size_t import_batch_lines = 1000;        // lines of an import applied per write of the writer
   std::chrono::seconds read_timeout{30};   // to read one request, headers and body
   std::chrono::seconds write_timeout{30};  // to write one response
   std::chrono::seconds idle_timeout{60};   // keep-alive: a connection idle this long is closed

@@ -40,6 +40,9 @@ void add_webhook_routes(Router& router, ServerContext& context);
 // own team).
 void add_workload_routes(Router& router, ServerContext& context);
 
+// /v1/imports: bulk imports of customers and orders from JSON Lines files (jobs).
+void add_import_routes(Router& router, ServerContext& context);
+
 // Route handlers are named functions that take the server's context first; bind_handler makes
 // one a router Handler (the context outlives the router).
 using ContextHandler = void (*)(ServerContext&, RequestPtr, Responder);

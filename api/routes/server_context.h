@@ -16,6 +16,7 @@
 #include "storage/customer_store.h"
 #include "storage/directory_store.h"
 #include "storage/idempotency_store.h"
+#include "storage/import_store.h"
 #include "storage/server_queries.h"
 #include "storage/webhook_store.h"
 
@@ -46,6 +47,15 @@ struct ServerContext {
   std::function<void(std::function<void()> work)> run_on_io = [](std::function<void()> work) {
     work();
   };
+  // Bulk imports: the jobs (null where the server has none, as in the request fuzzer), where
+  // uploads are spooled, and the runner's hooks: `run_import_task` runs blocking work (an upload's
+  // fsync and its job's row) off the I/O threads, `on_import_queued` wakes the runner.
+  storage::ImportStore* imports = nullptr;
+  std::string import_spool_dir{};
+  std::function<void(std::function<void()> task)> run_import_task = [](std::function<void()> task) {
+    task();
+  };
+  std::function<void()> on_import_queued = [] {};
 };
 
 // The part of the context the request pipeline uses.

@@ -7,7 +7,9 @@
 #include "api/delivery/webhook_sender.h"
 #include "api/routes/routes.h"
 #include "api/server/admin_bootstrap.h"
+#include "api/server/import_runner.h"
 #include "api/transport/listener.h"
+#include "storage/import_store.h"
 #include "storage/schema.h"
 #include "storage/server_queries.h"
 #include "storage/webhook_store.h"
@@ -117,6 +119,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
       server->config_, *server->store_, *server->directory_, *server->idempotency_,
       *server->webhooks_, *server->queries_, *server->customers_, *server->attachments_,
       *server->auth_, server->metrics_, clock});
+  if (auto spooled = server->open_import_spool(); !spooled.ok()) return spooled.error();
 
   WebhookSenderOptions webhook_options;
   webhook_options.ca_file = config.webhook_ca_file;
@@ -184,6 +187,8 @@ Status ApiServer::start() {
       std::move(console),
       // Upgraded connections leave the listener's sessions but still hold a descriptor each.
       [this] { return hub_->connection_count(); });
+  // Jobs a previous run left queued or running resume first.
+  import_runner_->start();
   if (auto listening = listener_->listen(config_.host, config_.port); !listening.ok()) {
     return listening;
   }
@@ -214,6 +219,34 @@ size_t ApiServer::fire_due_timers_now() {
   }
   if (fired.value() > 0) context_->on_committed();
   return fired.value();
+}
+
+Status ApiServer::open_import_spool() {
+  std::filesystem::path spool = config_.import_spool_dir;
+  if (spool.empty()) {
+    spool = std::filesystem::path(config_.db_path).parent_path() / "imports";
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(spool, ec);
+  if (ec) {
+    return Error::invalid_config("cannot create the import spool directory " + spool.string() +
+                                 ": " + ec.message());
+  }
+  // An upload cut off by a crash never became a job: nothing refers to its partial file.
+  for (const auto& entry : std::filesystem::directory_iterator(spool, ec)) {
+    if (entry.path().extension() == ".part") std::filesystem::remove(entry.path(), ec);
+  }
+  imports_ = std::make_unique<storage::ImportStore>(*store_);
+  import_runner_ = std::make_unique<ImportRunner>(*imports_, store_->engine().catalog(), clock_,
+                                                  ImportRunnerOptions{config_.import_batch_lines});
+  context_->imports = imports_.get();
+  context_->import_spool_dir = spool.string();
+  auto* runner = import_runner_.get();
+  context_->run_import_task = [runner](std::function<void()> task) {
+    runner->run(std::move(task));
+  };
+  context_->on_import_queued = [runner] { runner->wake(); };
+  return Status::Ok();
 }
 
 void ApiServer::register_gauges() {
@@ -423,6 +456,9 @@ void ApiServer::stop() {
     }
   }
   if (background_.joinable()) background_.join();
+  // After the listener: uploads still in flight are answered first. A running job stops after
+  // its batch in flight and resumes at the next start.
+  if (import_runner_) import_runner_->stop();
   if (hub_) hub_->stop();
   if (sender_ && !io_threads_.empty()) {
     // In-flight deliveries finish (each bounded by its timeout) and are recorded.

@@ -35,6 +35,7 @@ namespace redress::api {
 class Listener;
 class StreamHub;
 class WebhookSender;
+class ImportRunner;
 
 // The transport's bounds from the server's settings.
 TransportLimits transport_limits(const ServerConfig& config);
@@ -59,6 +60,7 @@ class ApiServer {
   WebhookSender& webhook_sender() { return *sender_; }
   StreamHub& stream_hub() { return *hub_; }
   ServerContext& context() { return *context_; }
+  ImportRunner& import_runner() { return *import_runner_; }
   // Runs the timer loop's work once now (tests advance a fake clock then call this instead of
   // waiting for the next tick). Returns how many timers fired.
   size_t fire_due_timers_now();
@@ -78,6 +80,9 @@ class ApiServer {
   // Writes the tokens' and sessions' last-used times gathered by the authenticator.
   void flush_last_used();
   void register_gauges();
+  // The import store and runner, the spool folder (created; partial uploads a crash left in it
+  // removed) and the context's import hooks.
+  Status open_import_spool();
   // Counts what the journal records (SLA warnings and breaches, escalations) since start-up.
   void count_journal();
 
@@ -91,6 +96,8 @@ class ApiServer {
   std::unique_ptr<storage::CustomerStore> customers_;
   std::unique_ptr<storage::ContentFiles> content_files_;
   std::unique_ptr<storage::AttachmentStore> attachments_;
+  std::unique_ptr<storage::ImportStore> imports_;
+  std::unique_ptr<ImportRunner> import_runner_;
   std::unique_ptr<TokenAuthenticator> auth_;
   Metrics metrics_;
   std::unique_ptr<ServerContext> context_;

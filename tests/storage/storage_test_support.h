@@ -117,15 +117,22 @@ inline storage::StoreOptions options_for(const TempDir& dir,
 // to what an older version left. Each undo starts with the undo of the version after it, so that a
 // new migration adds one string at the top and the tests of older versions keep working.
 //
+// Back to version 10: no import jobs.
+inline const std::string kUndoMigrationElevenSql =
+    "DROP TABLE import_job_records;"
+    "DROP TABLE import_line_errors;"
+    "DROP TABLE import_jobs;"
+    "PRAGMA user_version = 10;";
+
 // Back to version 9: no team calendars, availability or skills.
-inline const std::string kUndoMigrationTenSql =
-    "DROP TABLE user_availability_changes;"
-    "ALTER TABLE users DROP COLUMN skills;"
-    "ALTER TABLE users DROP COLUMN availability_by;"
-    "ALTER TABLE users DROP COLUMN availability_since;"
-    "ALTER TABLE users DROP COLUMN availability;"
-    "ALTER TABLE teams DROP COLUMN calendar;"
-    "PRAGMA user_version = 9;";
+inline const std::string kUndoMigrationTenSql = kUndoMigrationElevenSql +
+                                                "DROP TABLE user_availability_changes;"
+                                                "ALTER TABLE users DROP COLUMN skills;"
+                                                "ALTER TABLE users DROP COLUMN availability_by;"
+                                                "ALTER TABLE users DROP COLUMN availability_since;"
+                                                "ALTER TABLE users DROP COLUMN availability;"
+                                                "ALTER TABLE teams DROP COLUMN calendar;"
+                                                "PRAGMA user_version = 9;";
 
 // Back to version 8: no evidence table.
 inline const std::string kUndoMigrationNineSql = kUndoMigrationTenSql +
