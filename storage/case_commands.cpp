@@ -318,10 +318,15 @@ std::optional<Rejection> resolve_case_records(WriteContext& context, const CaseC
 // naming that case, unless it comes linked to an existing case (with a reason).
 std::optional<Rejection> check_duplicate(WriteContext& context, const CaseCommand& command,
                                          const CreateCase& create) {
+  // The case a request names or is told about must be one the requester may see: to anyone else
+  // it is as missing as an unknown case (read_scope.h).
+  const auto visible = [&](const std::string& id) {
+    auto s = context.statement("SELECT team, assignee FROM cases WHERE id = ?");
+    s->bind(1, id);
+    return s->step() && command.scope.sees(s->column_text(0), s->column_text(1));
+  };
   if (command.link) {
-    auto s = context.statement("SELECT 1 FROM cases WHERE id = ?");
-    s->bind(1, command.link->case_id);
-    if (!s->step()) {
+    if (!visible(command.link->case_id)) {
       return record_rejection("/link/case_id",
                               "there is no case '" + command.link->case_id + "' to link to",
                               "no_such_case", {{"case_id", command.link->case_id}});
@@ -334,6 +339,20 @@ std::optional<Rejection> check_duplicate(WriteContext& context, const CaseComman
   if (open.empty()) return std::nullopt;
   const char* pointer =
       command.order_by_reference && !command.order_record ? "/order_id" : "/order/id";
+  if (!visible(open)) {
+    // The rule holds whoever files: one open case per order and workflow. The open case is
+    // another team's, so the answer says so without naming it, and whoever may see both files
+    // the new one linked.
+    Rejection r{RejectionCode::kAlreadyExists,
+                "order '" + create.order.id + "' already has an open " + create.workflow_id +
+                    " case held by another team; ask your team lead or a supervisor to add to "
+                    "it or to file this one linked to it",
+                {},
+                {}};
+    r.problems.push_back({pointer, r.message, RejectionCode::kAlreadyExists,
+                          problem_params("open_case_for_order_elsewhere")});
+    return r;
+  }
   Rejection r{RejectionCode::kAlreadyExists,
               "order '" + create.order.id + "' already has an open " + create.workflow_id +
                   " case, " + open +
@@ -473,9 +492,10 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
   }
   project_records(context, current ? &*current : nullptr, snap);
   if (create && command.link) {
-    auto linked =
-        write_case_link(context, CaseLink{0, case_id, command.link->case_id, command.link->kind,
-                                          command.link->reason, command.actor.id, command.now});
+    auto linked = write_case_link(context,
+                                  CaseLink{0, case_id, command.link->case_id, command.link->kind,
+                                           command.link->reason, command.actor.id, command.now},
+                                  command.scope);
     if (!linked.ok()) throw SqliteError(SQLITE_CONSTRAINT, linked.error().message);
   }
   outcome.snapshot = std::move(accepted.snapshot);

@@ -2,13 +2,19 @@
 
 #include <sqlite3.h>
 
+#include <variant>
+
+#include "storage/case_rows.h"
+
 namespace redress::storage {
 namespace {
 
-bool case_exists(StatementCache& statements, const std::string& id) {
-  auto s = statements.get("SELECT 1 FROM cases WHERE id = ?");
+// Whether case `id` exists and `scope` sees it: a case the linker may not see is as missing as
+// an unknown one.
+bool case_in_scope(StatementCache& statements, const std::string& id, const ReadScope& scope) {
+  auto s = statements.get("SELECT team, assignee FROM cases WHERE id = ?");
   s->bind(1, id);
-  return s->step();
+  return s->step() && scope.sees(s->column_text(0), s->column_text(1));
 }
 
 CaseLink link_from_row(const Statement& s) {
@@ -23,12 +29,12 @@ CaseLink link_from_row(const Statement& s) {
 
 }  // namespace
 
-Result<CaseLink> write_case_link(WriteContext& context, CaseLink link) {
+Result<CaseLink> write_case_link(WriteContext& context, CaseLink link, const ReadScope& scope) {
   if (link.case_id == link.linked_case_id) {
     return Error::invalid_field("a case cannot be linked to itself", "/case_id",
                                 problem_params("same_case"));
   }
-  if (!case_exists(context.statements(), link.linked_case_id)) {
+  if (!case_in_scope(context.statements(), link.linked_case_id, scope)) {
     return Error::not_found("there is no case '" + link.linked_case_id + "' to link to",
                             "/case_id");
   }
@@ -66,23 +72,33 @@ std::string open_case_of_order(WriteContext& context, const std::string& order_i
   return s->step() ? s->column_text(0) : std::string();
 }
 
-void CaseLinkStore::link(CaseLink link, std::function<void(Result<CaseLink>)> done) {
+void CaseLinkStore::link(CaseLink link, ReadScope scope,
+                         std::function<void(Result<CaseLink>)> done) {
   store_.write<CaseLink>(
-      [link = std::move(link)](WriteContext& context) -> Result<CaseLink> {
-        if (!case_exists(context.statements(), link.case_id)) {
+      [link = std::move(link),
+       scope = std::move(scope)](WriteContext& context) -> Result<CaseLink> {
+        if (!case_in_scope(context.statements(), link.case_id, scope)) {
           return Error::not_found("there is no case '" + link.case_id + "'", "/id");
         }
-        return write_case_link(context, link);
+        return write_case_link(context, link, scope);
       },
       std::move(done));
 }
 
-Result<std::vector<CaseLink>> CaseLinkStore::links_of(const std::string& case_id) const {
+Result<std::vector<CaseLink>> CaseLinkStore::links_of(const std::string& case_id,
+                                                      const ReadScope& scope) const {
   return store_.read<std::vector<CaseLink>>([&](ReadContext& context) {
-    auto s = context.statement(
-        "SELECT id, case_id, linked_case_id, kind, reason, created_by, created_at FROM case_links "
-        "WHERE case_id = ?1 OR linked_case_id = ?1 ORDER BY created_at, id");
-    s->bind(1, case_id);
+    // Joined to the case at the link's other end, for the scope.
+    std::string sql =
+        "SELECT l.id, l.case_id, l.linked_case_id, l.kind, l.reason, l.created_by, l.created_at "
+        "FROM case_links l JOIN cases other ON other.id = CASE WHEN l.case_id = ?1 "
+        "THEN l.linked_case_id ELSE l.case_id END "
+        "WHERE (l.case_id = ?1 OR l.linked_case_id = ?1)";
+    std::vector<std::variant<std::string, std::int64_t>> values{case_id};
+    append_scope_condition(scope, "other.team", "other.assignee", sql, values);
+    sql += " ORDER BY l.created_at, l.id";
+    auto s = context.statement(sql);
+    rows::bind_values(*s, values);
     std::vector<CaseLink> out;
     while (s->step()) out.push_back(link_from_row(*s));
     return out;

@@ -29,9 +29,10 @@ struct CaseLink {
   Instant created_at{};
 };
 
-// Inserts a link. Errors: NOT_FOUND "/case_id" (the linked case does not exist), INVALID_FIELD
-// "/case_id" (a case linked to itself), ALREADY_EXISTS (the same link exists).
-Result<CaseLink> write_case_link(WriteContext& context, CaseLink link);
+// Inserts a link. Errors: NOT_FOUND "/case_id" (the linked case does not exist or `scope` does
+// not see it), INVALID_FIELD "/case_id" (a case linked to itself), ALREADY_EXISTS (the same link
+// exists).
+Result<CaseLink> write_case_link(WriteContext& context, CaseLink link, const ReadScope& scope = {});
 
 // The open case of `workflow_id` about `order_id`, other than `except_case_id`: what a new
 // complaint about the order duplicates. Empty when there is none.
@@ -41,10 +42,12 @@ std::string open_case_of_order(WriteContext& context, const std::string& order_i
 class CaseLinkStore {
  public:
   explicit CaseLinkStore(CaseStore& store) : store_(store) {}
-  // NOT_FOUND "/id" when the case the link is made from does not exist; else as write_case_link.
-  void link(CaseLink link, std::function<void(Result<CaseLink>)> done);
-  // Links made from or to the case, oldest first.
-  Result<std::vector<CaseLink>> links_of(const std::string& case_id) const;
+  // NOT_FOUND "/id" when the case the link is made from does not exist or `scope` does not see
+  // it; else as write_case_link.
+  void link(CaseLink link, ReadScope scope, std::function<void(Result<CaseLink>)> done);
+  // Links made from or to the case whose other case `scope` sees, oldest first.
+  Result<std::vector<CaseLink>> links_of(const std::string& case_id,
+                                         const ReadScope& scope = {}) const;
 
  private:
   CaseStore& store_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <variant>
 
 #include "storage/case_rows.h"
 #include "storage/case_search.h"
@@ -353,7 +354,8 @@ Result<std::vector<LevelChange>> CustomerStore::level_changes(const std::string&
   });
 }
 
-Result<std::optional<OrderSummary>> CustomerStore::get_order(const std::string& id) const {
+Result<std::optional<OrderSummary>> CustomerStore::get_order(const std::string& id,
+                                                             const ReadScope& scope) const {
   return store_.read<std::optional<OrderSummary>>(
       [&](ReadContext& context) -> std::optional<OrderSummary> {
         auto order = records::load_order(context.statements(), id);
@@ -361,9 +363,12 @@ Result<std::optional<OrderSummary>> CustomerStore::get_order(const std::string& 
         OrderSummary out;
         out.order = std::move(*order);
         out.refunded_in_redress = records::order_refunds_in_redress(context.statements(), id);
-        auto s = context.statement(
-            "SELECT id FROM cases WHERE order_id = ? ORDER BY created_at, id LIMIT 100");
-        s->bind(1, id);
+        std::string sql = "SELECT id FROM cases WHERE order_id = ?";
+        std::vector<std::variant<std::string, std::int64_t>> values{id};
+        append_scope_condition(scope, "team", "assignee", sql, values);
+        sql += " ORDER BY created_at, id LIMIT 100";
+        auto s = context.statement(sql);
+        rows::bind_values(*s, values);
         while (s->step()) out.case_ids.push_back(s->column_text(0));
         return out;
       });

@@ -68,7 +68,7 @@ struct LevelChange {
 struct OrderSummary {
   OrderRecord order;
   std::vector<Money> refunded_in_redress;  // approved or executed refunds on its cases
-  std::vector<std::string> case_ids;       // its cases, oldest first (at most 100)
+  std::vector<std::string> case_ids;       // its cases the reader sees, oldest first (at most 100)
 };
 
 class CustomerStore {
@@ -115,7 +115,10 @@ class CustomerStore {
                                                  size_t limit) const;
   Result<std::vector<LevelChange>> level_changes(const std::string& customer_id,
                                                  size_t limit) const;
-  Result<std::optional<OrderSummary>> get_order(const std::string& id) const;
+  // The order with its refunds (every case's: the cap is the order's) and the ids of its cases
+  // that `scope` sees.
+  Result<std::optional<OrderSummary>> get_order(const std::string& id,
+                                                const ReadScope& scope = {}) const;
   // Whether the customer has a case of `team` (open or closed): what lets an agent of that team
   // see the customer's contact details.
   Result<bool> has_case_in_team(const std::string& customer_id, const std::string& team) const;

@@ -238,13 +238,21 @@ void ImportStore::start_job(std::string job_id, Instant now,
 }
 
 void ImportStore::apply_batch(ImportBatch batch, LevelRank rank, std::string actor_id, Instant now,
-                              std::function<void(Result<ImportJob>)> done) {
+                              std::function<void(Result<ImportBatchOutcome>)> done) {
   const auto& catalog = store_.engine().catalog();
-  store_.write<ImportJob>(
+  store_.write<ImportBatchOutcome>(
       [batch = std::move(batch),
        source = WriteSource{WriteSource::Kind::kUpsert, std::move(actor_id), "", std::move(rank)},
-       &catalog,
-       now](WriteContext& context) { return apply(context, batch, source, catalog, now); },
+       &catalog, now](WriteContext& context) -> Result<ImportBatchOutcome> {
+        // Wall time on the writer, not the server's clock: this sizes batches, it is not a time
+        // of the job's record.
+        const auto started = std::chrono::steady_clock::now();
+        auto job = apply(context, batch, source, catalog, now);
+        if (!job.ok()) return job.error();
+        return ImportBatchOutcome{std::move(job).value(),
+                                  std::chrono::duration_cast<std::chrono::microseconds>(
+                                      std::chrono::steady_clock::now() - started)};
+      },
       std::move(done));
 }
 

@@ -20,6 +20,7 @@
 // the CaseStore, which must outlive it and every write it queued.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -86,6 +87,13 @@ struct ImportBatch {
   std::vector<ImportLine> lines;
 };
 
+// What applying a batch answers: the job with its new counts, and how long the batch held the
+// writer (the lines' work, before the commit), by which the runner sizes its next batch.
+struct ImportBatchOutcome {
+  ImportJob job;
+  std::chrono::microseconds write_time{0};
+};
+
 struct NewImportJob {
   std::string id;
   ImportKind kind = ImportKind::kCustomers;
@@ -108,9 +116,9 @@ class ImportStore {
   // job has ended.
   void start_job(std::string job_id, Instant now, std::function<void(Result<ImportJob>)> done);
   // Applies one batch (see the header comment); `rank` ranks membership levels, `actor_id` is
-  // recorded on level changes. Answers the job with its new counts.
+  // recorded on level changes. Answers the job with its new counts and the batch's writer time.
   void apply_batch(ImportBatch batch, LevelRank rank, std::string actor_id, Instant now,
-                   std::function<void(Result<ImportJob>)> done);
+                   std::function<void(Result<ImportBatchOutcome>)> done);
   // Ends a job: done (failure empty) or failed (failure says why).
   void finish_job(std::string job_id, std::string failure, Instant now,
                   std::function<void(Result<ImportJob>)> done);

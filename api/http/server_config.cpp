@@ -146,7 +146,8 @@ const std::vector<OptionEntry>& option_table() {
         "where import uploads are kept until their job ends", "(imports/ beside the database)"},
        string_setter(&ServerConfig::import_spool_dir, true)},
       {{"--import-batch", "REDRESS_IMPORT_BATCH", "import_batch", "LINES",
-        "lines of an import applied per write; agents' commands wait for at most one batch",
+        "the most lines of an import applied per write; a batch is sized to hold the writer about "
+        "20 ms, and agents' commands wait for at most one batch",
         "1000"},
        size_setter(&ServerConfig::import_batch_lines, 1, 100000)},
       {{"--header-limit", "REDRESS_HEADER_LIMIT", "header_limit", "BYTES",

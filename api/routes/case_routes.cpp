@@ -228,6 +228,7 @@ void link_case(ServerContext& context, RequestPtr ctx, Responder respond) {
   storage::CaseLinkStore links(context.store);
   links.link(storage::CaseLink{0, id, request.case_id, request.kind, request.reason,
                                ctx->actor().id, ctx->now},
+             storage::ReadScope::of(ctx->actor()),
              [ctx, respond, id](Result<storage::CaseLink> made) {
                if (!made.ok()) return respond.problem(*ctx, from_error(made.error()));
                respond.json(*ctx, http::status::created, link_json(made.value(), id));
@@ -238,7 +239,8 @@ void link_case(ServerContext& context, RequestPtr ctx, Responder respond) {
 void list_case_links(ServerContext& context, RequestPtr ctx, Responder respond) {
   if (!load_case_or_404(context, *ctx, respond)) return;
   const auto id = ctx->param("id");
-  auto links = storage::CaseLinkStore(context.store).links_of(id);
+  auto links =
+      storage::CaseLinkStore(context.store).links_of(id, storage::ReadScope::of(ctx->actor()));
   if (!links.ok()) return respond.problem(*ctx, from_error(links.error()));
   nlohmann::json items = nlohmann::json::array();
   for (const auto& link : links.value()) items.push_back(link_json(link, id));

@@ -307,7 +307,9 @@ void put_order(ServerContext& context, RequestPtr ctx, Responder respond) {
 // GET /v1/orders/{id} (getOrder): the order, its cases and its refunds in and outside Redress.
 void get_order(ServerContext& context, RequestPtr ctx, Responder respond) {
   const auto id = ctx->param("id");
-  auto order = context.customers.get_order(id);
+  // The refunds count every case of the order (they are what is left to refund); the case ids are
+  // only those the caller may see (storage/read_scope.h).
+  auto order = context.customers.get_order(id, storage::ReadScope::of(ctx->actor()));
   if (!order.ok()) return respond.problem(*ctx, from_error(order.error()));
   if (!order.value()) {
     return respond.problem(*ctx, ApiProblem::not_found("order '" + id + "' does not exist"));

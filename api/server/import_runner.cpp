@@ -1,5 +1,6 @@
 #include "api/server/import_runner.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -21,6 +22,25 @@ constexpr size_t kReadBuffer = 1024 * 1024;
 constexpr size_t kForgetBatch = 10000;
 // A write refused because the writer's queue is full is retried this many times, 100 ms apart.
 constexpr int kOverloadRetries = 600;
+// A job's first batch, before any batch has been timed.
+constexpr size_t kFirstBatchLines = 64;
+constexpr size_t kFewestBatchLines = 8;
+
+}  // namespace
+
+size_t next_batch_lines(size_t lines, std::chrono::microseconds write_time,
+                        std::chrono::microseconds target, size_t most) {
+  const auto floor = std::min(kFewestBatchLines, most);
+  if (lines == 0) return floor;
+  // Proportional to how far the last batch was from the target, by at most a factor of two
+  // either way: one slow batch (a checkpoint, a cold cache) does not collapse the size.
+  const double spent = static_cast<double>(std::max<std::int64_t>(write_time.count(), 1));
+  const double ratio = std::clamp(static_cast<double>(target.count()) / spent, 0.5, 2.0);
+  const auto next = static_cast<size_t>(static_cast<double>(lines) * ratio);
+  return std::clamp(next, floor, std::max(floor, most));
+}
+
+namespace {
 
 void log_import(const std::string& level, const std::string& message, const storage::ImportJob& job,
                 const std::string& error = "") {
@@ -270,24 +290,33 @@ void ImportRunner::run_job(storage::ImportJob job) {
 
   // One batch in the writer while the next is read: the reading overlaps the writing, and the
   // writer's queue never holds more than one batch of this import.
-  std::optional<std::future<Result<storage::ImportJob>>> in_flight;
+  std::optional<std::future<Result<storage::ImportBatchOutcome>>> in_flight;
   std::string failure;
+  // Batches are sized by the time they hold the writer, not by a fixed count: an agent's command
+  // queued behind a batch waits about options_.batch_write_target, whatever a line costs (an
+  // order line that reassesses its customer costs many times a customer line).
+  size_t lines_per_batch = std::min<size_t>(options_.batch_lines, kFirstBatchLines);
   const auto settle = [&]() -> bool {
     if (!in_flight) return true;
     auto applied = in_flight->get();
     in_flight.reset();
-    if (applied.ok()) return true;
-    failure = "a batch could not be written: " + applied.error().message;
-    return false;
+    if (!applied.ok()) {
+      failure = "a batch could not be written: " + applied.error().message;
+      return false;
+    }
+    lines_per_batch = next_batch_lines(lines_per_batch, applied.value().write_time,
+                                       options_.batch_write_target, options_.batch_lines);
+    return true;
   };
   const auto submit = [&](storage::ImportBatch batch) -> bool {
     if (!settle()) return false;
     for (int attempt = 0;; ++attempt) {
-      auto promise = std::make_shared<std::promise<Result<storage::ImportJob>>>();
+      auto promise = std::make_shared<std::promise<Result<storage::ImportBatchOutcome>>>();
       auto answer = promise->get_future();
-      imports_.apply_batch(
-          batch, rank, job.created_by, clock_.now(),
-          [promise](Result<storage::ImportJob> result) { promise->set_value(std::move(result)); });
+      imports_.apply_batch(batch, rank, job.created_by, clock_.now(),
+                           [promise](Result<storage::ImportBatchOutcome> result) {
+                             promise->set_value(std::move(result));
+                           });
       // An overloaded writer answers at once; anything else is the batch's real answer.
       if (answer.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
         auto result = answer.get();
@@ -296,7 +325,7 @@ void ImportRunner::run_job(storage::ImportJob job) {
           std::this_thread::sleep_for(std::chrono::milliseconds(100));
           continue;
         }
-        std::promise<Result<storage::ImportJob>> ready;
+        std::promise<Result<storage::ImportBatchOutcome>> ready;
         ready.set_value(std::move(result));
         in_flight = ready.get_future();
         return true;
@@ -307,7 +336,7 @@ void ImportRunner::run_job(storage::ImportJob job) {
   };
 
   storage::ImportBatch batch{job.id, reader.offset(), reader.offset(), line_number, {}};
-  batch.lines.reserve(options_.batch_lines);
+  batch.lines.reserve(lines_per_batch);
   while (auto line = reader.next()) {
     ++line_number;
     if (line->oversized) {
@@ -315,13 +344,13 @@ void ImportRunner::run_job(storage::ImportJob job) {
     } else if (!is_blank_import_line(line->text)) {
       batch.lines.push_back(read_import_line(job.kind, line->text, line_number, catalog_));
     }
-    if (batch.lines.size() >= options_.batch_lines) {
+    if (batch.lines.size() >= lines_per_batch) {
       batch.to_bytes = reader.offset();
       batch.last_line = line_number;
       const auto next_from = batch.to_bytes;
       if (!submit(std::move(batch))) break;
       batch = storage::ImportBatch{job.id, next_from, next_from, line_number, {}};
-      batch.lines.reserve(options_.batch_lines);
+      batch.lines.reserve(lines_per_batch);
       run_tasks();  // uploads waiting to be answered
       if (stopping()) {
         settle();

@@ -3,9 +3,10 @@
 // It resumes the jobs a previous run left queued or running, then waits for new ones. A job's
 // spool file is read from the job's applied offset, line by line through a fixed buffer (a
 // 1 GB file costs no more memory than a small one); each line is judged on this thread
-// (api/routes/import_lines.h) and every `batch_lines` lines go to the writer as one write, the
+// (api/routes/import_lines.h) and the lines go to the writer in batches, each one write, the
 // next batch only after the last one committed: the writer's queue then never holds more than
-// one batch of an import, so an agent's command waits for at most one batch. When a job ends
+// one batch of an import, so an agent's command waits for at most one batch. A batch is sized
+// by the writer time of the one before (next_batch_lines), about 20 ms. When a job ends
 // its spool file and its id table are removed.
 //
 // The runner's thread also finishes uploads (run(): fsync of the spool file, the job's row):
@@ -15,6 +16,7 @@
 // controlling thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -29,8 +31,15 @@
 namespace redress::api {
 
 struct ImportRunnerOptions {
-  size_t batch_lines = 1000;  // lines per write of the writer
+  size_t batch_lines = 1000;  // the most lines per write of the writer
+  // How long one batch should hold the writer: batches grow or shrink towards it.
+  std::chrono::microseconds batch_write_target = std::chrono::milliseconds(20);
 };
+
+// The size of the next batch after `lines` lines held the writer for `write_time`: towards
+// `target`, by at most a factor of two per batch, between a few lines and `most`.
+size_t next_batch_lines(size_t lines, std::chrono::microseconds write_time,
+                        std::chrono::microseconds target, size_t most);
 
 class ImportRunner {
  public:

@@ -154,6 +154,24 @@ class ImportServerProcess {
 
 BOOST_AUTO_TEST_SUITE(imports_api)
 
+// Batches are sized by writer time: towards the target, at most halved or doubled per batch,
+// within a few lines and the configured most.
+BOOST_AUTO_TEST_CASE(batches_grow_and_shrink_towards_the_writer_time_target) {
+  using std::chrono::microseconds;
+  using std::chrono::milliseconds;
+  const auto target = milliseconds(20);
+  BOOST_TEST(api::next_batch_lines(100, milliseconds(10), target, 1000) == 200u);
+  BOOST_TEST(api::next_batch_lines(100, milliseconds(16), target, 1000) == 125u);
+  BOOST_TEST(api::next_batch_lines(100, milliseconds(40), target, 1000) == 50u);
+  // A batch 100 times too slow halves the next, no more; a nearly free one doubles it.
+  BOOST_TEST(api::next_batch_lines(100, milliseconds(2000), target, 1000) == 50u);
+  BOOST_TEST(api::next_batch_lines(100, microseconds(0), target, 1000) == 200u);
+  // Bounds: the configured most, and a few lines however slow.
+  BOOST_TEST(api::next_batch_lines(800, milliseconds(1), target, 1000) == 1000u);
+  BOOST_TEST(api::next_batch_lines(10, milliseconds(500), target, 1000) == 8u);
+  BOOST_TEST(api::next_batch_lines(10, milliseconds(1), target, 4) == 4u);
+}
+
 BOOST_AUTO_TEST_CASE(bad_lines_are_reported_by_line_number_and_good_lines_kept) {
   TestServer server;
   const auto manager = server.token_for("mgr.zhao", "manager");

@@ -167,6 +167,71 @@ BOOST_FIXTURE_TEST_CASE(the_ledger_its_export_and_the_approval_queue_follow_the_
   BOOST_TEST(supervisor_view.json().at("approvals").size() == 2u);
 }
 
+// What names other cases follows the scope too: an order's cases, a case's links, linking, and the
+// refusal of a second complaint about an order (the rule holds, but another team's case is not
+// named to someone who may not see it).
+BOOST_FIXTURE_TEST_CASE(orders_links_and_duplicates_name_only_cases_in_scope, ReadScopeTwoTeams) {
+  const auto order_id = server.http()
+                            .get("/v1/cases/" + ours, supervisor)
+                            .json()
+                            .at("order")
+                            .at("id")
+                            .get<std::string>();
+  const auto order_cases = [&](const std::string& token) {
+    auto order = server.http().get("/v1/orders/" + order_id, token);
+    BOOST_REQUIRE_MESSAGE(order.status == 200, order.body);
+    return order.json().at("case_ids");
+  };
+  BOOST_TEST(order_cases(agent) == nlohmann::json::array({ours}));
+  BOOST_TEST(order_cases(billing_agent).empty());
+  BOOST_TEST(order_cases(supervisor) == nlohmann::json::array({ours}));
+
+  // A second complaint about the order by another team: refused, the open case not named.
+  nlohmann::json second = {
+      {"workflow_id", "complaint"},
+      {"severity", "normal"},
+      {"customer", {{"id", "scope-customer"}, {"segment", "regular"}}},
+      {"order", {{"id", order_id}, {"paid", {{"amount", 59900}, {"currency", "CNY"}}}}},
+      {"fields", {{"summary", "again"}, {"category", "quality"}}}};
+  auto refused = server.http().post("/v1/cases", second, billing_agent);
+  BOOST_TEST(refused.status == 409, refused.body);
+  BOOST_TEST(refused.body.find("open_case_for_order_elsewhere") != std::string::npos);
+  BOOST_TEST(refused.body.find(ours) == std::string::npos, refused.body);
+  // ... nor can it be filed linked to a case its filer may not see.
+  second["link"] = {{"case_id", ours}, {"kind", "related_to"}, {"reason", "the same lamp"}};
+  auto linked = server.http().post("/v1/cases", second, billing_agent);
+  BOOST_TEST(linked.status == 422, linked.body);
+  BOOST_TEST(linked.body.find("no_such_case") != std::string::npos, linked.body);
+  // The team's own agent is told which case it is.
+  second.erase("link");
+  auto named = server.http().post("/v1/cases", second, agent);
+  BOOST_TEST(named.status == 409, named.body);
+  BOOST_TEST(named.body.find(ours) != std::string::npos, named.body);
+
+  // Links: to or from a case out of scope is as to an unknown case.
+  const nlohmann::json link_to_ours = {
+      {"case_id", ours}, {"kind", "related_to"}, {"reason", "same customer"}};
+  auto to_ours = server.http().post("/v1/cases/" + theirs + "/links", link_to_ours, billing_agent);
+  BOOST_TEST(to_ours.status == 404, to_ours.body);
+  const nlohmann::json link_to_theirs = {
+      {"case_id", theirs}, {"kind", "related_to"}, {"reason", "same customer"}};
+  auto from_ours =
+      server.http().post("/v1/cases/" + ours + "/links", link_to_theirs, billing_agent);
+  BOOST_TEST(from_ours.status == 404, from_ours.body);
+  // A supervisor links them; each side lists the link only to those who see the other case.
+  auto made = server.http().post("/v1/cases/" + ours + "/links", link_to_theirs, supervisor);
+  BOOST_REQUIRE_MESSAGE(made.status == 201, made.body);
+  const auto links_of = [&](const std::string& case_id, const std::string& token) {
+    auto listed = server.http().get("/v1/cases/" + case_id + "/links", token);
+    BOOST_REQUIRE_MESSAGE(listed.status == 200, listed.body);
+    return listed.json().at("links").size();
+  };
+  BOOST_TEST(links_of(ours, agent) == 0u);
+  BOOST_TEST(links_of(theirs, billing_agent) == 0u);
+  BOOST_TEST(links_of(ours, supervisor) == 1u);
+  BOOST_TEST(links_of(theirs, supervisor) == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(integration_tokens_act_by_their_scopes) {
   api::ServerConfig config;
   config.rate_limit_per_second = 0;

@@ -767,6 +767,7 @@ export default {
   'fieldreason.order_of_another_customer': 'This order belongs to another customer.',
   'fieldreason.no_such_case': 'There is no case {case_id}.',
   'fieldreason.open_case_for_order': 'This order already has an open case, {case_id}: add to it, or link the new case to it with a reason.',
+  'fieldreason.open_case_for_order_elsewhere': 'This order already has an open case held by another team: ask your team lead or a supervisor to add to it, or to file this one linked to it.',
   'fieldreason.same_case': 'A case cannot be linked to itself.',
   'fieldreason.customer_erased': 'This customer was erased on request; their details cannot be written back.',
   'fieldreason.customer_merged': 'This customer was merged into {merged_into}; use that customer.',

@@ -765,6 +765,7 @@ export default {
   'fieldreason.order_of_another_customer': '此订单属于其他客户。',
   'fieldreason.no_such_case': '没有工单 {case_id}。',
   'fieldreason.open_case_for_order': '此订单已有未结工单 {case_id}：请在该工单中处理，或填写原因将新工单关联到它。',
+  'fieldreason.open_case_for_order_elsewhere': '此订单已有其他组的未结工单：请联系组长或主管在该工单中处理，或由其将新工单关联后创建。',
   'fieldreason.same_case': '工单不能与自身关联。',
   'fieldreason.customer_erased': '该客户已应要求删除个人信息，不能再写回其资料。',
   'fieldreason.customer_merged': '该客户已合并至 {merged_into}，请使用该客户。',
