@@ -80,7 +80,8 @@ void usage(std::ostream& out) {
          "                            [--workflows DIR]\n"
          "  --lines N     customers and orders to import (default 1000000; --quick 20000)\n"
          "  --seconds S   idle transitions and each ceiling (default 3; --quick 0.5)\n"
-         "  --batch N     lines per writer batch (the server's --import-batch, default 1000)\n"
+         "  --batch N     the most lines per writer batch (the server's --import-batch, default\n"
+         "                1000; batches are sized to hold the writer about 20 ms)\n"
          "  --dir DIR     scratch directory: database and files (default "
          "bench-data/import-bench)\n";
 }

@@ -311,7 +311,9 @@ class CommandHandler {
     // Taking a case from someone (or giving it back) needs a reason the journal keeps.
     const bool takes_from_holder =
         !b_.working().assignee.empty() && cmd.assignee != b_.working().assignee;
-    if (takes_from_holder && cmd.reason.empty()) {
+    // Blank is no reason: the journal would say nothing of why.
+    const bool blank_reason = cmd.reason.find_first_not_of(" \t\r\n") == std::string::npos;
+    if (takes_from_holder && blank_reason) {
       return reject(RejectionCode::kMissingField,
                     "the case is assigned to " + quote_name(b_.working().assignee) +
                         "; say why it is reassigned (reason)",

@@ -12,6 +12,10 @@ namespace {
 
 // A line with a dozen wrong members says enough with its first few.
 constexpr size_t kMaxProblemsPerLine = 5;
+// The problems of a job's first rejected lines are kept, the rest only counted: a file of a
+// billion bad lines must not grow the database by a billion rows, and the first ten thousand
+// say what is wrong with it.
+constexpr std::int64_t kMaxRecordedRejectedLines = 10000;
 
 constexpr const char* kJobColumns =
     "id, kind, state, spool_path, sha256, bytes, created_by, created_at, started_at, "
@@ -101,7 +105,7 @@ std::optional<std::int64_t> take_record_id(WriteContext& context, const std::str
 using LineOutcome = records::RecordWrite;
 
 Result<LineOutcome> apply_order(WriteContext& context, const OrderInput& input, Instant now,
-                                std::set<std::string>& customers_to_assess) {
+                                std::set<std::string>& customers_to_reassess) {
   const auto stored = records::load_order(context.statements(), input.id);
   if (stored) {
     const auto surviving =
@@ -112,12 +116,14 @@ Result<LineOutcome> apply_order(WriteContext& context, const OrderInput& input, 
   }
   auto written = records::write_order(context, input, now);
   if (!written.ok()) return written.error();
-  if (!written.value().customer_id.empty()) customers_to_assess.insert(written.value().customer_id);
+  if (!written.value().customer_id.empty()) {
+    customers_to_reassess.insert(written.value().customer_id);
+  }
   return stored ? LineOutcome::kUpdated : LineOutcome::kCreated;
 }
 
 Result<ImportJob> apply(WriteContext& context, const ImportBatch& batch, const WriteSource& source,
-                        const WorkflowCatalog& catalog, Instant now) {
+                        Instant now) {
   auto job = job_or_not_found(context, batch.job_id);
   if (!job.ok()) return job.error();
   if (job.value().state != "running") {
@@ -130,7 +136,7 @@ Result<ImportJob> apply(WriteContext& context, const ImportBatch& batch, const W
                                 ", not at the batch's start " + std::to_string(batch.from_bytes));
   }
   ImportCounts delta;
-  std::set<std::string> customers_to_assess;
+  std::set<std::string> customers_to_reassess;
   for (const auto& line : batch.lines) {
     const bool is_customer = line.customer.has_value();
     const std::string record_id =
@@ -148,7 +154,7 @@ Result<ImportJob> apply(WriteContext& context, const ImportBatch& batch, const W
     }
     if (problems.empty()) {
       auto outcome = is_customer ? records::import_customer(context, *line.customer, source, now)
-                                 : apply_order(context, *line.order, now, customers_to_assess);
+                                 : apply_order(context, *line.order, now, customers_to_reassess);
       if (!outcome.ok()) {
         problems.push_back(problem_from(outcome.error(), line.number, record_id));
       } else if (outcome.value() == LineOutcome::kCreated) {
@@ -160,8 +166,10 @@ Result<ImportJob> apply(WriteContext& context, const ImportBatch& batch, const W
       }
     }
     if (!problems.empty()) {
+      const bool recorded =
+          job.value().counts.rejected + delta.rejected < kMaxRecordedRejectedLines;
       ++delta.rejected;
-      for (size_t i = 0; i < problems.size() && i < kMaxProblemsPerLine; ++i) {
+      for (size_t i = 0; recorded && i < problems.size() && i < kMaxProblemsPerLine; ++i) {
         auto problem = problems[i];
         problem.line = line.number;
         if (problem.record_id.empty()) problem.record_id = record_id;
@@ -169,11 +177,13 @@ Result<ImportJob> apply(WriteContext& context, const ImportBatch& batch, const W
       }
     }
   }
-  // Once per customer and batch: the batch's orders of one customer make one assessment.
-  for (const auto& customer_id : customers_to_assess) {
-    auto assessed = records::reassess_customer(context, customer_id, catalog.membership_policy(),
-                                               catalog.rfm_policy(), source.actor_id, now);
-    if (!assessed.ok()) return assessed.error();
+  // Reassessed once per customer when the file has been applied (reassess_customers).
+  for (const auto& customer_id : customers_to_reassess) {
+    auto s = context.statement(
+        "INSERT OR IGNORE INTO import_job_customers (job_id, customer_rowid) "
+        "SELECT ?, rowid FROM customers WHERE id = ?");
+    s->bind(1, batch.job_id).bind(2, customer_id);
+    s->run();
   }
   auto s = context.statement(
       "UPDATE import_jobs SET applied_bytes = ?, lines = ?, created = created + ?, "
@@ -239,19 +249,65 @@ void ImportStore::start_job(std::string job_id, Instant now,
 
 void ImportStore::apply_batch(ImportBatch batch, LevelRank rank, std::string actor_id, Instant now,
                               std::function<void(Result<ImportBatchOutcome>)> done) {
-  const auto& catalog = store_.engine().catalog();
   store_.write<ImportBatchOutcome>(
       [batch = std::move(batch),
        source = WriteSource{WriteSource::Kind::kUpsert, std::move(actor_id), "", std::move(rank)},
-       &catalog, now](WriteContext& context) -> Result<ImportBatchOutcome> {
+       now](WriteContext& context) -> Result<ImportBatchOutcome> {
         // Wall time on the writer, not the server's clock: this sizes batches, it is not a time
         // of the job's record.
         const auto started = std::chrono::steady_clock::now();
-        auto job = apply(context, batch, source, catalog, now);
+        auto job = apply(context, batch, source, now);
         if (!job.ok()) return job.error();
         return ImportBatchOutcome{std::move(job).value(),
                                   std::chrono::duration_cast<std::chrono::microseconds>(
                                       std::chrono::steady_clock::now() - started)};
+      },
+      std::move(done));
+}
+
+void ImportStore::reassess_customers(std::string job_id, size_t limit, std::string actor_id,
+                                     Instant now,
+                                     std::function<void(Result<ImportReassessment>)> done) {
+  const auto& catalog = store_.engine().catalog();
+  store_.write<ImportReassessment>(
+      [job_id = std::move(job_id), limit, actor_id = std::move(actor_id), &catalog,
+       now](WriteContext& context) -> Result<ImportReassessment> {
+        const auto started = std::chrono::steady_clock::now();
+        std::vector<std::string> customers;
+        std::int64_t last_rowid = 0;
+        size_t customers_seen = 0;
+        {
+          // Merged customers are skipped: their orders went to the customer they were merged
+          // into, who is reassessed for them.
+          auto s = context.statement(
+              "SELECT j.customer_rowid, c.id, c.merged_into IS NULL FROM import_job_customers j "
+              "LEFT JOIN customers c ON c.rowid = j.customer_rowid WHERE j.job_id = ? "
+              "ORDER BY j.customer_rowid LIMIT ?");
+          s->bind(1, job_id).bind(2, static_cast<std::int64_t>(limit));
+          while (s->step()) {
+            last_rowid = s->column_int(0);
+            if (!s->column_is_null(1) && s->column_int(2) != 0) {
+              customers.push_back(s->column_text(1));
+            }
+            ++customers_seen;
+          }
+        }
+        ImportReassessment out;
+        out.customers = customers_seen;
+        for (const auto& id : customers) {
+          auto assessed = records::reassess_customer(context, id, catalog.membership_policy(),
+                                                     catalog.rfm_policy(), actor_id, now);
+          if (!assessed.ok()) return assessed.error();
+        }
+        if (out.customers > 0) {
+          auto s = context.statement(
+              "DELETE FROM import_job_customers WHERE job_id = ? AND customer_rowid <= ?");
+          s->bind(1, job_id).bind(2, last_rowid);
+          s->run();
+        }
+        out.write_time = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - started);
+        return out;
       },
       std::move(done));
 }
@@ -284,6 +340,15 @@ void ImportStore::forget_job_records(std::string job_id, size_t limit,
             "(SELECT record_id FROM import_job_records WHERE job_id = ?1 LIMIT ?2)");
         s->bind(1, job_id).bind(2, static_cast<std::int64_t>(limit));
         s->run();
+        if (const auto changes = context.db().changes(); changes > 0) {
+          return static_cast<size_t>(changes);
+        }
+        // Then what a failed job's walk left of its customers to reassess.
+        auto customers = context.statement(
+            "DELETE FROM import_job_customers WHERE job_id = ?1 AND customer_rowid IN "
+            "(SELECT customer_rowid FROM import_job_customers WHERE job_id = ?1 LIMIT ?2)");
+        customers->bind(1, job_id).bind(2, static_cast<std::int64_t>(limit));
+        customers->run();
         return static_cast<size_t>(context.db().changes());
       },
       std::move(done));
@@ -295,17 +360,20 @@ Result<std::optional<ImportJob>> ImportStore::get_job(const std::string& id) con
 }
 
 Result<std::vector<ImportJob>> ImportStore::list_jobs(const std::optional<ImportJob>& after,
-                                                      size_t limit) const {
+                                                      size_t limit,
+                                                      const std::string& created_by) const {
   if (auto checked = check_listing_limit(limit); !checked.ok()) return checked.error();
   return store_.read<std::vector<ImportJob>>([&](ReadContext& context) {
     std::vector<ImportJob> out;
     auto s = context.statement(std::string("SELECT ") + kJobColumns +
-                               " FROM import_jobs WHERE ?1 = 0 OR (created_at, id) < (?2, ?3) "
+                               " FROM import_jobs WHERE (?1 = 0 OR (created_at, id) < (?2, ?3)) "
+                               "AND (?5 = '' OR created_by = ?5) "
                                "ORDER BY created_at DESC, id DESC LIMIT ?4");
     s->bind(1, std::int64_t{after ? 1 : 0})
         .bind(2, after ? to_millis(after->created_at) : std::int64_t{0})
         .bind(3, after ? after->id : std::string())
-        .bind(4, static_cast<std::int64_t>(limit));
+        .bind(4, static_cast<std::int64_t>(limit))
+        .bind(5, created_by);
     while (s->step()) out.push_back(read_job(*s));
     return out;
   });

@@ -12,9 +12,14 @@
 // (duplicate_id, naming that line); a line equal to the stored record writes nothing and counts
 // as unchanged (no level change, no history row), which makes re-running a file a no-op; other
 // lines are written as WriteSource::kUpsert (customer_records.h: a level only ever goes up), and
-// an order's customer is reassessed once per batch. What storage refuses (an unknown customer, a
-// merged one, another currency) rejects the line with the error's pointer and reason. Lines the
-// runner found bad arrive with their problems and are only recorded.
+// an order's customer is put on the job's list of customers to reassess. When the whole file is
+// applied the runner walks that list (reassess_customers): each customer is reassessed once,
+// however many of their orders the file holds, and in rowid order, so one write changes
+// neighbouring rows instead of a page per customer scattered over the table. What storage refuses
+// (an unknown customer, a merged one, another currency) rejects the line with the error's pointer
+// and reason. Lines the runner found bad arrive with their problems and are only recorded. The
+// problems of a job's first 10,000 rejected lines are recorded; later rejected lines are only
+// counted.
 //
 // Thread-safety: every method may be called from any thread. ImportStore holds a reference to
 // the CaseStore, which must outlive it and every write it queued.
@@ -94,6 +99,13 @@ struct ImportBatchOutcome {
   std::chrono::microseconds write_time{0};
 };
 
+// What one write of the walk that reassesses a job's customers did: how many of the customers
+// left it took (0: none were left), and how long it held the writer.
+struct ImportReassessment {
+  size_t customers = 0;
+  std::chrono::microseconds write_time{0};
+};
+
 struct NewImportJob {
   std::string id;
   ImportKind kind = ImportKind::kCustomers;
@@ -119,19 +131,25 @@ class ImportStore {
   // recorded on level changes. Answers the job with its new counts and the batch's writer time.
   void apply_batch(ImportBatch batch, LevelRank rank, std::string actor_id, Instant now,
                    std::function<void(Result<ImportBatchOutcome>)> done);
+  // Reassesses (membership level and RFM, customer_records.h) at most `limit` of the customers
+  // whose orders the job wrote, in rowid order, and drops them from the job's list: the walk a
+  // job ends with, one write at a time until it answers 0 customers.
+  void reassess_customers(std::string job_id, size_t limit, std::string actor_id, Instant now,
+                          std::function<void(Result<ImportReassessment>)> done);
   // Ends a job: done (failure empty) or failed (failure says why).
   void finish_job(std::string job_id, std::string failure, Instant now,
                   std::function<void(Result<ImportJob>)> done);
-  // Drops at most `limit` of the ids an ended job took; answers how many went (0: none left).
+  // Drops at most `limit` of the ids an ended job took, then of the customers it left to
+  // reassess; answers how many went (0: none left).
   void forget_job_records(std::string job_id, size_t limit,
                           std::function<void(Result<size_t>)> done);
 
   // --- reads -----------------------------------------------------------------------------------
   Result<std::optional<ImportJob>> get_job(const std::string& id) const;
-  // Newest first; continues after (created_at, id) of `after` when given. `limit` 1..
-  // kMaxListingRows.
-  Result<std::vector<ImportJob>> list_jobs(const std::optional<ImportJob>& after,
-                                           size_t limit) const;
+  // Newest first; continues after (created_at, id) of `after` when given; only the jobs
+  // `created_by` sent when it is not empty. `limit` 1..kMaxListingRows.
+  Result<std::vector<ImportJob>> list_jobs(const std::optional<ImportJob>& after, size_t limit,
+                                           const std::string& created_by = "") const;
   // Queued and running jobs, oldest first (what a runner resumes at start-up).
   Result<std::vector<ImportJob>> unfinished_jobs() const;
   // In file order, after error `after_id`; `limit` 1..kMaxListingRows.

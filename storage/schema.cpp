@@ -610,6 +610,15 @@ CREATE TABLE import_job_records (
   line       INTEGER NOT NULL,
   PRIMARY KEY (job_id, record_id)
 ) WITHOUT ROWID;
+
+-- The customers whose orders a job wrote, by rowid: their levels and RFM are reassessed in one
+-- walk in rowid order once the whole file is applied (each customer once, however many of their
+-- orders the file holds; neighbouring rows in one write), and dropped as the walk goes.
+CREATE TABLE import_job_customers (
+  job_id          TEXT    NOT NULL,
+  customer_rowid  INTEGER NOT NULL,
+  PRIMARY KEY (job_id, customer_rowid)
+) WITHOUT ROWID;
 )sql";
 
 const std::vector<Migration> kMigrations = {
@@ -639,7 +648,9 @@ const std::vector<Migration> kMigrations = {
      nullptr},
     {10, "assignment: team calendars, users' availability (with its change log) and skills",
      kMigration10, nullptr},
-    {11, "bulk imports of customers and orders: jobs, rejected lines, ids taken by a running job",
+    {11,
+     "bulk imports of customers and orders: jobs, rejected lines, ids taken by a running job, "
+     "customers left to reassess",
      kMigration11, nullptr},
 };
 

@@ -37,6 +37,16 @@ std::variant<nlohmann::json, ApiProblem> parse_json_object(const Request& reques
   return std::move(parsed);
 }
 
+std::optional<nlohmann::json> body_object(const RequestContext& ctx, const Responder& respond,
+                                          bool empty_is_object) {
+  auto parsed = parse_json_object(ctx.request, empty_is_object);
+  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
+    respond.problem(ctx, *problem);
+    return std::nullopt;
+  }
+  return std::get<nlohmann::json>(std::move(parsed));
+}
+
 BodyReader::BodyReader(const nlohmann::json& object, std::string pointer,
                        std::initializer_list<std::string_view> allowed)
     : object_(object), pointer_(std::move(pointer)) {

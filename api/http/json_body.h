@@ -31,6 +31,11 @@ namespace redress::api {
 std::variant<nlohmann::json, ApiProblem> parse_json_object(const Request& request,
                                                            bool empty_is_object = false);
 
+// The request's body as a JSON object; otherwise answers its problem through `respond` and
+// returns nullopt (the handler then returns).
+std::optional<nlohmann::json> body_object(const RequestContext& ctx, const Responder& respond,
+                                          bool empty_is_object = false);
+
 class BodyReader {
  public:
   // `allowed` lists every member the object may have; others are reported as unknown.

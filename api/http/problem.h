@@ -110,6 +110,11 @@ struct ApiProblem {
   static ApiProblem rate_limited(std::string detail, int retry_after_seconds) {
     return with_retry_after({ErrorCode::kRateLimited, std::move(detail)}, retry_after_seconds);
   }
+  // The server's storage or its blocking worker has more waiting than it takes (503).
+  static ApiProblem overloaded(std::string detail, int retry_after_seconds) {
+    return with_retry_after({ErrorCode::kStorageOverloaded, std::move(detail)},
+                            retry_after_seconds);
+  }
   static ApiProblem shutting_down(std::string detail, int retry_after_seconds) {
     return with_retry_after({ErrorCode::kShuttingDown, std::move(detail)}, retry_after_seconds);
   }

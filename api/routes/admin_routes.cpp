@@ -175,15 +175,12 @@ std::optional<std::vector<std::string>> read_skills(BodyReader& reader) {
 
 // POST /v1/teams (createTeam): create a team.
 void create_team(ServerContext& context, RequestPtr ctx, Responder respond) {
-  auto parsed = parse_json_object(ctx->request);
-  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-    return respond.problem(*ctx, *problem);
-  }
-  const auto& body = std::get<nlohmann::json>(parsed);
-  BodyReader reader(body, "", {"id", "name", "calendar"});
+  const auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader reader(*body, "", {"id", "name", "calendar"});
   auto id = reader.string("id", true, kMaxIdBytes);
   auto name = reader.string("name", true, kMaxTextBytes);
-  auto calendar = read_calendar(context, reader, body);
+  auto calendar = read_calendar(context, reader, *body);
   if (!reader.ok()) return respond.problem(*ctx, reader.problem());
   context.directory.create_team(storage::Team{*id, *name, ctx->now, calendar.value_or("")},
                                 [ctx, respond](Result<storage::Team> team) {
@@ -221,15 +218,12 @@ void get_team(ServerContext& context, RequestPtr ctx, Responder respond) {
 // The body is read first; storage answers NOT_FOUND for a team that does not exist.
 void update_team(ServerContext& context, RequestPtr ctx, Responder respond) {
   const auto id = ctx->param("id");
-  auto parsed = parse_json_object(ctx->request);
-  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-    return respond.problem(*ctx, *problem);
-  }
-  const auto& body = std::get<nlohmann::json>(parsed);
-  BodyReader reader(body, "", {"name", "calendar"});
+  const auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader reader(*body, "", {"name", "calendar"});
   storage::TeamPatch patch;
   patch.name = reader.string("name", false, kMaxTextBytes);
-  patch.calendar = read_calendar(context, reader, body);
+  patch.calendar = read_calendar(context, reader, *body);
   if (!reader.ok()) return respond.problem(*ctx, reader.problem());
   context.directory.update_team(id, std::move(patch),
                                 [ctx, respond](Result<storage::Team> updated) {
@@ -242,12 +236,9 @@ void update_team(ServerContext& context, RequestPtr ctx, Responder respond) {
 
 // POST /v1/users (createUser): create a user.
 void create_user(ServerContext& context, RequestPtr ctx, Responder respond) {
-  auto parsed = parse_json_object(ctx->request);
-  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-    return respond.problem(*ctx, *problem);
-  }
-  const auto& body = std::get<nlohmann::json>(parsed);
-  BodyReader reader(body, "", {"id", "display_name", "role", "team_id", "skills"});
+  const auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader reader(*body, "", {"id", "display_name", "role", "team_id", "skills"});
   auto id = reader.string("id", true, kMaxIdBytes);
   auto display_name = reader.string("display_name", true, kMaxTextBytes);
   auto role = read_role(reader, "role", true);
@@ -299,18 +290,15 @@ void update_user(ServerContext& context, RequestPtr ctx, Responder respond) {
   if (!existing.value()) {
     return respond.problem(*ctx, not_found("user '" + id + "' does not exist"));
   }
-  auto parsed = parse_json_object(ctx->request);
-  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-    return respond.problem(*ctx, *problem);
-  }
-  const auto& body = std::get<nlohmann::json>(parsed);
-  BodyReader reader(body, "", {"display_name", "role", "team_id", "active", "skills"});
+  const auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader reader(*body, "", {"display_name", "role", "team_id", "active", "skills"});
   storage::UserPatch patch;
   patch.display_name = reader.string("display_name", false, kMaxTextBytes);
   patch.role = read_role(reader, "role", false);
   // team_id: null or "" leaves the team; BodyReader reads null as absent, so look
   // first.
-  if (const auto it = body.find("team_id"); it != body.end() && it->is_null()) {
+  if (const auto it = body->find("team_id"); it != body->end() && it->is_null()) {
     patch.team_id = "";
   } else {
     patch.team_id = reader.string("team_id", false, kMaxIdBytes, /*allow_empty=*/true);
@@ -390,25 +378,44 @@ bool may_set_availability(const RequestContext& ctx, const storage::User& target
   }
 }
 
+// The user of the path whose availability the caller may set or read, or nullopt (answered).
+// Whoever may not act on others is refused alike whether or not the user exists: agents and team
+// leads cannot list users, and a 404 here would tell them which ids exist.
+std::optional<storage::User> user_whose_availability(ServerContext& context,
+                                                     const RequestContext& ctx,
+                                                     const Responder& respond,
+                                                     const std::string& forbidden) {
+  const auto id = ctx.param("id");
+  auto existing = context.directory.get_user(id);
+  if (!existing.ok()) {
+    respond.problem(ctx, from_error(existing.error()));
+    return std::nullopt;
+  }
+  const Role role = ctx.who().actor.role;
+  const bool sees_everyone =
+      role == Role::kSupervisor || role == Role::kManager || role == Role::kAdmin;
+  if (!existing.value() && sees_everyone) {
+    respond.problem(ctx, not_found("user '" + id + "' does not exist"));
+    return std::nullopt;
+  }
+  if (!existing.value() || !may_set_availability(ctx, *existing.value())) {
+    respond.problem(ctx, ApiProblem::forbidden(forbidden));
+    return std::nullopt;
+  }
+  return std::move(*existing.value());
+}
+
 // PUT /v1/users/{id}/availability (setUserAvailability): on shift or away.
 void set_user_availability(ServerContext& context, RequestPtr ctx, Responder respond) {
   const auto id = ctx->param("id");
-  auto existing = context.directory.get_user(id);
-  if (!existing.ok()) return respond.problem(*ctx, from_error(existing.error()));
-  if (!existing.value()) {
-    return respond.problem(*ctx, not_found("user '" + id + "' does not exist"));
-  }
-  if (!may_set_availability(*ctx, *existing.value())) {
-    return respond.problem(
-        *ctx, ApiProblem::forbidden("you may set your own availability; another person's is set "
-                                    "by their team lead, a supervisor, a manager or an admin"));
-  }
-  auto parsed = parse_json_object(ctx->request);
-  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-    return respond.problem(*ctx, *problem);
-  }
-  const auto& body = std::get<nlohmann::json>(parsed);
-  BodyReader reader(body, "", {"availability"});
+  const auto existing = user_whose_availability(
+      context, *ctx, respond,
+      "you may set your own availability; another person's is set by their team lead, a "
+      "supervisor, a manager or an admin");
+  if (!existing) return;
+  const auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader reader(*body, "", {"availability"});
   const auto text = reader.string("availability", true, 32);
   std::optional<Availability> availability;
   if (text) {
@@ -435,17 +442,11 @@ void list_availability_changes(ServerContext& context, RequestPtr ctx, Responder
   const auto limit = query.integer("page_size", 1, 1000).value_or(50);
   if (!query.ok()) return respond.problem(*ctx, query.problem());
   const auto id = ctx->param("id");
-  auto existing = context.directory.get_user(id);
-  if (!existing.ok()) return respond.problem(*ctx, from_error(existing.error()));
-  if (!existing.value()) {
-    return respond.problem(*ctx, not_found("user '" + id + "' does not exist"));
-  }
-  if (!may_set_availability(*ctx, *existing.value())) {
-    return respond.problem(
-        *ctx, ApiProblem::forbidden("you may read your own availability changes; another "
-                                    "person's are for their team lead, a supervisor, a manager "
-                                    "or an admin"));
-  }
+  const auto existing = user_whose_availability(
+      context, *ctx, respond,
+      "you may read your own availability changes; another person's are for their team lead, a "
+      "supervisor, a manager or an admin");
+  if (!existing) return;
   auto changes = context.directory.list_availability_changes(id, static_cast<size_t>(limit));
   if (!changes.ok()) return respond.problem(*ctx, from_error(changes.error()));
   nlohmann::json items = nlohmann::json::array();
@@ -455,12 +456,9 @@ void list_availability_changes(ServerContext& context, RequestPtr ctx, Responder
 
 // POST /v1/tokens (createToken): create an API token.
 void create_token(ServerContext& context, RequestPtr ctx, Responder respond) {
-  auto parsed = parse_json_object(ctx->request);
-  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-    return respond.problem(*ctx, *problem);
-  }
-  const auto& body = std::get<nlohmann::json>(parsed);
-  BodyReader reader(body, "", {"user_id", "role", "label", "expires_at", "scopes"});
+  const auto body = body_object(*ctx, respond);
+  if (!body) return;
+  BodyReader reader(*body, "", {"user_id", "role", "label", "expires_at", "scopes"});
   auto user_id = reader.string("user_id", false, kMaxIdBytes);
   auto role = read_role(reader, "role", false);
   auto scopes = reader.string_array("scopes", false, token_scopes().size(), 64);
@@ -473,8 +471,8 @@ void create_token(ServerContext& context, RequestPtr ctx, Responder respond) {
                problem_params("not_in_future"));
   }
   auto present = [&body](const char* key) {
-    const auto it = body.find(key);
-    return it != body.end() && !it->is_null();
+    const auto it = body->find(key);
+    return it != body->end() && !it->is_null();
   };
   if (!present("user_id") && !present("role")) {
     reader.add(reader.pointer("role"),

@@ -176,17 +176,6 @@ bool assign_by_policy(ServerContext& context, const RequestContext& ctx, const R
   return true;
 }
 
-// Reads the body as an object, or answers and returns nullopt.
-std::optional<nlohmann::json> body_object(const RequestContext& ctx, const Responder& respond,
-                                          bool empty_is_object = false) {
-  auto parsed = parse_json_object(ctx.request, empty_is_object);
-  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-    respond.problem(ctx, *problem);
-    return std::nullopt;
-  }
-  return std::get<nlohmann::json>(std::move(parsed));
-}
-
 // A link's members: the case linked to, the kind of link and why.
 storage::CaseLinkRequest read_link(BodyReader& in) {
   storage::CaseLinkRequest link;
@@ -338,6 +327,16 @@ void create_case(ServerContext& context, RequestPtr ctx, Responder respond) {
     return respond.problem(*ctx, in.problem());
   }
   if (!names_known_people(context, *ctx, respond, create.team, create.assignee)) return;
+  // As with the assignment command: an agent may take a case for themselves, not hand it to
+  // someone else (that is a team lead's call).
+  if (ctx->actor().role == Role::kAgent && !create.assignee.empty() &&
+      create.assignee != ctx->actor().id) {
+    return respond.problem(
+        *ctx, ApiProblem{ErrorCode::kRoleNotPermitted,
+                         "an agent may open a case for themselves (assignee '" + ctx->actor().id +
+                             "') or leave it to the team's assignment rule; a team lead "
+                             "assigns it to someone else"});
+  }
   if (!assign_by_policy(context, *ctx, respond, create)) return;
   run.body = std::move(create);
   run_case_command(context, std::move(ctx), std::move(respond), std::move(run));

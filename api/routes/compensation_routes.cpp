@@ -17,15 +17,6 @@ namespace {
 const std::vector<Role> kReaders = {Role::kAgent,   Role::kTeamLead, Role::kSupervisor,
                                     Role::kManager, Role::kAdmin,    Role::kIntegration};
 
-std::optional<nlohmann::json> body_object(const RequestContext& ctx, const Responder& respond) {
-  auto parsed = parse_json_object(ctx.request);
-  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-    respond.problem(ctx, *problem);
-    return std::nullopt;
-  }
-  return std::get<nlohmann::json>(std::move(parsed));
-}
-
 nlohmann::json optional_amount(const std::optional<std::int64_t>& amount) {
   return amount ? nlohmann::json(*amount) : nlohmann::json(nullptr);
 }

@@ -39,15 +39,6 @@ bool role_in(Role role, const std::vector<Role>& roles) {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
-std::optional<nlohmann::json> body_object(const RequestContext& ctx, const Responder& respond) {
-  auto parsed = parse_json_object(ctx.request);
-  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-    respond.problem(ctx, *problem);
-    return std::nullopt;
-  }
-  return std::get<nlohmann::json>(std::move(parsed));
-}
-
 nlohmann::json money_list_json(const std::vector<Money>& amounts) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& m : amounts) out.push_back(money_to_json(m));

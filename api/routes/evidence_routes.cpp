@@ -214,7 +214,12 @@ class EvidenceUpload : public std::enable_shared_from_this<EvidenceUpload> {
       if (auto problem = check_type(*detected_)) return refuse(*problem);
     }
     if (!last) return read_next();
-    finish();
+    // Decoding for the thumbnail and the fsyncs block for up to hundreds of milliseconds: not on
+    // this I/O thread, which serves other connections too.
+    if (!context_.run_blocking([self = shared_from_this()] { self->finish(); })) {
+      refuse(ApiProblem::overloaded(
+          "the server is busy storing other attachments; send this one again in a moment", 1));
+    }
   }
 
   std::optional<ApiProblem> check_type(const DetectedMedia& media) const {

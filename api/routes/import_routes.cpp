@@ -249,6 +249,17 @@ void start_upload(ServerContext& context, RequestPtr ctx, std::shared_ptr<BodySt
       ->start();
 }
 
+// An integration sees the jobs it sent, not other systems' (their rejected lines name customers
+// and orders); managers and admins see every job.
+std::string jobs_creator_filter(const RequestContext& ctx) {
+  return ctx.actor().role == Role::kIntegration ? ctx.actor().id : std::string();
+}
+
+bool job_visible(const RequestContext& ctx, const storage::ImportJob& job) {
+  const auto creator = jobs_creator_filter(ctx);
+  return creator.empty() || job.created_by == creator;
+}
+
 std::optional<storage::ImportJob> job_or_404(ServerContext& context, const RequestContext& ctx,
                                              const Responder& respond) {
   const auto id = ctx.param("id");
@@ -257,7 +268,7 @@ std::optional<storage::ImportJob> job_or_404(ServerContext& context, const Reque
     respond.problem(ctx, from_error(job.error()));
     return std::nullopt;
   }
-  if (!job.value()) {
+  if (!job.value() || !job_visible(ctx, *job.value())) {
     respond.problem(ctx, ApiProblem::not_found("import job '" + id + "' does not exist"));
     return std::nullopt;
   }
@@ -313,7 +324,7 @@ void list_imports(ServerContext& context, RequestPtr ctx, Responder respond) {
     after->created_at = storage::from_millis(std::get<std::int64_t>((*page.after)[0]));
     after->id = std::get<std::string>((*page.after)[1]);
   }
-  auto rows = context.imports->list_jobs(after, page.rows_to_read());
+  auto rows = context.imports->list_jobs(after, page.rows_to_read(), jobs_creator_filter(*ctx));
   if (!rows.ok()) return respond.problem(*ctx, from_error(rows.error()));
   const auto next = finish_page(rows.value(), page, kImportListing, [](const auto& row) {
     return PagePosition{storage::to_millis(row.created_at), row.id};

@@ -56,6 +56,13 @@ struct ServerContext {
     task();
   };
   std::function<void()> on_import_queued = [] {};
+  // Blocking work of a request that must not hold an I/O thread (decoding an uploaded image for
+  // its thumbnail, fsyncing its file), run on the server's blocking worker. False when too much
+  // is waiting already: the request is then answered 503.
+  std::function<bool(std::function<void()> task)> run_blocking = [](std::function<void()> task) {
+    task();
+    return true;
+  };
 };
 
 // The part of the context the request pipeline uses.

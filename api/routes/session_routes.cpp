@@ -35,12 +35,9 @@ nlohmann::json optional_time(const std::optional<Instant>& t) {
 // The session endpoints take no members: an empty body or `{}`. Anything else is refused like an
 // unknown member anywhere else (a typo must not be silently ignored). False: refused and answered.
 bool read_empty_body(const RequestContext& ctx, const Responder& respond) {
-  auto parsed = parse_json_object(ctx.request, /*empty_is_object=*/true);
-  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-    respond.problem(ctx, *problem);
-    return false;
-  }
-  BodyReader reader(std::get<nlohmann::json>(parsed), "", {});
+  const auto body = body_object(ctx, respond, /*empty_is_object=*/true);
+  if (!body) return false;
+  BodyReader reader(*body, "", {});
   if (!reader.ok()) {
     respond.problem(ctx, reader.problem());
     return false;

@@ -56,16 +56,6 @@ nlohmann::json delivery_json(const storage::Delivery& d) {
       {"updated_at", format_rfc3339(d.updated_at)}};
 }
 
-std::optional<nlohmann::json> body_object(const RequestContext& ctx, const Responder& respond,
-                                          bool empty_is_object = false) {
-  auto parsed = parse_json_object(ctx.request, empty_is_object);
-  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-    respond.problem(ctx, *problem);
-    return std::nullopt;
-  }
-  return std::get<nlohmann::json>(std::move(parsed));
-}
-
 std::function<void(Result<storage::Subscription>)> answer_subscription(
     RequestPtr ctx, Responder respond, http::status status, std::string secret_shown_once) {
   return [ctx, respond, status, secret_shown_once](Result<storage::Subscription> result) {

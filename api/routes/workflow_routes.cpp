@@ -410,11 +410,9 @@ void get_policy(ServerContext& context, RequestPtr ctx, Responder respond) {
 // once at start-up, against which submitted workflows are checked.
 void validate_workflows(ServerContext& context, const std::vector<PolicyDocument>& policy_documents,
                         RequestPtr ctx, Responder respond) {
-  auto parsed = parse_json_object(ctx->request);
-  if (auto* problem = std::get_if<ApiProblem>(&parsed)) {
-    return respond.problem(*ctx, *problem);
-  }
-  const auto& body = std::get<nlohmann::json>(parsed);
+  const auto parsed = body_object(*ctx, respond);
+  if (!parsed) return;
+  const auto& body = *parsed;
   // One definition document, or {"documents": [...]}: a definition always has "kind".
   std::vector<Submitted> submitted;
   if (body.contains("documents") && !body.contains("kind")) {

@@ -1,12 +1,14 @@
 #include "api/server/api_server.h"
 
 #include <filesystem>
+#include <set>
 #include <utility>
 
 #include "api/delivery/stream_hub.h"
 #include "api/delivery/webhook_sender.h"
 #include "api/routes/routes.h"
 #include "api/server/admin_bootstrap.h"
+#include "api/server/blocking_worker.h"
 #include "api/server/import_runner.h"
 #include "api/transport/listener.h"
 #include "storage/import_store.h"
@@ -19,6 +21,11 @@ namespace redress::api {
 namespace net = boost::asio;
 
 namespace {
+
+// Evidence uploads waiting for the blocking worker (thumbnail, fsync) behind the one it runs:
+// beyond these an upload is answered 503 at once. Each waits with its file on disk, not in
+// memory.
+constexpr size_t kBlockingTasksWaiting = 8;
 
 std::string describe_problems(const Problems& problems) {
   std::string out;
@@ -120,6 +127,11 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
       *server->webhooks_, *server->queries_, *server->customers_, *server->attachments_,
       *server->auth_, server->metrics_, clock});
   if (auto spooled = server->open_import_spool(); !spooled.ok()) return spooled.error();
+  server->blocking_worker_ = std::make_unique<BlockingWorker>(kBlockingTasksWaiting);
+  server->context_->run_blocking =
+      [worker = server->blocking_worker_.get()](std::function<void()> task) {
+        return worker->try_post(std::move(task));
+      };
 
   WebhookSenderOptions webhook_options;
   webhook_options.ca_file = config.webhook_ca_file;
@@ -189,6 +201,7 @@ Status ApiServer::start() {
       [this] { return hub_->connection_count(); });
   // Jobs a previous run left queued or running resume first.
   import_runner_->start();
+  blocking_worker_->start();
   if (auto listening = listener_->listen(config_.host, config_.port); !listening.ok()) {
     return listening;
   }
@@ -239,6 +252,21 @@ Status ApiServer::open_import_spool() {
   imports_ = std::make_unique<storage::ImportStore>(*store_);
   import_runner_ = std::make_unique<ImportRunner>(*imports_, store_->engine().catalog(), clock_,
                                                   ImportRunnerOptions{config_.import_batch_lines});
+  // A spool file no unfinished job names is garbage: an upload whose job row never committed
+  // (a crash between the rename and the commit), or a finished job's file a crash kept.
+  {
+    auto unfinished = imports_->unfinished_jobs();
+    if (!unfinished.ok()) return unfinished.error();
+    std::set<std::string> kept;
+    for (const auto& job : unfinished.value()) {
+      kept.insert(std::filesystem::path(job.spool_path).filename().string());
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(spool, ec)) {
+      if (entry.path().extension() == ".jsonl" && !kept.count(entry.path().filename().string())) {
+        std::filesystem::remove(entry.path(), ec);
+      }
+    }
+  }
   context_->imports = imports_.get();
   context_->import_spool_dir = spool.string();
   auto* runner = import_runner_.get();
@@ -459,6 +487,7 @@ void ApiServer::stop() {
   // After the listener: uploads still in flight are answered first. A running job stops after
   // its batch in flight and resumes at the next start.
   if (import_runner_) import_runner_->stop();
+  if (blocking_worker_) blocking_worker_->stop();
   if (hub_) hub_->stop();
   if (sender_ && !io_threads_.empty()) {
     // In-flight deliveries finish (each bounded by its timeout) and are recorded.

@@ -35,6 +35,7 @@ namespace redress::api {
 class Listener;
 class StreamHub;
 class WebhookSender;
+class BlockingWorker;
 class ImportRunner;
 
 // The transport's bounds from the server's settings.
@@ -98,6 +99,7 @@ class ApiServer {
   std::unique_ptr<storage::AttachmentStore> attachments_;
   std::unique_ptr<storage::ImportStore> imports_;
   std::unique_ptr<ImportRunner> import_runner_;
+  std::unique_ptr<BlockingWorker> blocking_worker_;
   std::unique_ptr<TokenAuthenticator> auth_;
   Metrics metrics_;
   std::unique_ptr<ServerContext> context_;

@@ -365,7 +365,38 @@ void ImportRunner::run_job(storage::ImportJob job) {
     if (batch.to_bytes > batch.from_bytes) submit(std::move(batch));
   }
   settle();
+  // A stop (even one that cut the last batch's retries short) leaves the job running: it resumes
+  // after its last committed batch at the next start, and a failure it met now may not recur.
+  if (stopping()) return;
+  // The customers whose orders were written, failed job or not: what was written counts. A stop
+  // leaves the rest of the walk for the next start, where the file has nothing left to apply.
+  if (!reassess_customers(job, lines_per_batch)) return;
   finish(job, failure);
+}
+
+bool ImportRunner::reassess_customers(const storage::ImportJob& job, size_t customers_per_write) {
+  for (int overloaded = 0;;) {
+    if (stopping()) return false;
+    auto walked = storage::await_result<storage::ImportReassessment>([&](auto done) {
+      imports_.reassess_customers(job.id, customers_per_write, job.created_by, clock_.now(),
+                                  std::move(done));
+    });
+    if (!walked.ok()) {
+      if (walked.error().code == ErrorCode::kStorageOverloaded && ++overloaded < kOverloadRetries) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
+      // The job still ends; its customers are reassessed with their next order or by the daily
+      // assessment.
+      log_import("error", "import reassessment", job, walked.error().message);
+      return true;
+    }
+    overloaded = 0;
+    if (walked.value().customers == 0) return true;
+    customers_per_write = next_batch_lines(customers_per_write, walked.value().write_time,
+                                           options_.batch_write_target, options_.batch_lines);
+    run_tasks();  // uploads waiting to be answered
+  }
 }
 
 }  // namespace redress::api

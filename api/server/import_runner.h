@@ -6,7 +6,8 @@
 // (api/routes/import_lines.h) and the lines go to the writer in batches, each one write, the
 // next batch only after the last one committed: the writer's queue then never holds more than
 // one batch of an import, so an agent's command waits for at most one batch. A batch is sized
-// by the writer time of the one before (next_batch_lines), about 20 ms. When a job ends
+// by the writer time of the one before (next_batch_lines), about 20 ms. An order import ends
+// with a walk that reassesses, once each, the customers whose orders it wrote. When a job ends
 // its spool file and its id table are removed.
 //
 // The runner's thread also finishes uploads (run(): fsync of the spool file, the job's row):
@@ -66,6 +67,9 @@ class ImportRunner {
   // Runs the oldest unfinished job to its end (or until stop). False when there was none.
   bool run_next_job();
   void run_job(storage::ImportJob job);
+  // Walks the job's customers to reassess, a writer-time-sized write at a time. False when a
+  // stop cut it short (the job stays running and the walk resumes at the next start).
+  bool reassess_customers(const storage::ImportJob& job, size_t customers_per_write);
   void finish(const storage::ImportJob& job, const std::string& failure);
   bool stopping() const;
   void run_tasks();

@@ -155,7 +155,8 @@ BOOST_AUTO_TEST_CASE(category_skills_are_honoured) {
                                      server->admin_token());
   BOOST_REQUIRE_MESSAGE(skills.status == 200, skills.body);
   BOOST_TEST(skills.json().at("skills") == json({"quality_inspection"}));
-  open_assignment_case(*server, idle, complaint_for("t1", "inspector"));
+  const auto supervisor = server->token_for("sup", "supervisor", "");
+  open_assignment_case(*server, supervisor, complaint_for("t1", "inspector"));
 
   // A quality case goes to the inspector, busier as they are; another category to the idle one.
   const auto quality = open_assignment_case(*server, idle, complaint_for("t1", "", "quality"));
@@ -226,6 +227,10 @@ BOOST_AUTO_TEST_CASE(a_reassignment_needs_a_reason_and_the_journal_says_who_and_
   const auto refused = server->http().post(assignment, {{"assignee", "wu"}}, lead);
   BOOST_TEST(refused.status == 422, refused.body);
   BOOST_TEST(refused.json().at("errors")[0].at("pointer") == "/reason", refused.body);
+  // Blanks are no reason either.
+  const auto blank =
+      server->http().post(assignment, {{"assignee", "wu"}, {"reason", " \t "}}, lead);
+  BOOST_TEST(blank.status == 422, blank.body);
 
   const auto moved =
       server->http().post(assignment, {{"assignee", "wu"}, {"reason", "li is on leave"}}, lead);
@@ -234,6 +239,25 @@ BOOST_AUTO_TEST_CASE(a_reassignment_needs_a_reason_and_the_journal_says_who_and_
   BOOST_TEST(entry.at("actor_id") == "lead");
   BOOST_TEST(entry.at("data").at("reason") == "li is on leave");
   BOOST_TEST(entry.at("data").at("assignee") == "wu");
+}
+
+// Opening a case, an agent may name themselves as its holder but nobody else: handing a case to
+// someone is a team lead's call, as with the assignment command.
+BOOST_AUTO_TEST_CASE(an_agent_opens_a_case_for_themselves_but_not_for_someone_else) {
+  AssignmentServer server;
+  const auto agent = server->token_for("li", "agent", "t1");
+  const auto lead = server->token_for("lead", "team_lead", "t1");
+  server->token_for("wu", "agent", "t1");
+  server->token_for("t2.agent", "agent", "t2");
+  for (const auto& [team, assignee] : {std::pair<std::string, std::string>{"t1", "wu"},
+                                       std::pair<std::string, std::string>{"t2", "t2.agent"}}) {
+    const auto refused = server->http().post("/v1/cases", complaint_for(team, assignee), agent);
+    BOOST_TEST(refused.status == 403, refused.body);
+    BOOST_TEST(problem_code(refused) == "ROLE_NOT_PERMITTED", refused.body);
+  }
+  BOOST_TEST(open_assignment_case(*server, agent, complaint_for("t1", "li")).at("assignee") ==
+             "li");
+  BOOST_TEST(open_assignment_case(*server, lead, complaint_for("t1", "wu")).at("assignee") == "wu");
 }
 
 BOOST_AUTO_TEST_CASE(availability_is_set_by_oneself_or_a_lead_and_its_changes_are_listed) {
@@ -258,7 +282,12 @@ BOOST_AUTO_TEST_CASE(availability_is_set_by_oneself_or_a_lead_and_its_changes_ar
       server->http().request(http::verb::put, "/v1/users/li/availability",
                              json{{"availability", "away"}, {"until", "later"}}.dump(), li);
   BOOST_TEST(unknown_member.status == 422, unknown_member.body);
-  BOOST_TEST(put_availability(*server, li, "nobody", "away").status == 404);
+  // An unknown user is 403 to an agent, as another agent is: no probing which ids exist. A
+  // supervisor is told it does not exist.
+  BOOST_TEST(put_availability(*server, li, "nobody", "away").status == 403);
+  BOOST_TEST(server->http().get("/v1/users/nobody/availability-changes", li).status == 403);
+  const auto supervisor = server->token_for("sup", "supervisor", "t1");
+  BOOST_TEST(put_availability(*server, supervisor, "nobody", "away").status == 404);
 
   const auto changes = server->http().get("/v1/users/li/availability-changes", li);
   BOOST_REQUIRE_MESSAGE(changes.status == 200, changes.body);

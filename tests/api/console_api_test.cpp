@@ -250,16 +250,16 @@ BOOST_AUTO_TEST_CASE(team_workload_counts_open_warning_and_breached_per_person) 
 
   // 10:00: three cases that will have breached by 12:01 (first response due 12:00).
   for (const auto* holder : {"agent.li", "agent.zhao", ""}) {
-    open_case(server, li, complaint("cust-1", holder));
+    open_case(server, lead, complaint("cust-1", holder));
   }
   // 10:20: two that will have warned (11:56) but not breached (13:50).
   server.clock().advance(std::chrono::minutes(20));
   for (const auto* holder : {"agent.li", "agent.ret"}) {
-    open_case(server, li, complaint("cust-2", holder));
+    open_case(server, lead, complaint("cust-2", holder));
   }
   // 11:58: two with nothing due yet.
   server.clock().advance(std::chrono::minutes(98));
-  for (const auto* holder : {"agent.li", ""}) open_case(server, li, complaint("cust-3", holder));
+  for (const auto* holder : {"agent.li", ""}) open_case(server, lead, complaint("cust-3", holder));
   server.clock().advance(std::chrono::minutes(3));
   BOOST_TEST(server.server().fire_due_timers_now() > 0U);
 

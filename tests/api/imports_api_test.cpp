@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <string>
@@ -294,14 +295,35 @@ BOOST_AUTO_TEST_CASE(orders_of_unknown_customers_and_bad_orders_are_rejected) {
   auto stored = server.http().get("/v1/orders/OO-4", integration);
   BOOST_REQUIRE_MESSAGE(stored.status == 200, stored.body);
   BOOST_TEST(stored.json().at("paid").at("amount") == 700000);
-  // The orders' customer was assessed for the batch: CNY 7,129 over the year is gold.
+  // The orders' customer was reassessed once the file was applied: CNY 7,129 over the year is
+  // gold, and the RFM scores count both orders.
   auto customer = server.http().get("/v1/customers/OC-1", integration).json();
   BOOST_TEST(customer.at("level") == "gold");
+  BOOST_TEST(customer.at("level_changes").size() == 1u);  // one assessment for the two orders
+  BOOST_TEST(customer.at("rfm").at("orders_counted") == 2);
+  BOOST_TEST(!customer.at("segment").get<std::string>().empty());
 
   // The same file again: nothing changes (no second assessment either).
   const auto again = import_and_wait(server, "orders", lines, integration);
   BOOST_TEST(again.at("counts").at("unchanged") == 2);
   BOOST_TEST(again.at("counts").at("rejected") == 3);
+}
+
+// An integration reads the jobs it sent, not another system's (their rejected lines name
+// customers); managers read every job.
+BOOST_AUTO_TEST_CASE(an_integration_sees_only_its_own_import_jobs) {
+  TestServer server;
+  const auto crm = server.token_for("crm", "integration");
+  const auto erp = server.token_for("erp", "integration");
+  const auto manager = server.token_for("mgr.zhao", "manager");
+  const auto job = import_and_wait(server, "customers", import_customer_line("OWN-1"), crm);
+  const auto id = job.at("id").get<std::string>();
+  BOOST_TEST(server.http().get("/v1/imports/" + id, erp).status == 404);
+  BOOST_TEST(server.http().get("/v1/imports/" + id + "/errors", erp).status == 404);
+  BOOST_TEST(server.http().get("/v1/imports", erp).json().at("imports").empty());
+  BOOST_TEST(server.http().get("/v1/imports", crm).json().at("imports").size() == 1u);
+  BOOST_TEST(server.http().get("/v1/imports/" + id, manager).status == 200);
+  BOOST_TEST(server.http().get("/v1/imports", manager).json().at("imports").size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(uploads_are_refused_by_role_type_size_and_query) {
@@ -353,7 +375,13 @@ BOOST_AUTO_TEST_CASE(a_job_cut_off_by_a_stop_resumes_after_the_restart_and_appli
   auto accepted = upload_lines(server, "customers", lines, manager);
   BOOST_REQUIRE_MESSAGE(accepted.status == 202, accepted.body);
   const auto id = accepted.json().at("id").get<std::string>();
+  // A spool file no job names (an upload whose job row a crash lost) goes at the restart.
+  const auto stray =
+      std::filesystem::path(server.config().db_path).parent_path() / "imports" / "lost.jsonl";
+  std::ofstream(stray) << import_customer_line("LOST-1");
+  BOOST_REQUIRE(std::filesystem::exists(stray));
   server.restart();  // most likely mid-job: 300 batches
+  BOOST_TEST(!std::filesystem::exists(stray));
   server.server().import_runner().wait_until_idle();
   const auto job = server.http().get("/v1/imports/" + id, manager).json();
   BOOST_TEST(job.at("state") == "done");

@@ -119,6 +119,7 @@ inline storage::StoreOptions options_for(const TempDir& dir,
 //
 // Back to version 10: no import jobs.
 inline const std::string kUndoMigrationElevenSql =
+    "DROP TABLE import_job_customers;"
     "DROP TABLE import_job_records;"
     "DROP TABLE import_line_errors;"
     "DROP TABLE import_jobs;"
