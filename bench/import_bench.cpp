@@ -437,8 +437,9 @@ int main(int argc, char** argv) {
 #endif
             << "\n  load average at start: " << load_average() << "\n  "
             << with_commas(static_cast<double>(o.lines)) << " customers and "
-            << with_commas(static_cast<double>(o.lines)) << " orders, batches of " << o.batch
-            << " lines, synchronous=FULL\n\n"
+            << with_commas(static_cast<double>(o.lines))
+            << " orders, batches sized to about 20 ms of the "
+            << "writer (at most " << o.batch << " lines), synchronous=FULL\n\n"
             << std::flush;
 
   const double raw = raw_commit_rate((dir / "raw.db").string(), o.seconds);

@@ -309,6 +309,13 @@ class CaseStore {
   // The same, answering through `done` (see submit's callback form).
   template <typename T>
   void write(std::function<Result<T>(WriteContext&)> work, std::function<void(Result<T>)> done);
+  // A bulk write (an import batch, sized to hold the writer some milliseconds): the writer runs
+  // it in a transaction of its own and only when no other write is waiting, so an agent's command
+  // queued behind it waits for at most the bulk write already running, never also for the next
+  // one it would otherwise share a transaction with.
+  template <typename T>
+  void write_bulk(std::function<Result<T>(WriteContext&)> work,
+                  std::function<void(Result<T>)> done);
 
   // Runs `work` on a read-only connection of the pool. SqliteError thrown by `work` becomes a
   // storage error result. For reads other modules keep in their own tables (tokens, webhooks).

@@ -88,6 +88,9 @@ class WriteContext {
 
 struct CaseStore::PendingWrite {
   virtual ~PendingWrite() = default;
+  // A bulk write (an import batch) commits in a transaction of its own, after every other write
+  // waiting (see CaseStore::write_bulk).
+  bool bulk = false;
   // Runs inside a savepoint. Returns false when the work produced an error result, so the
   // savepoint is rolled back. May throw SqliteError.
   virtual bool run(WriteContext& context) = 0;
@@ -138,6 +141,14 @@ template <typename T>
 void CaseStore::write(std::function<Result<T>(WriteContext&)> work,
                       std::function<void(Result<T>)> done) {
   enqueue(std::make_unique<TypedWrite<T>>(std::move(work), std::move(done)));
+}
+
+template <typename T>
+void CaseStore::write_bulk(std::function<Result<T>(WriteContext&)> work,
+                           std::function<void(Result<T>)> done) {
+  auto write = std::make_unique<TypedWrite<T>>(std::move(work), std::move(done));
+  write->bulk = true;
+  enqueue(std::move(write));
 }
 
 template <typename T>

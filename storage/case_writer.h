@@ -97,7 +97,17 @@ class CaseStore::Writer {
         while (!stopping_ && queue_.empty()) lock.wait(wake_);
         if (queue_.empty()) return;  // stopping and drained
         in_batch_ = true;
-        while (!queue_.empty() && batch.size() < max_batch_) {
+        // Every write waiting but the bulk ones (in their order); a bulk write alone, and only
+        // when nothing else waits (CaseStore::write_bulk).
+        for (auto it = queue_.begin(); it != queue_.end() && batch.size() < max_batch_;) {
+          if ((*it)->bulk) {
+            ++it;
+            continue;
+          }
+          batch.push_back(std::move(*it));
+          it = queue_.erase(it);
+        }
+        if (batch.empty()) {
           batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }

@@ -249,7 +249,7 @@ void ImportStore::start_job(std::string job_id, Instant now,
 
 void ImportStore::apply_batch(ImportBatch batch, LevelRank rank, std::string actor_id, Instant now,
                               std::function<void(Result<ImportBatchOutcome>)> done) {
-  store_.write<ImportBatchOutcome>(
+  store_.write_bulk<ImportBatchOutcome>(
       [batch = std::move(batch),
        source = WriteSource{WriteSource::Kind::kUpsert, std::move(actor_id), "", std::move(rank)},
        now](WriteContext& context) -> Result<ImportBatchOutcome> {
@@ -269,7 +269,7 @@ void ImportStore::reassess_customers(std::string job_id, size_t limit, std::stri
                                      Instant now,
                                      std::function<void(Result<ImportReassessment>)> done) {
   const auto& catalog = store_.engine().catalog();
-  store_.write<ImportReassessment>(
+  store_.write_bulk<ImportReassessment>(
       [job_id = std::move(job_id), limit, actor_id = std::move(actor_id), &catalog,
        now](WriteContext& context) -> Result<ImportReassessment> {
         const auto started = std::chrono::steady_clock::now();

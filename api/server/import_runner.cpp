@@ -375,6 +375,7 @@ void ImportRunner::run_job(storage::ImportJob job) {
 }
 
 bool ImportRunner::reassess_customers(const storage::ImportJob& job, size_t customers_per_write) {
+  bool logged = false;
   for (int overloaded = 0;;) {
     if (stopping()) return false;
     auto walked = storage::await_result<storage::ImportReassessment>([&](auto done) {
@@ -393,6 +394,10 @@ bool ImportRunner::reassess_customers(const storage::ImportJob& job, size_t cust
     }
     overloaded = 0;
     if (walked.value().customers == 0) return true;
+    if (!logged) {  // the file is applied; the job ends when the walk does
+      log_import("info", "import reassessing customers", job);
+      logged = true;
+    }
     customers_per_write = next_batch_lines(customers_per_write, walked.value().write_time,
                                            options_.batch_write_target, options_.batch_lines);
     run_tasks();  // uploads waiting to be answered

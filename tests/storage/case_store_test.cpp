@@ -449,6 +449,41 @@ BOOST_AUTO_TEST_CASE(concurrent_commands_share_group_commits) {
   BOOST_TEST(stats.largest_batch == static_cast<std::uint64_t>(kCases));
 }
 
+// A bulk write (an import batch) never shares a transaction, and waits for the other writes
+// queued with it: a command queued behind a running bulk write waits for that one only.
+BOOST_AUTO_TEST_CASE(a_bulk_write_commits_alone_after_the_writes_waiting_with_it) {
+  TempDir dir;
+  auto store = open_store(options_for(dir));
+  std::vector<std::string> order;  // appended on the writer thread only
+  std::promise<Result<bool>> bulk_done;
+  std::vector<std::future<Result<CommandOutcome>>> commands;
+  {
+    WriterGate gate(*store);
+    store->write_bulk<bool>(
+        [&](WriteContext&) -> Result<bool> {
+          order.push_back("bulk");
+          return true;
+        },
+        [&](Result<bool> result) { bulk_done.set_value(std::move(result)); });
+    for (int i = 0; i < 3; ++i) {
+      commands.push_back(
+          store->submit(create_complaint(monday_morning(), "b" + std::to_string(i))));
+    }
+    auto later = store->write<bool>([&](WriteContext&) -> Result<bool> {
+      order.push_back("write");
+      return true;
+    });
+    gate.release();
+    BOOST_TEST(later.get().ok());
+  }
+  BOOST_TEST(bulk_done.get_future().get().ok());
+  for (auto& command : commands) BOOST_TEST(command.get().ok());
+  BOOST_TEST((order == std::vector<std::string>{"write", "bulk"}));
+  // The gate's, the three commands with the write queued after the bulk one, the bulk one alone.
+  BOOST_TEST(store->stats().transactions == 3u);
+  BOOST_TEST(store->stats().largest_batch == 4u);
+}
+
 BOOST_AUTO_TEST_CASE(workflow_versions_are_recorded_and_a_changed_version_is_refused) {
   TempDir dir;
   auto store = open_store(options_for(dir));
