@@ -99,6 +99,34 @@ export async function request(method, path, options = {}) {
   }
 }
 
+// Sends `file` as the raw request body (evidence, an import file) with the session token;
+// XMLHttpRequest, for the upload's progress events (0-100 to `onProgress`). Answers
+// {status, body} (body the parsed JSON answer, {} when there is none); never throws.
+export function uploadBody(path, file, contentType, onProgress) {
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    const token = sessionToken();
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    xhr.setRequestHeader('Content-Type', contentType);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(Math.floor((event.loaded / event.total) * 100));
+    };
+    xhr.onload = () => {
+      let body = {};
+      try {
+        body = JSON.parse(xhr.responseText || '{}');
+      } catch {
+        body = {};
+      }
+      resolve({ status: xhr.status, body });
+    };
+    xhr.onerror = () => resolve({ status: 0, body: { code: 'UNREACHABLE' } });
+    xhr.send(file);
+  });
+}
+
 export const get = (path, options) => request('GET', path, options);
 export const post = (path, body, options = {}) => request('POST', path, { ...options, body });
 export const patch = (path, body, options = {}) => request('PATCH', path, { ...options, body });

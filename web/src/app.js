@@ -20,6 +20,7 @@ import { CustomerPage } from './pages/customer.js';
 import { WorkloadPage } from './pages/workload.js';
 import { AdminPage } from './pages/admin.js';
 import { FirstStepsPage } from './pages/first_steps.js';
+import { ImportsPage } from './pages/imports.js';
 
 const kLadder = ['agent', 'team_lead', 'supervisor', 'manager'];
 export const isLadder = (role) => kLadder.includes(role);
@@ -52,6 +53,7 @@ function navItems(role) {
     items.push(['/approvals', 'nav.approvals'], ['/escalations', 'nav.escalations'], ['/workload', 'nav.workload'],
       ['/compensations', 'nav.ledger']);
   }
+  if (atLeast(role, 'manager')) items.push(['/imports', 'nav.imports']);
   if (role === 'admin') {
     items.push(
       ['/queue', 'nav.queue'],
@@ -61,6 +63,7 @@ function navItems(role) {
       ['/admin/webhooks', 'nav.webhooks'],
       ['/admin/workflows', 'nav.workflows'],
       ['/compensations', 'nav.ledger'],
+      ['/imports', 'nav.imports'],
       ['/first-steps', 'nav.first_steps'],
     );
   }
@@ -80,6 +83,7 @@ function page(path, me) {
   if ((params = match('/customers/:id', path))) return html`<${CustomerPage} key=${params.id} id=${params.id} me=${me} />`;
   if (match('/compensations', path)) return html`<${LedgerPage} me=${me} />`;
   if (match('/first-steps', path)) return html`<${FirstStepsPage} me=${me} />`;
+  if (match('/imports', path)) return html`<${ImportsPage} me=${me} />`;
   if ((params = match('/admin/:section', path))) return html`<${AdminPage} key=${params.section} section=${params.section} me=${me} />`;
   return html`<section><h1 tabindex="-1">${t('app.not_found')}</h1></section>`;
 }

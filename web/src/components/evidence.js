@@ -2,8 +2,7 @@
 // Files are uploaded as the raw request body with their type (progress shown; a refused type or
 // size explained in the viewer's language) and fetched with the session's Authorization header
 // into blob: URLs, so no token ever appears in a URL. Thumbnails are made by the server.
-import { get } from '../api.js';
-import { sessionToken } from '../session.js';
+import { get, uploadBody } from '../api.js';
 import { html, useEffect, useRef, useState } from '../html.js';
 import { dateTime, t } from '../i18n/index.js';
 import { fieldProblemText } from './fields.js';
@@ -79,30 +78,10 @@ function EvidenceRow({ attachment }) {
   </li>`;
 }
 
-// Uploads `file` as the raw body; XMLHttpRequest, for the upload's progress events.
+// Uploads `file` as the raw body, named in the query.
 function uploadFile(caseId, file, onProgress) {
-  return new Promise((resolve) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/v1/cases/${encodeURIComponent(caseId)}/attachments?filename=${encodeURIComponent(file.name)}`);
-    const token = sessionToken();
-    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
-    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
-    xhr.setRequestHeader('Accept', 'application/json');
-    xhr.upload.onprogress = (event) => {
-      if (event.lengthComputable) onProgress(Math.floor((event.loaded / event.total) * 100));
-    };
-    xhr.onload = () => {
-      let body = {};
-      try {
-        body = JSON.parse(xhr.responseText || '{}');
-      } catch {
-        body = {};
-      }
-      resolve({ status: xhr.status, body });
-    };
-    xhr.onerror = () => resolve({ status: 0, body: { code: 'UNREACHABLE' } });
-    xhr.send(file);
-  });
+  return uploadBody(`/v1/cases/${encodeURIComponent(caseId)}/attachments?filename=${encodeURIComponent(file.name)}`,
+    file, file.type || 'application/octet-stream', onProgress);
 }
 
 // Why an upload was refused, in the viewer's words.
