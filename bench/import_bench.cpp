@@ -15,7 +15,9 @@
 //      firing transitions: lines per second (upload start to job done), the process's peak RSS
 //      (VmHWM, reset before each import; the client's share is a 256 KiB buffer), and the
 //      transitions' p50/p99 during the import as a ratio to idle;
-//   5. a summary with each figure beside its ceiling and its target.
+//   5. the SQL an order line runs in the writer, alone (no parsing, no server, no
+//      reassessment), on the same database after the imports: the ceiling of the line phase;
+//   6. a summary with each figure beside its ceiling and its target.
 // Exit status: 0 when the benchmark ran (targets missed or not), 1 on a usage error, 2 when it
 // failed (a non-2xx answer, a rejected line, a connection error).
 #include <sqlite3.h>
@@ -88,6 +90,79 @@ void usage(std::ostream& out) {
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The SQL an order line of an import runs in the writer (storage/import_store.cpp and
+// customer_records.cpp: look-ups of the order and its customer, the job's id list, the order's
+// upsert, the job's customer list), run straight on `db_path` (the bench's database after its
+// imports: a million customers and orders) through one connection with prepared statements, in
+// transactions of 300 lines, synchronous=FULL, for `lines` new orders of random customers. No
+// parsing, no server, no reassessment: what SQLite alone needs for the lines, the ceiling of the
+// import's line phase on this machine. The rows it adds are deleted afterwards.
+double order_line_sql_rate(const std::string& db_path, std::int64_t customers, std::int64_t lines) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(db_path.c_str(), &db) != SQLITE_OK ||
+      sqlite3_exec(db, "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536", nullptr, nullptr,
+                   nullptr) != SQLITE_OK) {
+    fail(std::string("order-line SQL: ") + sqlite3_errmsg(db));
+  }
+  const char* sql[] = {
+      "SELECT id, customer_id, paid_amount, currency, refunded_amount, placed_at, details, status, "
+      "created_at, updated_at FROM orders WHERE id = ?1",
+      "SELECT coalesce(merged_into, id) FROM customers WHERE id = ?2",
+      "SELECT line FROM import_job_records WHERE job_id = 'ceiling' AND record_id = ?1",
+      "INSERT INTO import_job_records (job_id, record_id, line) VALUES ('ceiling', ?1, ?3)",
+      "SELECT id FROM orders WHERE id = ?1",
+      "SELECT coalesce(merged_into, id) FROM customers WHERE id = ?2",
+      "INSERT INTO orders (id, customer_id, paid_amount, currency, refunded_amount, placed_at, "
+      "details, status, created_at, updated_at) VALUES (?1, ?2, 25900, 'CNY', 0, ?3, "
+      "'{\"items\":[{\"sku\":\"SKU-1\",\"quantity\":1}]}', 'paid', ?3, ?3) ON CONFLICT (id) DO "
+      "UPDATE SET customer_id = excluded.customer_id",
+      "INSERT OR IGNORE INTO import_job_customers (job_id, customer_rowid) SELECT 'ceiling', rowid "
+      "FROM customers WHERE id = ?2"};
+  std::vector<sqlite3_stmt*> statements;
+  for (const char* text : sql) {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db, text, -1, &statement, nullptr) != SQLITE_OK) {
+      fail(std::string("order-line SQL: ") + sqlite3_errmsg(db));
+    }
+    statements.push_back(statement);
+  }
+  std::uint64_t seed = 88172645463325252ULL;  // xorshift: the same customers every run
+  const auto start = Clock::now();
+  for (std::int64_t line = 0; line < lines;) {
+    sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    for (int i = 0; i < 300 && line < lines; ++i, ++line) {
+      seed ^= seed << 13;
+      seed ^= seed >> 7;
+      seed ^= seed << 17;
+      const std::string order = "CEIL-" + std::to_string(line);
+      const std::string customer =
+          "C" + std::to_string(1 + seed % static_cast<std::uint64_t>(customers));
+      for (auto* statement : statements) {
+        sqlite3_bind_text(statement, 1, order.data(), static_cast<int>(order.size()),
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(statement, 2, customer.data(), static_cast<int>(customer.size()),
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_int64(statement, 3, line);
+        while (sqlite3_step(statement) == SQLITE_ROW) {
+        }
+        sqlite3_reset(statement);
+      }
+    }
+    if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      fail(std::string("order-line SQL COMMIT: ") + sqlite3_errmsg(db));
+    }
+  }
+  const double rate = static_cast<double>(lines) / seconds_since(start);
+  for (auto* statement : statements) sqlite3_finalize(statement);
+  sqlite3_exec(db,
+               "DELETE FROM orders WHERE id LIKE 'CEIL-%'; "
+               "DELETE FROM import_job_records WHERE job_id = 'ceiling'; "
+               "DELETE FROM import_job_customers WHERE job_id = 'ceiling'",
+               nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  return rate;
 }
 
 std::string fixed(double v, int decimals) {
@@ -528,6 +603,12 @@ int main(int argc, char** argv) {
     runs.push_back(std::move(f));
   }
   server->stop();
+  // A tenth of the lines (at least 2,000): enough for a steady rate.
+  const double order_sql =
+      order_line_sql_rate(db_path, o.lines, std::max<std::int64_t>(o.lines / 10, 2000));
+  std::cout << "[5] the SQL of an order line alone, on the same database: "
+            << with_commas(order_sql) << " lines/s\n"
+            << std::flush;
 
   const double idle_p99 = percentile(idle, 99);
   std::cout << "\nsummary (load average now " << load_average() << ")\n";
@@ -543,6 +624,10 @@ int main(int argc, char** argv) {
               << fixed(f.rate() / raw, 1)
               << "x raw commits/s (target >= 50,000: " << (f.rate() >= 50000 ? "PASS" : "MISS")
               << ")\n";
+    if (f.kind == "orders") {
+      std::cout << "    the SQL of an order line alone (ceiling)        " << with_commas(order_sql)
+                << " lines/s: the import runs at " << fixed(f.rate() / order_sql, 2) << "x\n";
+    }
     std::cout << "    peak RSS                                        " << f.peak_rss_mib
               << " MiB (target < 300: " << (f.peak_rss_mib < 300 ? "PASS" : "MISS") << ")\n";
     std::cout << "    transition p50 / p99 during the import          "
