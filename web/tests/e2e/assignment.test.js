@@ -105,8 +105,9 @@ test('a new case is assigned by the policy and the timeline says why; a reassign
   const page = await newPage(browser, { language: 'en' });
   await signIn(page, server, lead.token);
   await page.goto(`${server.url}/cases/${opened.id}`);
-  await page.locator('#assign-to').waitFor();
-  await page.locator('#assign-to').selectOption('li.returns');
+  // The member list replaces the free-text field once the team's members have loaded.
+  await page.locator('select#assign-to').waitFor();
+  await page.locator('select#assign-to').selectOption('li.returns');
   const submit = page.locator('.assignment form button[type=submit]');
   assert.equal(await submit.isDisabled(), true, 'no reason, no reassignment');
   await page.locator('#assign-reason').fill('Wu is at the warehouse today');
