@@ -93,6 +93,9 @@ struct SenderFixture {
 
   ~SenderFixture() {
     stop_sender();
+    // The writer may still be answering a delivery's write, which posts to `io`: let it finish
+    // while `io` runs, not after (TSan saw the post race the io_context's destruction).
+    store->wait_until_idle();
     guard.reset();
     for (auto& t : threads) t.join();
   }
