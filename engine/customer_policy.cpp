@@ -31,10 +31,6 @@ Int128 power_of_ten(int exponent) {
   return value;
 }
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
 // A rate's decimal text: digits, optionally a point and more digits; nullopt for anything else
 // (a sign, an exponent, a comma, a missing digit on either side of the point) or too many digits.
 std::optional<std::pair<std::int64_t, int>> parse_decimal(std::string_view text) {
@@ -43,7 +39,7 @@ std::optional<std::pair<std::int64_t, int>> parse_decimal(std::string_view text)
   const std::string_view fraction =
       point == std::string_view::npos ? std::string_view() : text.substr(point + 1);
   const auto all_digits = [](std::string_view part) {
-    return std::all_of(part.begin(), part.end(), is_digit);
+    return std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
   if (whole.empty() || !all_digits(whole) || !all_digits(fraction)) return std::nullopt;
   if (point != std::string_view::npos && fraction.empty()) return std::nullopt;

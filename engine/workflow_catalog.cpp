@@ -31,16 +31,18 @@ std::optional<PolicyKind> parse_policy_kind(std::string_view name) {
   return std::nullopt;
 }
 
-namespace {
-
 // A customer segment or membership tier that a rule or condition names, and where: checked
-// against the RFM and membership policies once every file is read.
+// against the RFM and membership policies once every file is read. Outside the anonymous
+// namespace because CatalogBuilder (a friend of WorkflowCatalog, so not in it either) holds a
+// list of them.
 struct CustomerNameUse {
   bool tier = false;  // a membership tier; otherwise an RFM segment
   std::string name;
   std::string file;
   std::string pointer;
 };
+
+namespace {
 
 // The walkers below read documents that may be broken (a workflow that failed to parse is still
 // cross-checked), so they take only what has the expected shape and skip the rest, which the

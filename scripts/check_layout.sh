@@ -12,6 +12,11 @@
 #   3. engine/ includes no Asio, Beast or SQLite header, and nothing from storage/ or api/;
 #      storage/ includes nothing from api/.
 #   4. Every file under api/ is in one of those folders (apart from api/CMakeLists.txt).
+#   5. A name with internal linkage (declared in `namespace {` or `static` at namespace scope) is
+#      declared in one .cpp file of its library only. The test command compiles each library in
+#      unity batches, several .cpp files in one translation unit: two files' `shown()` would then
+#      be a redefinition, or worse, two overloads, and a call could silently pick the other
+#      file's. The same alias or using-declaration line in several files is harmless and allowed.
 # Each violation is printed as file:line: what is wrong; the exit status is the number of them
 # (capped at 1), so the check fails loudly and names every offender at once.
 set -uo pipefail
@@ -74,6 +79,55 @@ done < <(sources storage | xargs grep -nE '#include[[:space:]]+"api/' /dev/null)
 while IFS= read -r file; do
   report "$file: every api/ file belongs to one of the folders ${order[*]}"
 done < <(find api -maxdepth 1 -type f ! -name CMakeLists.txt | sort)
+
+# 5. Internal names unique within each library (see the header). The awk prints, for each internal
+#    declaration at column 0, "name<TAB>kind<TAB>text<TAB>file:line"; kind is "alias" for
+#    `using`/namespace-alias lines (allowed to repeat word for word), "decl" otherwise.
+internal_names() {
+  awk '
+    FNR == 1 { anon = 0 }
+    /^namespace [{]/ { anon = 1; next }
+    anon && /^[}]  \/\/ namespace$/ { anon = 0; next }
+    /^[A-Za-z]/ {
+      text = $0
+      if (!anon && text !~ /^static /) next
+      if (text ~ /^(template|namespace [a-z_:]+ [{]|using namespace|friend|extern)/) next
+      line = text
+      sub(/^static /, "", line)
+      while (line ~ /<[^<>]*>/) gsub(/<[^<>]*>/, "", line)
+      name = ""; kind = "decl"
+      if (match(line, /^namespace [A-Za-z_]+ =/)) {
+        name = substr(line, 11, RLENGTH - 12); kind = "alias"
+      } else if (match(line, /^using [A-Za-z_][A-Za-z0-9_]* =/)) {
+        name = substr(line, 7, RLENGTH - 8); kind = "alias"
+      } else if (match(line, /^using [A-Za-z_:]+;/)) {
+        name = substr(line, 7, RLENGTH - 7); sub(/.*:/, "", name); kind = "alias"
+      } else if (match(line, /^(struct|class|enum class|enum|union) [A-Za-z_][A-Za-z0-9_]*/)) {
+        name = substr(line, RSTART, RLENGTH); sub(/.* /, "", name)
+      } else if (match(line, /[A-Za-z_][A-Za-z0-9_]*(\(| =|\[| [{]|[{]|;)/)) {
+        name = substr(line, RSTART, RLENGTH); sub(/[^A-Za-z0-9_]+$/, "", name)
+      }
+      if (name != "" && name != "operator") print name "\t" kind "\t" text "\t" FILENAME ":" FNR
+    }' "$@"
+}
+for library in engine storage api/http api/transport api/delivery api/routes api/server api/cli; do
+  [[ -d $library ]] || continue
+  while IFS= read -r clash; do
+    report "$clash"
+  done < <(internal_names "$library"/*.cpp | sort | awk -F'\t' '
+    { split($4, at, ":"); file = at[1]
+      if (!(($1, file) in seen)) { seen[$1, file] = 1; files[$1]++ }
+      if ($2 == "decl") decls[$1]++; else texts[$1, $3] = 1
+      where[$1] = where[$1] " " $4 }
+    END {
+      for (key in texts) { split(key, k, SUBSEP); distinct[k[1]]++ }
+      for (n in files) {
+        if (files[n] < 2) continue
+        if (decls[n] == 0 && distinct[n] == 1) continue
+        print where[n] ": internal name " n " declared in more than one file of this library"
+      }
+    }' | sed 's/^ //' | sort)
+done
 
 if ((violations > 0)); then
   echo "layout: $violations violation(s) of the rules in docs/architecture.md" >&2

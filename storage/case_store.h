@@ -381,14 +381,6 @@ class CaseStore {
 Result<std::unique_ptr<SqliteDb>> open_writer_connection(const StoreOptions& options,
                                                          struct MigrationReport* report = nullptr);
 
-// Converts between Instant and the stored integer milliseconds.
-inline std::int64_t to_millis(Instant t) {
-  return t.time_since_epoch().count();
-}
-inline Instant from_millis(std::int64_t ms) {
-  return Instant(Millis(ms));
-}
-
 }  // namespace redress::storage
 
 #include "storage/case_store_impl.h"

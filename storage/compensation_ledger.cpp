@@ -55,11 +55,6 @@ LedgerFilter ledger_filter(const LedgerQuery& q) {
   return out;
 }
 
-std::optional<Instant> optional_instant(const Statement& s, int column) {
-  if (s.column_is_null(column)) return std::nullopt;
-  return from_millis(s.column_int(column));
-}
-
 }  // namespace
 
 Result<std::vector<LedgerRow>> CompensationLedger::rows(const LedgerQuery& q) const {
@@ -99,8 +94,8 @@ Result<std::vector<LedgerRow>> CompensationLedger::rows(const LedgerQuery& q) co
       row.decided_by = s->column_text(9);
       row.reference = s->column_text(10);
       row.proposed_at = from_millis(s->column_int(11));
-      row.decided_at = optional_instant(*s, 12);
-      row.executed_at = optional_instant(*s, 13);
+      row.decided_at = column_optional_instant(*s, 12);
+      row.executed_at = column_optional_instant(*s, 13);
       row.customer_id = s->column_text(14);
       row.order_id = s->column_text(15);
       row.team = s->column_text(16);

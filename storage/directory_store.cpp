@@ -11,15 +11,15 @@
 namespace redress::storage {
 namespace {
 
-constexpr size_t kMaxIdLength = 128;
+constexpr size_t kMaxDirectoryIdLength = 128;
 constexpr size_t kMaxTextBytes = 200;
-constexpr const char* kIdRule = "1 to 128 characters from A-Z, a-z, 0-9 and . _ @ -";
+constexpr const char* kDirectoryIdRule = "1 to 128 characters from A-Z, a-z, 0-9 and . _ @ -";
 constexpr const char* kAssignableRoles =
     "agent, team_lead, supervisor, manager, admin or integration";
 
 // A value as an error message may show it: at most ~60 bytes, control characters escaped, and
 // every non-ASCII byte escaped when the value is not valid UTF-8 (messages end up in JSON).
-std::string shown(std::string_view value) {
+std::string shown_in_message(std::string_view value) {
   constexpr size_t kShownBytes = 60;
   const bool valid_utf8 = utf8_length(value).has_value();
   std::string out;
@@ -42,46 +42,48 @@ std::string shown(std::string_view value) {
   return out;
 }
 
-bool is_id_char(char c) {
+bool is_directory_id_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '_' || c == '@' || c == '-';
 }
 
 // `what` names the field for the message ("team id"), `pointer` locates it in the request.
-std::optional<Error> check_id(std::string_view value, const std::string& what,
-                              const std::string& pointer) {
+std::optional<Error> check_directory_id(std::string_view value, const std::string& what,
+                                        const std::string& pointer) {
   if (value.empty()) {
-    return Error::invalid_field(what + " is empty; use " + kIdRule, pointer,
+    return Error::invalid_field(what + " is empty; use " + kDirectoryIdRule, pointer,
                                 problem_params("empty"));
   }
-  if (value.size() > kMaxIdLength) {
+  if (value.size() > kMaxDirectoryIdLength) {
     return Error::invalid_field(
-        what + " '" + shown(value) + "' is " + std::to_string(value.size()) +
-            " characters long; use " + kIdRule,
+        what + " '" + shown_in_message(value) + "' is " + std::to_string(value.size()) +
+            " characters long; use " + kDirectoryIdRule,
         pointer,
-        problem_params("too_long", {{"max_length", kMaxIdLength}, {"length", value.size()}}));
+        problem_params("too_long",
+                       {{"max_length", kMaxDirectoryIdLength}, {"length", value.size()}}));
   }
-  if (!std::all_of(value.begin(), value.end(), is_id_char)) {
-    return Error::invalid_field(what + " '" + shown(value) + "' is not valid; use " + kIdRule,
-                                pointer, problem_params("invalid_id"));
+  if (!std::all_of(value.begin(), value.end(), is_directory_id_char)) {
+    return Error::invalid_field(
+        what + " '" + shown_in_message(value) + "' is not valid; use " + kDirectoryIdRule, pointer,
+        problem_params("invalid_id"));
   }
   return std::nullopt;
 }
 
-std::optional<Error> check_text(std::string_view value, const std::string& what,
-                                const std::string& pointer, bool required) {
+std::optional<Error> check_directory_text(std::string_view value, const std::string& what,
+                                          const std::string& pointer, bool required) {
   if (required && value.empty()) {
     return Error::invalid_field(
         what + " is empty; give 1 to " + std::to_string(kMaxTextBytes) + " bytes of text", pointer,
         problem_params("empty"));
   }
   if (!utf8_length(value)) {
-    return Error::invalid_field(what + " '" + shown(value) + "' is not valid UTF-8", pointer,
-                                problem_params("not_utf8"));
+    return Error::invalid_field(what + " '" + shown_in_message(value) + "' is not valid UTF-8",
+                                pointer, problem_params("not_utf8"));
   }
   if (value.size() > kMaxTextBytes) {
     return Error::invalid_field(
-        what + " '" + shown(value) + "' is " + std::to_string(value.size()) +
+        what + " '" + shown_in_message(value) + "' is " + std::to_string(value.size()) +
             " bytes long; the maximum is " + std::to_string(kMaxTextBytes) + " bytes",
         pointer, problem_params("too_many_bytes", {{"max_bytes", kMaxTextBytes}}));
   }
@@ -110,18 +112,8 @@ std::optional<Error> check_hash(const std::vector<unsigned char>& hash) {
 // A stored role Redress cannot read means the row was written by something else, or damaged.
 Role stored_role(const std::string& text, const char* table, const std::string& id) {
   if (auto role = parse_role(text)) return *role;
-  throw SqliteError(SQLITE_CORRUPT, std::string(table) + " row '" + shown(id) +
-                                        "' has unknown role '" + shown(text) + "'");
-}
-
-std::optional<Instant> optional_instant(const Statement& row, int index) {
-  if (auto ms = row.column_optional_int(index)) return from_millis(*ms);
-  return std::nullopt;
-}
-
-std::optional<std::int64_t> optional_millis(const std::optional<Instant>& t) {
-  if (t) return to_millis(*t);
-  return std::nullopt;
+  throw SqliteError(SQLITE_CORRUPT, std::string(table) + " row '" + shown_in_message(id) +
+                                        "' has unknown role '" + shown_in_message(text) + "'");
 }
 
 // --- rows ----------------------------------------------------------------------------------
@@ -140,8 +132,9 @@ constexpr const char* kUserColumns =
 
 Availability stored_availability(const std::string& text, const std::string& id) {
   if (auto availability = parse_availability(text)) return *availability;
-  throw SqliteError(SQLITE_CORRUPT,
-                    "users row '" + shown(id) + "' has unknown availability '" + shown(text) + "'");
+  throw SqliteError(SQLITE_CORRUPT, "users row '" + shown_in_message(id) +
+                                        "' has unknown availability '" + shown_in_message(text) +
+                                        "'");
 }
 
 std::vector<std::string> stored_skills(const std::string& text, const std::string& id) {
@@ -154,7 +147,8 @@ std::vector<std::string> stored_skills(const std::string& text, const std::strin
     }
     if (skills.size() == parsed.size()) return skills;
   }
-  throw SqliteError(SQLITE_CORRUPT, "users row '" + shown(id) + "' has unreadable skills");
+  throw SqliteError(SQLITE_CORRUPT,
+                    "users row '" + shown_in_message(id) + "' has unreadable skills");
 }
 
 std::string skills_text(const std::vector<std::string>& skills) {
@@ -170,7 +164,7 @@ User read_user(const Statement& row, int first = 0) {
   user.active = row.column_int(first + 4) != 0;
   user.created_at = from_millis(row.column_int(first + 5));
   user.availability = stored_availability(row.column_text(first + 6), user.id);
-  user.availability_since = optional_instant(row, first + 7);
+  user.availability_since = column_optional_instant(row, first + 7);
   user.availability_by = row.column_text(first + 8);
   user.skills = stored_skills(row.column_text(first + 9), user.id);
   return user;
@@ -188,9 +182,9 @@ ApiToken read_token(const Statement& row, int first = 0) {
   token.role = stored_role(row.column_text(first + 2), "api_tokens", token.id);
   token.label = row.column_text(first + 3);
   token.created_at = from_millis(row.column_int(first + 4));
-  token.expires_at = optional_instant(row, first + 5);
-  token.revoked_at = optional_instant(row, first + 6);
-  token.last_used_at = optional_instant(row, first + 7);
+  token.expires_at = column_optional_instant(row, first + 5);
+  token.revoked_at = column_optional_instant(row, first + 6);
+  token.last_used_at = column_optional_instant(row, first + 7);
   token.scopes = row.column_text(first + 8);
   return token;
 }
@@ -268,8 +262,8 @@ std::function<Result<T>(WriteContext&)> guarded(Work work) {
 // --- teams -----------------------------------------------------------------------------------
 
 void DirectoryStore::create_team(Team team, std::function<void(Result<Team>)> done) {
-  auto invalid = check_id(team.id, "team id", "/id");
-  if (!invalid) invalid = check_text(team.name, "team name", "/name", true);
+  auto invalid = check_directory_id(team.id, "team id", "/id");
+  if (!invalid) invalid = check_directory_text(team.name, "team name", "/name", true);
   if (invalid) {
     done(*invalid);
     return;
@@ -312,7 +306,7 @@ namespace {
 // A calendar id as the workflows name one: [a-z][a-z0-9_]{0,63}; "" = none.
 std::optional<Error> check_calendar_id(const std::string& calendar) {
   if (calendar.empty() || is_valid_name(calendar)) return std::nullopt;
-  return Error::invalid_field("calendar '" + shown(calendar) +
+  return Error::invalid_field("calendar '" + shown_in_message(calendar) +
                                   "' is not a calendar id; use the id of a business calendar "
                                   "the workflows define ([a-z][a-z0-9_]*), or \"\" for none",
                               "/calendar", problem_params("invalid_id"));
@@ -322,8 +316,9 @@ std::optional<Error> check_calendar_id(const std::string& calendar) {
 
 void DirectoryStore::update_team(std::string id, TeamPatch patch,
                                  std::function<void(Result<Team>)> done) {
-  auto invalid = check_id(id, "team id", "/id");
-  if (!invalid && patch.name) invalid = check_text(*patch.name, "team name", "/name", true);
+  auto invalid = check_directory_id(id, "team id", "/id");
+  if (!invalid && patch.name)
+    invalid = check_directory_text(*patch.name, "team name", "/name", true);
   if (!invalid && patch.calendar) invalid = check_calendar_id(*patch.calendar);
   if (invalid) {
     done(*invalid);
@@ -359,7 +354,7 @@ std::optional<Error> check_skills(const std::vector<std::string>& skills) {
   for (size_t i = 0; i < skills.size(); ++i) {
     const auto pointer = "/skills/" + std::to_string(i);
     if (!is_valid_name(skills[i])) {
-      return Error::invalid_field("skill '" + shown(skills[i]) +
+      return Error::invalid_field("skill '" + shown_in_message(skills[i]) +
                                       "' is not a skill name; use [a-z][a-z0-9_]*, as the "
                                       "assignment policy's category_skills do",
                                   pointer, problem_params("invalid_name"));
@@ -382,13 +377,14 @@ std::optional<Error> check_user_fields(const std::optional<std::string>& display
                                        const std::optional<Role>& role,
                                        const std::optional<std::string>& team_id) {
   if (display_name) {
-    if (auto e = check_text(*display_name, "display name", "/display_name", true)) return e;
+    if (auto e = check_directory_text(*display_name, "display name", "/display_name", true))
+      return e;
   }
   if (role) {
     if (auto e = check_role(*role, "/role")) return e;
   }
   if (team_id && !team_id->empty()) {
-    if (auto e = check_id(*team_id, "team id", "/team_id")) return e;
+    if (auto e = check_directory_id(*team_id, "team id", "/team_id")) return e;
   }
   return std::nullopt;
 }
@@ -396,7 +392,7 @@ std::optional<Error> check_user_fields(const std::optional<std::string>& display
 }  // namespace
 
 void DirectoryStore::create_user(User user, std::function<void(Result<User>)> done) {
-  auto invalid = check_id(user.id, "user id", "/id");
+  auto invalid = check_directory_id(user.id, "user id", "/id");
   if (!invalid) invalid = check_user_fields(user.display_name, user.role, user.team_id);
   if (!invalid) invalid = check_skills(user.skills);
   if (invalid) {
@@ -478,7 +474,7 @@ bool admin_remains_without(WriteContext& context, const std::string& user_id,
 
 void DirectoryStore::update_user(std::string id, UserPatch patch, Instant now,
                                  std::function<void(Result<User>)> done) {
-  auto invalid = check_id(id, "user id", "/id");
+  auto invalid = check_directory_id(id, "user id", "/id");
   if (!invalid) invalid = check_user_fields(patch.display_name, patch.role, patch.team_id);
   if (!invalid && patch.skills) invalid = check_skills(*patch.skills);
   if (invalid) {
@@ -547,7 +543,7 @@ void DirectoryStore::update_user(std::string id, UserPatch patch, Instant now,
 void DirectoryStore::set_availability(std::string user_id, Availability availability,
                                       std::string changed_by, Instant now,
                                       std::function<void(Result<User>)> done) {
-  if (auto invalid = check_id(user_id, "user id", "/id")) {
+  if (auto invalid = check_directory_id(user_id, "user id", "/id")) {
     done(*invalid);
     return;
   }
@@ -603,11 +599,12 @@ Result<std::vector<AvailabilityChange>> DirectoryStore::list_availability_change
 
 void DirectoryStore::create_token(NewToken token, Instant now,
                                   std::function<void(Result<ApiToken>)> done) {
-  auto invalid = check_id(token.id, "token id", "/id");
+  auto invalid = check_directory_id(token.id, "token id", "/id");
   if (!invalid) invalid = check_hash(token.hash);
-  if (!invalid && !token.user_id.empty()) invalid = check_id(token.user_id, "user id", "/user_id");
+  if (!invalid && !token.user_id.empty())
+    invalid = check_directory_id(token.user_id, "user id", "/user_id");
   if (!invalid) invalid = check_role(token.role, "/role");
-  if (!invalid) invalid = check_text(token.label, "token label", "/label", false);
+  if (!invalid) invalid = check_directory_text(token.label, "token label", "/label", false);
   if (!invalid && token.expires_at && *token.expires_at <= now) {
     invalid = Error::invalid_field(
         "expiry " + format_rfc3339(*token.expires_at) +
@@ -703,7 +700,7 @@ Result<std::vector<ApiToken>> DirectoryStore::list_tokens(const std::string& use
 
 void DirectoryStore::revoke_token(std::string id, Instant now,
                                   std::function<void(Result<ApiToken>)> done) {
-  if (auto invalid = check_id(id, "token id", "/id")) {
+  if (auto invalid = check_directory_id(id, "token id", "/id")) {
     done(*invalid);
     return;
   }
@@ -817,8 +814,8 @@ Session read_session(const Statement& row) {
   session.created_at = from_millis(row.column_int(2));
   session.expires_at = from_millis(row.column_int(3));
   session.max_expires_at = from_millis(row.column_int(4));
-  session.revoked_at = optional_instant(row, 5);
-  session.last_used_at = optional_instant(row, 6);
+  session.revoked_at = column_optional_instant(row, 5);
+  session.last_used_at = column_optional_instant(row, 6);
   return session;
 }
 
@@ -854,9 +851,9 @@ std::optional<std::string> session_ended(const Session& session, Instant now) {
 
 void DirectoryStore::create_session(NewSession session, Instant now,
                                     std::function<void(Result<Session>)> done) {
-  auto invalid = check_id(session.id, "session id", "/id");
+  auto invalid = check_directory_id(session.id, "session id", "/id");
   if (!invalid) invalid = check_hash(session.hash);
-  if (!invalid) invalid = check_id(session.token_id, "token id", "/token_id");
+  if (!invalid) invalid = check_directory_id(session.token_id, "token id", "/token_id");
   if (!invalid && (session.expires_at <= now || session.expires_at > session.max_expires_at)) {
     invalid = Error::invalid_field("session expiry " + format_rfc3339(session.expires_at) +
                                        " must be after now (" + format_rfc3339(now) +
@@ -948,7 +945,7 @@ Result<std::optional<Session>> DirectoryStore::get_session(const std::string& id
 
 void DirectoryStore::refresh_session(std::string id, Instant now, Millis ttl,
                                      std::function<void(Result<Session>)> done) {
-  if (auto invalid = check_id(id, "session id", "/id")) {
+  if (auto invalid = check_directory_id(id, "session id", "/id")) {
     done(*invalid);
     return;
   }
@@ -969,7 +966,7 @@ void DirectoryStore::refresh_session(std::string id, Instant now, Millis ttl,
 
 void DirectoryStore::revoke_session(std::string id, Instant now,
                                     std::function<void(Result<Session>)> done) {
-  if (auto invalid = check_id(id, "session id", "/id")) {
+  if (auto invalid = check_directory_id(id, "session id", "/id")) {
     done(*invalid);
     return;
   }

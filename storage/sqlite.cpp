@@ -230,4 +230,14 @@ void Transaction::commit() {
   open_ = false;
 }
 
+std::optional<Instant> column_optional_instant(const Statement& row, int index) {
+  if (auto ms = row.column_optional_int(index)) return from_millis(*ms);
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> optional_millis(const std::optional<Instant>& at) {
+  if (at) return to_millis(*at);
+  return std::nullopt;
+}
+
 }  // namespace redress::storage

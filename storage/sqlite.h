@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "engine/result.h"
+#include "engine/time.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -179,5 +180,16 @@ class Transaction {
   SqliteDb& db_;
   bool open_ = true;
 };
+
+// Instants are stored as integer milliseconds since the Unix epoch, NULL for one that has not
+// happened (a token never used, a delivery not retried).
+inline std::int64_t to_millis(Instant t) {
+  return t.time_since_epoch().count();
+}
+inline Instant from_millis(std::int64_t ms) {
+  return Instant(Millis(ms));
+}
+std::optional<Instant> column_optional_instant(const Statement& row, int index);
+std::optional<std::int64_t> optional_millis(const std::optional<Instant>& at);
 
 }  // namespace redress::storage

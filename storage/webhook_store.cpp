@@ -35,16 +35,6 @@ Error delivery_not_found(std::int64_t id) {
   return Error::not_found("webhook delivery " + std::to_string(id) + " does not exist");
 }
 
-std::optional<Instant> optional_instant(const Statement& row, int index) {
-  if (auto ms = row.column_optional_int(index)) return from_millis(*ms);
-  return std::nullopt;
-}
-
-std::optional<std::int64_t> optional_millis(const std::optional<Instant>& t) {
-  if (t) return to_millis(*t);
-  return std::nullopt;
-}
-
 std::string patterns_json(const std::vector<std::string>& patterns) {
   return nlohmann::json(patterns).dump();
 }
@@ -77,7 +67,7 @@ Subscription read_subscription(const Statement& row) {
   s.event_types = stored_patterns(row.column_text(2), s.id);
   s.secret = row.column_text(3);
   if (!row.column_is_null(4)) s.previous_secret = row.column_text(4);
-  s.previous_secret_expires_at = optional_instant(row, 5);
+  s.previous_secret_expires_at = column_optional_instant(row, 5);
   s.enabled = row.column_int(6) != 0;
   s.disabled_reason = row.column_text(7);
   s.description = row.column_text(8);
@@ -102,7 +92,7 @@ Delivery read_delivery(const Statement& row) {
   d.status = stored_status(row.column_text(5), d.id);
   d.attempts = static_cast<int>(row.column_int(6));
   d.round_attempts = static_cast<int>(row.column_int(7));
-  d.next_attempt_at = optional_instant(row, 8);
+  d.next_attempt_at = column_optional_instant(row, 8);
   if (auto code = row.column_optional_int(9)) d.last_status_code = static_cast<int>(*code);
   d.last_latency_ms = row.column_optional_int(10);
   d.last_error = row.column_text(11);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api/http/json_body.h"
+#include "api/http/json_time.h"
 #include "api/http/token_codec.h"
 #include "api/http/token_scopes.h"
 #include "api/routes/page_token.h"
@@ -39,10 +40,6 @@ const std::vector<Role> kAvailabilitySetters = {Role::kAgent, Role::kTeamLead, R
 
 // --- JSON views ------------------------------------------------------------------------------
 
-nlohmann::json optional_time(const std::optional<Instant>& t) {
-  return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
-}
-
 nlohmann::json optional_id(const std::string& id) {
   return id.empty() ? nlohmann::json(nullptr) : nlohmann::json(id);
 }
@@ -62,7 +59,7 @@ nlohmann::json user_json(const storage::User& user) {
           {"active", user.active},
           {"created_at", format_rfc3339(user.created_at)},
           {"availability", availability_name(user.availability)},
-          {"availability_since", optional_time(user.availability_since)},
+          {"availability_since", time_or_null(user.availability_since)},
           {"availability_set_by", optional_id(user.availability_by)},
           {"skills", user.skills}};
 }
@@ -80,9 +77,9 @@ nlohmann::json token_json(const storage::ApiToken& token) {
           {"role", role_name(token.role)},
           {"label", token.label},
           {"created_at", format_rfc3339(token.created_at)},
-          {"expires_at", optional_time(token.expires_at)},
-          {"revoked_at", optional_time(token.revoked_at)},
-          {"last_used_at", optional_time(token.last_used_at)},
+          {"expires_at", time_or_null(token.expires_at)},
+          {"revoked_at", time_or_null(token.revoked_at)},
+          {"last_used_at", time_or_null(token.last_used_at)},
           {"scopes", split_scopes(token.scopes)}};
 }
 

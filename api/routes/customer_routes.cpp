@@ -17,7 +17,7 @@
 namespace redress::api {
 namespace {
 
-constexpr size_t kMaxName = 128;
+constexpr size_t kMaxRecordIdLength = 128;
 
 const std::vector<Role> kCustomerReaders = {Role::kAgent,   Role::kTeamLead, Role::kSupervisor,
                                             Role::kManager, Role::kAdmin,    Role::kIntegration};
@@ -188,7 +188,7 @@ void get_customer(ServerContext& context, RequestPtr ctx, Responder respond) {
 void get_customer_contacts(ServerContext& context, RequestPtr ctx, Responder respond) {
   QueryReader q(*ctx);
   q.allow_only({"case"});
-  const auto case_id = q.string("case", kMaxName).value_or("");
+  const auto case_id = q.string("case", kMaxRecordIdLength).value_or("");
   if (!q.ok()) return respond.problem(*ctx, q.problem());
   auto customer = customer_or_404(context, *ctx, respond);
   if (!customer) return;
@@ -248,7 +248,7 @@ void merge_customer(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto body = body_object(*ctx, respond);
   if (!body) return;
   BodyReader in(*body, "", {"customer_id", "reason"});
-  auto merged = in.string("customer_id", true, kMaxName);
+  auto merged = in.string("customer_id", true, kMaxRecordIdLength);
   auto reason = in.string("reason", true, 2000);
   if (!in.ok()) return respond.problem(*ctx, in.problem());
   context.customers.merge_customers(ctx->param("id"), *merged, ctx->actor().id, *reason,
@@ -282,7 +282,7 @@ void put_order(ServerContext& context, RequestPtr ctx, Responder respond) {
   read_order_body(in, *body, false, input);
   if (!in.ok()) return respond.problem(*ctx, in.problem());
   input.id = ctx->param("id");
-  if (input.id.empty() || input.id.size() > kMaxName) {
+  if (input.id.empty() || input.id.size() > kMaxRecordIdLength) {
     return respond.problem(*ctx, ApiProblem::not_found("order ids are 1 to 128 bytes"));
   }
   context.customers.write_order(std::move(input), ctx->actor().id, ctx->now,

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "api/http/json_body.h"
+#include "api/http/json_time.h"
 #include "api/routes/page_token.h"
 #include "api/routes/routes.h"
 #include "storage/await.h"
@@ -52,10 +53,6 @@ std::string new_job_id() {
   return id;
 }
 
-nlohmann::json optional_time(const std::optional<Instant>& at) {
-  return at ? nlohmann::json(format_rfc3339(*at)) : nlohmann::json(nullptr);
-}
-
 nlohmann::json job_json(const storage::ImportJob& job) {
   const double fraction =
       job.bytes > 0 ? static_cast<double>(job.applied_bytes) / static_cast<double>(job.bytes) : 1.0;
@@ -67,8 +64,8 @@ nlohmann::json job_json(const storage::ImportJob& job) {
       {"sha256", job.sha256},
       {"created_by", job.created_by},
       {"created_at", format_rfc3339(job.created_at)},
-      {"started_at", optional_time(job.started_at)},
-      {"finished_at", optional_time(job.finished_at)},
+      {"started_at", time_or_null(job.started_at)},
+      {"finished_at", time_or_null(job.finished_at)},
       {"progress",
        {{"bytes_applied", job.applied_bytes}, {"fraction", std::round(fraction * 10000) / 10000}}},
       {"counts",

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/http/json_body.h"
+#include "api/http/json_time.h"
 #include "api/routes/case_api.h"
 #include "api/routes/page_token.h"
 #include "api/routes/routes.h"
@@ -23,7 +24,7 @@ namespace {
 const std::vector<Role> kLedgerReaders = {Role::kTeamLead, Role::kSupervisor, Role::kManager,
                                           Role::kAdmin, Role::kIntegration};
 
-constexpr size_t kMaxName = 128;
+constexpr size_t kMaxFilterIdLength = 128;
 
 // Newest proposal first: (proposed at, case id, compensation id), descending.
 const PageListing kLedgerListing{
@@ -51,11 +52,11 @@ storage::LedgerQuery read_filters(QueryReader& q, const WorkflowCatalog& catalog
   query.type = q.one_of("type", compensation_type_names()).value_or("");
   query.status =
       q.one_of("status", {"pending", "approved", "rejected", "executed", "withdrawn"}).value_or("");
-  query.team = q.string("team", kMaxName).value_or("");
-  query.proposed_by = q.string("proposed_by", kMaxName).value_or("");
-  query.decided_by = q.string("decided_by", kMaxName).value_or("");
-  query.customer_id = q.string("customer", kMaxName).value_or("");
-  query.order_id = q.string("order", kMaxName).value_or("");
+  query.team = q.string("team", kMaxFilterIdLength).value_or("");
+  query.proposed_by = q.string("proposed_by", kMaxFilterIdLength).value_or("");
+  query.decided_by = q.string("decided_by", kMaxFilterIdLength).value_or("");
+  query.customer_id = q.string("customer", kMaxFilterIdLength).value_or("");
+  query.order_id = q.string("order", kMaxFilterIdLength).value_or("");
   query.category = q.one_of("category", catalog_field_values(catalog, "category")).value_or("");
   query.fault_party =
       q.one_of("fault_party", catalog_field_values(catalog, "fault_party")).value_or("");
@@ -72,10 +73,6 @@ constexpr std::array<std::string_view, 11> kFilterNames = {
 
 nlohmann::json text_or_null(const std::string& text) {
   return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
-}
-
-nlohmann::json time_or_null(const std::optional<Instant>& at) {
-  return at ? nlohmann::json(format_rfc3339(*at)) : nlohmann::json(nullptr);
 }
 
 // GET /v1/compensations (listCompensationLedger).

@@ -3,13 +3,14 @@
 #include <algorithm>
 #include <cctype>
 
+#include "api/http/json_time.h"
 #include "engine/utf8.h"
 
 namespace redress::api {
 namespace {
 
 constexpr size_t kMaxId = 128;
-constexpr size_t kMaxName = 200;
+constexpr size_t kMaxRecordNameLength = 200;
 constexpr size_t kMaxAddresses = 10;
 constexpr size_t kMaxAddressPart = 200;
 constexpr size_t kMaxTags = 20;
@@ -159,7 +160,7 @@ void read_customer_body(BodyReader& in, const nlohmann::json& body, CustomerBody
                         const WorkflowCatalog& catalog, storage::CustomerInput& out,
                         std::string* level_reason) {
   if (kind != CustomerBody::kUpdate) out.id = in.string("id", true, kMaxId).value_or("");
-  out.name = in.string("name", false, kMaxName, true);
+  out.name = in.string("name", false, kMaxRecordNameLength, true);
   if (auto contacts = in.object("contacts", false)) {
     BodyReader c(*contacts, in.pointer("contacts"), {"phone", "email", "chat_id"});
     storage::CustomerContacts read;
@@ -241,7 +242,7 @@ void read_order_body(BodyReader& in, const nlohmann::json& body, bool id_in_body
                       {"sku", "title", "quantity", "unit_price"});
       storage::OrderItem parsed;
       parsed.sku = item.string("sku", true, kMaxId).value_or("");
-      parsed.title = item.string("title", false, kMaxName, true).value_or("");
+      parsed.title = item.string("title", false, kMaxRecordNameLength, true).value_or("");
       parsed.quantity = item.integer("quantity", false, 1, 100000).value_or(1);
       if (auto price = item.money("unit_price", false)) parsed.unit_price = *price;
       in.merge(item);
@@ -306,8 +307,7 @@ nlohmann::json customer_json(const storage::CustomerRecord& c) {
           {"segment", optional_text(c.segment)},
           {"rfm", c.rfm.empty() ? nlohmann::json(nullptr) : c.rfm},
           {"merged_into", optional_text(c.merged_into)},
-          {"erased_at",
-           c.erased_at ? nlohmann::json(format_rfc3339(*c.erased_at)) : nlohmann::json(nullptr)},
+          {"erased_at", time_or_null(c.erased_at)},
           {"created_at", format_rfc3339(c.created_at)},
           {"updated_at", format_rfc3339(c.updated_at)}};
 }
@@ -341,19 +341,18 @@ nlohmann::json order_json(const storage::OrderRecord& o, bool full) {
   auto optional_text = [](const std::string& text) {
     return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
   };
-  return {
-      {"id", o.id},
-      {"customer_id", optional_text(o.customer_id)},
-      {"items", std::move(items)},
-      {"paid", money_to_json(o.paid)},
-      {"paid_at", o.paid_at ? nlohmann::json(format_rfc3339(*o.paid_at)) : nlohmann::json(nullptr)},
-      {"shipping_address", std::move(address)},
-      {"carrier", optional_text(o.carrier)},
-      {"tracking_number", optional_text(o.tracking_number)},
-      {"status", optional_text(o.status)},
-      {"refunded", money_to_json(o.refunded_outside)},
-      {"created_at", format_rfc3339(o.created_at)},
-      {"updated_at", format_rfc3339(o.updated_at)}};
+  return {{"id", o.id},
+          {"customer_id", optional_text(o.customer_id)},
+          {"items", std::move(items)},
+          {"paid", money_to_json(o.paid)},
+          {"paid_at", time_or_null(o.paid_at)},
+          {"shipping_address", std::move(address)},
+          {"carrier", optional_text(o.carrier)},
+          {"tracking_number", optional_text(o.tracking_number)},
+          {"status", optional_text(o.status)},
+          {"refunded", money_to_json(o.refunded_outside)},
+          {"created_at", format_rfc3339(o.created_at)},
+          {"updated_at", format_rfc3339(o.updated_at)}};
 }
 
 }  // namespace redress::api

@@ -15,6 +15,7 @@
 #include <variant>
 
 #include "api/http/json_body.h"
+#include "api/http/json_time.h"
 #include "api/http/token_codec.h"
 #include "api/routes/routes.h"
 #include "engine/command_roles.h"
@@ -27,10 +28,6 @@ namespace {
 // Everyone who can hold a token; `system` is Redress itself and never does.
 const std::vector<Role> kEveryCaller = {Role::kAgent,   Role::kTeamLead, Role::kSupervisor,
                                         Role::kManager, Role::kAdmin,    Role::kIntegration};
-
-nlohmann::json optional_time(const std::optional<Instant>& t) {
-  return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
-}
 
 // The session endpoints take no members: an empty body or `{}`. Anything else is refused like an
 // unknown member anywhere else (a typo must not be silently ignored). False: refused and answered.
@@ -134,7 +131,7 @@ void revoke_session(ServerContext& context, RequestPtr ctx, Responder respond) {
 // The compensation authority of `role`: the limits of the compensation policy that the first
 // loaded workflow (in id order; `complaint` in the shipped set) uses. Null for a role off the
 // ladder, or when that workflow names no compensation policy.
-nlohmann::json authority_json(const WorkflowCatalog& catalog, Role role) {
+nlohmann::json role_authority_json(const WorkflowCatalog& catalog, Role role) {
   const auto workflows = catalog.workflows();
   if (workflows.empty()) return nullptr;
   const auto workflow = catalog.latest(workflows.front()->id);
@@ -169,7 +166,7 @@ void get_me(ServerContext& context, RequestPtr ctx, Responder respond) {
           {"role", role_name(u->role)},
           {"team_id", u->team_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(u->team_id)},
           {"availability", availability_name(u->availability)},
-          {"availability_since", optional_time(u->availability_since)},
+          {"availability_since", time_or_null(u->availability_since)},
           {"skills", u->skills}};
       if (!u->team_id.empty()) {
         auto t = context.directory.get_team(u->team_id);
@@ -190,7 +187,7 @@ void get_me(ServerContext& context, RequestPtr ctx, Responder respond) {
       {"id", who.token_id},
       {"label", token.value() ? token.value()->label : ""},
       {"expires_at",
-       token.value() ? optional_time(token.value()->expires_at) : nlohmann::json(nullptr)},
+       token.value() ? time_or_null(token.value()->expires_at) : nlohmann::json(nullptr)},
       {"kind", who.session_id.empty() ? "token" : "session"}};
   nlohmann::json session = nullptr;
   if (!who.session_id.empty()) {
@@ -212,7 +209,7 @@ void get_me(ServerContext& context, RequestPtr ctx, Responder respond) {
                 {"team", std::move(team)},
                 {"token", std::move(token_view)},
                 {"session", std::move(session)},
-                {"authority", authority_json(context.store.engine().catalog(), role)},
+                {"authority", role_authority_json(context.store.engine().catalog(), role)},
                 {"commands", std::move(commands)}});
 }
 

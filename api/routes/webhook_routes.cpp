@@ -4,6 +4,7 @@
 
 #include "api/delivery/webhook_signature.h"
 #include "api/http/json_body.h"
+#include "api/http/json_time.h"
 #include "api/routes/page_token.h"
 #include "api/routes/routes.h"
 
@@ -19,10 +20,6 @@ PageListing delivery_listing(const std::string& subscription_id) {
   return {"deliveries:" + subscription_id, {PageKeyType::kInteger}, 50};
 }
 
-nlohmann::json optional_time(const std::optional<Instant>& t) {
-  return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
-}
-
 // Never includes secrets: they are shown once, in the answer to create and rotate.
 nlohmann::json subscription_json(const storage::Subscription& s) {
   return {{"id", s.id},
@@ -32,7 +29,7 @@ nlohmann::json subscription_json(const storage::Subscription& s) {
           {"disabled_reason",
            s.disabled_reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.disabled_reason)},
           {"description", s.description},
-          {"previous_secret_expires_at", optional_time(s.previous_secret_expires_at)},
+          {"previous_secret_expires_at", time_or_null(s.previous_secret_expires_at)},
           {"created_at", format_rfc3339(s.created_at)},
           {"updated_at", format_rfc3339(s.updated_at)}};
 }
@@ -46,7 +43,7 @@ nlohmann::json delivery_json(const storage::Delivery& d) {
       {"status", std::string(storage::delivery_status_name(d.status))},
       {"attempts", d.attempts},
       {"round_attempts", d.round_attempts},
-      {"next_attempt_at", optional_time(d.next_attempt_at)},
+      {"next_attempt_at", time_or_null(d.next_attempt_at)},
       {"last_status_code",
        d.last_status_code ? nlohmann::json(*d.last_status_code) : nlohmann::json(nullptr)},
       {"last_latency_ms",

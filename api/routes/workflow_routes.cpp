@@ -38,8 +38,8 @@ namespace {
 
 constexpr size_t kMaxDocuments = 100;
 
-const std::vector<Role> kReaders = {Role::kAgent,   Role::kTeamLead, Role::kSupervisor,
-                                    Role::kManager, Role::kAdmin,    Role::kIntegration};
+const std::vector<Role> kWorkflowReaders = {Role::kAgent,   Role::kTeamLead, Role::kSupervisor,
+                                            Role::kManager, Role::kAdmin,    Role::kIntegration};
 const std::vector<Role> kValidators = {Role::kAdmin, Role::kManager};
 
 // A shared policy document of the workflows directory.
@@ -461,23 +461,23 @@ void add_workflow_routes(Router& router, ServerContext& context) {
       read_policy_documents(context.config.workflows_dir));
 
   router.add({http::verb::get, "/v1/workflows", "listWorkflows", "list loaded workflow versions",
-              kReaders, true, bind_handler(context, list_workflows)});
+              kWorkflowReaders, true, bind_handler(context, list_workflows)});
 
   router.add({http::verb::get, "/v1/workflows/{id}", "getWorkflow",
-              "read the latest version of a workflow", kReaders, true,
+              "read the latest version of a workflow", kWorkflowReaders, true,
               bind_handler(context, get_workflow)});
 
   router.add({http::verb::get, "/v1/workflows/{id}/versions/{version}", "getWorkflowVersion",
-              "read one version of a workflow", kReaders, true,
+              "read one version of a workflow", kWorkflowReaders, true,
               bind_handler(context, get_workflow_version)});
 
   router.add({http::verb::get, "/v1/policies", "listPolicies",
-              "list the loaded calendars and SLA, escalation and compensation policies", kReaders,
-              true, bind_handler(context, list_policies)});
+              "list the loaded calendars and SLA, escalation and compensation policies",
+              kWorkflowReaders, true, bind_handler(context, list_policies)});
 
   router.add({http::verb::get, "/v1/policies/{kind}/{id}", "getPolicy",
-              "read one policy as loaded and the workflow versions using it", kReaders, true,
-              bind_handler(context, get_policy)});
+              "read one policy as loaded and the workflow versions using it", kWorkflowReaders,
+              true, bind_handler(context, get_policy)});
 
   router.add({http::verb::post, "/v1/workflows/validate", "validateWorkflows",
               "validate definitions without installing them", kValidators, true,

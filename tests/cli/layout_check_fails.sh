@@ -36,6 +36,13 @@ violations=(
 )
 
 for v in "${violations[@]}"; do printf '%s\n' "${v#*|}" >"$work/tree/${v%%|*}"; done
+# Rule 5: one internal name in two files of a library, in an anonymous namespace and as a static.
+printf 'namespace {\nint planted_helper(int x) { return x; }\n}  // namespace\n' \
+  | tee "$work/tree/engine/planted_internal_a.cpp" >"$work/tree/engine/planted_internal_b.cpp"
+printf 'static int planted_count = 0;\n' \
+  | tee "$work/tree/storage/planted_static_a.cpp" >"$work/tree/storage/planted_static_b.cpp"
+violations+=("engine/planted_internal_a.cpp:2 engine/planted_internal_b.cpp:2|"
+             "storage/planted_static_a.cpp:1 storage/planted_static_b.cpp:1|")
 output=$(run_check)
 [[ $? -ne 0 ]] || fail "all violations planted, yet the check passed"
 for v in "${violations[@]}"; do
