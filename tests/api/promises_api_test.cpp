@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "api/server/api_server.h"
 #include "tests/api/server_test_support.h"
 
 namespace redress::testing {
