@@ -16,7 +16,7 @@
 namespace redress::api {
 namespace {
 
-constexpr size_t kMaxName = 128;
+constexpr size_t kMaxFilterName = 128;
 
 // Earliest due first: (due, case id, promise id), ascending.
 const PageListing kPromiseListing{
@@ -25,11 +25,11 @@ const PageListing kPromiseListing{
 constexpr std::array<std::string_view, 8> kParameters = {
     "status", "team", "assignee", "made_by", "due_from", "due_to", "page_size", "page_token"};
 
-nlohmann::json text_or_null(const std::string& text) {
+nlohmann::json name_or_null(const std::string& text) {
   return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
 }
 
-nlohmann::json time_or_null(const std::optional<Instant>& at) {
+nlohmann::json optional_time_json(const std::optional<Instant>& at) {
   return at ? nlohmann::json(format_rfc3339(*at)) : nlohmann::json(nullptr);
 }
 
@@ -41,9 +41,9 @@ void list_promises(ServerContext& context, RequestPtr ctx, Responder respond) {
   query.status = q.one_of("status", std::vector<std::string>(std::begin(storage::kPromiseStatuses),
                                                              std::end(storage::kPromiseStatuses)))
                      .value_or("");
-  query.team = q.string("team", kMaxName).value_or("");
-  query.assignee = q.string("assignee", kMaxName).value_or("");
-  query.made_by = q.string("made_by", kMaxName).value_or("");
+  query.team = q.string("team", kMaxFilterName).value_or("");
+  query.assignee = q.string("assignee", kMaxFilterName).value_or("");
+  query.made_by = q.string("made_by", kMaxFilterName).value_or("");
   query.due_from = q.instant("due_from");
   query.due_before = q.instant("due_to");
   if (query.due_from && query.due_before && *query.due_before <= *query.due_from) {
@@ -75,11 +75,11 @@ void list_promises(ServerContext& context, RequestPtr ctx, Responder respond) {
                    {"status", row.status},
                    {"made_by", row.made_by},
                    {"made_at", format_rfc3339(row.made_at)},
-                   {"kept_at", time_or_null(row.kept_at)},
-                   {"breached_at", time_or_null(row.breached_at)},
+                   {"kept_at", optional_time_json(row.kept_at)},
+                   {"breached_at", optional_time_json(row.breached_at)},
                    {"case_state", row.case_state},
-                   {"team", text_or_null(row.team)},
-                   {"assignee", text_or_null(row.assignee)}});
+                   {"team", name_or_null(row.team)},
+                   {"assignee", name_or_null(row.assignee)}});
   }
   respond.json(*ctx, http::status::ok,
                {{"promises", std::move(out)}, {"next_page_token", page_token_json(next)}});
