@@ -12,7 +12,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OrderInfo, id, paid, refunded)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SlaClock, name, stage, calendar, business,
                                                 target_ms, warn_ms, consumed_ms, running_since, due,
                                                 warn_at, status, warned, breached)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Promise, id, due, text, made_by, status)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Promise, id, due, text, made_by, status, made_at,
+                                                kept_at, breached_at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CompensationRecord, id, type, value, note,
                                                 proposed_by, proposer_role, status, required_role,
                                                 approval_id, decided_by, reason, reference,

@@ -149,12 +149,22 @@ Status apply_event(CaseSnapshot& s, const Event& e) {
       const auto key = d.at("key").get<std::string>();
       if (!cancel_timer(s, key)) return bad_event(e, "no pending timer " + key);
     } else if (t == "promise.recorded") {
-      s.promises.push_back(d.get<Promise>());
+      auto promise = d.get<Promise>();
+      promise.made_at = e.at;
+      s.promises.push_back(std::move(promise));
       ++s.next_id;
     } else if (t == "promise.kept" || t == "promise.breached") {
+      // One event per promise settled. Journals written before a reply named the promise it
+      // keeps hold one promise.kept per open promise after a reply; they apply the same way.
       auto* p = s.promise(d.at("id").get<std::string>());
       if (!p) return bad_event(e, "no promise " + d.at("id").dump());
-      p->status = t == "promise.kept" ? "kept" : "breached";
+      if (t == "promise.kept") {
+        p->status = "kept";
+        p->kept_at = e.at;
+      } else {
+        p->status = "breached";
+        p->breached_at = e.at;
+      }
     } else if (t == "compensation.proposed") {
       s.compensations.push_back(d.get<CompensationRecord>());
       ++s.next_id;

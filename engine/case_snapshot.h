@@ -54,12 +54,20 @@ struct SlaClock {
   bool breached = false;
 };
 
+// A promise to the customer ("we will reply by ..."): a deadline of its own. Each is kept by the
+// reply that names it (or, when a reply names none, by the first reply while it is the earliest
+// due open promise), or breached when its timer fires first.
 struct Promise {
   std::string id;
   Instant due{};
   std::string text;
   std::string made_by;
   std::string status = "open";  // open, kept, breached
+  // Times of the events that recorded and settled it (applied from the journal, so old journals
+  // give them too).
+  Instant made_at = {};
+  std::optional<Instant> kept_at = {};
+  std::optional<Instant> breached_at = {};
 };
 
 struct CompensationRecord {

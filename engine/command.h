@@ -59,8 +59,12 @@ struct RecordPromise {
   std::string text;
 };
 
-struct RecordReply {  // an agent's reply to the customer (meets first response, keeps promises)
+// An agent's reply to the customer: meets first response and keeps one promise -- the one named
+// by `promise_id` (it must be open and not yet due: NOT_FOUND / INVALID_STATE otherwise), or when
+// none is named the earliest-due open promise not yet past its due time, if any.
+struct RecordReply {
   std::string text;
+  std::string promise_id = {};  // empty: the earliest due (an initializer: RecordReply{text})
 };
 
 struct AddComment {  // internal note

@@ -151,7 +151,12 @@ class CommandHandler {
 
   void record_promise(Instant due, const std::string& text) {
     Promise p{b_.allocate_id("prm"), due, text, b_.actor().id, "open"};
-    b_.emit("promise.recorded", p);
+    // The recorded fields only: made_at is the event's own time, applied from the journal.
+    b_.emit("promise.recorded", {{"id", p.id},
+                                 {"due", p.due},
+                                 {"text", p.text},
+                                 {"made_by", p.made_by},
+                                 {"status", p.status}});
     b_.set_timer("promise:" + p.id, "promise", due);
   }
 
@@ -336,14 +341,44 @@ class CommandHandler {
   std::optional<Rejection> operator()(const RecordReply& cmd) {
     if (auto r = require_open()) return r;
     if (auto r = check_text(cmd.text, "reply text", kMaxMessageLength, false, "/text")) return r;
+    // Replying by the promised time keeps the promise (the handbooks: reply when you said) --
+    // one promise per reply: the one the reply names, else the earliest due still open. Each
+    // promise is a deadline of its own; a reply about the refund does not keep the promise to
+    // call back about the replacement.
+    std::optional<Promise> kept;
+    if (!cmd.promise_id.empty()) {
+      auto snap = b_.working();
+      const auto* named = snap.promise(cmd.promise_id);
+      if (!named) {
+        return reject(RejectionCode::kNotFound,
+                      "case " + snap.id + " has no promise " + quote_name(cmd.promise_id),
+                      "/promise_id");
+      }
+      if (named->status != "open") {
+        return reject(RejectionCode::kInvalidState,
+                      "promise " + named->id + " is already " + named->status, "/promise_id",
+                      {{"status", named->status}});
+      }
+      if (named->due < b_.now()) {
+        // Its breach timer is due and about to fire: a late reply does not keep a promise.
+        return reject(RejectionCode::kInvalidState,
+                      "promise " + named->id + " was due at " + format_rfc3339(named->due) +
+                          "; a reply after it cannot keep it",
+                      "/promise_id", {{"status", "overdue"}});
+      }
+      kept = *named;
+    } else {
+      for (const auto& p : b_.working().promises) {
+        if (p.status != "open" || p.due < b_.now()) continue;
+        if (!kept || p.due < kept->due) kept = p;  // ties: the one recorded first
+      }
+    }
     b_.emit("reply.sent", {{"text", cmd.text}});
     b_.meet_clock("first_response");
-    // Replying by the promised time keeps the promise (the handbooks: reply when you said).
-    for (const auto& p : std::vector<Promise>(b_.working().promises)) {
-      if (p.status == "open" && p.due >= b_.now()) {
-        b_.emit("promise.kept", {{"id", p.id}});
-        b_.cancel_timer("promise:" + p.id);
-      }
+    if (kept) {
+      // The event names the promise kept; its breach timer alone is cancelled.
+      b_.emit("promise.kept", {{"id", kept->id}});
+      b_.cancel_timer("promise:" + kept->id);
     }
     return std::nullopt;
   }

@@ -85,8 +85,9 @@ std::optional<std::int64_t> millis_or_null(const std::optional<Instant>& t) {
   return t ? std::optional(to_millis(*t)) : std::nullopt;
 }
 
-// Compensation and approval rows are projections of the snapshot for cross-case queries
-// (approval queues, a customer's 30-day compensation); only changed records are rewritten.
+// Compensation, promise and approval rows are projections of the snapshot for cross-case queries
+// (approval queues, a customer's 30-day compensation, the promise listing); only changed records
+// are rewritten.
 void project_records(WriteContext& context, const CaseSnapshot* before, const CaseSnapshot& after) {
   std::map<std::string, nlohmann::json> old_compensations;
   std::map<std::string, nlohmann::json> old_approvals;
@@ -118,6 +119,20 @@ void project_records(WriteContext& context, const CaseSnapshot* before, const Ca
         .bind_or_null(14, millis_or_null(c.decided_at))
         .bind_or_null(15, millis_or_null(c.executed_at))
         .bind_or_null(16, after.order.id);
+    s->run();
+  }
+  // Promise rows carry the case's team and assignee for the promise listing's scope and
+  // filters: when the case moves, every one of its rows follows it.
+  const bool moved = before && (before->team != after.team || before->assignee != after.assignee);
+  std::map<std::string, nlohmann::json> old_promises;
+  if (before && !moved) {
+    for (const auto& p : before->promises) old_promises[p.id] = p;
+  }
+  for (const auto& p : after.promises) {
+    auto old = old_promises.find(p.id);
+    if (old != old_promises.end() && old->second == nlohmann::json(p)) continue;
+    auto s = context.statement(rows::kUpsertPromiseSql);
+    rows::bind_promise_row(*s, after, p);
     s->run();
   }
   for (const auto& a : after.approvals) {

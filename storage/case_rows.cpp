@@ -24,6 +24,28 @@ CaseSnapshot parse_snapshot(const std::string& text, const std::string& case_id)
   return std::move(snapshot).value();
 }
 
+void bind_promise_row(Statement& s, const CaseSnapshot& snap, const Promise& p) {
+  const auto millis = [](const std::optional<Instant>& t) {
+    return t ? std::optional(to_millis(*t)) : std::nullopt;
+  };
+  s.bind(1, snap.id)
+      .bind(2, p.id)
+      .bind(3, p.status)
+      .bind(4, to_millis(p.due))
+      .bind(5, p.text)
+      .bind(6, p.made_by)
+      .bind(7, to_millis(p.made_at))
+      .bind_or_null(8, millis(p.kept_at))
+      .bind_or_null(9, millis(p.breached_at))
+      .bind_or_null(10, snap.team)
+      .bind_or_null(11, snap.assignee);
+}
+
+std::string promise_row_signature(const std::string& status, std::int64_t due_at,
+                                  const std::string& team, const std::string& assignee) {
+  return status + " " + std::to_string(due_at) + " " + team + " " + assignee;
+}
+
 std::int64_t sla_due(const CaseSnapshot& snapshot) {
   std::int64_t due = kNoSlaDue;
   for (const auto& clock : snapshot.slas) {

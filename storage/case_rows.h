@@ -77,6 +77,18 @@ std::string case_update_sql(const CaseColumns& before, const CaseColumns& after)
 // The INSERT of a new row: kCaseColumnList bound like bind_case_columns, then the snapshot.
 const std::string& case_insert_sql();
 
+// The `promises` row of one of a case's promises (schema version 12): the promise with the
+// case's team and assignee. The writer and migration 12's backfill both write it with these, and
+// `verify` compares the rows with the snapshot's promises.
+inline constexpr const char* kUpsertPromiseSql =
+    "INSERT OR REPLACE INTO promises (case_id, promise_id, status, due_at, text, made_by, "
+    "made_at, kept_at, breached_at, team, assignee) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+void bind_promise_row(Statement& statement, const CaseSnapshot& snapshot, const Promise& promise);
+// What `verify` compares per promise: "status due team assignee".
+std::string promise_row_signature(const std::string& status, std::int64_t due_at,
+                                  const std::string& team, const std::string& assignee);
+
 // A stored snapshot's text parsed; SqliteError(SQLITE_CORRUPT) when it is not a valid snapshot.
 CaseSnapshot parse_snapshot(const std::string& text, const std::string& case_id);
 std::optional<CaseSnapshot> load_snapshot(StatementCache& statements, const std::string& case_id);

@@ -621,6 +621,76 @@ CREATE TABLE import_job_customers (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 12: promises to customers across cases (storage/promise_register.h). One row per
+// promise, written with each case command from the snapshot (rows::bind_promise_row), with the
+// case's team and assignee so that the reader's scope and the team and assignee filters read the
+// row alone. Each index ends in the listing's order (due, case, promise), so a filtered page is
+// read in order with no sort.
+constexpr const char* kMigration12 = R"sql(
+CREATE TABLE promises (
+  case_id      TEXT    NOT NULL,
+  promise_id   TEXT    NOT NULL,
+  status       TEXT    NOT NULL,   -- open, kept, breached
+  due_at       INTEGER NOT NULL,
+  text         TEXT    NOT NULL,
+  made_by      TEXT    NOT NULL,
+  made_at      INTEGER NOT NULL,
+  kept_at      INTEGER,
+  breached_at  INTEGER,
+  team         TEXT,               -- the case's, NULL when it has none
+  assignee     TEXT,               -- the case's, NULL when unassigned
+  PRIMARY KEY (case_id, promise_id)
+);
+CREATE INDEX promises_by_due ON promises (due_at, case_id, promise_id);
+CREATE INDEX promises_by_status ON promises (status, due_at, case_id, promise_id);
+CREATE INDEX promises_by_team ON promises (team, due_at, case_id, promise_id);
+CREATE INDEX promises_by_assignee ON promises (assignee, due_at, case_id, promise_id);
+CREATE INDEX promises_by_maker ON promises (made_by, due_at, case_id, promise_id);
+)sql";
+
+// Before version 12 a snapshot's promises had no made_at, kept_at or breached_at; replaying the
+// journal gives them (apply_event sets them from the events' times). So each case with promises
+// has its snapshot's promises replaced by the replayed ones -- which `redress verify` then finds
+// equal to a replay -- and its promise rows written from them as the writer would. A case whose
+// journal does not replay keeps its snapshot, and its rows are written from it as it is (verify
+// reports the case). In pages of rowids, so memory stays bounded on a large database.
+void backfill_promises(SqliteDb& db) {
+  Statement page(db,
+                 "SELECT rowid, id, snapshot FROM cases WHERE rowid > ? AND "
+                 "json_array_length(snapshot, '$.promises') > 0 ORDER BY rowid LIMIT 200");
+  Statement update(db, "UPDATE cases SET snapshot = ?2 WHERE rowid = ?1");
+  Statement insert(db, rows::kUpsertPromiseSql);
+  StatementCache journal_statements(db);
+  std::int64_t after = 0;
+  for (;;) {
+    std::vector<std::pair<std::int64_t, CaseSnapshot>> cases;
+    page.bind(1, after);
+    while (page.step()) {
+      cases.emplace_back(page.column_int(0),
+                         rows::parse_snapshot(page.column_text(2), page.column_text(1)));
+    }
+    page.reset();
+    if (cases.empty()) return;
+    for (auto& [rowid, snapshot] : cases) {
+      std::vector<Event> events;
+      for (auto& stored : rows::load_journal(journal_statements, snapshot.id)) {
+        events.push_back(std::move(stored.event));
+      }
+      if (auto replayed = replay(events);
+          replayed.ok() && replayed.value().promises.size() == snapshot.promises.size()) {
+        snapshot.promises = replayed.value().promises;
+        update.bind(1, rowid).bind(2, snapshot_to_json(snapshot).dump());
+        update.run();
+      }
+      for (const auto& promise : snapshot.promises) {
+        rows::bind_promise_row(insert, snapshot, promise);
+        insert.run();
+      }
+    }
+    after = cases.back().first;
+  }
+}
+
 const std::vector<Migration> kMigrations = {
     {1,
      "cases, journal, timers, outbox, compensations, approvals, customers, orders, users, "
@@ -652,6 +722,10 @@ const std::vector<Migration> kMigrations = {
      "bulk imports of customers and orders: jobs, rejected lines, ids taken by a running job, "
      "customers left to reassess",
      kMigration11, nullptr},
+    {12,
+     "promises to customers across cases, each with its status, due, maker and the case's team "
+     "and assignee; snapshots' promises gain the times they were made, kept or breached",
+     kMigration12, backfill_promises},
 };
 
 bool has_user_tables(SqliteDb& db) {

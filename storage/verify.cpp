@@ -48,6 +48,7 @@ class Verifier {
     }
     check_orphans("case_events", "ORPHAN_EVENTS", "journal entries");
     check_orphans("timers", "ORPHAN_TIMERS", "timer rows");
+    check_orphans("promises", "ORPHAN_PROMISES", "promise rows");
     check_orphans("attachments", "ORPHAN_ATTACHMENTS", "attachments");
     check_attachment_files();
     snapshot_view.commit();
@@ -174,7 +175,7 @@ class Verifier {
     }
   }
 
-  // The compensation and approval rows must be exactly the snapshot's records.
+  // The compensation, promise and approval rows must be exactly the snapshot's records.
   void check_projections(const CaseSnapshot& snapshot) {
     std::map<std::string, std::string> compensations;
     for (const auto& c : snapshot.compensations) {
@@ -184,6 +185,14 @@ class Verifier {
     check_projection(snapshot.id, compensations, "compensations",
                      "SELECT compensation_id, status || ' ' || amount || ' ' || currency "
                      "FROM compensations WHERE case_id = ?");
+    std::map<std::string, std::string> promises;
+    for (const auto& p : snapshot.promises) {
+      promises[p.id] =
+          rows::promise_row_signature(p.status, to_millis(p.due), snapshot.team, snapshot.assignee);
+    }
+    check_projection(snapshot.id, promises, "promises",
+                     "SELECT promise_id, status || ' ' || due_at || ' ' || coalesce(team, '') || "
+                     "' ' || coalesce(assignee, '') FROM promises WHERE case_id = ?");
     std::map<std::string, std::string> approvals;
     for (const auto& a : snapshot.approvals) approvals[a.id] = a.status + " " + a.required_role;
     check_projection(snapshot.id, approvals, "approvals",

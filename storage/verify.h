@@ -6,7 +6,8 @@
 //   - for every case: its journal is numbered 1..n without gaps, replaying it through the engine's
 //     `replay` reproduces the stored snapshot exactly, and the indexed columns (version, state,
 //     stage, SLA due) and the timer rows agree with that snapshot;
-//   - no journal entry or timer row belongs to a case that does not exist;
+//   - the compensation, approval and promise rows are exactly the snapshot's records;
+//   - no journal entry, timer row or promise row belongs to a case that does not exist;
 //   - every amount a case holds (order paid and refunded, compensations, money fields) is within
 //     its currency's bound, and the case's totals of granted compensation fit in int64;
 //   - every attachment's content file and thumbnail (`<database>.attachments/`) exists and hashes
@@ -30,7 +31,7 @@ struct VerifyProblem {
   std::string case_id;  // empty for database-wide problems
   std::string code;     // INTEGRITY, SCHEMA_VERSION, JOURNAL_GAP, REPLAY_FAILED, REPLAY_MISMATCH,
                         // COLUMN_MISMATCH, TIMER_MISMATCH, PROJECTION_MISMATCH,
-                        // ORPHAN_EVENTS, ORPHAN_TIMERS, AMOUNT_OUT_OF_BOUNDS,
+                        // ORPHAN_EVENTS, ORPHAN_TIMERS, ORPHAN_PROMISES, AMOUNT_OUT_OF_BOUNDS,
                         // TOTAL_OUT_OF_BOUNDS, ORPHAN_ATTACHMENTS, ATTACHMENT_MISSING,
                         // ATTACHMENT_CORRUPT
   std::string message;

@@ -14,8 +14,8 @@ bool starts_with(std::string_view text, std::string_view prefix) {
 const std::vector<TokenScope>& token_scopes() {
   static const std::vector<TokenScope> scopes = {
       {"cases:read",
-       "read cases, their journals, links, compensations and attachments; "
-       "subscribe to case topics of the live stream"},
+       "read cases, their journals, links, compensations and attachments; list promises across "
+       "cases; subscribe to case topics of the live stream"},
       {"cases:write",
        "open cases and run case commands (transitions, fields, messages, "
        "replies, comments, promises, escalations, links, attachments)"},
@@ -72,6 +72,7 @@ std::optional<std::string> required_scope(http::verb method, std::string_view pa
   }
   if (pattern == "/v1/stream") return "cases:read";
   if (starts_with(pattern, "/v1/cases")) return reads ? "cases:read" : "cases:write";
+  if (pattern == "/v1/promises" && reads) return "cases:read";  // promises are part of cases
   if (starts_with(pattern, "/v1/compensations")) {
     if (reads) return "compensations:read";
     return std::nullopt;

@@ -572,6 +572,16 @@ std::variant<CommandBody, ApiProblem> text_body(const nlohmann::json& body) {
   return CommandBody{command};
 }
 
+// A reply may name the promise it keeps (else it keeps the earliest due; engine/command.h).
+std::variant<CommandBody, ApiProblem> reply_body(const nlohmann::json& body) {
+  BodyReader in(body, "", {"text", "promise_id"});
+  RecordReply reply;
+  reply.text = in.string("text", true, kMaxText).value_or("");
+  reply.promise_id = in.string("promise_id", false, 64).value_or("");
+  if (!in.ok()) return in.problem();
+  return CommandBody{reply};
+}
+
 std::variant<CommandBody, ApiProblem> promise_body(const nlohmann::json& body) {
   BodyReader in(body, "", {"due", "text"});
   RecordPromise promise;
@@ -625,7 +635,7 @@ void add_case_routes(Router& router, ServerContext& context) {
                                 simple_command(context, text_body<AddCustomerMessage>)));
   router.add(case_command_route(http::verb::post, "/v1/cases/{id}/replies", "recordReply",
                                 "record a reply sent to the customer", CommandKind::kRecordReply,
-                                simple_command(context, text_body<RecordReply>)));
+                                simple_command(context, reply_body)));
   router.add(case_command_route(http::verb::post, "/v1/cases/{id}/promises", "recordPromise",
                                 "record a promise made to the customer",
                                 CommandKind::kRecordPromise,

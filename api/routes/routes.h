@@ -27,6 +27,9 @@ void add_compensation_routes(Router& router, ServerContext& context);
 // /v1/compensations: the compensation ledger across cases, and its CSV export.
 void add_ledger_routes(Router& router, ServerContext& context);
 
+// /v1/promises: promises made to customers across cases, by status, team, person and period.
+void add_promise_routes(Router& router, ServerContext& context);
+
 // /v1/customers and /v1/orders: customer and order records.
 void add_customer_routes(Router& router, ServerContext& context);
 

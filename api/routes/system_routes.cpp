@@ -96,6 +96,7 @@ Router build_router(ServerContext& context) {
   add_case_routes(router, context);
   add_compensation_routes(router, context);
   add_ledger_routes(router, context);
+  add_promise_routes(router, context);
   add_customer_routes(router, context);
   add_webhook_routes(router, context);
   add_admin_routes(router, context);

@@ -2,6 +2,7 @@
 // intended index, and the hot queue listings need no sort step. A change to the SQL or the
 // schema that silently turns one into a table scan fails here, not in production.
 #include "storage/case_rows.h"
+#include "storage/promise_register.h"
 #include "storage/schema.h"
 #include "storage/sqlite.h"
 #include "storage/team_workload.h"
@@ -72,6 +73,25 @@ BOOST_AUTO_TEST_CASE(listings_use_their_indexes) {
 
   check_plan(db, rows::kPendingApprovalsSql, "approvals_pending", true);
   check_plan(db, rows::kDueTimersSql, "timers_by_fire_at", true);
+
+  // The promise listing: each filter walks its index in due order, with no sort step.
+  PromiseQuery open_promises;
+  open_promises.status = "open";
+  check_plan(db, promise_listing_sql(open_promises), "promises_by_status", true);
+  PromiseQuery team_promises;
+  team_promises.team = "after_sales";
+  team_promises.after = PromiseCursor{};  // the next page, too
+  check_plan(db, promise_listing_sql(team_promises), "promises_by_team", true);
+  PromiseQuery held_promises;
+  held_promises.assignee = "agent.li";
+  check_plan(db, promise_listing_sql(held_promises), "promises_by_assignee", true);
+  PromiseQuery made_promises;
+  made_promises.made_by = "agent.li";
+  check_plan(db, promise_listing_sql(made_promises), "promises_by_maker", true);
+  PromiseQuery period;
+  period.due_from = Instant{};
+  period.due_before = Instant{} + std::chrono::hours(24);
+  check_plan(db, promise_listing_sql(period), "promises_by_due", true);
 
   // The team workload reads its covering index alone, grouped in index order: no case row is
   // read, however many open cases the team has.

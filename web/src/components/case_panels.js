@@ -356,13 +356,50 @@ function TextCommand({ caseView, path, id, titleKey, buttonKey }) {
   </form>`;
 }
 
+// The open promises a reply can still keep (not past due), earliest due first.
+function keepablePromises(data, now = Date.now()) {
+  return (data.promises || [])
+    .filter((p) => p.status === 'open' && new Date(p.due).getTime() >= now)
+    .sort((a, b) => new Date(a.due) - new Date(b.due));
+}
+
+// A reply keeps one promise: the one chosen here, by default the earliest due (the server's
+// default too). Without open promises it is the plain text form.
+function ReplyForm({ caseView }) {
+  const [text, setText] = useState('');
+  const [chosen, setChosen] = useState('');
+  const command = useCommand(caseView);
+  const keepable = keepablePromises(caseView.data);
+  const keeps = keepable.some((p) => p.id === chosen) ? chosen : keepable[0]?.id || '';
+  async function submit(event) {
+    event.preventDefault();
+    const body = keeps ? { text, promise_id: keeps } : { text };
+    if (await command.run('/replies', body)) {
+      setText('');
+      setChosen('');
+    }
+  }
+  return html`<form class="text-command reply-form" onSubmit=${submit}>
+    <${FieldControl} id="reply-text" field=${{ name: 'text', type: 'text', title: t('case.reply') }}
+      value=${text} onInput=${setText} messages=${messagesFor(command.fieldErrors, '', 'text')} />
+    ${keepable.length
+      ? html`<div class="field"><label for="reply-keeps">${t('case.reply_keeps')}</label>
+          <select id="reply-keeps" value=${keeps} onChange=${(e) => setChosen(e.target.value)}>
+            ${keepable.map((p) => html`<option key=${p.id} value=${p.id}>${t('case.reply_keeps_option', { text: p.text, due: dateTime(p.due) })}</option>`)}
+          </select></div>`
+      : null}
+    <${ProblemNotice} error=${command.error} onReload=${caseView.reload} />
+    <button type="submit" disabled=${command.busy || !text.trim()}>${t('case.send_reply')}</button>
+  </form>`;
+}
+
 export function CommunicationPanel({ caseView }) {
   const { me, data } = caseView;
   const person = isLadder(me.role);
   if (data.closed_at && !person) return null;
   return html`<section class="panel" aria-labelledby="communication-heading">
     <h2 id="communication-heading">${t('case.communication')}</h2>
-    ${person ? html`<${TextCommand} caseView=${caseView} path="/replies" id="reply-text" titleKey="case.reply" buttonKey="case.send_reply" />` : null}
+    ${person ? html`<${ReplyForm} caseView=${caseView} />` : null}
     ${person ? html`<${TextCommand} caseView=${caseView} path="/messages" id="message-text" titleKey="case.message" buttonKey="case.record_message" />` : null}
     ${person || me.role === 'admin'
       ? html`<${TextCommand} caseView=${caseView} path="/comments" id="comment-text" titleKey="case.comment" buttonKey="case.add_comment" />`
@@ -388,10 +425,12 @@ export function PromisesPanel({ caseView }) {
     <h2 id="promises-heading">${t('case.promises')}</h2>
     ${promises.length === 0 ? html`<p class="muted">${t('case.no_promises')}</p>` : null}
     <ul class="promise-list">
-      ${promises.map((p) => html`<li key=${p.id}>
+      ${promises.map((p) => html`<li key=${p.id} data-promise=${p.id} data-status=${p.status}>
         <span class=${`badge badge-promise-${p.status}`}>${t(`case.promise.${p.status}`)}</span>
         ${' '}${p.text}
         ${p.status === 'open' ? html` · <${Countdown} due=${p.due} />` : html` · <span class="muted">${dateTime(p.due)}</span>`}
+        ${p.status === 'kept' && p.kept_at ? html` · <span class="muted">${t('promises.kept_at', { at: dateTime(p.kept_at) })}</span>` : null}
+        ${p.status === 'breached' && p.breached_at ? html` · <span class="muted">${t('promises.breached_at', { at: dateTime(p.breached_at) })}</span>` : null}
       </li>`)}
     </ul>
     ${isLadder(me.role) && !data.closed_at

@@ -100,8 +100,9 @@ function policyAssignmentWords(data, args) {
   }
 }
 
-// The sentence for one journal entry, in the viewer's language.
-export function describeEvent(event, def) {
+// The sentence for one journal entry, in the viewer's language. `promiseTexts` (promise id ->
+// text, from the journal's promise.recorded entries) lets a kept or broken promise say which.
+export function describeEvent(event, def, promiseTexts = new Map()) {
   const data = event.data || {};
   const args = { actor: actorName(event) };
   switch (event.type) {
@@ -161,6 +162,11 @@ export function describeEvent(event, def) {
     case 'promise.recorded':
       args.text = data.text || '';
       args.due = dateTime(data.due);
+      break;
+    case 'promise.kept':
+    case 'promise.breached':
+      // Each promise is kept or broken on its own: name it when the journal shown recorded it.
+      if (promiseTexts.has(data.id)) return t(`event.${event.type}_text`, { text: promiseTexts.get(data.id) });
       break;
     case 'compensation.proposed':
       args.type = word('comptype', data.type);
@@ -266,13 +272,14 @@ export function Timeline({ events, def }) {
   }, [policyId]);
   const newestFirst = [...events].reverse();
   const visible = newestFirst.slice(0, shown);
+  const promiseTexts = new Map(events.filter((e) => e.type === 'promise.recorded').map((e) => [e.data.id, e.data.text]));
   return html`<section class="panel timeline" aria-labelledby="timeline-heading">
     <h2 id="timeline-heading">${t('case.timeline')} <span class="muted">${t('case.timeline_count', { count: events.length })}</span></h2>
     <ol class="timeline-list">
       ${visible.map((event) => html`<li key=${event.case_seq} data-type=${event.type}
           class=${kSystemTypes.has(event.type) ? 'timeline-system' : ''}>
         <time datetime=${event.at}>${dateTime(event.at)}</time>
-        <span class="timeline-text">${describeEvent(event, def)}${englishReason(event, def)}</span>
+        <span class="timeline-text">${describeEvent(event, def, promiseTexts)}${englishReason(event, def)}</span>
         ${event.type === 'message.received' && (event.data.signals || []).length
           ? html`<span class="badge badge-threat">${t('event.signals', { signals: event.data.signals.map((s) => (typeof s === 'string' ? s : s.keyword || s.kind)).join(', ') })}</span>`
           : null}
