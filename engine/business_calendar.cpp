@@ -35,6 +35,9 @@ constexpr std::string_view kDefaultTimeZone = "Asia/Shanghai";
 constexpr std::string_view kDurationForm =
     "expected \"<count><m|h|d> <business|calendar>\" such as \"30m business\", \"4h business\" or "
     "\"2d calendar\"";
+constexpr std::string_view kCutoffForm =
+    "expected \"cutoff HH:MM\" on the 24-hour clock, such as \"cutoff 15:00\" (received before "
+    "15:00 on a working day: due at that day's closing time, otherwise at the next working day's)";
 
 std::optional<int> weekday_index(std::string_view key) {
   for (size_t i = 0; i < kWeekdayKeys.size(); ++i) {
@@ -234,6 +237,33 @@ Result<Duration> parse_duration(std::string_view text) {
   const auto bad = [&](std::string why) -> Result<Duration> {
     return Error(ErrorCode::kBadDuration, "invalid duration " + quote_name(text) + ": " + why);
   };
+  constexpr std::string_view kCutoffWord = "cutoff";
+  if (text.substr(0, kCutoffWord.size()) == kCutoffWord) {
+    const std::string_view rest = text.substr(kCutoffWord.size());
+    if (rest.empty() || rest == " ") {
+      return bad("the time of day is missing; " + std::string(kCutoffForm));
+    }
+    if (rest[0] != ' ')
+      return bad("'cutoff' must be followed by a single space; " + std::string(kCutoffForm));
+    const std::string_view time = rest.substr(1, 5);
+    const std::string_view after = rest.substr(1 + time.size());
+    const auto minute = parse_time_of_day(time);
+    if (!minute || *minute == kMinutesPerDay) {
+      return bad(quote_name(time) + " is not a time of day from \"00:00\" to \"23:59\"; " +
+                 std::string(kCutoffForm));
+    }
+    if (!after.empty()) {
+      return bad("nothing may follow the time (" +
+                 quote_name(after.substr(after[0] == ' ' ? 1 : 0)) +
+                 "): a cutoff always counts on the calendar's working days and ends at a "
+                 "closing time; " +
+                 std::string(kCutoffForm));
+    }
+    Duration d;
+    d.kind = Duration::Kind::kCutoff;
+    d.cutoff_minute = *minute;
+    return d;
+  }
   std::size_t pos = 0;
   std::int64_t count = 0;
   while (pos < text.size() && is_digit(text[pos])) {
@@ -279,6 +309,7 @@ Result<Duration> parse_duration(std::string_view text) {
 }
 
 std::string format_duration(const Duration& d) {
+  if (d.is_cutoff()) return "cutoff " + format_minute(d.cutoff_minute);
   std::string out = std::to_string(d.count);
   switch (d.unit) {
     case Duration::Unit::kMinutes:
@@ -293,6 +324,13 @@ std::string format_duration(const Duration& d) {
   }
   out += d.kind == Duration::Kind::kBusiness ? " business" : " calendar";
   return out;
+}
+
+std::string cutoff_refusal(const Duration& d, const std::string& what) {
+  return what + " is " + quote_name(format_duration(d)) +
+         ", a deadline rule that only SLA targets accept (an SLA policy's targets, a state's "
+         "'sla'); here a length of time is needed, " +
+         std::string(kDurationForm);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -667,9 +705,32 @@ Instant BusinessCalendar::add_business_days(Instant start, std::int64_t days) co
   return next_working_moment(to_instant(day, local - midnight, GapRule::kShiftByGap));
 }
 
+Instant BusinessCalendar::closing_time(std::int64_t local_day) const {
+  return to_instant(local_day, std::chrono::minutes{periods_on(local_day).back().end_minute},
+                    GapRule::kGapEnd);
+}
+
+Instant BusinessCalendar::cutoff_deadline(Instant received, int cutoff_minute) const {
+  const LocalMillis local = zone_->to_local(received);
+  const auto midnight = date::floor<date::days>(local);
+  std::int64_t day = midnight.time_since_epoch().count();
+  // Before the cutoff on a working day that has not closed yet: that day. A day that closes
+  // before its cutoff (a Saturday morning) takes what arrives after closing to the next day.
+  if (!periods_on(day).empty() && local - midnight < std::chrono::minutes{cutoff_minute}) {
+    const Instant closing = closing_time(day);
+    if (received < closing) return closing;
+  }
+  for (std::int64_t idle_days = 0;;) {
+    ++day;
+    if (!periods_on(day).empty()) return closing_time(day);
+    if (++idle_days > kMaxIdleDays) return to_instant(day, Millis{0}, GapRule::kGapEnd);
+  }
+}
+
 Instant BusinessCalendar::add(Instant start, const Duration& d) const {
   using std::chrono::hours;
   using std::chrono::minutes;
+  if (d.is_cutoff()) return cutoff_deadline(start, d.cutoff_minute);
   const bool business = d.kind == Duration::Kind::kBusiness;
   switch (d.unit) {
     case Duration::Unit::kMinutes:

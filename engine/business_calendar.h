@@ -5,7 +5,7 @@
 // of a named weekday). All arithmetic is done in the calendar's zone through the system tz
 // database, so it is correct across DST changes; instants in and out are UTC.
 //
-// Durations (`Duration`) come in two kinds:
+// Durations (`Duration`) come in three kinds:
 //   - business: "30m business", "4h business" count working minutes only;
 //     "2d business" means: from the first working moment at or after the start, the same local
 //     time of day N working days later (moved forward to the next working moment if that time is
@@ -13,6 +13,11 @@
 //   - calendar: "90m calendar", "4h calendar" are elapsed time; "2d calendar" is the same local
 //     wall-clock time N days later in the calendar's zone (a non-existent local time in a DST gap
 //     moves forward by the gap; an ambiguous one takes the earlier instant).
+//   - cutoff: "cutoff 15:00" is not a length but a deadline rule (开发票: requests before 15:00
+//     are handled the same day): received before the cutoff (local time) on a working day, and
+//     before that day's closing time, it is due at that day's closing time (the end of its last
+//     working period); otherwise (at or after the cutoff, after closing, or on a day without
+//     working time) at the closing time of the next working day. Only SLA targets accept it.
 // Deadlines computed here are "never early": when in doubt they move later.
 //
 // Thread-safety: immutable after construction; safe to share between threads.
@@ -39,19 +44,29 @@ class time_zone;
 namespace redress {
 
 struct Duration {
-  enum class Kind { kBusiness, kCalendar };
+  enum class Kind { kBusiness, kCalendar, kCutoff };
   enum class Unit { kMinutes, kHours, kDays };
   Kind kind = Kind::kBusiness;
-  Unit unit = Unit::kMinutes;
-  std::int64_t count = 0;  // 0 .. 100000 minutes-or-hours, 0 .. 3660 days
+  Unit unit = Unit::kMinutes;  // kCutoff: unused (kMinutes)
+  std::int64_t count = 0;      // 0 .. 100000 minutes-or-hours, 0 .. 3660 days; kCutoff: 0
+  int cutoff_minute = 0;       // kCutoff only: local minutes since midnight, 0 .. 1439
+
+  bool is_cutoff() const { return kind == Kind::kCutoff; }
 
   bool operator==(const Duration&) const = default;
 };
 
-// Parses "<count><m|h|d> <business|calendar>", e.g. "4h business", "2d calendar", "30m business".
-// Errors carry code BAD_DURATION and say what the accepted form is.
+// Parses "<count><m|h|d> <business|calendar>", e.g. "4h business", "2d calendar", "30m business",
+// or "cutoff HH:MM" ("cutoff 15:00"). Errors carry code BAD_DURATION and say what the accepted
+// form is. Callers where a cutoff means nothing (a timer's "after") refuse it with
+// `cutoff_refusal`.
+
 Result<Duration> parse_duration(std::string_view text);
 std::string format_duration(const Duration& d);  // canonical text, parses back to the same value
+
+// The problem message for a cutoff given where only a length of time makes sense: `what` names
+// the member, e.g. "'after' of timer 'remind'".
+std::string cutoff_refusal(const Duration& d, const std::string& what);
 
 // One working period inside a local day, in minutes since local midnight: [start, end).
 struct WorkPeriod {
@@ -86,8 +101,12 @@ class BusinessCalendar {
   // working moment at or after start when amount is zero).
   Instant add_working_time(Instant start, Millis amount) const;
 
-  // start + d, per the rules above.
+  // start + d, per the rules above (for a cutoff: the deadline of something received at start).
   Instant add(Instant start, const Duration& d) const;
+
+  // The deadline of something received at `received` under a cutoff at `cutoff_minute` local
+  // minutes since midnight: see "cutoff" above.
+  Instant cutoff_deadline(Instant received, int cutoff_minute) const;
 
  private:
   class WorkingIntervals;  // walks working time as UTC intervals, day by day (defined in .cpp)
@@ -112,6 +131,9 @@ class BusinessCalendar {
 
   Instant add_calendar_days(Instant start, std::int64_t days) const;
   Instant add_business_days(Instant start, std::int64_t days) const;
+
+  // The end of the last working period of `local_day` (which must have working time).
+  Instant closing_time(std::int64_t local_day) const;
 
   std::string id_;
   std::string zone_name_;

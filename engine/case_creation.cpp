@@ -135,6 +135,12 @@ Decision create_case(const WorkflowCatalog& catalog, const CreateCase& cmd, cons
   b.start_clock("resolution", targets.resolution, "");
   b.enter_state(nullptr, *initial);
   b.webhook("case.created", {{"category", initial_snapshot.category}});
+  if (!wf->create.emit.empty()) {
+    // The workflow's own name for "opened" (invoice.requested), for systems that subscribe to
+    // one kind of case rather than filtering every case.created.
+    b.emit("event.emitted", {{"event", wf->create.emit}});
+    b.webhook(wf->create.emit);
+  }
   if (!cmd.assignment_reason.is_null()) {
     // The policy's choice, as the API made it: the case is opened in the team queue and the
     // assignment follows with its reason, also when the choice was to leave it there.

@@ -375,7 +375,10 @@ std::optional<CompensationPolicy> CompensationPolicy::parse(const json& definiti
     policy.max_amounts_ = parse_max_amounts(definition["max_amount"], pointer + "/max_amount", log);
   }
   if (const auto text = log.optional_string(definition, pointer, "execution_alert_after")) {
-    if (auto after = parse_duration(*text); after.ok()) {
+    if (auto after = parse_duration(*text); after.ok() && after.value().is_cutoff()) {
+      log.error("BAD_DURATION", pointer + "/execution_alert_after",
+                cutoff_refusal(after.value(), "'execution_alert_after'"));
+    } else if (after.ok()) {
       policy.execution_alert_after_ = after.value();
     } else {
       log.error("BAD_DURATION", pointer + "/execution_alert_after", after.error().message);

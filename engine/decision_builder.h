@@ -200,7 +200,10 @@ class DecisionBuilder {
     clock.name = name;
     clock.stage = stage;
     clock.calendar = sla_->calendar;
-    clock.business = target.kind == Duration::Kind::kBusiness;
+    // A cutoff's deadline is a closing time, so it is measured in working time like a business
+    // target: warnings come at warning_percent of the working time until the deadline, and a
+    // pause moves the deadline on by the working time spent paused.
+    clock.business = target.kind != Duration::Kind::kCalendar;
     const auto& cal = calendar_or_default(clock.calendar);
     clock.due = cal.add(now_, target);
     clock.target_ms = clock.business ? cal.working_time_between(now_, clock.due).count()

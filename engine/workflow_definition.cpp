@@ -345,7 +345,14 @@ class WorkflowParser {
           reader_.check_keys(body, p, {"name", "after", "calendar", "transition", "emit"});
           TimerDef t;
           t.name = name;
-          if (auto d = parse_duration_member(body, p, "after", reader_, true)) t.after = *d;
+          if (auto d = parse_duration_member(body, p, "after", reader_, true)) {
+            if (d->is_cutoff()) {
+              reader_.error("BAD_DURATION", p + "/after",
+                            cutoff_refusal(*d, "'after' of timer " + quote_name(name)));
+            } else {
+              t.after = *d;
+            }
+          }
           t.calendar = reader_.optional_string(body, p, "calendar").value_or("");
           if (!t.calendar.empty())
             wf_.calendar_references.emplace_back(t.calendar, p + "/calendar");
@@ -525,7 +532,14 @@ class WorkflowParser {
       a.kind = Action::Kind::kScheduleFollowUp;
       if (!reader_.expect_object(arg, ap, "'schedule_follow_up'")) return std::nullopt;
       reader_.check_keys(arg, ap, {"after", "window"});
-      if (auto d = parse_duration_member(arg, ap, "after", reader_, true)) a.after = *d;
+      if (auto d = parse_duration_member(arg, ap, "after", reader_, true)) {
+        if (d->is_cutoff()) {
+          reader_.error("BAD_DURATION", ap + "/after",
+                        cutoff_refusal(*d, "'after' of 'schedule_follow_up'"));
+        } else {
+          a.after = *d;
+        }
+      }
       a.window_calendar = reader_.optional_string(arg, ap, "window").value_or("");
       if (!a.window_calendar.empty()) {
         wf_.calendar_references.emplace_back(a.window_calendar, ap + "/window");
@@ -645,7 +659,7 @@ class WorkflowParser {
     }
     const auto& c = def_json_["create"];
     if (!reader_.expect_object(c, "/create", "'create'")) return;
-    reader_.check_keys(c, "/create", {"roles", "requires", "accepts"});
+    reader_.check_keys(c, "/create", {"roles", "requires", "accepts", "emit"});
     wf_.create.roles = parse_roles(c, "/create", "roles", reader_, true);
     warn_roles_the_table_refuses(c, "/create", CommandKind::kCreate);
     wf_.create.requires_fields = reader_.optional_string_array(c, "/create", "requires")
@@ -654,6 +668,12 @@ class WorkflowParser {
         reader_.optional_string_array(c, "/create", "accepts").value_or(std::vector<std::string>{});
     check_field_names(wf_.create.requires_fields, "/create/requires");
     check_field_names(wf_.create.accepts_fields, "/create/accepts");
+    wf_.create.emit = reader_.optional_string(c, "/create", "emit").value_or("");
+    if (!wf_.create.emit.empty() && !is_event_name(wf_.create.emit)) {
+      reader_.error("BAD_VALUE", "/create/emit",
+                    "event name " + quote_name(wf_.create.emit) +
+                        " must be dot-separated lower-case words, e.g. 'invoice.requested'");
+    }
   }
 
   void check_initial_state() {

@@ -104,6 +104,7 @@ struct CreateSpec {
   std::vector<Role> roles;
   std::vector<std::string> requires_fields;
   std::vector<std::string> accepts_fields;
+  std::string emit;  // webhook event sent when a case is opened (optional), e.g. invoice.requested
 };
 
 // Names of shared policies a workflow uses.

@@ -7,9 +7,13 @@
 // What the engine writes is read from its source: the string literals passed to emit(...) and
 // webhook(...) in the engine's decision sources (both arms of a `cond ? "a" : "b"` included), and
 // the types apply_event compares against in engine/case_snapshot.cpp. Types a workflow definition
-// declares
-// (`emit`) are data, not code, and are documented by WebhookEventType's description.
+// declares (`emit`) are data, not code: WebhookEventType lists only the built-in ones, and the
+// `webhooks` section documents those the shipped workflows in workflows/ declare, each marked
+// with the workflows that declare it (`x-workflows`), so a finance or messaging system can
+// subscribe to invoice.issued knowing its payload.
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -93,6 +97,30 @@ Types webhook_catalogue() {
   return types;
 }
 
+// The webhook types the shipped workflow definitions declare (`create.emit`, transition actions'
+// `emit`, timers' `emit`), each with the ids of the workflows declaring it.
+std::map<std::string, Types> shipped_workflow_events() {
+  std::map<std::string, Types> out;
+  const auto dir = std::filesystem::path(REDRESS_SOURCE_DIR) / "workflows";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") continue;
+    const auto doc = nlohmann::json::parse(source("workflows/" + entry.path().filename().string()));
+    if (doc.value("kind", "") != "workflow") continue;
+    const std::string id = doc.at("id");
+    if (doc.contains("create") && doc["create"].contains("emit"))
+      out[doc["create"]["emit"]].insert(id);
+    for (const auto& t : doc.value("transitions", nlohmann::json::array())) {
+      for (const auto& a : t.value("actions", nlohmann::json::array())) {
+        if (a.contains("emit")) out[a["emit"]].insert(id);
+      }
+    }
+    for (const auto& t : doc.value("timers", nlohmann::json::array())) {
+      if (t.contains("emit")) out[t["emit"]].insert(id);
+    }
+  }
+  return out;
+}
+
 std::string missing(const Types& wanted, const Types& have) {
   std::string out;
   for (const auto& t : wanted) {
@@ -161,15 +189,32 @@ BOOST_AUTO_TEST_CASE(every_journal_type_has_words_in_english_and_chinese) {
   BOOST_TEST(labels.size() == journal_catalogue().size(), "x-labels names a type not in the enum");
 }
 
-BOOST_AUTO_TEST_CASE(the_webhooks_section_is_exactly_what_the_engine_sends) {
+BOOST_AUTO_TEST_CASE(the_webhooks_section_is_exactly_what_the_engine_and_shipped_workflows_send) {
   const auto documented = webhook_catalogue();
-  const auto sent = literals_passed_to(decision_sources(), "webhook");
+  const auto built_in = literals_passed_to(decision_sources(), "webhook");
+  const auto declared = shipped_workflow_events();
+  BOOST_TEST(declared.count("invoice.issued") == 1u, "the scan of workflows/ finds nothing");
+  Types sent = built_in;
+  for (const auto& [type, workflows] : declared) sent.insert(type);
   BOOST_TEST(missing(sent, documented).empty(),
-             "sent by the engine, missing from `webhooks`: " << missing(sent, documented));
+             "sent by the engine or a shipped workflow, missing from `webhooks`: " << missing(
+                 sent, documented));
   BOOST_TEST(missing(documented, sent).empty(),
              "documented in `webhooks`, never sent: " << missing(documented, sent));
   const auto& listed = document().at("components").at("schemas").at("WebhookEventType").at("enum");
-  BOOST_TEST((Types(listed.begin(), listed.end()) == documented));
+  BOOST_TEST((Types(listed.begin(), listed.end()) == built_in));
+  // A workflow's type names the workflows that declare it; a built-in type names none.
+  for (const auto& [type, item] : document().at("webhooks").items()) {
+    const auto& post = item.at("post");
+    if (built_in.count(type)) {
+      BOOST_TEST(!post.contains("x-workflows"), type);
+      continue;
+    }
+    const auto& named = post.value("x-workflows", nlohmann::json::array());
+    const auto it = declared.find(type);
+    BOOST_TEST((it != declared.end() && Types(named.begin(), named.end()) == it->second),
+               type << ": x-workflows " << named.dump());
+  }
   // Each documents its envelope: the type it names, a timestamp, the case data.
   for (const auto& [type, item] : document().at("webhooks").items()) {
     const auto& schema =

@@ -447,6 +447,46 @@ BOOST_AUTO_TEST_CASE(bad_duration) {
   expect_rejected(wf, "BAD_DURATION", "/states/0/sla/default");
 }
 
+BOOST_AUTO_TEST_CASE(a_cutoff_is_accepted_only_as_an_sla_target) {
+  // A state's stage target may be a cutoff ...
+  auto wf = valid_workflow();
+  at(wf, "/states/0/sla/default") = "cutoff 15:00";
+  const auto load = load_workflow(wf);
+  BOOST_TEST(load.catalog != nullptr, describe(load.problems));
+  // ... a malformed one is refused where it stands ...
+  for (const char* text : {"cutoff 25:00", "cutoff", "cutoff 15:00 business"}) {
+    wf = valid_workflow();
+    at(wf, "/states/0/sla/default") = text;
+    expect_rejected(wf, "BAD_DURATION", "/states/0/sla/default");
+  }
+  // ... and a length of time cannot be one: a timer's or a follow-up's "after".
+  wf = valid_workflow();
+  at(wf, "/timers/0/after") = "cutoff 15:00";
+  const auto timer = load_workflow(wf);
+  BOOST_TEST(!timer.catalog);
+  BOOST_REQUIRE(has_workflow_problem(timer.problems, "BAD_DURATION", "/timers/0/after"));
+  for (const auto& p : timer.problems) {
+    if (p.pointer != "/timers/0/after") continue;
+    BOOST_TEST(p.message.find("'after' of timer 'reminder' is 'cutoff 15:00'") != std::string::npos,
+               p.message);
+    BOOST_TEST(p.message.find("only SLA targets accept") != std::string::npos, p.message);
+  }
+  wf = valid_workflow();
+  at(wf, "/transitions/1/actions")
+      .push_back(json{{"schedule_follow_up", {{"after", "cutoff 10:00"}}}});
+  expect_rejected(wf, "BAD_DURATION", "/transitions/1/actions/2/schedule_follow_up/after");
+}
+
+BOOST_AUTO_TEST_CASE(create_emit_names_an_event) {
+  auto wf = valid_workflow();
+  at(wf, "/create/emit") = "mini.requested";
+  const auto load = load_workflow(wf);
+  BOOST_REQUIRE_MESSAGE(load.catalog != nullptr, describe(load.problems));
+  BOOST_TEST(load.catalog->latest("mini")->create.emit == "mini.requested");
+  at(wf, "/create/emit") = "Mini Requested";
+  expect_rejected(wf, "BAD_VALUE", "/create/emit");
+}
+
 BOOST_AUTO_TEST_CASE(unknown_timer) {
   auto wf = valid_workflow();
   at(wf, "/states/0/timers") = json::array({"reminder", "nap"});

@@ -105,7 +105,11 @@ function fieldDisplay(def, name, value) {
 
 export function FieldsPanel({ caseView }) {
   const { def, data } = caseView;
-  const names = Object.keys(data.fields || {});
+  // In the order the workflow declares them (an invoice reads title type, title, taxpayer id, ...),
+  // then any the definition does not name.
+  const present = data.fields || {};
+  const declared = ((def && def.fields) || []).map((f) => f.name).filter((name) => name in present);
+  const names = [...declared, ...Object.keys(present).filter((name) => !declared.includes(name))];
   if (!names.length) return null;
   return html`<section class="panel" aria-labelledby="fields-heading">
     <h2 id="fields-heading">${t('case.fields')}</h2>
