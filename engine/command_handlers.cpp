@@ -121,7 +121,7 @@ class CommandHandler {
                                   {"to", to->name},
                                   {"stage", stage_name(to->stage)},
                                   {"final", to->final},
-                                  {"waiting_on_customer", to->waiting_on_customer}});
+                                  {"waiting_on_customer", to->waiting_on == "customer"}});
     if (from) b_.exit_state(*from);
     for (const auto& a : t->actions) run_action(a, *t);
     b_.enter_state(from, *to);

@@ -338,10 +338,12 @@ class DecisionBuilder {
         start_clock("resolution", sla_->targets.at(working_.severity).resolution, "");
       }
     }
-    if (to.waiting_on_customer) {
-      pause_clocks();
+    // Waits on the customer or the carrier (the policy's paused_by) stop every clock; leaving
+    // such a wait for a state that does not pause resumes them.
+    if (sla_->pauses_for(to.waiting_on)) {
+      if (!from || !sla_->pauses_for(from->waiting_on)) pause_clocks();
     } else {
-      if (from && from->waiting_on_customer) resume_clocks();
+      if (from && sla_->pauses_for(from->waiting_on)) resume_clocks();
       const auto* stage_clock = working_.sla("stage");
       const bool same_stage =
           stage_clock && stage_clock->stage == stage_name(to.stage) && stage_clock->status != "met";

@@ -1,5 +1,7 @@
 #include "engine/sla_policy.h"
 
+#include <algorithm>
+
 #include "engine/case_vocabulary.h"
 
 namespace redress {
@@ -7,9 +9,9 @@ namespace redress {
 std::optional<SlaPolicy> SlaPolicy::parse(const nlohmann::json& definition,
                                           const std::string& pointer, JsonReader& reader) {
   const size_t errors_before = reader.problems().size();
-  reader.check_keys(
-      definition, pointer,
-      {"kind", "id", "title", "description", "calendar", "warning_percent", "targets"});
+  reader.check_keys(definition, pointer,
+                    {"kind", "id", "title", "description", "calendar", "warning_percent", "targets",
+                     "paused_by"});
   SlaPolicy policy;
   policy.id = reader.required_string(definition, pointer, "id").value_or("");
   if (!policy.id.empty()) reader.check_name(policy.id, pointer + "/id", "SLA policy id");
@@ -61,10 +63,29 @@ std::optional<SlaPolicy> SlaPolicy::parse(const nlohmann::json& definition,
       }
     }
   }
+  if (auto waits = reader.optional_string_array(definition, pointer, "paused_by")) {
+    for (size_t i = 0; i < waits->size(); ++i) {
+      if (!is_wait_party((*waits)[i])) {
+        reader.error("BAD_VALUE", pointer + "/paused_by/" + std::to_string(i),
+                     "unknown wait " + quote_name((*waits)[i]) +
+                         "; expected customer, carrier, warehouse or supplier");
+      }
+    }
+    policy.paused_by = *waits;
+  }
   for (size_t i = errors_before; i < reader.problems().size(); ++i) {
     if (reader.problems()[i].severity == Severity::kError) return std::nullopt;
   }
   return policy;
+}
+
+bool SlaPolicy::pauses_for(const std::string& waiting_on) const {
+  return !waiting_on.empty() &&
+         std::find(paused_by.begin(), paused_by.end(), waiting_on) != paused_by.end();
+}
+
+bool is_wait_party(std::string_view name) {
+  return name == "customer" || name == "carrier" || name == "warehouse" || name == "supplier";
 }
 
 }  // namespace redress

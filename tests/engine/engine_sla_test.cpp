@@ -161,4 +161,40 @@ BOOST_AUTO_TEST_CASE(sla_warning_and_breach_fire_through_timers) {
   BOOST_TEST(r.replay_matches());
 }
 
+// A routine return whose parcel spends five days in the post: the carrier's time is not the
+// shop's (return_exchange v3 waits on the carrier in_transit; the policy's paused_by), so the
+// three-business-day resolution target is not breached. Version 2, where in_transit waits on
+// nobody, breaches in the post: what issue 16 reported.
+BOOST_AUTO_TEST_CASE(a_return_five_days_in_the_post_does_not_breach) {
+  const auto ship_back = [](CaseRun& r, int version) {
+    r.run(kAgent, other("R-51", "return_exchange", {{"request_type", "return_refund"}}, version));
+    r.fire(kAgent, "approve_request");
+    r.now = at("2026-11-23T11:00:00+08:00");  // the customer ships two hours later
+    r.fire(kIntegration, "provide_tracking", {{"tracking_number", "SF5"}});
+    BOOST_TEST(r.snap().state == "in_transit");
+    r.advance_to(at("2026-11-28T11:00:00+08:00"));  // five days in the post
+  };
+  const auto breached = [](const CaseRun& r) {
+    return std::any_of(r.journal.begin(), r.journal.end(),
+                       [](const Event& e) { return e.type == "sla.breached"; });
+  };
+
+  CaseRun v3;
+  ship_back(v3, 3);
+  BOOST_TEST(!breached(v3));
+  BOOST_TEST(v3.snap().sla("resolution")->status == "paused");
+  v3.fire(kIntegration, "receive_item");
+  const auto* resolution = v3.snap().sla("resolution");
+  BOOST_TEST(resolution->status == "running");
+  // The wait on the customer's shipment and the wait on the carrier both paused it, and the
+  // request was approved at once: almost nothing of the target is used.
+  BOOST_TEST(resolution->consumed_ms < 3600 * 1000);
+  BOOST_TEST(!breached(v3));
+  BOOST_TEST(v3.replay_matches());
+
+  CaseRun v2;
+  ship_back(v2, 2);
+  BOOST_TEST(breached(v2));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -513,6 +513,35 @@ BOOST_AUTO_TEST_CASE(timer_cannot_fire_transition_without_system_role) {
   expect_rejected(wf, "TIMER_CANNOT_FIRE", "/timers/0/transition");
 }
 
+BOOST_AUTO_TEST_CASE(carrier_event_triggers_name_a_kind_a_string_field_and_an_integration) {
+  auto wf = valid_workflow();
+  at(wf, "/transitions/1/roles") = json::array({"agent", "integration"});
+  at(wf, "/transitions/1/on_carrier_event") =
+      json::parse(R"({"kind": "delivered", "tracking_field": "note"})");
+  const auto load = load_workflow(wf);
+  BOOST_TEST_REQUIRE(load.catalog.get() != nullptr, describe(load.problems));
+  const auto* close = load.catalog->find("mini", 1)->transition("close");
+  BOOST_TEST_REQUIRE(close->on_carrier_event.has_value());
+  BOOST_TEST(close->on_carrier_event->kind == "delivered");
+  BOOST_TEST(close->on_carrier_event->tracking_field == "note");
+
+  auto lost = wf;
+  at(lost, "/transitions/1/on_carrier_event/kind") = "lost";
+  expect_rejected(lost, "UNKNOWN_CARRIER_EVENT", "/transitions/1/on_carrier_event/kind");
+  auto ghost = wf;
+  at(ghost, "/transitions/1/on_carrier_event/tracking_field") = "parcel";
+  expect_rejected(ghost, "UNKNOWN_FIELD", "/transitions/1/on_carrier_event/tracking_field");
+  auto money = wf;
+  at(money, "/transitions/1/on_carrier_event/tracking_field") = "amount";
+  expect_rejected(money, "BAD_VALUE", "/transitions/1/on_carrier_event/tracking_field");
+  auto typo = wf;
+  at(typo, "/transitions/1/on_carrier_event/field") = "note";
+  expect_rejected(typo, "UNKNOWN_KEY", "/transitions/1/on_carrier_event/field");
+  auto people_only = wf;
+  at(people_only, "/transitions/1/roles") = json::array({"agent"});
+  expect_rejected(people_only, "CARRIER_CANNOT_FIRE", "/transitions/1/on_carrier_event");
+}
+
 BOOST_AUTO_TEST_CASE(bad_action) {
   auto wf = valid_workflow();
   at(wf, "/transitions/1/actions/1") =

@@ -753,6 +753,13 @@ export default {
   'newcase.customer_orders': 'Orders of this customer',
   'newcase.customer_orders_lead': 'Orders of this customer:',
   // Linked cases (case page) and the duplicate-complaint refusal (new case).
+  'parcel.title': 'Parcel tracking',
+  'parcel.kind.picked_up': 'Picked up',
+  'parcel.kind.in_transit': 'In transit',
+  'parcel.kind.delivered': 'Delivered',
+  'parcel.kind.exception': 'Delivery exception',
+  'parcel.kind.returned': 'Returned to sender',
+  'parcel.number': '{carrier} tracking number {number}',
   'links.title': 'Linked cases',
   'links.none': 'No linked cases.',
   'links.outgoing.duplicate_of': 'Duplicate of {case}',

@@ -751,6 +751,13 @@ export default {
   'newcase.customer_orders': '该客户的订单',
   'newcase.customer_orders_lead': '该客户的订单：',
   // Linked cases (case page) and the duplicate-complaint refusal (new case).
+  'parcel.title': '包裹物流',
+  'parcel.kind.picked_up': '已揽收',
+  'parcel.kind.in_transit': '运输中',
+  'parcel.kind.delivered': '已签收',
+  'parcel.kind.exception': '异常',
+  'parcel.kind.returned': '退回',
+  'parcel.number': '{carrier} 快递单号 {number}',
   'links.title': '关联工单',
   'links.none': '暂无关联工单。',
   'links.outgoing.duplicate_of': '本工单是 {case} 的重复工单',

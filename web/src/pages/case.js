@@ -16,6 +16,7 @@ import {
   FieldsPanel, PromisesPanel, SlaPanel, TransitionsPanel,
 } from '../components/case_panels.js';
 import { LinksPanel } from '../components/links_panel.js';
+import { ParcelPanel } from '../components/parcel_panel.js';
 
 const kJournalPage = 1000;
 
@@ -95,6 +96,7 @@ export function CasePage({ id, me }) {
   useEffect(() => {
     refresh();
     const unsubscribe = live.subscribe([`case:${id}`], (message) => {
+      if (message.type === 'notice') return;  // not a change to the case (ParcelPanel shows it)
       if (message.type === 'event') {
         const event = message.entry.event || {};
         const mine = me.user ? event.actor_id === me.user.id : event.actor_role === me.role && event.actor_id === me.token.id;
@@ -164,6 +166,7 @@ export function CasePage({ id, me }) {
       </div>
       <aside class="case-side">
         <${CustomerPanel} caseView=${caseView} />
+        <${ParcelPanel} caseView=${caseView} />
         <${LinksPanel} caseView=${caseView} />
         <${PromisesPanel} caseView=${caseView} />
         <${EscalationPanel} caseView=${caseView} />
