@@ -37,6 +37,7 @@ using redress::WorkflowCatalog;
 using redress::testing::describe;
 using redress::testing::has_problem;
 using redress::testing::load_shipped;
+using redress::testing::engine_cases::cny;
 using std::chrono::days;
 
 Instant at(const char* text) {
