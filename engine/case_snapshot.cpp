@@ -221,9 +221,9 @@ Status apply_event(CaseSnapshot& s, const Event& e) {
       if (!s.first_response_at) s.first_response_at = e.at;
     } else if (t == "follow_up.scheduled") {
       s.follow_up_due = d.at("due").get<Instant>();
-    } else if (t == "comment.added" || t == "evidence.attached" || t == "call.logged" || t == "follow_up.due" ||
-               t == "timer.skipped" || t == "compensation.execution_overdue" ||
-               t == "event.emitted") {
+    } else if (t == "comment.added" || t == "evidence.attached" || t == "call.logged" ||
+               t == "follow_up.due" || t == "timer.skipped" ||
+               t == "compensation.execution_overdue" || t == "event.emitted") {
       // Recorded in the journal only; the snapshot does not change.
     } else {
       return bad_event(e, "unknown event type");

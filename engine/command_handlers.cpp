@@ -382,7 +382,8 @@ class CommandHandler {
       return reject(RejectionCode::kInvalidField,
                     "the case's severity is already " + quote_name(cmd.severity) +
                         "; a revision must change it",
-                    "/severity", problem_params("severity_unchanged", {{"severity", cmd.severity}}));
+                    "/severity",
+                    problem_params("severity_unchanged", {{"severity", cmd.severity}}));
     }
     const auto rank_of = [](const std::string& severity) {
       return static_cast<int>(std::find(kSeverities.begin(), kSeverities.end(), severity) -

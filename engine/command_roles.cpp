@@ -136,7 +136,9 @@ const std::vector<CommandRoles>& table() {
        "revise a case's severity",
        {kAgent, kTeamLead, kSupervisor, kManager}},
       // A call is the shop speaking to the customer, like a reply: people only.
-      {CommandKind::kLogCall, "log calls with customers", {kAgent, kTeamLead, kSupervisor, kManager}},
+      {CommandKind::kLogCall,
+       "log calls with customers",
+       {kAgent, kTeamLead, kSupervisor, kManager}},
   };
   return rows;
 }

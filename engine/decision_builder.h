@@ -293,10 +293,10 @@ class DecisionBuilder {
       std::int64_t consumed = clock.consumed_ms;
       if (clock.status == "running" && clock.running_since) {
         consumed += elapsed(clock, *clock.running_since, now_);
-        data["due"] = format_rfc3339(position(moved, now_, std::max<std::int64_t>(
-                                                                0, target_ms - consumed)));
-        data["warn_at"] = format_rfc3339(
-            position(moved, now_, std::max<std::int64_t>(0, warn_ms - consumed)));
+        data["due"] =
+            format_rfc3339(position(moved, now_, std::max<std::int64_t>(0, target_ms - consumed)));
+        data["warn_at"] =
+            format_rfc3339(position(moved, now_, std::max<std::int64_t>(0, warn_ms - consumed)));
       }
       data["consumed_ms"] = consumed;
       emit("sla.retargeted", data);

@@ -298,8 +298,8 @@ std::optional<EscalationPolicy> EscalationPolicy::parse(const json& definition,
                            " raises the level on an SLA warning, but limits/sla_warning_raises "
                            "is false (a warning notifies only): remove raise_to / raise_by");
       }
-      if (rule.bypass_cap && !rule.raise_to && rule.raise_by == 0 &&
-          item.contains("effect") && item["effect"].is_object()) {
+      if (rule.bypass_cap && !rule.raise_to && rule.raise_by == 0 && item.contains("effect") &&
+          item["effect"].is_object()) {
         rule_log.error("BAD_VALUE", p + "/effect/bypass_cap",
                        "bypass_cap applies to a raise; rule " + quote_name(rule.id) +
                            " has neither raise_to nor raise_by");
@@ -349,9 +349,9 @@ void EscalationPolicy::parse_limits(const json& limits, const std::string& point
   for (const auto& [severity, _] : caps.items()) {
     const std::string sp = cp + "/" + pointer_token(severity);
     if (!is_one_of(severity, kSeverities)) {
-      log.error("BAD_VALUE", sp,
-                "unknown severity " + quote_name(severity) + "; expected one of: " +
-                    join(kSeverities));
+      log.error(
+          "BAD_VALUE", sp,
+          "unknown severity " + quote_name(severity) + "; expected one of: " + join(kSeverities));
       continue;
     }
     if (const auto role = read_ladder_role(caps, cp, severity.c_str(), log)) {
@@ -478,8 +478,8 @@ void EscalationPolicy::parse_effect(const json& effect, const std::string& point
                  {"raise_to", "raise_by", "reassign_to_role", "team", "priority", "bypass_cap"});
   if (effect.contains("bypass_cap")) {
     const auto& value = effect["bypass_cap"];
-    if (expect_type(value.is_boolean(), value, pointer + "/bypass_cap", "'bypass_cap'",
-                    "a boolean", log)) {
+    if (expect_type(value.is_boolean(), value, pointer + "/bypass_cap", "'bypass_cap'", "a boolean",
+                    log)) {
       rule.bypass_cap = value.get<bool>();
     }
   }

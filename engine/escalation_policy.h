@@ -72,8 +72,8 @@ struct EscalationSituation {
 
 // The policy's `limits` (all optional; absent = no limit, the behaviour before limits existed).
 struct EscalationLimits {
-  bool sla_warning_raises = true;                  // false: a warning rule may not raise
-  std::optional<int> sla_breach_max_raise;         // levels one SLA breach may add
+  bool sla_warning_raises = true;                    // false: a warning rule may not raise
+  std::optional<int> sla_breach_max_raise;           // levels one SLA breach may add
   std::map<std::string, int> level_cap_by_severity;  // severity -> highest ladder rank
 };
 

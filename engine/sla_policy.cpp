@@ -7,10 +7,9 @@ namespace redress {
 std::optional<SlaPolicy> SlaPolicy::parse(const nlohmann::json& definition,
                                           const std::string& pointer, JsonReader& reader) {
   const size_t errors_before = reader.problems().size();
-  reader.check_keys(
-      definition, pointer,
-      {"kind", "id", "title", "description", "calendar", "warning_percent", "targets",
-       "supervisor_contact", "severity_revision"});
+  reader.check_keys(definition, pointer,
+                    {"kind", "id", "title", "description", "calendar", "warning_percent", "targets",
+                     "supervisor_contact", "severity_revision"});
   SlaPolicy policy;
   policy.id = reader.required_string(definition, pointer, "id").value_or("");
   if (!policy.id.empty()) reader.check_name(policy.id, pointer + "/id", "SLA policy id");

@@ -4,15 +4,15 @@
 //    "targets": {"critical": {"first_response": "30m business", "resolution": "1d business"},
 //                "high": {...}, "normal": {...}, "low": {...}}}
 //
-// Every severity (low, normal, high, critical) must have both targets. Optional:
-//   "supervisor_contact": "1h business" or {"low": ..., "normal": ..., "high": ..., "critical": ...}
-//     once a case is escalated to a supervisor or above, how soon a supervisor (or above) must
-//     reply to the customer or log a call (the handbooks: contact the customer without delay);
-//   "severity_revision": {"raise": "agent", "lower": "team_lead"}: the lowest ladder role that
-//     may raise / lower a case's severity (these are the defaults).
-// `warning_percent` (1-99,
+// Every severity (low, normal, high, critical) must have both targets. `warning_percent` (1-99,
 // default 80) is where the warning timer fires, as a share of the target's working time. Stage
 // targets live on the workflow's states; they use this policy's warning point and calendar too.
+// Optional:
+//   "supervisor_contact": "1h business", or one duration per severity (all four): once a case is
+//     escalated to a supervisor or above, how soon a supervisor (or above) must reply to the
+//     customer or log a call (the handbooks: contact the customer without delay);
+//   "severity_revision": {"raise": "agent", "lower": "team_lead"}: the lowest ladder role that
+//     may raise / lower a case's severity (these are the defaults).
 //
 // Thread-safety: immutable after construction.
 #pragma once

@@ -139,7 +139,8 @@ BOOST_AUTO_TEST_CASE(threat_words_in_the_opening_summary_escalate) {
     CaseRun r(shipped(), monday_nine());
     r.run(kAgent, complaint("C-UPD", "normal"));
     BOOST_TEST(r.snap().escalation_level == "agent");
-    const auto d = r.run(kAgent, UpdateFields{{{"desired_outcome", "full refund or I go to the media"}}});
+    const auto d =
+        r.run(kAgent, UpdateFields{{{"desired_outcome", "full refund or I go to the media"}}});
     BOOST_TEST(r.snap().escalation_level == "supervisor");
     const auto events = d.events();
     const auto found = std::find_if(events.begin(), events.end(),
