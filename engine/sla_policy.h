@@ -7,6 +7,12 @@
 // Every severity (low, normal, high, critical) must have both targets. `warning_percent` (1-99,
 // default 80) is where the warning timer fires, as a share of the target's working time. Stage
 // targets live on the workflow's states; they use this policy's warning point and calendar too.
+// Optional:
+//   "supervisor_contact": "1h business", or one duration per severity (all four): once a case is
+//     escalated to a supervisor or above, how soon a supervisor (or above) must reply to the
+//     customer or log a call (the handbooks: contact the customer without delay);
+//   "severity_revision": {"raise": "agent", "lower": "team_lead"}: the lowest ladder role that
+//     may raise / lower a case's severity (these are the defaults).
 //
 // Thread-safety: immutable after construction.
 #pragma once
@@ -19,6 +25,7 @@
 
 #include "engine/business_calendar.h"
 #include "engine/json_reader.h"
+#include "engine/role.h"
 
 namespace redress {
 
@@ -32,6 +39,10 @@ struct SlaPolicy {
   std::string calendar;  // calendar id; checked against the catalog's calendars
   int warning_percent = 80;
   std::map<std::string, SlaTargets> targets;  // by severity
+  // By severity; empty = no supervisor contact deadline.
+  std::map<std::string, Duration> supervisor_contact;
+  Role revise_raise_min = Role::kAgent;     // lowest ladder role that may raise a severity
+  Role revise_lower_min = Role::kTeamLead;  // ... that may lower it
 
   static std::optional<SlaPolicy> parse(const nlohmann::json& definition,
                                         const std::string& pointer, JsonReader& reader);
