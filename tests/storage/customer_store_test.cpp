@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "storage/customer_store.h"
+#include "storage/sqlite.h"
 #include "tests/storage/storage_test_support.h"
 
 namespace redress::testing {
@@ -379,7 +380,7 @@ BOOST_AUTO_TEST_CASE(migration_seven_gives_existing_cases_customer_and_order_rec
     accept(*store, create_complaint(now, "cust-old"));
   }
   {
-    SqliteDb db(dir.file("redress.db"), OpenOptions{});
+    storage::SqliteDb db(dir.file("redress.db"), storage::OpenOptions{});
     db.exec(kUndoMigrationSevenSql);
   }
   auto store = open_store(options_for(dir));
