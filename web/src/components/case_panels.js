@@ -173,7 +173,7 @@ export function TransitionsPanel({ caseView, transitions }) {
     ${caseView.data.closed_at ? html`<p>${t('case.closed')}</p>` : null}
     ${!caseView.data.closed_at && available.length === 0 ? html`<p class="muted">${t('case.no_actions')}</p>` : null}
     <div class="transition-buttons">
-      ${available.map((tr) => html`<button type="button" data-transition=${tr.name}
+      ${available.map((tr) => html`<button type="button" key=${tr.name} data-transition=${tr.name}
         aria-expanded=${open === tr.name ? 'true' : 'false'} disabled=${blocked(tr)}
         title=${blocked(tr) ? t('case.blocked_by_approval') : undefined}
         onClick=${() => { setOpen(open === tr.name ? null : tr.name); setDone(false); }}>
