@@ -172,6 +172,8 @@ Decision create_case(const WorkflowCatalog& catalog, const CreateCase& cmd, cons
     situation.customer_cases_opened_at.push_back(now);
     b.escalate(situation);
   }
+  // The opening summary and every customer-visible field are read like a customer's message.
+  b.scan_customer_visible(fields);
   return b.finish();
 }
 

@@ -143,6 +143,17 @@ Status apply_event(CaseSnapshot& s, const Event& e) {
       } else {
         clock->breached = true;
       }
+    } else if (t == "sla.retargeted") {
+      // The case's severity changed: the clock keeps its consumed time under a new target.
+      auto* clock = s.sla(d.at("clock").get<std::string>());
+      if (!clock) return bad_event(e, "no SLA clock " + d.at("clock").dump());
+      clock->business = d.at("business").get<bool>();
+      clock->target_ms = d.at("target_ms").get<std::int64_t>();
+      clock->warn_ms = d.at("warn_ms").get<std::int64_t>();
+      if (d.contains("due")) clock->due = d.at("due").get<Instant>();
+      if (d.contains("warn_at")) clock->warn_at = d.at("warn_at").get<Instant>();
+    } else if (t == "case.severity_revised") {
+      s.severity = d.at("to").get<std::string>();
     } else if (t == "timer.set") {
       set_timer(s, d.get<CaseTimer>());
     } else if (t == "timer.cancelled" || t == "timer.fired") {
@@ -206,8 +217,9 @@ Status apply_event(CaseSnapshot& s, const Event& e) {
       a->decided_by = e.actor_id;
       a->decision_reason = d.value("reason", std::string());
       a->decided_at = e.at;
-    } else if (t == "message.received") {
-      ++s.customer_messages;
+    } else if (t == "message.received" || t == "threat.detected") {
+      // threat.detected: signals found in a customer-visible field (the opening summary ...).
+      if (t == "message.received") ++s.customer_messages;
       for (const auto& signal : d.at("signals")) {
         const auto kind = signal.at("kind").get<std::string>();
         if (std::find(s.threat_signals.begin(), s.threat_signals.end(), kind) ==
@@ -219,9 +231,9 @@ Status apply_event(CaseSnapshot& s, const Event& e) {
       if (!s.first_response_at) s.first_response_at = e.at;
     } else if (t == "follow_up.scheduled") {
       s.follow_up_due = d.at("due").get<Instant>();
-    } else if (t == "comment.added" || t == "evidence.attached" || t == "follow_up.due" ||
-               t == "timer.skipped" || t == "compensation.execution_overdue" ||
-               t == "event.emitted") {
+    } else if (t == "comment.added" || t == "evidence.attached" || t == "call.logged" ||
+               t == "follow_up.due" || t == "timer.skipped" ||
+               t == "compensation.execution_overdue" || t == "event.emitted") {
       // Recorded in the journal only; the snapshot does not change.
     } else {
       return bad_event(e, "unknown event type");

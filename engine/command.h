@@ -123,6 +123,20 @@ struct AttachEvidence {
   std::string sha256;         // lowercase hex of the content
 };
 
+// A person revises the case's severity after learning more (分析问题: how serious it is). The
+// SLA policy's `severity_revision` says which ladder role may raise and which may lower; every
+// clock not yet met takes the new severity's target, keeping the time it has consumed.
+struct ReviseSeverity {
+  std::string severity;  // low, normal, high, critical; must differ from the case's
+  std::string reason;    // required: the journal says why
+};
+
+// A phone call with the customer, logged by the person who made it (回访, or a supervisor
+// contacting an escalated case's customer, which meets the supervisor contact deadline).
+struct LogCall {
+  std::string summary;  // required: what was said
+};
+
 // The content types evidence may have (detected from the content's magic bytes, not declared).
 inline constexpr const char* kEvidenceContentTypes[] = {"image/jpeg", "image/png", "image/webp",
                                                         "application/pdf"};
@@ -131,7 +145,7 @@ using CommandBody =
     std::variant<CreateCase, FireTransition, UpdateFields, AssignCase, RecordPromise, RecordReply,
                  AddComment, AddCustomerMessage, ProposeCompensation, DecideApproval,
                  MarkCompensationExecuted, EscalateCase, DeescalateCase, FireTimer,
-                 WithdrawCompensation, AttachEvidence>;
+                 WithdrawCompensation, AttachEvidence, ReviseSeverity, LogCall>;
 
 struct Command {
   CommandBody body;

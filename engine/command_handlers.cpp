@@ -132,6 +132,7 @@ class CommandHandler {
       // queues, and its pending proposals are withdrawn.
       cancel_pending("case_closed", "the case was closed by " + name);
     }
+    b_.scan_customer_visible(values);
     return std::nullopt;
   }
 
@@ -293,6 +294,7 @@ class CommandHandler {
     if (auto* r = std::get_if<Rejection>(&canonical)) return *r;
     b_.emit("case.fields_set", {{"fields", std::get<nlohmann::json>(canonical)}});
     b_.webhook("case.updated", {{"fields", std::get<nlohmann::json>(canonical)}});
+    b_.scan_customer_visible(std::get<nlohmann::json>(canonical));
     return std::nullopt;
   }
 
@@ -375,10 +377,83 @@ class CommandHandler {
     }
     b_.emit("reply.sent", {{"text", cmd.text}});
     b_.meet_clock("first_response");
+    meet_supervisor_contact();
     if (kept) {
       // The event names the promise kept; its breach timer alone is cancelled.
       b_.emit("promise.kept", {{"id", kept->id}});
       b_.cancel_timer("promise:" + kept->id);
+    }
+    return std::nullopt;
+  }
+
+  // A supervisor or above speaking to the customer meets the supervisor contact deadline; an
+  // agent's or team lead's reply does not (the customer is waiting for someone senior).
+  void meet_supervisor_contact() {
+    const auto rank = ladder_rank(b_.actor().role);
+    const auto* clock = b_.working().sla("supervisor_contact");
+    if (clock && clock->status != "met" && rank && *rank >= *ladder_rank(Role::kSupervisor)) {
+      b_.meet_clock("supervisor_contact");
+    }
+  }
+
+  std::optional<Rejection> operator()(const LogCall& cmd) {
+    if (auto r = require_open()) return r;
+    if (auto r = check_text(cmd.summary, "call summary", kMaxReasonLength, false, "/summary"))
+      return r;
+    b_.emit("call.logged", {{"summary", cmd.summary}});
+    meet_supervisor_contact();
+    return std::nullopt;
+  }
+
+  std::optional<Rejection> operator()(const ReviseSeverity& cmd) {
+    if (auto r = require_open()) return r;
+    const auto& snap = b_.working();
+    if (!is_severity(cmd.severity)) {
+      return reject(RejectionCode::kInvalidField,
+                    "severity " + quote_name(cmd.severity) + " is not one of " + join(kSeverities),
+                    "/severity", problem_params("not_one_of", {{"allowed", kSeverities}}));
+    }
+    if (cmd.severity == snap.severity) {
+      return reject(RejectionCode::kInvalidField,
+                    "the case's severity is already " + quote_name(cmd.severity) +
+                        "; a revision must change it",
+                    "/severity",
+                    problem_params("severity_unchanged", {{"severity", cmd.severity}}));
+    }
+    const auto rank_of = [](const std::string& severity) {
+      return static_cast<int>(std::find(kSeverities.begin(), kSeverities.end(), severity) -
+                              kSeverities.begin());
+    };
+    const bool raising = rank_of(cmd.severity) > rank_of(snap.severity);
+    const Role needed = raising ? b_.sla().revise_raise_min : b_.sla().revise_lower_min;
+    if (ladder_rank(b_.actor().role).value_or(-1) < *ladder_rank(needed)) {
+      std::vector<Role> allowed;
+      for (const Role r : {Role::kAgent, Role::kTeamLead, Role::kSupervisor, Role::kManager}) {
+        if (*ladder_rank(r) >= *ladder_rank(needed)) allowed.push_back(r);
+      }
+      auto refusal = reject(RejectionCode::kRoleNotPermitted,
+                            std::string(raising ? "raising" : "lowering") + " a severity needs " +
+                                role_name(needed) + " or above; role " +
+                                quote_name(role_name(b_.actor().role)) + " may not " +
+                                (raising ? "raise" : "lower") + " it from " +
+                                quote_name(snap.severity) + " to " + quote_name(cmd.severity));
+      refusal.allowed_roles = allowed;
+      return refusal;
+    }
+    if (auto r = check_text(cmd.reason, "a revision reason", kMaxReasonLength, false, "/reason"))
+      return r;
+    const std::string from = snap.severity;
+    b_.emit("case.severity_revised",
+            {{"from", from}, {"to", cmd.severity}, {"reason", cmd.reason}});
+    b_.webhook("case.severity_revised",
+               {{"from", from}, {"to", cmd.severity}, {"reason", cmd.reason}});
+    b_.retarget_clocks(cmd.severity);
+    // A case revised upward is treated as if opened so: critical goes to the supervisor at
+    // once, as the critical-at-creation rule says.
+    if (raising) {
+      EscalationSituation situation;
+      situation.trigger = EscalationTrigger::kSeverityAtCreation;
+      b_.escalate(situation);
     }
     return std::nullopt;
   }
@@ -699,15 +774,7 @@ class CommandHandler {
       const auto second = key.find(':', 4);
       const auto clock = key.substr(4, second - 4);
       const bool breach = key.substr(second + 1) == "breach";
-      const auto* c = b_.working().sla(clock);
-      if (!c) throw std::logic_error("SLA timer without its clock");
-      b_.emit(breach ? "sla.breached" : "sla.warning", {{"clock", clock}});
-      b_.webhook(breach ? "case.sla_breached" : "case.sla_warning",
-                 {{"clock", clock}, {"due", format_rfc3339(c->due)}});
-      EscalationSituation situation;
-      situation.trigger = breach ? EscalationTrigger::kSlaBreach : EscalationTrigger::kSlaWarning;
-      situation.sla_clock = clock;
-      b_.escalate(situation);
+      b_.sla_alarm(clock, breach);
     } else if (key.rfind("execution:", 0) == 0) {
       // Approved but still not carried out: finance (or whoever executes it) is alerted; the
       // compensation stays approved and can still be executed.

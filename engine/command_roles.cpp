@@ -35,6 +35,8 @@ static_assert(kAlternativeIs<CommandKind::kDeescalate, DeescalateCase>);
 static_assert(kAlternativeIs<CommandKind::kFireTimer, FireTimer>);
 static_assert(kAlternativeIs<CommandKind::kWithdrawCompensation, WithdrawCompensation>);
 static_assert(kAlternativeIs<CommandKind::kAttachEvidence, AttachEvidence>);
+static_assert(kAlternativeIs<CommandKind::kReviseSeverity, ReviseSeverity>);
+static_assert(kAlternativeIs<CommandKind::kLogCall, LogCall>);
 
 struct CommandRoles {
   CommandKind command;
@@ -128,6 +130,15 @@ const std::vector<CommandRoles>& table() {
       {CommandKind::kAttachEvidence,
        "attach evidence",
        {kAgent, kTeamLead, kSupervisor, kManager, kAdmin}},
+      // How serious a problem is, is the case workers' judgement; the SLA policy's
+      // severity_revision narrows who may raise and who may lower it.
+      {CommandKind::kReviseSeverity,
+       "revise a case's severity",
+       {kAgent, kTeamLead, kSupervisor, kManager}},
+      // A call is the shop speaking to the customer, like a reply: people only.
+      {CommandKind::kLogCall,
+       "log calls with customers",
+       {kAgent, kTeamLead, kSupervisor, kManager}},
   };
   return rows;
 }
@@ -181,6 +192,10 @@ const char* command_name(CommandKind command) {
       return "withdraw_compensation";
     case CommandKind::kAttachEvidence:
       return "attach_evidence";
+    case CommandKind::kReviseSeverity:
+      return "revise_severity";
+    case CommandKind::kLogCall:
+      return "log_call";
   }
   throw std::logic_error("unknown CommandKind");
 }

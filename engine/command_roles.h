@@ -42,9 +42,11 @@ enum class CommandKind {
   kFireTimer,                 // FireTimer
   kWithdrawCompensation,      // WithdrawCompensation
   kAttachEvidence,            // AttachEvidence
+  kReviseSeverity,            // ReviseSeverity
+  kLogCall,                   // LogCall
 };
 
-inline constexpr std::array<CommandKind, 16> kCommandKinds = {
+inline constexpr std::array<CommandKind, 18> kCommandKinds = {
     CommandKind::kCreate,
     CommandKind::kFireTransition,
     CommandKind::kUpdateFields,
@@ -61,6 +63,8 @@ inline constexpr std::array<CommandKind, 16> kCommandKinds = {
     CommandKind::kFireTimer,
     CommandKind::kWithdrawCompensation,
     CommandKind::kAttachEvidence,
+    CommandKind::kReviseSeverity,
+    CommandKind::kLogCall,
 };
 
 // The command a body asks for.

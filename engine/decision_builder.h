@@ -256,9 +256,96 @@ class DecisionBuilder {
     cancel_timer("sla:" + name + ":breach");
   }
 
+  // Gives every clock that is not met the target `severity` sets, keeping the time it has
+  // consumed: a running clock's timers move to the new deadlines, a paused clock keeps its
+  // pause (resuming computes from the new target), and a clock already past its new warning
+  // point or deadline warns or breaches at once.
+  void retarget_clocks(const std::string& severity) {
+    for (const auto& clock : std::vector<SlaClock>(working_.slas)) {
+      if (clock.status == "met") continue;
+      std::optional<Duration> target;
+      if (clock.name == "first_response") {
+        target = sla_->targets.at(severity).first_response;
+      } else if (clock.name == "resolution") {
+        target = sla_->targets.at(severity).resolution;
+      } else if (clock.name == "supervisor_contact") {
+        if (const auto it = sla_->supervisor_contact.find(severity);
+            it != sla_->supervisor_contact.end()) {
+          target = it->second;
+        }
+      } else if (clock.name == "stage") {
+        if (const auto* state = wf_.state(working_.state)) target = stage_target(*state, severity);
+      }
+      if (!target) continue;  // no target for this severity: the clock keeps its own
+      const auto& cal = calendar_or_default(clock.calendar);
+      const bool business = target->kind == Duration::Kind::kBusiness;
+      // A day target's working time depends on where it starts: measured from now, as a new
+      // clock would be.
+      const Instant end = cal.add(now_, *target);
+      const std::int64_t target_ms =
+          business ? cal.working_time_between(now_, end).count() : (end - now_).count();
+      const std::int64_t warn_ms = target_ms * sla_->warning_percent / 100;
+      if (target_ms == clock.target_ms && business == clock.business) continue;
+      SlaClock moved = clock;
+      moved.business = business;
+      nlohmann::json data{{"clock", clock.name},
+                          {"business", business},
+                          {"target_ms", target_ms},
+                          {"warn_ms", warn_ms},
+                          {"previous_target_ms", clock.target_ms}};
+      std::int64_t consumed = clock.consumed_ms;
+      if (clock.status == "running" && clock.running_since) {
+        consumed += elapsed(clock, *clock.running_since, now_);
+        data["due"] =
+            format_rfc3339(position(moved, now_, std::max<std::int64_t>(0, target_ms - consumed)));
+        data["warn_at"] =
+            format_rfc3339(position(moved, now_, std::max<std::int64_t>(0, warn_ms - consumed)));
+      }
+      data["consumed_ms"] = consumed;
+      emit("sla.retargeted", data);
+      if (clock.status != "running") continue;
+      if (!clock.warned) {
+        if (consumed >= warn_ms) {
+          cancel_timer("sla:" + clock.name + ":warning");
+          sla_alarm(clock.name, false);
+        } else {
+          set_timer("sla:" + clock.name + ":warning", "sla_warning",
+                    *parse_rfc3339(data["warn_at"].get<std::string>()));
+        }
+      }
+      if (!clock.breached) {
+        if (consumed >= target_ms) {
+          cancel_timer("sla:" + clock.name + ":breach");
+          sla_alarm(clock.name, true);
+        } else {
+          set_timer("sla:" + clock.name + ":breach", "sla_breach",
+                    *parse_rfc3339(data["due"].get<std::string>()));
+        }
+      }
+    }
+  }
+
+  // A clock reached its warning point or deadline: journaled, sent, and escalated by the policy.
+  void sla_alarm(const std::string& clock_name, bool breach) {
+    const auto* c = working_.sla(clock_name);
+    if (!c) throw std::logic_error("SLA alarm without its clock");
+    const auto due = c->due;
+    emit(breach ? "sla.breached" : "sla.warning", {{"clock", clock_name}});
+    webhook(breach ? "case.sla_breached" : "case.sla_warning",
+            {{"clock", clock_name}, {"due", format_rfc3339(due)}});
+    EscalationSituation situation;
+    situation.trigger = breach ? EscalationTrigger::kSlaBreach : EscalationTrigger::kSlaWarning;
+    situation.sla_clock = clock_name;
+    escalate(situation);
+  }
+
   std::optional<Duration> stage_target(const StateDef& state) const {
+    return stage_target(state, working_.severity);
+  }
+
+  std::optional<Duration> stage_target(const StateDef& state, const std::string& severity) const {
     if (state.sla.empty()) return std::nullopt;
-    if (const auto it = state.sla.find(working_.severity); it != state.sla.end()) return it->second;
+    if (const auto it = state.sla.find(severity); it != state.sla.end()) return it->second;
     if (const auto it = state.sla.find("default"); it != state.sla.end()) return it->second;
     return std::nullopt;
   }
@@ -273,6 +360,35 @@ class DecisionBuilder {
     for (const auto& outcome : escalation_->evaluate(situation)) apply_escalation(outcome);
   }
 
+  // Threat signals in the customer-visible fields among `values` (field name -> value just
+  // set): recorded as threat.detected, naming each field, and escalated as the policy's threat
+  // rule says, as for a customer's message.
+  void scan_customer_visible(const nlohmann::json& values) {
+    if (!values.is_object()) return;
+    std::vector<ThreatSignal> all;
+    nlohmann::json by_field = nlohmann::json::object();
+    for (const auto& [name, value] : values.items()) {
+      const auto* field = wf_.field(name);
+      if (!field || !field->customer_visible || !value.is_string()) continue;
+      const auto signals = escalation_->detect_threats(value.get_ref<const std::string&>());
+      if (signals.empty()) continue;
+      auto& listed = by_field[name] = nlohmann::json::array();
+      for (const auto& s : signals) {
+        listed.push_back({{"kind", s.kind}, {"keyword", s.keyword}});
+        all.push_back(s);
+      }
+    }
+    if (all.empty()) return;
+    nlohmann::json signal_json = nlohmann::json::array();
+    for (const auto& s : all) signal_json.push_back({{"kind", s.kind}, {"keyword", s.keyword}});
+    emit("threat.detected", {{"fields", by_field}, {"signals", signal_json}});
+    if (working_.is_closed()) return;
+    EscalationSituation situation;
+    situation.trigger = EscalationTrigger::kThreatSignal;
+    situation.signals = std::move(all);
+    escalate(situation);
+  }
+
   void raise_level(int to_rank, const std::string& reason, const std::string& rule_id) {
     const int from_rank = level_rank(working_.escalation_level);
     if (to_rank <= from_rank) return;
@@ -283,6 +399,15 @@ class DecisionBuilder {
                                {"to_level", record.to_level},
                                {"reason", reason},
                                {"rule", rule_id}});
+    // The supervisor contacts the customer without delay (不可拖延): reaching the supervisor's
+    // level starts that deadline, met by a supervisor's reply or logged call.
+    const int supervisor = *ladder_rank(Role::kSupervisor);
+    if (from_rank < supervisor && to_rank >= supervisor && !working_.is_closed()) {
+      if (const auto it = sla_->supervisor_contact.find(working_.severity);
+          it != sla_->supervisor_contact.end()) {
+        start_clock("supervisor_contact", it->second, "");
+      }
+    }
   }
 
   // `reason`: why, recorded in the journal entry (a person's words as a string, the assignment

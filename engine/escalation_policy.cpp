@@ -27,7 +27,8 @@ constexpr std::array<std::pair<EscalationTrigger, const char*>, 9> kTriggerNames
     {EscalationTrigger::kCompensationAboveAuthority, "compensation_above_authority"},
 }};
 
-constexpr std::array<const char*, 3> kSlaClocks{"first_response", "stage", "resolution"};
+constexpr std::array<const char*, 4> kSlaClocks{"first_response", "stage", "resolution",
+                                                "supervisor_contact"};
 
 constexpr std::int64_t kMaxRepeatWindowDays = 3650;
 
@@ -187,8 +188,12 @@ std::optional<EscalationPolicy> EscalationPolicy::parse(const json& definition,
                    log)) {
     return std::nullopt;
   }
-  log.check_keys(definition, pointer, {"kind", "id", "title", "description", "signals", "rules"});
+  log.check_keys(definition, pointer,
+                 {"kind", "id", "title", "description", "signals", "limits", "rules"});
   EscalationPolicy policy;
+  if (definition.contains("limits")) {
+    parse_limits(definition["limits"], pointer + "/limits", policy.limits_, problems);
+  }
 
   // Signals first: threat_signal triggers refer to their kinds. A kind whose keywords are broken
   // still counts as defined, so one mistake is not reported again at every rule that uses it.
@@ -285,6 +290,20 @@ std::optional<EscalationPolicy> EscalationPolicy::parse(const json& definition,
         }
         rule.reason = std::move(*reason);
       }
+      // The limits say a warning only notifies: a rule raising on it would contradict them.
+      if (!policy.limits_.sla_warning_raises && rule.trigger == EscalationTrigger::kSlaWarning &&
+          (rule.raise_to || rule.raise_by > 0)) {
+        rule_log.error("BAD_VALUE", p + "/effect",
+                       "rule " + quote_name(rule.id) +
+                           " raises the level on an SLA warning, but limits/sla_warning_raises "
+                           "is false (a warning notifies only): remove raise_to / raise_by");
+      }
+      if (rule.bypass_cap && !rule.raise_to && rule.raise_by == 0 && item.contains("effect") &&
+          item["effect"].is_object()) {
+        rule_log.error("BAD_VALUE", p + "/effect/bypass_cap",
+                       "bypass_cap applies to a raise; rule " + quote_name(rule.id) +
+                           " has neither raise_to nor raise_by");
+      }
       if (!rule_log.has_new_errors()) policy.rules_.push_back(std::move(rule));
     }
   }
@@ -299,6 +318,54 @@ std::map<std::string, LocalizedText> EscalationPolicy::rule_reasons() const {
     if (!rule.reason.empty()) reasons.emplace(rule.id, rule.reason);
   }
   return reasons;
+}
+
+void EscalationPolicy::parse_limits(const json& limits, const std::string& pointer,
+                                    EscalationLimits& out, Problems& problems) {
+  JsonReader log(problems);
+  if (!expect_type(limits.is_object(), limits, pointer, "'limits'", "an object", log)) return;
+  log.check_keys(limits, pointer,
+                 {"sla_warning_raises", "sla_breach_max_raise", "level_cap_by_severity"});
+  if (limits.contains("sla_warning_raises")) {
+    const auto& value = limits["sla_warning_raises"];
+    if (expect_type(value.is_boolean(), value, pointer + "/sla_warning_raises",
+                    "'sla_warning_raises'", "a boolean", log)) {
+      out.sla_warning_raises = value.get<bool>();
+    }
+  }
+  if (limits.contains("sla_breach_max_raise")) {
+    if (const auto steps = read_integer(limits, pointer, "sla_breach_max_raise", 1, kLadderTop,
+                                        "BAD_VALUE", "levels one SLA breach may add", log)) {
+      out.sla_breach_max_raise = static_cast<int>(*steps);
+    }
+  }
+  if (!limits.contains("level_cap_by_severity")) return;
+  const std::string cp = pointer + "/level_cap_by_severity";
+  const auto& caps = limits["level_cap_by_severity"];
+  if (!expect_type(caps.is_object(), caps, cp, "'level_cap_by_severity'",
+                   "an object of severity -> ladder role", log)) {
+    return;
+  }
+  for (const auto& [severity, _] : caps.items()) {
+    const std::string sp = cp + "/" + pointer_token(severity);
+    if (!is_one_of(severity, kSeverities)) {
+      log.error(
+          "BAD_VALUE", sp,
+          "unknown severity " + quote_name(severity) + "; expected one of: " + join(kSeverities));
+      continue;
+    }
+    if (const auto role = read_ladder_role(caps, cp, severity.c_str(), log)) {
+      out.level_cap_by_severity[severity] = ladder_rank(*role).value_or(kLadderTop);
+    }
+  }
+  // A severity left out would escape the cap silently: every one must be named.
+  for (const char* severity : kSeverities) {
+    if (!caps.contains(severity)) {
+      log.error("MISSING_KEY", cp + "/" + severity,
+                std::string("level_cap_by_severity has no cap for severity '") + severity +
+                    "' (name the highest level SLA breaches may lift it to)");
+    }
+  }
 }
 
 void EscalationPolicy::parse_trigger(const json& trigger, const std::string& pointer,
@@ -407,7 +474,15 @@ void EscalationPolicy::parse_effect(const json& effect, const std::string& point
                                     Problems& problems) {
   JsonReader log(problems);
   if (!expect_type(effect.is_object(), effect, pointer, "'effect'", "an object", log)) return;
-  log.check_keys(effect, pointer, {"raise_to", "raise_by", "reassign_to_role", "team", "priority"});
+  log.check_keys(effect, pointer,
+                 {"raise_to", "raise_by", "reassign_to_role", "team", "priority", "bypass_cap"});
+  if (effect.contains("bypass_cap")) {
+    const auto& value = effect["bypass_cap"];
+    if (expect_type(value.is_boolean(), value, pointer + "/bypass_cap", "'bypass_cap'", "a boolean",
+                    log)) {
+      rule.bypass_cap = value.get<bool>();
+    }
+  }
   const bool any = effect.contains("raise_to") || effect.contains("raise_by") ||
                    effect.contains("reassign_to_role") || effect.contains("team") ||
                    effect.contains("priority");
@@ -546,6 +621,19 @@ std::vector<EscalationOutcome> EscalationPolicy::evaluate(
       target = situation.current_level > kLadderTop - rule.raise_by
                    ? kLadderTop
                    : situation.current_level + rule.raise_by;
+    }
+    // Time passing is no measure of how serious a problem is: one breach adds at most the
+    // limit's levels, and the severity caps where breaches may lift the case.
+    const bool from_sla = rule.trigger == EscalationTrigger::kSlaBreach ||
+                          rule.trigger == EscalationTrigger::kSlaWarning;
+    if (from_sla && limits_.sla_breach_max_raise) {
+      target = std::min(target, situation.current_level + *limits_.sla_breach_max_raise);
+    }
+    if (!rule.bypass_cap) {
+      if (const auto cap = limits_.level_cap_by_severity.find(situation.severity);
+          cap != limits_.level_cap_by_severity.end()) {
+        target = std::min(target, cap->second);
+      }
     }
     outcome.new_level = std::max(situation.current_level, std::min(target, kLadderTop));
     outcome.reassign_to_role = rule.reassign_to_role;

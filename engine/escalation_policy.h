@@ -9,6 +9,11 @@
 //             compensation_above_authority
 //   effects   raise the escalation level (to a ladder role, or by N steps, never above manager
 //             and never lowering), reassign to a role's queue / a team, raise priority.
+// Optional `limits` keep time-driven escalation in proportion to the problem: SLA warnings
+// notify only (no rule on them may raise), one SLA breach raises at most N levels, and a raise
+// stops at the level the case's severity allows (low/normal -> team lead ...). A rule whose
+// effect says `bypass_cap` (threats, critical at creation, valued customers) raises to its
+// target whatever the cap.
 // Every match carries a reason a person can read ("SLA resolution breached", "customer mentioned
 // 12315"), which the engine records on the case and in the case.escalated event.
 //
@@ -65,6 +70,13 @@ struct EscalationSituation {
   int current_level = 0;  // ladder rank of the case's escalation level
 };
 
+// The policy's `limits` (all optional; absent = no limit, the behaviour before limits existed).
+struct EscalationLimits {
+  bool sla_warning_raises = true;                    // false: a warning rule may not raise
+  std::optional<int> sla_breach_max_raise;           // levels one SLA breach may add
+  std::map<std::string, int> level_cap_by_severity;  // severity -> highest ladder rank
+};
+
 struct EscalationOutcome {
   std::string rule_id;
   int new_level = 0;                     // ladder rank after the escalation (>= current_level)
@@ -98,6 +110,8 @@ class EscalationPolicy {
   // Priorities in increasing order: low, normal, high, urgent.
   static int priority_rank(std::string_view priority);
 
+  const EscalationLimits& limits() const { return limits_; }
+
  private:
   struct Rule {
     std::string id;
@@ -111,6 +125,7 @@ class EscalationPolicy {
     std::optional<Role> reassign_to_role;
     std::optional<std::string> team;
     std::optional<std::string> priority;
+    bool bypass_cap = false;  // raises past the severity cap (threats, critical at creation)
     // Optional words from the policy saying why, in each language (LocalizedText); the English
     // words lead the outcome's reason, which the journal keeps.
     LocalizedText reason;
@@ -133,8 +148,13 @@ class EscalationPolicy {
   // does not match.
   static std::optional<std::string> match(const Rule& rule, const EscalationSituation& situation);
 
+  // Reads `limits`, reporting every problem.
+  static void parse_limits(const nlohmann::json& limits, const std::string& pointer,
+                           EscalationLimits& out, Problems& problems);
+
   std::vector<Rule> rules_;
   std::vector<SignalKeywords> signals_;
+  EscalationLimits limits_;
 };
 
 }  // namespace redress

@@ -46,7 +46,7 @@ std::optional<FieldDef> parse_field_def(const std::string& name, const nlohmann:
   if (!reader.expect_object(definition, pointer, "field " + quote_name(name))) return std::nullopt;
   reader.check_keys(definition, pointer,
                     {"type", "title", "values", "value_titles", "max_length", "min", "max",
-                     "target", "editable"});
+                     "target", "editable", "customer_visible"});
   const size_t before = reader.problems().size();
   reader.check_name(name, pointer, "field name");
   FieldDef field;
@@ -66,6 +66,15 @@ std::optional<FieldDef> parse_field_def(const std::string& name, const nlohmann:
     } else {
       field.type = *type;
     }
+  }
+  field.customer_visible =
+      reader.optional_bool(definition, pointer, "customer_visible").value_or(false);
+  if (field.customer_visible && field.type != FieldType::kString &&
+      field.type != FieldType::kText) {
+    reader.error("BAD_VALUE", pointer + "/customer_visible",
+                 "field " + quote_name(name) +
+                     " is not text: only string and text fields hold words a customer wrote or "
+                     "reads, which the threat scan reads");
   }
   switch (field.type) {
     case FieldType::kString:

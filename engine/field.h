@@ -40,6 +40,9 @@ struct FieldDef {
   std::optional<std::int64_t> min, max;               // kInteger bounds, inclusive
   std::string target;    // kReference: "order", "customer", "case", "user", ...
   bool editable = true;  // may be changed by a field update outside transitions
+  // Written by the customer or shown to them (string and text fields only): scanned for threat
+  // signals (12315, media, lawyer ...) whenever it is set, like a customer's message.
+  bool customer_visible = false;
 };
 
 // Default maximum lengths, in Unicode code points.

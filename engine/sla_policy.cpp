@@ -11,7 +11,7 @@ std::optional<SlaPolicy> SlaPolicy::parse(const nlohmann::json& definition,
   const size_t errors_before = reader.problems().size();
   reader.check_keys(definition, pointer,
                     {"kind", "id", "title", "description", "calendar", "warning_percent", "targets",
-                     "paused_by"});
+                     "paused_by", "supervisor_contact", "severity_revision"});
   SlaPolicy policy;
   policy.id = reader.required_string(definition, pointer, "id").value_or("");
   if (!policy.id.empty()) reader.check_name(policy.id, pointer + "/id", "SLA policy id");
@@ -72,6 +72,68 @@ std::optional<SlaPolicy> SlaPolicy::parse(const nlohmann::json& definition,
       }
     }
     policy.paused_by = *waits;
+  }
+  if (definition.contains("supervisor_contact")) {
+    const std::string p = pointer + "/supervisor_contact";
+    const auto& contact = definition["supervisor_contact"];
+    const auto read = [&](const nlohmann::json& value, const std::string& at) {
+      std::optional<Duration> out;
+      if (!value.is_string()) {
+        reader.error("BAD_TYPE", at, "a supervisor contact target must be a duration string");
+        return out;
+      }
+      auto d = parse_duration(value.get<std::string>());
+      if (!d.ok()) {
+        reader.error("BAD_DURATION", at, d.error().message);
+        return out;
+      }
+      out = d.value();
+      return out;
+    };
+    if (contact.is_string()) {
+      if (const auto d = read(contact, p)) {
+        for (const char* severity : kSeverities) policy.supervisor_contact[severity] = *d;
+      }
+    } else if (reader.expect_object(contact, p, "'supervisor_contact'")) {
+      for (const auto& [severity, value] : contact.items()) {
+        const std::string sp = p + "/" + pointer_token(severity);
+        if (!is_severity(severity)) {
+          reader.error("BAD_VALUE", sp,
+                       "unknown severity " + quote_name(severity) +
+                           "; expected low, normal, high or critical");
+          continue;
+        }
+        if (const auto d = read(value, sp)) policy.supervisor_contact[severity] = *d;
+      }
+      for (const char* severity : kSeverities) {
+        if (!contact.contains(severity)) {
+          reader.error("MISSING_KEY", p + "/" + severity,
+                       std::string("supervisor_contact has no target for severity '") + severity +
+                           "' (give one duration string to use the same for all)");
+        }
+      }
+    }
+  }
+  if (definition.contains("severity_revision")) {
+    const std::string p = pointer + "/severity_revision";
+    const auto& revision = definition["severity_revision"];
+    if (reader.expect_object(revision, p, "'severity_revision'")) {
+      reader.check_keys(revision, p, {"raise", "lower"});
+      for (const char* key : {"raise", "lower"}) {
+        const auto name = reader.optional_string(revision, p, key);
+        if (!name) continue;
+        const auto role = parse_role(*name);
+        if (!role || !ladder_rank(*role)) {
+          reader.error("UNKNOWN_ROLE", p + "/" + key,
+                       std::string(key) +
+                           " must be a ladder role (agent, team_lead, supervisor or manager), "
+                           "not " +
+                           quote_name(*name));
+          continue;
+        }
+        (std::string(key) == "raise" ? policy.revise_raise_min : policy.revise_lower_min) = *role;
+      }
+    }
   }
   for (size_t i = errors_before; i < reader.problems().size(); ++i) {
     if (reader.problems()[i].severity == Severity::kError) return std::nullopt;

@@ -7,6 +7,12 @@
 // Every severity (low, normal, high, critical) must have both targets. `warning_percent` (1-99,
 // default 80) is where the warning timer fires, as a share of the target's working time. Stage
 // targets live on the workflow's states; they use this policy's warning point and calendar too.
+// Optional:
+//   "supervisor_contact": "1h business", or one duration per severity (all four): once a case is
+//     escalated to a supervisor or above, how soon a supervisor (or above) must reply to the
+//     customer or log a call (the handbooks: contact the customer without delay);
+//   "severity_revision": {"raise": "agent", "lower": "team_lead"}: the lowest ladder role that
+//     may raise / lower a case's severity (these are the defaults).
 //
 // `paused_by` (optional) names the waits — a state's `waiting_on`: customer, carrier, warehouse,
 // supplier — during which every clock of the case pauses, by default ["customer", "carrier"]:
@@ -26,6 +32,7 @@
 
 #include "engine/business_calendar.h"
 #include "engine/json_reader.h"
+#include "engine/role.h"
 
 namespace redress {
 
@@ -46,6 +53,11 @@ struct SlaPolicy {
 
   // Whether the case's clocks pause while it waits on `waiting_on` ("" waits on nobody).
   bool pauses_for(const std::string& waiting_on) const;
+
+  // By severity; empty = no supervisor contact deadline.
+  std::map<std::string, Duration> supervisor_contact;
+  Role revise_raise_min = Role::kAgent;     // lowest ladder role that may raise a severity
+  Role revise_lower_min = Role::kTeamLead;  // ... that may lower it
 
   static std::optional<SlaPolicy> parse(const nlohmann::json& definition,
                                         const std::string& pointer, JsonReader& reader);

@@ -19,9 +19,10 @@ done
 generator=()
 command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 # The flags are named, not left to the cache: the test command configures this same directory
-# for a quicker compile (-Og, unity batches), and the server people run is built at -O2.
+# for a quicker compile (-Og, unity batches), and the server people run is built at -O2, file by
+# file.
 cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g -DNDEBUG" >/dev/null
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g -DNDEBUG" -DCMAKE_UNITY_BUILD=OFF >/dev/null
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)" --target redress
 scripts/build-web.sh
 

@@ -563,6 +563,23 @@ std::variant<CommandBody, ApiProblem> deescalate_body(const nlohmann::json& body
   return CommandBody{deescalate};
 }
 
+std::variant<CommandBody, ApiProblem> severity_body(const nlohmann::json& body) {
+  BodyReader in(body, "", {"severity", "reason"});
+  ReviseSeverity revision;
+  revision.severity = in.string("severity", true, 32).value_or("");
+  revision.reason = in.string("reason", true, kMaxText).value_or("");
+  if (!in.ok()) return in.problem();
+  return CommandBody{revision};
+}
+
+std::variant<CommandBody, ApiProblem> call_body(const nlohmann::json& body) {
+  BodyReader in(body, "", {"summary"});
+  LogCall call;
+  call.summary = in.string("summary", true, kMaxText).value_or("");
+  if (!in.ok()) return in.problem();
+  return CommandBody{call};
+}
+
 template <typename Command>
 std::variant<CommandBody, ApiProblem> text_body(const nlohmann::json& body) {
   BodyReader in(body, "", {"text"});
@@ -640,6 +657,12 @@ void add_case_routes(Router& router, ServerContext& context) {
                                 "record a promise made to the customer",
                                 CommandKind::kRecordPromise,
                                 simple_command(context, promise_body)));
+  router.add(case_command_route(http::verb::post, "/v1/cases/{id}/severity", "reviseSeverity",
+                                "revise a case's severity", CommandKind::kReviseSeverity,
+                                simple_command(context, severity_body)));
+  router.add(case_command_route(http::verb::post, "/v1/cases/{id}/calls", "logCall",
+                                "log a phone call with the customer", CommandKind::kLogCall,
+                                simple_command(context, call_body)));
 }
 
 }  // namespace redress::api

@@ -161,10 +161,18 @@ BOOST_AUTO_TEST_CASE(the_engine_emits_the_stored_journal) {
   }
 }
 
+// Journals written before the escalation limits (warnings raised a level, breaches snowballed)
+// and before complaint version 2: the engine no longer emits them, but they must still replay to
+// the snapshots they had, since escalations are events carrying their levels.
+const std::vector<std::string> kRetiredJournals{"sla_breach_case.before_limits",
+                                                "escalated_case.before_limits"};
+
 BOOST_AUTO_TEST_CASE(replay_reproduces_the_stored_snapshot) {
-  for (const auto& scenario : scenarios()) {
-    BOOST_TEST_CONTEXT(scenario.name) {
-      const std::string name = scenario.name;
+  std::vector<std::string> names;
+  for (const auto& scenario : scenarios()) names.push_back(scenario.name);
+  names.insert(names.end(), kRetiredJournals.begin(), kRetiredJournals.end());
+  for (const auto& name : names) {
+    BOOST_TEST_CONTEXT(name) {
       const json stored_journal = read_fixture(name + ".journal.json");
       BOOST_TEST_REQUIRE(stored_journal.is_array());
       std::vector<Event> events;

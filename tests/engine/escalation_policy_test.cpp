@@ -123,9 +123,9 @@ BOOST_AUTO_TEST_CASE(shipped_policy_is_valid) {
   const auto out = policy.evaluate(s);
   BOOST_REQUIRE_EQUAL(out.size(), 1u);
   BOOST_TEST(out[0].rule_id == "resolution_breach");
-  BOOST_TEST(out[0].new_level == 2);
+  BOOST_TEST(out[0].new_level == 1);  // one level per breach (limits)
   BOOST_TEST(out[0].priority.value_or("") == "urgent");
-  BOOST_TEST(out[0].reassign_to_role.value_or(Role::kAgent) == Role::kSupervisor);
+  BOOST_TEST(!out[0].reassign_to_role.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(shipped_policy_detects_threats) {
@@ -643,6 +643,63 @@ BOOST_AUTO_TEST_CASE(each_signal_reported_once_in_policy_order) {
   // keywords in array order.
   BOOST_TEST(got == (Ids{"lawyer:律师", "lawyer:sue", "media:曝光", "media:媒体", "regulator:12315",
                          "regulator:消协", "regulator:regulator"}));
+}
+
+BOOST_AUTO_TEST_CASE(limits_are_validated) {
+  auto d = base_escalation_policy();
+  d["limits"] = {{"sla_warning_raises", "no"},
+                 {"sla_breach_max_raise", 0},
+                 {"level_cap_by_severity", {{"low", "boss"}, {"urgent", "manager"}}},
+                 {"cap", 1}};
+  const auto problems = expect_escalation_problem(d, "BAD_TYPE", "/limits/sla_warning_raises");
+  BOOST_TEST(has_problem(problems, "BAD_VALUE", "/limits/sla_breach_max_raise"));
+  BOOST_TEST(has_problem(problems, "UNKNOWN_ROLE", "/limits/level_cap_by_severity/low"));
+  BOOST_TEST(has_problem(problems, "BAD_VALUE", "/limits/level_cap_by_severity/urgent"));
+  // Every severity needs its cap, or it would escape it silently.
+  BOOST_TEST(has_problem(problems, "MISSING_KEY", "/limits/level_cap_by_severity/normal"));
+  BOOST_TEST(has_problem(problems, "UNKNOWN_KEY", "/limits/cap"));
+
+  // A warning that notifies only cannot also raise (the base's any_warning raises by one).
+  auto contradiction = base_escalation_policy();
+  contradiction["limits"] = {{"sla_warning_raises", false}};
+  expect_escalation_problem(contradiction, "BAD_VALUE", "/rules/1/effect");
+
+  auto bypass = base_escalation_policy();
+  bypass["rules"][2]["effect"] = {{"priority", "high"}, {"bypass_cap", true}};
+  expect_escalation_problem(bypass, "BAD_VALUE", "/rules/2/effect/bypass_cap");
+  bypass["rules"][2]["effect"] = {{"raise_by", 1}, {"bypass_cap", 1}};
+  expect_escalation_problem(bypass, "BAD_TYPE", "/rules/2/effect/bypass_cap");
+}
+
+BOOST_AUTO_TEST_CASE(limits_cap_breaches_by_severity_and_bypass_rules_pass) {
+  auto d = base_escalation_policy();
+  d["limits"] = {{"sla_breach_max_raise", 1},
+                 {"level_cap_by_severity",
+                  {{"low", "team_lead"},
+                   {"normal", "team_lead"},
+                   {"high", "supervisor"},
+                   {"critical", "manager"}}}};
+  d["rules"][7]["effect"]["bypass_cap"] = true;  // threat
+  const auto policy = parse_escalation_ok(d);
+  // resolution_breach raises to supervisor: one level per breach, then the severity's cap.
+  auto s = situation(EscalationTrigger::kSlaBreach);
+  s.sla_clock = "resolution";
+  s.severity = "critical";
+  BOOST_TEST(policy.evaluate(s).at(0).new_level == 1);
+  s.current_level = 1;
+  BOOST_TEST(policy.evaluate(s).at(0).new_level == 2);
+  s.severity = "low";
+  BOOST_TEST(policy.evaluate(s).at(0).new_level == 1);  // held at team lead
+  s.current_level = 2;
+  BOOST_TEST(policy.evaluate(s).at(0).new_level == 2);  // never lowered by the cap
+  // A promise breach (no bypass) is capped too; a threat bypasses it.
+  auto promise = situation(EscalationTrigger::kPromiseBreach, 1);
+  promise.severity = "normal";
+  BOOST_TEST(policy.evaluate(promise).at(0).new_level == 1);
+  auto threat = situation(EscalationTrigger::kThreatSignal);
+  threat.severity = "low";
+  threat.signals = {{"regulator", "12315"}};
+  BOOST_TEST(policy.evaluate(threat).at(0).new_level == 2);
 }
 
 BOOST_AUTO_TEST_CASE(priority_ranks) {

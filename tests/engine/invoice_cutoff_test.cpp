@@ -14,6 +14,12 @@ namespace {
 using redress::BusinessCalendar;
 using redress::Duration;
 
+// engine_cases::at under a name of its own: other suites of this module define an `at` of their
+// own in their anonymous namespace, and the test command compiles them in one unity batch.
+Instant cutoff_at(const char* text) {
+  return redress::testing::engine_cases::at(text);
+}
+
 const BusinessCalendar& cn_office() {
   const auto* cal = shipped()->calendar("cn_office");
   BOOST_REQUIRE(cal);
@@ -24,7 +30,7 @@ const BusinessCalendar& cn_office() {
 std::string due_for(const char* received) {
   const auto cutoff = redress::parse_duration("cutoff 15:00");
   BOOST_REQUIRE(cutoff.ok());
-  return iso(cn_office().add(at(received), cutoff.value()));
+  return iso(cn_office().add(cutoff_at(received), cutoff.value()));
 }
 
 CreateCase invoice(const std::string& id, json fields = {{"title_type", "company"},
@@ -134,7 +140,7 @@ BOOST_AUTO_TEST_CASE(make_up_working_days_count_with_their_hours) {
 }
 
 BOOST_AUTO_TEST_CASE(the_invoice_resolution_clock_runs_to_the_closing_time) {
-  CaseRun r(shipped(), at("2026-11-23T14:59:00+08:00"));
+  CaseRun r(shipped(), cutoff_at("2026-11-23T14:59:00+08:00"));
   r.run(kAgent, invoice("INV-1"));
   BOOST_TEST(r.webhook_seen("case.created"));
   BOOST_TEST(r.webhook_seen("invoice.requested"));
@@ -151,7 +157,7 @@ BOOST_AUTO_TEST_CASE(the_invoice_resolution_clock_runs_to_the_closing_time) {
 
   // One minute later the request is tomorrow's: Mon 15:00-18:00 (3h) + Tue 7h30m = 10h30m; the
   // warning at 8h24m falls on Tuesday at 15:54.
-  CaseRun late(shipped(), at("2026-11-23T15:00:00+08:00"));
+  CaseRun late(shipped(), cutoff_at("2026-11-23T15:00:00+08:00"));
   late.run(kAgent, invoice("INV-2"));
   const auto* next_day = late.snap().sla("resolution");
   BOOST_TEST(iso(next_day->due) == "2026-11-24T10:00:00Z");
@@ -161,18 +167,18 @@ BOOST_AUTO_TEST_CASE(the_invoice_resolution_clock_runs_to_the_closing_time) {
 
 BOOST_AUTO_TEST_CASE(a_late_invoice_warns_then_breaches_like_any_sla) {
   // Friday 15:00: due at Saturday's closing, 12:00.
-  CaseRun r(shipped(), at("2026-11-27T15:00:00+08:00"));
+  CaseRun r(shipped(), cutoff_at("2026-11-27T15:00:00+08:00"));
   r.run(kAgent, invoice("INV-3"));
   BOOST_TEST(iso(r.snap().sla("resolution")->due) == "2026-11-28T04:00:00Z");
-  r.advance_to(at("2026-11-28T11:59:00+08:00"));
+  r.advance_to(cutoff_at("2026-11-28T11:59:00+08:00"));
   BOOST_TEST(r.snap().sla("resolution")->warned);
   BOOST_TEST(!r.snap().sla("resolution")->breached);
   BOOST_TEST(r.webhook_seen("case.sla_warning"));
-  r.advance_to(at("2026-11-28T12:00:00+08:00"));
+  r.advance_to(cutoff_at("2026-11-28T12:00:00+08:00"));
   BOOST_TEST(r.snap().sla("resolution")->breached);
   BOOST_TEST(r.webhook_seen("case.sla_breached"));
   // Issued late: the clock is met, marked late.
-  r.now = at("2026-11-30T09:30:00+08:00");
+  r.now = cutoff_at("2026-11-30T09:30:00+08:00");
   r.fire(kIntegration, "issue", {{"invoice_number", "26332000000123456789"}});
   BOOST_TEST(r.snap().state == "issued");
   BOOST_TEST(r.snap().sla("resolution")->status == "met");
@@ -183,15 +189,15 @@ BOOST_AUTO_TEST_CASE(waiting_for_the_customer_pauses_the_cutoff_clock) {
   // Monday 10:00: due 18:00, 390 working minutes. At 11:00 (60 used) the agent asks the customer
   // for the right tax id; the customer answers Tuesday 10:00. The deadline moves on by the
   // working time spent waiting: 330 minutes from Tue 10:00 is Tue 17:00.
-  CaseRun r(shipped(), at("2026-11-23T10:00:00+08:00"));
+  CaseRun r(shipped(), cutoff_at("2026-11-23T10:00:00+08:00"));
   r.run(kAgent, invoice("INV-4"));
   BOOST_TEST(r.snap().sla("resolution")->target_ms == 390 * 60 * 1000);
-  r.now = at("2026-11-23T11:00:00+08:00");
+  r.now = cutoff_at("2026-11-23T11:00:00+08:00");
   r.fire(kAgent, "ask_customer", {{"note", "税号少了一位，请客户重新提供"}});
   BOOST_TEST(r.snap().sla("resolution")->status == "paused");
   BOOST_TEST(r.snap().sla("resolution")->consumed_ms == 60 * 60 * 1000);
   BOOST_TEST(!r.snap().timer("sla:resolution:breach"));
-  r.now = at("2026-11-24T10:00:00+08:00");
+  r.now = cutoff_at("2026-11-24T10:00:00+08:00");
   r.fire(kIntegration, "customer_corrected", {{"tax_id", "91330106MA2KXXXX1Y"}});
   const auto* res = r.snap().sla("resolution");
   BOOST_TEST(res->status == "running");
@@ -200,7 +206,7 @@ BOOST_AUTO_TEST_CASE(waiting_for_the_customer_pauses_the_cutoff_clock) {
 }
 
 BOOST_AUTO_TEST_CASE(finance_issues_or_sends_back_through_the_integration) {
-  CaseRun r(shipped(), at("2026-11-23T10:00:00+08:00"));
+  CaseRun r(shipped(), cutoff_at("2026-11-23T10:00:00+08:00"));
   r.run(kAgent, invoice("INV-5"));
   r.fire(kAgent, "send_to_finance");
   BOOST_TEST(r.snap().state == "with_finance");
@@ -225,7 +231,7 @@ BOOST_AUTO_TEST_CASE(finance_issues_or_sends_back_through_the_integration) {
 
 BOOST_AUTO_TEST_CASE(finance_gets_what_an_invoice_needs) {
   // A company invoice without a taxpayer id, an electronic one without an e-mail: not sent.
-  CaseRun r(shipped(), at("2026-11-23T10:00:00+08:00"));
+  CaseRun r(shipped(), cutoff_at("2026-11-23T10:00:00+08:00"));
   r.run(kAgent, invoice("INV-6", {{"title_type", "company"},
                                   {"invoice_title", "杭州好物贸易有限公司"},
                                   {"invoice_type", "paper"}}));
@@ -235,7 +241,7 @@ BOOST_AUTO_TEST_CASE(finance_gets_what_an_invoice_needs) {
   r.fire(kAgent, "send_to_finance", {{"tax_id", "91330106MA2KXXXX1X"}});
   BOOST_TEST(r.snap().state == "with_finance");
 
-  CaseRun personal(shipped(), at("2026-11-23T10:00:00+08:00"));
+  CaseRun personal(shipped(), cutoff_at("2026-11-23T10:00:00+08:00"));
   personal.run(kAgent, invoice("INV-7", {{"title_type", "personal"},
                                          {"invoice_title", "张伟"},
                                          {"invoice_type", "electronic"}}));

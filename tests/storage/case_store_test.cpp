@@ -499,7 +499,7 @@ BOOST_AUTO_TEST_CASE(workflow_versions_are_recorded_and_a_changed_version_is_ref
     SqliteDb db(options_for(dir).path, OpenOptions{});
     db.exec(
         "UPDATE workflow_definitions SET definition = '{\"changed\": true}' "
-        "WHERE workflow_id = 'complaint'");
+        "WHERE workflow_id = 'complaint' AND version = 1");
   }
   const auto changed = store->record_workflow_definitions(catalog, monday_morning());
   BOOST_REQUIRE(!changed.ok());
@@ -515,7 +515,9 @@ BOOST_AUTO_TEST_CASE(workflow_versions_are_recorded_and_a_changed_version_is_ref
   {
     SqliteDb db(options_for(dir).path, OpenOptions{});
     redress::storage::Statement update(
-        db, "UPDATE workflow_definitions SET definition = ? WHERE workflow_id = 'complaint'");
+        db,
+        "UPDATE workflow_definitions SET definition = ? WHERE workflow_id = 'complaint' "
+        "AND version = 1");
     update.bind(1, older_words.dump());
     update.run();
   }
@@ -525,7 +527,7 @@ BOOST_AUTO_TEST_CASE(workflow_versions_are_recorded_and_a_changed_version_is_ref
   bool found = false;
   for (const auto& text : relabeled.value()) {
     const auto stored_json = nlohmann::json::parse(text);
-    if (stored_json.at("id") != "complaint") continue;
+    if (stored_json.at("id") != "complaint" || stored_json.at("version") != 1) continue;
     found = true;
     BOOST_TEST(stored_json == complaint->source);
   }

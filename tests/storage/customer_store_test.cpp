@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "storage/customer_store.h"
+#include "storage/sqlite.h"
 #include "tests/storage/storage_test_support.h"
 
 namespace redress::testing {

@@ -173,7 +173,7 @@ export function TransitionsPanel({ caseView, transitions }) {
     ${caseView.data.closed_at ? html`<p>${t('case.closed')}</p>` : null}
     ${!caseView.data.closed_at && available.length === 0 ? html`<p class="muted">${t('case.no_actions')}</p>` : null}
     <div class="transition-buttons">
-      ${available.map((tr) => html`<button type="button" data-transition=${tr.name}
+      ${available.map((tr) => html`<button type="button" key=${tr.name} data-transition=${tr.name}
         aria-expanded=${open === tr.name ? 'true' : 'false'} disabled=${blocked(tr)}
         title=${blocked(tr) ? t('case.blocked_by_approval') : undefined}
         onClick=${() => { setOpen(open === tr.name ? null : tr.name); setDone(false); }}>
@@ -193,7 +193,7 @@ export function SlaPanel({ caseView }) {
   const clocks = caseView.data.slas || [];
   if (!clocks.length) return null;
   return html`<ul class="sla-list" aria-label=${t('case.sla')}>
-    ${clocks.map((clock) => html`<li key=${clock.name}>
+    ${clocks.map((clock) => html`<li key=${clock.name} data-clock=${clock.name}>
       <span class="sla-name">${word('clock', clock.name)}</span>
       ${clock.status === 'running'
         ? html`<${Countdown} due=${clock.due} warnAt=${clock.warn_at} breached=${clock.breached} />`
@@ -329,6 +329,37 @@ function LevelForm({ caseView, kind }) {
   </form>`;
 }
 
+const kSeverities = ['low', 'normal', 'high', 'critical'];
+
+// 调整严重程度: a new severity with the reason the journal keeps. Every role on the ladder sees
+// it; the server says who may lower (the SLA policy's severity_revision) and why not.
+function SeverityForm({ caseView }) {
+  const [severity, setSeverity] = useState('');
+  const [reason, setReason] = useState('');
+  const command = useCommand(caseView);
+  const choices = kSeverities.filter((s) => s !== caseView.data.severity);
+  async function submit(event) {
+    event.preventDefault();
+    if (await command.run('/severity', { severity, reason })) {
+      setSeverity('');
+      setReason('');
+    }
+  }
+  const errors = command.fieldErrors;
+  return html`<form class="level-form severity-form" onSubmit=${submit} aria-labelledby="severity-form-title">
+    <h3 id="severity-form-title">${t('case.revise_severity')}</h3>
+    <${FieldControl} id="severity-form-severity" required value=${severity} onInput=${setSeverity}
+      field=${{ name: 'severity', type: 'enum', title: t('case.new_severity'), values: choices,
+        value_titles: Object.fromEntries(choices.map((s) => [s, word('severity', s)])) }}
+      messages=${messagesFor(errors, '', 'severity')} />
+    <${FieldControl} id="severity-form-reason" field=${{ name: 'reason', type: 'text', title: t('case.reason') }} required
+      value=${reason} onInput=${setReason} messages=${messagesFor(errors, '', 'reason')} />
+    <p class="muted">${t('case.revise_severity_hint')}</p>
+    <${ProblemNotice} error=${command.error} onReload=${caseView.reload} />
+    <button type="submit" disabled=${command.busy || !severity || !reason.trim()}>${t('case.revise_severity')}</button>
+  </form>`;
+}
+
 export function EscalationPanel({ caseView }) {
   const { me, data } = caseView;
   if (!isLadder(me.role) || data.closed_at) return null;
@@ -336,8 +367,8 @@ export function EscalationPanel({ caseView }) {
   const current = kLevels.indexOf(data.escalation_level || 'agent');
   const canEscalate = current < kLevels.length - 1;
   const canDeescalate = atLeast(me.role, 'supervisor') && current > 0;
-  if (!canEscalate && !canDeescalate) return null;
   return html`<section class="panel" aria-label=${t('case.escalate')}>
+    <${SeverityForm} caseView=${caseView} />
     ${canEscalate ? html`<${LevelForm} caseView=${caseView} kind="escalate" />` : null}
     ${canDeescalate ? html`<${LevelForm} caseView=${caseView} kind="deescalate" />` : null}
   </section>`;
@@ -345,16 +376,17 @@ export function EscalationPanel({ caseView }) {
 
 // --- conversation, notes, promises --------------------------------------------------------------
 
-function TextCommand({ caseView, path, id, titleKey, buttonKey }) {
+// `member`: the body member the text goes in ("text"; a logged call's is "summary").
+function TextCommand({ caseView, path, id, titleKey, buttonKey, member = 'text' }) {
   const [text, setText] = useState('');
   const command = useCommand(caseView);
   async function submit(event) {
     event.preventDefault();
-    if (await command.run(path, { text })) setText('');
+    if (await command.run(path, { [member]: text })) setText('');
   }
   return html`<form class="text-command" onSubmit=${submit}>
-    <${FieldControl} id=${id} field=${{ name: 'text', type: 'text', title: t(titleKey) }}
-      value=${text} onInput=${setText} messages=${messagesFor(command.fieldErrors, '', 'text')} />
+    <${FieldControl} id=${id} field=${{ name: member, type: 'text', title: t(titleKey) }}
+      value=${text} onInput=${setText} messages=${messagesFor(command.fieldErrors, '', member)} />
     <${ProblemNotice} error=${command.error} onReload=${caseView.reload} />
     <button type="submit" disabled=${command.busy || !text.trim()}>${t(buttonKey)}</button>
   </form>`;
@@ -405,6 +437,9 @@ export function CommunicationPanel({ caseView }) {
     <h2 id="communication-heading">${t('case.communication')}</h2>
     ${person ? html`<${ReplyForm} caseView=${caseView} />` : null}
     ${person ? html`<${TextCommand} caseView=${caseView} path="/messages" id="message-text" titleKey="case.message" buttonKey="case.record_message" />` : null}
+    ${person && !data.closed_at
+      ? html`<${TextCommand} caseView=${caseView} path="/calls" member="summary" id="call-summary" titleKey="case.call_summary" buttonKey="case.log_call" />`
+      : null}
     ${person || me.role === 'admin'
       ? html`<${TextCommand} caseView=${caseView} path="/comments" id="comment-text" titleKey="case.comment" buttonKey="case.add_comment" />`
       : null}

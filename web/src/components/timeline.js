@@ -207,6 +207,25 @@ export function describeEvent(event, def, promiseTexts = new Map()) {
     case 'comment.added':
       args.text = data.text || '';
       break;
+    case 'call.logged':
+      args.text = data.summary || '';
+      break;
+    case 'case.severity_revised':
+      args.from = word('severity', data.from);
+      args.to = word('severity', data.to);
+      args.reason = data.reason || '';
+      break;
+    case 'sla.retargeted':
+      args.clock = word('clock', data.clock || '');
+      args.due = data.due ? dateTime(data.due) : t('case.sla.paused');
+      break;
+    case 'threat.detected': {
+      const separator = language() === 'zh' ? '、' : ', ';
+      args.fields = Object.keys(data.fields || {}).map((name) => fieldTitle(def, name)).join(separator);
+      const kinds = [...new Set((data.signals || []).map((s) => s.kind))];
+      args.signals = kinds.map((kind) => word('threat', kind)).join(separator);
+      break;
+    }
     case 'evidence.attached':
       args.name = data.file_name || '';
       break;

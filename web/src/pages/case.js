@@ -141,6 +141,9 @@ export function CasePage({ id, me }) {
         <div><dt>${t('case.severity')}</dt><dd><${Badge} kind="severity" value=${data.severity}>${word('severity', data.severity)}<//></dd></div>
         <div><dt>${t('case.priority')}</dt><dd>${word('priority', data.priority)}</dd></div>
         <div><dt>${t('case.level')}</dt><dd data-level=${data.escalation_level}>${word('level', data.escalation_level)}</dd></div>
+        ${(data.threat_signals || []).length
+          ? html`<div><dt>${t('case.threat_signals')}</dt><dd class="threat-signals">${data.threat_signals.map((kind) => html`<span class="badge badge-threat" data-threat=${kind}>${word('threat', kind)}</span> `)}</dd></div>`
+          : null}
         <div><dt>${t('case.assignee')}</dt><dd data-assignee=${data.assignee}>${data.assignee || t('case.unassigned')}</dd></div>
         <div><dt>${t('case.team')}</dt><dd>${data.team || t('app.none')}</dd></div>
         <div><dt>${t('case.workflow')}</dt><dd>${label(def.title, data.workflow_id).split(/[:：]/)[0]} · ${t('case.version', { version: data.workflow_version })}</dd></div>

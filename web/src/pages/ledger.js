@@ -3,9 +3,10 @@
 // demand, and the same filter exported as CSV (fetched with the session token into a blob: URL,
 // so no token ever appears in a URL).
 import { get, query } from '../api.js';
-import { html, useEffect, useRef, useState } from '../html.js';
+import { html, useEffect, useState } from '../html.js';
 import { dateTime, money, t, word } from '../i18n/index.js';
 import { Loading, ProblemNotice } from '../components/ui.js';
+import { usePagedList } from '../components/paged_list.js';
 
 const kStatuses = ['pending', 'approved', 'rejected', 'executed', 'withdrawn'];
 const kTypes = ['full_refund', 'partial_refund', 'return_and_refund', 'exchange', 'reshipment', 'repair', 'coupon',
@@ -36,27 +37,9 @@ function Totals({ totals }) {
 export function LedgerPage() {
   const [form, setForm] = useState({ from: '', to: '', status: '', type: '', customer: '' });
   const [filter, setFilter] = useState(apiFilter(form));
-  const [page, setPage] = useState(null);
-  const [error, setError] = useState(null);
   const [exporting, setExporting] = useState(false);
   const [download, setDownload] = useState(null);
-  const latest = useRef(0); // answers to an older filter arriving late are dropped
-
-  async function load(more) {
-    const asked = ++latest.current;
-    try {
-      const token = more ? page.next_page_token : undefined;
-      const answer = await get(`/v1/compensations${query({ ...filter, page_token: token })}`);
-      if (asked !== latest.current) return;
-      setPage(more ? { ...answer.data, compensations: [...page.compensations, ...answer.data.compensations] } : answer.data);
-      setError(null);
-    } catch (caught) {
-      if (asked === latest.current) setError(caught);
-    }
-  }
-  useEffect(() => {
-    load(false);
-  }, [filter]);
+  const { page, error, setError, load } = usePagedList('/v1/compensations', 'compensations', filter);
   useEffect(() => () => download && URL.revokeObjectURL(download.url), [download]);
 
   async function exportCsv() {

@@ -2,12 +2,13 @@
 // the manager's "what have they promised customers?". Filtered by status, team, who made the
 // promise and the period it is due in (whole local days); earliest due first, more on demand.
 // The list reloads itself when the stream reports a change in the cases it covers.
-import { get, query } from '../api.js';
+import { get } from '../api.js';
 import { html, useEffect, useRef, useState } from '../html.js';
 import { dateTime, label, t } from '../i18n/index.js';
 import { live } from '../stream.js';
 import { allStates } from '../workflows.js';
 import { Countdown, Loading, ProblemNotice } from '../components/ui.js';
+import { usePagedList } from '../components/paged_list.js';
 
 const kStatuses = ['open', 'kept', 'breached'];
 
@@ -42,31 +43,13 @@ function settledAt(row) {
 export function PromisesPage({ me }) {
   const [form, setForm] = useState({ status: 'open', team: me.role === 'team_lead' && me.team ? me.team.id : '', made_by: '', from: '', to: '' });
   const [filter, setFilter] = useState(apiFilter(form));
-  const [page, setPage] = useState(null);
-  const [error, setError] = useState(null);
   const [states, setStates] = useState(new Map());
   const [teams, setTeams] = useState(null);
-  const latest = useRef(0); // answers to an older filter arriving late are dropped
-
-  async function load(more) {
-    const asked = ++latest.current;
-    try {
-      const token = more ? page.next_page_token : undefined;
-      const answer = await get(`/v1/promises${query({ ...filter, page_token: token })}`);
-      if (asked !== latest.current) return;
-      setPage(more ? { ...answer.data, promises: [...page.promises, ...answer.data.promises] } : answer.data);
-      setError(null);
-    } catch (caught) {
-      if (asked === latest.current) setError(caught);
-    }
-  }
+  const { page, error, setError, load } = usePagedList('/v1/promises', 'promises', filter);
   useEffect(() => {
     allStates().then(setStates).catch(() => {});
     get('/v1/teams?page_size=1000').then((answer) => setTeams(answer.data.teams)).catch(setError);
   }, []);
-  useEffect(() => {
-    load(false);
-  }, [filter]);
 
   // Live: a change on a covered case reloads the first page (debounced: a reply writes several
   // journal entries at once).
