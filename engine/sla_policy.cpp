@@ -11,7 +11,7 @@ std::optional<SlaPolicy> SlaPolicy::parse(const nlohmann::json& definition,
   const size_t errors_before = reader.problems().size();
   reader.check_keys(definition, pointer,
                     {"kind", "id", "title", "description", "calendar", "warning_percent", "targets",
-                     "paused_by", "supervisor_contact", "severity_revision"});
+                     "paused_by", "supervisor_contact", "severity_revision", "wait_targets"});
   SlaPolicy policy;
   policy.id = reader.required_string(definition, pointer, "id").value_or("");
   if (!policy.id.empty()) reader.check_name(policy.id, pointer + "/id", "SLA policy id");
@@ -135,6 +135,43 @@ std::optional<SlaPolicy> SlaPolicy::parse(const nlohmann::json& definition,
       }
     }
   }
+  if (definition.contains("wait_targets")) {
+    const std::string p = pointer + "/wait_targets";
+    const auto& waits = definition["wait_targets"];
+    if (reader.expect_object(waits, p, "'wait_targets'")) {
+      for (const auto& [party, value] : waits.items()) {
+        const std::string wp = p + "/" + pointer_token(party);
+        if (!is_wait_party(party)) {
+          reader.error("BAD_VALUE", wp,
+                       "unknown wait " + quote_name(party) +
+                           "; expected customer, carrier, warehouse or supplier");
+          continue;
+        }
+        if (policy.pauses_for(party)) {
+          reader.error("BAD_VALUE", wp,
+                       "a wait on " + quote_name(party) +
+                           " pauses the case's clocks (paused_by), so it cannot also run a "
+                           "clock of its own");
+          continue;
+        }
+        if (!value.is_string()) {
+          reader.error("BAD_TYPE", wp, "a wait target must be a duration string");
+          continue;
+        }
+        auto d = parse_duration(value.get<std::string>());
+        if (!d.ok()) {
+          reader.error("BAD_DURATION", wp, d.error().message);
+          continue;
+        }
+        if (d.value().kind == Duration::Kind::kCutoff) {
+          reader.error("BAD_DURATION", wp,
+                       "a wait target measures how long the wait lasts; a cutoff is not allowed");
+          continue;
+        }
+        policy.wait_targets[party] = d.value();
+      }
+    }
+  }
   for (size_t i = errors_before; i < reader.problems().size(); ++i) {
     if (reader.problems()[i].severity == Severity::kError) return std::nullopt;
   }
@@ -144,6 +181,10 @@ std::optional<SlaPolicy> SlaPolicy::parse(const nlohmann::json& definition,
 bool SlaPolicy::pauses_for(const std::string& waiting_on) const {
   return !waiting_on.empty() &&
          std::find(paused_by.begin(), paused_by.end(), waiting_on) != paused_by.end();
+}
+
+std::string wait_clock_name(const std::string& party) {
+  return "wait_" + party;
 }
 
 bool is_wait_party(std::string_view name) {

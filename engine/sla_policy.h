@@ -19,6 +19,11 @@
 // the time a customer takes to answer or a parcel spends in the post is not the shop's. Waits on
 // the warehouse or a supplier are the shop's own delays, and keep the customer's clocks running.
 //
+// `wait_targets` (optional): {"warehouse": "4h business", "supplier": "2d business"}: while the
+// case waits on that party, an internal clock `wait_<party>` runs with that target, so the shop's
+// own delay is visible and its breach escalates to whoever owns it (escalation rules on the
+// clock). A wait in `paused_by` cannot have one.
+//
 // Thread-safety: immutable after construction.
 #pragma once
 
@@ -39,6 +44,9 @@ namespace redress {
 // customer, carrier, warehouse, supplier: whom a case's state may wait on.
 bool is_wait_party(std::string_view name);
 
+// The clock a wait on `party` runs ("wait_warehouse", "wait_supplier").
+std::string wait_clock_name(const std::string& party);
+
 struct SlaTargets {
   Duration first_response;
   Duration resolution;
@@ -53,6 +61,10 @@ struct SlaPolicy {
 
   // Whether the case's clocks pause while it waits on `waiting_on` ("" waits on nobody).
   bool pauses_for(const std::string& waiting_on) const;
+
+  // By wait (warehouse, supplier): the target of the internal clock that runs while the case
+  // waits on that party (see wait_clock_name). Such a wait never pauses the customer's clocks.
+  std::map<std::string, Duration> wait_targets;
 
   // By severity; empty = no supervisor contact deadline.
   std::map<std::string, Duration> supervisor_contact;

@@ -93,8 +93,7 @@ void record_carrier_events(ServerContext& context, RequestPtr ctx, Responder res
   BodyReader in(*body, "", {"events"});
   const auto* events = body->contains("events") ? &(*body)["events"] : nullptr;
   if (!events) {
-    in.add("/events", "missing required member 'events'", problem_params("required"),
-           ErrorCode::kMissingField);
+    in.add("/events", "is required", problem_params("required"), ErrorCode::kMissingField);
   } else if (!events->is_array()) {
     in.add("/events", "must be an array", problem_params("wrong_type", {{"type", "array"}}));
   } else if (events->empty()) {

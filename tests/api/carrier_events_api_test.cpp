@@ -47,7 +47,9 @@ HttpResult post_carrier_events(TestServer& server, const std::vector<json>& even
 
 std::vector<std::string> carrier_event_ids(const HttpResult& result) {
   std::vector<std::string> out;
-  for (const auto& e : result.json().at("carrier_events")) out.push_back(e.at("carrier_event_id"));
+  // json() answers a new document: keep it alive while the loop reads it.
+  const auto body = result.json();
+  for (const auto& e : body.at("carrier_events")) out.push_back(e.at("carrier_event_id"));
   return out;
 }
 
@@ -90,6 +92,11 @@ BOOST_AUTO_TEST_CASE(repeats_are_ignored_and_late_arrivals_keep_event_time_order
   const std::vector<std::string> in_event_time = {"e-1", "e-2"};
   // The order is not on record yet: its parcel's events are still the case's.
   BOOST_TEST(server.http().get("/v1/orders/ORD-P1/carrier-events", carrier).status == 404);
+  auto of_case = server.http().get("/v1/cases/" + case_id + "/carrier-events", agent);
+  BOOST_REQUIRE_MESSAGE(of_case.status == 200, of_case.body);
+  BOOST_TEST(carrier_event_ids(of_case) == in_event_time, boost::test_tools::per_element());
+  BOOST_TEST(of_case.json().at("carrier_events").at(0).at("event_at") == "2026-11-23T03:00:00Z");
+  BOOST_TEST(of_case.json().at("carrier_events").at(0).at("location") == "杭州");
   auto order = server.http().request(
       boost::beast::http::verb::put, "/v1/orders/ORD-P1",
       json{{"paid", {{"amount", 1000}, {"currency", "CNY"}}}, {"tracking_number", "SF100200300"}}
@@ -104,11 +111,6 @@ BOOST_AUTO_TEST_CASE(repeats_are_ignored_and_late_arrivals_keep_event_time_order
   BOOST_REQUIRE_MESSAGE(of_order.status == 200, of_order.body);
   BOOST_TEST(carrier_event_ids(of_order) == (std::vector<std::string>{"e-1", "e-2", "e-3"}),
              boost::test_tools::per_element());
-  auto of_case = server.http().get("/v1/cases/" + case_id + "/carrier-events", agent);
-  BOOST_REQUIRE_MESSAGE(of_case.status == 200, of_case.body);
-  BOOST_TEST(carrier_event_ids(of_case) == in_event_time, boost::test_tools::per_element());
-  BOOST_TEST(of_case.json().at("carrier_events").at(0).at("event_at") == "2026-11-23T03:00:00Z");
-  BOOST_TEST(of_case.json().at("carrier_events").at(0).at("location") == "杭州");
 
   BOOST_TEST(
       carrier_event_ids(server.http().get("/v1/cases/" + case_id + "/carrier-events", agent)) ==

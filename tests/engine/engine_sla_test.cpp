@@ -1,5 +1,8 @@
 // Engine tests: SLA clocks on the business calendar: start, holidays, pause and resume, warning and
 // breach. The shared drivers (CaseRun, actors, cases) are in tests/engine/test_support.h.
+#include <algorithm>
+#include <chrono>
+
 #include <boost/test/unit_test.hpp>
 
 #include "tests/engine/test_support.h"
@@ -197,6 +200,50 @@ BOOST_AUTO_TEST_CASE(a_return_five_days_in_the_post_does_not_breach) {
   CaseRun v2;
   ship_back(v2, 2);
   BOOST_TEST(breached(v2));
+}
+
+// A repair at the supplier: the shop's own delay, so the customer's clocks keep running, but the
+// wait runs an internal clock of its own (sla.json wait_targets: supplier 3d business) whose
+// breach lifts the case to the supervisor who owns supplier delays (escalation.json
+// supplier_wait_breach), past the normal severity's team-lead cap. The warehouse's wait at
+// receipt ran and was met the same way.
+BOOST_AUTO_TEST_CASE(a_supplier_wait_runs_its_own_clock) {
+  CaseRun r;  // Mon 2026-11-23 09:05 (+08)
+  r.run(kAgent, other("R-52", "return_exchange", {{"request_type", "repair"}}, 3));
+  r.fire(kAgent, "approve_request");
+  r.fire(kIntegration, "provide_tracking", {{"tracking_number", "SF6"}});
+  r.fire(kIntegration, "receive_item");
+  BOOST_TEST(r.snap().waiting_on == "warehouse");
+  const auto* warehouse = r.snap().sla("wait_warehouse");
+  BOOST_REQUIRE(warehouse);
+  BOOST_TEST(warehouse->status == "running");
+  BOOST_TEST(warehouse->target_ms == 4 * 3600 * 1000);
+  r.advance(std::chrono::hours(1));
+  r.fire(kAgent, "inspect", {{"inspection_result", "faulty"}});
+  BOOST_TEST(r.snap().waiting_on == "");
+  BOOST_TEST(r.snap().sla("wait_warehouse")->status == "met");
+
+  r.fire(kAgent, "start_repair");
+  BOOST_TEST(r.snap().waiting_on == "supplier");
+  const auto* supplier = r.snap().sla("wait_supplier");
+  BOOST_REQUIRE(supplier);
+  BOOST_TEST(supplier->status == "running");
+  // The customer's resolution clock is not paused by the supplier's wait.
+  BOOST_TEST(r.snap().sla("resolution")->status == "running");
+  const auto supplier_due = supplier->due;
+
+  r.advance_to(supplier_due - std::chrono::minutes(1));
+  BOOST_TEST(r.snap().escalation_level != "supervisor");
+  r.advance_to(supplier_due);
+  const auto breach = std::find_if(r.journal.begin(), r.journal.end(), [](const Event& e) {
+    return e.type == "sla.breached" && e.data.at("clock") == "wait_supplier";
+  });
+  BOOST_TEST((breach != r.journal.end()));
+  BOOST_TEST(r.snap().escalation_level == "supervisor");
+
+  r.fire(kIntegration, "repair_done", {{"repair_note", "new motor"}});
+  BOOST_TEST(r.snap().sla("wait_supplier")->status == "met");
+  BOOST_TEST(r.replay_matches());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -718,6 +718,31 @@ BOOST_AUTO_TEST_CASE(broken_policy_file_blocks_the_catalog) {
   }
 }
 
+// wait_targets: only a wait that does not pause the clocks may run a clock of its own, and only
+// with a duration (not a cutoff).
+BOOST_AUTO_TEST_CASE(wait_targets_are_checked) {
+  auto sla = nlohmann::json::parse(policy_sources()[1].text);
+  BOOST_REQUIRE(sla.at("kind") == "sla_policy");
+  sla["wait_targets"] = {{"warehouse", "4h business"},
+                         {"carrier", "1d business"},
+                         {"shelf", "1h business"},
+                         {"supplier", "cutoff 15:00"}};
+  auto sources = policy_sources();
+  sources[1].text = sla.dump();
+  sources.push_back({kWorkflowFile, valid_workflow().dump()});
+  const auto load = WorkflowCatalog::load(sources);
+  BOOST_TEST(!load.catalog);
+  BOOST_TEST(has_workflow_problem(load.problems, "BAD_VALUE", "/wait_targets/carrier", "sla.json"),
+             describe(load.problems));
+  BOOST_TEST(has_workflow_problem(load.problems, "BAD_VALUE", "/wait_targets/shelf", "sla.json"),
+             describe(load.problems));
+  BOOST_TEST(
+      has_workflow_problem(load.problems, "BAD_DURATION", "/wait_targets/supplier", "sla.json"),
+      describe(load.problems));
+  BOOST_TEST(
+      !has_workflow_problem(load.problems, "BAD_VALUE", "/wait_targets/warehouse", "sla.json"));
+}
+
 BOOST_AUTO_TEST_CASE(shipped_files_load_without_problems) {
   const auto load = WorkflowCatalog::load_directory(REDRESS_SOURCE_DIR "/workflows");
   BOOST_TEST_REQUIRE(load.problems.empty(), describe(load.problems));

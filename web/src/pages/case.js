@@ -31,6 +31,12 @@ async function loadAllEvents(id, after) {
   }
 }
 
+// Whom the case waits on now: cases whose last transition predates `waiting_on` only say
+// whether they wait on the customer.
+function waitingOn(data) {
+  return data.waiting_on || (data.waiting_on_customer ? 'customer' : '');
+}
+
 export function CasePage({ id, me }) {
   const [data, setData] = useState(null);
   const [def, setDef] = useState(null);
@@ -141,6 +147,9 @@ export function CasePage({ id, me }) {
         <div><dt>${t('case.severity')}</dt><dd><${Badge} kind="severity" value=${data.severity}>${word('severity', data.severity)}<//></dd></div>
         <div><dt>${t('case.priority')}</dt><dd>${word('priority', data.priority)}</dd></div>
         <div><dt>${t('case.level')}</dt><dd data-level=${data.escalation_level}>${word('level', data.escalation_level)}</dd></div>
+        ${waitingOn(data)
+          ? html`<div><dt>${t('case.waiting_on')}</dt><dd data-waiting-on=${waitingOn(data)} title=${t(`waiting.${waitingOn(data)}.why`)}>${t(`waiting.${waitingOn(data)}`)}</dd></div>`
+          : null}
         ${(data.threat_signals || []).length
           ? html`<div><dt>${t('case.threat_signals')}</dt><dd class="threat-signals">${data.threat_signals.map((kind) => html`<span class="badge badge-threat" data-threat=${kind}>${word('threat', kind)}</span> `)}</dd></div>`
           : null}

@@ -2,7 +2,8 @@
 // carrier shows the carrier's events as a small timeline, in the carrier's event-time order,
 // arriving live from an integration token's POST /v1/carrier-events (a late event slots in
 // before the one that followed it, a repeat shows once); the carrier's "delivered" receives the
-// return (return_exchange v3) and the page follows. Screenshots in Chinese and English with
+// return (return_exchange v3) and the page follows, from waiting on the carrier to waiting on
+// the warehouse. Screenshots in Chinese and English with
 // axe-core's WCAG A/AA rules and the one-language check.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -53,6 +54,9 @@ for (const language of ['zh', 'en']) {
     await signIn(page, server, shared.agent.token);
     await page.goto(`${server.url}/cases/${caseId}`);
     await page.locator('dd[data-state="in_transit"]').waitFor();
+    // The parcel is the carrier's: the page says the case waits on it, with the clocks paused.
+    assert.equal(await page.locator('dd[data-waiting-on="carrier"]').innerText(),
+      language === 'zh' ? '物流（时限暂停）' : 'the carrier (clocks paused)');
     // No parcel event yet: no panel.
     assert.equal(await page.locator('.parcel-panel').count(), 0);
 
@@ -76,6 +80,8 @@ for (const language of ['zh', 'en']) {
       language === 'zh' ? '已签收' : 'Delivered');
     // The carrier's delivery fired receive_item: the page shows the case received.
     await page.locator('dd[data-state="received"]').waitFor();
+    // Now the warehouse's turn: the customer's clocks run, and the warehouse has its own.
+    await page.locator('dd[data-waiting-on="warehouse"]').waitFor();
     await screenshotChecked(page, `parcel-delivered-${language}`);
     await assertOneLanguage(page, language, server);
     assert.deepEqual(page.consoleErrors, []);
