@@ -29,7 +29,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     CaseSnapshot, id, workflow_id, workflow_version, state, stage, version, created_at, updated_at,
     closed_at, severity, category, priority, escalation_level, assignee, team, queue_role, customer,
     order, fields, slas, promises, compensations, approvals, escalations, timers, threat_signals,
-    waiting_on_customer, next_id, customer_messages, first_response_at, follow_up_due)
+    waiting_on_customer, waiting_on, next_id, customer_messages, first_response_at, follow_up_due)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Event, type, at, actor_id, actor_role, case_version,
                                                 data)
 

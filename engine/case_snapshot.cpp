@@ -103,6 +103,8 @@ Status apply_event(CaseSnapshot& s, const Event& e) {
       s.state = d.at("to").get<std::string>();
       s.stage = d.at("stage").get<std::string>();
       s.waiting_on_customer = d.at("waiting_on_customer").get<bool>();
+      // Journals older than the waits on others name none: their snapshots were stored without.
+      s.waiting_on = d.value("waiting_on", std::string());
       if (d.at("final").get<bool>()) s.closed_at = e.at;
     } else if (t == "case.assigned") {
       s.assignee = d.at("assignee").get<std::string>();

@@ -148,6 +148,9 @@ struct CaseSnapshot {
   std::vector<CaseTimer> timers;
   std::vector<std::string> threat_signals;  // kinds seen in customer messages
   bool waiting_on_customer = false;
+  // Who the current state waits on (customer, carrier, warehouse, supplier; "" nobody). Empty
+  // in cases whose last transition predates it: waiting_on_customer still says so.
+  std::string waiting_on;
   std::int64_t next_id = 1;  // allocates promise / compensation / approval ids
   std::int64_t customer_messages = 0;
   std::optional<Instant> first_response_at;

@@ -116,12 +116,14 @@ class CommandHandler {
     if (!values.empty()) b_.emit("case.fields_set", {{"fields", values}});
     const auto* to = wf.state(t->to);
     const std::string from_name = snap.state;
-    b_.emit("case.transitioned", {{"transition", name},
-                                  {"from", from_name},
-                                  {"to", to->name},
-                                  {"stage", stage_name(to->stage)},
-                                  {"final", to->final},
-                                  {"waiting_on_customer", to->waiting_on_customer}});
+    nlohmann::json transitioned{
+        {"transition", name}, {"from", from_name},
+        {"to", to->name},     {"stage", stage_name(to->stage)},
+        {"final", to->final}, {"waiting_on_customer", to->waiting_on == "customer"}};
+    // Named only when the state waits on someone: a journal written before waits on others
+    // reads the same as one that waits on nobody.
+    if (!to->waiting_on.empty()) transitioned["waiting_on"] = to->waiting_on;
+    b_.emit("case.transitioned", std::move(transitioned));
     if (from) b_.exit_state(*from);
     for (const auto& a : t->actions) run_action(a, *t);
     b_.enter_state(from, *to);

@@ -463,10 +463,24 @@ class DecisionBuilder {
         start_clock("resolution", sla_->targets.at(working_.severity).resolution, "");
       }
     }
-    if (to.waiting_on_customer) {
-      pause_clocks();
+    // A wait on the warehouse or a supplier is the shop's own delay: it leaves the customer's
+    // clocks running and runs an internal clock of its own (the policy's wait_targets), met when
+    // the case stops waiting on that party, whose breach escalates to the wait's owner.
+    const std::string left_wait = from ? from->waiting_on : std::string();
+    if (left_wait != to.waiting_on) {
+      if (!left_wait.empty() && working_.sla(wait_clock_name(left_wait))) {
+        meet_clock(wait_clock_name(left_wait));
+      }
+      if (const auto it = sla_->wait_targets.find(to.waiting_on); it != sla_->wait_targets.end()) {
+        start_clock(wait_clock_name(to.waiting_on), it->second, "");
+      }
+    }
+    // Waits on the customer or the carrier (the policy's paused_by) stop every clock; leaving
+    // such a wait for a state that does not pause resumes them.
+    if (sla_->pauses_for(to.waiting_on)) {
+      if (!from || !sla_->pauses_for(from->waiting_on)) pause_clocks();
     } else {
-      if (from && from->waiting_on_customer) resume_clocks();
+      if (from && sla_->pauses_for(from->waiting_on)) resume_clocks();
       const auto* stage_clock = working_.sla("stage");
       const bool same_stage =
           stage_clock && stage_clock->stage == stage_name(to.stage) && stage_clock->status != "met";

@@ -27,8 +27,9 @@ constexpr std::array<std::pair<EscalationTrigger, const char*>, 9> kTriggerNames
     {EscalationTrigger::kCompensationAboveAuthority, "compensation_above_authority"},
 }};
 
-constexpr std::array<const char*, 4> kSlaClocks{"first_response", "stage", "resolution",
-                                                "supervisor_contact"};
+constexpr std::array<const char*, 6> kSlaClocks{"first_response", "stage",
+                                                "resolution",     "supervisor_contact",
+                                                "wait_warehouse", "wait_supplier"};
 
 constexpr std::int64_t kMaxRepeatWindowDays = 3650;
 
@@ -623,10 +624,12 @@ std::vector<EscalationOutcome> EscalationPolicy::evaluate(
                    : situation.current_level + rule.raise_by;
     }
     // Time passing is no measure of how serious a problem is: one breach adds at most the
-    // limit's levels, and the severity caps where breaches may lift the case.
+    // limit's levels, and the severity caps where breaches may lift the case. A rule that
+    // bypasses the cap names who owns the problem (a threat, or a wait on the warehouse or a
+    // supplier whose own clock ran out), so it is not limited to one step either.
     const bool from_sla = rule.trigger == EscalationTrigger::kSlaBreach ||
                           rule.trigger == EscalationTrigger::kSlaWarning;
-    if (from_sla && limits_.sla_breach_max_raise) {
+    if (from_sla && !rule.bypass_cap && limits_.sla_breach_max_raise) {
       target = std::min(target, situation.current_level + *limits_.sla_breach_max_raise);
     }
     if (!rule.bypass_cap) {

@@ -1,5 +1,7 @@
 #include "engine/sla_policy.h"
 
+#include <algorithm>
+
 #include "engine/case_vocabulary.h"
 
 namespace redress {
@@ -9,7 +11,7 @@ std::optional<SlaPolicy> SlaPolicy::parse(const nlohmann::json& definition,
   const size_t errors_before = reader.problems().size();
   reader.check_keys(definition, pointer,
                     {"kind", "id", "title", "description", "calendar", "warning_percent", "targets",
-                     "supervisor_contact", "severity_revision"});
+                     "paused_by", "supervisor_contact", "severity_revision", "wait_targets"});
   SlaPolicy policy;
   policy.id = reader.required_string(definition, pointer, "id").value_or("");
   if (!policy.id.empty()) reader.check_name(policy.id, pointer + "/id", "SLA policy id");
@@ -60,6 +62,16 @@ std::optional<SlaPolicy> SlaPolicy::parse(const nlohmann::json& definition,
                      std::string("SLA targets for severity '") + severity + "' are missing");
       }
     }
+  }
+  if (auto waits = reader.optional_string_array(definition, pointer, "paused_by")) {
+    for (size_t i = 0; i < waits->size(); ++i) {
+      if (!is_wait_party((*waits)[i])) {
+        reader.error("BAD_VALUE", pointer + "/paused_by/" + std::to_string(i),
+                     "unknown wait " + quote_name((*waits)[i]) +
+                         "; expected customer, carrier, warehouse or supplier");
+      }
+    }
+    policy.paused_by = *waits;
   }
   if (definition.contains("supervisor_contact")) {
     const std::string p = pointer + "/supervisor_contact";
@@ -123,10 +135,60 @@ std::optional<SlaPolicy> SlaPolicy::parse(const nlohmann::json& definition,
       }
     }
   }
+  if (definition.contains("wait_targets")) {
+    const std::string p = pointer + "/wait_targets";
+    const auto& waits = definition["wait_targets"];
+    if (reader.expect_object(waits, p, "'wait_targets'")) {
+      for (const auto& [party, value] : waits.items()) {
+        const std::string wp = p + "/" + pointer_token(party);
+        if (!is_wait_party(party)) {
+          reader.error("BAD_VALUE", wp,
+                       "unknown wait " + quote_name(party) +
+                           "; expected customer, carrier, warehouse or supplier");
+          continue;
+        }
+        if (policy.pauses_for(party)) {
+          reader.error("BAD_VALUE", wp,
+                       "a wait on " + quote_name(party) +
+                           " pauses the case's clocks (paused_by), so it cannot also run a "
+                           "clock of its own");
+          continue;
+        }
+        if (!value.is_string()) {
+          reader.error("BAD_TYPE", wp, "a wait target must be a duration string");
+          continue;
+        }
+        auto d = parse_duration(value.get<std::string>());
+        if (!d.ok()) {
+          reader.error("BAD_DURATION", wp, d.error().message);
+          continue;
+        }
+        if (d.value().kind == Duration::Kind::kCutoff) {
+          reader.error("BAD_DURATION", wp,
+                       "a wait target measures how long the wait lasts; a cutoff is not allowed");
+          continue;
+        }
+        policy.wait_targets[party] = d.value();
+      }
+    }
+  }
   for (size_t i = errors_before; i < reader.problems().size(); ++i) {
     if (reader.problems()[i].severity == Severity::kError) return std::nullopt;
   }
   return policy;
+}
+
+bool SlaPolicy::pauses_for(const std::string& waiting_on) const {
+  return !waiting_on.empty() &&
+         std::find(paused_by.begin(), paused_by.end(), waiting_on) != paused_by.end();
+}
+
+std::string wait_clock_name(const std::string& party) {
+  return "wait_" + party;
+}
+
+bool is_wait_party(std::string_view name) {
+  return name == "customer" || name == "carrier" || name == "warehouse" || name == "supplier";
 }
 
 }  // namespace redress

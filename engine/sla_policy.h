@@ -14,12 +14,24 @@
 //   "severity_revision": {"raise": "agent", "lower": "team_lead"}: the lowest ladder role that
 //     may raise / lower a case's severity (these are the defaults).
 //
+// `paused_by` (optional) names the waits — a state's `waiting_on`: customer, carrier, warehouse,
+// supplier — during which every clock of the case pauses, by default ["customer", "carrier"]:
+// the time a customer takes to answer or a parcel spends in the post is not the shop's. Waits on
+// the warehouse or a supplier are the shop's own delays, and keep the customer's clocks running.
+//
+// `wait_targets` (optional): {"warehouse": "4h business", "supplier": "2d business"}: while the
+// case waits on that party, an internal clock `wait_<party>` runs with that target, so the shop's
+// own delay is visible and its breach escalates to whoever owns it (escalation rules on the
+// clock). A wait in `paused_by` cannot have one.
+//
 // Thread-safety: immutable after construction.
 #pragma once
 
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +40,12 @@
 #include "engine/role.h"
 
 namespace redress {
+
+// customer, carrier, warehouse, supplier: whom a case's state may wait on.
+bool is_wait_party(std::string_view name);
+
+// The clock a wait on `party` runs ("wait_warehouse", "wait_supplier").
+std::string wait_clock_name(const std::string& party);
 
 struct SlaTargets {
   Duration first_response;
@@ -39,6 +57,15 @@ struct SlaPolicy {
   std::string calendar;  // calendar id; checked against the catalog's calendars
   int warning_percent = 80;
   std::map<std::string, SlaTargets> targets;  // by severity
+  std::vector<std::string> paused_by = {"customer", "carrier"};
+
+  // Whether the case's clocks pause while it waits on `waiting_on` ("" waits on nobody).
+  bool pauses_for(const std::string& waiting_on) const;
+
+  // By wait (warehouse, supplier): the target of the internal clock that runs while the case
+  // waits on that party (see wait_clock_name). Such a wait never pauses the customer's clocks.
+  std::map<std::string, Duration> wait_targets;
+
   // By severity; empty = no supervisor contact deadline.
   std::map<std::string, Duration> supervisor_contact;
   Role revise_raise_min = Role::kAgent;     // lowest ladder role that may raise a severity

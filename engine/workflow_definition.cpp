@@ -35,6 +35,12 @@ nlohmann::json without_labels(const nlohmann::json& definition) {
   return definition;
 }
 
+const std::vector<std::string>& carrier_event_kinds() {
+  static const std::vector<std::string> kinds = {"picked_up", "in_transit", "delivered",
+                                                 "exception", "returned"};
+  return kinds;
+}
+
 std::optional<Stage> parse_stage(std::string_view name) {
   if (name == "confirm") return Stage::kConfirm;
   if (name == "analyse") return Stage::kAnalyse;
@@ -283,8 +289,8 @@ class WorkflowParser {
         def_json_, "states", "", reader_, true,
         [&](const std::string& name, const nlohmann::json& body, const std::string& p) {
           reader_.check_keys(body, p,
-                             {"name", "title", "stage", "final", "waiting_on_customer", "resolves",
-                              "sla", "timers"});
+                             {"name", "title", "stage", "final", "waiting_on_customer",
+                              "waiting_on", "resolves", "sla", "timers"});
           StateDef s;
           s.name = name;
           s.title = read_label(reader_, body, p, "title", "the title of state " + quote_name(name))
@@ -300,12 +306,25 @@ class WorkflowParser {
             }
           }
           s.final = reader_.optional_bool(body, p, "final").value_or(false);
-          s.waiting_on_customer =
+          const bool on_customer =
               reader_.optional_bool(body, p, "waiting_on_customer").value_or(false);
+          if (on_customer) s.waiting_on = "customer";
+          if (auto party = reader_.optional_string(body, p, "waiting_on")) {
+            if (!is_wait_party(*party)) {
+              reader_.error("BAD_VALUE", p + "/waiting_on",
+                            "unknown wait " + quote_name(*party) +
+                                "; expected customer, carrier, warehouse or supplier");
+            } else if (on_customer && *party != "customer") {
+              reader_.error("BAD_VALUE", p + "/waiting_on",
+                            "state " + quote_name(name) + " waits on the customer " +
+                                "(waiting_on_customer) and on the " + *party + "; keep one");
+            }
+            s.waiting_on = *party;
+          }
           s.resolves = reader_.optional_bool(body, p, "resolves").value_or(false);
-          if (s.final && s.waiting_on_customer) {
-            reader_.error("BAD_VALUE", p + "/waiting_on_customer",
-                          "final state " + quote_name(name) + " cannot wait on the customer");
+          if (s.final && !s.waiting_on.empty()) {
+            reader_.error("BAD_VALUE", p + (on_customer ? "/waiting_on_customer" : "/waiting_on"),
+                          "final state " + quote_name(name) + " cannot wait on anyone");
           }
           if (body.contains("sla")) {
             const auto& sla = body["sla"];
@@ -392,6 +411,44 @@ class WorkflowParser {
                       "unknown field " + quote_name(names[i]) + "; declare it under 'fields'");
       }
     }
+  }
+
+  // A transition's on_carrier_event (CarrierTrigger): a known kind, a string field to read the
+  // tracking number from, and a transition the reporting integration may fire.
+  std::optional<CarrierTrigger> parse_carrier_trigger(const nlohmann::json& body,
+                                                      const std::string& p,
+                                                      const TransitionDef& t) {
+    if (!reader_.expect_object(body, p, "'on_carrier_event'")) return std::nullopt;
+    reader_.check_keys(body, p, {"kind", "tracking_field"});
+    CarrierTrigger trigger;
+    if (auto kind = reader_.required_string(body, p, "kind")) {
+      const auto& kinds = carrier_event_kinds();
+      if (std::find(kinds.begin(), kinds.end(), *kind) == kinds.end()) {
+        reader_.error("UNKNOWN_CARRIER_EVENT", p + "/kind",
+                      "unknown carrier event " + quote_name(*kind) +
+                          "; expected picked_up, in_transit, delivered, exception or returned");
+      }
+      trigger.kind = *kind;
+    }
+    if (auto field = reader_.required_string(body, p, "tracking_field")) {
+      const auto* def = wf_.field(*field);
+      if (!def) {
+        reader_.error("UNKNOWN_FIELD", p + "/tracking_field",
+                      "unknown field " + quote_name(*field) + "; declare it under 'fields'");
+      } else if (def->type != FieldType::kString) {
+        reader_.error("BAD_VALUE", p + "/tracking_field",
+                      "tracking field " + quote_name(*field) + " is a " +
+                          field_type_name(def->type) + " field; a tracking number is a string");
+      }
+      trigger.tracking_field = *field;
+    }
+    if (!t.role_allowed(Role::kIntegration)) {
+      reader_.error("CARRIER_CANNOT_FIRE", p,
+                    "a carrier event fires transition " + quote_name(t.name) +
+                        " as the reporting integration, which its roles do not allow; add "
+                        "\"integration\" to its roles");
+    }
+    return trigger;
   }
 
   void check_state_ref(const std::string& name, const std::string& pointer) {
@@ -565,9 +622,10 @@ class WorkflowParser {
     for_each_named(
         def_json_, "transitions", "", reader_, true,
         [&](const std::string& name, const nlohmann::json& body, const std::string& p) {
-          reader_.check_keys(body, p,
-                             {"name", "title", "from", "to", "roles", "requires", "accepts",
-                              "conditions", "actions", "blocked_by_pending_approval"});
+          reader_.check_keys(
+              body, p,
+              {"name", "title", "from", "to", "roles", "requires", "accepts", "conditions",
+               "actions", "blocked_by_pending_approval", "on_carrier_event"});
           TransitionDef t;
           t.name = name;
           t.title =
@@ -611,6 +669,10 @@ class WorkflowParser {
           check_field_names(t.accepts_fields, p + "/accepts");
           t.blocked_by_pending_approval =
               reader_.optional_bool(body, p, "blocked_by_pending_approval").value_or(false);
+          if (body.contains("on_carrier_event")) {
+            t.on_carrier_event =
+                parse_carrier_trigger(body["on_carrier_event"], p + "/on_carrier_event", t);
+          }
           if (body.contains("conditions") &&
               reader_.expect_array(body["conditions"], p + "/conditions", "'conditions'")) {
             for (size_t i = 0; i < body["conditions"].size(); ++i) {

@@ -38,8 +38,11 @@ struct StateDef {
   LocalizedText title;  // the name, in English, when the definition gives none
   Stage stage = Stage::kConfirm;
   bool final = false;
-  bool waiting_on_customer = false;  // SLA clocks pause while the case is here
-  bool resolves = false;             // entering it meets the resolution SLA
+  // Whom the case waits on here: "", customer, carrier, warehouse or supplier. Whether the
+  // clocks pause meanwhile is the SLA policy's `paused_by`. `"waiting_on_customer": true` in a
+  // definition is `"waiting_on": "customer"`.
+  std::string waiting_on;
+  bool resolves = false;  // entering it meets the resolution SLA
   // Stage SLA target by severity ("default" applies to severities not listed). Empty = none.
   std::map<std::string, Duration> sla;
   std::vector<std::string> timers;  // started on entry, cancelled on exit
@@ -76,6 +79,19 @@ struct Action {
   std::string sla_clock;        // kCompleteSla
 };
 
+// The parcel events carriers report (storage/carrier_events.h), in the order a parcel usually
+// meets them.
+const std::vector<std::string>& carrier_event_kinds();
+
+// {"on_carrier_event": {"kind": "delivered", "tracking_field": "tracking_number"}} on a
+// transition: when a carrier reports `kind` for the tracking number the case holds in
+// `tracking_field` while the case is in one of the transition's `from` states, the server fires
+// the transition as the integration that reported it.
+struct CarrierTrigger {
+  std::string kind;            // one of carrier_event_kinds()
+  std::string tracking_field;  // a string field of the workflow
+};
+
 struct TransitionDef {
   std::string name;
   LocalizedText title;            // the name, in English, when the definition gives none
@@ -87,6 +103,7 @@ struct TransitionDef {
   std::vector<Condition> conditions;         // all must hold on the case with the data applied
   std::vector<Action> actions;
   bool blocked_by_pending_approval = false;  // refuse while an approval is pending
+  std::optional<CarrierTrigger> on_carrier_event;
 
   bool allowed_from(const std::string& state, bool state_is_final) const;
   bool role_allowed(Role role) const;

@@ -154,6 +154,13 @@ class StreamHub::Core final : public WebSocketSession::Owner,
               [self = shared_from_this()] { self->guarded("tail", [&] { self->tail(); }); });
   }
 
+  void publish(std::vector<CaseNotice> notices) {
+    if (stopped_.load() || notices.empty()) return;
+    net::post(strand_, [self = shared_from_this(), notices = std::move(notices)] {
+      self->guarded("notice", [&] { self->fan_out_notices(notices); });
+    });
+  }
+
   void stop() {
     {
       MutexLock lock(mutex_);
@@ -538,10 +545,39 @@ class StreamHub::Core final : public WebSocketSession::Owner,
     return to;
   }
 
+  // Sends each notice to the live subscribers of its case's topics who may see the case, with
+  // the topics it matched. A notice has no journal position: it moves no subscriber's cursor.
+  void fan_out_notices(const std::vector<CaseNotice>& notices) {
+    for (const auto& notice : notices) {
+      std::vector<std::string> topics = {"all", "case:" + notice.case_id};
+      std::vector<std::string> holders;
+      if (!notice.team.empty()) {
+        topics.push_back("team:" + notice.team);
+        holders.push_back(holder_team_topic(notice.team));
+      }
+      if (!notice.assignee.empty()) holders.push_back(holder_assignee_topic(notice.assignee));
+      std::map<std::uint64_t, std::vector<std::string>> matched;
+      for (const auto& topic : topics) {
+        auto it = index_.find(topic);
+        if (it == index_.end()) continue;
+        for (const auto id : it->second) {
+          const auto& sub = subscribers_.at(id);
+          if (sub.live && in_scope(sub, holders)) matched[id].push_back(topic);
+        }
+      }
+      for (auto& [id, list] : matched) {
+        auto message = notice.message;
+        message["case_id"] = notice.case_id;
+        message["topics"] = std::move(list);
+        deliver_live(id, text(message), std::nullopt);
+      }
+    }
+  }
+
   // Offers one message to a live subscriber; false when the subscriber is gone (or just closed
   // as a slow consumer) and must get nothing more.
   bool deliver_live(std::uint64_t id, const std::shared_ptr<const std::string>& message,
-                    std::int64_t seq) {
+                    std::optional<std::int64_t> seq) {
     auto it = subscribers_.find(id);
     if (it == subscribers_.end()) return false;
     auto session = it->second.session.lock();
@@ -721,6 +757,10 @@ void StreamHub::accept(beast::tcp_stream stream, Request upgrade_request) {
 
 void StreamHub::poke() {
   core_->poke();
+}
+
+void StreamHub::publish(std::vector<CaseNotice> notices) {
+  core_->publish(std::move(notices));
 }
 
 void StreamHub::stop() {

@@ -31,6 +31,11 @@
 //         subscribing; de-duplicate against it by case_seq)
 //     {"type":"error","code":..,"message":..[,"topic":..]}           (the connection stays open)
 //     {"type":"pong"}
+//     {"type":"carrier_event","case_id":..,"topics":[matched],"carrier_event":{..}}
+//         a notice (publish()): a fact shown with a case that is not a change to it, so not a
+//         journal entry and without a seq — it is sent live only, never replayed; a client that
+//         (re)connects reads the facts by REST (GET /v1/cases/{id}/carrier-events) and then
+//         takes the notices that follow.
 // Topics: case:<id>; team:<team> (events of cases currently in that team); approvals:<role>
 // (approval.requested / approval.decided / approval.cancelled whose required role is <role>);
 // escalations
@@ -105,6 +110,9 @@ class StreamHub {
   void accept(boost::beast::tcp_stream stream, Request upgrade_request);
   // New journal entries were committed: fan them out now rather than at the next poll.
   void poke();
+  // Sends `notices` to the live subscribers they match (see CaseNotice); publishing is the
+  // writer's job: only the process that recorded a fact publishes it.
+  void publish(std::vector<CaseNotice> notices);
   // Closes every connection with 1001 (going away) and stops polling. Idempotent.
   void stop();
 

@@ -67,6 +67,14 @@ std::vector<std::string> event_topics(const storage::StoredEvent& event, std::st
 std::string holder_team_topic(std::string_view team);
 std::string holder_assignee_topic(std::string_view assignee);
 
+// A notice about one case, sent on its case:, team: and all topics to those who may see it.
+struct CaseNotice {
+  std::string case_id;
+  std::string team;        // the case's current team, "" for none
+  std::string assignee;    // its current holder, "" for none
+  nlohmann::json message;  // an object with its "type"; case_id and topics are added
+};
+
 // --- client → server -----------------------------------------------------------------------------
 
 // A well-formed client message. Its topics are not checked yet (parse_stream_topic and

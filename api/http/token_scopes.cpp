@@ -64,6 +64,8 @@ std::optional<std::string> required_scope(http::verb method, std::string_view pa
   if (pattern == "/v1/customers/{id}/contacts") return "customers:contacts";
   if (pattern == "/v1/imports/customers") return "customers:write";
   if (pattern == "/v1/imports/orders") return "orders:write";
+  // Parcel movements belong to the order system's side of the shop.
+  if (pattern == "/v1/carrier-events") return "orders:write";
   if (pattern == "/v1/approvals") return "compensations:read";
   if (pattern == "/v1/workflows/validate") return "workflows:read";
   if (pattern == "/metrics") return "metrics:read";

@@ -46,6 +46,9 @@ void add_workload_routes(Router& router, ServerContext& context);
 // /v1/imports: bulk imports of customers and orders from JSON Lines files (jobs).
 void add_import_routes(Router& router, ServerContext& context);
 
+// /v1/carrier-events and the carrier events of orders and cases (carrier_routes.cpp).
+void add_carrier_routes(Router& router, ServerContext& context);
+
 // Route handlers are named functions that take the server's context first; bind_handler makes
 // one a router Handler (the context outlives the router).
 using ContextHandler = void (*)(ServerContext&, RequestPtr, Responder);

@@ -6,12 +6,14 @@
 #include <functional>
 #include <string>
 
+#include "api/delivery/stream_protocol.h"
 #include "api/http/metrics.h"
 #include "api/http/request_pipeline.h"
 #include "api/http/server_config.h"
 #include "api/http/token_authenticator.h"
 #include "engine/time.h"
 #include "storage/attachment_store.h"
+#include "storage/carrier_events.h"
 #include "storage/case_store.h"
 #include "storage/customer_store.h"
 #include "storage/directory_store.h"
@@ -63,6 +65,10 @@ struct ServerContext {
     task();
     return true;
   };
+  // Parcel events reported by carriers (null where the server has none, as in the request
+  // fuzzer: the routes then answer 404), and how their notices reach live streams (StreamHub).
+  storage::CarrierEventStore* carrier_events = nullptr;
+  std::function<void(std::vector<CaseNotice>)> publish_notices = [](std::vector<CaseNotice>) {};
 };
 
 // The part of the context the request pipeline uses.

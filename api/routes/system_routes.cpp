@@ -103,6 +103,7 @@ Router build_router(ServerContext& context) {
   add_workload_routes(router, context);
   add_evidence_routes(router, context);
   add_import_routes(router, context);
+  add_carrier_routes(router, context);
   add_session_routes(router, context);
   add_workflow_routes(router, context);
   return router;

@@ -117,6 +117,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
   server->webhooks_ = std::make_unique<storage::WebhookStore>(*server->store_);
   server->queries_ = std::make_unique<storage::ServerQueries>(*server->store_);
   server->customers_ = std::make_unique<storage::CustomerStore>(*server->store_);
+  server->carrier_events_ = std::make_unique<storage::CarrierEventStore>(*server->store_);
   server->content_files_ = std::make_unique<storage::ContentFiles>(
       storage::ContentFiles::directory_for_database(config.db_path));
   server->attachments_ =
@@ -126,6 +127,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
       server->config_, *server->store_, *server->directory_, *server->idempotency_,
       *server->webhooks_, *server->queries_, *server->customers_, *server->attachments_,
       *server->auth_, server->metrics_, clock});
+  server->context_->carrier_events = server->carrier_events_.get();
   if (auto spooled = server->open_import_spool(); !spooled.ok()) return spooled.error();
   server->blocking_worker_ = std::make_unique<BlockingWorker>(kBlockingTasksWaiting);
   server->context_->run_blocking =
@@ -156,6 +158,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::create(const ServerConfig& config,
   server->context_->run_on_io = [raw](std::function<void()> work) {
     if (!raw->io_running_) return work();
     boost::asio::post(raw->ioc_, std::move(work));
+  };
+  server->context_->publish_notices = [raw](std::vector<CaseNotice> notices) {
+    raw->hub_->publish(std::move(notices));
   };
   server->context_->on_credentials_changed = [raw](const std::string& token_id,
                                                    const std::string& user_id) {

@@ -95,6 +95,7 @@ class ApiServer {
   std::unique_ptr<storage::WebhookStore> webhooks_;
   std::unique_ptr<storage::ServerQueries> queries_;
   std::unique_ptr<storage::CustomerStore> customers_;
+  std::unique_ptr<storage::CarrierEventStore> carrier_events_;
   std::unique_ptr<storage::ContentFiles> content_files_;
   std::unique_ptr<storage::AttachmentStore> attachments_;
   std::unique_ptr<storage::ImportStore> imports_;

@@ -78,7 +78,7 @@ BOOST_AUTO_TEST_CASE(lists_the_shipped_workflows) {
     BOOST_TEST(latest.count(id) == 1u, id);
   }
   // Refunds of returns and out-of-stock remedies are ledger compensations from version 2 on.
-  BOOST_TEST(latest["return_exchange"] == 2);
+  BOOST_TEST(latest["return_exchange"] == 3);
   BOOST_TEST(latest["out_of_stock"] == 2);
   // Complaint version 2 marks the fields a customer wrote or reads for the threat scan.
   BOOST_TEST(latest["complaint"] == 2);

@@ -1,5 +1,8 @@
 // Engine tests: SLA clocks on the business calendar: start, holidays, pause and resume, warning and
 // breach. The shared drivers (CaseRun, actors, cases) are in tests/engine/test_support.h.
+#include <algorithm>
+#include <chrono>
+
 #include <boost/test/unit_test.hpp>
 
 #include "tests/engine/test_support.h"
@@ -160,6 +163,86 @@ BOOST_AUTO_TEST_CASE(sla_warning_and_breach_fire_through_timers) {
     if (e.type == "sla.met") late = e.data.at("late").get<bool>();
   }
   BOOST_TEST(late);
+  BOOST_TEST(r.replay_matches());
+}
+
+// A routine return whose parcel spends five days in the post: the carrier's time is not the
+// shop's (return_exchange v3 waits on the carrier in_transit; the policy's paused_by), so the
+// three-business-day resolution target is not breached. Version 2, where in_transit waits on
+// nobody, breaches in the post: what issue 16 reported.
+BOOST_AUTO_TEST_CASE(a_return_five_days_in_the_post_does_not_breach) {
+  const auto ship_back = [](CaseRun& r, int version) {
+    r.run(kAgent, other("R-51", "return_exchange", {{"request_type", "return_refund"}}, version));
+    r.fire(kAgent, "approve_request");
+    r.now = at("2026-11-23T11:00:00+08:00");  // the customer ships two hours later
+    r.fire(kIntegration, "provide_tracking", {{"tracking_number", "SF5"}});
+    BOOST_TEST(r.snap().state == "in_transit");
+    r.advance_to(at("2026-11-28T11:00:00+08:00"));  // five days in the post
+  };
+  const auto breached = [](const CaseRun& r) {
+    return std::any_of(r.journal.begin(), r.journal.end(),
+                       [](const Event& e) { return e.type == "sla.breached"; });
+  };
+
+  CaseRun v3;
+  ship_back(v3, 3);
+  BOOST_TEST(!breached(v3));
+  BOOST_TEST(v3.snap().sla("resolution")->status == "paused");
+  v3.fire(kIntegration, "receive_item");
+  const auto* resolution = v3.snap().sla("resolution");
+  BOOST_TEST(resolution->status == "running");
+  // The wait on the customer's shipment and the wait on the carrier both paused it, and the
+  // request was approved at once: almost nothing of the target is used.
+  BOOST_TEST(resolution->consumed_ms < 3600 * 1000);
+  BOOST_TEST(!breached(v3));
+  BOOST_TEST(v3.replay_matches());
+
+  CaseRun v2;
+  ship_back(v2, 2);
+  BOOST_TEST(breached(v2));
+}
+
+// A repair at the supplier: the shop's own delay, so the customer's clocks keep running, but the
+// wait runs an internal clock of its own (sla.json wait_targets: supplier 3d business) whose
+// breach lifts the case to the supervisor who owns supplier delays (escalation.json
+// supplier_wait_breach), past the normal severity's team-lead cap. The warehouse's wait at
+// receipt ran and was met the same way.
+BOOST_AUTO_TEST_CASE(a_supplier_wait_runs_its_own_clock) {
+  CaseRun r;  // Mon 2026-11-23 09:05 (+08)
+  r.run(kAgent, other("R-52", "return_exchange", {{"request_type", "repair"}}, 3));
+  r.fire(kAgent, "approve_request");
+  r.fire(kIntegration, "provide_tracking", {{"tracking_number", "SF6"}});
+  r.fire(kIntegration, "receive_item");
+  BOOST_TEST(r.snap().waiting_on == "warehouse");
+  const auto* warehouse = r.snap().sla("wait_warehouse");
+  BOOST_REQUIRE(warehouse);
+  BOOST_TEST(warehouse->status == "running");
+  BOOST_TEST(warehouse->target_ms == 4 * 3600 * 1000);
+  r.advance(std::chrono::hours(1));
+  r.fire(kAgent, "inspect", {{"inspection_result", "faulty"}});
+  BOOST_TEST(r.snap().waiting_on == "");
+  BOOST_TEST(r.snap().sla("wait_warehouse")->status == "met");
+
+  r.fire(kAgent, "start_repair");
+  BOOST_TEST(r.snap().waiting_on == "supplier");
+  const auto* supplier = r.snap().sla("wait_supplier");
+  BOOST_REQUIRE(supplier);
+  BOOST_TEST(supplier->status == "running");
+  // The customer's resolution clock is not paused by the supplier's wait.
+  BOOST_TEST(r.snap().sla("resolution")->status == "running");
+  const auto supplier_due = supplier->due;
+
+  r.advance_to(supplier_due - std::chrono::minutes(1));
+  BOOST_TEST(r.snap().escalation_level != "supervisor");
+  r.advance_to(supplier_due);
+  const auto breach = std::find_if(r.journal.begin(), r.journal.end(), [](const Event& e) {
+    return e.type == "sla.breached" && e.data.at("clock") == "wait_supplier";
+  });
+  BOOST_TEST((breach != r.journal.end()));
+  BOOST_TEST(r.snap().escalation_level == "supervisor");
+
+  r.fire(kIntegration, "repair_done", {{"repair_note", "new motor"}});
+  BOOST_TEST(r.snap().sla("wait_supplier")->status == "met");
   BOOST_TEST(r.replay_matches());
 }
 

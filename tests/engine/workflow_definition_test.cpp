@@ -513,6 +513,35 @@ BOOST_AUTO_TEST_CASE(timer_cannot_fire_transition_without_system_role) {
   expect_rejected(wf, "TIMER_CANNOT_FIRE", "/timers/0/transition");
 }
 
+BOOST_AUTO_TEST_CASE(carrier_event_triggers_name_a_kind_a_string_field_and_an_integration) {
+  auto wf = valid_workflow();
+  at(wf, "/transitions/1/roles") = json::array({"agent", "integration"});
+  at(wf, "/transitions/1/on_carrier_event") =
+      json::parse(R"({"kind": "delivered", "tracking_field": "note"})");
+  const auto load = load_workflow(wf);
+  BOOST_TEST_REQUIRE(load.catalog.get() != nullptr, describe(load.problems));
+  const auto* close = load.catalog->find("mini", 1)->transition("close");
+  BOOST_TEST_REQUIRE(close->on_carrier_event.has_value());
+  BOOST_TEST(close->on_carrier_event->kind == "delivered");
+  BOOST_TEST(close->on_carrier_event->tracking_field == "note");
+
+  auto lost = wf;
+  at(lost, "/transitions/1/on_carrier_event/kind") = "lost";
+  expect_rejected(lost, "UNKNOWN_CARRIER_EVENT", "/transitions/1/on_carrier_event/kind");
+  auto ghost = wf;
+  at(ghost, "/transitions/1/on_carrier_event/tracking_field") = "parcel";
+  expect_rejected(ghost, "UNKNOWN_FIELD", "/transitions/1/on_carrier_event/tracking_field");
+  auto money = wf;
+  at(money, "/transitions/1/on_carrier_event/tracking_field") = "amount";
+  expect_rejected(money, "BAD_VALUE", "/transitions/1/on_carrier_event/tracking_field");
+  auto typo = wf;
+  at(typo, "/transitions/1/on_carrier_event/field") = "note";
+  expect_rejected(typo, "UNKNOWN_KEY", "/transitions/1/on_carrier_event/field");
+  auto people_only = wf;
+  at(people_only, "/transitions/1/roles") = json::array({"agent"});
+  expect_rejected(people_only, "CARRIER_CANNOT_FIRE", "/transitions/1/on_carrier_event");
+}
+
 BOOST_AUTO_TEST_CASE(bad_action) {
   auto wf = valid_workflow();
   at(wf, "/transitions/1/actions/1") =
@@ -687,6 +716,31 @@ BOOST_AUTO_TEST_CASE(broken_policy_file_blocks_the_catalog) {
         (p.file == "sla.json" || (p.code == "UNKNOWN_POLICY" && p.pointer == "/policies/sla")),
         p.file << "#" << p.pointer << " " << p.code);
   }
+}
+
+// wait_targets: only a wait that does not pause the clocks may run a clock of its own, and only
+// with a duration (not a cutoff).
+BOOST_AUTO_TEST_CASE(wait_targets_are_checked) {
+  auto sla = nlohmann::json::parse(policy_sources()[1].text);
+  BOOST_REQUIRE(sla.at("kind") == "sla_policy");
+  sla["wait_targets"] = {{"warehouse", "4h business"},
+                         {"carrier", "1d business"},
+                         {"shelf", "1h business"},
+                         {"supplier", "cutoff 15:00"}};
+  auto sources = policy_sources();
+  sources[1].text = sla.dump();
+  sources.push_back({kWorkflowFile, valid_workflow().dump()});
+  const auto load = WorkflowCatalog::load(sources);
+  BOOST_TEST(!load.catalog);
+  BOOST_TEST(has_workflow_problem(load.problems, "BAD_VALUE", "/wait_targets/carrier", "sla.json"),
+             describe(load.problems));
+  BOOST_TEST(has_workflow_problem(load.problems, "BAD_VALUE", "/wait_targets/shelf", "sla.json"),
+             describe(load.problems));
+  BOOST_TEST(
+      has_workflow_problem(load.problems, "BAD_DURATION", "/wait_targets/supplier", "sla.json"),
+      describe(load.problems));
+  BOOST_TEST(
+      !has_workflow_problem(load.problems, "BAD_VALUE", "/wait_targets/warehouse", "sla.json"));
 }
 
 BOOST_AUTO_TEST_CASE(shipped_files_load_without_problems) {

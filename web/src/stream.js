@@ -57,7 +57,9 @@ class LiveStream {
     for (const listener of this.statusListeners) listener(this.status);
   }
 
-  // handler(message): message is {type: "event", entry} or {type: "resync"}.
+  // handler(message): message is {type: "event", entry}, {type: "resync"}, or {type: "notice",
+  // notice}: a server notice about a case that is not a journal entry (a carrier event), sent
+  // live only — it has no seq and moves no resume point.
   subscribe(topics, handler) {
     const added = [];
     for (const topic of topics) {
@@ -145,6 +147,15 @@ class LiveStream {
           if (notified.has(handler)) continue;
           notified.add(handler);
           handler({ type: 'resync' });
+        }
+      }
+    } else if (message.type === 'carrier_event') {
+      const notified = new Set();
+      for (const topic of message.topics || []) {
+        for (const handler of this.handlers.get(topic) || []) {
+          if (notified.has(handler)) continue;
+          notified.add(handler);
+          handler({ type: 'notice', notice: message });
         }
       }
     } else if (message.type === 'events') {

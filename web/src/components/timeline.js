@@ -234,7 +234,8 @@ export function describeEvent(event, def, promiseTexts = new Map()) {
       args.due = dateTime(data.due);
       break;
     case 'event.emitted':
-      args.name = data.event || '';
+      // The shipped workflows' events have words; another workflow's show their names.
+      args.name = data.event ? word('wfevent', data.event) : '';
       break;
     case 'timer.set':
     case 'timer.cancelled':

@@ -16,6 +16,7 @@ import {
   FieldsPanel, PromisesPanel, SlaPanel, TransitionsPanel,
 } from '../components/case_panels.js';
 import { LinksPanel } from '../components/links_panel.js';
+import { ParcelPanel } from '../components/parcel_panel.js';
 
 const kJournalPage = 1000;
 
@@ -28,6 +29,12 @@ async function loadAllEvents(id, after) {
     if (answer.data.next_after == null) return entries;
     cursor = answer.data.next_after;
   }
+}
+
+// Whom the case waits on now: cases whose last transition predates `waiting_on` only say
+// whether they wait on the customer.
+function waitingOn(data) {
+  return data.waiting_on || (data.waiting_on_customer ? 'customer' : '');
 }
 
 export function CasePage({ id, me }) {
@@ -95,6 +102,7 @@ export function CasePage({ id, me }) {
   useEffect(() => {
     refresh();
     const unsubscribe = live.subscribe([`case:${id}`], (message) => {
+      if (message.type === 'notice') return;  // not a change to the case (ParcelPanel shows it)
       if (message.type === 'event') {
         const event = message.entry.event || {};
         const mine = me.user ? event.actor_id === me.user.id : event.actor_role === me.role && event.actor_id === me.token.id;
@@ -139,6 +147,9 @@ export function CasePage({ id, me }) {
         <div><dt>${t('case.severity')}</dt><dd><${Badge} kind="severity" value=${data.severity}>${word('severity', data.severity)}<//></dd></div>
         <div><dt>${t('case.priority')}</dt><dd>${word('priority', data.priority)}</dd></div>
         <div><dt>${t('case.level')}</dt><dd data-level=${data.escalation_level}>${word('level', data.escalation_level)}</dd></div>
+        ${waitingOn(data)
+          ? html`<div><dt>${t('case.waiting_on')}</dt><dd data-waiting-on=${waitingOn(data)} title=${t(`waiting.${waitingOn(data)}.why`)}>${t(`waiting.${waitingOn(data)}`)}</dd></div>`
+          : null}
         ${(data.threat_signals || []).length
           ? html`<div><dt>${t('case.threat_signals')}</dt><dd class="threat-signals">${data.threat_signals.map((kind) => html`<span class="badge badge-threat" data-threat=${kind}>${word('threat', kind)}</span> `)}</dd></div>`
           : null}
@@ -167,6 +178,7 @@ export function CasePage({ id, me }) {
       </div>
       <aside class="case-side">
         <${CustomerPanel} caseView=${caseView} />
+        <${ParcelPanel} caseView=${caseView} />
         <${LinksPanel} caseView=${caseView} />
         <${PromisesPanel} caseView=${caseView} />
         <${EscalationPanel} caseView=${caseView} />

@@ -1,0 +1,179 @@
+// Carrier events (schema v13): a repeated event is recorded once, out-of-order arrivals read in
+// event-time order, the cases of a parcel found by order and by tracking-number field, and no
+// case changes version.
+#include <boost/test/unit_test.hpp>
+
+#include "storage/carrier_events.h"
+#include "storage/schema.h"
+#include "storage/sqlite.h"
+#include "tests/storage/storage_test_support.h"
+
+namespace redress::testing {
+namespace {
+
+storage::CarrierEventInput parcel_event(const std::string& id, const std::string& kind, Instant at,
+                                        const std::string& order_id = "ORD-7") {
+  return {"sf-express", id, "SF100200300", order_id, kind, at, "Shanghai", "scanned"};
+}
+
+storage::RecordedCarrierEvents record_carrier_events(storage::CarrierEventStore& events,
+                                      std::vector<storage::CarrierEventInput> inputs, Instant now) {
+  std::promise<Result<storage::RecordedCarrierEvents>> promise;
+  events.record(
+      std::move(inputs), Actor{"carrier-sync", Role::kIntegration, ""}, now,
+      [&promise](Result<storage::RecordedCarrierEvents> r) { promise.set_value(std::move(r)); });
+  return require_ok(promise.get_future().get());
+}
+
+std::vector<std::string> carrier_event_ids_of(const std::vector<storage::CarrierEvent>& events) {
+  std::vector<std::string> out;
+  for (const auto& e : events) out.push_back(e.input.carrier_event_id);
+  return out;
+}
+
+// A return on `version` of return_exchange whose parcel is with the carrier under `tracking`.
+std::string return_in_transit(storage::CaseStore& store, Instant now, int version,
+                              const std::string& tracking) {
+  CreateCase create;
+  create.workflow_id = "return_exchange";
+  create.workflow_version = version;
+  create.customer = {"cust-1", "regular", "silver"};
+  create.order = {"ORD-R", Money{29900, "CNY"}, Money{0, "CNY"}};
+  create.team = "after_sales";
+  create.assignee = "agent.li";
+  create.fields = {{"request_type", "return_refund"}};
+  const auto id = accept(store, {"", Command{create, std::nullopt}, agent(), now}).snapshot.id;
+  accept(store, {id, Command{FireTransition{"approve_request", {}}, std::nullopt}, agent(), now});
+  accept(store, {id,
+                 Command{FireTransition{"provide_tracking", {{"tracking_number", tracking}}},
+                         std::nullopt},
+                 agent(), now});
+  return id;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(carrier_events)
+
+BOOST_AUTO_TEST_CASE(delivered_receives_a_v3_return_in_transit_and_nothing_else) {
+  TempDir dir;
+  const auto now = monday_morning();
+  auto store = open_store(options_for(dir));
+  const auto v3 = return_in_transit(*store, now, 3, "SF100200300");
+  const auto v2 = return_in_transit(*store, now, 2, "SF100200300");
+  const auto other = return_in_transit(*store, now, 3, "SF-OTHER");
+  const auto v3_before = require_ok(store->load_case(v3))->version;
+  storage::CarrierEventStore events(*store);
+
+  // In transit: no transition waits for it.
+  auto transit =
+      record_carrier_events(events, {parcel_event("ev-1", "in_transit", now + std::chrono::hours(1), "")},
+             now + std::chrono::hours(1));
+  BOOST_TEST(transit.fired.empty());
+  BOOST_TEST(require_ok(store->load_case(v3))->version == v3_before);
+
+  auto delivered =
+      record_carrier_events(events, {parcel_event("ev-2", "delivered", now + std::chrono::hours(30), "")},
+             now + std::chrono::hours(31));
+  BOOST_TEST_REQUIRE(delivered.fired.size() == 1u);
+  BOOST_TEST(delivered.fired[0].case_id == v3);
+  BOOST_TEST(delivered.fired[0].transition == "receive_item");
+  const auto received = *require_ok(store->load_case(v3));
+  BOOST_TEST(received.state == "received");
+  BOOST_TEST(received.version == delivered.fired[0].case_version);
+  BOOST_TEST(received.version > v3_before);
+  // Journaled as the reporting integration, like any transition it fires by hand.
+  const auto journal = require_ok(store->load_case_with_journal(v3))->events;
+  const auto entry = std::find_if(journal.begin(), journal.end(), [](const auto& e) {
+    return e.event.type == "case.transitioned" && e.event.data.at("to") == "received";
+  });
+  BOOST_TEST_REQUIRE((entry != journal.end()));
+  BOOST_TEST(entry->event.actor_id == "carrier-sync");
+  BOOST_TEST(entry->event.actor_role == "integration");
+  // Version 2 declares no trigger; another parcel is another case's.
+  BOOST_TEST(require_ok(store->load_case(v2))->state == "in_transit");
+  BOOST_TEST(require_ok(store->load_case(other))->state == "in_transit");
+
+  // A repeated delivery fires nothing more.
+  auto repeat =
+      record_carrier_events(events, {parcel_event("ev-2", "delivered", now + std::chrono::hours(30), "")},
+             now + std::chrono::hours(32));
+  BOOST_TEST(repeat.events[0].duplicate);
+  BOOST_TEST(repeat.fired.empty());
+}
+
+BOOST_AUTO_TEST_CASE(repeated_events_are_recorded_once_and_read_in_event_time_order) {
+  TempDir dir;
+  const auto now = monday_morning();
+  auto store = open_store(options_for(dir));
+  auto create = create_complaint(now);
+  std::get<CreateCase>(create.command.body).order = {"ORD-7", Money{}, Money{}};
+  const auto created = accept(*store, std::move(create)).snapshot;
+  storage::CarrierEventStore events(*store);
+
+  // The in-transit scan arrives before the pick-up that happened earlier.
+  auto first = record_carrier_events(events, {parcel_event("ev-2", "in_transit", now + std::chrono::hours(5))},
+                      now + std::chrono::hours(6));
+  BOOST_TEST_REQUIRE(first.events.size() == 1u);
+  BOOST_TEST(!first.events[0].duplicate);
+  BOOST_TEST_REQUIRE(first.cases.size() == 1u);
+  BOOST_TEST(first.cases[0].case_id == created.id);
+
+  auto second =
+      record_carrier_events(events,
+             {parcel_event("ev-1", "picked_up", now + std::chrono::hours(1)),
+              parcel_event("ev-2", "delivered", now + std::chrono::hours(9))},  // a repeat of ev-2
+             now + std::chrono::hours(7));
+  BOOST_TEST_REQUIRE(second.events.size() == 2u);
+  BOOST_TEST(!second.events[0].duplicate);
+  BOOST_TEST(second.events[1].duplicate);
+  // The repeat answers with what was recorded first, not with the repeat's words.
+  BOOST_TEST(second.events[1].input.kind == "in_transit");
+  BOOST_TEST(second.events[1].id == first.events[0].id);
+
+  auto read = require_ok(events.of_order("ORD-7", 50));
+  BOOST_TEST(carrier_event_ids_of(read) == (std::vector<std::string>{"ev-1", "ev-2"}));
+  BOOST_TEST(read[0].received_at == now + std::chrono::hours(7));
+  BOOST_TEST(read[1].input.location == "Shanghai");
+
+  // A parcel's movements are not changes to the case.
+  auto after = require_ok(store->load_case(created.id));
+  BOOST_TEST_REQUIRE(after.has_value());
+  BOOST_TEST(after->version == created.version);
+}
+
+BOOST_AUTO_TEST_CASE(a_parcel_known_only_by_its_tracking_number_finds_its_cases) {
+  TempDir dir;
+  const auto now = monday_morning();
+  auto store = open_store(options_for(dir));
+  storage::CarrierEventStore events(*store);
+  // A carrier that names no order: the event is the parcel's, read by its tracking number.
+  auto recorded =
+      record_carrier_events(events, {parcel_event("ev-9", "exception", now, "")}, now + std::chrono::minutes(1));
+  BOOST_TEST(recorded.cases.empty());
+  BOOST_TEST(carrier_event_ids_of(require_ok(events.of_parcels("", {"SF100200300"}, 50))) ==
+             (std::vector<std::string>{"ev-9"}));
+  BOOST_TEST(require_ok(events.of_parcels("", {"SF-OTHER"}, 50)).empty());
+  BOOST_TEST(require_ok(events.of_order("ORD-none", 50)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_version_12_database_gains_the_table) {
+  TempDir dir;
+  const auto now = monday_morning();
+  {
+    auto store = open_store(options_for(dir));
+    accept(*store, create_complaint(now));
+  }
+  {
+    storage::SqliteDb db(dir.file("redress.db"), storage::OpenOptions{});
+    db.exec(kUndoMigrationThirteenSql);
+    BOOST_TEST(storage::schema_version(db) == 12);
+  }
+  auto store = open_store(options_for(dir));
+  storage::CarrierEventStore events(*store);
+  BOOST_TEST(record_carrier_events(events, {parcel_event("ev-1", "picked_up", now)}, now).events.size() == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace redress::testing
