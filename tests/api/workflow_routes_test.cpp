@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(reads_latest_and_one_version) {
 
   auto latest = server.http().get("/v1/workflows/complaint", agent);
   BOOST_TEST(latest.status == 200);
-  BOOST_TEST((latest.json() == read_json("workflows/complaint.v2.json")));
+  BOOST_TEST((latest.json() == read_json("workflows/complaint.v3.json")));
 
   auto version = server.http().get("/v1/workflows/complaint/versions/1", agent);
   BOOST_TEST(version.status == 200);
