@@ -114,6 +114,12 @@ export function describeEvent(event, def, promiseTexts = new Map()) {
       args.from = stateTitle(def, data.from);
       args.to = stateTitle(def, data.to);
       break;
+    case 'case.reopened':
+      // The customer's own words (the reopen reason field), as the agent recorded them.
+      args.from = stateTitle(def, data.from);
+      args.reason = data.reason || '';
+      if (!args.reason) return t('event.case.reopened_no_reason', args);
+      break;
     case 'case.assigned':
       // The assignment policy's choice at creation: its reason as data, said in the viewer's
       // language (the journal's English text is for other readers).
@@ -270,6 +276,9 @@ function englishReason(event, def) {
       return !approvalReasonWords(data, def) && data.reason ? shown(data.reason) : null;
     case 'timer.skipped':
       return !skippedReasonWords(data) && data.reason ? shown(data.reason) : null;
+    // A workflow's event name (case.remedy_executed) is a machine name, in English in any language.
+    case 'event.emitted':
+      return data.event ? shown(data.event) : null;
     default:
       return null;
   }
@@ -298,7 +307,7 @@ export function Timeline({ events, def }) {
       ${visible.map((event) => html`<li key=${event.case_seq} data-type=${event.type}
           class=${kSystemTypes.has(event.type) ? 'timeline-system' : ''}>
         <time datetime=${event.at}>${dateTime(event.at)}</time>
-        <span class="timeline-text">${describeEvent(event, def, promiseTexts)}${englishReason(event, def)}</span>
+        <span class="timeline-text">${event.type === 'event.emitted' ? `${t('event.event.emitted', { name: '' }).trim()} ` : describeEvent(event, def, promiseTexts)}${englishReason(event, def)}</span>
         ${event.type === 'message.received' && (event.data.signals || []).length
           ? html`<span class="badge badge-threat">${t('event.signals', { signals: event.data.signals.map((s) => (typeof s === 'string' ? s : s.keyword || s.kind)).join(', ') })}</span>`
           : null}

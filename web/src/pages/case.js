@@ -35,6 +35,7 @@ export function CasePage({ id, me }) {
   const [def, setDef] = useState(null);
   const [events, setEvents] = useState([]);
   const [transitions, setTransitions] = useState(null);
+  const [reopen, setReopen] = useState(null);
   const [error, setError] = useState(null);
   const [changedBy, setChangedBy] = useState(null);
   const dataRef = useRef(null);
@@ -48,8 +49,10 @@ export function CasePage({ id, me }) {
     try {
       const answer = await get(`/v1/cases/${encodeURIComponent(id)}/transitions`);
       setTransitions(answer.data.transitions);
+      setReopen(answer.data.reopen || null);
     } catch {
       setTransitions([]);
+      setReopen(null);
     }
   }
 
@@ -138,6 +141,9 @@ export function CasePage({ id, me }) {
         <div><dt>${t('case.stage')}</dt><dd>${word('stage', data.stage)}</dd></div>
         <div><dt>${t('case.severity')}</dt><dd><${Badge} kind="severity" value=${data.severity}>${word('severity', data.severity)}<//></dd></div>
         <div><dt>${t('case.priority')}</dt><dd>${word('priority', data.priority)}</dd></div>
+        ${data.reopen_count
+          ? html`<div><dt>${t('case.reopen_count')}</dt><dd data-reopen-count=${data.reopen_count}>${data.reopen_count}</dd></div>`
+          : null}
         <div><dt>${t('case.level')}</dt><dd data-level=${data.escalation_level}>${word('level', data.escalation_level)}</dd></div>
         ${(data.threat_signals || []).length
           ? html`<div><dt>${t('case.threat_signals')}</dt><dd class="threat-signals">${data.threat_signals.map((kind) => html`<span class="badge badge-threat" data-threat=${kind}>${word('threat', kind)}</span> `)}</dd></div>`
@@ -159,7 +165,7 @@ export function CasePage({ id, me }) {
     <${ProblemNotice} error=${error} onRetry=${refresh} />
     <div class="case-grid">
       <div class="case-main">
-        <${TransitionsPanel} caseView=${caseView} transitions=${transitions} />
+        <${TransitionsPanel} caseView=${caseView} transitions=${transitions} reopen=${reopen} />
         <${FieldsPanel} caseView=${caseView} />
         <${CompensationPanel} caseView=${caseView} />
         <${CommunicationPanel} caseView=${caseView} />
