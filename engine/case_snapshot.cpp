@@ -106,6 +106,11 @@ Status apply_event(CaseSnapshot& s, const Event& e) {
       // Journals older than the waits on others name none: their snapshots were stored without.
       s.waiting_on = d.value("waiting_on", std::string());
       if (d.at("final").get<bool>()) s.closed_at = e.at;
+    } else if (t == "case.reopened") {
+      // The case.transitioned that follows moves it out of its final state.
+      if (!s.closed_at) return bad_event(e, "the case is not closed");
+      s.closed_at.reset();
+      ++s.reopen_count;
     } else if (t == "case.assigned") {
       s.assignee = d.at("assignee").get<std::string>();
       s.team = d.at("team").get<std::string>();

@@ -155,6 +155,7 @@ struct CaseSnapshot {
   std::int64_t customer_messages = 0;
   std::optional<Instant> first_response_at;
   std::optional<Instant> follow_up_due;
+  std::int64_t reopen_count = 0;  // times the case came back from closed (case.reopened)
 
   const SlaClock* sla(const std::string& name) const;
   SlaClock* sla(const std::string& name);

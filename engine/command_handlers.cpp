@@ -28,12 +28,29 @@ class CommandHandler {
                         "; it has: " + join(names),
                     "/transition");
     }
-    if (snap.is_closed()) {
+    const auto* from = wf.state(snap.state);
+    const bool reopening = snap.is_closed() && t->reopen && t->allowed_from(snap.state, true);
+    if (snap.is_closed() && !reopening) {
       return reject(RejectionCode::kCaseClosed, "case " + snap.id + " is closed (state " +
                                                     quote_name(snap.state) +
-                                                    "); it takes no transitions");
+                                                    "); it takes no transitions but a reopen");
     }
-    const auto* from = wf.state(snap.state);
+    if (reopening) {
+      const auto window_ends = b_.calendar().add(*snap.closed_at, t->reopen->within);
+      if (b_.now() > window_ends) {
+        return reject(
+            RejectionCode::kCaseClosed,
+            "case " + snap.id + " closed at " + format_rfc3339(*snap.closed_at) +
+                "; its reopen window (" + format_duration(t->reopen->within) + ") ended at " +
+                format_rfc3339(window_ends) +
+                "; open a new case linked to it (link kind reopen_of)",
+            "/transition",
+            problem_params("reopen_window_passed", {{"case_id", snap.id},
+                                                    {"closed_at", format_rfc3339(*snap.closed_at)},
+                                                    {"window_ends", format_rfc3339(window_ends)},
+                                                    {"link_kind", "reopen_of"}}));
+      }
+    }
     if (!t->allowed_from(snap.state, from && from->final)) {
       std::vector<std::string> possible;
       for (const auto& x : wf.transitions) {
@@ -116,6 +133,19 @@ class CommandHandler {
     if (!values.empty()) b_.emit("case.fields_set", {{"fields", values}});
     const auto* to = wf.state(t->to);
     const std::string from_name = snap.state;
+    if (reopening) {
+      // Before the transition, so the transition applies to an open case again.
+      const auto& reason_field = t->reopen->reason_field;
+      const std::string reason =
+          !reason_field.empty() && values.contains(reason_field) && values[reason_field].is_string()
+              ? values[reason_field].get<std::string>()
+              : std::string();
+      b_.emit("case.reopened", {{"transition", name},
+                                {"from", from_name},
+                                {"closed_at", *snap.closed_at},
+                                {"reason", reason},
+                                {"by", b_.actor().id}});
+    }
     nlohmann::json transitioned{
         {"transition", name}, {"from", from_name},
         {"to", to->name},     {"stage", stage_name(to->stage)},
@@ -127,6 +157,14 @@ class CommandHandler {
     if (from) b_.exit_state(*from);
     for (const auto& a : t->actions) run_action(a, *t);
     b_.enter_state(from, *to);
+    if (reopening) {
+      // The customer's problem is unresolved again: the resolution target runs anew from now.
+      b_.restart_resolution_clock();
+      b_.webhook("case.reopened", {{"transition", name},
+                                   {"from", from_name},
+                                   {"to", to->name},
+                                   {"reopen_count", b_.working().reopen_count}});
+    }
     b_.webhook("case.transitioned", {{"transition", name}, {"from", from_name}, {"to", to->name}});
     if (to->final) {
       b_.webhook("case.closed", {{"transition", name}});

@@ -220,6 +220,13 @@ class DecisionBuilder {
     set_timer("sla:" + name + ":breach", "sla_breach", clock.due);
   }
 
+  void restart_resolution_clock() {
+    start_clock("resolution", sla_->targets.at(working_.severity).resolution, "");
+  }
+
+  // The workflow's calendar (deadlines of its own, such as a reopen window, are measured on it).
+  const BusinessCalendar& calendar() const { return *calendar_; }
+
   void pause_clocks() {
     for (const auto& clock : std::vector<SlaClock>(working_.slas)) {
       if (clock.status != "running" || !clock.running_since) continue;

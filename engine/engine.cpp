@@ -59,11 +59,34 @@ std::optional<Rejection> Engine::check_creation(const CreateCase& command,
   return std::nullopt;
 }
 
+std::optional<ReopenOffer> Engine::reopen_offer(const CaseSnapshot& snapshot) const {
+  if (!snapshot.closed_at) return std::nullopt;
+  const auto wf = catalog_->find(snapshot.workflow_id, snapshot.workflow_version);
+  if (!wf) return std::nullopt;
+  for (const auto& t : wf->transitions) {
+    if (!t.reopen || !t.allowed_from(snapshot.state, true)) continue;
+    const auto* calendar = catalog_->calendar(wf->policies.calendar);
+    if (!calendar) return std::nullopt;  // a loaded workflow's calendar is always loaded
+    return ReopenOffer{&t, calendar->add(*snapshot.closed_at, t.reopen->within)};
+  }
+  return std::nullopt;
+}
+
 std::vector<const TransitionDef*> Engine::available_transitions(const CaseSnapshot& snapshot,
-                                                                const Actor& actor) const {
+                                                                const Actor& actor,
+                                                                std::optional<Instant> now) const {
   std::vector<const TransitionDef*> out;
   const auto wf = catalog_->find(snapshot.workflow_id, snapshot.workflow_version);
-  if (!wf || snapshot.is_closed() || !command_allowed(CommandKind::kFireTransition, actor.role)) {
+  if (!wf || !command_allowed(CommandKind::kFireTransition, actor.role)) return out;
+  if (snapshot.is_closed()) {
+    const auto offer = reopen_offer(snapshot);
+    if (now && offer && *now <= offer->window_ends) {
+      for (const auto& t : wf->transitions) {
+        if (t.reopen && t.allowed_from(snapshot.state, true) && t.role_allowed(actor.role)) {
+          out.push_back(&t);
+        }
+      }
+    }
     return out;
   }
   for (const auto& t : wf->transitions) {

@@ -36,6 +36,13 @@ struct RemedyAdvice {
   std::vector<RemedyAssessment> remedies;  // cheapest first, as suggest_remedies
 };
 
+// A closed case the customer may still have reopened: the reopen transition out of its state
+// and the end of its window (closed_at plus the transition's `within`, on the workflow's calendar).
+struct ReopenOffer {
+  const TransitionDef* transition = nullptr;
+  Instant window_ends{};
+};
+
 class Engine {
  public:
   explicit Engine(std::shared_ptr<const WorkflowCatalog> catalog);
@@ -54,9 +61,15 @@ class Engine {
 
   // Transitions `actor` may fire from the case's current state (the role table, the transition's
   // roles and the state permitting;
-  // conditions and required fields are checked when fired).
-  std::vector<const TransitionDef*> available_transitions(const CaseSnapshot& snapshot,
-                                                          const Actor& actor) const;
+  // conditions and required fields are checked when fired). On a closed case: its reopen
+  // transitions while their window is open at `now` (none when `now` is not given).
+  std::vector<const TransitionDef*> available_transitions(
+      const CaseSnapshot& snapshot, const Actor& actor,
+      std::optional<Instant> now = std::nullopt) const;
+
+  // The reopen a closed case offers, whether or not its window is still open; nullopt for an
+  // open case or a final state no reopen leaves.
+  std::optional<ReopenOffer> reopen_offer(const CaseSnapshot& snapshot) const;
 
   // The compensation policy's remedy suggestions for the case, cheapest first.
   std::vector<SuggestedRemedy> suggest_remedies(const CaseSnapshot& snapshot) const;

@@ -625,7 +625,7 @@ class WorkflowParser {
           reader_.check_keys(
               body, p,
               {"name", "title", "from", "to", "roles", "requires", "accepts", "conditions",
-               "actions", "blocked_by_pending_approval", "on_carrier_event"});
+               "actions", "blocked_by_pending_approval", "on_carrier_event", "reopen"});
           TransitionDef t;
           t.name = name;
           t.title =
@@ -640,20 +640,41 @@ class WorkflowParser {
             if (from->empty())
               reader_.error("BAD_VALUE", p + "/from", "'from' must name at least one state");
           }
+          if (body.contains("reopen")) t.reopen = parse_reopen(body["reopen"], p + "/reopen");
           for (size_t i = 0; i < t.from.size(); ++i) {
-            if (t.from[i] == "*") continue;
             const std::string fp =
                 body["from"].is_string() ? p + "/from" : p + "/from/" + std::to_string(i);
+            if (t.from[i] == "*") {
+              if (body.contains("reopen")) {
+                reader_.error("REOPEN_FROM_NOT_FINAL", fp,
+                              "reopen " + quote_name(name) +
+                                  " may not leave '*' (every non-final state); name the final "
+                                  "states it reopens");
+              }
+              continue;
+            }
             check_state_ref(t.from[i], fp);
-            if (const auto* s = wf_.state(t.from[i]); s && s->final) {
+            const auto* s = wf_.state(t.from[i]);
+            if (s && s->final && !body.contains("reopen")) {
               reader_.error("FINAL_STATE_HAS_EXIT", fp,
                             "transition " + quote_name(name) + " leaves final state " +
-                                quote_name(t.from[i]) + "; final states have no way out");
+                                quote_name(t.from[i]) +
+                                "; final states have no way out but a declared reopen (\"reopen\": "
+                                "{\"within\": \"15d calendar\"})");
+            } else if (s && !s->final && body.contains("reopen")) {
+              reader_.error("REOPEN_FROM_NOT_FINAL", fp,
+                            "reopen " + quote_name(name) + " leaves " + quote_name(t.from[i]) +
+                                ", which is not final; a reopen only leaves final states");
             }
           }
           if (const auto to = reader_.required_string(body, p, "to")) {
             t.to = *to;
             check_state_ref(t.to, p + "/to");
+            if (const auto* s = wf_.state(t.to); s && s->final && body.contains("reopen")) {
+              reader_.error("REOPEN_TO_FINAL", p + "/to",
+                            "reopen " + quote_name(name) + " leads to final state " +
+                                quote_name(t.to) + "; a reopened case must be open again");
+            }
           }
           t.roles = parse_roles(body, p, "roles", reader_, true);
           warn_roles_the_table_refuses(body, p, CommandKind::kFireTransition);
@@ -667,6 +688,7 @@ class WorkflowParser {
                                  .value_or(std::vector<std::string>{});
           check_field_names(t.requires_fields, p + "/requires");
           check_field_names(t.accepts_fields, p + "/accepts");
+          if (t.reopen) check_reopen_reason(*t.reopen, t.requires_fields, p + "/reopen/reason");
           t.blocked_by_pending_approval =
               reader_.optional_bool(body, p, "blocked_by_pending_approval").value_or(false);
           if (body.contains("on_carrier_event")) {
@@ -709,6 +731,46 @@ class WorkflowParser {
                       "timer fires transition " + quote_name(ref.name) +
                           ", which does not allow role 'system'; add \"system\" to its roles");
       }
+    }
+  }
+
+  // {"within": "15d calendar", "reason": "reopen_reason"}; both optional.
+  std::optional<ReopenSpec> parse_reopen(const nlohmann::json& body, const std::string& p) {
+    if (!reader_.expect_object(body, p, "'reopen'")) return std::nullopt;
+    reader_.check_keys(body, p, {"within", "reason"});
+    ReopenSpec spec;
+    if (auto within = parse_duration_member(body, p, "within", reader_, false)) {
+      if (within->is_cutoff()) {
+        reader_.error("BAD_REOPEN_WINDOW", p + "/within",
+                      cutoff_refusal(*within, "'within' of 'reopen'"));
+      } else if (within->count <= 0) {
+        reader_.error("BAD_REOPEN_WINDOW", p + "/within",
+                      "a reopen window must be longer than nothing, e.g. \"15d calendar\"");
+      } else {
+        spec.within = *within;
+      }
+    }
+    spec.reason_field = reader_.optional_string(body, p, "reason").value_or("");
+    return spec;
+  }
+
+  // The reason of a reopen is journaled with it, so the field must be one the transition
+  // requires, holding words.
+  void check_reopen_reason(const ReopenSpec& spec, const std::vector<std::string>& requires_fields,
+                           const std::string& pointer) {
+    if (spec.reason_field.empty()) return;
+    const auto* f = wf_.field(spec.reason_field);
+    if (!f) {
+      reader_.error("UNKNOWN_FIELD", pointer, "unknown field " + quote_name(spec.reason_field));
+    } else if (f->type != FieldType::kText && f->type != FieldType::kString) {
+      reader_.error("FIELD_TYPE_MISMATCH", pointer,
+                    "reopen reason field " + quote_name(spec.reason_field) +
+                        " must be text or string, not " + field_type_name(f->type));
+    } else if (std::find(requires_fields.begin(), requires_fields.end(), spec.reason_field) ==
+               requires_fields.end()) {
+      reader_.error("REOPEN_REASON_NOT_REQUIRED", pointer,
+                    "reopen reason field " + quote_name(spec.reason_field) +
+                        " must be listed in the transition's 'requires'");
     }
   }
 

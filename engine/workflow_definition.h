@@ -92,6 +92,15 @@ struct CarrierTrigger {
   std::string tracking_field;  // a string field of the workflow
 };
 
+// A transition declared as a reopen is the one way out of a final state: a closed case comes
+// back when the customer complains again within `within` of its closing. After the window the
+// customer's complaint is a new case, linked to the old one.
+struct ReopenSpec {
+  // Measured from the case's closed_at on the workflow's calendar.
+  Duration within{Duration::Kind::kCalendar, Duration::Unit::kDays, 15, 0};
+  std::string reason_field;  // a required text or string field, journaled as the reason (optional)
+};
+
 struct TransitionDef {
   std::string name;
   LocalizedText title;            // the name, in English, when the definition gives none
@@ -104,6 +113,7 @@ struct TransitionDef {
   std::vector<Action> actions;
   bool blocked_by_pending_approval = false;  // refuse while an approval is pending
   std::optional<CarrierTrigger> on_carrier_event;
+  std::optional<ReopenSpec> reopen;  // set: leaves a final state (see ReopenSpec)
 
   bool allowed_from(const std::string& state, bool state_is_final) const;
   bool role_allowed(Role role) const;

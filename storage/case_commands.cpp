@@ -329,10 +329,58 @@ std::optional<Rejection> resolve_case_records(WriteContext& context, const CaseC
   return std::nullopt;
 }
 
+// The closed case of the order whose reopen window is still open at `now`, if any: the
+// customer's new complaint about the order is that case reopened, not a new case.
+struct ReopenableCase {
+  std::string case_id;
+  ReopenOffer offer;
+};
+std::optional<ReopenableCase> reopenable_case_of_order(WriteContext& context, const Engine& engine,
+                                                       const CreateCase& create, Instant now) {
+  for (const auto& id :
+       closed_cases_of_order(context, create.order.id, create.workflow_id, create.case_id)) {
+    const auto snapshot = load_current_snapshot(context, id);
+    if (!snapshot) continue;
+    if (auto offer = engine.reopen_offer(*snapshot); offer && now <= offer->window_ends) {
+      return ReopenableCase{id, *offer};
+    }
+  }
+  return std::nullopt;
+}
+
+Rejection reopen_instead(const ReopenableCase& reopenable, const char* pointer, bool visible) {
+  const auto window_ends = format_rfc3339(reopenable.offer.window_ends);
+  if (!visible) {
+    Rejection r{RejectionCode::kAlreadyExists,
+                "a closed case about this order, held by another team, can still be reopened "
+                "until " +
+                    window_ends + "; ask your team lead or a supervisor to reopen it",
+                {},
+                {}};
+    r.problems.push_back({pointer, r.message, RejectionCode::kAlreadyExists,
+                          problem_params("reopen_case_elsewhere", {{"window_ends", window_ends}})});
+    return r;
+  }
+  const auto& transition = reopenable.offer.transition->name;
+  Rejection r{RejectionCode::kAlreadyExists,
+              "case " + reopenable.case_id + " about this order closed within its reopen window; " +
+                  "reopen it (transition " + transition + ", until " + window_ends +
+                  ") instead of opening a new case",
+              {},
+              {}};
+  r.problems.push_back({pointer, r.message, RejectionCode::kAlreadyExists,
+                        problem_params("reopen_case", {{"case_id", reopenable.case_id},
+                                                       {"transition", transition},
+                                                       {"window_ends", window_ends}})});
+  return r;
+}
+
 // A complaint about an order that already has an open case of the same workflow is refused,
-// naming that case, unless it comes linked to an existing case (with a reason).
-std::optional<Rejection> check_duplicate(WriteContext& context, const CaseCommand& command,
-                                         const CreateCase& create) {
+// naming that case, unless it comes linked to an existing case (with a reason). One about an
+// order whose closed case can still be reopened is refused likewise, pointing at the reopen.
+// A link of kind reopen_of names a closed case whose reopen window has passed.
+std::optional<Rejection> check_duplicate(WriteContext& context, const Engine& engine,
+                                         const CaseCommand& command, const CreateCase& create) {
   // The case a request names or is told about must be one the requester may see: to anyone else
   // it is as missing as an unknown case (read_scope.h).
   const auto visible = [&](const std::string& id) {
@@ -346,14 +394,30 @@ std::optional<Rejection> check_duplicate(WriteContext& context, const CaseComman
                               "there is no case '" + command.link->case_id + "' to link to",
                               "no_such_case", {{"case_id", command.link->case_id}});
     }
+    if (command.link->kind == kReopenOfLink) {
+      const auto linked = load_current_snapshot(context, command.link->case_id);
+      if (!linked || !linked->closed_at) {
+        return record_rejection("/link/case_id",
+                                "case '" + command.link->case_id +
+                                    "' is not closed; a reopen_of link names a closed case",
+                                "not_closed", {{"case_id", command.link->case_id}});
+      }
+      if (auto offer = engine.reopen_offer(*linked); offer && command.now <= offer->window_ends) {
+        return reopen_instead({command.link->case_id, *offer}, "/link/case_id", true);
+      }
+    }
     return std::nullopt;
   }
   if (!command.refuse_open_duplicate) return std::nullopt;
-  const auto open =
-      open_case_of_order(context, create.order.id, create.workflow_id, create.case_id);
-  if (open.empty()) return std::nullopt;
   const char* pointer =
       command.order_by_reference && !command.order_record ? "/order_id" : "/order/id";
+  const auto open =
+      open_case_of_order(context, create.order.id, create.workflow_id, create.case_id);
+  if (open.empty()) {
+    const auto reopenable = reopenable_case_of_order(context, engine, create, command.now);
+    if (!reopenable) return std::nullopt;
+    return reopen_instead(*reopenable, pointer, visible(reopenable->case_id));
+  }
   if (!visible(open)) {
     // The rule holds whoever files: one open case per order and workflow. The open case is
     // another team's, so the answer says so without naming it, and whoever may see both files
@@ -390,7 +454,7 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
     if (create->case_id.empty()) create->case_id = allocate_case_id(context);
     case_id = create->case_id;
     auto refused = resolve_case_records(context, command, *create);
-    if (!refused) refused = check_duplicate(context, command, *create);
+    if (!refused) refused = check_duplicate(context, engine, command, *create);
     if (refused) {
       context.discard_changes();
       outcome.rejection = std::move(refused);

@@ -72,6 +72,19 @@ std::string open_case_of_order(WriteContext& context, const std::string& order_i
   return s->step() ? s->column_text(0) : std::string();
 }
 
+std::vector<std::string> closed_cases_of_order(WriteContext& context, const std::string& order_id,
+                                               const std::string& workflow_id,
+                                               const std::string& except_case_id) {
+  std::vector<std::string> out;
+  if (order_id.empty()) return out;
+  auto s = context.statement(
+      "SELECT id FROM cases WHERE order_id = ? AND workflow_id = ? AND closed_at IS NOT NULL "
+      "AND id <> ? ORDER BY closed_at DESC, id LIMIT 5");
+  s->bind(1, order_id).bind(2, workflow_id).bind(3, except_case_id);
+  while (s->step()) out.push_back(s->column_text(0));
+  return out;
+}
+
 void CaseLinkStore::link(CaseLink link, ReadScope scope,
                          std::function<void(Result<CaseLink>)> done) {
   store_.write<CaseLink>(

@@ -17,13 +17,16 @@
 
 namespace redress::storage {
 
-inline constexpr const char* kCaseLinkKinds[] = {"duplicate_of", "related_to", "follow_up_of"};
+// reopen_of: a new case for a closed one whose reopen window had passed (ReopenSpec).
+inline constexpr const char* kReopenOfLink = "reopen_of";
+inline constexpr const char* kCaseLinkKinds[] = {"duplicate_of", "related_to", "follow_up_of",
+                                                 kReopenOfLink};
 
 struct CaseLink {
   std::int64_t id = 0;
   std::string case_id;         // the case the link was made from
   std::string linked_case_id;  // the case it points to
-  std::string kind;            // duplicate_of, related_to, follow_up_of
+  std::string kind;            // duplicate_of, related_to, follow_up_of, reopen_of
   std::string reason;
   std::string created_by;
   Instant created_at{};
@@ -38,6 +41,12 @@ Result<CaseLink> write_case_link(WriteContext& context, CaseLink link, const Rea
 // complaint about the order duplicates. Empty when there is none.
 std::string open_case_of_order(WriteContext& context, const std::string& order_id,
                                const std::string& workflow_id, const std::string& except_case_id);
+
+// The closed cases of `workflow_id` about `order_id`, other than `except_case_id`, most
+// recently closed first (at most a few: only the latest can still be in a reopen window).
+std::vector<std::string> closed_cases_of_order(WriteContext& context, const std::string& order_id,
+                                               const std::string& workflow_id,
+                                               const std::string& except_case_id);
 
 class CaseLinkStore {
  public:

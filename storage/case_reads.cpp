@@ -93,6 +93,7 @@ Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const
       summary.sla_warned = c.sla_warned != 0;
       summary.sla_breached = c.sla_breached != 0;
       summary.summary = c.summary;
+      summary.reopen_count = c.reopen_count;
       summary.created_at = from_millis(c.created_at);
       summary.updated_at = from_millis(c.updated_at);
       if (c.closed_at) summary.closed_at = from_millis(*c.closed_at);

@@ -101,6 +101,7 @@ CaseColumns case_columns(const CaseSnapshot& snap) {
   if (snap.closed_at) c.closed_at = to_millis(*snap.closed_at);
   c.summary = listing_summary(snap);
   set_sla_columns(snap, c);
+  c.reopen_count = snap.reopen_count;
   return c;
 }
 
@@ -130,6 +131,7 @@ CaseColumns case_columns_from_row(const Statement& row, int first) {
   c.sla_warn_at = row.column_optional_int(i++);
   c.sla_warned = row.column_int(i++);
   c.sla_breached = row.column_int(i++);
+  c.reopen_count = row.column_int(i++);
   return c;
 }
 
@@ -157,6 +159,7 @@ void bind_case_columns(Statement& s, const CaseColumns& c, int first) {
   s.bind_or_null(first + 20, c.sla_warn_at);
   s.bind(first + 21, c.sla_warned);
   s.bind(first + 22, c.sla_breached);
+  s.bind(first + 23, c.reopen_count);
 }
 
 namespace {
@@ -200,6 +203,7 @@ constexpr ColumnSpec kCaseColumns[] = {
     REDRESS_CASE_COLUMN(sla_warn_at, 21, true),
     REDRESS_CASE_COLUMN(sla_warned, 22, true),
     REDRESS_CASE_COLUMN(sla_breached, 23, true),
+    REDRESS_CASE_COLUMN(reopen_count, 24, true),
 };
 
 static_assert(std::size(kCaseColumns) == kCaseColumnCount);
@@ -380,6 +384,7 @@ ListQuery list_cases_query(const CaseQuery& q) {
   if (q.open_only || q.escalated_only) sql += " AND closed_at IS NULL";
   if (q.unassigned_only) sql += " AND assignee IS NULL";
   if (q.escalated_only) sql += " AND escalation_level <> 'agent'";
+  if (q.reopened_only) sql += " AND reopen_count > 0";
   if (q.sla_due_before) {
     sql += " AND sla_due < ?";
     values.emplace_back(to_millis(*q.sla_due_before));

@@ -51,6 +51,8 @@ struct CaseColumns {
   std::optional<std::int64_t> sla_warn_at;  // the warn instant of the clock that gives sla_due
   std::int64_t sla_warned = 0;              // 1: some running clock has passed its warning
   std::int64_t sla_breached = 0;            // 1: some running clock has passed its breach
+  // Schema v15: times the case was reopened (the `reopened` filter and the reopen report).
+  std::int64_t reopen_count = 0;
 
   bool operator==(const CaseColumns&) const = default;
 };
@@ -58,8 +60,8 @@ struct CaseColumns {
 inline constexpr const char* kCaseColumnList =
     "id, workflow_id, workflow_version, version, state, stage, severity, priority, category, "
     "escalation_level, assignee, team, queue_role, customer_id, order_id, sla_due, created_at, "
-    "updated_at, closed_at, summary, sla_warn_at, sla_warned, sla_breached";
-inline constexpr int kCaseColumnCount = 23;
+    "updated_at, closed_at, summary, sla_warn_at, sla_warned, sla_breached, reopen_count";
+inline constexpr int kCaseColumnCount = 24;
 
 CaseColumns case_columns(const CaseSnapshot& snapshot);
 // Reads kCaseColumnList starting at column `first` of `row`.

@@ -73,7 +73,7 @@ struct StoreOptions {
 // A new case's link to an existing one (storage/case_links.h), made in the same write.
 struct CaseLinkRequest {
   std::string case_id;  // the existing case
-  std::string kind;     // duplicate_of, related_to, follow_up_of
+  std::string kind;     // duplicate_of, related_to, follow_up_of, reopen_of
   std::string reason;
 };
 
@@ -153,6 +153,7 @@ struct CaseSummary {
   bool sla_warned = false;             // some running clock has passed its warning
   bool sla_breached = false;           // some running clock has passed its breach
   std::string summary;                 // the `summary` field, cut for listings ("" if none)
+  std::int64_t reopen_count = 0;       // times the case came back from closed
   Instant created_at{};
   Instant updated_at{};
   std::optional<Instant> closed_at;
@@ -173,6 +174,7 @@ struct CaseQuery {
   std::string severity;
   std::string escalation_level;
   bool escalated_only = false;  // open cases above the agent level (the supervisors' view)
+  bool reopened_only = false;   // cases reopened at least once (reopen_count > 0)
   std::string customer_id;
   std::optional<Instant> sla_due_before;
   // Full text, from 1 character: cases whose ids, opening fields, field updates, comments,

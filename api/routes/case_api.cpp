@@ -212,6 +212,8 @@ void write_case_summary(JsonWriter& out, const storage::CaseSummary& s) {
       .string(s.id)
       .key("priority")
       .string(s.priority)
+      .key("reopen_count")
+      .integer(s.reopen_count)
       .key("severity")
       .string(s.severity)
       .key("sla_breached")

@@ -184,10 +184,12 @@ storage::CaseLinkRequest read_link(BodyReader& in) {
   if (!link.kind.empty() &&
       std::find(std::begin(storage::kCaseLinkKinds), std::end(storage::kCaseLinkKinds),
                 link.kind) == std::end(storage::kCaseLinkKinds)) {
-    in.add(in.pointer("kind"),
-           "is not a kind of link; use duplicate_of, related_to or follow_up_of",
-           problem_params("not_one_of",
-                          {{"allowed", {"duplicate_of", "related_to", "follow_up_of"}}}));
+    in.add(
+        in.pointer("kind"),
+        "is not a kind of link; use duplicate_of, related_to, follow_up_of or reopen_of",
+        problem_params(
+            "not_one_of",
+            {{"allowed", {"duplicate_of", "related_to", "follow_up_of", storage::kReopenOfLink}}}));
   }
   link.reason = in.string("reason", true, 2000).value_or("");
   return link;
@@ -346,7 +348,7 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
   QueryReader q(*ctx);
   q.allow_only({"state", "stage", "assignee", "team", "severity", "category", "escalation_level",
                 "customer", "sla_due_before", "q", "unassigned", "escalated", "open", "page_size",
-                "page_token"});
+                "page_token", "reopened"});
   const auto& catalog = context.store.engine().catalog();
   storage::CaseQuery query;
   query.scope = storage::ReadScope::of(ctx->actor());
@@ -362,6 +364,7 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
   query.text = q.string("q", 200).value_or("");
   query.unassigned_only = q.boolean("unassigned").value_or(false);
   query.escalated_only = q.boolean("escalated").value_or(false);
+  query.reopened_only = q.boolean("reopened").value_or(false);
   query.open_only = q.boolean("open").value_or(true);
   const auto page = read_page(q, kCaseListing);
   query.limit = page.rows_to_read();
@@ -475,7 +478,7 @@ void list_transitions(ServerContext& context, RequestPtr ctx, Responder respond)
   if (!snapshot) return;
   const auto& engine = context.store.engine();
   auto out = nlohmann::json::array();
-  for (const auto* t : engine.available_transitions(*snapshot, ctx->actor())) {
+  for (const auto* t : engine.available_transitions(*snapshot, ctx->actor(), ctx->now)) {
     out.push_back({{"name", t->name},
                    {"title", t->title.english()},
                    {"labels", t->title.to_json()},
@@ -484,11 +487,19 @@ void list_transitions(ServerContext& context, RequestPtr ctx, Responder respond)
                    {"accepts", t->accepts_fields},
                    {"blocked_by_pending_approval", t->blocked_by_pending_approval}});
   }
-  respond.json(*ctx, http::status::ok,
-               {{"case_id", snapshot->id},
-                {"state", snapshot->state},
-                {"version", snapshot->version},
-                {"transitions", std::move(out)}});
+  nlohmann::json answer{{"case_id", snapshot->id},
+                        {"state", snapshot->state},
+                        {"version", snapshot->version},
+                        {"transitions", std::move(out)}};
+  // A closed case says whether it can still be reopened, and until when; after the window the
+  // customer's new complaint is a new case linked to this one (link kind reopen_of).
+  if (const auto offer = engine.reopen_offer(*snapshot)) {
+    answer["reopen"] = {{"transition", offer->transition->name},
+                        {"window_ends", format_rfc3339(offer->window_ends)},
+                        {"open", ctx->now <= offer->window_ends},
+                        {"link_kind", storage::kReopenOfLink}};
+  }
+  respond.json(*ctx, http::status::ok, std::move(answer));
 }
 
 void fire_transition(ServerContext& context, RequestPtr ctx, Responder respond) {

@@ -43,6 +43,9 @@ void add_webhook_routes(Router& router, ServerContext& context);
 // own team).
 void add_workload_routes(Router& router, ServerContext& context);
 
+// /v1/reports/reopens: cases reopened in a period, per team and person (scoped by role).
+void add_reopen_report_routes(Router& router, ServerContext& context);
+
 // /v1/imports: bulk imports of customers and orders from JSON Lines files (jobs).
 void add_import_routes(Router& router, ServerContext& context);
 

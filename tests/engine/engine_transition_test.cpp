@@ -63,6 +63,10 @@ BOOST_AUTO_TEST_CASE(complaint_every_transition_fires) {
     BOOST_TEST(r.snap().is_closed());
     BOOST_TEST(r.snap().timers.empty());
     BOOST_TEST(r.webhook_seen("case.closed"));
+    // The customer complains again a day later: the case reopens (engine_reopen_test.cpp).
+    r.advance(hours(24));
+    r.fire(kAgent, "reopen", {{"reopen_reason", "the jacket tore again"}});
+    BOOST_TEST(r.snap().state == "negotiating");
     BOOST_TEST(r.replay_matches());
     fired.insert(r.transitions_fired.begin(), r.transitions_fired.end());
   }

@@ -307,6 +307,73 @@ BOOST_AUTO_TEST_CASE(final_state_has_exit) {
   expect_rejected(wf, "FINAL_STATE_HAS_EXIT", "/transitions/3/from/0");
 }
 
+// The one way out of a final state: a transition declared as a reopen, with a window.
+json with_reopen(json reopen) {
+  auto wf = valid_workflow();
+  wf["fields"].push_back({{"name", "reopen_reason"}, {"type", "text"}, {"max_length", 2000}});
+  wf["transitions"].push_back({{"name", "reopen"},
+                               {"from", {"closed"}},
+                               {"to", "working"},
+                               {"roles", {"agent"}},
+                               {"requires", {"reopen_reason"}},
+                               {"reopen", std::move(reopen)}});
+  return wf;
+}
+
+BOOST_AUTO_TEST_CASE(a_declared_reopen_leaves_a_final_state) {
+  const auto load =
+      load_workflow(with_reopen({{"within", "10d calendar"}, {"reason", "reopen_reason"}}));
+  BOOST_REQUIRE_MESSAGE(load.catalog, describe(load.problems));
+  const auto* t = load.catalog->latest("mini")->transition("reopen");
+  BOOST_REQUIRE(t);
+  BOOST_REQUIRE(t->reopen.has_value());
+  BOOST_TEST(redress::format_duration(t->reopen->within) == "10d calendar");
+  BOOST_TEST(t->reopen->reason_field == "reopen_reason");
+  // The window is data; 15 calendar days when the definition gives none.
+  const auto defaulted = load_workflow(with_reopen(json::object()));
+  BOOST_REQUIRE_MESSAGE(defaulted.catalog, describe(defaulted.problems));
+  const auto* d = defaulted.catalog->latest("mini")->transition("reopen");
+  BOOST_TEST(redress::format_duration(d->reopen->within) == "15d calendar");
+  BOOST_TEST(d->reopen->reason_field.empty());
+  // A transition that is not declared a reopen still may not leave a final state.
+  auto undeclared = with_reopen(json::object());
+  undeclared["transitions"].back().erase("reopen");
+  expect_rejected(undeclared, "FINAL_STATE_HAS_EXIT", "/transitions/3/from/0");
+}
+
+BOOST_AUTO_TEST_CASE(a_reopen_must_leave_only_final_states) {
+  auto wf = with_reopen(json::object());
+  wf["transitions"].back()["from"] = {"closed", "working"};
+  expect_rejected(wf, "REOPEN_FROM_NOT_FINAL", "/transitions/3/from/1");
+  wf = with_reopen(json::object());
+  wf["transitions"].back()["from"] = "*";
+  expect_rejected(wf, "REOPEN_FROM_NOT_FINAL", "/transitions/3/from");
+  wf = with_reopen(json::object());
+  wf["transitions"].back()["to"] = "closed";
+  expect_rejected(wf, "REOPEN_TO_FINAL", "/transitions/3/to");
+}
+
+BOOST_AUTO_TEST_CASE(a_reopen_window_must_be_a_length_of_time) {
+  expect_rejected(with_reopen({{"within", "cutoff 15:00"}}), "BAD_REOPEN_WINDOW",
+                  "/transitions/3/reopen/within");
+  expect_rejected(with_reopen({{"within", "0d calendar"}}), "BAD_REOPEN_WINDOW",
+                  "/transitions/3/reopen/within");
+  expect_rejected(with_reopen({{"within", "fortnight"}}), "BAD_DURATION",
+                  "/transitions/3/reopen/within");
+  expect_rejected(with_reopen({{"within", "15d calendar"}, {"until", "x"}}), "UNKNOWN_KEY",
+                  "/transitions/3/reopen/until");
+  expect_rejected(with_reopen(true), "BAD_TYPE", "/transitions/3/reopen");
+}
+
+BOOST_AUTO_TEST_CASE(a_reopen_reason_is_a_required_text_field) {
+  expect_rejected(with_reopen({{"reason", "why"}}), "UNKNOWN_FIELD",
+                  "/transitions/3/reopen/reason");
+  expect_rejected(with_reopen({{"reason", "confirmed"}}), "FIELD_TYPE_MISMATCH",
+                  "/transitions/3/reopen/reason");
+  expect_rejected(with_reopen({{"reason", "note"}}), "REOPEN_REASON_NOT_REQUIRED",
+                  "/transitions/3/reopen/reason");
+}
+
 BOOST_AUTO_TEST_CASE(no_final_state) {
   auto wf = valid_workflow();
   at(wf, "/states/2/final") = false;

@@ -157,7 +157,21 @@ function TransitionForm({ caseView, transition, onDone, onCancel }) {
   </form>`;
 }
 
-export function TransitionsPanel({ caseView, transitions }) {
+// A closed case the customer complains about again: inside the reopen window the reopen is one
+// of the transitions (its form asks for the reason); after it, a new case linked to this one.
+function ReopenNotice({ caseView, reopen }) {
+  if (!caseView.data.closed_at || !reopen) return null;
+  if (reopen.open) {
+    return html`<p class="hint reopen-window" data-reopen="open">${t('case.reopen_until', { time: dateTime(reopen.window_ends) })}</p>`;
+  }
+  const target = `/cases/new?reopen_of=${encodeURIComponent(caseView.data.id)}`;
+  return html`<div class="reopen-window" data-reopen="passed">
+    <p class="hint">${t('case.reopen_passed', { time: dateTime(reopen.window_ends) })}</p>
+    <a class="button" href=${target} data-action="open-linked-case">${t('case.open_linked_case')}</a>
+  </div>`;
+}
+
+export function TransitionsPanel({ caseView, transitions, reopen }) {
   const [open, setOpen] = useState(null);
   const [done, setDone] = useState(false);
   const available = transitions || [];
@@ -171,6 +185,7 @@ export function TransitionsPanel({ caseView, transitions }) {
   return html`<section class="panel" aria-labelledby="actions-heading">
     <h2 id="actions-heading">${t('case.actions')}</h2>
     ${caseView.data.closed_at ? html`<p>${t('case.closed')}</p>` : null}
+    <${ReopenNotice} caseView=${caseView} reopen=${reopen} />
     ${!caseView.data.closed_at && available.length === 0 ? html`<p class="muted">${t('case.no_actions')}</p>` : null}
     <div class="transition-buttons">
       ${available.map((tr) => html`<button type="button" key=${tr.name} data-transition=${tr.name}

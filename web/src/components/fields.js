@@ -6,7 +6,7 @@
 // "not answered" stays distinguishable for a required field), integer, money (amount in major
 // units + currency), datetime (the viewer's local time, sent as UTC RFC 3339), reference.
 import { html } from '../html.js';
-import { fromMinorUnits, has, label, language, money, t, toMinorUnits, word } from '../i18n/index.js';
+import { dateTime, fromMinorUnits, has, label, language, money, t, toMinorUnits, word } from '../i18n/index.js';
 
 export const kCurrencies = ['CNY', 'USD', 'EUR', 'HKD', 'JPY', 'GBP'];
 
@@ -88,6 +88,7 @@ function problemArguments(params) {
     else if (name === 'type') args[name] = has(`fieldtype.${value}`) ? t(`fieldtype.${value}`) : String(value);
     else if (name === 'level') args[name] = word('level', value);
     else if (name === 'role') args[name] = word('role', value);
+    else if (name === 'window_ends' || name === 'closed_at') args[name] = dateTime(value);
     else args[name] = String(value);
   }
   return args;

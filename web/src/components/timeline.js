@@ -114,6 +114,12 @@ export function describeEvent(event, def, promiseTexts = new Map()) {
       args.from = stateTitle(def, data.from);
       args.to = stateTitle(def, data.to);
       break;
+    case 'case.reopened':
+      // The customer's own words (the reopen reason field), as the agent recorded them.
+      args.from = stateTitle(def, data.from);
+      args.reason = data.reason || '';
+      if (!args.reason) return t('event.case.reopened_no_reason', args);
+      break;
     case 'case.assigned':
       // The assignment policy's choice at creation: its reason as data, said in the viewer's
       // language (the journal's English text is for other readers).

@@ -42,6 +42,7 @@ export function CasePage({ id, me }) {
   const [def, setDef] = useState(null);
   const [events, setEvents] = useState([]);
   const [transitions, setTransitions] = useState(null);
+  const [reopen, setReopen] = useState(null);
   const [error, setError] = useState(null);
   const [changedBy, setChangedBy] = useState(null);
   const dataRef = useRef(null);
@@ -55,8 +56,10 @@ export function CasePage({ id, me }) {
     try {
       const answer = await get(`/v1/cases/${encodeURIComponent(id)}/transitions`);
       setTransitions(answer.data.transitions);
+      setReopen(answer.data.reopen || null);
     } catch {
       setTransitions([]);
+      setReopen(null);
     }
   }
 
@@ -146,6 +149,9 @@ export function CasePage({ id, me }) {
         <div><dt>${t('case.stage')}</dt><dd>${word('stage', data.stage)}</dd></div>
         <div><dt>${t('case.severity')}</dt><dd><${Badge} kind="severity" value=${data.severity}>${word('severity', data.severity)}<//></dd></div>
         <div><dt>${t('case.priority')}</dt><dd>${word('priority', data.priority)}</dd></div>
+        ${data.reopen_count
+          ? html`<div><dt>${t('case.reopen_count')}</dt><dd data-reopen-count=${data.reopen_count}>${data.reopen_count}</dd></div>`
+          : null}
         <div><dt>${t('case.level')}</dt><dd data-level=${data.escalation_level}>${word('level', data.escalation_level)}</dd></div>
         ${waitingOn(data)
           ? html`<div><dt>${t('case.waiting_on')}</dt><dd data-waiting-on=${waitingOn(data)} title=${t(`waiting.${waitingOn(data)}.why`)}>${t(`waiting.${waitingOn(data)}`)}</dd></div>`
@@ -170,7 +176,7 @@ export function CasePage({ id, me }) {
     <${ProblemNotice} error=${error} onRetry=${refresh} />
     <div class="case-grid">
       <div class="case-main">
-        <${TransitionsPanel} caseView=${caseView} transitions=${transitions} />
+        <${TransitionsPanel} caseView=${caseView} transitions=${transitions} reopen=${reopen} />
         <${FieldsPanel} caseView=${caseView} />
         <${CompensationPanel} caseView=${caseView} />
         <${CommunicationPanel} caseView=${caseView} />

@@ -15,7 +15,7 @@ import { label, language, money, t, toMinorUnits, word } from '../i18n/index.js'
 import { kLinkKinds, linkKindWord, openCaseRefusal } from '../case_links.js';
 import { contactEntries, customerName, kContactKinds, levelWord, segmentWord } from '../customers.js';
 import { ordersOf } from '../components/customer_parts.js';
-import { navigate } from '../router.js';
+import { navigate, searchParams } from '../router.js';
 import { definition, field as fieldOf, workflowList } from '../workflows.js';
 import { FieldControl, fieldProblemText, initialValue, messagesFor, wireValue } from '../components/fields.js';
 import { Loading, ProblemNotice } from '../components/ui.js';
@@ -139,7 +139,23 @@ export function NewCasePage({ me }) {
   const [refusal, setRefusal] = useState(null);
   const [link, setLink] = useState({ kind: kLinkKinds[0], reason: '' });
   const [busy, setBusy] = useState(false);
+  // Opened from a closed case whose reopen window has passed (?reopen_of=<id>): the customer's
+  // new complaint, filed linked to it (reopen_of) with a reason, its customer and order filled in.
+  const [reopenOf] = useState(() => searchParams().get('reopen_of') || '');
+  const [reopenReason, setReopenReason] = useState('');
   const customerOrders = useCustomerOrders(chosen, caseFields.order_id);
+
+  useEffect(() => {
+    if (!reopenOf) return;
+    get(`/v1/cases/${encodeURIComponent(reopenOf)}`).then(async (answer) => {
+      const old = answer.data;
+      setCaseFields((fields) => ({ ...fields, order_id: (old.order && old.order.id) || '', customer_id: old.customer ? old.customer.id : '' }));
+      if (old.customer && old.customer.id) {
+        const customer = await get(`/v1/customers/${encodeURIComponent(old.customer.id)}`).catch(() => null);
+        if (customer) setChosen(customer.data);
+      }
+    }).catch(setError);
+  }, [reopenOf]);
 
   useEffect(() => {
     // The listing's titles are English only; the definitions carry both languages (and are
@@ -209,6 +225,7 @@ export function NewCasePage({ me }) {
     if (caseFields.team) body.team = caseFields.team;
     if (caseFields.assignee.trim()) body.assignee = caseFields.assignee.trim();
     if (openCase) body.link = { case_id: openCase.caseId, kind: link.kind, reason: link.reason.trim() };
+    else if (reopenOf) body.link = { case_id: reopenOf, kind: 'reopen_of', reason: reopenReason.trim() };
     try {
       const answer = await post('/v1/cases', body, { idempotencyKey: newIdempotencyKey() });
       navigate(`/cases/${encodeURIComponent(answer.data.case.id)}`);
@@ -231,6 +248,14 @@ export function NewCasePage({ me }) {
     <h1 tabindex="-1">${t('newcase.title')}</h1>
     <p class="muted">${t('newcase.intro')}</p>
     <form onSubmit=${submit} novalidate>
+      ${reopenOf
+        ? html`<fieldset class="reopen-of" data-reopen-of=${reopenOf}>
+            <legend>${t('newcase.reopen_of_title', { case: reopenOf })}</legend>
+            <p class="hint">${t('newcase.reopen_of_hint', { case: reopenOf })}</p>
+            <${FieldControl} id="new-link-reason" field=${{ name: 'reason', type: 'text', title: t('newcase.reopen_of_reason'), max_length: 2000 }} required
+              value=${reopenReason} onInput=${setReopenReason} messages=${messagesFor(errors, '/link', 'reason')} />
+          </fieldset>`
+        : null}
       <div class="form-grid">
         <div class="field">
           <label for="new-workflow">${t('newcase.workflow')}</label>
