@@ -16,7 +16,7 @@ const std::vector<Role> kReopenReportReaders = {Role::kAgent, Role::kTeamLead, R
 constexpr auto kMaxReportPeriod = std::chrono::hours(24 * 366);
 constexpr auto kDefaultReportPeriod = std::chrono::hours(24 * 30);
 
-nlohmann::json counts_json(const storage::ReopenCounts& counts) {
+nlohmann::json reopen_counts_json(const storage::ReopenCounts& counts) {
   return {{"reopens", counts.reopens}, {"cases", counts.cases}};
 }
 
@@ -44,16 +44,16 @@ void reopen_report(ServerContext& context, RequestPtr ctx, Responder respond) {
   for (const auto& team : report.teams) {
     auto agents = nlohmann::json::array();
     for (const auto& agent : team.agents) {
-      auto row = counts_json(agent.counts);
+      auto row = reopen_counts_json(agent.counts);
       row["user_id"] = id_or_null(agent.user_id);
       agents.push_back(std::move(row));
     }
-    auto row = counts_json(team.counts);
+    auto row = reopen_counts_json(team.counts);
     row["team_id"] = id_or_null(team.team_id);
     row["agents"] = std::move(agents);
     teams.push_back(std::move(row));
   }
-  auto body = counts_json(report.total);
+  auto body = reopen_counts_json(report.total);
   body["from"] = format_rfc3339(from);
   body["to"] = format_rfc3339(to);
   body["teams"] = std::move(teams);
