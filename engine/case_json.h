@@ -25,11 +25,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ApprovalRecord, id, kind, subjec
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EscalationRecord, at, from_level, to_level, reason,
                                                 rule_id, by)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CaseTimer, key, name, due)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FollowUpAttempt, at, by, channel, outcome, csat,
+                                                comment, outside_window)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     CaseSnapshot, id, workflow_id, workflow_version, state, stage, version, created_at, updated_at,
     closed_at, severity, category, priority, escalation_level, assignee, team, queue_role, customer,
     order, fields, slas, promises, compensations, approvals, escalations, timers, threat_signals,
-    waiting_on_customer, next_id, customer_messages, first_response_at, follow_up_due)
+    waiting_on_customer, next_id, customer_messages, first_response_at, follow_up_due,
+    follow_up_started_at, follow_up_attempts, follow_up_unreached)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Event, type, at, actor_id, actor_role, case_version,
                                                 data)
 

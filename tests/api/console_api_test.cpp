@@ -233,7 +233,7 @@ BOOST_AUTO_TEST_CASE(approval_rows_say_what_is_decided_and_for_whom) {
   BOOST_TEST(row.at("summary") == "羽绒服袖口开线 (the down jacket's cuff is split)");
   BOOST_TEST(row.at("severity") == "normal");
   BOOST_TEST(row.at("workflow_id") == "complaint");
-  BOOST_TEST(row.at("workflow_version") == 2);  // new complaints open on version 2
+  BOOST_TEST(row.at("workflow_version") == 3);  // new complaints open on version 3
   BOOST_TEST(row.at("customer") == json({{"id", "cust-77"}, {"segment", "vip"}, {"tier", "gold"}}));
   BOOST_TEST(row.at("compensation") == json({{"id", compensation_id},
                                              {"type", "partial_refund"},

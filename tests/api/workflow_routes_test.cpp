@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(lists_the_shipped_workflows) {
   BOOST_TEST(latest["return_exchange"] == 2);
   BOOST_TEST(latest["out_of_stock"] == 2);
   // Complaint version 2 marks the fields a customer wrote or reads for the threat scan.
-  BOOST_TEST(latest["complaint"] == 2);
+  BOOST_TEST(latest["complaint"] == 3);
   BOOST_TEST(server.http().get("/v1/workflows?x=1", agent).status == 400);
 }
 
@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(reads_latest_and_one_version) {
 
   auto latest = server.http().get("/v1/workflows/complaint", agent);
   BOOST_TEST(latest.status == 200);
-  BOOST_TEST((latest.json() == read_json("workflows/complaint.v2.json")));
+  BOOST_TEST((latest.json() == read_json("workflows/complaint.v3.json")));
 
   auto version = server.http().get("/v1/workflows/complaint/versions/1", agent);
   BOOST_TEST(version.status == 200);

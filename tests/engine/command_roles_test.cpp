@@ -62,13 +62,13 @@ std::shared_ptr<const WorkflowCatalog> load(const std::vector<DefinitionSource>&
   return loaded.catalog;
 }
 
-// The shipped definitions, with the latest complaint (complaint.v2.json) changed by `edit`.
+// The shipped definitions, with the latest complaint (complaint.v3.json) changed by `edit`.
 std::shared_ptr<const WorkflowCatalog> shipped_with_complaint(
     const std::function<void(json&)>& edit) {
   auto sources = shipped_sources();
   const auto complaint =
       std::find_if(sources.begin(), sources.end(),
-                   [](const DefinitionSource& s) { return s.name == "complaint.v2.json"; });
+                   [](const DefinitionSource& s) { return s.name == "complaint.v3.json"; });
   BOOST_REQUIRE(complaint != sources.end());
   auto definition = json::parse(complaint->text);
   edit(definition);

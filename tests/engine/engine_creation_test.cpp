@@ -32,7 +32,7 @@ BOOST_AUTO_TEST_CASE(creation_refusals) {
   // Commands other than creation need a case.
   BOOST_TEST(outcome(r.attempt(kAgent, RecordReply{"hi"})) == "NOT_FOUND");
   r.run(kAgent, complaint("C-11"));
-  BOOST_TEST(r.snap().workflow_version == 2);  // the latest
+  BOOST_TEST(r.snap().workflow_version == 3);  // the latest
   BOOST_TEST(outcome(r.attempt(kAgent, complaint("C-11"))) == "ALREADY_EXISTS");
 }
 

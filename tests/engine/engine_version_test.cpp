@@ -12,13 +12,14 @@ BOOST_AUTO_TEST_CASE(cases_keep_their_workflow_version) {
   const auto old_catalog = shipped();
   CaseRun old_case(old_catalog);
   old_case.run(kAgent, complaint("C-70"));
-  BOOST_TEST(old_case.snap().workflow_version == 2);  // the latest shipped
+  BOOST_TEST(old_case.snap().workflow_version == 3);  // the latest shipped
 
-  // A version 3 of the latest (here named v2 after the version it replaces in the test).
+  // A version 4 of the latest (here named v2 after the version it replaced when this was
+  // written).
   auto texts = shipped_texts();
-  BOOST_REQUIRE(texts.count("complaint.v2.json"));
-  auto v2 = json::parse(texts["complaint.v2.json"]);
-  v2["version"] = 3;
+  BOOST_REQUIRE(texts.count("complaint.v3.json"));
+  auto v2 = json::parse(texts["complaint.v3.json"]);
+  v2["version"] = 4;
   bool changed = false;
   for (auto& t : v2["transitions"]) {
     if (t["name"] == "confirm_problem") {
@@ -27,18 +28,18 @@ BOOST_AUTO_TEST_CASE(cases_keep_their_workflow_version) {
     }
   }
   BOOST_REQUIRE(changed);
-  texts["complaint.v2.json"] = v2.dump(2);
+  texts["complaint.v3.json"] = v2.dump(2);
   const auto newer = WorkflowCatalog::load(sources_of(texts));
   BOOST_REQUIRE_MESSAGE(newer.catalog, describe(newer.problems));
   const auto merged = old_catalog->with_newer(*newer.catalog);
   BOOST_REQUIRE_MESSAGE(merged.catalog, describe(merged.problems));
   BOOST_TEST(merged.catalog->find("complaint", 1) != nullptr);
-  BOOST_TEST(merged.catalog->latest("complaint")->version == 3);
+  BOOST_TEST(merged.catalog->latest("complaint")->version == 4);
 
   // A new case on the merged catalog gets v2 and its rules.
   CaseRun pinned(merged.catalog);
-  pinned.run(kAgent, complaint("C-71", "normal"));  // a new case gets v3
-  BOOST_TEST(pinned.snap().workflow_version == 3);
+  pinned.run(kAgent, complaint("C-71", "normal"));  // a new case gets v4
+  BOOST_TEST(pinned.snap().workflow_version == 4);
   const auto v2_refusal = pinned.attempt(kAgent, FireTransition{"confirm_problem", kConfirm});
   BOOST_TEST(outcome(v2_refusal) == "MISSING_FIELD");
   BOOST_TEST(pointer_of(v2_refusal) == "/data/word_of_mouth_risk");
@@ -53,7 +54,7 @@ BOOST_AUTO_TEST_CASE(cases_keep_their_workflow_version) {
       old_case.now, {});
   BOOST_TEST(outcome(v1_decision) == "ACCEPTED");
   if (v1_decision.accepted()) {
-    BOOST_TEST(v1_decision.result().snapshot.workflow_version == 2);
+    BOOST_TEST(v1_decision.result().snapshot.workflow_version == 3);
     BOOST_TEST(v1_decision.result().snapshot.state == "analysing");
   }
   // v1 explicitly requested on the merged catalog.
