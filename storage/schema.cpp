@@ -703,7 +703,10 @@ ALTER TABLE cases ADD COLUMN follow_up_due INTEGER;
 ALTER TABLE cases ADD COLUMN follow_up_started_at INTEGER;
 ALTER TABLE cases ADD COLUMN follow_up_completed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE cases ADD COLUMN follow_up_csat INTEGER;
-CREATE INDEX cases_open_by_next_due ON cases (next_due, id) WHERE closed_at IS NULL;
+-- Not partial: a closed case's next_due is the largest value (no dues), so closed cases sort
+-- last and the open ones are read first; a partial index on closed_at IS NULL would be taken by
+-- the planner for other open-case listings (the escalated queue) in place of their own.
+CREATE INDEX cases_by_next_due ON cases (next_due, id);
 CREATE INDEX cases_open_by_assignee_next_due ON cases (assignee, next_due, id)
   WHERE closed_at IS NULL;
 CREATE INDEX cases_follow_up_due ON cases (assignee, follow_up_due)

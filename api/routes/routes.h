@@ -42,6 +42,7 @@ void add_webhook_routes(Router& router, ServerContext& context);
 // /v1/teams/{id}/workload: a team's open cases per person (team leads and above; agents their
 // own team).
 void add_workload_routes(Router& router, ServerContext& context);
+void add_report_routes(Router& router, ServerContext& context);
 
 // /v1/imports: bulk imports of customers and orders from JSON Lines files (jobs).
 void add_import_routes(Router& router, ServerContext& context);

@@ -101,6 +101,7 @@ Router build_router(ServerContext& context) {
   add_webhook_routes(router, context);
   add_admin_routes(router, context);
   add_workload_routes(router, context);
+  add_report_routes(router, context);
   add_evidence_routes(router, context);
   add_import_routes(router, context);
   add_session_routes(router, context);

@@ -120,7 +120,7 @@ inline storage::StoreOptions options_for(const TempDir& dir,
 // Back to version 12 (13 is not used yet): no worklist and follow-up columns (snapshots keep
 // their follow-up members, which version 12 reads and ignores).
 inline const std::string kUndoMigrationFourteenSql =
-    "DROP INDEX cases_open_by_next_due;"
+    "DROP INDEX cases_by_next_due;"
     "DROP INDEX cases_open_by_assignee_next_due;"
     "DROP INDEX cases_follow_up_due;"
     "DROP INDEX cases_follow_up_started;"
