@@ -103,7 +103,7 @@ BOOST_AUTO_TEST_CASE(reads_latest_and_one_version) {
   BOOST_TEST(unknown.json().at("code") == "NOT_FOUND");
   BOOST_TEST(unknown.json().at("detail").get<std::string>().find("complaint") !=
              std::string::npos);  // names what is loaded
-  BOOST_TEST(server.http().get("/v1/workflows/complaint/versions/3", agent).status == 404);
+  BOOST_TEST(server.http().get("/v1/workflows/complaint/versions/4", agent).status == 404);
   BOOST_TEST(server.http().get("/v1/workflows/no_such_workflow/versions/1", agent).status == 404);
   for (const std::string bad : {"0", "-1", "one", "01", "1.0", "99999999999"}) {
     auto result = server.http().get("/v1/workflows/complaint/versions/" + bad, agent);
@@ -327,13 +327,13 @@ BOOST_AUTO_TEST_CASE(validates_a_valid_definition) {
 
   // A new version of it, with another title.
   auto next = read_json("workflows/complaint.json");
-  next["version"] = 3;  // version 2 is shipped
+  next["version"] = 4;  // version 3 is shipped
   next["title"] = "Customer complaint, second edition";
   auto second = server.http().post("/v1/workflows/validate", next, admin);
   BOOST_TEST(second.json().at("valid") == true, second.body);
 
   // Nothing was installed.
-  BOOST_TEST(server.http().get("/v1/workflows/complaint/versions/3", admin).status == 404);
+  BOOST_TEST(server.http().get("/v1/workflows/complaint/versions/4", admin).status == 404);
 
   // Several documents at once: the new version and a policy it can use.
   auto sla = read_json("workflows/sla.json");
@@ -350,7 +350,7 @@ BOOST_AUTO_TEST_CASE(reports_every_problem_of_a_broken_definition) {
 
   // An edited copy of complaint.json: a transition into a state that does not exist.
   auto edited = read_json("workflows/complaint.json");
-  edited["version"] = 3;
+  edited["version"] = 4;
   edited["transitions"][0]["to"] = "no_such_state";
   edited["policies"]["escalation"] = "no_such_policy";
   auto result = server.http().post("/v1/workflows/validate", edited, admin);
