@@ -25,6 +25,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ApprovalRecord, id, kind, subjec
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EscalationRecord, at, from_level, to_level, reason,
                                                 rule_id, by)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CaseTimer, key, name, due)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FollowUpAttempt, at, by, channel, outcome, csat,
+                                                comment, outside_window)
 // The snapshot's members as the macros above would write them, and `reopen_count` only once the
 // case has been reopened: snapshots stored and journals written before reopens existed stay
 // exactly what replaying them gives (redress verify compares the two), and a case never
@@ -34,7 +36,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CaseTimer, key, name, due)
       severity, category, priority, escalation_level, assignee, team, queue_role, customer, order, \
       fields, slas, promises, compensations, approvals, escalations, timers, threat_signals,       \
       waiting_on_customer, waiting_on, next_id, customer_messages, first_response_at,              \
-      follow_up_due
+      follow_up_due, follow_up_started_at, follow_up_attempts, follow_up_unreached
 inline void to_json(nlohmann::json& nlohmann_json_j, const CaseSnapshot& nlohmann_json_t) {
   NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, REDRESS_CASE_SNAPSHOT_MEMBERS))
   if (nlohmann_json_t.reopen_count != 0)

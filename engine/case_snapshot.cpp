@@ -238,6 +238,26 @@ Status apply_event(CaseSnapshot& s, const Event& e) {
       if (!s.first_response_at) s.first_response_at = e.at;
     } else if (t == "follow_up.scheduled") {
       s.follow_up_due = d.at("due").get<Instant>();
+      if (!s.follow_up_started_at) s.follow_up_started_at = e.at;
+      // A retry after an unreached attempt carries "retry": true; a fresh schedule (entering
+      // follow-up, again after a reopening) starts the count of attempts anew.
+      if (!d.value("retry", false)) s.follow_up_unreached = 0;
+    } else if (t == "follow_up.attempted") {
+      FollowUpAttempt attempt;
+      attempt.at = e.at;
+      attempt.by = e.actor_id;
+      attempt.channel = d.at("channel").get<std::string>();
+      attempt.outcome = d.at("outcome").get<std::string>();
+      if (d.contains("csat")) attempt.csat = d.at("csat").get<std::int64_t>();
+      attempt.comment = d.value("comment", std::string());
+      attempt.outside_window = d.value("outside_window", false);
+      // A customer reached ends the round: what follows is a transition, not a retry.
+      if (attempt.outcome == "not_reached") {
+        ++s.follow_up_unreached;
+      } else {
+        s.follow_up_unreached = 0;
+      }
+      s.follow_up_attempts.push_back(std::move(attempt));
     } else if (t == "comment.added" || t == "evidence.attached" || t == "call.logged" ||
                t == "follow_up.due" || t == "timer.skipped" ||
                t == "compensation.execution_overdue" || t == "event.emitted") {

@@ -113,6 +113,18 @@ struct EscalationRecord {
   std::string by;       // actor id
 };
 
+// One follow-up attempt (回访): how the customer was contacted, whether they were reached and,
+// when reached, their satisfaction (CSAT, 1-5) and what they said.
+struct FollowUpAttempt {
+  Instant at{};
+  std::string by;                    // actor id
+  std::string channel;               // phone, chat
+  std::string outcome;               // reached, not_reached
+  std::optional<std::int64_t> csat;  // 1..5 when reached
+  std::string comment;
+  bool outside_window = false;  // a phone attempt outside the call windows, flagged by policy
+};
+
 // A timer the case has pending; mirrors the timer rows storage keeps.
 struct CaseTimer {
   std::string key;  // unique within the case: "sla:resolution:breach", "timer:auto_close", ...
@@ -156,6 +168,13 @@ struct CaseSnapshot {
   std::optional<Instant> first_response_at;
   std::optional<Instant> follow_up_due;
   std::int64_t reopen_count = 0;  // times the case came back from closed (case.reopened)
+  // When the case first reached follow-up (its first follow_up.scheduled): the coverage report
+  // counts the case in the period this falls in.
+  std::optional<Instant> follow_up_started_at;
+  std::vector<FollowUpAttempt> follow_up_attempts;
+  // Unreached attempts since the follow-up was last scheduled afresh (a reopened case that comes
+  // back to follow-up starts again); at the policy's max_attempts the case closes not reached.
+  std::int64_t follow_up_unreached = 0;
 
   const SlaClock* sla(const std::string& name) const;
   SlaClock* sla(const std::string& name);

@@ -137,6 +137,18 @@ struct LogCall {
   std::string summary;  // required: what was said
 };
 
+// A follow-up attempt (回访) on a case in the follow_up stage of a workflow with a follow-up
+// policy (engine/follow_up_policy.h). Reached: `csat` (1-5) is required, and at or above the
+// policy's satisfied_min_csat the case closes satisfied, below it goes back to negotiation
+// (`comment`, what the customer said, then required). Not reached: the next attempt is
+// scheduled, or after the policy's max_attempts the case closes not reached.
+struct RecordFollowUp {
+  std::string channel;  // phone, chat
+  std::string outcome;  // reached, not_reached
+  std::optional<std::int64_t> csat;
+  std::string comment;  // optional unless unsatisfied
+};
+
 // The content types evidence may have (detected from the content's magic bytes, not declared).
 inline constexpr const char* kEvidenceContentTypes[] = {"image/jpeg", "image/png", "image/webp",
                                                         "application/pdf"};
@@ -145,7 +157,7 @@ using CommandBody =
     std::variant<CreateCase, FireTransition, UpdateFields, AssignCase, RecordPromise, RecordReply,
                  AddComment, AddCustomerMessage, ProposeCompensation, DecideApproval,
                  MarkCompensationExecuted, EscalateCase, DeescalateCase, FireTimer,
-                 WithdrawCompensation, AttachEvidence, ReviseSeverity, LogCall>;
+                 WithdrawCompensation, AttachEvidence, ReviseSeverity, LogCall, RecordFollowUp>;
 
 struct Command {
   CommandBody body;

@@ -445,6 +445,123 @@ class CommandHandler {
     return std::nullopt;
   }
 
+  std::optional<Rejection> operator()(const RecordFollowUp& cmd) {
+    if (auto r = require_open()) return r;
+    const auto& wf = b_.wf();
+    const auto& snap = b_.working();
+    const auto* policy = b_.follow_up();
+    if (!policy) {
+      return reject(RejectionCode::kInvalidState,
+                    "workflow " + quote_name(wf.id) + " version " + std::to_string(wf.version) +
+                        " has no follow-up policy, so it records no follow-up attempts; fire its "
+                        "follow-up transitions instead");
+    }
+    const auto* state = wf.state(snap.state);
+    if (!state || state->stage != Stage::kFollowUp) {
+      return reject(RejectionCode::kNotAllowedFromState,
+                    "a follow-up attempt is recorded while the case is in the follow_up stage; "
+                    "case " +
+                        snap.id + " is in state " + quote_name(snap.state) + " (stage " +
+                        snap.stage + ")");
+    }
+    InputProblems problems;
+    const auto one_of = [&](const std::string& value, const auto& allowed, const char* what,
+                            const std::string& pointer) {
+      if (value.empty()) {
+        problems.add(
+            RejectionCode::kMissingField, pointer, std::string(what) + " is required",
+            problem_params("required", {{"field", pointer.substr(1)}, {"type", "string"}}));
+        return false;
+      }
+      if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
+        std::vector<std::string> names(allowed.begin(), allowed.end());
+        problems.add(RejectionCode::kInvalidField, pointer,
+                     std::string(what) + " " + quote_name(value) + " is not one of " + join(names),
+                     problem_params("not_one_of", {{"allowed", names}}));
+        return false;
+      }
+      return true;
+    };
+    one_of(cmd.channel, kFollowUpChannels, "channel", "/channel");
+    const bool outcome_ok = one_of(cmd.outcome, kFollowUpOutcomes, "outcome", "/outcome");
+    const bool reached = cmd.outcome == "reached";
+    if (outcome_ok && reached) {
+      if (!cmd.csat) {
+        problems.add(RejectionCode::kMissingField, "/csat",
+                     "a customer reached gives their satisfaction: csat (1-5) is required",
+                     problem_params("required", {{"field", "csat"}, {"type", "integer"}}));
+      } else if (*cmd.csat < 1 || *cmd.csat > 5) {
+        problems.add(RejectionCode::kInvalidField, "/csat",
+                     "csat must be between 1 and 5, not " + std::to_string(*cmd.csat),
+                     problem_params("out_of_range", {{"minimum", 1}, {"maximum", 5}}));
+      }
+    } else if (outcome_ok && cmd.csat) {
+      problems.add(RejectionCode::kInvalidField, "/csat",
+                   "a customer not reached gives no satisfaction: leave csat out",
+                   problem_params("not_reached_has_no_csat"));
+    }
+    if (auto r = check_text(cmd.comment, "follow-up comment", kMaxReasonLength, true, "/comment"))
+      problems.add(*r);
+    const bool satisfied = reached && cmd.csat && *cmd.csat >= policy->satisfied_min_csat;
+    if (outcome_ok && reached && cmd.csat && !satisfied && cmd.comment.empty()) {
+      // The case goes back to negotiation: what the customer is still unhappy with is the
+      // starting point, as the unsatisfied transition requires.
+      problems.add(RejectionCode::kMissingField, "/comment",
+                   "an unsatisfied customer's words are required: the case goes back to "
+                   "negotiation",
+                   problem_params("required", {{"field", "comment"}, {"type", "string"}}));
+    }
+    if (!problems.empty()) return problems.rejection();
+
+    const Instant now = b_.now();
+    const auto& windows = b_.calendar_or_default(policy->call_windows);
+    const bool outside_window = cmd.channel == "phone" && !windows.is_working_time(now);
+    if (outside_window && policy->refuse_phone_outside_window) {
+      const auto next = format_rfc3339(windows.next_working_moment(now));
+      return reject(RejectionCode::kOutsideCallWindow,
+                    "phone follow-ups are made inside the call windows (calendar " +
+                        quote_name(policy->call_windows) + "); the next one opens at " + next +
+                        ": call then, or follow up by chat",
+                    "/channel",
+                    problem_params("outside_call_window",
+                                   {{"calendar", policy->call_windows}, {"next_window", next}}));
+    }
+    nlohmann::json attempt{{"channel", cmd.channel},
+                           {"outcome", cmd.outcome},
+                           {"attempt", snap.follow_up_unreached + 1}};
+    if (cmd.csat) attempt["csat"] = *cmd.csat;
+    if (!cmd.comment.empty()) attempt["comment"] = cmd.comment;
+    if (outside_window) attempt["outside_window"] = true;
+    b_.emit("follow_up.attempted", attempt);
+    b_.webhook("case.follow_up_attempted", attempt);
+
+    nlohmann::json fields{{"follow_up_channel", cmd.channel}};
+    if (!cmd.comment.empty()) fields["follow_up_note"] = cmd.comment;
+    if (reached) {
+      b_.webhook("case.csat_recorded", {{"csat", *cmd.csat}, {"channel", cmd.channel}});
+      fields["satisfied"] = satisfied;
+      return fire_transition(satisfied ? "follow_up_satisfied" : "follow_up_unsatisfied", fields,
+                             false);
+    }
+    const auto unreached = b_.working().follow_up_unreached;
+    if (unreached >= policy->max_attempts) {
+      b_.webhook("case.follow_up_not_reached", {{"attempts", unreached}});
+      // Reserved to the system in the workflow, so that only the last unreached attempt closes
+      // a case this way (a person cannot fire it directly); fired here on the policy's word.
+      return fire_transition("follow_up_not_reached", fields, /*approved_by_superior=*/true);
+    }
+    // The next attempt: after the retry delay, at the next moment the channel just tried is
+    // open (a call window for phone, a working hour for chat).
+    const auto& hours =
+        b_.calendar_or_default(cmd.channel == "phone" ? policy->call_windows : policy->chat_hours);
+    const Instant due =
+        hours.next_working_moment(b_.calendar_or_default("").add(now, policy->retry_after));
+    b_.emit("follow_up.scheduled",
+            {{"due", format_rfc3339(due)}, {"retry", true}, {"attempt", unreached + 1}});
+    b_.set_timer("follow_up", "follow_up", due);
+    return std::nullopt;
+  }
+
   std::optional<Rejection> operator()(const ReviseSeverity& cmd) {
     if (auto r = require_open()) return r;
     const auto& snap = b_.working();

@@ -37,6 +37,7 @@ static_assert(kAlternativeIs<CommandKind::kWithdrawCompensation, WithdrawCompens
 static_assert(kAlternativeIs<CommandKind::kAttachEvidence, AttachEvidence>);
 static_assert(kAlternativeIs<CommandKind::kReviseSeverity, ReviseSeverity>);
 static_assert(kAlternativeIs<CommandKind::kLogCall, LogCall>);
+static_assert(kAlternativeIs<CommandKind::kRecordFollowUp, RecordFollowUp>);
 
 struct CommandRoles {
   CommandKind command;
@@ -139,6 +140,11 @@ const std::vector<CommandRoles>& table() {
       {CommandKind::kLogCall,
        "log calls with customers",
        {kAgent, kTeamLead, kSupervisor, kManager}},
+      // A follow-up visit is the shop speaking to the customer: people only. The outcome's
+      // transition narrows further by its own roles.
+      {CommandKind::kRecordFollowUp,
+       "record follow-up attempts",
+       {kAgent, kTeamLead, kSupervisor, kManager}},
   };
   return rows;
 }
@@ -196,6 +202,8 @@ const char* command_name(CommandKind command) {
       return "revise_severity";
     case CommandKind::kLogCall:
       return "log_call";
+    case CommandKind::kRecordFollowUp:
+      return "record_follow_up";
   }
   throw std::logic_error("unknown CommandKind");
 }

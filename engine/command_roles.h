@@ -44,9 +44,10 @@ enum class CommandKind {
   kAttachEvidence,            // AttachEvidence
   kReviseSeverity,            // ReviseSeverity
   kLogCall,                   // LogCall
+  kRecordFollowUp,            // RecordFollowUp
 };
 
-inline constexpr std::array<CommandKind, 18> kCommandKinds = {
+inline constexpr std::array<CommandKind, 19> kCommandKinds = {
     CommandKind::kCreate,
     CommandKind::kFireTransition,
     CommandKind::kUpdateFields,
@@ -65,6 +66,7 @@ inline constexpr std::array<CommandKind, 18> kCommandKinds = {
     CommandKind::kAttachEvidence,
     CommandKind::kReviseSeverity,
     CommandKind::kLogCall,
+    CommandKind::kRecordFollowUp,
 };
 
 // The command a body asks for.

@@ -98,6 +98,11 @@ class DecisionBuilder {
     sla_ = catalog.sla_policy(wf.policies.sla);
     escalation_ = catalog.escalation_policy(wf.policies.escalation);
     compensation_ = catalog.compensation_policy(wf.policies.compensation);
+    if (!wf.policies.follow_up.empty()) {
+      follow_up_ = catalog.follow_up_policy(wf.policies.follow_up);
+      if (!follow_up_)
+        throw std::logic_error("workflow " + wf.id + " refers to a policy the catalog lacks");
+    }
     if (!calendar_ || !sla_ || !escalation_ || !compensation_) {
       // The catalog cross-checks references at load, so this is a broken invariant.
       throw std::logic_error("workflow " + wf.id + " refers to a policy the catalog lacks");
@@ -567,6 +572,8 @@ class DecisionBuilder {
   const CompensationPolicy& compensation() const { return *compensation_; }
   const EscalationPolicy& escalation_policy() const { return *escalation_; }
   const SlaPolicy& sla() const { return *sla_; }
+  // Null when the workflow records no follow-up attempts (no policies.follow_up).
+  const FollowUpPolicy* follow_up() const { return follow_up_; }
 
  private:
   const WorkflowCatalog& catalog_;
@@ -578,6 +585,7 @@ class DecisionBuilder {
   const SlaPolicy* sla_ = nullptr;
   const EscalationPolicy* escalation_ = nullptr;
   const CompensationPolicy* compensation_ = nullptr;
+  const FollowUpPolicy* follow_up_ = nullptr;
   CaseSnapshot working_;
   std::int64_t new_version_;
   std::vector<Effect> effects_;

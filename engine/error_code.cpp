@@ -98,6 +98,8 @@ const char* error_code_name(ErrorCode code) {
       return "INVALID_STATE";
     case ErrorCode::kVersionChanged:
       return "VERSION_CHANGED";
+    case ErrorCode::kOutsideCallWindow:
+      return "OUTSIDE_CALL_WINDOW";
     case ErrorCode::kStorageFull:
       return "STORAGE_FULL";
     case ErrorCode::kStorageBusy:

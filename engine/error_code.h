@@ -70,6 +70,7 @@ enum class ErrorCode : std::uint8_t {
   kCurrencyMismatch,     // CURRENCY_MISMATCH
   kInvalidState,         // INVALID_STATE (e.g. approving an approval already decided)
   kVersionChanged,       // VERSION_CHANGED (the workflow version changed under the case)
+  kOutsideCallWindow,    // OUTSIDE_CALL_WINDOW (a phone follow-up outside the call windows)
   // Transient conditions of the server: the request may succeed later.
   kStorageFull,        // STORAGE_FULL
   kStorageBusy,        // STORAGE_BUSY

@@ -20,6 +20,8 @@ const char* policy_kind_name(PolicyKind kind) {
       return "escalation";
     case PolicyKind::kCompensation:
       return "compensation";
+    case PolicyKind::kFollowUp:
+      return "follow_up";
   }
   return "unknown";
 }
@@ -184,6 +186,38 @@ class CatalogBuilder {
             "UNKNOWN_POLICY", file, "/policies/compensation",
             "unknown compensation policy " + quote_name(wf->policies.compensation) +
                 "; defined: " + names(catalog_->compensation_policies_));
+      check(wf->policies.follow_up.empty() ||
+                catalog_->follow_up_policies_.count(wf->policies.follow_up),
+            "UNKNOWN_POLICY", file, "/policies/follow_up",
+            "unknown follow-up policy " + quote_name(wf->policies.follow_up) +
+                "; defined: " + names(catalog_->follow_up_policies_));
+      // A recorded follow-up attempt fires these by name: a workflow that records attempts
+      // must have each, from a state of the follow_up stage.
+      if (!wf->policies.follow_up.empty()) {
+        for (const char* name : kFollowUpTransitions) {
+          const auto* t = wf->transition(name);
+          bool from_follow_up = false;
+          if (t) {
+            for (const auto& s : wf->states) {
+              if (s.stage == Stage::kFollowUp && t->allowed_from(s.name, s.final)) {
+                from_follow_up = true;
+              }
+            }
+          }
+          check(from_follow_up, "MISSING_TRANSITION", file, "/policies/follow_up",
+                std::string("a workflow with a follow-up policy needs the transition '") + name +
+                    "' from a state of the follow_up stage (a recorded attempt fires it)");
+        }
+      }
+    }
+    for (const auto& [id, policy] : catalog_->follow_up_policies_) {
+      for (const auto& [key, cal] :
+           {std::pair<std::string, std::string>{"call_windows", policy.call_windows},
+            {"chat_hours", policy.chat_hours}}) {
+        check(catalog_->calendars_.count(cal), "UNKNOWN_CALENDAR", follow_up_files_[id], "/" + key,
+              "follow-up policy " + quote_name(id) + " uses unknown calendar " + quote_name(cal) +
+                  "; calendars defined: " + names(catalog_->calendars_));
+      }
     }
     for (const auto& [id, sla] : catalog_->sla_policies_) {
       check(catalog_->calendars_.count(sla.calendar), "UNKNOWN_CALENDAR", sla_files_[id],
@@ -415,6 +449,17 @@ class CatalogBuilder {
           compensation_name_uses(doc, source.name, customer_name_uses_);
         }
       }
+    } else if (*kind == "follow_up_policy") {
+      auto policy = FollowUpPolicy::parse(doc, "", reader);
+      if (!policy) return;
+      if (catalog_->follow_up_policies_.count(policy->id)) {
+        error("DUPLICATE_NAME", "/id",
+              "follow-up policy " + quote_name(policy->id) + " is defined twice");
+        return;
+      }
+      follow_up_files_[policy->id] = source.name;
+      catalog_->policy_documents_[{PolicyKind::kFollowUp, policy->id}] = doc;
+      catalog_->follow_up_policies_.emplace(policy->id, std::move(*policy));
     } else if (*kind == "membership_policy") {
       add_only_policy(MembershipPolicy::parse(doc, "", problems_), catalog_->membership_policy_,
                       membership_file_, "membership policy", source.name);
@@ -428,7 +473,8 @@ class CatalogBuilder {
       error("UNKNOWN_KIND", "/kind",
             "unknown kind " + quote_name(*kind) +
                 "; expected workflow, calendars, sla_policy, escalation_policy, "
-                "compensation_policy, membership_policy, rfm_policy or assignment_policy");
+                "compensation_policy, follow_up_policy, membership_policy, rfm_policy or "
+                "assignment_policy");
     }
   }
 
@@ -436,6 +482,7 @@ class CatalogBuilder {
   std::shared_ptr<WorkflowCatalog> catalog_ = std::make_shared<WorkflowCatalog>();
   std::map<std::pair<std::string, int>, std::string> workflow_files_;
   std::map<std::string, std::string> sla_files_;
+  std::map<std::string, std::string> follow_up_files_;
   std::string membership_file_, rfm_file_;  // where the customer policies were loaded from
   std::string assignment_file_;
   std::vector<CustomerNameUse> customer_name_uses_;
@@ -580,6 +627,11 @@ const EscalationPolicy* WorkflowCatalog::escalation_policy(const std::string& id
   const auto it = escalation_policies_.find(id);
   return it == escalation_policies_.end() ? nullptr : &it->second;
 }
+const FollowUpPolicy* WorkflowCatalog::follow_up_policy(const std::string& id) const {
+  const auto it = follow_up_policies_.find(id);
+  return it == follow_up_policies_.end() ? nullptr : &it->second;
+}
+
 const CompensationPolicy* WorkflowCatalog::compensation_policy(const std::string& id) const {
   const auto it = compensation_policies_.find(id);
   return it == compensation_policies_.end() ? nullptr : &it->second;

@@ -1,8 +1,8 @@
 // WorkflowCatalog: every loaded workflow version and shared policy, validated together.
 //
 // Definition files are JSON objects with a "kind": "workflow", "calendars", "sla_policy",
-// "escalation_policy", "compensation_policy", "membership_policy", "rfm_policy" or
-// "assignment_policy". Loading parses
+// "escalation_policy", "compensation_policy", "follow_up_policy", "membership_policy",
+// "rfm_policy" or "assignment_policy". Loading parses
 // every file, checks each one and then the references between them (a workflow's calendar and
 // policies must exist), and reports every problem at once, each tagged with its file. A catalog
 // is built only when there is no error: a broken file never half-loads.
@@ -47,6 +47,7 @@
 #include "engine/compensation_policy.h"
 #include "engine/customer_policy.h"
 #include "engine/escalation_policy.h"
+#include "engine/follow_up_policy.h"
 #include "engine/sla_policy.h"
 #include "engine/validation_problem.h"
 #include "engine/workflow_definition.h"
@@ -77,12 +78,14 @@ struct DefinitionFiles {
 };
 
 // The kinds of shared policy a workflow refers to, named as the keys of a workflow's "policies"
-// object: "calendar", "sla", "escalation", "compensation". (Definition files name their kind
-// "calendars", "sla_policy", ...: a calendars file holds several calendars.)
-enum class PolicyKind { kCalendar, kSla, kEscalation, kCompensation };
+// object: "calendar", "sla", "escalation", "compensation", "follow_up" (the last optional in a
+// workflow). (Definition files name their kind "calendars", "sla_policy", ...: a calendars file
+// holds several calendars.)
+enum class PolicyKind { kCalendar, kSla, kEscalation, kCompensation, kFollowUp };
 
 inline constexpr PolicyKind kPolicyKinds[] = {PolicyKind::kCalendar, PolicyKind::kSla,
-                                              PolicyKind::kEscalation, PolicyKind::kCompensation};
+                                              PolicyKind::kEscalation, PolicyKind::kCompensation,
+                                              PolicyKind::kFollowUp};
 
 const char* policy_kind_name(PolicyKind kind);
 std::optional<PolicyKind> parse_policy_kind(std::string_view name);
@@ -118,6 +121,7 @@ class WorkflowCatalog {
   const SlaPolicy* sla_policy(const std::string& id) const;
   const EscalationPolicy* escalation_policy(const std::string& id) const;
   const CompensationPolicy* compensation_policy(const std::string& id) const;
+  const FollowUpPolicy* follow_up_policy(const std::string& id) const;
   // The shop's customer policies; null when none was loaded.
   const MembershipPolicy* membership_policy() const;
   const RfmPolicy* rfm_policy() const;
@@ -137,6 +141,7 @@ class WorkflowCatalog {
   std::map<std::string, SlaPolicy> sla_policies_;
   std::map<std::string, EscalationPolicy> escalation_policies_;
   std::map<std::string, CompensationPolicy> compensation_policies_;
+  std::map<std::string, FollowUpPolicy> follow_up_policies_;
   std::optional<MembershipPolicy> membership_policy_;
   std::optional<RfmPolicy> rfm_policy_;
   std::optional<AssignmentPolicy> assignment_policy_;

@@ -264,12 +264,14 @@ class WorkflowParser {
     }
     const auto& p = def_json_["policies"];
     if (!reader_.expect_object(p, "/policies", "'policies'")) return;
-    reader_.check_keys(p, "/policies", {"calendar", "sla", "escalation", "compensation"});
+    reader_.check_keys(p, "/policies",
+                       {"calendar", "sla", "escalation", "compensation", "follow_up"});
     wf_.policies.calendar = reader_.required_string(p, "/policies", "calendar").value_or("");
     wf_.policies.sla = reader_.required_string(p, "/policies", "sla").value_or("");
     wf_.policies.escalation = reader_.required_string(p, "/policies", "escalation").value_or("");
     wf_.policies.compensation =
         reader_.required_string(p, "/policies", "compensation").value_or("");
+    wf_.policies.follow_up = reader_.optional_string(p, "/policies", "follow_up").value_or("");
     if (!wf_.policies.calendar.empty()) {
       wf_.calendar_references.emplace_back(wf_.policies.calendar, "/policies/calendar");
     }

@@ -140,6 +140,7 @@ struct PolicyRefs {
   std::string sla;
   std::string escalation;
   std::string compensation;
+  std::string follow_up;  // optional: follow-up attempts are recorded under this policy
 };
 
 // The definition without the words a person reads: every member named "title", "description"

@@ -97,7 +97,9 @@ Result<std::vector<CaseSummary>> CaseStore::list_cases(const CaseQuery& q) const
       summary.created_at = from_millis(c.created_at);
       summary.updated_at = from_millis(c.updated_at);
       if (c.closed_at) summary.closed_at = from_millis(*c.closed_at);
-      summary.cursor = CaseCursor{c.sla_due, c.id};
+      if (c.next_due != kNoSlaDue) summary.next_due = from_millis(c.next_due);
+      if (c.follow_up_due) summary.follow_up_due = from_millis(*c.follow_up_due);
+      summary.cursor = CaseCursor{c.sla_due, c.id, c.next_due};
       out.push_back(std::move(summary));
     }
     return out;

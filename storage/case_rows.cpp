@@ -54,6 +54,18 @@ std::int64_t sla_due(const CaseSnapshot& snapshot) {
   return due;
 }
 
+std::int64_t next_due(const CaseSnapshot& snapshot) {
+  std::int64_t due = sla_due(snapshot);
+  if (snapshot.is_closed()) return due;
+  for (const auto& promise : snapshot.promises) {
+    if (promise.status == "open") due = std::min(due, to_millis(promise.due));
+  }
+  if (snapshot.stage == "follow_up" && snapshot.follow_up_due) {
+    due = std::min(due, to_millis(*snapshot.follow_up_due));
+  }
+  return due;
+}
+
 std::string listing_summary(const CaseSnapshot& snapshot) {
   const auto summary = snapshot.fields.find("summary");
   if (summary == snapshot.fields.end() || !summary->is_string()) return {};
@@ -101,6 +113,16 @@ CaseColumns case_columns(const CaseSnapshot& snap) {
   if (snap.closed_at) c.closed_at = to_millis(*snap.closed_at);
   c.summary = listing_summary(snap);
   set_sla_columns(snap, c);
+  c.next_due = next_due(snap);
+  if (!snap.is_closed() && snap.stage == "follow_up" && snap.follow_up_due) {
+    c.follow_up_due = to_millis(*snap.follow_up_due);
+  }
+  if (snap.follow_up_started_at) c.follow_up_started_at = to_millis(*snap.follow_up_started_at);
+  for (const auto& attempt : snap.follow_up_attempts) {
+    if (attempt.outcome != "reached") continue;
+    c.follow_up_completed = 1;
+    c.follow_up_csat = attempt.csat;
+  }
   c.reopen_count = snap.reopen_count;
   return c;
 }
@@ -131,6 +153,11 @@ CaseColumns case_columns_from_row(const Statement& row, int first) {
   c.sla_warn_at = row.column_optional_int(i++);
   c.sla_warned = row.column_int(i++);
   c.sla_breached = row.column_int(i++);
+  c.next_due = row.column_int(i++);
+  c.follow_up_due = row.column_optional_int(i++);
+  c.follow_up_started_at = row.column_optional_int(i++);
+  c.follow_up_completed = row.column_int(i++);
+  c.follow_up_csat = row.column_optional_int(i++);
   c.reopen_count = row.column_int(i++);
   return c;
 }
@@ -159,7 +186,12 @@ void bind_case_columns(Statement& s, const CaseColumns& c, int first) {
   s.bind_or_null(first + 20, c.sla_warn_at);
   s.bind(first + 21, c.sla_warned);
   s.bind(first + 22, c.sla_breached);
-  s.bind(first + 23, c.reopen_count);
+  s.bind(first + 23, c.next_due);
+  s.bind_or_null(first + 24, c.follow_up_due);
+  s.bind_or_null(first + 25, c.follow_up_started_at);
+  s.bind(first + 26, c.follow_up_completed);
+  s.bind_or_null(first + 27, c.follow_up_csat);
+  s.bind(first + 28, c.reopen_count);
 }
 
 namespace {
@@ -203,7 +235,12 @@ constexpr ColumnSpec kCaseColumns[] = {
     REDRESS_CASE_COLUMN(sla_warn_at, 21, true),
     REDRESS_CASE_COLUMN(sla_warned, 22, true),
     REDRESS_CASE_COLUMN(sla_breached, 23, true),
-    REDRESS_CASE_COLUMN(reopen_count, 24, true),
+    REDRESS_CASE_COLUMN(next_due, 24, true),
+    REDRESS_CASE_COLUMN(follow_up_due, 25, true),
+    REDRESS_CASE_COLUMN(follow_up_started_at, 26, true),
+    REDRESS_CASE_COLUMN(follow_up_completed, 27, true),
+    REDRESS_CASE_COLUMN(follow_up_csat, 28, true),
+    REDRESS_CASE_COLUMN(reopen_count, 29, true),
 };
 
 static_assert(std::size(kCaseColumns) == kCaseColumnCount);
@@ -389,6 +426,11 @@ ListQuery list_cases_query(const CaseQuery& q) {
     sql += " AND sla_due < ?";
     values.emplace_back(to_millis(*q.sla_due_before));
   }
+  if (q.follow_up_due_by) {
+    // An agent's follow-up worklist: open cases whose follow-up is due by then.
+    sql += " AND closed_at IS NULL AND follow_up_due <= ?";
+    values.emplace_back(to_millis(*q.follow_up_due_by));
+  }
   if (!q.text.empty()) {
     // FTS5 query syntax is not exposed: the expression is built from the text's words and CJK
     // characters only (storage/case_search.h). Text with nothing to search for finds nothing.
@@ -407,12 +449,13 @@ ListQuery list_cases_query(const CaseQuery& q) {
       sql += " AND 0";
     }
   }
+  const bool by_next_due = q.sort == CaseSort::kNextDue;
   if (q.after) {
-    sql += " AND (sla_due, id) > (?, ?)";
-    values.emplace_back(q.after->sla_due);
+    sql += by_next_due ? " AND (next_due, id) > (?, ?)" : " AND (sla_due, id) > (?, ?)";
+    values.emplace_back(by_next_due ? q.after->next_due : q.after->sla_due);
     values.emplace_back(q.after->id);
   }
-  sql += " ORDER BY sla_due, id LIMIT ?";
+  sql += by_next_due ? " ORDER BY next_due, id LIMIT ?" : " ORDER BY sla_due, id LIMIT ?";
   values.emplace_back(static_cast<std::int64_t>(q.limit));
   return out;
 }

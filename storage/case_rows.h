@@ -17,6 +17,11 @@ namespace redress::storage::rows {
 // The earliest deadline among the case's running SLA clocks, or kNoSlaDue.
 std::int64_t sla_due(const CaseSnapshot& snapshot);
 
+// What a worklist does next with the case: the earliest of its running SLA deadlines, its open
+// promises' dues and, while it is in the follow_up stage, its follow-up due; kNoSlaDue when it
+// has none. sla_due keeps its meaning (SLA clocks only).
+std::int64_t next_due(const CaseSnapshot& snapshot);
+
 // Code points of a case's summary kept for listings (a longer one is cut, ending in "…").
 inline constexpr std::size_t kListingSummaryLength = 200;
 // What a queue row shows of the case's text: its `summary` field (the complaint workflow's
@@ -51,6 +56,12 @@ struct CaseColumns {
   std::optional<std::int64_t> sla_warn_at;  // the warn instant of the clock that gives sla_due
   std::int64_t sla_warned = 0;              // 1: some running clock has passed its warning
   std::int64_t sla_breached = 0;            // 1: some running clock has passed its breach
+  // Schema v14: the worklist order and follow-up facts (the coverage report reads these).
+  std::int64_t next_due = kNoSlaDue;                 // rows::next_due
+  std::optional<std::int64_t> follow_up_due;         // while open in the follow_up stage
+  std::optional<std::int64_t> follow_up_started_at;  // when it first reached follow-up
+  std::int64_t follow_up_completed = 0;              // 1: a follow-up attempt reached the customer
+  std::optional<std::int64_t> follow_up_csat;        // the last reached attempt's CSAT
   // Schema v15: times the case was reopened (the `reopened` filter and the reopen report).
   std::int64_t reopen_count = 0;
 
@@ -60,8 +71,9 @@ struct CaseColumns {
 inline constexpr const char* kCaseColumnList =
     "id, workflow_id, workflow_version, version, state, stage, severity, priority, category, "
     "escalation_level, assignee, team, queue_role, customer_id, order_id, sla_due, created_at, "
-    "updated_at, closed_at, summary, sla_warn_at, sla_warned, sla_breached, reopen_count";
-inline constexpr int kCaseColumnCount = 24;
+    "updated_at, closed_at, summary, sla_warn_at, sla_warned, sla_breached, next_due, "
+    "follow_up_due, follow_up_started_at, follow_up_completed, follow_up_csat, reopen_count";
+inline constexpr int kCaseColumnCount = 29;
 
 CaseColumns case_columns(const CaseSnapshot& snapshot);
 // Reads kCaseColumnList starting at column `first` of `row`.

@@ -131,7 +131,12 @@ inline constexpr std::int64_t kNoSlaDue = std::numeric_limits<std::int64_t>::max
 struct CaseCursor {
   std::int64_t sla_due = kNoSlaDue;  // stored milliseconds, kNoSlaDue included
   std::string id;
+  std::int64_t next_due = kNoSlaDue;  // the key of CaseSort::kNextDue listings
 };
+
+// The order of a case listing: by SLA due (the default), or by next due — the earliest of the
+// running SLA dues, open promises and the follow-up due (rows::next_due), an agent's worklist.
+enum class CaseSort { kSlaDue, kNextDue };
 
 // What a queue listing shows of a case, without parsing its snapshot.
 struct CaseSummary {
@@ -149,11 +154,13 @@ struct CaseSummary {
   std::string team;
   std::string customer_id;
   std::optional<Instant> sla_due;
-  std::optional<Instant> sla_warn_at;  // the warn instant of the clock that gives sla_due
-  bool sla_warned = false;             // some running clock has passed its warning
-  bool sla_breached = false;           // some running clock has passed its breach
-  std::string summary;                 // the `summary` field, cut for listings ("" if none)
-  std::int64_t reopen_count = 0;       // times the case came back from closed
+  std::optional<Instant> sla_warn_at;    // the warn instant of the clock that gives sla_due
+  std::optional<Instant> next_due;       // rows::next_due
+  std::optional<Instant> follow_up_due;  // while open in the follow_up stage
+  bool sla_warned = false;               // some running clock has passed its warning
+  bool sla_breached = false;             // some running clock has passed its breach
+  std::string summary;                   // the `summary` field, cut for listings ("" if none)
+  std::int64_t reopen_count = 0;         // times the case came back from closed
   Instant created_at{};
   Instant updated_at{};
   std::optional<Instant> closed_at;
@@ -177,6 +184,9 @@ struct CaseQuery {
   bool reopened_only = false;   // cases reopened at least once (reopen_count > 0)
   std::string customer_id;
   std::optional<Instant> sla_due_before;
+  // Open cases whose follow-up is due at or before this instant (the follow-up worklist).
+  std::optional<Instant> follow_up_due_by;
+  CaseSort sort = CaseSort::kSlaDue;
   // Full text, from 1 character: cases whose ids, opening fields, field updates, comments,
   // customer messages or replies hold it, case-insensitively (CJK characters where they stand
   // together, other words from their beginning; storage/case_search.h). Text without a letter,

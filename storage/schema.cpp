@@ -717,7 +717,79 @@ UPDATE cases SET snapshot = json_set(snapshot, '$.waiting_on', '')
   WHERE json_type(snapshot, '$.waiting_on') IS NULL;
 )sql";
 
-// Version 15 (13 and 14 are other features' migrations): how many times each case was reopened,
+// Version 14: the worklist order and the follow-up facts of each case, as columns the writer keeps
+// from the snapshot (rows::CaseColumns): next_due (the earliest of the running SLA dues, open
+// promises and the follow-up due; sla_due keeps its meaning), the follow-up due while the case is
+// in follow-up (the follow-up worklist), when it first reached follow-up, whether an attempt
+// reached the customer and the last CSAT (the coverage report groups these by team and assignee
+// without reading snapshots).
+constexpr const char* kMigration14 = R"sql(
+ALTER TABLE cases ADD COLUMN next_due INTEGER NOT NULL DEFAULT 9223372036854775807;
+ALTER TABLE cases ADD COLUMN follow_up_due INTEGER;
+ALTER TABLE cases ADD COLUMN follow_up_started_at INTEGER;
+ALTER TABLE cases ADD COLUMN follow_up_completed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN follow_up_csat INTEGER;
+-- Not partial: a closed case's next_due is the largest value (no dues), so closed cases sort
+-- last and the open ones are read first; a partial index on closed_at IS NULL would be taken by
+-- the planner for other open-case listings (the escalated queue) in place of their own.
+CREATE INDEX cases_by_next_due ON cases (next_due, id);
+CREATE INDEX cases_open_by_assignee_next_due ON cases (assignee, next_due, id)
+  WHERE closed_at IS NULL;
+CREATE INDEX cases_follow_up_due ON cases (assignee, follow_up_due)
+  WHERE follow_up_due IS NOT NULL;
+CREATE INDEX cases_follow_up_started ON cases (follow_up_started_at, team, assignee)
+  WHERE follow_up_started_at IS NOT NULL;
+)sql";
+
+// Fills migration 14's columns from each case's snapshot with rows::case_columns. A snapshot
+// written before version 14 that has reached follow-up lacks follow_up_started_at, which a
+// replay of its journal gives (apply_event sets it from the first follow_up.scheduled): such a
+// snapshot takes it from the replay, so that `redress verify` finds it equal to a replay, and a
+// case whose journal does not replay keeps its snapshot (verify reports the case). In pages of
+// rowids, so memory stays bounded on a large database.
+void backfill_follow_up_columns(SqliteDb& db) {
+  Statement page(db,
+                 "SELECT rowid, id, snapshot FROM cases WHERE rowid > ? ORDER BY rowid LIMIT 200");
+  Statement update(db,
+                   "UPDATE cases SET snapshot = ?2, next_due = ?3, follow_up_due = ?4, "
+                   "follow_up_started_at = ?5, follow_up_completed = ?6, follow_up_csat = ?7 "
+                   "WHERE rowid = ?1");
+  StatementCache journal_statements(db);
+  std::int64_t after = 0;
+  for (;;) {
+    std::vector<std::pair<std::int64_t, CaseSnapshot>> cases;
+    page.bind(1, after);
+    while (page.step()) {
+      cases.emplace_back(page.column_int(0),
+                         rows::parse_snapshot(page.column_text(2), page.column_text(1)));
+    }
+    page.reset();
+    if (cases.empty()) return;
+    for (auto& [rowid, snapshot] : cases) {
+      if (snapshot.follow_up_due && !snapshot.follow_up_started_at) {
+        std::vector<Event> events;
+        for (auto& stored : rows::load_journal(journal_statements, snapshot.id)) {
+          events.push_back(std::move(stored.event));
+        }
+        if (auto replayed = replay(events); replayed.ok()) {
+          snapshot.follow_up_started_at = replayed.value().follow_up_started_at;
+        }
+      }
+      const auto c = rows::case_columns(snapshot);
+      update.bind(1, rowid)
+          .bind(2, snapshot_to_json(snapshot).dump())
+          .bind(3, c.next_due)
+          .bind_or_null(4, c.follow_up_due)
+          .bind_or_null(5, c.follow_up_started_at)
+          .bind(6, c.follow_up_completed)
+          .bind_or_null(7, c.follow_up_csat);
+      update.run();
+    }
+    after = cases.back().first;
+  }
+}
+
+// Version 15: how many times each case was reopened,
 // for the `reopened` filter of case listings and the reopen report. Every case before it was
 // reopened never (reopens came with this version), so 0 is exact.
 constexpr const char* kMigration15 = R"sql(
@@ -763,6 +835,10 @@ const std::vector<Migration> kMigrations = {
      kMigration12, backfill_promises},
     {13, "parcel events reported by carriers; snapshots say whom the case waits on", kMigration13,
      nullptr},
+    {14,
+     "worklist and follow-up columns of cases (next due, follow-up due, follow-up start, "
+     "completion and CSAT) backfilled from snapshots; their indexes",
+     kMigration14, backfill_follow_up_columns},
     {15, "cases count their reopens (reopen_count), for the reopened filter and report",
      kMigration15, nullptr},
 };

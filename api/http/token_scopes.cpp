@@ -73,6 +73,8 @@ std::optional<std::string> required_scope(http::verb method, std::string_view pa
     return std::string();
   }
   if (pattern == "/v1/stream") return "cases:read";
+  // Reports aggregate cases: whoever may read cases may read them (scoped like cases).
+  if (starts_with(pattern, "/v1/reports") && reads) return "cases:read";
   if (starts_with(pattern, "/v1/cases")) return reads ? "cases:read" : "cases:write";
   if (pattern == "/v1/promises" && reads) return "cases:read";  // promises are part of cases
   if (starts_with(pattern, "/v1/compensations")) {

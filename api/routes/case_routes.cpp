@@ -26,6 +26,8 @@ constexpr size_t kMaxName = 128;
 
 // Cases page by (SLA due, id): the order of the listing.
 const PageListing kCaseListing{"cases", {PageKeyType::kInteger, PageKeyType::kString}, 50};
+const PageListing kCaseListingByNextDue{
+    "cases:next_due", {PageKeyType::kInteger, PageKeyType::kString}, 50};
 
 // The values the closed-vocabulary filters of the case listing accept.
 std::vector<std::string> severity_names() {
@@ -348,7 +350,7 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
   QueryReader q(*ctx);
   q.allow_only({"state", "stage", "assignee", "team", "severity", "category", "escalation_level",
                 "customer", "sla_due_before", "q", "unassigned", "escalated", "open", "page_size",
-                "page_token", "reopened"});
+                "page_token", "reopened", "sort", "follow_up"});
   const auto& catalog = context.store.engine().catalog();
   storage::CaseQuery query;
   query.scope = storage::ReadScope::of(ctx->actor());
@@ -366,11 +368,20 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
   query.escalated_only = q.boolean("escalated").value_or(false);
   query.reopened_only = q.boolean("reopened").value_or(false);
   query.open_only = q.boolean("open").value_or(true);
-  const auto page = read_page(q, kCaseListing);
+  // sort=next_due: the earliest of the case's running SLA dues, open promises and follow-up due
+  // (an agent's worklist); the default stays by SLA due. Each order has its own page tokens.
+  const bool by_next_due =
+      q.one_of("sort", std::vector<std::string>{"sla_due", "next_due"}).value_or("sla_due") ==
+      "next_due";
+  if (by_next_due) query.sort = storage::CaseSort::kNextDue;
+  // follow_up=due: the follow-up worklist, open cases whose follow-up is due now or overdue.
+  if (q.one_of("follow_up", std::vector<std::string>{"due"})) query.follow_up_due_by = ctx->now;
+  const auto& listing = by_next_due ? kCaseListingByNextDue : kCaseListing;
+  const auto page = read_page(q, listing);
   query.limit = page.rows_to_read();
   if (page.after) {
-    query.after = storage::CaseCursor{std::get<std::int64_t>((*page.after)[0]),
-                                      std::get<std::string>((*page.after)[1])};
+    const auto key = std::get<std::int64_t>((*page.after)[0]);
+    query.after = storage::CaseCursor{key, std::get<std::string>((*page.after)[1]), key};
   }
   std::vector<FieldProblem> extra;
   // Cases nobody holds cannot also be someone's: refused rather than answered with nothing.
@@ -391,8 +402,8 @@ void list_cases(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto listed = context.store.list_cases(query);
   if (!listed.ok()) return respond.problem(*ctx, from_error(listed.error()));
   auto& rows = listed.value();
-  const auto next = finish_page(rows, page, kCaseListing, [](const storage::CaseSummary& row) {
-    return PagePosition{row.cursor.sla_due, row.cursor.id};
+  const auto next = finish_page(rows, page, listing, [&](const storage::CaseSummary& row) {
+    return PagePosition{by_next_due ? row.cursor.next_due : row.cursor.sla_due, row.cursor.id};
   });
   std::string body;
   body.reserve(64 + rows.size() * 512);
@@ -591,6 +602,17 @@ std::variant<CommandBody, ApiProblem> call_body(const nlohmann::json& body) {
   return CommandBody{call};
 }
 
+std::variant<CommandBody, ApiProblem> follow_up_body(const nlohmann::json& body) {
+  BodyReader in(body, "", {"channel", "outcome", "csat", "comment"});
+  RecordFollowUp attempt;
+  attempt.channel = in.string("channel", true, 16).value_or("");
+  attempt.outcome = in.string("outcome", true, 16).value_or("");
+  attempt.csat = in.integer("csat", false, 1, 5);
+  attempt.comment = in.string("comment", false, kMaxText).value_or("");
+  if (!in.ok()) return in.problem();
+  return CommandBody{attempt};
+}
+
 template <typename Command>
 std::variant<CommandBody, ApiProblem> text_body(const nlohmann::json& body) {
   BodyReader in(body, "", {"text"});
@@ -674,6 +696,10 @@ void add_case_routes(Router& router, ServerContext& context) {
   router.add(case_command_route(http::verb::post, "/v1/cases/{id}/calls", "logCall",
                                 "log a phone call with the customer", CommandKind::kLogCall,
                                 simple_command(context, call_body)));
+  router.add(case_command_route(http::verb::post, "/v1/cases/{id}/follow-ups", "recordFollowUp",
+                                "record a follow-up attempt (channel, outcome, CSAT)",
+                                CommandKind::kRecordFollowUp,
+                                simple_command(context, follow_up_body)));
 }
 
 }  // namespace redress::api

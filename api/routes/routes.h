@@ -42,6 +42,7 @@ void add_webhook_routes(Router& router, ServerContext& context);
 // /v1/teams/{id}/workload: a team's open cases per person (team leads and above; agents their
 // own team).
 void add_workload_routes(Router& router, ServerContext& context);
+void add_report_routes(Router& router, ServerContext& context);
 
 // /v1/reports/reopens: cases reopened in a period, per team and person (scoped by role).
 void add_reopen_report_routes(Router& router, ServerContext& context);

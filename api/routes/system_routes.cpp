@@ -102,6 +102,7 @@ Router build_router(ServerContext& context) {
   add_admin_routes(router, context);
   add_workload_routes(router, context);
   add_reopen_report_routes(router, context);
+  add_report_routes(router, context);
   add_evidence_routes(router, context);
   add_import_routes(router, context);
   add_carrier_routes(router, context);

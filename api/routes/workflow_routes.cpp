@@ -106,7 +106,9 @@ nlohmann::json workflow_summary(const WorkflowDefinition& wf, bool latest) {
            {{"calendar", wf.policies.calendar},
             {"sla", wf.policies.sla},
             {"escalation", wf.policies.escalation},
-            {"compensation", wf.policies.compensation}}},
+            {"compensation", wf.policies.compensation},
+            {"follow_up", wf.policies.follow_up.empty() ? nlohmann::json()
+                                                        : nlohmann::json(wf.policies.follow_up)}}},
           {"latest", latest}};
 }
 
@@ -155,6 +157,7 @@ PolicyUsage policy_usage(const WorkflowCatalog& catalog) {
     use(PolicyKind::kSla, wf->policies.sla);
     use(PolicyKind::kEscalation, wf->policies.escalation);
     use(PolicyKind::kCompensation, wf->policies.compensation);
+    if (!wf->policies.follow_up.empty()) use(PolicyKind::kFollowUp, wf->policies.follow_up);
   }
   return usage;
 }
@@ -212,10 +215,22 @@ nlohmann::json policies_json(const WorkflowCatalog& catalog) {
                             {"authority", std::move(authority)},
                             {"used_by", used_by(usage, PolicyKind::kCompensation, id)}});
   }
+  auto follow_up = nlohmann::json::array();
+  for (const auto& id : catalog.policy_ids(PolicyKind::kFollowUp)) {
+    const auto* policy = catalog.follow_up_policy(id);
+    if (!policy) continue;
+    follow_up.push_back({{"id", id},
+                         {"call_windows", policy->call_windows},
+                         {"chat_hours", policy->chat_hours},
+                         {"max_attempts", policy->max_attempts},
+                         {"coverage_target_percent", policy->coverage_target_percent},
+                         {"used_by", used_by(usage, PolicyKind::kFollowUp, id)}});
+  }
   return {{"calendars", std::move(calendars)},
           {"sla_policies", std::move(sla)},
           {"escalation_policies", std::move(escalation)},
-          {"compensation_policies", std::move(compensation)}};
+          {"compensation_policies", std::move(compensation)},
+          {"follow_up_policies", std::move(follow_up)}};
 }
 
 // How a kind is named in messages: "SLA policy 'x'".
@@ -229,6 +244,8 @@ std::string kind_label(PolicyKind kind) {
       return "escalation policy";
     case PolicyKind::kCompensation:
       return "compensation policy";
+    case PolicyKind::kFollowUp:
+      return "follow-up policy";
   }
   return "policy";
 }

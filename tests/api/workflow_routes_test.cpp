@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(lists_the_shipped_workflows) {
   BOOST_TEST(latest["return_exchange"] == 3);
   BOOST_TEST(latest["out_of_stock"] == 2);
   // Complaint version 2 marks the fields a customer wrote or reads for the threat scan; version 3
-  // reopens a closed complaint within its window.
+  // reopens a closed complaint within its window and records follow-up attempts.
   BOOST_TEST(latest["complaint"] == 3);
   BOOST_TEST(server.http().get("/v1/workflows?x=1", agent).status == 400);
 }

@@ -126,6 +126,18 @@ BOOST_AUTO_TEST_CASE(complaint_every_transition_fires) {
     BOOST_TEST(r.replay_matches());
     fired.insert(r.transitions_fired.begin(), r.transitions_fired.end());
   }
+  {  // Nobody answers three follow-up attempts: closed as not reached (engine_follow_up has more).
+    CaseRun r;
+    r.run(kAgent, complaint("C-3b"));
+    to_negotiating(r);
+    r.fire(kAgent, "agree_remedy", {{"remedy_summary", "coupon"}, {"customer_accepted", true}});
+    r.fire(kAgent, "confirm_resolved", {{"resolution_note", "coupon sent"}});
+    for (int i = 0; i < 3; ++i)
+      r.run(kAgent, redress::RecordFollowUp{"chat", "not_reached", {}, {}});
+    BOOST_TEST(r.snap().state == "closed_not_reached");
+    BOOST_TEST(r.replay_matches());
+    fired.insert(r.transitions_fired.begin(), r.transitions_fired.end());
+  }
   {  // Withdrawn by the customer.
     CaseRun r;
     r.run(kAgent, complaint("C-4"));

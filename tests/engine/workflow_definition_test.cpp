@@ -955,7 +955,8 @@ BOOST_AUTO_TEST_CASE(keeps_each_policy_document_as_loaded) {
 
 BOOST_AUTO_TEST_CASE(policy_kinds_are_named_as_a_workflows_policies_keys) {
   using redress::PolicyKind;
-  const std::vector<std::string> names = {"calendar", "sla", "escalation", "compensation"};
+  const std::vector<std::string> names = {"calendar", "sla", "escalation", "compensation",
+                                          "follow_up"};
   size_t i = 0;
   for (const auto kind : redress::kPolicyKinds) {
     const auto& expected = names.at(i++);

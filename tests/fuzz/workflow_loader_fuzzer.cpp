@@ -121,6 +121,8 @@ void exercise(const WorkflowCatalog& catalog) {
         return catalog.escalation_policy(id) != nullptr;
       case PolicyKind::kCompensation:
         return catalog.compensation_policy(id) != nullptr;
+      case PolicyKind::kFollowUp:
+        return catalog.follow_up_policy(id) != nullptr;
     }
     return false;
   };

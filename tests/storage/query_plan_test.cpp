@@ -2,6 +2,7 @@
 // intended index, and the hot queue listings need no sort step. A change to the SQL or the
 // schema that silently turns one into a table scan fails here, not in production.
 #include "storage/case_rows.h"
+#include "storage/follow_up_coverage.h"
 #include "storage/promise_register.h"
 #include "storage/schema.h"
 #include "storage/sqlite.h"
@@ -55,6 +56,24 @@ BOOST_AUTO_TEST_CASE(listings_use_their_indexes) {
   CaseQuery mine;
   mine.assignee = "agent.li";
   check_plan(db, rows::list_cases_query(mine).sql, "cases_open_by_assignee", true);
+
+  // The worklist by next due: every open case, and one person's, in index order.
+  CaseQuery next_due;
+  next_due.sort = CaseSort::kNextDue;
+  check_plan(db, rows::list_cases_query(next_due).sql, "cases_by_next_due", true);
+  next_due.after = CaseCursor{123, "C-9", 456};
+  check_plan(db, rows::list_cases_query(next_due).sql, "cases_by_next_due", true);
+  CaseQuery my_next_due;
+  my_next_due.sort = CaseSort::kNextDue;
+  my_next_due.assignee = "agent.li";
+  check_plan(db, rows::list_cases_query(my_next_due).sql, "cases_open_by_assignee_next_due", true);
+  // The follow-up worklist: one person's follow-ups due by a time.
+  CaseQuery follow_ups;
+  follow_ups.assignee = "agent.li";
+  follow_ups.follow_up_due_by = Instant{};
+  check_plan(db, rows::list_cases_query(follow_ups).sql, "cases_follow_up_due", false);
+  // The coverage report walks the period on its index.
+  check_plan(db, kFollowUpCoverageSql, "cases_follow_up_started", false);
 
   CaseQuery escalated;
   escalated.escalated_only = true;

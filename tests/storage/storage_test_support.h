@@ -117,17 +117,32 @@ inline storage::StoreOptions options_for(const TempDir& dir,
 // to what an older version left. Each undo starts with the undo of the version after it, so that a
 // new migration adds one string at the top and the tests of older versions keep working.
 //
-// Back to version 13 (14 belongs to another feature): no reopen counts (snapshots keep
-// theirs, which version 13 reads and ignores).
+// Back to version 14: no reopen counts (snapshots keep theirs, which version 14 reads and
+// ignores).
 inline const std::string kUndoMigrationFifteenSql =
     "DROP INDEX cases_reopened;"
     "DROP INDEX case_events_reopened;"
     "ALTER TABLE cases DROP COLUMN reopen_count;"
+    "PRAGMA user_version = 14;";
+
+// Back to version 13: no worklist and follow-up columns (snapshots keep their follow-up
+// members, which version 13 reads and ignores).
+inline const std::string kUndoMigrationFourteenSql =
+    kUndoMigrationFifteenSql +
+    "DROP INDEX cases_by_next_due;"
+    "DROP INDEX cases_open_by_assignee_next_due;"
+    "DROP INDEX cases_follow_up_due;"
+    "DROP INDEX cases_follow_up_started;"
+    "ALTER TABLE cases DROP COLUMN next_due;"
+    "ALTER TABLE cases DROP COLUMN follow_up_due;"
+    "ALTER TABLE cases DROP COLUMN follow_up_started_at;"
+    "ALTER TABLE cases DROP COLUMN follow_up_completed;"
+    "ALTER TABLE cases DROP COLUMN follow_up_csat;"
     "PRAGMA user_version = 13;";
 
 // Back to version 12: no carrier events; snapshots do not say whom the case waits on.
 inline const std::string kUndoMigrationThirteenSql =
-    kUndoMigrationFifteenSql +
+    kUndoMigrationFourteenSql +
     "DROP TABLE carrier_events;"
     "UPDATE cases SET snapshot = json_remove(snapshot, '$.waiting_on');"
     "PRAGMA user_version = 12;";

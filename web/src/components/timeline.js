@@ -216,6 +216,12 @@ export function describeEvent(event, def, promiseTexts = new Map()) {
     case 'call.logged':
       args.text = data.summary || '';
       break;
+    case 'follow_up.attempted':
+      args.channel = t(`followup.channel.${data.channel}`);
+      args.attempt = data.attempt || 1;
+      if (data.outcome !== 'reached') return t('event.follow_up.attempted_not_reached', args);
+      args.csat = data.csat;
+      break;
     case 'case.severity_revised':
       args.from = word('severity', data.from);
       args.to = word('severity', data.to);

@@ -471,6 +471,10 @@ export default {
   'wfevent.return.refund_requested': 'refund requested from finance',
   'wfevent.return.repair_requested': 'repair requested',
   'wfevent.return.replacement_requested': 'replacement requested',
+  'event.follow_up.attempted': '{actor} followed up by {channel} (attempt {attempt}): satisfaction {csat} of 5',
+  'event.follow_up.attempted_not_reached': '{actor} followed up by {channel} (attempt {attempt}): customer not reached',
+  'followup.channel.phone': 'phone',
+  'followup.channel.chat': 'chat',
   'event.timer.set': 'Timer {name} set for {due}',
   'event.timer.cancelled': 'Timer {key} cancelled',
   'event.timer.fired': 'Timer {key} fired',
@@ -545,6 +549,7 @@ export default {
   'problem.UNSUPPORTED_MEDIA_TYPE': 'The request format is not supported.',
   'problem.VALIDATION_FAILED': 'Some entries are not valid.',
   'problem.VERSION_CHANGED': 'The workflow version changed.',
+  'problem.OUTSIDE_CALL_WINDOW': 'Phone follow-ups are made inside the call windows; call in the next window or follow up by chat.',
   'problem.VERSION_CONFLICT': 'Someone changed this case meanwhile.',
 
   // --- console2: approval rows, the assign picker, customer segments ---------------------------
@@ -637,6 +642,8 @@ export default {
   'fieldreason.out_of_range': 'Must be from {minimum} to {maximum}.',
   'fieldreason.out_of_range_max': 'Must be at most {maximum}.',
   'fieldreason.out_of_range_min': 'Must be at least {minimum}.',
+  'fieldreason.not_reached_has_no_csat': 'A customer not reached gives no satisfaction score.',
+  'fieldreason.outside_call_window': 'Outside the call windows; the next one opens at {next_window}.',
   'fieldreason.policy_currency': 'Use the compensation policy\'s currency, {expected_currency}.',
   'fieldreason.queue_not_readable': 'Your role may not read this approval queue.',
   'fieldreason.refund_exceeds_refundable': 'The refund is above what can still be refunded, {refundable}.',

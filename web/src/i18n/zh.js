@@ -469,6 +469,10 @@ export default {
   'wfevent.return.refund_requested': '已向财务申请退款',
   'wfevent.return.repair_requested': '已申请维修',
   'wfevent.return.replacement_requested': '已申请换货',
+  'event.follow_up.attempted': '{actor}通过{channel}回访（第 {attempt} 次）：满意度 {csat} 分（满分 5 分）',
+  'event.follow_up.attempted_not_reached': '{actor}通过{channel}回访（第 {attempt} 次）：未联系上客户',
+  'followup.channel.phone': '电话',
+  'followup.channel.chat': '在线聊天',
   'event.timer.set': '已设置定时器 {name}：{due}',
   'event.timer.cancelled': '已取消定时器 {key}',
   'event.timer.fired': '定时器 {key} 已触发',
@@ -543,6 +547,7 @@ export default {
   'problem.UNSUPPORTED_MEDIA_TYPE': '不支持此请求格式。',
   'problem.VALIDATION_FAILED': '部分内容无效。',
   'problem.VERSION_CHANGED': '工作流版本已变更。',
+  'problem.OUTSIDE_CALL_WINDOW': '电话回访只能在通话时段内进行；请在下一个时段致电，或改用在线聊天回访。',
   'problem.VERSION_CONFLICT': '此工单已被他人修改。',
 
   // --- console2: approval rows, the assign picker, customer segments ---------------------------
@@ -635,6 +640,8 @@ export default {
   'fieldreason.out_of_range': '必须在 {minimum} 至 {maximum} 之间。',
   'fieldreason.out_of_range_max': '不能大于 {maximum}。',
   'fieldreason.out_of_range_min': '不能小于 {minimum}。',
+  'fieldreason.not_reached_has_no_csat': '未联系上客户，不能填写满意度。',
+  'fieldreason.outside_call_window': '不在通话时段内；下一个时段从 {next_window} 开始。',
   'fieldreason.policy_currency': '请使用补偿政策的币种 {expected_currency}。',
   'fieldreason.queue_not_readable': '您的角色不能查看此审批队列。',
   'fieldreason.refund_exceeds_refundable': '退款超过可退金额 {refundable}。',
