@@ -9,6 +9,7 @@ import { dateTime, label, t, word } from '../i18n/index.js';
 import { live } from '../stream.js';
 import { definition, stateTitle } from '../workflows.js';
 import { Badge, Loading, Notice, ProblemNotice } from '../components/ui.js';
+import { FollowUpPanel } from '../components/follow_up_panel.js';
 import { Timeline, describeEvent } from '../components/timeline.js';
 import { EvidencePanel } from '../components/evidence.js';
 import {
@@ -177,6 +178,7 @@ export function CasePage({ id, me }) {
     <div class="case-grid">
       <div class="case-main">
         <${TransitionsPanel} caseView=${caseView} transitions=${transitions} reopen=${reopen} />
+        <${FollowUpPanel} caseView=${caseView} />
         <${FieldsPanel} caseView=${caseView} />
         <${CompensationPanel} caseView=${caseView} />
         <${CommunicationPanel} caseView=${caseView} />

@@ -1,0 +1,80 @@
+// Follow-up visits (回访) on the case page, against the real server: a complaint (v3) in its
+// follow-up stage shows when the visit is due and a form for each attempt. A phone call the
+// customer does not answer is recorded as not reached (flagged when it falls outside the call
+// windows: the server's clock is real, so the test reads the flag from the server's answer); the
+// next attempt, by chat, reaches the customer with a satisfaction of 5 and the case closes.
+// Screenshots in Chinese and English with axe-core's rules and the one-language check.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assertOneLanguage, newPage, serverAndBrowser, screenshotChecked, signIn } from './support.js';
+
+const shared = serverAndBrowser(async ({ server }) => {
+  shared.agent = await server.person('he.yun', 'agent', { name: 'He Yun 何云' });
+  await server.api('POST', '/v1/customers', {
+    token: shared.agent.token,
+    body: { id: 'CU-8401', name: '赵敏', level: 'regular', contacts: { phone: '13800008401' } },
+  });
+});
+
+// A complaint taken over the API to its follow-up stage; returns its id.
+async function caseInFollowUp(server, summary) {
+  const token = shared.agent.token;
+  const id = (await server.api('POST', '/v1/cases', {
+    token,
+    body: { workflow_id: 'complaint', team: 'after_sales', assignee: shared.agent.id, customer_id: 'CU-8401',
+      fields: { summary, category: 'quality' } },
+  })).case.id;
+  const step = (transition, data) => server.api('POST', `/v1/cases/${id}/transitions`, { token, body: { transition, data } });
+  await step('confirm_problem', { desired_outcome: '退款', customer_confirmed: true });
+  await step('complete_analysis', { cause: '包装破损', fault_party: 'carrier' });
+  await step('agree_remedy', { remedy_summary: '退款 30 元', customer_accepted: true });
+  await step('confirm_resolved', { resolution_note: '已退款' });
+  return id;
+}
+
+for (const language of ['zh', 'en']) {
+  test(`a follow-up not reached by phone, then reached by chat, closes the case (${language})`, async () => {
+    const { server, browser } = shared;
+    const id = await caseInFollowUp(server, language === 'zh' ? '杯子碎了' : 'The mug arrived broken');
+    const page = await newPage(browser, { language });
+    await signIn(page, server, shared.agent.token);
+    await page.goto(`${server.url}/cases/${id}`);
+    const panel = page.locator('.follow-up-panel');
+    await panel.waitFor();
+    await panel.locator('[data-follow-up-due]').waitFor();
+    assert.equal(await panel.locator('.follow-up-attempts li').count(), 0);
+    // Chat is offered first: it leaves a written record.
+    assert.equal(await page.locator('#follow-up-channel').inputValue(), 'chat');
+
+    await page.locator('#follow-up-channel').selectOption('phone');
+    await page.locator('#follow-up-outcome').selectOption('not_reached');
+    // A customer not reached gives no score: the CSAT control is not shown.
+    assert.equal(await page.locator('#follow-up-csat').count(), 0);
+    await page.locator('.follow-up-form button[type=submit]').click();
+    await panel.locator('.follow-up-attempts li[data-outcome="not_reached"]').waitFor();
+    const recorded = await server.api('GET', `/v1/cases/${id}`);
+    assert.equal(recorded.state, 'following_up');
+    assert.equal(recorded.follow_up_attempts.length, 1);
+    assert.equal(await panel.locator('.follow-up-attempts .badge-warn').count(),
+      recorded.follow_up_attempts[0].outside_window ? 1 : 0);
+    await screenshotChecked(page, `follow-up-not-reached-${language}`);
+    await assertOneLanguage(page, language, server);
+
+    await page.locator('#follow-up-channel').selectOption('chat');
+    await page.locator('#follow-up-outcome').selectOption('reached');
+    await page.locator('#follow-up-csat').selectOption('5');
+    await page.locator('#follow-up-comment').fill(language === 'zh' ? '退款已收到，谢谢' : 'Refund received, thanks');
+    await page.locator('.follow-up-form button[type=submit]').click();
+    // Reached and satisfied: the case closes, and the panel goes with the follow-up stage.
+    await page.locator('dd[data-state="closed"]').waitFor();
+    assert.equal(await page.locator('.follow-up-panel').count(), 0);
+    await page.locator('.timeline-list li[data-type="follow_up.attempted"]').nth(1).waitFor();
+    await screenshotChecked(page, `follow-up-closed-${language}`);
+    await assertOneLanguage(page, language, server);
+    const closed = await server.api('GET', `/v1/cases/${id}`);
+    assert.deepEqual(closed.follow_up_attempts.map((a) => [a.channel, a.outcome, a.csat]),
+      [['phone', 'not_reached', null], ['chat', 'reached', 5]]);
+    assert.deepEqual(page.consoleErrors, []);
+    await page.close();
+  });
+}
