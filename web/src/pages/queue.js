@@ -14,7 +14,8 @@ const kPageSize = 50;
 const kStages = ['confirm', 'analyse', 'negotiate', 'resolve', 'follow_up', 'closed'];
 const kSeverities = ['low', 'normal', 'high', 'critical'];
 const kLevels = ['agent', 'team_lead', 'supervisor', 'manager'];
-const kFilterNames = ['state', 'stage', 'severity', 'category', 'escalation_level', 'assignee', 'unassigned', 'q'];
+const kFilterNames = ['state', 'stage', 'severity', 'category', 'escalation_level', 'assignee', 'unassigned', 'q',
+  'sort', 'follow_up', 'reopened'];
 
 function scopes(me) {
   const list = [];
@@ -68,7 +69,9 @@ export function QueuePage({ me }) {
     const serial = ++loadSerial.current;
     const params = { page_size: kPageSize, page_token: pageToken };
     for (const [name, value] of Object.entries(filters)) {
-      if (name === 'unassigned') params.unassigned = value === 'true' ? 'true' : '';
+      if (name === 'unassigned' || name === 'reopened') params[name] = value === 'true' ? 'true' : '';
+      else if (name === 'follow_up') params.follow_up = value === 'due' ? 'due' : '';
+      else if (name === 'sort') params.sort = value === 'next_due' ? 'next_due' : '';
       else if (name === 'q') params.q = value;
       else params[name] = value;
     }
@@ -127,6 +130,9 @@ export function QueuePage({ me }) {
     </select>
   </div>`;
 
+  // Sorted by next due (the earliest of the SLA dues, open promises and the follow-up due), the
+  // due column says that instant; otherwise the SLA countdown.
+  const byNextDue = filters.sort === 'next_due';
   return html`<section class="queue">
     <h1 tabindex="-1">${t('queue.title')}</h1>
     <div class="tabs" role="tablist" aria-label=${t('queue.title')}>
@@ -145,6 +151,23 @@ export function QueuePage({ me }) {
       ${select('severity', kSeverities, t('filter.severity'), (v) => word('severity', v))}
       ${select('category', [...categories.keys()], t('filter.category'), (v) => label(categories.get(v), v))}
       ${select('escalation_level', kLevels, t('filter.escalation_level'), (v) => word('level', v))}
+      <div class="field field-inline">
+        <label for="filter-sort">${t('queue.sort')}</label>
+        <select id="filter-sort" value=${filters.sort === 'next_due' ? 'next_due' : ''} onChange=${(e) => setFilter('sort', e.target.value)}>
+          <option value="">${t('queue.sort.sla_due')}</option>
+          <option value="next_due">${t('queue.sort.next_due')}</option>
+        </select>
+      </div>
+      <div class="field field-inline field-check">
+        <input id="filter-follow-up" type="checkbox" checked=${filters.follow_up === 'due'}
+          onChange=${(e) => setFilter('follow_up', e.target.checked ? 'due' : '')} />
+        <label for="filter-follow-up">${t('queue.follow_up_due')}</label>
+      </div>
+      <div class="field field-inline field-check">
+        <input id="filter-reopened" type="checkbox" checked=${filters.reopened === 'true'}
+          onChange=${(e) => setFilter('reopened', e.target.checked ? 'true' : '')} />
+        <label for="filter-reopened">${t('queue.reopened')}</label>
+      </div>
       ${scope !== 'mine'
         ? html`<div class="field field-inline">
             <label for="filter-assignee">${t('filter.assignee')}</label>
@@ -171,20 +194,24 @@ export function QueuePage({ me }) {
             <th scope="col">${t('queue.col.severity')}</th>
             <th scope="col">${t('queue.col.level')}</th>
             <th scope="col">${t('queue.col.assignee')}</th>
-            <th scope="col">${t('queue.col.due')}</th>
+            <th scope="col">${byNextDue ? t('queue.col.next_due') : t('queue.col.due')}</th>
           </tr></thead>
           <tbody>
             ${rows.map((row) => html`<tr key=${row.id} class=${row.sla_breached ? 'row-breached' : ''}
               onClick=${(e) => { if (!e.target.closest('a')) navigate(`/cases/${encodeURIComponent(row.id)}`); }}>
               <td><a href=${`/cases/${encodeURIComponent(row.id)}`}>${row.id}</a></td>
-              <td class="summary">${row.summary || ''}</td>
+              <td class="summary">${row.summary || ''}${row.reopen_count
+                ? html` <span class="badge badge-warn" data-reopen-count=${row.reopen_count}>${t('queue.reopened_times', { count: row.reopen_count })}</span>`
+                : null}</td>
               <td>${label(states.get(row.state), row.state)}<br /><span class="muted">${word('stage', row.stage)}</span></td>
               <td><${Badge} kind="severity" value=${row.severity}>${word('severity', row.severity)}<//></td>
               <td>${row.escalation_level && row.escalation_level !== 'agent'
                 ? html`<${Badge} kind="level" value=${row.escalation_level}>${word('level', row.escalation_level)}<//>`
                 : word('level', row.escalation_level)}</td>
               <td>${row.assignee || html`<span class="muted">${t('case.unassigned')}</span>`}</td>
-              <td><${Countdown} due=${row.sla_due} warnAt=${row.sla_warn_at} breached=${row.sla_breached} /></td>
+              <td>${byNextDue
+                ? html`<span data-next-due=${row.next_due || ''}><${Countdown} due=${row.next_due} /></span>`
+                : html`<${Countdown} due=${row.sla_due} warnAt=${row.sla_warn_at} breached=${row.sla_breached} />`}</td>
             </tr>`)}
           </tbody>
         </table>`

@@ -1,4 +1,5 @@
-// Follow-up visits (回访) on the case page, against the real server: a complaint (v3) in its
+// Follow-up visits (回访) on the case page, against the real server: the agent's queue ordered by
+// next due shows the case due when its visit is; a complaint (v3) in its
 // follow-up stage shows when the visit is due and a form for each attempt. A phone call the
 // customer does not answer is recorded as not reached (flagged when it falls outside the call
 // windows: the server's clock is real, so the test reads the flag from the server's answer); the
@@ -38,6 +39,15 @@ for (const language of ['zh', 'en']) {
     const id = await caseInFollowUp(server, language === 'zh' ? '杯子碎了' : 'The mug arrived broken');
     const page = await newPage(browser, { language });
     await signIn(page, server, shared.agent.token);
+    // The agent's worklist by next due: in follow-up, the case is next due when its visit is.
+    const { follow_up_due: due } = await server.api('GET', `/v1/cases/${id}`);
+    await page.goto(`${server.url}/queue?scope=mine&sort=next_due`);
+    const row = page.locator('table.cases tr', { hasText: id });
+    await row.waitFor();
+    assert.equal(Date.parse(await row.locator('[data-next-due]').getAttribute('data-next-due')), Date.parse(due));
+    assert.equal(await page.locator('#filter-sort').inputValue(), 'next_due');
+    await screenshotChecked(page, `queue-next-due-${language}`);
+    await assertOneLanguage(page, language, server);
     await page.goto(`${server.url}/cases/${id}`);
     const panel = page.locator('.follow-up-panel');
     await panel.waitFor();
