@@ -16,6 +16,7 @@ import { ApprovalsPage } from './pages/approvals.js';
 import { EscalationsPage } from './pages/escalations.js';
 import { LedgerPage } from './pages/ledger.js';
 import { PromisesPage } from './pages/promises.js';
+import { ReportsPage } from './pages/reports.js';
 import { CustomersPage } from './pages/customers.js';
 import { CustomerPage } from './pages/customer.js';
 import { WorkloadPage } from './pages/workload.js';
@@ -52,7 +53,7 @@ function navItems(role) {
   if (isLadder(role) || role === 'admin') items.push(['/customers', 'nav.customers']);
   if (atLeast(role, 'team_lead')) {
     items.push(['/approvals', 'nav.approvals'], ['/escalations', 'nav.escalations'], ['/workload', 'nav.workload'],
-      ['/promises', 'nav.promises'], ['/compensations', 'nav.ledger']);
+      ['/promises', 'nav.promises'], ['/reports', 'nav.reports'], ['/compensations', 'nav.ledger']);
   }
   if (atLeast(role, 'manager')) items.push(['/imports', 'nav.imports']);
   if (role === 'admin') {
@@ -84,6 +85,7 @@ function page(path, me) {
   if ((params = match('/customers/:id', path))) return html`<${CustomerPage} key=${params.id} id=${params.id} me=${me} />`;
   if (match('/compensations', path)) return html`<${LedgerPage} me=${me} />`;
   if (match('/promises', path)) return html`<${PromisesPage} me=${me} />`;
+  if (match('/reports', path)) return html`<${ReportsPage} me=${me} />`;
   if (match('/first-steps', path)) return html`<${FirstStepsPage} me=${me} />`;
   if (match('/imports', path)) return html`<${ImportsPage} me=${me} />`;
   if ((params = match('/admin/:section', path))) return html`<${AdminPage} key=${params.section} section=${params.section} me=${me} />`;

@@ -11,6 +11,7 @@ import { assertOneLanguage, newPage, serverAndBrowser, screenshotChecked, signIn
 
 const shared = serverAndBrowser(async ({ server }) => {
   shared.agent = await server.person('he.yun', 'agent', { name: 'He Yun 何云' });
+  shared.supervisor = await server.person('qian.li', 'supervisor', { name: 'Qian Li 钱立' });
   await server.api('POST', '/v1/customers', {
     token: shared.agent.token,
     body: { id: 'CU-8401', name: '赵敏', level: 'regular', contacts: { phone: '13800008401' } },
@@ -88,3 +89,24 @@ for (const language of ['zh', 'en']) {
     await page.close();
   });
 }
+
+// After both visits: the supervisor's Reports page counts them for the agent and the team.
+test('the coverage report counts the completed follow-ups (zh, then en)', async () => {
+  const { server, browser } = shared;
+  for (const language of ['zh', 'en']) {
+    const page = await newPage(browser, { language });
+    await signIn(page, server, shared.supervisor.token);
+    await page.goto(`${server.url}/reports`);
+    const row = page.locator(`tr[data-coverage-row="he.yun · after_sales"]`);
+    await row.waitFor();
+    const cells = await row.locator('td').allInnerTexts();
+    // reached follow-up, followed up, not reached, coverage, mean satisfaction
+    assert.deepEqual(cells.map((c) => c.trim()), ['2', '2', '0', '100%', '5.00']);
+    assert.equal(await row.getAttribute('data-below-target'), 'false');
+    await page.locator('.reopen-table, .reports p.empty').first().waitFor();
+    await screenshotChecked(page, `reports-${language}`);
+    await assertOneLanguage(page, language, server);
+    assert.deepEqual(page.consoleErrors, []);
+    await page.close();
+  }
+});
