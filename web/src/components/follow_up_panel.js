@@ -1,9 +1,11 @@
 // The follow-up visit (回访) of a case in its follow-up stage: when it is due, the attempts made
-// so far, and a form to record the next one (POST /v1/cases/{id}/follow-ups). Chat comes first:
-// the handbooks prefer it when the customer is online, as it leaves a written record; phone
-// calls belong in the call windows, and the server flags or refuses one outside them (policy).
+// so far, and a form to record the next one (POST /v1/cases/{id}/follow-ups). Chat is suggested
+// when the customer on record has a chat id — the handbooks prefer it, as it leaves a written
+// record — and the phone otherwise; phone calls belong in the call windows, and the server flags
+// or refuses one outside them (policy).
 // A customer not reached gives no satisfaction score; a low score needs the customer's words.
-import { html, useState } from '../html.js';
+import { get } from '../api.js';
+import { html, useEffect, useState } from '../html.js';
 import { dateTime, t } from '../i18n/index.js';
 import { isLadder } from '../app.js';
 import { useCommand } from './command.js';
@@ -38,18 +40,33 @@ function AttemptList({ attempts }) {
 
 export function FollowUpPanel({ caseView }) {
   const { me, data, def } = caseView;
-  const [channel, setChannel] = useState('chat');
+  const [channel, setChannel] = useState('');
+  // Whether the customer on record has a chat id (the record shows it masked): chat is then the
+  // suggested channel, else the phone. null: not known (no record, or not readable).
+  const [hasChat, setHasChat] = useState(null);
+  const customerId = data.customer && data.customer.id;
+  const inFollowUp = data.stage === 'follow_up' && !data.closed_at;
+  useEffect(() => {
+    if (!inFollowUp || !customerId) return undefined;
+    let current = true;
+    get(`/v1/customers/${encodeURIComponent(customerId)}`)
+      .then((answer) => { if (current) setHasChat(Boolean(answer.data.contacts && answer.data.contacts.chat_id)); })
+      .catch(() => {});
+    return () => { current = false; };
+  }, [customerId, inFollowUp]);
+  const suggested = hasChat === false ? 'phone' : 'chat';
   const [outcome, setOutcome] = useState('');
   const [csat, setCsat] = useState('');
   const [comment, setComment] = useState('');
   const command = useCommand(caseView);
   // Only workflows under a follow-up policy record attempts (complaint v3 and later).
-  if (data.stage !== 'follow_up' || data.closed_at || !(def.policies && def.policies.follow_up)) return null;
+  if (!inFollowUp || !(def.policies && def.policies.follow_up)) return null;
+  const chosen = channel || suggested;
   const attempts = data.follow_up_attempts || [];
   const reached = outcome === 'reached';
   async function submit(event) {
     event.preventDefault();
-    const body = { channel, outcome };
+    const body = { channel: chosen, outcome };
     if (reached && csat) body.csat = Number(csat);
     if (comment.trim()) body.comment = comment;
     if (await command.run('/follow-ups', body)) {
@@ -67,10 +84,11 @@ export function FollowUpPanel({ caseView }) {
     <${AttemptList} attempts=${attempts} />
     ${isLadder(me.role)
       ? html`<form class="follow-up-form" onSubmit=${submit}>
-          <p class="muted">${t('followup.channel_hint')}</p>
+          <p class="muted" data-suggested-channel=${suggested}>${hasChat === true
+            ? t('followup.suggest_chat') : hasChat === false ? t('followup.suggest_phone') : t('followup.channel_hint')}</p>
           <${FieldControl} id="follow-up-channel" required
             field=${enumField('channel', 'followup.channel', kChannels, (v) => t(`followup.channel.${v}`))}
-            value=${channel} onInput=${setChannel} messages=${problems('channel')} />
+            value=${chosen} onInput=${setChannel} messages=${problems('channel')} />
           <${FieldControl} id="follow-up-outcome" required
             field=${enumField('outcome', 'followup.outcome', kOutcomes, (v) => t(`followup.outcome.${v}`))}
             value=${outcome} onInput=${setOutcome} messages=${problems('outcome')} />
@@ -83,7 +101,7 @@ export function FollowUpPanel({ caseView }) {
             field=${{ name: 'comment', type: 'text', title: t('followup.comment'), max_length: 2000 }}
             value=${comment} onInput=${setComment} messages=${problems('comment')} />
           <${ProblemNotice} error=${command.error} onReload=${caseView.reload} />
-          <button type="submit" disabled=${command.busy || !channel || !outcome || (reached && !csat)}>${t('followup.record')}</button>
+          <button type="submit" disabled=${command.busy || !chosen || !outcome || (reached && !csat)}>${t('followup.record')}</button>
         </form>`
       : null}
   </section>`;

@@ -507,6 +507,8 @@ export default {
   'followup.due': 'Due {due}',
   'followup.no_attempts': 'No follow-up attempt yet.',
   'followup.channel_hint': 'Chat is preferred when the customer is online: it leaves a written record. Phone calls only 09:00–11:30 and 14:00–17:00 on working days.',
+  'followup.suggest_chat': 'The customer has a chat id: follow up by chat, which leaves a written record.',
+  'followup.suggest_phone': 'No chat id on record: call the customer, 09:00–11:30 or 14:00–17:00 on a working day.',
   'followup.channel': 'Channel',
   'followup.outcome': 'Outcome',
   'followup.outcome.reached': 'customer reached',

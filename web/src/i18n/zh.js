@@ -505,6 +505,8 @@ export default {
   'followup.due': '{due} 到期',
   'followup.no_attempts': '尚未回访。',
   'followup.channel_hint': '客户在线时优先在线回访：留有文字记录。电话回访仅限工作日 09:00–11:30 和 14:00–17:00。',
+  'followup.suggest_chat': '客户有聊天账号：建议在线回访，留有文字记录。',
+  'followup.suggest_phone': '客户没有聊天账号：请在工作日 09:00–11:30 或 14:00–17:00 电话回访。',
   'followup.channel': '回访方式',
   'followup.outcome': '回访结果',
   'followup.outcome.reached': '已联系上客户',

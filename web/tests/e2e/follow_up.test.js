@@ -16,14 +16,18 @@ const shared = serverAndBrowser(async ({ server }) => {
     token: shared.agent.token,
     body: { id: 'CU-8401', name: '赵敏', level: 'regular', contacts: { phone: '13800008401' } },
   });
+  await server.api('POST', '/v1/customers', {
+    token: shared.agent.token,
+    body: { id: 'CU-8402', name: 'Ada Zhou', level: 'regular', contacts: { phone: '13800008402', chat_id: 'ada_zhou_88' } },
+  });
 });
 
 // A complaint taken over the API to its follow-up stage; returns its id.
-async function caseInFollowUp(server, summary) {
+async function caseInFollowUp(server, summary, customerId) {
   const token = shared.agent.token;
   const id = (await server.api('POST', '/v1/cases', {
     token,
-    body: { workflow_id: 'complaint', team: 'after_sales', assignee: shared.agent.id, customer_id: 'CU-8401',
+    body: { workflow_id: 'complaint', team: 'after_sales', assignee: shared.agent.id, customer_id: customerId,
       fields: { summary, category: 'quality' } },
   })).case.id;
   const step = (transition, data) => server.api('POST', `/v1/cases/${id}/transitions`, { token, body: { transition, data } });
@@ -37,7 +41,9 @@ async function caseInFollowUp(server, summary) {
 for (const language of ['zh', 'en']) {
   test(`a follow-up not reached by phone, then reached by chat, closes the case (${language})`, async () => {
     const { server, browser } = shared;
-    const id = await caseInFollowUp(server, language === 'zh' ? '杯子碎了' : 'The mug arrived broken');
+    // In Chinese the customer has only a phone; in English a chat id too.
+    const id = await caseInFollowUp(server, language === 'zh' ? '杯子碎了' : 'The mug arrived broken',
+      language === 'zh' ? 'CU-8401' : 'CU-8402');
     const page = await newPage(browser, { language });
     await signIn(page, server, shared.agent.token);
     // The agent's worklist by next due: in follow-up, the case is next due when its visit is.
@@ -54,8 +60,11 @@ for (const language of ['zh', 'en']) {
     await panel.waitFor();
     await panel.locator('[data-follow-up-due]').waitFor();
     assert.equal(await panel.locator('.follow-up-attempts li').count(), 0);
-    // Chat is offered first: it leaves a written record.
-    assert.equal(await page.locator('#follow-up-channel').inputValue(), 'chat');
+    // Chat is suggested when the customer has a chat id (it leaves a written record), else the
+    // phone.
+    const suggested = language === 'zh' ? 'phone' : 'chat';
+    await panel.locator(`[data-suggested-channel="${suggested}"]`).waitFor();
+    assert.equal(await page.locator('#follow-up-channel').inputValue(), suggested);
 
     await page.locator('#follow-up-channel').selectOption('phone');
     await page.locator('#follow-up-outcome').selectOption('not_reached');
