@@ -1,5 +1,6 @@
 // An agent signs in, opens a complaint from the new-case form, finds it in the queue, and walks
-// it confirm → analyse → negotiate → resolve → follow-up → closed through the generated forms.
+// it confirm → analyse → negotiate → resolve → follow-up → closed through the generated forms (the
+// follow-up visit through the Follow-up panel, as complaint v3 records it).
 // Then a form sent with missing and invalid fields shows each server problem beside its field, in
 // the viewer's language (worded from the problem's code and params), and leaves the case unchanged.
 import assert from 'node:assert/strict';
@@ -59,9 +60,13 @@ test('an agent walks a complaint through the five stages to closed', async () =>
   await fire(page, 'offer_remedy', { remedy_summary: 'Ship a new lid and a CNY 10 coupon' }, 'awaiting_customer_decision');
   await fire(page, 'customer_accepts', {}, 'resolving');
   await fire(page, 'confirm_resolved', { resolution_note: 'Lid shipped, SF1234567' }, 'following_up');
-  await fire(page, 'follow_up_satisfied', {
-    follow_up_channel: { select: 'chat' }, satisfied: { select: 'true' },
-  }, 'closed');
+  // The follow-up visit is recorded as an attempt: reached by chat, satisfied, the case closes.
+  assert.equal(await page.locator('button[data-transition="follow_up_satisfied"]').count(), 0);
+  await page.locator('#follow-up-channel').selectOption('chat');
+  await page.locator('#follow-up-outcome').selectOption('reached');
+  await page.locator('#follow-up-csat').selectOption('5');
+  await page.locator('.follow-up-form button[type=submit]').click();
+  await page.locator('dd[data-state="closed"]').waitFor();
 
   const stored = await server.api('GET', `/v1/cases/${caseId}`, { token: agent.token });
   assert.equal(stored.state, 'closed');
