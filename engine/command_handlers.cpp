@@ -12,6 +12,21 @@ class CommandHandler {
   std::optional<Rejection> operator()(const CreateCase&) { return std::nullopt; }  // handled apart
 
   std::optional<Rejection> operator()(const FireTransition& cmd) {
+    if (is_follow_up_outcome(b_.wf().policies.follow_up, cmd.transition)) {
+      return reject(
+          RejectionCode::kFollowUpAttemptRequired,
+          "transition " + quote_name(cmd.transition) +
+              " is the outcome of a follow-up "
+              "attempt in workflow " +
+              quote_name(b_.wf().id) + " version " + std::to_string(b_.wf().version) +
+              ": record the attempt (POST /v1/cases/" + b_.working().id +
+              "/follow-ups, with the channel, the outcome and the customer's CSAT) and "
+              "the follow-up policy " +
+              quote_name(b_.wf().policies.follow_up) + " decides it",
+          "/transition",
+          problem_params("follow_up_attempt_required",
+                         {{"transition", cmd.transition}, {"policy", b_.wf().policies.follow_up}}));
+    }
     return fire_transition(cmd.transition, cmd.data, /*approved_by_superior=*/false);
   }
 

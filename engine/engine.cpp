@@ -90,7 +90,10 @@ std::vector<const TransitionDef*> Engine::available_transitions(const CaseSnapsh
     return out;
   }
   for (const auto& t : wf->transitions) {
-    if (t.allowed_from(snapshot.state, false) && t.role_allowed(actor.role)) out.push_back(&t);
+    if (t.allowed_from(snapshot.state, false) && t.role_allowed(actor.role) &&
+        !is_follow_up_outcome(wf->policies.follow_up, t.name)) {
+      out.push_back(&t);
+    }
   }
   return out;
 }

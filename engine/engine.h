@@ -60,9 +60,10 @@ class Engine {
   std::optional<Rejection> check_creation(const CreateCase& command, const Actor& actor) const;
 
   // Transitions `actor` may fire from the case's current state (the role table, the transition's
-  // roles and the state permitting;
-  // conditions and required fields are checked when fired). On a closed case: its reopen
-  // transitions while their window is open at `now` (none when `now` is not given).
+  // roles and the state permitting; not the outcomes a follow-up attempt fires, see
+  // is_follow_up_outcome; conditions and required fields are checked when fired). On a closed
+  // case: its reopen transitions while their window is open at `now` (none when `now` is not
+  // given).
   std::vector<const TransitionDef*> available_transitions(
       const CaseSnapshot& snapshot, const Actor& actor,
       std::optional<Instant> now = std::nullopt) const;

@@ -100,6 +100,8 @@ const char* error_code_name(ErrorCode code) {
       return "VERSION_CHANGED";
     case ErrorCode::kOutsideCallWindow:
       return "OUTSIDE_CALL_WINDOW";
+    case ErrorCode::kFollowUpAttemptRequired:
+      return "FOLLOW_UP_ATTEMPT_REQUIRED";
     case ErrorCode::kStorageFull:
       return "STORAGE_FULL";
     case ErrorCode::kStorageBusy:

@@ -54,23 +54,24 @@ enum class ErrorCode : std::uint8_t {
   kVersionConflict,       // VERSION_CONFLICT
   kIdempotencyKeyReused,  // IDEMPOTENCY_KEY_REUSED
   // The engine's rejections (RejectionCode is this enum).
-  kNotAllowedFromState,  // NOT_ALLOWED_FROM_STATE
-  kRoleNotPermitted,     // ROLE_NOT_PERMITTED
-  kConditionFailed,      // CONDITION_FAILED
-  kApprovalRequired,     // APPROVAL_REQUIRED
-  kUnknownWorkflow,      // UNKNOWN_WORKFLOW
-  kUnknownTransition,    // UNKNOWN_TRANSITION
-  kNotFound,             // NOT_FOUND (approval, compensation, promise, timer, record)
-  kCaseClosed,           // CASE_CLOSED
-  kAlreadyExists,        // ALREADY_EXISTS
-  kLastAdmin,            // LAST_ADMIN
-  kSelfApproval,         // SELF_APPROVAL
-  kExceedsAuthority,     // EXCEEDS_AUTHORITY
-  kRefundExceedsPaid,    // REFUND_EXCEEDS_PAID
-  kCurrencyMismatch,     // CURRENCY_MISMATCH
-  kInvalidState,         // INVALID_STATE (e.g. approving an approval already decided)
-  kVersionChanged,       // VERSION_CHANGED (the workflow version changed under the case)
-  kOutsideCallWindow,    // OUTSIDE_CALL_WINDOW (a phone follow-up outside the call windows)
+  kNotAllowedFromState,      // NOT_ALLOWED_FROM_STATE
+  kRoleNotPermitted,         // ROLE_NOT_PERMITTED
+  kConditionFailed,          // CONDITION_FAILED
+  kApprovalRequired,         // APPROVAL_REQUIRED
+  kUnknownWorkflow,          // UNKNOWN_WORKFLOW
+  kUnknownTransition,        // UNKNOWN_TRANSITION
+  kNotFound,                 // NOT_FOUND (approval, compensation, promise, timer, record)
+  kCaseClosed,               // CASE_CLOSED
+  kAlreadyExists,            // ALREADY_EXISTS
+  kLastAdmin,                // LAST_ADMIN
+  kSelfApproval,             // SELF_APPROVAL
+  kExceedsAuthority,         // EXCEEDS_AUTHORITY
+  kRefundExceedsPaid,        // REFUND_EXCEEDS_PAID
+  kCurrencyMismatch,         // CURRENCY_MISMATCH
+  kInvalidState,             // INVALID_STATE (e.g. approving an approval already decided)
+  kVersionChanged,           // VERSION_CHANGED (the workflow version changed under the case)
+  kOutsideCallWindow,        // OUTSIDE_CALL_WINDOW (a phone follow-up outside the call windows)
+  kFollowUpAttemptRequired,  // FOLLOW_UP_ATTEMPT_REQUIRED (a follow-up outcome fired directly)
   // Transient conditions of the server: the request may succeed later.
   kStorageFull,        // STORAGE_FULL
   kStorageBusy,        // STORAGE_BUSY

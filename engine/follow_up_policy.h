@@ -20,9 +20,11 @@
 // Thread-safety: immutable after construction.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +37,17 @@ namespace redress {
 // reached and satisfied, reached and not satisfied, not reached after the last attempt.
 inline constexpr std::array<const char*, 3> kFollowUpTransitions = {
     "follow_up_satisfied", "follow_up_unsatisfied", "follow_up_not_reached"};
+
+// Whether `transition` is one of those outcomes in a workflow whose `policies.follow_up` is
+// `follow_up_policy` (empty: the workflow records no attempts). Such a transition is only fired
+// by a recorded attempt, never directly: the satisfied/unsatisfied choice is the policy's, from
+// the CSAT the attempt carries, so firing it by name would close a case with no CSAT on record
+// (FOLLOW_UP_ATTEMPT_REQUIRED), and the transitions a person is offered leave it out.
+inline bool is_follow_up_outcome(std::string_view follow_up_policy, std::string_view transition) {
+  if (follow_up_policy.empty()) return false;
+  return std::find(kFollowUpTransitions.begin(), kFollowUpTransitions.end(), transition) !=
+         kFollowUpTransitions.end();
+}
 
 inline constexpr std::array<const char*, 2> kFollowUpChannels = {"phone", "chat"};
 inline constexpr std::array<const char*, 2> kFollowUpOutcomes = {"reached", "not_reached"};

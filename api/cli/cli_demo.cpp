@@ -186,10 +186,8 @@ int run_demo(const std::vector<std::string>& args, std::ostream& out, std::ostre
     out << "    follow-up due " << format_rfc3339(*demo.snapshot().follow_up_due) << "\n";
   }
   demo.advance(std::chrono::hours(54));
-  ok &= demo.run(
-      agent,
-      FireTransition{"follow_up_satisfied", {{"follow_up_channel", "chat"}, {"satisfied", true}}},
-      "follow-up: satisfied");
+  ok &= demo.run(agent, RecordFollowUp{"chat", "reached", 5, ""},
+                 "follow-up by chat: reached, satisfaction 5 of 5");
 
   opened.value().reset();  // close the store: everything is on disk
   auto verified = storage::verify_database(db);

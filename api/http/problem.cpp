@@ -116,6 +116,8 @@ ProblemKind problem_kind(ErrorCode code) {
       return {S::conflict, "Workflow version changed"};
     case ErrorCode::kOutsideCallWindow:
       return {S::conflict, "Outside the call windows"};
+    case ErrorCode::kFollowUpAttemptRequired:
+      return {S::conflict, "Record the follow-up attempt"};
     // Transient conditions of the server: the detail is safe to send, a retry may succeed.
     case ErrorCode::kStorageFull:
       return {S::insufficient_storage, "Storage full"};

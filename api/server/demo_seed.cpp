@@ -223,8 +223,8 @@ Result<DemoCase> seed_case(storage::CaseStore& store, const CaseSpec& spec, size
                         {{"resolution_note", "replacement shipped, tracking SF1234567890"}}});
   }
   if (reached(Progress::kClosed)) {
-    then(worker, FireTransition{"follow_up_satisfied",
-                                {{"follow_up_channel", "chat"}, {"satisfied", true}}});
+    // A follow-up attempt that reached the customer, satisfied (the policy closes the case).
+    then(worker, RecordFollowUp{"chat", "reached", 5, "客户表示满意。(The customer is happy.)"});
   }
   if (!status.ok()) return status.error();
   const auto& snapshot = seeder.snapshot();

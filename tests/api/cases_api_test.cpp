@@ -190,9 +190,24 @@ BOOST_AUTO_TEST_CASE(a_complaint_walks_through_all_five_stages_over_http) {
                        {{"resolution_note", "refund RF-778812 received"}});
   BOOST_TEST(resolved.at("case").at("stage") == "follow_up");
   server.clock().advance(std::chrono::hours(54));
-  auto closed = fire(server, agent, case_id, "follow_up_satisfied",
-                     {{"follow_up_channel", "chat"}, {"satisfied", true}});
-  BOOST_TEST(closed.at("case").at("closed_at").is_string());
+  // The follow-up is recorded as an attempt with the customer's satisfaction; firing
+  // follow_up_satisfied by name skips the CSAT and is refused.
+  auto by_name =
+      server.http().post("/v1/cases/" + case_id + "/transitions",
+                         {{"transition", "follow_up_satisfied"},
+                          {"data", {{"follow_up_channel", "chat"}, {"satisfied", true}}}},
+                         agent);
+  BOOST_TEST(by_name.status == 409, by_name.body);
+  BOOST_TEST(by_name.json().at("code") == "FOLLOW_UP_ATTEMPT_REQUIRED");
+  BOOST_TEST(by_name.json().at("errors")[0].at("pointer") == "/transition");
+  auto offered = server.http().get("/v1/cases/" + case_id + "/transitions", agent);
+  BOOST_REQUIRE_EQUAL(offered.status, 200);
+  BOOST_TEST(offered.body.find("follow_up_satisfied") == std::string::npos, offered.body);
+  auto closed =
+      server.http().post("/v1/cases/" + case_id + "/follow-ups",
+                         {{"channel", "chat"}, {"outcome", "reached"}, {"csat", 5}}, agent);
+  BOOST_REQUIRE_MESSAGE(closed.status == 200, closed.body);
+  BOOST_TEST(closed.json().at("case").at("closed_at").is_string());
 
   // The journal over HTTP, in order, with global and per-case sequences.
   auto events = server.http().get("/v1/cases/" + case_id + "/events?page_size=1000", agent);

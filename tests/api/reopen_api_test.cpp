@@ -35,9 +35,11 @@ std::string closed_complaint(TestServer& server, const std::string& agent,
   fire(server, agent, id, "agree_remedy",
        {{"remedy_summary", "CNY 30 refund"}, {"customer_accepted", true}});
   fire(server, agent, id, "confirm_resolved", {{"resolution_note", "refund issued"}});
-  auto closed = fire(server, agent, id, "follow_up_satisfied",
-                     {{"follow_up_channel", "chat"}, {"satisfied", true}});
-  BOOST_REQUIRE(closed.at("case").at("closed_at").is_string());
+  auto closed =
+      server.http().post("/v1/cases/" + id + "/follow-ups",
+                         {{"channel", "chat"}, {"outcome", "reached"}, {"csat", 5}}, agent);
+  BOOST_REQUIRE_MESSAGE(closed.status == 200, closed.body);
+  BOOST_REQUIRE(closed.json().at("case").at("closed_at").is_string());
   return id;
 }
 

@@ -132,13 +132,37 @@ BOOST_AUTO_TEST_CASE(chat_retry_falls_in_working_hours) {
   BOOST_TEST(r.replay_matches());
 }
 
-// A person cannot close a case as not reached directly: only the last unreached attempt does.
-BOOST_AUTO_TEST_CASE(not_reached_closure_is_not_fired_by_hand) {
+// The outcomes are the policy's, from the attempt's CSAT: none of them can be fired by name, not
+// even by a team lead (a case closed "satisfied" with no CSAT on record, or "not reached" before
+// the last attempt), and none is offered among the transitions a person may fire.
+BOOST_AUTO_TEST_CASE(outcomes_are_not_fired_by_hand) {
   CaseRun r;
   to_following_up(r);
+  const auto satisfied = r.attempt(
+      kAgent,
+      FireTransition{"follow_up_satisfied", {{"follow_up_channel", "phone"}, {"satisfied", true}}});
+  BOOST_TEST(outcome(satisfied) == "FOLLOW_UP_ATTEMPT_REQUIRED");
+  BOOST_TEST(satisfied.rejection().message.find("/follow-ups") != std::string::npos);
+  BOOST_TEST((pointers_of(satisfied) == std::vector<std::string>{"/transition"}));
+  BOOST_TEST(satisfied.rejection().problems.at(0).params.at("policy") == "default");
+  BOOST_TEST(outcome(r.attempt(kLead, FireTransition{"follow_up_unsatisfied",
+                                                     {{"follow_up_channel", "chat"},
+                                                      {"satisfied", false},
+                                                      {"follow_up_note", "still broken"}}})) ==
+             "FOLLOW_UP_ATTEMPT_REQUIRED");
   BOOST_TEST(outcome(r.attempt(kLead, FireTransition{"follow_up_not_reached",
                                                      {{"follow_up_channel", "phone"}}})) ==
-             "ROLE_NOT_PERMITTED");
+             "FOLLOW_UP_ATTEMPT_REQUIRED");
+  BOOST_TEST(r.snap().state == "following_up");
+  for (const auto& who : {kAgent, kLead}) {
+    for (const auto* t : r.engine().available_transitions(r.snap(), who, r.now)) {
+      BOOST_TEST(!redress::is_follow_up_outcome("default", t->name), t->name);
+    }
+  }
+  // What is offered there still is: a team lead's closure without a follow-up contact.
+  const auto lead_offers = r.engine().available_transitions(r.snap(), kLead, r.now);
+  BOOST_TEST(std::any_of(lead_offers.begin(), lead_offers.end(),
+                         [](const auto* t) { return t->name == "close_without_follow_up"; }));
 }
 
 BOOST_AUTO_TEST_CASE(reached_and_satisfied_closes_with_the_csat) {

@@ -59,7 +59,7 @@ void five_stage_case(CaseRun& r) {
   // The follow-up comes due on its timer (the timer loop fires it), then the agent calls.
   r.advance_to(*r.snap().follow_up_due);
   r.now += hours(1);
-  r.fire(kAgent, "follow_up_satisfied", {{"follow_up_channel", "phone"}, {"satisfied", true}});
+  r.run(kAgent, redress::RecordFollowUp{"phone", "reached", 5, "the jacket is fine now"});
 }
 
 // A customer threatens to complain to the regulator (12315): the case escalates to a supervisor

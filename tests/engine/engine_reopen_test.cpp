@@ -15,7 +15,7 @@ void to_closed(CaseRun& r) {
   r.fire(kAgent, "agree_remedy",
          {{"remedy_summary", "CNY 30 refund"}, {"customer_accepted", true}});
   r.fire(kAgent, "confirm_resolved", {{"resolution_note", "refund issued"}});
-  r.fire(kAgent, "follow_up_satisfied", {{"follow_up_channel", "chat"}, {"satisfied", true}});
+  r.run(kAgent, redress::RecordFollowUp{"chat", "reached", 5, ""});
   BOOST_REQUIRE(r.snap().state == "closed");
   BOOST_REQUIRE(r.snap().closed_at.has_value());
 }
@@ -90,7 +90,7 @@ BOOST_AUTO_TEST_CASE(reopen_inside_the_window_returns_the_case_to_negotiate) {
   r.fire(kAgent, "agree_remedy",
          {{"remedy_summary", "refund resent"}, {"customer_accepted", true}});
   r.fire(kAgent, "confirm_resolved", {{"resolution_note", "refund arrived"}});
-  r.fire(kAgent, "follow_up_satisfied", {{"follow_up_channel", "chat"}, {"satisfied", true}});
+  r.run(kAgent, redress::RecordFollowUp{"chat", "reached", 5, ""});
   BOOST_TEST(r.snap().is_closed());
   r.advance(hours(1));
   r.fire(kLead, "reopen", {{"reopen_reason", "the wrong colour came back"}});

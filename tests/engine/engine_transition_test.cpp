@@ -50,15 +50,15 @@ BOOST_AUTO_TEST_CASE(complaint_every_transition_fires) {
     BOOST_TEST(r.snap().state == "following_up");
     BOOST_TEST(r.snap().follow_up_due.has_value());
     BOOST_TEST(r.snap().sla("resolution")->status == "met");
-    r.fire(kAgent, "follow_up_unsatisfied",
-           {{"follow_up_channel", "chat"}, {"satisfied", false}, {"follow_up_note", "still bad"}});
+    // Version 3 records follow-up attempts: a CSAT below the policy's threshold is unsatisfied.
+    r.run(kAgent, redress::RecordFollowUp{"chat", "reached", 2, "still bad"});
     BOOST_TEST(r.snap().state == "negotiating");
     BOOST_TEST(!r.snap().is_closed());
     r.fire(kAgent, "agree_remedy",
            {{"remedy_summary", "full refund, keep the jacket"}, {"customer_accepted", true}});
     BOOST_TEST(r.snap().state == "resolving");
     r.fire(kAgent, "confirm_resolved", {{"resolution_note", "second refund issued"}});
-    r.fire(kAgent, "follow_up_satisfied", {{"follow_up_channel", "phone"}, {"satisfied", true}});
+    r.run(kAgent, redress::RecordFollowUp{"phone", "reached", 5, ""});
     BOOST_TEST(r.snap().state == "closed");
     BOOST_TEST(r.snap().is_closed());
     BOOST_TEST(r.snap().timers.empty());
@@ -460,21 +460,17 @@ BOOST_AUTO_TEST_CASE(transition_refusals_have_stable_codes) {
   r.fire(kAgent, "customer_accepts");
   r.fire(kAgent, "confirm_resolved", {{"resolution_note", "coupon sent"}});
 
-  // Follow-up outcome must match the transition.
+  // The follow-up outcome is the policy's, from a recorded attempt's CSAT
+  // (engine_follow_up_test.cpp), never fired by name.
   BOOST_TEST(outcome(fire(kAgent, "follow_up_satisfied",
-                          {{"follow_up_channel", "chat"}, {"satisfied", false}})) ==
-             "CONDITION_FAILED");
-  BOOST_TEST(outcome(fire(kAgent, "follow_up_unsatisfied",
-                          {{"follow_up_channel", "chat"},
-                           {"satisfied", true},
-                           {"follow_up_note", "fine"}})) == "CONDITION_FAILED");
-  BOOST_TEST(outcome(fire(kAgent, "follow_up_satisfied",
-                          {{"follow_up_channel", "email"}, {"satisfied", true}})) ==
+                          {{"follow_up_channel", "chat"}, {"satisfied", true}})) ==
+             "FOLLOW_UP_ATTEMPT_REQUIRED");
+  BOOST_TEST(outcome(r.attempt(kAgent, redress::RecordFollowUp{"email", "reached", 5, ""})) ==
              "INVALID_FIELD");
   // Only the system fires the expiry.
   BOOST_TEST(outcome(fire(kLead, "follow_up_expired")) == "ROLE_NOT_PERMITTED");
 
-  r.fire(kAgent, "follow_up_satisfied", {{"follow_up_channel", "chat"}, {"satisfied", true}});
+  r.run(kAgent, redress::RecordFollowUp{"chat", "reached", 5, ""});
   BOOST_TEST(outcome(fire(kAgent, "confirm_problem", kConfirm)) == "CASE_CLOSED");
   BOOST_TEST(outcome(r.attempt(kAgent, RecordReply{"hello"})) == "CASE_CLOSED");
   BOOST_TEST(outcome(r.attempt(kAgent, ProposeCompensation{"coupon", cny(100), ""})) ==
@@ -515,8 +511,7 @@ BOOST_AUTO_TEST_CASE(reopened_case_drops_its_follow_up_and_restarts_resolution) 
   r.fire(kAgent, "confirm_resolved", {{"resolution_note", "coupon sent"}});
   BOOST_REQUIRE(r.snap().timer("follow_up") != nullptr);
   BOOST_TEST(r.snap().sla("resolution")->status == "met");
-  r.fire(kAgent, "follow_up_unsatisfied",
-         {{"follow_up_channel", "phone"}, {"satisfied", false}, {"follow_up_note", "still torn"}});
+  r.run(kAgent, redress::RecordFollowUp{"phone", "reached", 1, "still torn"});
   BOOST_TEST(r.snap().state == "negotiating");
   BOOST_TEST(r.snap().timer("follow_up") == nullptr);
   BOOST_TEST(cancels(r.last_effects, "follow_up"));

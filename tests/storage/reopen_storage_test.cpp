@@ -30,8 +30,8 @@ std::string closed_complaint(storage::CaseStore& store, Instant t) {
   accept(store, fire(id, "agree_remedy",
                      {{"remedy_summary", "CNY 30 refund"}, {"customer_accepted", true}}, t));
   accept(store, fire(id, "confirm_resolved", {{"resolution_note", "refund issued"}}, t));
-  const auto closed = accept(store, fire(id, "follow_up_satisfied",
-                                         {{"follow_up_channel", "chat"}, {"satisfied", true}}, t));
+  const auto closed = accept(
+      store, {id, Command{RecordFollowUp{"chat", "reached", 5, ""}, std::nullopt}, agent(), t});
   BOOST_REQUIRE(closed.snapshot.closed_at.has_value());
   return id;
 }

@@ -171,15 +171,12 @@ function ReopenNotice({ caseView, reopen }) {
   </div>`;
 }
 
-const kAttemptTransitions = new Set(['follow_up_satisfied', 'follow_up_unsatisfied']);
-
 export function TransitionsPanel({ caseView, transitions, reopen }) {
   const [open, setOpen] = useState(null);
   const [done, setDone] = useState(false);
-  // Under a follow-up policy the follow-up's outcome is recorded as an attempt (the Follow-up
-  // panel), which fires the closing transition itself: its buttons would skip the satisfaction.
-  const followUpPolicy = Boolean(caseView.def.policies && caseView.def.policies.follow_up);
-  const available = (transitions || []).filter((tr) => !(followUpPolicy && kAttemptTransitions.has(tr.name)));
+  // The server offers only what the caller may fire by name: under a follow-up policy the
+  // follow-up's outcomes are recorded as attempts (the Follow-up panel), not listed here.
+  const available = transitions || [];
   useEffect(() => {
     if (open && !available.some((tr) => tr.name === open)) setOpen(null);
   }, [transitions]);

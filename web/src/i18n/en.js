@@ -598,6 +598,7 @@ export default {
   'problem.VALIDATION_FAILED': 'Some entries are not valid.',
   'problem.VERSION_CHANGED': 'The workflow version changed.',
   'problem.OUTSIDE_CALL_WINDOW': 'Phone follow-ups are made inside the call windows; call in the next window or follow up by chat.',
+  'problem.FOLLOW_UP_ATTEMPT_REQUIRED': 'The follow-up\'s outcome comes from a recorded attempt: record it in the Follow-up panel with the customer\'s satisfaction.',
   'problem.VERSION_CONFLICT': 'Someone changed this case meanwhile.',
 
   // --- console2: approval rows, the assign picker, customer segments ---------------------------
@@ -692,6 +693,7 @@ export default {
   'fieldreason.out_of_range_min': 'Must be at least {minimum}.',
   'fieldreason.not_reached_has_no_csat': 'A customer not reached gives no satisfaction score.',
   'fieldreason.outside_call_window': 'Outside the call windows; the next one opens at {next_window}.',
+  'fieldreason.follow_up_attempt_required': 'Record a follow-up attempt instead.',
   'fieldreason.policy_currency': 'Use the compensation policy\'s currency, {expected_currency}.',
   'fieldreason.queue_not_readable': 'Your role may not read this approval queue.',
   'fieldreason.refund_exceeds_refundable': 'The refund is above what can still be refunded, {refundable}.',

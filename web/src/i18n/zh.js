@@ -596,6 +596,7 @@ export default {
   'problem.VALIDATION_FAILED': '部分内容无效。',
   'problem.VERSION_CHANGED': '工作流版本已变更。',
   'problem.OUTSIDE_CALL_WINDOW': '电话回访只能在通话时段内进行；请在下一个时段致电，或改用在线聊天回访。',
+  'problem.FOLLOW_UP_ATTEMPT_REQUIRED': '回访结果来自一次回访记录：请在“回访”面板中记录本次回访及客户满意度。',
   'problem.VERSION_CONFLICT': '此工单已被他人修改。',
 
   // --- console2: approval rows, the assign picker, customer segments ---------------------------
@@ -690,6 +691,7 @@ export default {
   'fieldreason.out_of_range_min': '不能小于 {minimum}。',
   'fieldreason.not_reached_has_no_csat': '未联系上客户，不能填写满意度。',
   'fieldreason.outside_call_window': '不在通话时段内；下一个时段从 {next_window} 开始。',
+  'fieldreason.follow_up_attempt_required': '请改为记录一次回访。',
   'fieldreason.policy_currency': '请使用补偿政策的币种 {expected_currency}。',
   'fieldreason.queue_not_readable': '您的角色不能查看此审批队列。',
   'fieldreason.refund_exceeds_refundable': '退款超过可退金额 {refundable}。',

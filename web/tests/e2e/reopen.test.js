@@ -54,7 +54,7 @@ async function closedCase(server, orderId, summary) {
   await step('complete_analysis', { cause: '出厂质检遗漏', fault_party: 'supplier' });
   await step('agree_remedy', { remedy_summary: '退款 50 元', customer_accepted: true });
   await step('confirm_resolved', { resolution_note: '已退款' });
-  await step('follow_up_satisfied', { follow_up_channel: 'chat', satisfied: true });
+  await server.api('POST', `/v1/cases/${id}/follow-ups`, { token, body: { channel: 'chat', outcome: 'reached', csat: 5 } });
   return id;
 }
 
