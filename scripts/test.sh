@@ -39,13 +39,40 @@ command -v ccache >/dev/null 2>&1 && cmake_options+=(-DCMAKE_CXX_COMPILER_LAUNCH
 # files of one library both define at namespace scope shows up here first.
 cmake_options+=(-DCMAKE_UNITY_BUILD=ON -DREDRESS_UNITY_TESTS=ON)
 
-run_suite() {
+build_suite() {
   local dir=$1; shift
   cmake -S . -B "$dir" "${cmake_options[@]}" "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
   # Validate the shipped definitions with the real binary, as operators will.
   "$dir/api/redress" validate workflows/*.json
-  (cd "$dir" && ctest --output-on-failure -j "$jobs")
+}
+
+test_suite() {
+  (cd "$1" && ctest --output-on-failure -j "$jobs")
+}
+
+# A build started in the background at low priority while a stage that leaves cores idle runs in
+# front (the browser tests wait on Chromium and the network; the sanitizer suites on sockets,
+# timeouts and child servers): the compiler takes what the tests leave. `finish_background`
+# waits for it, prints its log and stops the command if it failed.
+background_pid=
+background_log=
+start_background() {
+  background_log=$(mktemp)
+  # renice, not nice: the command may be a function of this script.
+  # A `;`, not `&&`: a command on the left of && runs with errexit off, and a failing compile
+  # inside the function must stop it.
+  (renice -n 10 -p "$BASHPID" >/dev/null || true; "$@") >"$background_log" 2>&1 &
+  background_pid=$!
+}
+finish_background() {
+  local status=0
+  wait "$background_pid" || status=$?
+  cat "$background_log"
+  if [[ $status -ne 0 ]]; then
+    echo "redress: the background build failed (exit $status)" >&2
+    exit "$status"
+  fi
 }
 
 echo "== build and test (optimised, g++) =="
@@ -54,12 +81,34 @@ echo "== build and test (optimised, g++) =="
 # -Og, not -O2: it compiles the test batches a third faster and keeps the flow analyses behind
 # g++'s uninitialised-use warnings; the shipped server (scripts/run.sh) is built at -O2, and the
 # benchmarks are built here only to prove they compile.
-run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-Og -DNDEBUG"
+build_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-Og -DNDEBUG"
+
+# One clang build serves the sanitizer stage and the fuzz stage: every library is compiled once
+# with ASan + UBSan and libFuzzer's coverage hooks (harmless outside a fuzzer), the test suites
+# run against it, and the two libFuzzer targets link the same objects. g++ builds the first stage,
+# so both compilers' warnings are errors. It compiles behind the first stage's suites and the
+# browser stage.
+sanitize=1
+[[ "${REDRESS_SKIP_SANITIZE:-0}" == "1" ]] && sanitize=0
+fuzz=ON
+[[ "${REDRESS_SKIP_FUZZ:-0}" == "1" ]] && fuzz=OFF
+build_asan() {
+  CC=clang CXX=clang++ build_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1" \
+    -DREDRESS_SANITIZE=ON -DREDRESS_FUZZ=$fuzz -DREDRESS_BUILD_BENCH=OFF
+}
+if [[ $sanitize == 1 ]]; then
+  # A build-asan left by an older g++ configuration cannot switch compilers in place.
+  if [[ -f build-asan/CMakeCache.txt ]] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang' build-asan/CMakeCache.txt; then
+    rm -rf build-asan
+  fi
+  start_background build_asan
+fi
+test_suite build
 
 # The web console against the server just built: its catalogue tests (Node's test runner), then
 # the end-to-end tests, each file with its own fresh server and database, in Debian's headless
 # Chromium. Screenshots land in build/screenshots. One file at a time (each starts a server and a
-# browser, and the machine has two cores), except the one that mostly waits.
+# browser, and the machine has two cores), except the ones that mostly wait.
 if [[ "${REDRESS_SKIP_BROWSER:-0}" != "1" ]]; then
   echo "== web console: catalogue tests, then end-to-end tests in headless Chromium =="
   prep_status=0
@@ -98,42 +147,40 @@ if [[ "${REDRESS_SKIP_BROWSER:-0}" != "1" ]]; then
   [[ $waiting_failed -eq 0 ]] || exit "$waiting_failed"
 fi
 
-# One clang build serves the sanitizer stage and the fuzz stage: every library is compiled once
-# with ASan + UBSan and libFuzzer's coverage hooks (harmless outside a fuzzer), the test suites
-# run against it, and the two libFuzzer targets link the same objects. g++ builds the first stage,
-# so both compilers' warnings are errors.
-if [[ "${REDRESS_SKIP_SANITIZE:-0}" != "1" ]]; then
-  echo "== build and test under ASan + UBSan (clang) =="
-  fuzz=ON
-  [[ "${REDRESS_SKIP_FUZZ:-0}" == "1" ]] && fuzz=OFF
-  # A build-asan left by an older g++ configuration cannot switch compilers in place.
-  if [[ -f build-asan/CMakeCache.txt ]] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang' build-asan/CMakeCache.txt; then
-    rm -rf build-asan
-  fi
-  CC=clang CXX=clang++ \
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1" \
-    -DREDRESS_SANITIZE=ON -DREDRESS_FUZZ=$fuzz \
-    -DREDRESS_BUILD_BENCH=OFF
-  if [[ $fuzz == ON ]]; then
-    echo "== libFuzzer targets (same build) =="
-    tests/fuzz/run_fuzzers.sh build-asan "${REDRESS_FUZZ_SECONDS:-15}"
-  fi
-fi
-
 # ThreadSanitizer: the suites where the writer thread, the I/O threads and the background loop
 # meet. Left out: suites that are single-threaded by design (SQLite fault injection, crash and
 # power-loss children, schema and query plans, pure codecs) and the timing-sensitive ones (slow
 # clients and timeouts in connection_sessions, kill -9 of a child server), which TSan's 5-15x
 # slowdown would make flaky. tests/tsan.supp lists the known false positives, each with its cause.
-if [[ "${REDRESS_SKIP_TSAN:-0}" != "1" ]]; then
-  echo "== storage and API suites under ThreadSanitizer (clang) =="
-  tsan_suites='^redress_(storage|api)_tests\.'
-  tsan_excluded='\.(crash|power_loss|fault_injection|storage_faults|query_plan|schema|statement_cache|money_bounds|verify_backup|connection_sessions|idempotency_crash|base64|json_writer|page_token|retry_policy|target_decoding|openapi|event_catalogue|server_config)$'
+# It compiles behind the sanitizer suites and the fuzzers.
+tsan=1
+[[ "${REDRESS_SKIP_TSAN:-0}" == "1" ]] && tsan=0
+build_tsan() {
   # -O1 -g1: line tables are all a race report needs, and they compile fastest.
   CC=clang CXX=clang++ cmake -S . -B build-tsan "${cmake_options[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DREDRESS_TSAN=ON -DREDRESS_BUILD_BENCH=OFF >/dev/null
   cmake --build build-tsan -j "$jobs" --target redress_storage_tests redress_api_tests
+}
+
+if [[ $sanitize == 1 ]]; then
+  echo "== build and test under ASan + UBSan (clang) =="
+  finish_background
+  [[ $tsan == 1 ]] && start_background build_tsan
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    test_suite build-asan
+  if [[ $fuzz == ON ]]; then
+    echo "== libFuzzer targets (same build) =="
+    tests/fuzz/run_fuzzers.sh build-asan "${REDRESS_FUZZ_SECONDS:-15}"
+  fi
+elif [[ $tsan == 1 ]]; then
+  start_background build_tsan
+fi
+
+if [[ $tsan == 1 ]]; then
+  echo "== storage and API suites under ThreadSanitizer (clang) =="
+  finish_background
+  tsan_suites='^redress_(storage|api)_tests\.'
+  tsan_excluded='\.(crash|power_loss|fault_injection|storage_faults|query_plan|schema|statement_cache|money_bounds|verify_backup|connection_sessions|idempotency_crash|base64|json_writer|page_token|retry_policy|target_decoding|openapi|event_catalogue|server_config)$'
   (cd build-tsan &&
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/../tests/tsan.supp" \
       ctest --output-on-failure -j "$jobs" -R "$tsan_suites" -E "$tsan_excluded")
