@@ -452,7 +452,8 @@ export function CommunicationPanel({ caseView }) {
   if (data.closed_at && !person) return null;
   return html`<section class="panel" aria-labelledby="communication-heading">
     <h2 id="communication-heading">${t('case.communication')}</h2>
-    ${person ? html`<${ReplyForm} caseView=${caseView} />` : null}
+    ${person && !data.closed_at ? html`<${ReplyForm} caseView=${caseView} />` : null}
+    ${person && data.closed_at ? html`<p class="hint closed-no-reply">${t('case.closed_no_reply')}</p>` : null}
     ${person ? html`<${TextCommand} caseView=${caseView} path="/messages" id="message-text" titleKey="case.message" buttonKey="case.record_message" />` : null}
     ${person && !data.closed_at
       ? html`<${TextCommand} caseView=${caseView} path="/calls" member="summary" id="call-summary" titleKey="case.call_summary" buttonKey="case.log_call" />`
@@ -608,11 +609,18 @@ export function CompensationPanel({ caseView }) {
   const [preset, setPreset] = useState(null);
   const [proposed, setProposed] = useState(null);
   const ladder = isLadder(me.role);
+  // A closed case takes no new compensation: its panel is the record of what was granted (an
+  // approved one can still be marked carried out), without authority or suggestions.
+  const closed = Boolean(data.closed_at);
   useEffect(() => {
+    if (closed) {
+      setRemedies(null);
+      return;
+    }
     get(`/v1/cases/${encodeURIComponent(caseView.id)}/remedies`)
       .then((answer) => { setRemedies(answer.data); setError(null); })
       .catch(setError);
-  }, [caseView.data.version]);
+  }, [caseView.data.version, closed]);
 
   const list = data.compensations || [];
   return html`<section class="panel compensation" aria-labelledby="comp-heading">
@@ -628,11 +636,11 @@ export function CompensationPanel({ caseView }) {
             ${r.within_authority === true ? html` · <span class="badge badge-ok">${t('comp.within')}</span>` : null}
             ${r.within_authority === false && r.approver_role ? html` · <span class="badge badge-warn">${t('comp.needs', { role: word('role', r.approver_role) })}</span>` : null}
             <div class="muted">${label(r.note_labels || r.note)}</div>
-            ${ladder && !data.closed_at ? html`<button type="button" class="small" onClick=${() => setPreset({ ...r })}>${t('comp.propose')}</button>` : null}
+            ${ladder ? html`<button type="button" class="small" onClick=${() => setPreset({ ...r })}>${t('comp.propose')}</button>` : null}
           </li>`)}
         </ol>`
       : null}
-    ${ladder && !data.closed_at
+    ${ladder && !closed
       ? html`<${ProposeForm} caseView=${caseView} preset=${preset}
           onProposed=${(outcome) => setProposed(outcome.approvals_requested || [])} />`
       : null}
@@ -648,7 +656,7 @@ export function CompensationPanel({ caseView }) {
         ${c.status === 'pending' && c.required_role ? html` · ${t('comp.went_to', { role: word('role', c.required_role) })}` : null}
         ${c.reason ? html`<div class="muted">${c.reason}</div>` : null}
         ${c.status === 'approved' && (ladder || me.role === 'integration') ? html`<${ExecuteButton} caseView=${caseView} compensation=${c} />` : null}
-        ${c.status === 'pending' && me.user && c.proposed_by === me.user.id && !data.closed_at
+        ${c.status === 'pending' && me.user && c.proposed_by === me.user.id && !closed
           ? html`<${WithdrawButton} caseView=${caseView} compensation=${c} />`
           : null}
       </li>`)}

@@ -189,6 +189,7 @@ export default {
   'newcase.reopen_of_hint': '{case} closed and can no longer be reopened: this new case is linked to it.',
   'newcase.reopen_of_reason': 'What the customer complains about now',
   'case.closed': 'This case is closed.',
+  'case.closed_no_reply': 'Replies go out on open cases only. If the customer complains again, reopen the case or open a linked one under Next steps.',
   'case.claim': 'Claim',
   'case.release': 'Release',
   'case.assign': 'Assign',

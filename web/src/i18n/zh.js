@@ -187,6 +187,7 @@ export default {
   'newcase.reopen_of_hint': '{case} 已结案且已不能重新打开：新工单将关联到它。',
   'newcase.reopen_of_reason': '客户这次投诉的内容',
   'case.closed': '此工单已结案。',
+  'case.closed_no_reply': '只能在未结案的工单上回复客户。客户再次投诉时，请在“可执行的操作”中重新打开工单或新建关联工单。',
   'case.claim': '认领',
   'case.release': '释放',
   'case.assign': '分配',

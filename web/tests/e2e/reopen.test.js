@@ -106,6 +106,12 @@ test('after the window a new case is opened linked to the closed one (English)',
   await notice.waitFor();
   assert.match(await notice.innerText(), /The reopen window ended .+: a new complaint from the customer is a new case, linked to this one\./);
   assert.equal(await page.locator('button[data-transition="reopen"]').count(), 0);
+  // A closed case offers nothing the server would refuse: no reply, no new compensation (its
+  // record stays), and says where the way on is.
+  assert.equal(await page.locator('#reply-text').count(), 0);
+  assert.match(await page.locator('.closed-no-reply').innerText(), /reopen the case or open a linked one/);
+  await page.locator('.compensation h3', { hasText: 'Proposed' }).waitFor();
+  assert.equal(await page.locator('.compensation .authority, .compensation .remedy-list, .propose-form').count(), 0);
   await screenshotChecked(page, 'case-reopen-passed-en');
   await assertOneLanguage(page, 'en', server);
 
