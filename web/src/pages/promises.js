@@ -2,13 +2,13 @@
 // the manager's "what have they promised customers?". Filtered by status, team, who made the
 // promise and the period it is due in (whole local days); earliest due first, more on demand.
 // The list reloads itself when the stream reports a change in the cases it covers.
-import { get } from '../api.js';
 import { html, useEffect, useRef, useState } from '../html.js';
 import { dateTime, label, t } from '../i18n/index.js';
 import { live } from '../stream.js';
 import { allStates } from '../workflows.js';
 import { Countdown, Loading, ProblemNotice } from '../components/ui.js';
 import { usePagedList } from '../components/paged_list.js';
+import { TeamSelect, teamNameOf, useTeams } from '../components/team_select.js';
 
 const kStatuses = ['open', 'kept', 'breached'];
 
@@ -44,11 +44,10 @@ export function PromisesPage({ me }) {
   const [form, setForm] = useState({ status: 'open', team: me.role === 'team_lead' && me.team ? me.team.id : '', made_by: '', from: '', to: '' });
   const [filter, setFilter] = useState(apiFilter(form));
   const [states, setStates] = useState(new Map());
-  const [teams, setTeams] = useState(null);
   const { page, error, setError, load } = usePagedList('/v1/promises', 'promises', filter);
+  const teams = useTeams(setError);
   useEffect(() => {
     allStates().then(setStates).catch(() => {});
-    get('/v1/teams?page_size=1000').then((answer) => setTeams(answer.data.teams)).catch(setError);
   }, []);
 
   // Live: a change on a covered case reloads the first page (debounced: a reply writes several
@@ -70,7 +69,7 @@ export function PromisesPage({ me }) {
   }, [filter.team, teams]);
 
   const set = (name) => (event) => setForm({ ...form, [name]: event.target.value });
-  const teamName = (id) => ((teams || []).find((tm) => tm.id === id) || {}).name || id;
+  const teamName = (id) => teamNameOf(teams, id);
   return html`<section class="promises">
     <h1 tabindex="-1">${t('promises.title')}</h1>
     <p class="muted">${t('promises.intro')}</p>
@@ -80,12 +79,7 @@ export function PromisesPage({ me }) {
           <option value="">${t('ledger.any')}</option>
           ${kStatuses.map((s) => html`<option key=${s} value=${s}>${t(`case.promise.${s}`)}</option>`)}
         </select></div>
-      <div class="field"><label for="promises-team">${t('promises.team')}</label>
-        <select id="promises-team" value=${form.team} onChange=${set('team')}>
-          <option value="">${t('ledger.any')}</option>
-          ${(teams || []).map((tm) => html`<option key=${tm.id} value=${tm.id}>${tm.name}</option>`)}
-          ${form.team && teams && !teams.some((tm) => tm.id === form.team) ? html`<option value=${form.team}>${form.team}</option>` : null}
-        </select></div>
+      <${TeamSelect} id="promises-team" labelKey="promises.team" teams=${teams} value=${form.team} onChange=${set('team')} />
       <div class="field"><label for="promises-made-by">${t('promises.made_by')}</label>
         <input id="promises-made-by" value=${form.made_by} maxlength="128" onInput=${set('made_by')} /></div>
       <div class="field"><label for="promises-from">${t('promises.due_from')}</label>

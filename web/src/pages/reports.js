@@ -10,6 +10,8 @@ import { get, query } from '../api.js';
 import { html, useEffect, useState } from '../html.js';
 import { t } from '../i18n/index.js';
 import { Loading, ProblemNotice } from '../components/ui.js';
+import { TeamSelect, teamNameOf, useTeams } from '../components/team_select.js';
+import { atLeast } from '../app.js';
 
 function localDay(date) {
   const pad = (n) => String(n).padStart(2, '0');
@@ -28,8 +30,9 @@ function percent(share) {
   return share == null ? '—' : `${Math.round(share * 1000) / 10}%`;
 }
 
-function CoverageRow({ row, who }) {
-  return html`<tr data-coverage-row=${who} data-below-target=${row.below_target ? 'true' : 'false'}>
+// `id`: "team:<team id>" or "agent:<team id>/<user id>", for tests and styles; `who` the words.
+function CoverageRow({ row, id, who }) {
+  return html`<tr data-coverage-row=${id} data-below-target=${row.below_target ? 'true' : 'false'}>
     <th scope="row">${who}</th>
     <td>${row.reached_follow_up}</td>
     <td>${row.completed}</td>
@@ -39,7 +42,7 @@ function CoverageRow({ row, who }) {
   </tr>`;
 }
 
-function CoverageTable({ report }) {
+function CoverageTable({ report, teamName }) {
   if (!report.teams.length && !report.agents.length) return html`<p class="empty">${t('reports.coverage_empty')}</p>`;
   const head = html`<thead><tr>
     <th scope="col">${t('reports.who')}</th><th scope="col">${t('reports.reached_follow_up')}</th>
@@ -50,21 +53,25 @@ function CoverageTable({ report }) {
     <caption>${t('reports.coverage_caption', { target: percent(report.target) })}</caption>
     ${head}
     <tbody>
-      ${report.teams.map((row) => html`<${CoverageRow} key=${`team:${row.team}`} row=${row} who=${row.team || t('reports.no_team')} />`)}
-      ${report.agents.map((row) => html`<${CoverageRow} key=${`agent:${row.team}/${row.agent}`} row=${row}
-        who=${`${row.agent || t('case.unassigned')} · ${row.team || t('reports.no_team')}`} />`)}
+      ${report.teams.map((row) => html`<${CoverageRow} key=${`team:${row.team}`} id=${`team:${row.team}`} row=${row}
+        who=${row.team ? teamName(row.team) : t('reports.no_team')} />`)}
+      ${report.agents.map((row) => html`<${CoverageRow} key=${`agent:${row.team}/${row.agent}`} id=${`agent:${row.team}/${row.agent}`} row=${row}
+        who=${`${row.agent || t('case.unassigned')} · ${row.team ? teamName(row.team) : t('reports.no_team')}`} />`)}
     </tbody>
   </table>`;
 }
 
-function ReopenTable({ report }) {
-  if (!report.teams.length) return html`<p class="empty">${t('reports.reopens_empty')}</p>`;
+// `team`: the team asked for ('' for every team in scope); the totals are that team's then.
+function ReopenTable({ report, team, teamName }) {
+  const rows = team ? report.teams.filter((row) => row.team_id === team) : report.teams;
+  if (!rows.length) return html`<p class="empty">${t('reports.reopens_empty')}</p>`;
+  const totals = team ? rows[0] : report;
   return html`<table class="report-table reopen-table">
-    <caption>${t('reports.reopens_caption', { reopens: report.reopens, cases: report.cases })}</caption>
+    <caption>${t('reports.reopens_caption', { reopens: totals.reopens, cases: totals.cases })}</caption>
     <thead><tr><th scope="col">${t('reports.who')}</th><th scope="col">${t('reports.reopens')}</th><th scope="col">${t('reports.cases')}</th></tr></thead>
     <tbody>
-      ${report.teams.map((team) => html`
-        <tr key=${`team:${team.team_id}`} data-reopen-row=${team.team_id || ''}><th scope="row">${team.team_id || t('reports.no_team')}</th><td>${team.reopens}</td><td>${team.cases}</td></tr>
+      ${rows.map((team) => html`
+        <tr key=${`team:${team.team_id}`} data-reopen-row=${team.team_id || ''}><th scope="row">${team.team_id ? teamName(team.team_id) : t('reports.no_team')}</th><td>${team.reopens}</td><td>${team.cases}</td></tr>
         ${team.agents.map((a) => html`<tr key=${`agent:${team.team_id}/${a.user_id}`} class="report-sub">
           <th scope="row">${a.user_id || t('case.unassigned')}</th><td>${a.reopens}</td><td>${a.cases}</td></tr>`)}`)}
     </tbody>
@@ -80,6 +87,10 @@ export function ReportsPage({ me }) {
   const [coverage, setCoverage] = useState(null);
   const [reopens, setReopens] = useState(null);
   const [error, setError] = useState(null);
+  // Team leads see their own team: the list of teams is for those who choose among them.
+  const choosesTeam = atLeast(me.role, 'supervisor');
+  const teams = useTeams(setError, choosesTeam);
+  const teamName = (id) => teamNameOf(teams, id);
   useEffect(() => {
     let current = true;
     setCoverage(null);
@@ -87,7 +98,7 @@ export function ReportsPage({ me }) {
     setError(null);
     const range = period(asked);
     Promise.all([
-      get(`/v1/reports/follow-up${query({ ...range, team: asked.team.trim() })}`),
+      get(`/v1/reports/follow-up${query({ ...range, team: asked.team })}`),
       get(`/v1/reports/reopens${query(range)}`),
     ]).then(([c, r]) => {
       if (!current) return;
@@ -104,14 +115,15 @@ export function ReportsPage({ me }) {
         <input id="reports-from" type="date" required value=${form.from} onInput=${set('from')} /></div>
       <div class="field"><label for="reports-to">${t('reports.to')}</label>
         <input id="reports-to" type="date" required value=${form.to} onInput=${set('to')} /></div>
-      <div class="field"><label for="reports-team">${t('reports.team')}</label>
-        <input id="reports-team" value=${form.team} maxlength="128" onInput=${set('team')} /></div>
+      ${choosesTeam
+        ? html`<${TeamSelect} id="reports-team" labelKey="reports.team" teams=${teams} value=${form.team} onChange=${set('team')} />`
+        : null}
       <button type="submit" class="primary">${t('ledger.apply')}</button>
     </form>
     <${ProblemNotice} error=${error} onRetry=${() => setAsked({ ...asked })} />
     <h2>${t('reports.coverage_title')}</h2>
-    ${coverage ? html`<${CoverageTable} report=${coverage} />` : error ? null : html`<${Loading} />`}
+    ${coverage ? html`<${CoverageTable} report=${coverage} teamName=${teamName} />` : error ? null : html`<${Loading} />`}
     <h2>${t('reports.reopens_title')}</h2>
-    ${reopens ? html`<${ReopenTable} report=${reopens} />` : error ? null : html`<${Loading} />`}
+    ${reopens ? html`<${ReopenTable} report=${reopens} team=${asked.team} teamName=${teamName} />` : error ? null : html`<${Loading} />`}
   </section>`;
 }

@@ -106,12 +106,17 @@ test('the coverage report counts the completed follow-ups (zh, then en)', async 
     const page = await newPage(browser, { language });
     await signIn(page, server, shared.supervisor.token);
     await page.goto(`${server.url}/reports`);
-    const row = page.locator(`tr[data-coverage-row="he.yun · after_sales"]`);
+    const row = page.locator('tr[data-coverage-row="agent:after_sales/he.yun"]');
     await row.waitFor();
     const cells = await row.locator('td').allInnerTexts();
     // reached follow-up, followed up, not reached, coverage, mean satisfaction
     assert.deepEqual(cells.map((c) => c.trim()), ['2', '2', '0', '100%', '5.00']);
     assert.equal(await row.getAttribute('data-below-target'), 'false');
+    // Teams by name, and a team chosen from the list narrows both reports to it.
+    assert.match(await row.locator('th').innerText(), /he\.yun · After-sales 售后一组/);
+    await page.locator('#reports-team').selectOption('after_sales');
+    await page.locator('.filters button[type=submit]').click();
+    await page.locator('tr[data-coverage-row="team:after_sales"]').waitFor();
     await page.locator('.reopen-table, .reports p.empty').first().waitFor();
     await screenshotChecked(page, `reports-${language}`);
     await assertOneLanguage(page, language, server);
