@@ -1,7 +1,11 @@
 // Carrier events (schema v13): a repeated event is recorded once, out-of-order arrivals read in
-// event-time order, the cases of a parcel found by order and by tracking-number field, and no
-// case changes version.
+// event-time order, the cases of a parcel found by order and by tracking-number field (through
+// case_parcels, schema v16), no case changes version, and each new event writes one parcel.event
+// webhook per case it reaches.
 #include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <set>
 
 #include "storage/carrier_events.h"
 #include "storage/schema.h"
@@ -17,7 +21,8 @@ storage::CarrierEventInput parcel_event(const std::string& id, const std::string
 }
 
 storage::RecordedCarrierEvents record_carrier_events(storage::CarrierEventStore& events,
-                                      std::vector<storage::CarrierEventInput> inputs, Instant now) {
+                                                     std::vector<storage::CarrierEventInput> inputs,
+                                                     Instant now) {
   std::promise<Result<storage::RecordedCarrierEvents>> promise;
   events.record(
       std::move(inputs), Actor{"carrier-sync", Role::kIntegration, ""}, now,
@@ -51,6 +56,42 @@ std::string return_in_transit(storage::CaseStore& store, Instant now, int versio
   return id;
 }
 
+CaseSnapshot complaint_about_order(storage::CaseStore& store, Instant now,
+                                   const std::string& order_id) {
+  auto create = create_complaint(now);
+  std::get<CreateCase>(create.command.body).order = {order_id, Money{}, Money{}};
+  return accept(store, std::move(create)).snapshot;
+}
+
+// The parcel.event outbox rows, in order, as their payloads' `data`.
+std::vector<nlohmann::json> parcel_webhooks(storage::CaseStore& store) {
+  std::vector<nlohmann::json> out;
+  for (const auto& row : require_ok(store.outbox_after(0, 1000))) {
+    if (row.type != "parcel.event") continue;
+    const auto payload = nlohmann::json::parse(row.payload);
+    BOOST_TEST(payload.at("type") == "parcel.event");
+    BOOST_TEST(row.case_id == payload.at("data").at("case_id").get<std::string>());
+    out.push_back(payload.at("data"));
+  }
+  return out;
+}
+
+std::set<std::string> case_ids_of(const std::vector<storage::CarrierEventCase>& cases) {
+  std::set<std::string> out;
+  for (const auto& c : cases) out.insert(c.case_id);
+  return out;
+}
+
+// The case_parcels rows of `case_id` as "field=number".
+std::set<std::string> parcel_rows_of(const TempDir& dir, const std::string& case_id) {
+  storage::SqliteDb db(dir.file("redress.db"), storage::OpenOptions{});
+  storage::Statement s(db, "SELECT field, tracking_number FROM case_parcels WHERE case_id = ?");
+  s.bind(1, case_id);
+  std::set<std::string> out;
+  while (s.step()) out.insert(s.column_text(0) + "=" + s.column_text(1));
+  return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(carrier_events)
@@ -66,15 +107,15 @@ BOOST_AUTO_TEST_CASE(delivered_receives_a_v3_return_in_transit_and_nothing_else)
   storage::CarrierEventStore events(*store);
 
   // In transit: no transition waits for it.
-  auto transit =
-      record_carrier_events(events, {parcel_event("ev-1", "in_transit", now + std::chrono::hours(1), "")},
-             now + std::chrono::hours(1));
+  auto transit = record_carrier_events(
+      events, {parcel_event("ev-1", "in_transit", now + std::chrono::hours(1), "")},
+      now + std::chrono::hours(1));
   BOOST_TEST(transit.fired.empty());
   BOOST_TEST(require_ok(store->load_case(v3))->version == v3_before);
 
-  auto delivered =
-      record_carrier_events(events, {parcel_event("ev-2", "delivered", now + std::chrono::hours(30), "")},
-             now + std::chrono::hours(31));
+  auto delivered = record_carrier_events(
+      events, {parcel_event("ev-2", "delivered", now + std::chrono::hours(30), "")},
+      now + std::chrono::hours(31));
   BOOST_TEST_REQUIRE(delivered.fired.size() == 1u);
   BOOST_TEST(delivered.fired[0].case_id == v3);
   BOOST_TEST(delivered.fired[0].transition == "receive_item");
@@ -95,35 +136,150 @@ BOOST_AUTO_TEST_CASE(delivered_receives_a_v3_return_in_transit_and_nothing_else)
   BOOST_TEST(require_ok(store->load_case(other))->state == "in_transit");
 
   // A repeated delivery fires nothing more.
-  auto repeat =
-      record_carrier_events(events, {parcel_event("ev-2", "delivered", now + std::chrono::hours(30), "")},
-             now + std::chrono::hours(32));
+  auto repeat = record_carrier_events(
+      events, {parcel_event("ev-2", "delivered", now + std::chrono::hours(30), "")},
+      now + std::chrono::hours(32));
   BOOST_TEST(repeat.events[0].duplicate);
   BOOST_TEST(repeat.fired.empty());
+
+  // The delivery's webhook shows the case after the transition it fired.
+  const auto webhooks = parcel_webhooks(*store);
+  const auto delivered_hook =
+      std::find_if(webhooks.begin(), webhooks.end(), [&](const nlohmann::json& data) {
+        return data.at("carrier_event_id") == "ev-2" && data.at("case_id") == v3;
+      });
+  BOOST_TEST_REQUIRE((delivered_hook != webhooks.end()));
+  BOOST_TEST(delivered_hook->at("state") == "received");
+  BOOST_TEST(delivered_hook->at("version") == delivered.fired[0].case_version);
+}
+
+BOOST_AUTO_TEST_CASE(a_new_event_writes_one_parcel_webhook_per_case_a_repeat_or_a_stray_none) {
+  TempDir dir;
+  const auto now = monday_morning();
+  auto store = open_store(options_for(dir));
+  // One case by the event's order, another holding the parcel in its tracking field.
+  const auto by_order = complaint_about_order(*store, now, "ORD-7");
+  const auto by_field = return_in_transit(*store, now, 2, "SF100200300");
+  const auto by_field_version = require_ok(store->load_case(by_field))->version;
+  storage::CarrierEventStore events(*store);
+
+  const auto at = now + std::chrono::hours(2);
+  const auto recorded = record_carrier_events(events, {parcel_event("ev-1", "in_transit", at)},
+                                              now + std::chrono::hours(3));
+  BOOST_TEST((case_ids_of(recorded.cases) == std::set<std::string>{by_order.id, by_field}));
+  BOOST_TEST(recorded.webhook_ids.size() == 2u);
+  auto webhooks = parcel_webhooks(*store);
+  BOOST_TEST_REQUIRE(webhooks.size() == 2u);
+  std::set<std::string> reached;
+  for (const auto& data : webhooks) {
+    reached.insert(data.at("case_id").get<std::string>());
+    BOOST_TEST(data.at("carrier") == "sf-express");
+    BOOST_TEST(data.at("carrier_event_id") == "ev-1");
+    BOOST_TEST(data.at("tracking_number") == "SF100200300");
+    BOOST_TEST(data.at("kind") == "in_transit");
+    BOOST_TEST(data.at("event_at") == format_rfc3339(at));
+    BOOST_TEST(data.at("location") == "Shanghai");
+    BOOST_TEST(data.at("description") == "scanned");
+    // The case data every case webhook carries.
+    for (const char* member :
+         {"workflow", "workflow_version", "state", "stage", "severity", "priority",
+          "escalation_level", "assignee", "team", "customer_id", "order_id", "version"}) {
+      BOOST_TEST(data.contains(member), member);
+    }
+  }
+  BOOST_TEST((reached == std::set<std::string>{by_order.id, by_field}));
+  const auto field_hook = webhooks[0].at("case_id") == by_field ? webhooks[0] : webhooks[1];
+  BOOST_TEST(field_hook.at("workflow") == "return_exchange");
+  BOOST_TEST(field_hook.at("workflow_version") == 2);
+  BOOST_TEST(field_hook.at("state") == "in_transit");
+  BOOST_TEST(field_hook.at("order_id") == "ORD-R");
+  BOOST_TEST(field_hook.at("version") == by_field_version);  // a parcel moving changes no case
+
+  // A repeat writes nothing; nor does an event no case holds.
+  const auto repeat = record_carrier_events(events, {parcel_event("ev-1", "in_transit", at)},
+                                            now + std::chrono::hours(4));
+  BOOST_TEST(repeat.events[0].duplicate);
+  BOOST_TEST(repeat.webhook_ids.empty());
+  auto stray = parcel_event("ev-stray", "delivered", at, "");
+  stray.tracking_number = "SF-NOBODY";
+  const auto strayed = record_carrier_events(events, {stray}, now + std::chrono::hours(5));
+  BOOST_TEST(!strayed.events[0].duplicate);
+  BOOST_TEST(strayed.cases.empty());
+  BOOST_TEST(strayed.webhook_ids.empty());
+  BOOST_TEST(parcel_webhooks(*store).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_changed_tracking_field_no_longer_matches_the_old_number) {
+  TempDir dir;
+  const auto now = monday_morning();
+  auto store = open_store(options_for(dir));
+  const auto id = return_in_transit(*store, now, 3, "SF-OLD");
+  BOOST_TEST((parcel_rows_of(dir, id) == std::set<std::string>{"tracking_number=SF-OLD"}));
+  accept(*store,
+         {id, Command{UpdateFields{{{"tracking_number", "SF-NEW"}}}, std::nullopt}, agent(), now});
+  BOOST_TEST((parcel_rows_of(dir, id) == std::set<std::string>{"tracking_number=SF-NEW"}));
+  storage::CarrierEventStore events(*store);
+
+  auto old_parcel = parcel_event("ev-old", "delivered", now, "");
+  old_parcel.tracking_number = "SF-OLD";
+  const auto old_recorded =
+      record_carrier_events(events, {old_parcel}, now + std::chrono::minutes(1));
+  BOOST_TEST(old_recorded.cases.empty());
+  BOOST_TEST(old_recorded.fired.empty());
+  BOOST_TEST(require_ok(store->load_case(id))->state == "in_transit");
+
+  auto new_parcel = parcel_event("ev-new", "delivered", now, "");
+  new_parcel.tracking_number = "SF-NEW";
+  const auto new_recorded =
+      record_carrier_events(events, {new_parcel}, now + std::chrono::minutes(2));
+  BOOST_TEST((case_ids_of(new_recorded.cases) == std::set<std::string>{id}));
+  BOOST_TEST_REQUIRE(new_recorded.fired.size() == 1u);
+  BOOST_TEST(require_ok(store->load_case(id))->state == "received");
+}
+
+BOOST_AUTO_TEST_CASE(a_version_15_database_gains_the_parcel_index_from_its_snapshots) {
+  TempDir dir;
+  const auto now = monday_morning();
+  std::string id;
+  {
+    auto store = open_store(options_for(dir));
+    id = return_in_transit(*store, now, 3, "SF100200300");
+  }
+  {
+    storage::SqliteDb db(dir.file("redress.db"), storage::OpenOptions{});
+    db.exec(kUndoMigrationSixteenSql);
+    BOOST_TEST(storage::schema_version(db) == 15);
+  }
+  auto store = open_store(options_for(dir));
+  BOOST_TEST((parcel_rows_of(dir, id) == std::set<std::string>{"tracking_number=SF100200300"}));
+  storage::CarrierEventStore events(*store);
+  const auto recorded = record_carrier_events(events, {parcel_event("ev-1", "delivered", now, "")},
+                                              now + std::chrono::minutes(1));
+  BOOST_TEST((case_ids_of(recorded.cases) == std::set<std::string>{id}));
+  BOOST_TEST(recorded.fired.size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(repeated_events_are_recorded_once_and_read_in_event_time_order) {
   TempDir dir;
   const auto now = monday_morning();
   auto store = open_store(options_for(dir));
-  auto create = create_complaint(now);
-  std::get<CreateCase>(create.command.body).order = {"ORD-7", Money{}, Money{}};
-  const auto created = accept(*store, std::move(create)).snapshot;
+  const auto created = complaint_about_order(*store, now, "ORD-7");
   storage::CarrierEventStore events(*store);
 
   // The in-transit scan arrives before the pick-up that happened earlier.
-  auto first = record_carrier_events(events, {parcel_event("ev-2", "in_transit", now + std::chrono::hours(5))},
-                      now + std::chrono::hours(6));
+  auto first = record_carrier_events(
+      events, {parcel_event("ev-2", "in_transit", now + std::chrono::hours(5))},
+      now + std::chrono::hours(6));
   BOOST_TEST_REQUIRE(first.events.size() == 1u);
   BOOST_TEST(!first.events[0].duplicate);
   BOOST_TEST_REQUIRE(first.cases.size() == 1u);
   BOOST_TEST(first.cases[0].case_id == created.id);
 
-  auto second =
-      record_carrier_events(events,
-             {parcel_event("ev-1", "picked_up", now + std::chrono::hours(1)),
-              parcel_event("ev-2", "delivered", now + std::chrono::hours(9))},  // a repeat of ev-2
-             now + std::chrono::hours(7));
+  auto second = record_carrier_events(
+      events,
+      {parcel_event("ev-1", "picked_up", now + std::chrono::hours(1)),
+       parcel_event("ev-2", "delivered", now + std::chrono::hours(9))},  // a repeat of ev-2
+      now + std::chrono::hours(7));
   BOOST_TEST_REQUIRE(second.events.size() == 2u);
   BOOST_TEST(!second.events[0].duplicate);
   BOOST_TEST(second.events[1].duplicate);
@@ -148,8 +304,8 @@ BOOST_AUTO_TEST_CASE(a_parcel_known_only_by_its_tracking_number_finds_its_cases)
   auto store = open_store(options_for(dir));
   storage::CarrierEventStore events(*store);
   // A carrier that names no order: the event is the parcel's, read by its tracking number.
-  auto recorded =
-      record_carrier_events(events, {parcel_event("ev-9", "exception", now, "")}, now + std::chrono::minutes(1));
+  auto recorded = record_carrier_events(events, {parcel_event("ev-9", "exception", now, "")},
+                                        now + std::chrono::minutes(1));
   BOOST_TEST(recorded.cases.empty());
   BOOST_TEST(carrier_event_ids_of(require_ok(events.of_parcels("", {"SF100200300"}, 50))) ==
              (std::vector<std::string>{"ev-9"}));
@@ -171,7 +327,9 @@ BOOST_AUTO_TEST_CASE(a_version_12_database_gains_the_table) {
   }
   auto store = open_store(options_for(dir));
   storage::CarrierEventStore events(*store);
-  BOOST_TEST(record_carrier_events(events, {parcel_event("ev-1", "picked_up", now)}, now).events.size() == 1u);
+  BOOST_TEST(
+      record_carrier_events(events, {parcel_event("ev-1", "picked_up", now)}, now).events.size() ==
+      1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
