@@ -10,6 +10,7 @@
 #include "storage/carrier_events.h"
 #include "storage/schema.h"
 #include "storage/sqlite.h"
+#include "storage/verify.h"
 #include "tests/storage/storage_test_support.h"
 
 namespace redress::testing {
@@ -235,6 +236,25 @@ BOOST_AUTO_TEST_CASE(a_changed_tracking_field_no_longer_matches_the_old_number) 
   BOOST_TEST((case_ids_of(new_recorded.cases) == std::set<std::string>{id}));
   BOOST_TEST_REQUIRE(new_recorded.fired.size() == 1u);
   BOOST_TEST(require_ok(store->load_case(id))->state == "received");
+}
+
+BOOST_AUTO_TEST_CASE(verify_finds_a_parcel_row_that_disagrees_with_the_snapshot) {
+  TempDir dir;
+  std::string id;
+  {
+    auto store = open_store(options_for(dir));
+    id = return_in_transit(*store, monday_morning(), 3, "SF100200300");
+  }
+  auto clean = require_ok(storage::verify_database(options_for(dir).path));
+  BOOST_TEST(clean.ok(), describe(clean));
+  {
+    storage::SqliteDb db(dir.file("redress.db"), storage::OpenOptions{});
+    db.exec("UPDATE case_parcels SET tracking_number = 'SF-ELSE'");
+  }
+  const auto drifted = require_ok(storage::verify_database(options_for(dir).path));
+  BOOST_TEST_REQUIRE(!drifted.problems.empty());
+  BOOST_TEST(drifted.problems.front().code == "PROJECTION_MISMATCH");
+  BOOST_TEST(drifted.problems.front().case_id == id);
 }
 
 BOOST_AUTO_TEST_CASE(a_version_15_database_gains_the_parcel_index_from_its_snapshots) {
