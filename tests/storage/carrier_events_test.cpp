@@ -238,6 +238,33 @@ BOOST_AUTO_TEST_CASE(a_changed_tracking_field_no_longer_matches_the_old_number) 
   BOOST_TEST(require_ok(store->load_case(id))->state == "received");
 }
 
+BOOST_AUTO_TEST_CASE(a_closed_case_keeps_its_parcel_rows_but_no_event_reaches_it_by_field) {
+  TempDir dir;
+  const auto now = monday_morning();
+  auto store = open_store(options_for(dir));
+  // A return declined after inspection: closed, still holding its parcel's number.
+  const auto id = return_in_transit(*store, now, 2, "SF-CLOSED");
+  accept(*store, {id, Command{FireTransition{"receive_item", {}}, std::nullopt}, agent(), now});
+  accept(*store, {id,
+                  Command{FireTransition{"inspect", {{"inspection_result", "damaged_by_customer"}}},
+                          std::nullopt},
+                  agent(), now});
+  accept(*store,
+         {id,
+          Command{FireTransition{"decline_after_inspection", {{"rejection_reason", "misuse"}}},
+                  std::nullopt},
+          team_lead(), now});
+  BOOST_TEST_REQUIRE(require_ok(store->load_case(id))->closed_at.has_value());
+  // The rows follow the snapshot, closed or not; the lookup keeps to open cases.
+  BOOST_TEST((parcel_rows_of(dir, id) == std::set<std::string>{"tracking_number=SF-CLOSED"}));
+  storage::CarrierEventStore events(*store);
+  auto late = parcel_event("ev-late", "exception", now, "");
+  late.tracking_number = "SF-CLOSED";
+  const auto recorded = record_carrier_events(events, {late}, now + std::chrono::minutes(1));
+  BOOST_TEST(recorded.cases.empty());
+  BOOST_TEST(recorded.webhook_ids.empty());
+}
+
 BOOST_AUTO_TEST_CASE(verify_finds_a_parcel_row_that_disagrees_with_the_snapshot) {
   TempDir dir;
   std::string id;
