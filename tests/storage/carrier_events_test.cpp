@@ -5,6 +5,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "storage/carrier_events.h"
@@ -91,6 +93,33 @@ std::set<std::string> parcel_rows_of(const TempDir& dir, const std::string& case
   std::set<std::string> out;
   while (s.step()) out.insert(s.column_text(0) + "=" + s.column_text(1));
   return out;
+}
+
+// The shipped definitions plus `parcel_probe` v1: return_exchange v3 whose customer's parcel is
+// held in `waybill`, a field outside the tracking-field names, which receive_item's carrier
+// trigger watches. Written into `dir`, loaded from there.
+std::shared_ptr<const Engine> engine_with_waybill_probe(const TempDir& dir) {
+  const auto workflows = std::filesystem::path(dir.file("workflows"));
+  std::filesystem::create_directories(workflows);
+  const auto shipped = std::filesystem::path(REDRESS_SOURCE_DIR) / "workflows";
+  for (const auto& entry : std::filesystem::directory_iterator(shipped)) {
+    if (entry.path().extension() == ".json") {
+      std::filesystem::copy_file(entry.path(), workflows / entry.path().filename());
+    }
+  }
+  std::ifstream in(shipped / "return_exchange.v3.json");
+  auto probe = nlohmann::json::parse(in);
+  probe["id"] = "parcel_probe";
+  probe["version"] = 1;
+  probe["fields"].push_back({{"name", "waybill"}, {"type", "string"}, {"max_length", 64}});
+  for (auto& t : probe["transitions"]) {
+    if (t["name"] == "provide_tracking") t["requires"] = {"waybill"};
+    if (t["name"] == "receive_item") t["on_carrier_event"]["tracking_field"] = "waybill";
+  }
+  std::ofstream(workflows / "parcel_probe.json") << probe.dump();
+  auto load = WorkflowCatalog::load_directory(workflows.string());
+  BOOST_REQUIRE_MESSAGE(load.catalog, "the probe workflow must load");
+  return std::make_shared<const Engine>(load.catalog);
 }
 
 }  // namespace
@@ -263,6 +292,48 @@ BOOST_AUTO_TEST_CASE(a_closed_case_keeps_its_parcel_rows_but_no_event_reaches_it
   const auto recorded = record_carrier_events(events, {late}, now + std::chrono::minutes(1));
   BOOST_TEST(recorded.cases.empty());
   BOOST_TEST(recorded.webhook_ids.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_trigger_watching_a_field_of_another_name_fires_through_the_index) {
+  TempDir dir;
+  const auto now = monday_morning();
+  const auto engine = engine_with_waybill_probe(dir);
+  std::string id;
+  {
+    auto store = require_ok(storage::CaseStore::open(options_for(dir), engine));
+    BOOST_REQUIRE(store->record_workflow_definitions(engine->catalog(), now).ok());
+    CreateCase create;
+    create.workflow_id = "parcel_probe";
+    create.workflow_version = 1;
+    create.customer = {"cust-1", "regular", "silver"};
+    create.order = {"ORD-W", Money{29900, "CNY"}, Money{0, "CNY"}};
+    create.team = "after_sales";
+    create.assignee = "agent.li";
+    create.fields = {{"request_type", "return_refund"}};
+    id = accept(*store, {"", Command{create, std::nullopt}, agent(), now}).snapshot.id;
+    accept(*store,
+           {id, Command{FireTransition{"approve_request", {}}, std::nullopt}, agent(), now});
+    accept(*store,
+           {id, Command{FireTransition{"provide_tracking", {{"waybill", "WB-1"}}}, std::nullopt},
+            agent(), now});
+    BOOST_TEST((parcel_rows_of(dir, id) == std::set<std::string>{"waybill=WB-1"}));
+  }
+  {
+    // The backfill finds the trigger's field in the stored workflow version too.
+    storage::SqliteDb db(dir.file("redress.db"), storage::OpenOptions{});
+    db.exec(kUndoMigrationSixteenSql);
+  }
+  auto store = require_ok(storage::CaseStore::open(options_for(dir), engine));
+  BOOST_TEST((parcel_rows_of(dir, id) == std::set<std::string>{"waybill=WB-1"}));
+  storage::CarrierEventStore events(*store);
+  auto delivered = parcel_event("ev-w", "delivered", now, "");
+  delivered.tracking_number = "WB-1";
+  const auto recorded = record_carrier_events(events, {delivered}, now + std::chrono::minutes(1));
+  BOOST_TEST_REQUIRE(recorded.fired.size() == 1u);
+  BOOST_TEST(recorded.fired[0].case_id == id);
+  BOOST_TEST(require_ok(store->load_case(id))->state == "received");
+  // A waybill is no tracking field: the parcel reaches the case only through its trigger.
+  BOOST_TEST(recorded.cases.empty());
 }
 
 BOOST_AUTO_TEST_CASE(verify_finds_a_parcel_row_that_disagrees_with_the_snapshot) {
