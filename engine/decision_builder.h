@@ -21,6 +21,7 @@
 #include "engine/compensation_policy.h"
 #include "engine/decision.h"
 #include "engine/role.h"
+#include "engine/webhook_case_data.h"
 #include "engine/workflow_catalog.h"
 
 namespace redress::detail {
@@ -146,19 +147,7 @@ class DecisionBuilder {
   }
 
   void webhook(const std::string& type, nlohmann::json extra = nlohmann::json::object()) {
-    nlohmann::json data{{"case_id", working_.id},
-                        {"workflow", working_.workflow_id},
-                        {"workflow_version", working_.workflow_version},
-                        {"state", working_.state},
-                        {"stage", working_.stage},
-                        {"severity", working_.severity},
-                        {"priority", working_.priority},
-                        {"escalation_level", working_.escalation_level},
-                        {"assignee", working_.assignee},
-                        {"team", working_.team},
-                        {"customer_id", working_.customer.id},
-                        {"order_id", working_.order.id},
-                        {"version", working_.version}};
+    auto data = webhook_case_data(working_);
     for (auto& [k, v] : extra.items()) data[k] = v;
     effects_.push_back(WebhookEmit{type, std::move(data)});
   }

@@ -1,8 +1,13 @@
 #include "storage/carrier_events.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <set>
 
+#include "engine/webhook_case_data.h"
+#include "storage/case_commands.h"
+#include "storage/case_parcels.h"
 #include "storage/case_store_impl.h"
 #include "storage/customer_records.h"
 #include "storage/sqlite.h"
@@ -55,12 +60,8 @@ void add_parcel_cases(WriteContext& context, const CarrierEventInput& input, siz
     s->bind(1, input.tracking_number);
     add(*s);
   }
-  // Tracking numbers live in case fields, which no column indexes: only open cases are looked
-  // at (a closed case's page still reads its parcels on demand).
-  auto s = context.statement(
-      "SELECT id, team, assignee FROM cases WHERE closed_at IS NULL AND EXISTS ("
-      "SELECT 1 FROM json_each(snapshot, '$.fields') AS f WHERE f.value = ?1 AND "
-      "f.type = 'text' AND (f.key = 'tracking_number' OR f.key LIKE '%\\_tracking' ESCAPE '\\'))");
+  // Tracking numbers live in case fields; case_parcels indexes them (case_parcels.h).
+  auto s = context.statement(kOpenCasesOfParcelSql);
   s->bind(1, input.tracking_number);
   add(*s);
 }
@@ -75,13 +76,11 @@ Status fire_carrier_transitions(const CaseStore& store, WriteContext& context,
       if (!t.on_carrier_event || t.on_carrier_event->kind != input.kind) continue;
       std::vector<std::string> ids;
       {
-        auto s = context.statement(
-            "SELECT id, state FROM cases WHERE closed_at IS NULL AND workflow_id = ? AND "
-            "workflow_version = ? AND json_extract(snapshot, ?) = ? ORDER BY id");
-        s->bind(1, wf->id)
-            .bind(2, wf->version)
-            .bind(3, "$.fields.\"" + t.on_carrier_event->tracking_field + "\"")
-            .bind(4, input.tracking_number);
+        auto s = context.statement(kOpenCasesOfParcelFieldSql);
+        s->bind(1, input.tracking_number)
+            .bind(2, t.on_carrier_event->tracking_field)
+            .bind(3, wf->id)
+            .bind(4, wf->version);
         while (s->step()) {
           if (t.allowed_from(s->column_text(1), false)) ids.push_back(s->column_text(0));
         }
@@ -98,6 +97,30 @@ Status fire_carrier_transitions(const CaseStore& store, WriteContext& context,
     }
   }
   return {};
+}
+
+// Writes a parcel.event webhook for each case the event at `event_index` reached, with the case
+// as it is now (after any transition the event fired) and the event, and refreshes the case's
+// team and assignee (what the live stream's notice is scoped by) to the same moment.
+void write_parcel_webhooks(WriteContext& context, const CarrierEvent& event, size_t event_index,
+                           Instant now, RecordedCarrierEvents& out) {
+  for (auto& c : out.cases) {
+    if (c.event_index != event_index) continue;
+    const auto snapshot = load_current_snapshot(context, c.case_id);
+    if (!snapshot) throw SqliteError(SQLITE_CORRUPT, "case " + c.case_id + " vanished");
+    c.team = snapshot->team;
+    c.assignee = snapshot->assignee;
+    auto data = webhook_case_data(*snapshot);
+    data["carrier"] = event.input.carrier;
+    data["carrier_event_id"] = event.input.carrier_event_id;
+    data["tracking_number"] = event.input.tracking_number;
+    data["kind"] = event.input.kind;
+    data["event_at"] = format_rfc3339(event.input.event_at);
+    data["location"] = event.input.location;
+    data["description"] = event.input.description;
+    out.webhook_ids.push_back(
+        write_webhook(context, "parcel.event", c.case_id, std::nullopt, data, now));
+  }
 }
 
 }  // namespace
@@ -136,6 +159,7 @@ void CarrierEventStore::record(std::vector<CarrierEventInput> inputs, Actor repo
             auto fired = fire_carrier_transitions(*store, context, input, out.events.size(),
                                                   reporter, now, out.fired);
             if (!fired.ok()) return fired.error();
+            write_parcel_webhooks(context, event, out.events.size(), now, out);
           }
           out.events.push_back(std::move(event));
         }

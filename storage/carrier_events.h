@@ -7,9 +7,15 @@
 // unique per carrier: a repeated event is recorded once and answered as a duplicate. Events are
 // read in the carrier's event-time order whatever order they arrived in.
 //
-// Which cases a parcel belongs to: the cases of its order, and the cases with a tracking-number
-// field holding its tracking number (a string field named `tracking_number` or ending in
-// `_tracking`, as the shipped workflows name the return's and the replacement's parcels).
+// Which cases a parcel belongs to: the cases of its order, and the open cases with a
+// tracking-number field holding its tracking number (a string field named `tracking_number` or
+// ending in `_tracking`, as the shipped workflows name the return's and the replacement's
+// parcels), found through the case_parcels index (case_parcels.h).
+//
+// Webhooks. Each new event (not a repeat) writes one `parcel.event` outbox row per case it
+// reaches, in the same write as the event: the case data every webhook carries
+// (engine/webhook_case_data.h), as the case is after any transition the event fired, and the
+// event's carrier, carrier_event_id, tracking_number, kind, event_at, location and description.
 //
 // Thread-safety: every method may be called from any thread; writes go through the CaseStore's
 // single writer and answer through `done` exactly once. The CaseStore must outlive this store.
@@ -18,6 +24,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/result.h"
@@ -66,7 +73,16 @@ struct RecordedCarrierEvents {
   std::vector<CarrierEvent> events;     // one per input, in input order
   std::vector<CarrierEventCase> cases;  // the cases of each event that was new
   std::vector<CarrierFiredTransition> fired;
+  std::vector<std::string> webhook_ids;  // the parcel.event outbox rows written, in order
 };
+
+// Whether a case field named `key` is a tracking field: `tracking_number`, or a name ending in
+// `_tracking` (compared without regard to ASCII case, as the index lookup's SQL LIKE does).
+bool is_tracking_field(std::string_view key);
+
+// The tracking numbers a case holds in its tracking fields (string values), each once, in
+// field-name order.
+std::vector<std::string> case_tracking_numbers(const CaseSnapshot& snapshot);
 
 class CarrierEventStore {
  public:
@@ -80,7 +96,8 @@ class CarrierEventStore {
   // on each open case of the workflow holding the tracking number in the trigger's field and
   // standing in one of the transition's `from` states, as `reporter`, in the same write: a case
   // journal entry like any transition's. A transition the case refuses (a condition, a pending
-  // approval) is left unfired; the event is recorded all the same.
+  // approval) is left unfired; the event is recorded all the same. Then each case the event
+  // reached gets its parcel.event webhook (see above), in the same write.
   void record(std::vector<CarrierEventInput> inputs, Actor reporter, Instant now,
               std::function<void(Result<RecordedCarrierEvents>)> done);
 

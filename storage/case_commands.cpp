@@ -6,6 +6,7 @@
 
 #include "engine/case_json.h"
 #include "storage/case_links.h"
+#include "storage/case_parcels.h"
 #include "storage/case_rows.h"
 
 namespace redress::storage {
@@ -56,16 +57,6 @@ void index_case_text(WriteContext& context, const std::string& case_id, const Ev
   auto text = rows::searchable_text(e);
   if (!text) return;
   context.add_search_text(case_id, e.type, *text);
-}
-
-// The case's snapshot as this transaction sees it: the writer's parsed copy when it is at the
-// row's version, else the row's text parsed. Null: no such case.
-SnapshotCache::Entry load_current_snapshot(WriteContext& context, const std::string& case_id) {
-  auto s = context.statement("SELECT version, snapshot FROM cases WHERE id = ?");
-  s->bind(1, case_id);
-  if (!s->step()) return nullptr;
-  if (auto cached = context.snapshots().find(case_id, s->column_int(0))) return cached;
-  return std::make_shared<const CaseSnapshot>(rows::parse_snapshot(s->column_text(1), case_id));
 }
 
 // Inserts the case's row, or updates what changed since `before`.
@@ -445,6 +436,32 @@ std::optional<Rejection> check_duplicate(WriteContext& context, const Engine& en
 
 }  // namespace
 
+SnapshotCache::Entry load_current_snapshot(WriteContext& context, const std::string& case_id) {
+  auto s = context.statement("SELECT version, snapshot FROM cases WHERE id = ?");
+  s->bind(1, case_id);
+  if (!s->step()) return nullptr;
+  if (auto cached = context.snapshots().find(case_id, s->column_int(0))) return cached;
+  return std::make_shared<const CaseSnapshot>(rows::parse_snapshot(s->column_text(1), case_id));
+}
+
+std::string write_webhook(WriteContext& context, const std::string& type,
+                          const std::string& case_id, std::optional<std::int64_t> journal_seq,
+                          const nlohmann::json& data, Instant now) {
+  const auto webhook_id = new_webhook_id(now);
+  const nlohmann::json payload{{"type", type}, {"timestamp", format_rfc3339(now)}, {"data", data}};
+  auto s = context.statement(
+      "INSERT INTO outbox (webhook_id, event_type, case_id, journal_seq, payload, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  s->bind(1, webhook_id)
+      .bind(2, type)
+      .bind(3, case_id)
+      .bind_or_null(4, journal_seq)
+      .bind(5, payload.dump())
+      .bind(6, to_millis(now));
+  s->run();
+  return webhook_id;
+}
+
 Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& engine,
                                           CaseCommand& command) {
   CommandOutcome outcome;
@@ -517,6 +534,7 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
   auto& accepted = decision.result();
   const CaseSnapshot& snap = accepted.snapshot;
   save_case_row(context, current.get(), snap);
+  save_case_parcels(context, engine, current.get(), snap);
   context.snapshots().stage(snap);
 
   std::int64_t case_seq = 0;
@@ -551,20 +569,9 @@ Result<CommandOutcome> apply_case_command(WriteContext& context, const Engine& e
     } else if (const auto* c = std::get_if<TimerCancel>(&effect)) {
       delete_timer_row(context, c->case_id, c->key);
     } else if (const auto* w = std::get_if<WebhookEmit>(&effect)) {
-      const auto webhook_id = new_webhook_id(command.now);
-      const nlohmann::json payload{
-          {"type", w->type}, {"timestamp", format_rfc3339(command.now)}, {"data", w->data}};
-      auto s = context.statement(
-          "INSERT INTO outbox (webhook_id, event_type, case_id, journal_seq, payload, created_at) "
-          "VALUES (?, ?, ?, ?, ?, ?)");
-      s->bind(1, webhook_id)
-          .bind(2, w->type)
-          .bind(3, case_id)
-          .bind_or_null(4, last_seq ? std::optional(last_seq) : std::nullopt)
-          .bind(5, payload.dump())
-          .bind(6, to_millis(command.now));
-      s->run();
-      outcome.webhook_ids.push_back(webhook_id);
+      outcome.webhook_ids.push_back(write_webhook(context, w->type, case_id,
+                                                  last_seq ? std::optional(last_seq) : std::nullopt,
+                                                  w->data, command.now));
     } else if (const auto* a = std::get_if<ApprovalRequest>(&effect)) {
       outcome.approvals_requested.push_back(*a);
     }

@@ -798,6 +798,28 @@ CREATE INDEX cases_reopened ON cases (sla_due, id) WHERE reopen_count > 0;
 CREATE INDEX case_events_reopened ON case_events (at) WHERE type = 'case.reopened';
 )sql";
 
+// Version 16: the parcels cases hold, by tracking number (storage/case_parcels.h), so a carrier's
+// event finds its cases by an index lookup where it looked into every open case's snapshot. Rows
+// follow each case's snapshot, closed cases included (lookups keep to open cases through
+// cases.closed_at). The backfill takes the same fields the writer takes: string fields named
+// tracking_number or ending in _tracking, and the tracking field of a carrier trigger of the
+// case's stored workflow version.
+constexpr const char* kMigration16 = R"sql(
+CREATE TABLE case_parcels (
+  tracking_number  TEXT NOT NULL,
+  field            TEXT NOT NULL,             -- the case field holding it
+  case_id          TEXT NOT NULL REFERENCES cases (id),
+  PRIMARY KEY (tracking_number, field, case_id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO case_parcels (tracking_number, field, case_id)
+SELECT f.value, f.key, c.id FROM cases AS c, json_each(c.snapshot, '$.fields') AS f
+WHERE f.type = 'text' AND (f.key = 'tracking_number' OR f.key LIKE '%\_tracking' ESCAPE '\'
+  OR f.key IN (
+    SELECT json_extract(t.value, '$.on_carrier_event.tracking_field')
+    FROM workflow_definitions AS w, json_each(w.definition, '$.transitions') AS t
+    WHERE w.workflow_id = c.workflow_id AND w.version = c.workflow_version));
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1,
      "cases, journal, timers, outbox, compensations, approvals, customers, orders, users, "
@@ -841,6 +863,8 @@ const std::vector<Migration> kMigrations = {
      kMigration14, backfill_follow_up_columns},
     {15, "cases count their reopens (reopen_count), for the reopened filter and report",
      kMigration15, nullptr},
+    {16, "the parcels cases hold, by tracking number (case_parcels), backfilled from snapshots",
+     kMigration16, nullptr},
 };
 
 bool has_user_tables(SqliteDb& db) {

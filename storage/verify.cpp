@@ -9,6 +9,7 @@
 #include "engine/case_snapshot.h"
 #include "engine/money.h"
 #include "storage/attachment_store.h"
+#include "storage/case_parcels.h"
 #include "storage/case_rows.h"
 #include "storage/schema.h"
 #include "storage/sqlite.h"
@@ -175,7 +176,7 @@ class Verifier {
     }
   }
 
-  // The compensation, promise and approval rows must be exactly the snapshot's records.
+  // The compensation, promise, approval and parcel rows must be exactly the snapshot's records.
   void check_projections(const CaseSnapshot& snapshot) {
     std::map<std::string, std::string> compensations;
     for (const auto& c : snapshot.compensations) {
@@ -198,6 +199,13 @@ class Verifier {
     check_projection(snapshot.id, approvals, "approvals",
                      "SELECT approval_id, status || ' ' || required_role "
                      "FROM approvals WHERE case_id = ?");
+    // The tracking fields' rows; a carrier trigger's other field would need the workflow
+    // version, which verify does not load.
+    std::map<std::string, std::string> parcels;
+    for (const auto& p : case_parcels(snapshot, nullptr)) parcels[p.field] = p.tracking_number;
+    check_projection(snapshot.id, parcels, "case_parcels",
+                     "SELECT field, tracking_number FROM case_parcels WHERE case_id = ? AND "
+                     "(field = 'tracking_number' OR field LIKE '%\\_tracking' ESCAPE '\\')");
   }
 
   // `sql` yields (record id, signature) rows for one case; they must equal `expected`.

@@ -73,18 +73,6 @@ nlohmann::json carrier_event_list_json(const std::vector<storage::CarrierEvent>&
   return {{"carrier_events", std::move(items)}};
 }
 
-// The tracking numbers a case holds (storage/carrier_events.h says which fields).
-std::vector<std::string> case_tracking_numbers(const CaseSnapshot& snapshot) {
-  std::vector<std::string> out;
-  for (const auto& [key, value] : snapshot.fields.items()) {
-    if (!value.is_string()) continue;
-    if (key == "tracking_number" || key.ends_with("_tracking")) {
-      out.push_back(value.get<std::string>());
-    }
-  }
-  return out;
-}
-
 // POST /v1/carrier-events (recordCarrierEvents): {"events": [1 to 100 events]}.
 void record_carrier_events(ServerContext& context, RequestPtr ctx, Responder respond) {
   auto body = body_object(*ctx, respond);
@@ -119,8 +107,9 @@ void record_carrier_events(ServerContext& context, RequestPtr ctx, Responder res
                    recorded = std::move(recorded)] {
           if (!recorded.ok()) return respond.problem(*ctx, from_error(recorded.error()));
           const auto& r = recorded.value();
-          // A fired transition wrote journal entries and maybe webhook rows.
-          if (!r.fired.empty()) committed();
+          // A fired transition wrote journal entries and maybe webhook rows; a new event wrote
+          // its parcel.event rows: wake the stream tail and the webhook sender.
+          if (!r.fired.empty() || !r.webhook_ids.empty()) committed();
           bool any_new = false;
           nlohmann::json items = nlohmann::json::array();
           for (const auto& e : r.events) {
@@ -175,7 +164,7 @@ void list_case_carrier_events(ServerContext& context, RequestPtr ctx, Responder 
   auto snapshot = load_case_or_404(context, *ctx, respond);
   if (!snapshot) return;
   auto events = context.carrier_events->of_parcels(
-      snapshot->order.id, case_tracking_numbers(*snapshot), kMaxCarrierEventsRead);
+      snapshot->order.id, storage::case_tracking_numbers(*snapshot), kMaxCarrierEventsRead);
   if (!events.ok()) return respond.problem(*ctx, from_error(events.error()));
   respond.json(*ctx, http::status::ok, carrier_event_list_json(events.value()));
 }

@@ -1,13 +1,14 @@
 // POST /v1/carrier-events and the carrier-event reads over a real server: a repeated event is
 // answered as a duplicate (200, not 201), out-of-order arrivals read in event-time order, the
-// case's version is untouched, a watcher of the case gets the event live, and the reads follow
-// the callers' scopes.
+// case's version is untouched, a watcher of the case gets the event live, a webhook subscriber
+// gets a signed parcel.event per case, and the reads follow the callers' scopes.
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "api/server/api_server.h"
 #include "tests/api/server_test_support.h"
+#include "tests/api/webhook_test_receiver.h"
 #include "tests/api/websocket_test_client.h"
 #include "tests/storage/storage_test_support.h"
 
@@ -208,6 +209,49 @@ BOOST_AUTO_TEST_CASE(watchers_of_the_case_get_it_live_and_outsiders_see_nothing)
   BOOST_REQUIRE(next.has_value());
   BOOST_TEST(next->at("type") == "pong");
   BOOST_TEST(server.http().get("/v1/cases/" + case_id + "/carrier-events", outsider).status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(a_subscriber_receives_a_signed_parcel_event_for_the_case) {
+  WebhookTestReceiver receiver;
+  TestServer server;
+  auto subscribed = server.http().post(
+      "/v1/webhooks", {{"id", "logistics"}, {"url", receiver.url()}, {"event_types", {"parcel.*"}}},
+      server.admin_token());
+  BOOST_REQUIRE_MESSAGE(subscribed.status == 201, subscribed.body);
+  const auto secret = subscribed.json().at("secret").get<std::string>();
+  const auto carrier = server.token_for("carrier-sync", "integration", "");
+  const auto case_id = case_with_order(server, "ORD-P1", "after_sales");
+  const auto version = require_ok(server.server().store().load_case(case_id))->version;
+
+  auto posted = post_carrier_events(
+      server, {carrier_event("e-1", "exception", "2026-11-23T06:00:00Z")}, carrier);
+  BOOST_REQUIRE_MESSAGE(posted.status == 201, posted.body);
+  // The write wakes the sender: no clock is advanced and nothing pokes it here.
+  BOOST_REQUIRE(eventually([&] { return receiver.request_count() >= 1; }));
+  const auto request = receiver.requests().front();
+  BOOST_TEST(request.signed_with(secret));
+  const auto body = json::parse(request.body);
+  BOOST_TEST(body.at("type") == "parcel.event");
+  const auto& data = body.at("data");
+  BOOST_TEST(data.at("case_id") == case_id);
+  BOOST_TEST(data.at("order_id") == "ORD-P1");
+  BOOST_TEST(data.at("team") == "after_sales");
+  BOOST_TEST(data.at("version") == version);
+  BOOST_TEST(data.at("carrier") == "sf-express");
+  BOOST_TEST(data.at("carrier_event_id") == "e-1");
+  BOOST_TEST(data.at("tracking_number") == "SF100200300");
+  BOOST_TEST(data.at("kind") == "exception");
+  BOOST_TEST(data.at("event_at") == "2026-11-23T06:00:00Z");
+  BOOST_TEST(data.at("location") == "杭州");
+  BOOST_TEST(data.at("description") == "");
+
+  // The delivery log names the type and shows it delivered.
+  BOOST_REQUIRE(eventually([&] {
+    const auto listed =
+        server.http().get("/v1/webhooks/logistics/deliveries", server.admin_token()).json();
+    return listed.at("deliveries").size() == 1u &&
+           listed.at("deliveries")[0].at("status") == "succeeded";
+  }));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

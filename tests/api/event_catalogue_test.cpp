@@ -6,7 +6,9 @@
 //
 // What the engine writes is read from its source: the string literals passed to emit(...) and
 // webhook(...) in the engine's decision sources (both arms of a `cond ? "a" : "b"` included), and
-// the types apply_event compares against in engine/case_snapshot.cpp. Types a workflow definition
+// the types apply_event compares against in engine/case_snapshot.cpp. Storage sends webhook types
+// of its own (parcel.event, for a carrier's event): those are the literals in the calls to
+// write_webhook(...) in storage/'s sources, built-in like the engine's. Types a workflow definition
 // declares (`emit`) are data, not code: WebhookEventType lists only the built-in ones, and the
 // `webhooks` section documents those the shipped workflows in workflows/ declare, each marked
 // with the workflows that declare it (`x-workflows`), so a finance or messaging system can
@@ -66,6 +68,38 @@ Types literals_passed_to(const std::string& text, const std::string& function) {
     if ((*it)[2].matched) found.insert((*it)[2].str());
   }
   return found;
+}
+
+// The event-type literals among the arguments of each call to `function(` in `text` (up to the
+// end of its statement), for calls whose type is not the first argument.
+Types literals_among_arguments_of(const std::string& text, const std::string& function) {
+  const std::regex call("\\b" + function + "\\([^;]*?\"([a-z_]+\\.[a-z_]+)\"");
+  Types found;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), call); it != std::sregex_iterator();
+       ++it) {
+    found.insert((*it)[1].str());
+  }
+  return found;
+}
+
+// The webhook types storage writes itself: every storage source file is read, so a new one that
+// sends a webhook needs no listing here.
+Types storage_webhook_types() {
+  std::string text;
+  const auto dir = std::filesystem::path(REDRESS_SOURCE_DIR) / "storage";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".cpp") continue;
+    text += source("storage/" + entry.path().filename().string());
+  }
+  return literals_among_arguments_of(text, "write_webhook");
+}
+
+// The built-in webhook types: the engine's and storage's.
+Types built_in_webhook_types() {
+  Types types = literals_passed_to(decision_sources(), "webhook");
+  const auto stored = storage_webhook_types();
+  types.insert(stored.begin(), stored.end());
+  return types;
 }
 
 // The types apply_event compares `t` against.
@@ -144,6 +178,14 @@ BOOST_AUTO_TEST_CASE(the_source_scan_finds_what_it_looks_for) {
               Types{"case.assigned", "compensation.approved", "compensation.rejected"}));
   BOOST_TEST((literals_passed_to(sample, "webhook") == Types{"case.deescalated"}));
   BOOST_TEST((types_replay_names(sample) == Types{"sla.met"}));
+  const std::string stored_sample =
+      "out.push_back(write_webhook(context, \"parcel.event\", c.case_id, std::nullopt,\n"
+      "    data, now));\n"
+      "return write_webhook(context, w->type, id, seq, w->data, now);\n"
+      "std::string write_webhook(WriteContext& context, const std::string& type) {";
+  BOOST_TEST(
+      (literals_among_arguments_of(stored_sample, "write_webhook") == Types{"parcel.event"}));
+  BOOST_TEST(storage_webhook_types().count("parcel.event") == 1u);
   // And on the real sources they find a plausible number.
   BOOST_TEST(literals_passed_to(decision_sources(), "emit").size() >= 25u);
   BOOST_TEST(literals_passed_to(decision_sources(), "webhook").size() >= 14u);
@@ -189,16 +231,16 @@ BOOST_AUTO_TEST_CASE(every_journal_type_has_words_in_english_and_chinese) {
   BOOST_TEST(labels.size() == journal_catalogue().size(), "x-labels names a type not in the enum");
 }
 
-BOOST_AUTO_TEST_CASE(the_webhooks_section_is_exactly_what_the_engine_and_shipped_workflows_send) {
+BOOST_AUTO_TEST_CASE(the_webhooks_section_is_exactly_what_the_server_and_shipped_workflows_send) {
   const auto documented = webhook_catalogue();
-  const auto built_in = literals_passed_to(decision_sources(), "webhook");
+  const auto built_in = built_in_webhook_types();
   const auto declared = shipped_workflow_events();
   BOOST_TEST(declared.count("invoice.issued") == 1u, "the scan of workflows/ finds nothing");
   Types sent = built_in;
   for (const auto& [type, workflows] : declared) sent.insert(type);
   BOOST_TEST(missing(sent, documented).empty(),
-             "sent by the engine or a shipped workflow, missing from `webhooks`: " << missing(
-                 sent, documented));
+             "sent by the engine, storage or a shipped workflow, missing from `webhooks`: "
+                 << missing(sent, documented));
   BOOST_TEST(missing(documented, sent).empty(),
              "documented in `webhooks`, never sent: " << missing(documented, sent));
   const auto& listed = document().at("components").at("schemas").at("WebhookEventType").at("enum");

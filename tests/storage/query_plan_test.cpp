@@ -1,6 +1,7 @@
 // The queries agents run all day are served by their indexes: EXPLAIN QUERY PLAN names the
 // intended index, and the hot queue listings need no sort step. A change to the SQL or the
 // schema that silently turns one into a table scan fails here, not in production.
+#include "storage/case_parcels.h"
 #include "storage/case_rows.h"
 #include "storage/follow_up_coverage.h"
 #include "storage/promise_register.h"
@@ -117,6 +118,24 @@ BOOST_AUTO_TEST_CASE(listings_use_their_indexes) {
   check_plan(db, kTeamWorkloadSql, "cases_open_workload", true);
   BOOST_TEST(plan_of(db, kTeamWorkloadSql).find("USING COVERING INDEX cases_open_workload") !=
              std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_carrier_event_finds_its_cases_by_the_parcel_index) {
+  TempDir dir;
+  SqliteDb db(dir.file("plan.db"), OpenOptions{});
+  BOOST_REQUIRE(migrate(db).ok());
+  // By tracking number on case_parcels' key, then each case by its id: no case is scanned (the
+  // scan of every open case's snapshot is what the index replaced).
+  for (const char* sql : {kOpenCasesOfParcelSql, kOpenCasesOfParcelFieldSql}) {
+    const auto plan = plan_of(db, sql);
+    BOOST_TEST(plan.find("SEARCH p USING PRIMARY KEY (tracking_number=?") != std::string::npos,
+               plan);
+    BOOST_TEST(plan.find("SEARCH c USING INDEX") != std::string::npos, plan);
+    BOOST_TEST(plan.find("SCAN") == std::string::npos, plan);
+  }
+  BOOST_TEST(
+      plan_of(db, kOpenCasesOfParcelFieldSql).find("PRIMARY KEY (tracking_number=? AND field=?)") !=
+      std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -117,13 +117,18 @@ inline storage::StoreOptions options_for(const TempDir& dir,
 // to what an older version left. Each undo starts with the undo of the version after it, so that a
 // new migration adds one string at the top and the tests of older versions keep working.
 //
+// Back to version 15: no index of the parcels cases hold (their snapshots keep the fields).
+inline const std::string kUndoMigrationSixteenSql =
+    "DROP TABLE case_parcels;"
+    "PRAGMA user_version = 15;";
+
 // Back to version 14: no reopen counts (snapshots keep theirs, which version 14 reads and
 // ignores).
-inline const std::string kUndoMigrationFifteenSql =
-    "DROP INDEX cases_reopened;"
-    "DROP INDEX case_events_reopened;"
-    "ALTER TABLE cases DROP COLUMN reopen_count;"
-    "PRAGMA user_version = 14;";
+inline const std::string kUndoMigrationFifteenSql = kUndoMigrationSixteenSql +
+                                                    "DROP INDEX cases_reopened;"
+                                                    "DROP INDEX case_events_reopened;"
+                                                    "ALTER TABLE cases DROP COLUMN reopen_count;"
+                                                    "PRAGMA user_version = 14;";
 
 // Back to version 13: no worklist and follow-up columns (snapshots keep their follow-up
 // members, which version 13 reads and ignores).
