@@ -180,7 +180,7 @@ export default {
   'case.timeline': 'Timeline',
   'case.timeline_more': 'Show earlier entries',
   'case.timeline_count': '{count} entries',
-  'case.changed_by': '{actor} changed this case ({event}). Your entries are kept; the page is up to date.',
+  'case.changed_by': 'Someone else changed this case — {event}. Your entries are kept; the page is up to date.',
   'case.reopen_count': 'Times reopened',
   'case.reopen_until': 'The customer complained again? This case can be reopened until {time}.',
   'case.reopen_passed': 'The reopen window ended {time}: a new complaint from the customer is a new case, linked to this one.',

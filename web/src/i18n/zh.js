@@ -178,7 +178,7 @@ export default {
   'case.timeline': '处理记录',
   'case.timeline_more': '显示更早的记录',
   'case.timeline_count': '共 {count} 条',
-  'case.changed_by': '{actor} 修改了此工单（{event}）。您填写的内容已保留，页面已是最新。',
+  'case.changed_by': '他人修改了此工单——{event}。您填写的内容已保留，页面已是最新。',
   'case.reopen_count': '重新打开次数',
   'case.reopen_until': '客户再次投诉？此工单在 {time} 前可以重新打开。',
   'case.reopen_passed': '重新打开的期限已于 {time} 结束：客户的新投诉将新建工单，并关联到此工单。',

@@ -111,7 +111,8 @@ export function CasePage({ id, me }) {
         const event = message.entry.event || {};
         const mine = me.user ? event.actor_id === me.user.id : event.actor_role === me.role && event.actor_id === me.token.id;
         if (!mine && event.actor_role !== 'system' && event.type) {
-          setChangedBy({ actor: `${event.actor_id} (${word('role', event.actor_role)})`, event });
+          // The event's own words name who did what (describeEvent).
+          setChangedBy({ event });
         }
       }
       refresh();
@@ -170,7 +171,7 @@ export function CasePage({ id, me }) {
     </header>
     ${changedBy
       ? html`<${Notice} kind="info">
-          ${t('case.changed_by', { actor: changedBy.actor, event: describeEvent(changedBy.event, def) })}
+          ${t('case.changed_by', { event: describeEvent(changedBy.event, def) })}
           <button type="button" class="small" onClick=${() => setChangedBy(null)}>${t('app.close')}</button>
         <//>`
       : null}
