@@ -18,6 +18,12 @@
 //      into a version-5 database, the index built by migration 6 (its time and size, bytes per
 //      case), and p50/p99 of 1-, 2- and 3+-character Chinese and Latin queries and id fragments,
 //      each listing open cases in SLA order as the queue does, as multiples of one raw commit;
+//   6. with --parcels, instead of 1b to 4: carriers' parcel events on --cases return cases whose
+//      parcels are in transit (populated through CaseStore::submit into a fresh file): the
+//      latency of CarrierEventStore::record for an in-transit event (found by case_parcels, one
+//      parcel.event webhook) and for a delivery (which also fires receive_item on the case), as
+//      multiples of one raw commit; and the lookup of a tracking number's open cases through the
+//      case_parcels index beside the json_each scan of open snapshots it replaced (schema v16);
 // then a summary table with each figure, its target and PASS/MISS. docs/benchmarks.md has the
 // figures measured and how to read them.
 //
@@ -55,6 +61,8 @@
 
 #include "engine/engine.h"
 #include "engine/workflow_catalog.h"
+#include "storage/carrier_events.h"
+#include "storage/case_parcels.h"
 #include "storage/case_store.h"
 #include "storage/schema.h"
 #include "storage/sqlite.h"
@@ -94,13 +102,14 @@ struct Options {
   int populate_threads = 2;
   std::string workflows = std::string(REDRESS_SOURCE_DIR) + "/workflows";
   bool quick = false;
-  bool search = false;  // only part 5 (after the disk's ceiling)
+  bool search = false;   // only part 5 (after the disk's ceiling)
+  bool parcels = false;  // only part 6 (after the disk's ceiling)
 };
 
 void usage(std::ostream& out) {
   out << "usage: redress_storage_bench [--quick] [--db PATH] [--cases N] [--seconds S]\n"
          "                             [--queries N] [--inflight N] [--threads N]\n"
-         "                             [--workflows DIR] [--search]\n"
+         "                             [--workflows DIR] [--search | --parcels]\n"
          "  --db PATH       populated database, kept between runs (default\n"
          "                  bench-data/storage-bench.db, with --quick\n"
          "                  bench-data/storage-bench-quick.db); population is skipped when it\n"
@@ -158,6 +167,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
         o.workflows = value();
       } else if (arg == "--search") {
         o.search = true;
+      } else if (arg == "--parcels") {
+        o.parcels = true;
       } else if (arg == "--help" || arg == "-h") {
         usage(std::cout);
         std::exit(0);
@@ -170,14 +181,21 @@ std::optional<Options> parse_options(int argc, char** argv) {
     usage(std::cerr);
     return std::nullopt;
   }
+  if (o.search && o.parcels) {
+    std::cerr << "redress_storage_bench: --search and --parcels are separate runs: choose one\n";
+    return std::nullopt;
+  }
   if (o.quick) {
-    o.cases = 20'000;
+    o.cases = o.parcels ? 2'000 : 20'000;
     o.seconds = 1.0;
   }
+  if (o.parcels && !o.quick && !cases) o.cases = 100'000;
   if (cases) o.cases = *cases;
   if (seconds) o.seconds = *seconds;
   if (o.search && !queries_given) o.queries = 200;
+  if (o.parcels && !queries_given) o.queries = 500;
   if (o.db.empty() && o.search) o.db = "bench-data/search-bench.db";
+  if (o.db.empty() && o.parcels) o.db = "bench-data/parcel-bench.db";
   if (o.db.empty()) {
     o.db = o.quick ? "bench-data/storage-bench-quick.db" : "bench-data/storage-bench.db";
   }
@@ -1104,6 +1122,227 @@ int run_search_bench(const Options& options, const std::filesystem::path& db_pat
 
 }  // namespace
 
+// --- 6. parcel events (--parcels) ------------------------------------------------------------
+
+std::string parcel_tracking_number(std::int64_t i) {
+  return "SF" + std::to_string(7'000'000'000 + i);
+}
+
+// Case `i` of part 6: a return of an order, approved, its parcel handed to the carrier.
+CaseCommand parcel_return_create(std::int64_t i, Instant at) {
+  Rng rng(mix(kSeed ^ 0x70a7ULL ^ static_cast<std::uint64_t>(i)));
+  CreateCase create;
+  create.workflow_id = "return_exchange";
+  create.severity = "normal";
+  create.customer.id = padded("cust-", rng.below(kCustomers), 6);
+  create.customer.segment = "regular";
+  create.order.id = "TB-" + std::to_string(200'000'000 + i);
+  create.order.paid = redress::Money{static_cast<std::int64_t>(1'000 + rng.below(200'000)), "CNY"};
+  create.order.refunded = redress::Money{0, "CNY"};
+  const auto team = rng.below(kTeams);
+  create.team = team_name(team);
+  create.assignee = agent_name(team * kAgentsPerTeam + rng.below(kAgentsPerTeam));
+  create.fields = {{"request_type", "return_refund"}};
+  const Actor actor{create.assignee, Role::kAgent, create.team};
+  return CaseCommand{"", Command{std::move(create), std::nullopt}, actor, at};
+}
+
+// Populates `count` returns in transit (create, approve_request, provide_tracking), `window`
+// submissions in flight; returns their ids in index order.
+std::vector<std::string> populate_parcel_returns(CaseStore& store, std::int64_t count,
+                                                 size_t window, Instant at) {
+  struct InFlight {
+    std::future<redress::Result<CommandOutcome>> future;
+    std::int64_t index = 0;
+    int step = 0;  // 0 create, 1 approve_request, 2 provide_tracking
+  };
+  std::vector<std::string> ids(static_cast<size_t>(count));
+  std::deque<InFlight> flight;
+  std::int64_t next = 0;
+  while (next < count || !flight.empty()) {
+    while (flight.size() < window && next < count) {
+      flight.push_back({store.submit(parcel_return_create(next, at)), next, 0});
+      ++next;
+    }
+    auto item = std::move(flight.front());
+    flight.pop_front();
+    auto result = item.future.get();
+    if (!result.ok() || !result.value().accepted()) {
+      fail("return " + std::to_string(item.index) + " step " + std::to_string(item.step) + ": " +
+           describe(result));
+    }
+    const auto& snapshot = result.value().snapshot;
+    const Actor actor{snapshot.assignee, Role::kAgent, snapshot.team};
+    if (item.step == 0) {
+      ids[static_cast<size_t>(item.index)] = snapshot.id;
+      flight.push_back(
+          {store.submit({snapshot.id, Command{FireTransition{"approve_request", {}}, std::nullopt},
+                         actor, at}),
+           item.index, 1});
+    } else if (item.step == 1) {
+      FireTransition provide{"provide_tracking",
+                             {{"tracking_number", parcel_tracking_number(item.index)}}};
+      flight.push_back(
+          {store.submit({snapshot.id, Command{std::move(provide), std::nullopt}, actor, at}),
+           item.index, 2});
+    }
+  }
+  return ids;
+}
+
+// Records one event and waits for it to be durable; fails the benchmark unless it reached
+// exactly `expected_cases` cases and fired `expected_fired` transitions.
+void record_parcel_event(redress::storage::CarrierEventStore& events,
+                         redress::storage::CarrierEventInput input, size_t expected_cases,
+                         size_t expected_fired) {
+  std::promise<redress::Result<redress::storage::RecordedCarrierEvents>> done;
+  events.record({std::move(input)}, Actor{"carrier-sync", Role::kIntegration, ""}, wall_now(),
+                [&done](redress::Result<redress::storage::RecordedCarrierEvents> r) {
+                  done.set_value(std::move(r));
+                });
+  auto result = done.get_future().get();
+  if (!result.ok()) fail("a parcel event: " + result.error().message);
+  const auto& recorded = result.value();
+  if (recorded.cases.size() != expected_cases || recorded.fired.size() != expected_fired) {
+    fail("a parcel event reached " + std::to_string(recorded.cases.size()) + " case(s) and fired " +
+         std::to_string(recorded.fired.size()) + " transition(s), expected " +
+         std::to_string(expected_cases) + " and " + std::to_string(expected_fired));
+  }
+}
+
+// The open cases holding `numbers[i]`, read `count` times with `sql` on its own read-only
+// connection (?1: the tracking number); every lookup must find exactly one case.
+Latency parcel_lookup(const std::string& path, const char* sql,
+                      const std::vector<std::string>& numbers, size_t warmup, size_t count) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    fail("cannot open " + path + " to read");
+  }
+  sqlite3_stmt* statement = nullptr;
+  raw_check(db, sqlite3_prepare_v2(db, sql, -1, &statement, nullptr), "prepare a parcel lookup");
+  auto latency = measure(warmup, count, [&](size_t i, std::uint64_t* rows) {
+    const auto& number = numbers[i % numbers.size()];
+    sqlite3_reset(statement);
+    raw_check(db,
+              sqlite3_bind_text(statement, 1, number.data(), static_cast<int>(number.size()),
+                                SQLITE_TRANSIENT),
+              "bind a tracking number");
+    std::uint64_t found = 0;
+    while (sqlite3_step(statement) == SQLITE_ROW) ++found;
+    if (found != 1) fail("tracking number " + number + ": " + std::to_string(found) + " cases");
+    if (rows) *rows += found;
+  });
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return latency;
+}
+
+int run_parcel_bench(const Options& options, const std::filesystem::path& db_path,
+                     std::shared_ptr<const redress::Engine> engine, const RawResult& raw,
+                     Clock::time_point program_start) {
+  namespace storage = redress::storage;
+  const auto count = options.cases;
+  std::cout << "[6] parcel events on " << with_commas(static_cast<double>(count))
+            << " returns in transit (return_exchange v3, one tracking number each)\n"
+            << std::flush;
+  remove_database_files(db_path.string());
+  std::vector<std::string> ids;
+  {
+    StoreOptions populate_options;
+    populate_options.path = db_path.string();
+    populate_options.synchronous = Synchronous::kNormal;  // population only, as part 3's
+    auto store = open_store(populate_options, engine);
+    const auto start = Clock::now();
+    ids = populate_parcel_returns(*store, count, options.inflight, wall_now());
+    const auto seconds = seconds_since(start);
+    std::cout << "    populated through CaseStore::submit (3 commands a case) in "
+              << fixed(seconds, 1)
+              << " s = " << with_commas(3.0 * static_cast<double>(count) / seconds)
+              << " commands/s\n"
+              << std::flush;
+  }
+
+  // Events on random returns, each a durable write (synchronous=FULL, the store's default).
+  StoreOptions store_options;
+  store_options.path = db_path.string();
+  auto store = open_store(store_options, engine);
+  storage::CarrierEventStore events(*store);
+  Rng rng(kSeed ^ 0xca77'1e75ULL);
+  std::vector<std::int64_t> order(static_cast<size_t>(count));
+  for (std::int64_t i = 0; i < count; ++i) order[static_cast<size_t>(i)] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(kSeed));
+  const auto event_for = [&](std::int64_t i, const char* kind, std::uint64_t n) {
+    return storage::CarrierEventInput{"sf-express",
+                                      "bench-" + std::to_string(n),
+                                      parcel_tracking_number(i),
+                                      "",
+                                      kind,
+                                      wall_now(),
+                                      "Hangzhou",
+                                      "scanned"};
+  };
+  const size_t queries = std::min(options.queries, static_cast<size_t>(count));
+  const size_t warmup = std::min<size_t>(options.warmup / 4, queries);
+  std::uint64_t serial = 0;
+  const auto in_transit = measure(warmup, queries, [&](size_t, std::uint64_t* rows) {
+    const auto i = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(count)));
+    record_parcel_event(events, event_for(i, "in_transit", serial++), 1, 0);
+    if (rows) *rows += 1;
+  });
+  // Deliveries on distinct returns: each fires receive_item (received, the warehouse's clock).
+  const size_t deliveries = std::min(queries, static_cast<size_t>(count) - warmup);
+  const auto delivered = measure(warmup, deliveries, [&](size_t k, std::uint64_t* rows) {
+    record_parcel_event(events, event_for(order[k], "delivered", serial++), 1, 1);
+    if (rows) *rows += 1;
+  });
+  store.reset();  // drains and checkpoints
+
+  const double raw_ms = 1e3 / raw.rate();
+  const auto print_write = [&](const char* what, const Latency& l) {
+    std::cout << "    " << what << ": p50 " << fixed(l.p50(), 2) << " ms, p99 " << fixed(l.p99(), 2)
+              << " ms = " << fixed(l.p50() / raw_ms, 2) << "x / " << fixed(l.p99() / raw_ms, 2)
+              << "x one raw commit (" << fixed(raw_ms, 2) << " ms)\n";
+  };
+  print_write("an in-transit event (1 case, 1 parcel.event webhook)", in_transit);
+  print_write("a delivery (also fires receive_item: journal, timers, case webhooks)", delivered);
+
+  // The lookup: the index against the scan it replaced, on the same file (the delivered
+  // returns are no longer in transit but still open, so every number still finds its case).
+  std::vector<std::string> numbers;
+  for (size_t k = 0; k < queries; ++k) {
+    numbers.push_back(parcel_tracking_number(
+        static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(count)))));
+  }
+  const char* const kSnapshotScanSql =
+      "SELECT id, team, assignee FROM cases WHERE closed_at IS NULL AND EXISTS ("
+      "SELECT 1 FROM json_each(snapshot, '$.fields') AS f WHERE f.value = ?1 AND "
+      "f.type = 'text' AND (f.key = 'tracking_number' OR f.key LIKE '%\\_tracking' ESCAPE "
+      "'\\'))";
+  const auto indexed =
+      parcel_lookup(db_path.string(), storage::kOpenCasesOfParcelSql, numbers, warmup, queries);
+  // The scan reads every open snapshot: a few of them say enough.
+  const size_t scans = std::max<size_t>(5, queries / 50);
+  const auto scanned = parcel_lookup(db_path.string(), kSnapshotScanSql, numbers, 1, scans);
+  std::cout << "    a tracking number's open cases through case_parcels: p50 "
+            << fixed(indexed.p50() * 1e3, 1) << " us, p99 " << fixed(indexed.p99() * 1e3, 1)
+            << " us\n"
+            << "    the same through the json_each scan of open snapshots it replaced: p50 "
+            << fixed(scanned.p50(), 1) << " ms, p99 " << fixed(scanned.p99(), 1) << " ms (" << scans
+            << " lookups) = " << with_commas(scanned.p50() / indexed.p50()) << "x the index\n";
+
+  const double in_transit_ratio = in_transit.p50() / raw_ms;
+  std::cout << "\n";
+  print_table({
+      {"in-transit event p50, x raw commit", fixed(in_transit_ratio, 2), "", ""},
+      {"delivery p50, x raw commit", fixed(delivered.p50() / raw_ms, 2), "", ""},
+      {"index lookup p50 (us)", fixed(indexed.p50() * 1e3, 1), "", ""},
+      {"scan / index lookup p50", with_commas(scanned.p50() / indexed.p50()), "", ""},
+      {"peak RSS (MB)", fixed(peak_rss_mb(), 0), "", ""},
+  });
+  std::cout << "\n  ran " << fixed(seconds_since(program_start), 1) << " s\n";
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const auto parsed = parse_options(argc, argv);
   if (!parsed) return 1;
@@ -1142,6 +1381,7 @@ int main(int argc, char** argv) {
             << " commits/s  (the disk's ceiling for one-at-a-time durable commits; "
             << fixed(1e3 / raw.rate(), 2) << " ms each)\n\n";
   if (options.search) return run_search_bench(options, db_path, engine, raw, program_start);
+  if (options.parcels) return run_parcel_bench(options, db_path, engine, raw, program_start);
 
   // 1b. ------------------------------------------------------------------------------------------
   std::cout << "[1b] the schema's write ceiling: SQLite alone applying one transition's rows "
