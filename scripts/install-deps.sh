@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   clang clang-format          # clang for the libFuzzer targets, clang-format for style
+  lld                         # the clang stages of the test command link with it
   libboost1.81-dev libboost-test1.81-dev
   libboost-url1.81-dev        # Boost.URL: webhook URLs and request targets
   nlohmann-json3-dev
