@@ -51,12 +51,10 @@ void add_parcel_cases(WriteContext& context, const CarrierEventInput& input, siz
     s->bind(1, input.order_id);
     add(*s);
   }
-  // An event naming only the parcel reaches the cases of the order that shipped it. Orders keep
-  // their tracking number in `details`, which no index covers: only the cases' order ids are.
+  // An event naming only the parcel reaches the cases of the order that shipped it, found by the
+  // tracking number on the order's record (an expression index, schema v17).
   if (input.order_id.empty()) {
-    auto s = context.statement(
-        "SELECT c.id, c.team, c.assignee FROM orders AS o JOIN cases AS c ON c.order_id = o.id "
-        "WHERE json_extract(o.details, '$.tracking_number') = ?");
+    auto s = context.statement(kCasesOfOrderParcelSql);
     s->bind(1, input.tracking_number);
     add(*s);
   }

@@ -12,6 +12,11 @@ const char* const kOpenCasesOfParcelSql =
     "WHERE p.tracking_number = ?1 AND c.closed_at IS NULL AND (p.field = 'tracking_number' OR "
     "p.field LIKE '%\\_tracking' ESCAPE '\\') ORDER BY c.id";
 
+const char* const kCasesOfOrderParcelSql =
+    "SELECT c.id, c.team, c.assignee FROM orders AS o INDEXED BY orders_by_tracking_number "
+    "JOIN cases AS c ON c.order_id = o.id WHERE json_extract(o.details, '$.tracking_number') = ?1 "
+    "ORDER BY c.id";
+
 const char* const kOpenCasesOfParcelFieldSql =
     "SELECT c.id, c.state FROM case_parcels AS p JOIN cases AS c ON c.id = p.case_id "
     "WHERE p.tracking_number = ?1 AND p.field = ?2 AND c.closed_at IS NULL AND "

@@ -46,6 +46,9 @@ void save_case_parcels(WriteContext& context, const Engine& engine, const CaseSn
 // ?1 tracking number → id, team, assignee of each open case holding it in a tracking field (a
 // case holding it in two fields comes twice).
 extern const char* const kOpenCasesOfParcelSql;
+// ?1 tracking number → id, team, assignee of each case, open or closed, of the order whose record
+// carries that tracking number (orders_by_tracking_number, schema v17).
+extern const char* const kCasesOfOrderParcelSql;
 // ?1 tracking number, ?2 field, ?3 workflow id, ?4 workflow version → id, state of each open case
 // of that workflow version holding the number in that field, by id.
 extern const char* const kOpenCasesOfParcelFieldSql;

@@ -138,4 +138,19 @@ BOOST_AUTO_TEST_CASE(a_carrier_event_finds_its_cases_by_the_parcel_index) {
       std::string::npos);
 }
 
+// An event naming only a parcel finds the order that shipped it by the tracking number on the
+// order's record, then the order's cases: neither orders nor cases are scanned (before version
+// 17 every case was read to look at its order).
+BOOST_AUTO_TEST_CASE(a_carrier_event_finds_its_order_by_the_tracking_number_index) {
+  TempDir dir;
+  SqliteDb db(dir.file("plan.db"), OpenOptions{});
+  BOOST_REQUIRE(migrate(db).ok());
+  const auto plan = plan_of(db, kCasesOfOrderParcelSql);
+  BOOST_TEST(plan.find("SEARCH o USING INDEX orders_by_tracking_number") != std::string::npos,
+             plan);
+  BOOST_TEST(plan.find("SEARCH c USING INDEX cases_by_order (order_id=?)") != std::string::npos,
+             plan);
+  BOOST_TEST(plan.find("SCAN") == std::string::npos, plan);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -117,10 +117,15 @@ inline storage::StoreOptions options_for(const TempDir& dir,
 // to what an older version left. Each undo starts with the undo of the version after it, so that a
 // new migration adds one string at the top and the tests of older versions keep working.
 //
+// Back to version 16: no index of orders by tracking number.
+inline const std::string kUndoMigrationSeventeenSql =
+    "DROP INDEX orders_by_tracking_number;"
+    "PRAGMA user_version = 16;";
+
 // Back to version 15: no index of the parcels cases hold (their snapshots keep the fields).
-inline const std::string kUndoMigrationSixteenSql =
-    "DROP TABLE case_parcels;"
-    "PRAGMA user_version = 15;";
+inline const std::string kUndoMigrationSixteenSql = kUndoMigrationSeventeenSql +
+                                                    "DROP TABLE case_parcels;"
+                                                    "PRAGMA user_version = 15;";
 
 // Back to version 14: no reopen counts (snapshots keep theirs, which version 14 reads and
 // ignores).
